@@ -1,0 +1,21 @@
+{#
+    String and JSON macros shipped with mozt.
+    Self-contained: no macro here calls another macro.
+#}
+
+{# The part_number-th (1-based) piece of string_text split on delimiter_text. #}
+{% macro split_part(string_text, delimiter_text, part_number) -%}
+    split_part({{ string_text }}, {{ delimiter_text }}, {{ part_number }})
+{%- endmacro %}
+
+{#
+    The value at path inside a JSON document held as text, as text (null when absent).
+    path is a literal dotted key path without a leading '$', e.g. 'payment_method' or 'a.b'.
+#}
+{% macro json_extract_string(json_text, path) -%}
+    {%- if target.type == 'snowflake' -%}
+        json_extract_path_text({{ json_text }}, '{{ path }}')
+    {%- else -%}
+        json_extract_string({{ json_text }}, '$.{{ path }}')
+    {%- endif -%}
+{%- endmacro %}
