@@ -1,0 +1,62 @@
+-- One row per email event: deduplicated on id (Fivetran delivers at least once), deleted rows
+-- dropped, a normalized action, bot clicks and machine opens flagged.
+with source as (
+    select
+        id,
+        user_id,
+        external_user_id,
+        campaign_id,
+        campaign_updated_at,
+        canvas_id,
+        canvas_updated_at,
+        canvas_step_id,
+        canvas_variation_id,
+        message_variation_id,
+        send_id,
+        dispatch_id,
+        email_address,
+        event_type,
+        time,
+        timezone,
+        url,
+        user_agent,
+        is_suspected_bot_click,
+        machine_open,
+        _fivetran_synced,
+        _fivetran_deleted
+    from {{ source('braze', 'email_event') }}
+),
+
+deduplicated as (
+    select *
+    from source
+    where not coalesce(_fivetran_deleted, false)
+    qualify row_number() over (partition by id order by _fivetran_synced desc) = 1
+)
+
+select
+    id as event_id,
+    user_id as braze_user_id,
+    nullif(external_user_id, '') as external_user_id,
+    coalesce(nullif(external_user_id, ''), user_id) as user_key,
+    'email' as channel,
+    {{ braze_event_action('event_type') }} as action,
+    event_type,
+    campaign_id,
+    cast(campaign_updated_at as {{ type_timestamp() }}) as campaign_updated_at,
+    canvas_id,
+    cast(canvas_updated_at as {{ type_timestamp() }}) as canvas_updated_at,
+    canvas_step_id,
+    canvas_variation_id,
+    message_variation_id,
+    send_id,
+    dispatch_id,
+    lower(email_address) as email_address,
+    url,
+    user_agent,
+    coalesce(is_suspected_bot_click, false) as is_bot_click,
+    coalesce(machine_open, false) as is_machine_open,
+    cast(time as {{ type_timestamp() }}) as occurred_at,
+    timezone,
+    cast(_fivetran_synced as {{ type_timestamp() }}) as synced_at
+from deduplicated
