@@ -1,0 +1,255 @@
+//! Command-line interface: clap definitions and dispatch.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+use crate::commands;
+use crate::error::Error;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "mozt",
+    version,
+    about = "SQL transformation engine: dbt-style projects on DuckDB and Snowflake"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct Common {
+    /// The project folder (holding project.yml).
+    #[arg(long, global = true, env = "MOZT_PROJECT_DIR", default_value = ".")]
+    pub project_dir: PathBuf,
+    /// Target from project.yml's `targets:` (default: its `default:`).
+    #[arg(short = 't', long, global = true, env = "MOZT_TARGET")]
+    pub target: Option<String>,
+    /// Vars as YAML or JSON, overriding project.yml: --vars '{lookback_days: 7}'.
+    #[arg(long, global = true)]
+    pub vars: Option<String>,
+    /// Worker threads (default: the target's `threads`).
+    #[arg(long, global = true)]
+    pub threads: Option<usize>,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Print only errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// More logging (-v: debug, -vv: trace, including SQL).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct Selection {
+    /// Nodes to include: names, tag:x, path:dir, source:x, +name (ancestors), name+ (descendants).
+    #[arg(short = 's', long = "select", num_args = 1.., action = clap::ArgAction::Append)]
+    pub select: Vec<String>,
+    /// Nodes to leave out, same syntax as --select.
+    #[arg(long, num_args = 1.., action = clap::ArgAction::Append)]
+    pub exclude: Vec<String>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct RunFlags {
+    #[command(flatten)]
+    pub selection: Selection,
+    /// Rebuild incremental models and reload seeds from scratch.
+    #[arg(long)]
+    pub full_refresh: bool,
+    /// Stop at the first failure.
+    #[arg(short = 'x', long)]
+    pub fail_fast: bool,
+    /// Keep the failing rows of tests in tables (schema <target schema>_test_failures).
+    #[arg(long)]
+    pub store_failures: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutputFormat {
+    #[default]
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a new project that builds on DuckDB at once.
+    Init {
+        /// The project's name (also its folder).
+        name: String,
+    },
+    /// Read the project and check it (Jinja, refs, the DAG) without a warehouse.
+    Parse {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Render the selected models' SQL into target/compiled/ without running it.
+    Compile {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        selection: Selection,
+    },
+    /// Build the selected models in the warehouse.
+    Run {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        flags: RunFlags,
+    },
+    /// Load seed CSV files as tables.
+    Seed {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        flags: RunFlags,
+    },
+    /// Run data tests on what has been built.
+    Test {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        flags: RunFlags,
+    },
+    /// Seeds, models and tests together, in DAG order.
+    Build {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        flags: RunFlags,
+    },
+    /// List the project's nodes.
+    Ls {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        selection: Selection,
+        /// Only these resource types (model, seed, test, source).
+        #[arg(long = "resource-type", num_args = 1..)]
+        resource_types: Vec<String>,
+        /// What to print per node.
+        #[arg(long, value_enum, default_value_t = LsOutput::Selector)]
+        output: LsOutput,
+    },
+    /// Preview a model's rows, or a query's.
+    Show {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        selection: Selection,
+        /// A SQL query to run instead of a model (Jinja allowed: ref, source, var).
+        #[arg(long, conflicts_with = "select")]
+        inline: Option<String>,
+        /// Rows to show.
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+    },
+    /// Check the project and the connection to the target.
+    Debug {
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LsOutput {
+    Selector,
+    Name,
+    Path,
+    Json,
+}
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { crate::error::EXIT_PROJECT } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let common = match &cli.command {
+        Command::Init { .. } => Common::default(),
+        Command::Parse { common }
+        | Command::Compile { common, .. }
+        | Command::Run { common, .. }
+        | Command::Seed { common, .. }
+        | Command::Test { common, .. }
+        | Command::Build { common, .. }
+        | Command::Ls { common, .. }
+        | Command::Show { common, .. }
+        | Command::Debug { common } => common.clone(),
+    };
+    init_logging(&common);
+    crate::run::output::set_quiet(common.quiet);
+    match dispatch(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            report(&e);
+            e.exit_code()
+        }
+    }
+}
+
+fn dispatch(command: Command) -> Result<i32, Error> {
+    match command {
+        Command::Init { name } => commands::init::run(&name),
+        Command::Parse { common } => commands::compile::parse(&common),
+        Command::Compile { common, selection } => commands::compile::compile(&common, &selection),
+        Command::Run { common, flags } => commands::execute::run(&common, &flags, commands::execute::Kind::Run),
+        Command::Seed { common, flags } => commands::execute::run(&common, &flags, commands::execute::Kind::Seed),
+        Command::Test { common, flags } => commands::execute::run(&common, &flags, commands::execute::Kind::Test),
+        Command::Build { common, flags } => commands::execute::run(&common, &flags, commands::execute::Kind::Build),
+        Command::Ls {
+            common,
+            selection,
+            resource_types,
+            output,
+        } => commands::ls::run(&common, &selection, &resource_types, output),
+        Command::Show {
+            common,
+            selection,
+            inline,
+            limit,
+            output,
+        } => commands::show::run(&common, &selection, inline.as_deref(), limit, output),
+        Command::Debug { common } => commands::debug::run(&common),
+    }
+}
+
+/// Errors go to stderr, one screen, no debug dump.
+pub fn report(e: &Error) {
+    eprintln!("error: {e}");
+}
+
+fn init_logging(common: &Common) {
+    use tracing_subscriber::EnvFilter;
+    let default = match common.verbose {
+        0 if common.quiet => "error",
+        0 => "warn",
+        1 => "mozt=debug,warn",
+        _ => "mozt=trace,info",
+    };
+    let filter = EnvFilter::try_from_env("MOZT_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    let _ = match common.log_format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.without_time().try_init(),
+    };
+}

@@ -1,0 +1,47 @@
+//! `mozt debug`: show the resolved target (secrets masked) and check the connection.
+
+use serde_json::Value;
+
+use crate::adapter;
+use crate::cli::Common;
+use crate::error::Result;
+use crate::project::Project;
+use crate::project::target::SECRET_KEYS;
+use crate::run::output::say;
+
+pub fn run(common: &Common) -> Result<i32> {
+    let project = Project::load(&common.project_dir)?;
+    say(&format!(
+        "project: {} ({})",
+        project.name(),
+        project.root.join("project.yml").display()
+    ));
+    let target = project.resolve_target(common.target.as_deref())?;
+    say(&format!("target: {} (type {})", target.name, target.kind));
+    for (k, v) in &target.settings {
+        let shown = if SECRET_KEYS.contains(&k.as_str()) {
+            "********".to_string()
+        } else {
+            match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            }
+        };
+        say(&format!("  {k}: {shown}"));
+    }
+    let adapter = adapter::for_target(&target, &project.root)?;
+    let mut conn = adapter.connect()?;
+    let rows = conn.query("select version()")?;
+    let version = rows
+        .rows
+        .first()
+        .and_then(|r| r.first())
+        .cloned()
+        .unwrap_or(Value::Null);
+    say(&format!(
+        "connection: OK ({} {})",
+        target.kind,
+        version.as_str().unwrap_or("")
+    ));
+    Ok(0)
+}

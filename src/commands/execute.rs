@@ -1,0 +1,251 @@
+//! `mozt run`, `mozt seed`, `mozt test` and `mozt build`: select, compile, then execute over
+//! the DAG and report.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::adapter::{self, Adapter, Connection};
+use crate::cli::{Common, RunFlags};
+use crate::compile::Compiled;
+use crate::error::{EXIT_FAILURE, Error, Result};
+use crate::manifest::{Node, ResourceType};
+use crate::materialize::{self, Catalog, Job};
+use crate::run::output::{plural, say};
+use crate::run::{self, NodeResult, Status, Work};
+
+use super::Session;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Run,
+    Seed,
+    Test,
+    Build,
+}
+
+impl Kind {
+    fn resource_types(self) -> &'static [ResourceType] {
+        match self {
+            Kind::Run => &[ResourceType::Model],
+            Kind::Seed => &[ResourceType::Seed],
+            Kind::Test => &[ResourceType::Test, ResourceType::UnitTest],
+            Kind::Build => &[
+                ResourceType::Model,
+                ResourceType::Seed,
+                ResourceType::Snapshot,
+                ResourceType::Test,
+                ResourceType::UnitTest,
+            ],
+        }
+    }
+}
+
+pub fn run(common: &Common, flags: &RunFlags, kind: Kind) -> Result<i32> {
+    let session = Session::load(common)?;
+    let plan = session.select(&flags.selection, kind.resource_types())?;
+    let ordered: Vec<usize> = plan.iter().copied().collect();
+    let compiled = crate::compile::compile_all(
+        &session.jinja,
+        &session.manifest,
+        &ordered,
+        &session.project.root,
+        &session.target_dir(),
+    )?;
+    crate::artifacts::write_manifest(&session, &compiled)?;
+    if plan.is_empty() {
+        say("Nothing to do: the selection matched no nodes.");
+        crate::artifacts::write_run_results(&session, &[], 0.0)?;
+        return Ok(0);
+    }
+
+    let adapter = adapter::for_target(&session.target, &session.project.root)?;
+    let mut conn = adapter.connect()?;
+    let schemas: BTreeSet<String> = plan
+        .iter()
+        .filter_map(|&i| session.manifest.nodes[i].relation.as_ref())
+        .map(|r| r.schema.clone())
+        .collect();
+    let schemas: Vec<String> = schemas.into_iter().collect();
+    let catalog = Catalog::new(conn.list_relations(&schemas)?);
+    for s in &schemas {
+        conn.execute(&format!(
+            "create schema if not exists {}",
+            crate::relation::quote_if_needed(s)
+        ))?;
+    }
+    drop(conn);
+
+    say(&format!(
+        "Running {} with {} on target {} ({})",
+        describe_plan(&session, &plan),
+        plural(session.threads, "thread"),
+        session.target.name,
+        session.target.kind
+    ));
+    let runner = Runner {
+        session: &session,
+        compiled: &compiled,
+        adapter: adapter.as_ref(),
+        catalog: &catalog,
+        flags,
+    };
+    let results = run::execute(
+        &session.manifest,
+        &session.dag,
+        &plan,
+        session.threads,
+        adapter.as_ref(),
+        &runner,
+    )?;
+    let elapsed = session.started.elapsed().as_secs_f64();
+    crate::artifacts::write_run_results(&session, &results, elapsed)?;
+    Ok(summarize(&session, &results, elapsed))
+}
+
+fn describe_plan(session: &Session, plan: &BTreeSet<usize>) -> String {
+    let mut counts: Vec<(String, usize)> = vec![];
+    for &i in plan {
+        let n = &session.manifest.nodes[i];
+        let label = match n.resource_type {
+            ResourceType::Model => format!("{} model", n.materialized()),
+            ResourceType::UnitTest => "unit test".to_string(),
+            other => other.as_str().to_string(),
+        };
+        match counts.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, c)) => *c += 1,
+            None => counts.push((label, 1)),
+        }
+    }
+    counts.iter().map(|(l, c)| plural(*c, l)).collect::<Vec<_>>().join(", ")
+}
+
+/// Print the summary; the exit code is 1 when anything failed.
+fn summarize(session: &Session, results: &[NodeResult], elapsed: f64) -> i32 {
+    let count = |s: Status| results.iter().filter(|r| r.status == s).count();
+    let failures: Vec<&NodeResult> = results.iter().filter(|r| r.status.is_failure()).collect();
+    let warnings: Vec<&NodeResult> = results.iter().filter(|r| r.status == Status::Warn).collect();
+    say("");
+    say(&format!("Finished in {elapsed:.2}s."));
+    if failures.is_empty() {
+        say(if warnings.is_empty() {
+            "Completed successfully"
+        } else {
+            "Completed with warnings:"
+        });
+    } else {
+        say(&format!(
+            "Completed with {} and {}:",
+            plural(failures.len(), "error"),
+            plural(warnings.len(), "warning")
+        ));
+    }
+    for r in failures.iter().chain(warnings.iter()) {
+        let node = session.manifest.node(&r.unique_id);
+        let name = node.map(|n| n.name.as_str()).unwrap_or(&r.unique_id);
+        let kind = node.map(|n| n.resource_type.as_str()).unwrap_or("node");
+        say("");
+        say(&format!(
+            "{} in {kind} {name} ({})",
+            r.status.label(),
+            node.map(|n| n.original_file_path.display().to_string())
+                .unwrap_or_default()
+        ));
+        for line in r.message.lines() {
+            say(&format!("  {line}"));
+        }
+        for line in &r.details {
+            say(&format!("  {line}"));
+        }
+    }
+    say("");
+    say(&format!(
+        "Done. PASS={} WARN={} ERROR={} SKIP={} TOTAL={}",
+        count(Status::Success) + count(Status::Pass),
+        count(Status::Warn),
+        count(Status::Error) + count(Status::Fail),
+        count(Status::Skipped),
+        results.len()
+    ));
+    if failures.is_empty() { 0 } else { EXIT_FAILURE }
+}
+
+struct Runner<'a> {
+    session: &'a Session,
+    compiled: &'a HashMap<usize, Compiled>,
+    adapter: &'a dyn Adapter,
+    catalog: &'a Catalog,
+    flags: &'a RunFlags,
+}
+
+impl Runner<'_> {
+    fn build(&self, node: &Node, compiled: &Compiled, conn: &mut dyn Connection) -> NodeResult {
+        let Some(relation) = node.relation.as_ref() else {
+            return NodeResult::new(
+                &node.unique_id,
+                Status::Error,
+                format!("{} has no relation to build", node.name),
+            );
+        };
+        let job = Job {
+            node,
+            relation,
+            sql: &compiled.sql,
+            adapter: self.adapter,
+            conn,
+            catalog: self.catalog,
+            project: &self.session.project,
+        };
+        let mut r = match materialize::materialize(job) {
+            Ok(outcome) => {
+                let mut r = NodeResult::new(&node.unique_id, Status::Success, outcome.message);
+                r.rows_affected = outcome.rows.map(|n| n as u64);
+                r
+            }
+            Err(e) => NodeResult::new(&node.unique_id, Status::Error, error_text(&e)),
+        };
+        r.relation_name = Some(relation.to_string());
+        if node.resource_type != ResourceType::Seed {
+            r.compiled_path = Some(crate::compile::display_path(&compiled.path));
+        }
+        r
+    }
+}
+
+fn error_text(e: &Error) -> String {
+    e.to_string()
+}
+
+impl Work for Runner<'_> {
+    fn run(&self, index: usize, conn: &mut dyn Connection) -> NodeResult {
+        let node = &self.session.manifest.nodes[index];
+        let Some(compiled) = self.compiled.get(&index) else {
+            return NodeResult::new(&node.unique_id, Status::Error, "not compiled");
+        };
+        match node.resource_type {
+            ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot => self.build(node, compiled, conn),
+            ResourceType::Test | ResourceType::UnitTest => {
+                crate::test::execute(node, compiled, conn, self.flags.store_failures, &self.session.target)
+            }
+        }
+    }
+
+    fn describe(&self, index: usize, result: &NodeResult) -> String {
+        let node = &self.session.manifest.nodes[index];
+        let rel = node
+            .relation
+            .as_ref()
+            .map(|r| r.short())
+            .unwrap_or_else(|| node.name.clone());
+        match (node.resource_type, result.status) {
+            (ResourceType::Test | ResourceType::UnitTest, Status::Fail | Status::Warn) => {
+                format!("{} ({} failing)", node.name, result.failures.unwrap_or(0))
+            }
+            (ResourceType::Test | ResourceType::UnitTest, _) => node.name.clone(),
+            (ResourceType::Seed, Status::Success) => {
+                format!("loaded seed {rel} ({} rows)", result.rows_affected.unwrap_or(0))
+            }
+            (_, Status::Success) => result.message.clone(),
+            (ResourceType::Seed, _) => format!("seed {rel}"),
+            (_, _) => format!("{} {rel}", node.materialized()),
+        }
+    }
+}

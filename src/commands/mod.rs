@@ -1,0 +1,91 @@
+//! One file per command. `Session` is what every command starts from: the project loaded, the
+//! target resolved, the manifest parsed and the DAG built.
+
+pub mod compile;
+pub mod debug;
+pub mod execute;
+pub mod init;
+pub mod ls;
+pub mod show;
+
+use serde_json::{Map, Value};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::cli::{Common, Selection};
+use crate::error::{Error, Result};
+use crate::graph::{Dag, Key, select};
+use crate::jinja::JinjaEnv;
+use crate::manifest::{Manifest, ResourceType};
+use crate::project::{Project, Target};
+
+pub struct Session {
+    pub project: Project,
+    pub target: Target,
+    pub manifest: Arc<Manifest>,
+    pub jinja: JinjaEnv,
+    pub dag: Dag,
+    pub started: Instant,
+    pub threads: usize,
+}
+
+impl Session {
+    pub fn load(common: &Common) -> Result<Session> {
+        let started = Instant::now();
+        let project = Project::load(&common.project_dir)?;
+        let target = project.resolve_target(common.target.as_deref())?;
+        let vars = parse_vars(common.vars.as_deref())?;
+        let parsed = crate::manifest::parse::parse(&project, &target, &vars)?;
+        let dag = Dag::build(&parsed.manifest)?;
+        let threads = common.threads.unwrap_or(target.threads).max(1);
+        tracing::debug!(
+            "parsed {} nodes in {:?}",
+            parsed.manifest.nodes.len(),
+            started.elapsed()
+        );
+        Ok(Session {
+            project,
+            target,
+            manifest: parsed.manifest,
+            jinja: parsed.jinja,
+            dag,
+            started,
+            threads,
+        })
+    }
+
+    /// The selected manifest nodes of the given kinds (sources are never executed).
+    pub fn select(&self, selection: &Selection, kinds: &[ResourceType]) -> Result<BTreeSet<usize>> {
+        let keys = self.select_keys(selection)?;
+        Ok(keys
+            .into_iter()
+            .filter_map(|k| match k {
+                Key::Node(i) if kinds.contains(&self.manifest.nodes[i].resource_type) => Some(i),
+                _ => None,
+            })
+            .collect())
+    }
+
+    pub fn select_keys(&self, selection: &Selection) -> Result<BTreeSet<Key>> {
+        select::select(&self.manifest, &self.dag, &selection.select, &selection.exclude)
+    }
+
+    pub fn target_dir(&self) -> String {
+        self.project.file.target_path.clone()
+    }
+}
+
+/// `--vars` as YAML or JSON (a mapping).
+pub fn parse_vars(text: Option<&str>) -> Result<Map<String, Value>> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(Map::new());
+    };
+    let value: Value = serde_yaml_ng::from_str(text).map_err(|e| {
+        Error::project(format!("--vars is not valid YAML: {e}")).help("pass a mapping: --vars '{lookback_days: 7}'")
+    })?;
+    match value {
+        Value::Object(m) => Ok(m),
+        _ => Err(Error::project("--vars must be a mapping").help("pass a mapping: --vars '{lookback_days: 7}'")),
+    }
+}

@@ -1,0 +1,162 @@
+//! The dependency DAG over the manifest (models, seeds, snapshots, tests and sources), built
+//! once per command with petgraph. A cycle is an error naming every model on it.
+
+pub mod select;
+
+use petgraph::Direction;
+use petgraph::graph::{DiGraph, NodeIndex};
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use crate::error::{Error, Result};
+use crate::manifest::Manifest;
+
+/// A vertex: a manifest node (by index into `manifest.nodes`) or a source (into `manifest.sources`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Key {
+    Node(usize),
+    Source(usize),
+}
+
+pub struct Dag {
+    pub graph: DiGraph<Key, ()>,
+    index: HashMap<Key, NodeIndex>,
+}
+
+impl Dag {
+    pub fn build(manifest: &Manifest) -> Result<Dag> {
+        let mut graph = DiGraph::with_capacity(manifest.nodes.len() + manifest.sources.len(), 0);
+        let mut index = HashMap::new();
+        let mut by_id: HashMap<&str, NodeIndex> = HashMap::new();
+        for (i, s) in manifest.sources.iter().enumerate() {
+            let ix = graph.add_node(Key::Source(i));
+            index.insert(Key::Source(i), ix);
+            by_id.insert(s.unique_id.as_str(), ix);
+        }
+        for (i, n) in manifest.nodes.iter().enumerate() {
+            let ix = graph.add_node(Key::Node(i));
+            index.insert(Key::Node(i), ix);
+            by_id.insert(n.unique_id.as_str(), ix);
+        }
+        for (i, n) in manifest.nodes.iter().enumerate() {
+            let child = index[&Key::Node(i)];
+            for dep in &n.depends_on {
+                if let Some(&parent) = by_id.get(dep.as_str()) {
+                    graph.add_edge(parent, child, ());
+                }
+            }
+        }
+        let dag = Dag { graph, index };
+        dag.check_cycles(manifest)?;
+        Ok(dag)
+    }
+
+    fn check_cycles(&self, manifest: &Manifest) -> Result<()> {
+        for scc in petgraph::algo::tarjan_scc(&self.graph) {
+            let is_cycle = scc.len() > 1 || scc.iter().any(|&n| self.graph.contains_edge(n, n));
+            if !is_cycle {
+                continue;
+            }
+            let members: HashSet<NodeIndex> = scc.iter().copied().collect();
+            let path = cycle_path(&self.graph, &members, scc[0]);
+            let names: Vec<String> = path
+                .iter()
+                .map(|ix| match self.graph[*ix] {
+                    Key::Node(i) => manifest.nodes[i].name.clone(),
+                    Key::Source(i) => manifest.sources[i].unique_id.clone(),
+                })
+                .collect();
+            let files: Vec<String> = path
+                .iter()
+                .filter_map(|ix| match self.graph[*ix] {
+                    Key::Node(i) => Some(format!("  {}", manifest.nodes[i].original_file_path.display())),
+                    Key::Source(_) => None,
+                })
+                .collect();
+            let first = names.first().cloned().unwrap_or_default();
+            return Err(Error::project(format!(
+                "dependency cycle: {} -> {first}\n{}",
+                names.join(" -> "),
+                files.join("\n")
+            ))
+            .help("models on a cycle cannot be ordered; remove one of these ref() calls"));
+        }
+        Ok(())
+    }
+
+    pub fn ix(&self, key: Key) -> Option<NodeIndex> {
+        self.index.get(&key).copied()
+    }
+
+    pub fn parents(&self, key: Key) -> Vec<Key> {
+        self.neighbors(key, Direction::Incoming)
+    }
+
+    pub fn children(&self, key: Key) -> Vec<Key> {
+        self.neighbors(key, Direction::Outgoing)
+    }
+
+    fn neighbors(&self, key: Key, dir: Direction) -> Vec<Key> {
+        match self.ix(key) {
+            Some(ix) => self.graph.neighbors_directed(ix, dir).map(|n| self.graph[n]).collect(),
+            None => vec![],
+        }
+    }
+
+    /// Everything reachable upstream (`Incoming`) or downstream (`Outgoing`), within `depth`
+    /// steps when given. The start is not included.
+    pub fn reach(&self, start: Key, dir: Direction, depth: Option<usize>) -> Vec<Key> {
+        let Some(ix) = self.ix(start) else { return vec![] };
+        let mut seen = HashSet::from([ix]);
+        let mut out = vec![];
+        let mut queue = VecDeque::from([(ix, 0usize)]);
+        while let Some((n, d)) = queue.pop_front() {
+            if depth.is_some_and(|max| d >= max) {
+                continue;
+            }
+            for next in self.graph.neighbors_directed(n, dir) {
+                if seen.insert(next) {
+                    out.push(self.graph[next]);
+                    queue.push_back((next, d + 1));
+                }
+            }
+        }
+        out
+    }
+
+    /// All nodes in an order where parents come before children.
+    pub fn topo_order(&self) -> Vec<Key> {
+        petgraph::algo::toposort(&self.graph, None)
+            .map(|v| v.into_iter().map(|ix| self.graph[ix]).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// A simple cycle through `start` inside one strongly connected component.
+fn cycle_path(graph: &DiGraph<Key, ()>, members: &HashSet<NodeIndex>, start: NodeIndex) -> Vec<NodeIndex> {
+    // BFS from start's successors back to start, staying inside the component.
+    let mut prev: HashMap<NodeIndex, NodeIndex> = HashMap::new();
+    let mut queue = VecDeque::from([start]);
+    let mut seen = HashSet::from([start]);
+    while let Some(n) = queue.pop_front() {
+        for next in graph.neighbors_directed(n, Direction::Outgoing) {
+            if !members.contains(&next) {
+                continue;
+            }
+            if next == start {
+                let mut path = vec![n];
+                let mut cur = n;
+                while cur != start {
+                    cur = prev[&cur];
+                    path.push(cur);
+                }
+                path.reverse();
+                return path;
+            }
+            if seen.insert(next) {
+                prev.insert(next, n);
+                queue.push_back(next);
+            }
+        }
+    }
+    vec![start]
+}

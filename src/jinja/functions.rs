@@ -1,0 +1,175 @@
+//! Functions templates call: ref, source, var, env_var, is_incremental, return, log, and
+//! exceptions.raise_compiler_error.
+
+use minijinja::value::{Object, ObjectRepr, Value};
+use minijinja::{Environment, Error, ErrorKind, State};
+use std::sync::Arc;
+
+use super::objects::{RETURN_MARKER, relation_value};
+use super::scope::{self, Mode, RefCall};
+use crate::relation::Relation;
+
+fn err(msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidOperation, msg.into())
+}
+
+/// `env_var('NAME')` or `env_var('NAME', 'default')`.
+pub fn env_var(name: &str, default: Option<Value>) -> Result<Value, Error> {
+    scope::current(|s| {
+        if let Some(s) = s {
+            s.recorded.env_vars.push(name.to_string());
+        }
+    });
+    match std::env::var(name) {
+        Ok(v) => Ok(Value::from(v)),
+        Err(_) => match default {
+            Some(d) => Ok(d),
+            None => Err(err(format!(
+                "env var '{name}' is not set and env_var() was given no default"
+            ))),
+        },
+    }
+}
+
+/// An environment with only env_var, for rendering settings (targets) before a project loads.
+pub fn minimal_env() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.add_function("env_var", env_var);
+    env
+}
+
+pub fn ref_fn(args: &[Value]) -> Result<Value, Error> {
+    let (package, name) = match args {
+        [name] => (
+            None,
+            name.as_str()
+                .ok_or_else(|| err("ref() takes a model name as a string"))?,
+        ),
+        [package, name] => (
+            Some(
+                package
+                    .as_str()
+                    .ok_or_else(|| err("ref()'s first argument must be a project name"))?
+                    .to_string(),
+            ),
+            name.as_str()
+                .ok_or_else(|| err("ref() takes a model name as a string"))?,
+        ),
+        _ => return Err(err("ref() takes one argument (a model name), or two (project, model)")),
+    };
+    scope::current(|s| {
+        let Some(s) = s else {
+            return Err(err("ref() can only be used in a model, test or macro"));
+        };
+        match s.mode {
+            Mode::Parse => {
+                s.recorded.refs.push(RefCall {
+                    package: package.clone(),
+                    name: name.to_string(),
+                });
+                Ok(relation_value(Relation::new(None, "__ref__", name)))
+            }
+            Mode::Compile => {
+                let resolver = s.resolver.clone().ok_or_else(|| err("ref() cannot resolve here"))?;
+                resolver
+                    .resolve_ref(package.as_deref(), name)
+                    .map(relation_value)
+                    .map_err(err)
+            }
+        }
+    })
+}
+
+pub fn source_fn(source: &str, table: &str) -> Result<Value, Error> {
+    scope::current(|s| {
+        let Some(s) = s else {
+            return Err(err("source() can only be used in a model, test or macro"));
+        };
+        match s.mode {
+            Mode::Parse => {
+                s.recorded.sources.push((source.to_string(), table.to_string()));
+                Ok(relation_value(Relation::new(None, source, table)))
+            }
+            Mode::Compile => {
+                let resolver = s.resolver.clone().ok_or_else(|| err("source() cannot resolve here"))?;
+                resolver.resolve_source(source, table).map(relation_value).map_err(err)
+            }
+        }
+    })
+}
+
+pub fn is_incremental() -> bool {
+    scope::current(|s| s.is_some_and(|s| s.is_incremental))
+}
+
+/// `{{ return(value) }}` inside a macro: the macro's value is `value`, not its text.
+pub fn return_fn(value: Value) -> Result<Value, Error> {
+    scope::current(|s| {
+        if let Some(s) = s {
+            s.returned = Some(value);
+        }
+    });
+    Err(Error::new(ErrorKind::InvalidOperation, RETURN_MARKER))
+}
+
+pub fn log(msg: Value, info: Option<bool>) -> Value {
+    if info.unwrap_or(false) {
+        tracing::info!(target: "mozt::jinja", "{msg}");
+    } else {
+        tracing::debug!(target: "mozt::jinja", "{msg}");
+    }
+    Value::from("")
+}
+
+/// `var('name')`, `var('name', default)` over project vars overlaid with `--vars`.
+#[derive(Debug)]
+pub struct VarFn(pub Arc<serde_json::Map<String, serde_json::Value>>);
+
+impl Object for VarFn {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+    fn call(self: &Arc<Self>, _state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
+        let (name, default): (&str, Option<Value>) = minijinja::value::from_args(args)?;
+        scope::current(|s| {
+            if let Some(s) = s {
+                s.recorded.vars.push(name.to_string());
+            }
+        });
+        match (self.0.get(name), default) {
+            (Some(v), _) => Ok(crate::jinja::to_value(v)),
+            (None, Some(d)) => Ok(d),
+            (None, None) => Err(err(format!(
+                "required var '{name}' is not set: define it under `vars:` in project.yml or pass --vars '{{{name}: ...}}'"
+            ))),
+        }
+    }
+    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
+        match method {
+            "has_var" => {
+                let (name,): (&str,) = minijinja::value::from_args(args)?;
+                Ok(Value::from(self.0.contains_key(name)))
+            }
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+}
+
+/// `exceptions.raise_compiler_error(msg)` and `exceptions.warn(msg)`.
+#[derive(Debug)]
+pub struct Exceptions;
+
+impl Object for Exceptions {
+    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
+        let (msg,): (Value,) = minijinja::value::from_args(args)?;
+        match method {
+            "raise_compiler_error" => Err(err(msg.to_string())),
+            "warn" => {
+                tracing::warn!(target: "mozt::jinja", "{msg}");
+                Ok(Value::from(""))
+            }
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! The Jinja environment: one minijinja `Environment` per run, holding every model, test and
+//! macro template (compiled once), mozt's built-in cross-database macros, and the functions
+//! dbt users know (ref, source, config, var, env_var, target, this, ...).
+
+pub mod builtins;
+pub mod functions;
+pub mod objects;
+pub mod scope;
+
+use minijinja::value::Value;
+use minijinja::{Environment, UndefinedBehavior};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::error::{Error, Location, Result};
+use crate::project::{SourceFile, Target};
+use objects::{ConfigObj, MacroFn, RETURN_MARKER};
+pub use scope::{Mode, Scope};
+
+pub struct JinjaEnv {
+    pub env: Environment<'static>,
+    /// Macro name -> template that defines it (later definitions override earlier ones).
+    macros: BTreeMap<String, String>,
+}
+
+impl JinjaEnv {
+    /// Build the environment with built-in and project macros. `vars` are project vars with
+    /// `--vars` already laid over them.
+    pub fn new(
+        macro_files: &[SourceFile],
+        target: &Target,
+        vars: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<JinjaEnv> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+        if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
+            .keep_trailing_newline(true)
+            .build()
+        {
+            env.set_syntax(syntax);
+        }
+        env.set_recursion_limit(200);
+        env.add_function("ref", functions::ref_fn);
+        env.add_function("source", functions::source_fn);
+        env.add_function("env_var", functions::env_var);
+        env.add_function("is_incremental", functions::is_incremental);
+        env.add_function("return", functions::return_fn);
+        env.add_function("log", functions::log);
+        env.add_global("var", Value::from_object(functions::VarFn(Arc::new(vars))));
+        env.add_global("config", Value::from_object(ConfigObj));
+        env.add_global("exceptions", Value::from_object(functions::Exceptions));
+        env.add_global("target", crate::jinja::to_value(target.public()));
+        env.add_global("mozt_version", Value::from(env!("CARGO_PKG_VERSION")));
+        env.add_global("run_started_at", Value::from(chrono::Utc::now().to_rfc3339()));
+
+        let mut this = JinjaEnv {
+            env,
+            macros: BTreeMap::new(),
+        };
+        for (name, text) in builtins::FILES {
+            this.add_macro_file(name, text)?;
+        }
+        for f in macro_files {
+            this.add_macro_file(&path_name(&f.path), &f.text)?;
+        }
+        Ok(this)
+    }
+
+    fn add_macro_file(&mut self, name: &str, text: &str) -> Result<()> {
+        let converted = convert_test_blocks(text);
+        let names = macro_names(&converted);
+        self.add_template(name, converted)?;
+        for m in names {
+            self.macros.insert(m.clone(), name.to_string());
+            self.env.add_global(
+                m.clone(),
+                Value::from_object(MacroFn {
+                    template: name.to_string(),
+                    name: m,
+                }),
+            );
+        }
+        Ok(())
+    }
+
+    /// Compile a template (a model, a test) under its relative path as name.
+    pub fn add_template(&mut self, name: &str, text: String) -> Result<()> {
+        let text_for_error = text.clone();
+        self.env
+            .add_template_owned(name.to_string(), text)
+            .map_err(|e| jinja_error(&e, name, Some(&text_for_error)))
+    }
+
+    pub fn has_macro(&self, name: &str) -> bool {
+        self.macros.contains_key(name)
+    }
+
+    /// True when the macro is mozt's own (not overridden by the project).
+    pub fn macro_is_builtin(&self, name: &str) -> bool {
+        self.macros.get(name).is_some_and(|t| t.starts_with(builtins::PREFIX))
+    }
+
+    /// Render a template added before, with the given scope installed; returns the scope too.
+    pub fn render(&self, name: &str, ctx: Value, scope: Scope) -> (Result<String>, Scope) {
+        let (result, scope) = scope::with_scope(scope, || {
+            let tmpl = self.env.get_template(name)?;
+            tmpl.render(ctx)
+        });
+        (result.map_err(|e| self.error(&e, name)), scope)
+    }
+
+    /// Call a macro by name outside any template (e.g. generate_schema_name).
+    pub fn call_macro(&self, name: &str, args: &[Value], scope: Scope) -> (Result<Value>, Scope) {
+        let (result, scope) = scope::with_scope(scope, || {
+            let f = self
+                .env
+                .globals()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v)
+                .ok_or_else(|| {
+                    minijinja::Error::new(minijinja::ErrorKind::UnknownFunction, format!("no macro named {name}"))
+                })?;
+            let mut state = self.env.empty_state();
+            f.call(&mut state, args)
+        });
+        let template = self.macros.get(name).cloned().unwrap_or_default();
+        (result.map_err(|e| self.error(&e, &template)), scope)
+    }
+
+    /// A located project error from a minijinja error.
+    pub fn error(&self, err: &minijinja::Error, fallback: &str) -> Error {
+        let name = err.name().unwrap_or(fallback);
+        let source = self.env.get_template(name).ok().map(|t| t.source().to_string());
+        let mut e = jinja_error(err, name, source.as_deref());
+        if name != fallback && !fallback.is_empty() {
+            e = e.help(format!("raised in {name}, called from {fallback}"));
+        }
+        e
+    }
+}
+
+/// Any serializable value as a template value.
+pub fn to_value<T: serde::Serialize>(v: T) -> Value {
+    Value::from(minijinja::value::Serde(v))
+}
+
+/// Template names are relative paths with `/` separators.
+pub fn path_name(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+fn jinja_error(err: &minijinja::Error, file: &str, source: Option<&str>) -> Error {
+    let detail = err.detail().unwrap_or("");
+    let message = match err.kind() {
+        minijinja::ErrorKind::UndefinedError => {
+            let hint = if detail.is_empty() {
+                String::new()
+            } else {
+                format!(" ({detail})")
+            };
+            format!("undefined variable or attribute in Jinja{hint}")
+        }
+        minijinja::ErrorKind::SyntaxError => format!("Jinja syntax error: {detail}"),
+        minijinja::ErrorKind::UnknownFunction => format!("unknown function: {detail}"),
+        minijinja::ErrorKind::InvalidOperation if detail == RETURN_MARKER => {
+            "return() used outside a macro".to_string()
+        }
+        minijinja::ErrorKind::InvalidOperation => detail.to_string(),
+        _ if detail.is_empty() => err.kind().to_string(),
+        _ => format!("{}: {detail}", err.kind()),
+    };
+    let mut e = Error::project(message);
+    e = match err.line() {
+        Some(line) => e.at(Location::at(file, line)),
+        None => e.in_file(file),
+    };
+    if let Some(src) = source {
+        e = e.with_source_line(src);
+    }
+    if err.kind() == minijinja::ErrorKind::UndefinedError {
+        e = e.help("check the spelling; variables come from {% set %}, macros in macros/, or var('name')");
+    }
+    e
+}
+
+/// Names of the macros a file defines (`{% macro name(...) %}`).
+fn macro_names(text: &str) -> Vec<String> {
+    let mut names = vec![];
+    let mut rest = text;
+    while let Some(idx) = rest.find("{%") {
+        rest = &rest[idx + 2..];
+        let t = rest.trim_start_matches(['-', '+']).trim_start();
+        if let Some(after) = t.strip_prefix("macro")
+            && after.starts_with(char::is_whitespace)
+        {
+            let name: String = after
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+/// `{% test name(model, column_name) %}...{% endtest %}` becomes the macro `test_name`.
+pub fn convert_test_blocks(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(idx) = rest.find("{%") {
+        out.push_str(&rest[..idx]);
+        let tag = &rest[idx..];
+        let Some(end) = tag.find("%}") else {
+            out.push_str(tag);
+            return out;
+        };
+        let inner = &tag[2..end];
+        let trimmed = inner.trim_start_matches(['-', '+']).trim_start();
+        let lead = &inner[..inner.len() - inner.trim_start_matches(['-', '+']).len()];
+        if let Some(after) = trimmed.strip_prefix("test")
+            && after.starts_with(char::is_whitespace)
+        {
+            let trail = &inner[inner.trim_end_matches(['-', '+']).len()..];
+            out.push_str(&format!(
+                "{{%{lead} macro test_{}{trail}%}}",
+                after.trim_start().trim_end_matches(['-', '+'])
+            ));
+        } else if trimmed.trim_end_matches(['-', '+']).trim() == "endtest" {
+            let trail = &inner[inner.trim_end_matches(['-', '+']).len()..];
+            out.push_str(&format!("{{%{lead} endmacro {trail}%}}"));
+        } else {
+            out.push_str(&tag[..end + 2]);
+        }
+        rest = &tag[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_macro_names_and_converts_test_blocks() {
+        let text = "{% macro a(x) %}{% endmacro %}\n{%- macro b_2() -%}{%- endmacro %}";
+        assert_eq!(macro_names(text), vec!["a", "b_2"]);
+        let t = convert_test_blocks("{% test is_even(model, column_name) %}select 1{% endtest %}");
+        assert_eq!(t, "{% macro test_is_even(model, column_name) %}select 1{% endmacro %}");
+        let t = convert_test_blocks("{%- test x(model) -%}\n{{ 1 }}\n{%- endtest -%}");
+        assert_eq!(t, "{%- macro test_x(model) -%}\n{{ 1 }}\n{%- endmacro -%}");
+    }
+}

@@ -1,0 +1,135 @@
+//! Objects templates see: relations (`this`, the result of `ref`), `config`, and user macros
+//! callable by bare name from any model.
+
+use minijinja::value::{Enumerator, Kwargs, Object, ObjectRepr, Value};
+use minijinja::{Error, ErrorKind, State};
+use std::fmt;
+use std::sync::Arc;
+
+use super::scope::{self, Mode};
+use crate::relation::Relation;
+
+#[derive(Debug, Clone)]
+pub struct RelationObj(pub Relation);
+
+impl Object for RelationObj {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let r = &self.0;
+        match key.as_str()? {
+            "database" => Some(r.database.clone().map(Value::from).unwrap_or(Value::from(()))),
+            "schema" => Some(Value::from(r.schema.clone())),
+            "identifier" | "name" | "table" => Some(Value::from(r.identifier.clone())),
+            _ => None,
+        }
+    }
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+pub fn relation_value(r: Relation) -> Value {
+    Value::from_object(RelationObj(r))
+}
+
+/// `config`: callable as `{{ config(materialized='table') }}` and readable as `config.get('x')`.
+#[derive(Debug)]
+pub struct ConfigObj;
+
+impl Object for ConfigObj {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+    fn call(self: &Arc<Self>, _state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
+        let (positional, kwargs): (&[Value], Kwargs) = minijinja::value::from_args(args)?;
+        let mut layer = serde_json::Map::new();
+        for value in positional {
+            // config({'materialized': 'table'}) form.
+            let json: serde_json::Value =
+                serde_json::to_value(value).map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
+            if let Some(obj) = json.as_object() {
+                layer.extend(obj.clone());
+            } else {
+                return Err(Error::new(
+                    ErrorKind::InvalidOperation,
+                    "config() takes keyword arguments, e.g. config(materialized='table')",
+                ));
+            }
+        }
+        for key in kwargs.args() {
+            let v: Value = kwargs.get(key)?;
+            let json = serde_json::to_value(&v).map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
+            layer.insert(key.to_string(), json);
+        }
+        scope::current(|s| {
+            if let Some(s) = s
+                && s.mode == Mode::Parse
+            {
+                crate::project::config::merge_config(&mut s.recorded.config, &layer);
+                crate::project::config::merge_config(&mut s.config, &layer);
+            }
+        });
+        Ok(Value::from(""))
+    }
+    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
+        match method {
+            "get" | "require" => {
+                let (key, default): (&str, Option<Value>) = minijinja::value::from_args(args)?;
+                let found = scope::current(|s| s.and_then(|s| s.config.get(key).cloned()));
+                match (found, default) {
+                    (Some(v), _) if !v.is_null() => Ok(crate::jinja::to_value(&v)),
+                    (_, Some(d)) if method == "get" => Ok(d),
+                    _ if method == "get" => Ok(Value::from(())),
+                    _ => Err(Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!("config '{key}' is required but not set"),
+                    )),
+                }
+            }
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+}
+
+/// A macro from macros/ (or a built-in one), callable by its bare name from any template.
+#[derive(Debug)]
+pub struct MacroFn {
+    pub template: String,
+    pub name: String,
+}
+
+impl Object for MacroFn {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::NonEnumerable
+    }
+    fn call(self: &Arc<Self>, state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
+        let tmpl = state.env().get_template(&self.template)?;
+        let ctx = minijinja::context! {
+            this => state.lookup("this"),
+            model => state.lookup("model"),
+        };
+        let mut captured = tmpl.render_captured(ctx)?;
+        let saved = scope::current(|s| s.and_then(|s| s.returned.take()));
+        let result = captured.with_state_mut(|macro_state| macro_state.call_macro(&self.name, args));
+        let returned = scope::current(|s| {
+            s.and_then(|s| {
+                let r = s.returned.take();
+                s.returned = saved;
+                r
+            })
+        });
+        match (result, returned) {
+            (_, Some(value)) => Ok(value),
+            (Ok(text), None) => Ok(Value::from_safe_string(text)),
+            (Err(e), None) => Err(e),
+        }
+    }
+}
+
+/// The error `return()` raises to stop a macro; MacroFn turns it into the macro's value.
+pub const RETURN_MARKER: &str = "__mozt_return__";

@@ -1,0 +1,17 @@
+//! mozt: a SQL transformation engine. Load a project, parse its Jinja, build the DAG, compile
+//! the SQL, and materialize it in DuckDB or Snowflake; then test the data.
+
+pub mod adapter;
+pub mod artifacts;
+pub mod cli;
+pub mod commands;
+pub mod compile;
+pub mod error;
+pub mod graph;
+pub mod jinja;
+pub mod manifest;
+pub mod materialize;
+pub mod project;
+pub mod relation;
+pub mod run;
+pub mod test;

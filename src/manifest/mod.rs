@@ -1,0 +1,128 @@
+//! The manifest: every node of the project after the parse phase, with its config, its
+//! dependencies and the relation it builds. Built once per command; read by graph, compile,
+//! execute and artifacts.
+
+pub mod node;
+pub mod parse;
+
+use std::collections::HashMap;
+
+use crate::jinja::scope::Resolver;
+use crate::relation::Relation;
+pub use node::{ColumnInfo, Node, ResourceType, SourceNode, TestInfo};
+
+#[derive(Debug, Clone, Default)]
+pub struct Manifest {
+    pub project_name: String,
+    pub nodes: Vec<Node>,
+    pub sources: Vec<SourceNode>,
+    by_id: HashMap<String, usize>,
+    /// Model/seed/snapshot name -> node index (what ref() resolves).
+    by_name: HashMap<String, usize>,
+    source_by_name: HashMap<(String, String), usize>,
+}
+
+impl Manifest {
+    pub fn new(project_name: String, nodes: Vec<Node>, sources: Vec<SourceNode>) -> Manifest {
+        let mut m = Manifest {
+            project_name,
+            nodes,
+            sources,
+            ..Default::default()
+        };
+        m.reindex();
+        m
+    }
+
+    pub fn reindex(&mut self) {
+        self.by_id = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.unique_id.clone(), i))
+            .collect();
+        self.by_name = self
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| {
+                matches!(
+                    n.resource_type,
+                    ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
+                )
+            })
+            .map(|(i, n)| (n.name.clone(), i))
+            .collect();
+        self.source_by_name = self
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| ((s.source_name.clone(), s.name.clone()), i))
+            .collect();
+    }
+
+    pub fn node(&self, unique_id: &str) -> Option<&Node> {
+        self.by_id.get(unique_id).map(|&i| &self.nodes[i])
+    }
+
+    pub fn index_of(&self, unique_id: &str) -> Option<usize> {
+        self.by_id.get(unique_id).copied()
+    }
+
+    pub fn by_name(&self, name: &str) -> Option<&Node> {
+        self.by_name.get(name).map(|&i| &self.nodes[i])
+    }
+
+    pub fn source(&self, source: &str, table: &str) -> Option<&SourceNode> {
+        self.source_by_name
+            .get(&(source.to_string(), table.to_string()))
+            .map(|&i| &self.sources[i])
+    }
+
+    pub fn source_by_id(&self, unique_id: &str) -> Option<&SourceNode> {
+        self.sources.iter().find(|s| s.unique_id == unique_id)
+    }
+
+    /// Names ref() can take, for "did you mean" hints.
+    pub fn ref_names(&self) -> impl Iterator<Item = &str> {
+        self.by_name.keys().map(String::as_str)
+    }
+
+    pub fn count(&self, kind: ResourceType) -> usize {
+        self.nodes.iter().filter(|n| n.resource_type == kind).count()
+    }
+}
+
+impl Resolver for Manifest {
+    fn resolve_ref(&self, package: Option<&str>, name: &str) -> Result<Relation, String> {
+        if let Some(p) = package
+            && p != self.project_name
+        {
+            return Err(format!(
+                "ref('{p}', '{name}'): there is no project or package named '{p}'"
+            ));
+        }
+        let node = self
+            .by_name(name)
+            .ok_or_else(|| format!("ref('{name}'): no model, seed or snapshot named '{name}'"))?;
+        node.relation
+            .clone()
+            .ok_or_else(|| format!("ref('{name}'): '{name}' is not built as a relation"))
+    }
+
+    fn resolve_source(&self, source: &str, table: &str) -> Result<Relation, String> {
+        self.source(source, table)
+            .map(|s| s.relation.clone())
+            .ok_or_else(|| format!("source('{source}', '{table}') is not declared in any schema YAML file"))
+    }
+}
+
+/// The closest few names to `wanted`, best first, for "did you mean" hints.
+pub fn closest<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut scored: Vec<(f64, &str)> = names
+        .map(|n| (strsim::jaro_winkler(wanted, n), n))
+        .filter(|(s, _)| *s > 0.7)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    scored.into_iter().take(3).map(|(_, n)| n.to_string()).collect()
+}

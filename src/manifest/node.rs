@@ -1,0 +1,136 @@
+//! The nodes of a parsed project: models, seeds, tests, and the sources they read.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::path::PathBuf;
+
+use crate::jinja::scope::RefCall;
+use crate::relation::Relation;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceType {
+    Model,
+    Seed,
+    Snapshot,
+    Test,
+    UnitTest,
+}
+
+impl ResourceType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceType::Model => "model",
+            ResourceType::Seed => "seed",
+            ResourceType::Snapshot => "snapshot",
+            ResourceType::Test => "test",
+            ResourceType::UnitTest => "unit_test",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ColumnInfo {
+    pub name: String,
+    pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_type: Option<String>,
+}
+
+/// What a data test checks, for tests generated from YAML or written in tests/.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestInfo {
+    /// `not_null`, `unique`, a custom generic test's name, or `singular`.
+    pub test_name: String,
+    /// The model, seed or source the test is attached to (its unique id).
+    pub attached_to: Option<String>,
+    pub column_name: Option<String>,
+    /// The test's arguments (values, to, field, ...).
+    pub kwargs: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Node {
+    pub unique_id: String,
+    pub name: String,
+    pub resource_type: ResourceType,
+    pub package_name: String,
+    /// The file that defines it, relative to the project root.
+    pub original_file_path: PathBuf,
+    pub fqn: Vec<String>,
+    #[serde(skip)]
+    pub raw_code: String,
+    /// The name of the template to render (usually the file path; tests get their own).
+    #[serde(skip)]
+    pub template: String,
+    pub config: Map<String, Value>,
+    #[serde(skip)]
+    pub refs: Vec<RefCall>,
+    #[serde(skip)]
+    pub sources: Vec<(String, String)>,
+    /// Unique ids of the nodes and sources this node reads.
+    pub depends_on: Vec<String>,
+    /// Where it is built; None for tests and ephemeral models.
+    pub relation: Option<Relation>,
+    pub description: String,
+    pub columns: IndexMap<String, ColumnInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test: Option<TestInfo>,
+    /// Vars and env vars the node's Jinja read (for change detection).
+    #[serde(skip)]
+    pub vars_used: Vec<String>,
+}
+
+impl Node {
+    pub fn materialized(&self) -> &str {
+        match self.resource_type {
+            ResourceType::Seed => "seed",
+            ResourceType::Test | ResourceType::UnitTest => "test",
+            ResourceType::Snapshot => "snapshot",
+            ResourceType::Model => self
+                .config
+                .get("materialized")
+                .and_then(Value::as_str)
+                .unwrap_or("view"),
+        }
+    }
+
+    pub fn tags(&self) -> Vec<String> {
+        match self.config.get("tags") {
+            Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+            Some(Value::String(s)) => vec![s.clone()],
+            _ => vec![],
+        }
+    }
+
+    pub fn config_str(&self, key: &str) -> Option<&str> {
+        self.config.get(key).and_then(Value::as_str)
+    }
+
+    pub fn config_bool(&self, key: &str) -> Option<bool> {
+        match self.config.get(key)? {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) => match s.to_ascii_lowercase().as_str() {
+                "true" | "yes" => Some(true),
+                "false" | "no" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// A table declared under `sources:` in schema YAML.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceNode {
+    pub unique_id: String,
+    pub source_name: String,
+    pub name: String,
+    pub original_file_path: PathBuf,
+    pub relation: Relation,
+    pub description: String,
+    pub columns: IndexMap<String, ColumnInfo>,
+    pub loaded_at_field: Option<String>,
+    pub freshness: Option<Value>,
+}

@@ -1,0 +1,485 @@
+//! The parse phase: render every model's Jinja once, offline, recording the refs, sources and
+//! configs it calls; resolve configs in precedence order (model file > schema YAML > project.yml
+//! folders > defaults); decide each node's relation; check every ref and source.
+
+use indexmap::IndexMap;
+use rayon::prelude::*;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::node::{ColumnInfo, Node, ResourceType, SourceNode, TestInfo};
+use super::{Manifest, closest};
+use crate::error::{Error, Location, Result, combine, line_of};
+use crate::jinja::objects::relation_value;
+use crate::jinja::{JinjaEnv, Mode, Scope, path_name};
+use crate::project::config::{folder_config, merge_config};
+use crate::project::schema::{ColumnDecl, NodePatch};
+use crate::project::{Project, SourceFile, Target};
+use crate::relation::Relation;
+
+pub struct Parsed {
+    pub manifest: std::sync::Arc<Manifest>,
+    pub jinja: JinjaEnv,
+}
+
+/// Where a YAML patch for a node came from.
+struct Patch<'a> {
+    patch: &'a NodePatch,
+    file: &'a Path,
+}
+
+pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>) -> Result<Parsed> {
+    let mut vars: Map<String, Value> = project.file.vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    for (k, v) in cli_vars {
+        vars.insert(k.clone(), v.clone());
+    }
+    let generic_dirs: Vec<PathBuf> = project
+        .file
+        .test_paths
+        .iter()
+        .map(|p| Path::new(p).join("generic"))
+        .collect();
+    let (generic_tests, singular_tests): (Vec<&SourceFile>, Vec<&SourceFile>) = project
+        .tests
+        .iter()
+        .partition(|f| generic_dirs.iter().any(|d| f.path.starts_with(d)));
+    let mut macro_files: Vec<SourceFile> = project.macros.clone();
+    macro_files.extend(generic_tests.into_iter().cloned());
+    let mut jinja = JinjaEnv::new(&macro_files, target, vars)?;
+
+    let model_patches = patches(project, |f| &f.models, "models")?;
+    let seed_patches = patches(project, |f| &f.seeds, "seeds")?;
+
+    let name = project.name().to_string();
+    let mut errors = vec![];
+
+    // Models: skeletons first (templates must all be added before rendering in parallel).
+    let mut nodes: Vec<Node> = vec![];
+    for file in &project.models {
+        let node = skeleton(
+            project,
+            file,
+            ResourceType::Model,
+            &project.file.model_paths,
+            &project.file.models,
+            model_patches.get(stem(&file.path)),
+        );
+        if let Err(e) = jinja.add_template(&node.template, file.text.clone()) {
+            errors.push(e);
+        }
+        nodes.push(node);
+    }
+    for file in &singular_tests {
+        let mut node = skeleton(
+            project,
+            file,
+            ResourceType::Test,
+            &project.file.test_paths,
+            &project.file.tests,
+            None,
+        );
+        node.unique_id = format!("test.{name}.{}", node.name);
+        node.test = Some(TestInfo {
+            test_name: "singular".into(),
+            attached_to: None,
+            column_name: None,
+            kwargs: Map::new(),
+        });
+        if let Err(e) = jinja.add_template(&node.template, file.text.clone()) {
+            errors.push(e);
+        }
+        nodes.push(node);
+    }
+    if !errors.is_empty() {
+        return Err(combine(errors));
+    }
+    check_duplicates(&nodes)?;
+
+    // Render every model and singular test once in parse mode.
+    let rendered: Vec<Result<Scope>> = nodes
+        .par_iter()
+        .map(|node| {
+            let mut scope = Scope::new(Mode::Parse);
+            scope.config = node.config.clone();
+            let ctx = node_context(node, Relation::new(None, "__this__", node.name.clone()));
+            let (result, scope) = jinja.render(&node.template, ctx, scope);
+            result.map(|_| scope)
+        })
+        .collect();
+    let mut kept = vec![];
+    for (mut node, result) in nodes.into_iter().zip(rendered) {
+        match result {
+            Ok(scope) => {
+                merge_config(&mut node.config, &scope.recorded.config);
+                node.refs = scope.recorded.refs;
+                node.sources = scope.recorded.sources;
+                node.vars_used = scope.recorded.vars;
+                node.vars_used
+                    .extend(scope.recorded.env_vars.into_iter().map(|v| format!("env:{v}")));
+                if node.config_bool("enabled") != Some(false) {
+                    kept.push(node);
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(combine(errors));
+    }
+    let mut nodes = kept;
+
+    // Seeds.
+    for path in &project.seeds {
+        let file = SourceFile {
+            path: path.clone(),
+            text: String::new(),
+        };
+        let node = skeleton(
+            project,
+            &file,
+            ResourceType::Seed,
+            &project.file.seed_paths,
+            &project.file.seeds,
+            seed_patches.get(stem(path)),
+        );
+        if node.config_bool("enabled") != Some(false) {
+            nodes.push(node);
+        }
+    }
+    check_duplicates(&nodes)?;
+
+    // Relations.
+    for node in nodes.iter_mut() {
+        if node.resource_type == ResourceType::Test || node.materialized() == "ephemeral" {
+            continue;
+        }
+        node.relation = Some(relation_for(&jinja, target, node)?);
+    }
+
+    let sources = sources(project, target)?;
+    let mut manifest = Manifest::new(name, nodes, sources);
+    resolve_dependencies(&mut manifest, project)?;
+    Ok(Parsed {
+        manifest: std::sync::Arc::new(manifest),
+        jinja,
+    })
+}
+
+fn stem(path: &Path) -> &str {
+    path.file_stem().and_then(|s| s.to_str()).unwrap_or("")
+}
+
+/// A node before its Jinja is rendered: name, fqn, and the configs from project.yml and YAML.
+fn skeleton(
+    project: &Project,
+    file: &SourceFile,
+    kind: ResourceType,
+    roots: &[String],
+    folder_tree: &Value,
+    patch: Option<&Patch>,
+) -> Node {
+    let name = stem(&file.path).to_string();
+    let mut fqn = vec![project.name().to_string()];
+    let under_root = roots
+        .iter()
+        .find_map(|r| file.path.strip_prefix(r).ok())
+        .unwrap_or(&file.path);
+    if let Some(parent) = under_root.parent() {
+        fqn.extend(parent.components().map(|c| c.as_os_str().to_string_lossy().to_string()));
+    }
+    fqn.push(name.clone());
+    let mut config = Map::new();
+    config.insert("enabled".into(), Value::Bool(true));
+    match kind {
+        ResourceType::Model => {
+            config.insert("materialized".into(), Value::String("view".into()));
+        }
+        ResourceType::Test => {
+            config.insert("severity".into(), Value::String("error".into()));
+        }
+        _ => {}
+    }
+    merge_config(&mut config, &folder_config(folder_tree, &fqn));
+    let mut description = String::new();
+    let mut columns = IndexMap::new();
+    if let Some(p) = patch {
+        merge_config(&mut config, &p.patch.config);
+        description = p.patch.description.clone().unwrap_or_default();
+        columns = column_infos(&p.patch.columns);
+    }
+    Node {
+        unique_id: format!("{}.{}.{}", kind.as_str(), project.name(), name),
+        name,
+        resource_type: kind,
+        package_name: project.name().to_string(),
+        original_file_path: file.path.clone(),
+        fqn,
+        raw_code: file.text.clone(),
+        template: path_name(&file.path),
+        config,
+        refs: vec![],
+        sources: vec![],
+        depends_on: vec![],
+        relation: None,
+        description,
+        columns,
+        test: None,
+        vars_used: vec![],
+    }
+}
+
+pub fn column_infos(columns: &[ColumnDecl]) -> IndexMap<String, ColumnInfo> {
+    columns
+        .iter()
+        .map(|c| {
+            (
+                c.name.clone(),
+                ColumnInfo {
+                    name: c.name.clone(),
+                    description: c.description.clone().unwrap_or_default(),
+                    data_type: c.data_type.clone(),
+                },
+            )
+        })
+        .collect()
+}
+
+/// The Jinja context of a node: `this` and `model`.
+pub fn node_context(node: &Node, this: Relation) -> minijinja::Value {
+    minijinja::context! {
+        this => relation_value(this),
+        model => crate::jinja::to_value(serde_json::json!({
+            "name": node.name,
+            "unique_id": node.unique_id,
+            "resource_type": node.resource_type.as_str(),
+            "original_file_path": path_name(&node.original_file_path),
+            "fqn": node.fqn,
+            "config": node.config,
+        })),
+    }
+}
+
+fn patches<'a>(
+    project: &'a Project,
+    pick: impl Fn(&'a crate::project::schema::SchemaFile) -> &'a Vec<NodePatch>,
+    what: &str,
+) -> Result<HashMap<&'a str, Patch<'a>>> {
+    let mut out: HashMap<&str, Patch> = HashMap::new();
+    for doc in &project.schema_files {
+        for p in pick(&doc.content) {
+            if let Some(prev) = out.get(p.name.as_str()) {
+                return Err(Error::project(format!(
+                    "{} '{}' is described twice in YAML (also in {})",
+                    what.trim_end_matches('s'),
+                    p.name,
+                    prev.file.display()
+                ))
+                .at(Location::at(&doc.path, doc.line_of_name(&p.name).unwrap_or(1)))
+                .help("keep one entry per model; merge the two"));
+            }
+            out.insert(
+                &p.name,
+                Patch {
+                    patch: p,
+                    file: &doc.path,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+fn check_duplicates(nodes: &[Node]) -> Result<()> {
+    let mut seen: HashMap<(&str, bool), &Node> = HashMap::new();
+    for n in nodes {
+        let refable = n.resource_type != ResourceType::Test;
+        if let Some(prev) = seen.insert((n.name.as_str(), refable), n) {
+            return Err(Error::project(format!(
+                "two {}s are named '{}': {} and {}",
+                if refable { "model or seed" } else { "test" },
+                n.name,
+                prev.original_file_path.display(),
+                n.original_file_path.display()
+            ))
+            .in_file(&n.original_file_path)
+            .help("names must be unique across the project; rename one of the files"));
+        }
+    }
+    Ok(())
+}
+
+fn relation_for(jinja: &JinjaEnv, target: &Target, node: &Node) -> Result<Relation> {
+    let custom = node.config_str("schema").filter(|s| !s.is_empty());
+    let schema = if jinja.macro_is_builtin("generate_schema_name") {
+        match custom {
+            Some(c) => format!("{}_{}", target.schema, c.trim()),
+            None => target.schema.clone(),
+        }
+    } else {
+        let node_value = crate::jinja::to_value(serde_json::json!({
+            "name": node.name, "unique_id": node.unique_id, "resource_type": node.resource_type.as_str(),
+            "fqn": node.fqn, "config": node.config,
+            "original_file_path": path_name(&node.original_file_path),
+        }));
+        let arg = custom.map(minijinja::Value::from).unwrap_or(minijinja::Value::from(()));
+        let (result, _) = jinja.call_macro("generate_schema_name", &[arg, node_value], Scope::new(Mode::Parse));
+        result
+            .map_err(|e| {
+                let mut e = e;
+                e.message = format!("generate_schema_name failed for {}: {}", node.name, e.message);
+                e
+            })?
+            .to_string()
+            .trim()
+            .to_string()
+    };
+    let identifier = node
+        .config_str("alias")
+        .filter(|s| !s.is_empty())
+        .unwrap_or(&node.name)
+        .to_string();
+    Ok(Relation::new(
+        database_for(target, node.config_str("database")),
+        schema,
+        identifier,
+    ))
+}
+
+/// The database part of a relation: None when it is the target's own default database.
+fn database_for(target: &Target, configured: Option<&str>) -> Option<String> {
+    let db = configured.map(str::to_string).or_else(|| target.database.clone())?;
+    if target.kind == "duckdb" && target.database.as_deref() == Some(db.as_str()) {
+        return None;
+    }
+    Some(db)
+}
+
+fn sources(project: &Project, target: &Target) -> Result<Vec<SourceNode>> {
+    let mut out = vec![];
+    let mut seen: HashMap<(String, String), PathBuf> = HashMap::new();
+    for doc in &project.schema_files {
+        for src in &doc.content.sources {
+            for table in &src.tables {
+                let key = (src.name.clone(), table.name.clone());
+                if let Some(prev) = seen.insert(key, doc.path.clone()) {
+                    return Err(Error::project(format!(
+                        "source table {}.{} is declared twice (also in {})",
+                        src.name,
+                        table.name,
+                        prev.display()
+                    ))
+                    .at(Location::at(&doc.path, doc.line_of_name(&table.name).unwrap_or(1))));
+                }
+                let schema = src.schema.clone().unwrap_or_else(|| src.name.clone());
+                let identifier = table.identifier.clone().unwrap_or_else(|| table.name.clone());
+                out.push(SourceNode {
+                    unique_id: format!("source.{}.{}.{}", project.name(), src.name, table.name),
+                    source_name: src.name.clone(),
+                    name: table.name.clone(),
+                    original_file_path: doc.path.clone(),
+                    relation: Relation::new(database_for(target, src.database.as_deref()), schema, identifier),
+                    description: table.description.clone().unwrap_or_default(),
+                    columns: column_infos(&table.columns),
+                    loaded_at_field: table.loaded_at_field.clone().or_else(|| src.loaded_at_field.clone()),
+                    freshness: table.freshness.clone().or_else(|| src.freshness.clone()),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Turn recorded ref()/source() calls into dependencies; unknown names are errors naming the
+/// file, the line and the closest existing names.
+fn resolve_dependencies(manifest: &mut Manifest, project: &Project) -> Result<()> {
+    let mut errors = vec![];
+    let mut deps: Vec<Vec<String>> = vec![];
+    for node in &manifest.nodes {
+        let mut d: Vec<String> = vec![];
+        for r in &node.refs {
+            let found = match &r.package {
+                Some(p) if p != project.name() => None,
+                _ => manifest.by_name(&r.name),
+            };
+            match found {
+                Some(target) if target.unique_id != node.unique_id => {
+                    if !d.contains(&target.unique_id) {
+                        d.push(target.unique_id.clone());
+                    }
+                }
+                Some(_) => errors.push(
+                    Error::project(format!("model '{}' refers to itself with ref('{}')", node.name, r.name))
+                        .at(call_location(node, &r.name))
+                        .with_source_line(&node.raw_code)
+                        .help("use {{ this }} to name the model's own relation"),
+                ),
+                None => {
+                    let hints = closest(&r.name, manifest.ref_names());
+                    let mut e = Error::project(match &r.package {
+                        Some(p) if p != project.name() => format!("ref('{p}', '{}'): unknown project '{p}'", r.name),
+                        _ => format!("ref('{}') in {} names no model, seed or snapshot", r.name, node.name),
+                    })
+                    .at(call_location(node, &r.name))
+                    .with_source_line(&node.raw_code);
+                    e = if hints.is_empty() {
+                        e.help("check the name: refs use the file name without .sql")
+                    } else {
+                        e.help(format!(
+                            "did you mean {}?",
+                            hints.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
+                        ))
+                    };
+                    errors.push(e);
+                }
+            }
+        }
+        for (s, t) in &node.sources {
+            match manifest.source(s, t) {
+                Some(src) => {
+                    if !d.contains(&src.unique_id) {
+                        d.push(src.unique_id.clone());
+                    }
+                }
+                None => {
+                    let declared: Vec<String> = manifest
+                        .sources
+                        .iter()
+                        .map(|x| format!("{}.{}", x.source_name, x.name))
+                        .collect();
+                    let hints = closest(&format!("{s}.{t}"), declared.iter().map(String::as_str));
+                    let mut e = Error::project(format!("source('{s}', '{t}') in {} is not declared", node.name))
+                        .at(call_location(node, t))
+                        .with_source_line(&node.raw_code);
+                    e = if hints.is_empty() {
+                        e.help("declare it under `sources:` in a YAML file in models/")
+                    } else {
+                        e.help(format!("did you mean {}?", hints.join(", ")))
+                    };
+                    errors.push(e);
+                }
+            }
+        }
+        deps.push(d);
+    }
+    if !errors.is_empty() {
+        return Err(combine(errors));
+    }
+    for (node, d) in manifest.nodes.iter_mut().zip(deps) {
+        for dep in d {
+            if !node.depends_on.contains(&dep) {
+                node.depends_on.push(dep);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The line of a ref/source call naming `name` in a node's file.
+fn call_location(node: &Node, name: &str) -> Location {
+    let line = [format!("'{name}'"), format!("\"{name}\"")]
+        .iter()
+        .find_map(|needle| line_of(&node.raw_code, needle))
+        .unwrap_or(1);
+    Location::at(&node.original_file_path, line)
+}

@@ -1,0 +1,82 @@
+//! Materializations: each turns a compiled node into statements run through the adapter.
+//! A new materialization is a new file here and one arm in `materialize`.
+
+pub mod seed;
+pub mod swap;
+pub mod table;
+pub mod view;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use crate::adapter::{Adapter, Connection, RelationKind};
+use crate::error::{Error, Result};
+use crate::manifest::Node;
+use crate::project::Project;
+use crate::relation::Relation;
+
+/// What the warehouse holds, read once per run and kept current as nodes are built.
+#[derive(Default)]
+pub struct Catalog {
+    relations: Mutex<HashMap<Relation, RelationKind>>,
+}
+
+impl Catalog {
+    pub fn new(found: HashMap<Relation, RelationKind>) -> Catalog {
+        Catalog {
+            relations: Mutex::new(found),
+        }
+    }
+
+    fn key(r: &Relation) -> Relation {
+        Relation::new(
+            r.database.as_ref().map(|d| d.to_ascii_lowercase()),
+            r.schema.to_ascii_lowercase(),
+            r.identifier.to_ascii_lowercase(),
+        )
+    }
+
+    pub fn kind(&self, r: &Relation) -> Option<RelationKind> {
+        self.relations.lock().ok().and_then(|m| m.get(&Self::key(r)).copied())
+    }
+
+    pub fn set(&self, r: &Relation, kind: Option<RelationKind>) {
+        if let Ok(mut m) = self.relations.lock() {
+            match kind {
+                Some(k) => m.insert(Self::key(r), k),
+                None => m.remove(&Self::key(r)),
+            };
+        }
+    }
+}
+
+/// Everything a materialization needs for one node.
+pub struct Job<'a> {
+    pub node: &'a Node,
+    pub relation: &'a Relation,
+    pub sql: &'a str,
+    pub adapter: &'a dyn Adapter,
+    pub conn: &'a mut dyn Connection,
+    pub catalog: &'a Catalog,
+    pub project: &'a Project,
+}
+
+/// What a built node reports: `created table analytics.dim_users`, rows loaded for a seed.
+pub struct Outcome {
+    pub message: String,
+    pub rows: Option<usize>,
+}
+
+pub fn materialize(job: Job<'_>) -> Result<Outcome> {
+    match job.node.materialized() {
+        "view" => view::build(job),
+        "table" => table::build(job),
+        "seed" => seed::build(job),
+        other => Err(Error::project(format!(
+            "model {} has materialized='{other}', which mozt does not know",
+            job.node.name
+        ))
+        .in_file(&job.node.original_file_path)
+        .help("use view or table")),
+    }
+}

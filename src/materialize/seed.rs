@@ -1,0 +1,70 @@
+//! Seeds: a CSV file loaded as a table, with inferred column types (or `column_types` from
+//! YAML), built aside and swapped in like any table.
+
+use serde_json::Value;
+
+use super::{Job, Outcome, swap};
+use crate::adapter::RelationKind;
+use crate::error::{Error, Result};
+use crate::project::csv;
+use crate::relation::quote_if_needed;
+
+pub fn build(mut job: Job<'_>) -> Result<Outcome> {
+    let node = job.node;
+    let delimiter = node
+        .config_str("delimiter")
+        .and_then(|d| d.bytes().next())
+        .unwrap_or(b',');
+    let data = csv::read(&job.project.root, &node.original_file_path, delimiter)?;
+    let overrides = node
+        .config
+        .get("column_types")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let mut cols = vec![];
+    for (i, name) in data.columns.iter().enumerate() {
+        let ty = match overrides.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+            Some((_, Value::String(t))) => t.clone(),
+            Some((k, other)) => {
+                return Err(Error::project(format!(
+                    "column_types.{k} must be a type name like varchar, not {other}"
+                ))
+                .in_file(&node.original_file_path));
+            }
+            None => job.adapter.seed_type(csv::infer(&data, i)).to_string(),
+        };
+        cols.push(format!("{} {ty}", quote_if_needed(name)));
+    }
+    for key in overrides.keys() {
+        if !data.columns.iter().any(|c| c.eq_ignore_ascii_case(key)) {
+            return Err(Error::project(format!(
+                "column_types names '{key}', which is not a column of seed {} (columns: {})",
+                node.name,
+                data.columns.join(", ")
+            ))
+            .in_file(&node.original_file_path));
+        }
+    }
+    let rel = job.relation.clone();
+    let tmp = swap::temp_relation(&rel);
+    swap::clear(&mut job, &tmp)?;
+    job.conn
+        .execute(&format!("create table {tmp} (\n  {}\n)", cols.join(",\n  ")))?;
+    job.catalog.set(&tmp, Some(RelationKind::Table));
+    if let Err(e) = job.conn.insert_rows(&tmp, &data.columns, &data.rows) {
+        let _ = job.conn.execute(&format!("drop table if exists {tmp}"));
+        job.catalog.set(&tmp, None);
+        return Err(Error::runtime(format!(
+            "loading {} failed: {}",
+            node.original_file_path.display(),
+            e.message
+        ))
+        .help("a value does not fit its column's type; set column_types for the seed in YAML"));
+    }
+    swap::swap_in(&mut job, &tmp, RelationKind::Table, &rel)?;
+    Ok(Outcome {
+        message: format!("loaded seed file {}", rel.short()),
+        rows: Some(data.rows.len()),
+    })
+}

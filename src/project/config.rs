@@ -1,0 +1,223 @@
+//! `project.yml`: the project's name, paths, vars, folder configs and targets.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::path::Path;
+
+use crate::error::{Error, Result, yaml_error};
+
+pub const PROJECT_FILE: &str = "project.yml";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct ProjectFile {
+    pub name: String,
+    #[serde(default)]
+    pub version: Option<Value>,
+    #[serde(default = "default_model_paths")]
+    pub model_paths: Vec<String>,
+    #[serde(default = "default_seed_paths")]
+    pub seed_paths: Vec<String>,
+    #[serde(default = "default_test_paths")]
+    pub test_paths: Vec<String>,
+    #[serde(default = "default_macro_paths")]
+    pub macro_paths: Vec<String>,
+    #[serde(default = "default_snapshot_paths")]
+    pub snapshot_paths: Vec<String>,
+    #[serde(default = "default_target_path")]
+    pub target_path: String,
+    #[serde(default)]
+    pub vars: IndexMap<String, Value>,
+    /// Folder configs for models, keyed by project name then folder names (`+materialized: view`).
+    #[serde(default)]
+    pub models: Value,
+    #[serde(default)]
+    pub seeds: Value,
+    #[serde(default, alias = "data_tests", rename = "data-tests")]
+    pub tests: Value,
+    #[serde(default)]
+    pub snapshots: Value,
+    #[serde(default)]
+    pub targets: IndexMap<String, Value>,
+    /// Keys a dbt_project.yml may carry that mozt accepts and ignores.
+    #[serde(flatten)]
+    pub other: IndexMap<String, Value>,
+}
+
+fn default_model_paths() -> Vec<String> {
+    vec!["models".into()]
+}
+fn default_seed_paths() -> Vec<String> {
+    vec!["seeds".into()]
+}
+fn default_test_paths() -> Vec<String> {
+    vec!["tests".into()]
+}
+fn default_macro_paths() -> Vec<String> {
+    vec!["macros".into()]
+}
+fn default_snapshot_paths() -> Vec<String> {
+    vec!["snapshots".into()]
+}
+fn default_target_path() -> String {
+    "target".into()
+}
+
+impl ProjectFile {
+    pub fn parse(path: &Path, text: &str) -> Result<ProjectFile> {
+        let file: ProjectFile = serde_yaml_ng::from_str(text).map_err(|e| yaml_error(path, &e, text))?;
+        if file.name.trim().is_empty() || !file.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(Error::project(format!(
+                "project name '{}' is not valid: use letters, digits and underscores",
+                file.name
+            ))
+            .at(crate::error::Location::at(
+                path,
+                crate::error::line_of(text, "name").unwrap_or(1),
+            ))
+            .with_source_line(text));
+        }
+        Ok(file)
+    }
+}
+
+/// Normalize a config key the way dbt users write them: `+materialized` -> `materialized`,
+/// `pre-hook` -> `pre_hook`.
+pub fn normalize_key(key: &str) -> String {
+    key.trim_start_matches('+').replace('-', "_")
+}
+
+/// Keys that are configs even without a leading `+` in folder configs.
+const KNOWN_CONFIGS: &[&str] = &[
+    "materialized",
+    "schema",
+    "database",
+    "alias",
+    "tags",
+    "enabled",
+    "meta",
+    "pre_hook",
+    "post_hook",
+    "persist_docs",
+    "full_refresh",
+    "column_types",
+    "quote_columns",
+    "delimiter",
+    "unique_key",
+    "incremental_strategy",
+    "on_schema_change",
+    "transient",
+    "copy_grants",
+    "query_tag",
+    "snowflake_warehouse",
+    "severity",
+    "store_failures",
+    "docs",
+    "grants",
+    "contract",
+    "group",
+    "access",
+];
+
+/// Merge one config layer into `into`: tags accumulate, meta merges, hooks append, the rest replaces.
+pub fn merge_config(into: &mut Map<String, Value>, layer: &Map<String, Value>) {
+    for (key, value) in layer {
+        let key = normalize_key(key);
+        match key.as_str() {
+            "tags" => {
+                let mut tags: Vec<Value> = as_list(into.get("tags"));
+                for t in as_list(Some(value)) {
+                    if !tags.contains(&t) {
+                        tags.push(t);
+                    }
+                }
+                into.insert(key, Value::Array(tags));
+            }
+            "pre_hook" | "post_hook" => {
+                let mut hooks = as_list(into.get(&key));
+                hooks.extend(as_list(Some(value)));
+                into.insert(key, Value::Array(hooks));
+            }
+            "meta" => {
+                let mut meta = into.get("meta").and_then(Value::as_object).cloned().unwrap_or_default();
+                if let Some(obj) = value.as_object() {
+                    for (k, v) in obj {
+                        meta.insert(k.clone(), v.clone());
+                    }
+                }
+                into.insert(key, Value::Object(meta));
+            }
+            _ => {
+                into.insert(key, value.clone());
+            }
+        }
+    }
+}
+
+fn as_list(v: Option<&Value>) -> Vec<Value> {
+    match v {
+        None | Some(Value::Null) => vec![],
+        Some(Value::Array(a)) => a.clone(),
+        Some(other) => vec![other.clone()],
+    }
+}
+
+/// The folder configs from a `models:`/`seeds:` tree that apply to a node with this fqn
+/// (`[project, folder, ..., name]`), from the outermost folder to the innermost.
+pub fn folder_config(tree: &Value, fqn: &[String]) -> Map<String, Value> {
+    let mut out = Map::new();
+    let mut level = tree;
+    for part in fqn {
+        let Some(obj) = level.as_object() else { break };
+        // Configs at this level apply to everything below it.
+        out_merge_level(&mut out, obj);
+        match obj.get(part) {
+            Some(next) if next.is_object() => level = next,
+            _ => return out,
+        }
+    }
+    if let Some(obj) = level.as_object() {
+        out_merge_level(&mut out, obj);
+    }
+    out
+}
+
+fn out_merge_level(out: &mut Map<String, Value>, obj: &Map<String, Value>) {
+    let mut layer = Map::new();
+    for (k, v) in obj {
+        let normalized = normalize_key(k);
+        let map_valued = matches!(
+            normalized.as_str(),
+            "meta" | "column_types" | "persist_docs" | "docs" | "grants" | "contract"
+        );
+        if k.starts_with('+') || (KNOWN_CONFIGS.contains(&normalized.as_str()) && (!v.is_object() || map_valued)) {
+            layer.insert(normalized, v.clone());
+        }
+    }
+    merge_config(out, &layer);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn folder_configs_nest_and_accumulate_tags() {
+        let tree = json!({"p": {"+tags": ["a"], "staging": {"+materialized": "view", "tags": "b",
+                          "braze": {"+schema": "stg"}}, "marts": {"+materialized": "table"}}});
+        let fqn: Vec<String> = ["p", "staging", "braze", "stg_x"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let cfg = folder_config(&tree, &fqn);
+        assert_eq!(cfg["materialized"], json!("view"));
+        assert_eq!(cfg["schema"], json!("stg"));
+        assert_eq!(cfg["tags"], json!(["a", "b"]));
+        let fqn: Vec<String> = ["p", "marts", "dim"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(folder_config(&tree, &fqn)["materialized"], json!("table"));
+        let other: Vec<String> = ["q", "marts", "dim"].iter().map(|s| s.to_string()).collect();
+        assert!(folder_config(&tree, &other).is_empty());
+    }
+}

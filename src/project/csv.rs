@@ -1,0 +1,135 @@
+//! Seed CSV files: read them and infer each column's type.
+
+use std::path::Path;
+
+use crate::adapter::SeedType;
+use crate::error::{Error, Location, Result};
+
+pub struct SeedData {
+    pub columns: Vec<String>,
+    /// Cells as text; an empty cell is NULL.
+    pub rows: Vec<Vec<Option<String>>>,
+}
+
+pub fn read(root: &Path, rel: &Path, delimiter: u8) -> Result<SeedData> {
+    let abs = root.join(rel);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .flexible(false)
+        .from_path(&abs)
+        .map_err(|e| Error::project(format!("cannot read seed: {e}")).in_file(rel))?;
+    let headers = reader
+        .headers()
+        .map_err(|e| Error::project(format!("cannot read the seed's header row: {e}")).at(Location::at(rel, 1)))?;
+    let columns: Vec<String> = headers.iter().map(|h| h.trim().to_string()).collect();
+    if columns.is_empty() || columns.iter().any(String::is_empty) {
+        return Err(Error::project("the seed's header row has an empty column name")
+            .at(Location::at(rel, 1))
+            .help("every column needs a name in the first line"));
+    }
+    let mut rows = vec![];
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
+            Error::project(format!("malformed CSV row: {e}"))
+                .at(Location::at(rel, line))
+                .help("every row needs as many fields as the header; quote fields that contain the delimiter")
+        })?;
+        rows.push(
+            record
+                .iter()
+                .map(|c| if c.is_empty() { None } else { Some(c.to_string()) })
+                .collect(),
+        );
+    }
+    Ok(SeedData { columns, rows })
+}
+
+/// The narrowest type every non-empty value of column `col` fits.
+pub fn infer(data: &SeedData, col: usize) -> SeedType {
+    let values: Vec<&str> = data
+        .rows
+        .iter()
+        .filter_map(|r| r.get(col).and_then(|c| c.as_deref()))
+        .collect();
+    if values.is_empty() {
+        return SeedType::Text;
+    }
+    let all = |f: &dyn Fn(&str) -> bool| values.iter().all(|v| f(v));
+    if all(&|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "false")) {
+        SeedType::Boolean
+    } else if all(&is_integer) {
+        SeedType::Integer
+    } else if all(&is_float) {
+        SeedType::Float
+    } else if all(&|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok()) {
+        SeedType::Date
+    } else if all(&is_timestamp) {
+        SeedType::Timestamp
+    } else {
+        SeedType::Text
+    }
+}
+
+/// Whole numbers that fit i64, without leading zeros (`007` stays text: it is an id).
+fn is_integer(v: &str) -> bool {
+    let digits = v.strip_prefix('-').unwrap_or(v);
+    !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && !(digits.len() > 1 && digits.starts_with('0'))
+        && v.parse::<i64>().is_ok()
+}
+
+/// Decimal numbers (`2.5`, `-0.25`, `1e3`), not `nan`/`inf`, not ids with leading zeros.
+fn is_float(v: &str) -> bool {
+    let unsigned = v.strip_prefix('-').unwrap_or(v);
+    let int_part = unsigned.split(['.', 'e', 'E']).next().unwrap_or("");
+    v.parse::<f64>().is_ok_and(f64::is_finite)
+        && unsigned.chars().next().is_some_and(|c| c.is_ascii_digit())
+        && !(int_part.len() > 1 && int_part.starts_with('0'))
+}
+
+fn is_timestamp(v: &str) -> bool {
+    const FORMATS: &[&str] = &[
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S%.fZ",
+    ];
+    FORMATS
+        .iter()
+        .any(|f| chrono::NaiveDateTime::parse_from_str(v, f).is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn col(vals: &[&str]) -> SeedType {
+        let data = SeedData {
+            columns: vec!["c".into()],
+            rows: vals
+                .iter()
+                .map(|v| vec![if v.is_empty() { None } else { Some(v.to_string()) }])
+                .collect(),
+        };
+        infer(&data, 0)
+    }
+
+    #[test]
+    fn infers_types() {
+        assert_eq!(col(&["1", "-2", ""]), SeedType::Integer);
+        assert_eq!(col(&["1", "2.5"]), SeedType::Float);
+        assert_eq!(col(&["007", "12"]), SeedType::Text);
+        assert_eq!(col(&["true", "FALSE"]), SeedType::Boolean);
+        assert_eq!(col(&["2024-01-02"]), SeedType::Date);
+        assert_eq!(
+            col(&["2024-01-02 10:11:12", "2024-01-02T10:11:12.5"]),
+            SeedType::Timestamp
+        );
+        assert_eq!(col(&["abc", "1"]), SeedType::Text);
+        assert_eq!(col(&["nan"]), SeedType::Text);
+        assert_eq!(col(&[""]), SeedType::Text);
+    }
+}

@@ -1,0 +1,138 @@
+//! Schema YAML files beside models: model and seed properties, sources, tests, unit tests.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Result, yaml_error};
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SchemaFile {
+    #[serde(default)]
+    pub models: Vec<NodePatch>,
+    #[serde(default)]
+    pub seeds: Vec<NodePatch>,
+    #[serde(default)]
+    pub snapshots: Vec<NodePatch>,
+    #[serde(default)]
+    pub sources: Vec<SourceDecl>,
+    /// Unit tests, top-level as dbt declares them (`unit_tests: [{name, model, given, expect}]`).
+    #[serde(default)]
+    pub unit_tests: Vec<Value>,
+    /// Other keys (version, exposures, metrics, macros, ...) accepted and ignored.
+    #[serde(flatten)]
+    pub other: IndexMap<String, Value>,
+}
+
+/// Properties of a model, seed or snapshot declared in YAML.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NodePatch {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub config: Map<String, Value>,
+    #[serde(default)]
+    pub columns: Vec<ColumnDecl>,
+    #[serde(default, alias = "tests")]
+    pub data_tests: Vec<Value>,
+    #[serde(default)]
+    pub unit_tests: Vec<Value>,
+    #[serde(flatten)]
+    pub other: IndexMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ColumnDecl {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub data_type: Option<String>,
+    #[serde(default)]
+    pub quote: Option<bool>,
+    #[serde(default, alias = "tests")]
+    pub data_tests: Vec<Value>,
+    #[serde(flatten)]
+    pub other: IndexMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SourceDecl {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub database: Option<String>,
+    #[serde(default)]
+    pub schema: Option<String>,
+    #[serde(default)]
+    pub loaded_at_field: Option<String>,
+    #[serde(default)]
+    pub freshness: Option<Value>,
+    #[serde(default)]
+    pub config: Map<String, Value>,
+    #[serde(default)]
+    pub tables: Vec<SourceTable>,
+    #[serde(flatten)]
+    pub other: IndexMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SourceTable {
+    pub name: String,
+    #[serde(default)]
+    pub identifier: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub loaded_at_field: Option<String>,
+    #[serde(default)]
+    pub freshness: Option<Value>,
+    #[serde(default)]
+    pub columns: Vec<ColumnDecl>,
+    #[serde(default, alias = "tests")]
+    pub data_tests: Vec<Value>,
+    #[serde(default)]
+    pub config: Map<String, Value>,
+    #[serde(flatten)]
+    pub other: IndexMap<String, Value>,
+}
+
+/// One schema file as read from disk, kept with its text for error locations.
+#[derive(Debug, Clone)]
+pub struct SchemaDoc {
+    pub path: PathBuf,
+    pub text: String,
+    pub content: SchemaFile,
+}
+
+impl SchemaDoc {
+    pub fn parse(path: &Path, text: String) -> Result<SchemaDoc> {
+        let content: SchemaFile = if text.trim().is_empty() {
+            SchemaFile::default()
+        } else {
+            serde_yaml_ng::from_str(&text).map_err(|e| yaml_error(path, &e, &text))?
+        };
+        Ok(SchemaDoc {
+            path: path.to_path_buf(),
+            text,
+            content,
+        })
+    }
+
+    /// The line where `- name: <name>` (or `name: <name>`) is declared, for error messages.
+    pub fn line_of_name(&self, name: &str) -> Option<usize> {
+        for (idx, line) in self.text.lines().enumerate() {
+            let t = line.trim_start().trim_start_matches("- ").trim();
+            if let Some(rest) = t.strip_prefix("name:") {
+                let v = rest.trim().trim_matches(|c| c == '"' || c == '\'');
+                if v == name {
+                    return Some(idx + 1);
+                }
+            }
+        }
+        None
+    }
+}

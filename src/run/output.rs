@@ -1,0 +1,45 @@
+//! What a run prints: one line per finished node, dbt-style, and a summary.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::results::{NodeResult, Status};
+
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+pub fn set_quiet(q: bool) {
+    QUIET.store(q, Ordering::Relaxed);
+}
+
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// Print a line to stdout unless `-q` was given.
+pub fn say(line: &str) {
+    if !quiet() {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}");
+    }
+}
+
+const WIDTH: usize = 72;
+
+/// `  3 of 12 OK created table analytics.dim_users ........ [0.04s]`
+pub fn progress_line(seq: usize, total: usize, r: &NodeResult, what: &str) -> String {
+    let head = format!("{seq:>3} of {total} {} {what}", r.status.label());
+    let time = match r.status {
+        Status::Skipped => "[SKIP]".to_string(),
+        _ => format!("[{:.2}s]", r.execution_time),
+    };
+    let dots = WIDTH.saturating_sub(head.chars().count() + 1);
+    format!("{head} {} {time}", ".".repeat(dots.max(3)))
+}
+
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
