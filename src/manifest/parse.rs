@@ -465,6 +465,35 @@ fn resolve_dependencies(manifest: &mut Manifest, project: &Project) -> Result<()
     if !errors.is_empty() {
         return Err(combine(errors));
     }
+    // A source loaded by one of the project's seeds (same relation) waits for that seed, so
+    // `mozt build` can load the seeds and build on them in one run.
+    let seed_by_relation: HashMap<String, String> = manifest
+        .nodes
+        .iter()
+        .filter(|n| n.resource_type == ResourceType::Seed)
+        .filter_map(|n| {
+            n.relation
+                .as_ref()
+                .map(|r| (r.to_string().to_ascii_lowercase(), n.unique_id.clone()))
+        })
+        .collect();
+    let mut deps = deps;
+    for d in deps.iter_mut() {
+        let seeds: Vec<String> = d
+            .iter()
+            .filter_map(|id| manifest.source_by_id(id))
+            .filter_map(|s| {
+                seed_by_relation
+                    .get(&s.relation.to_string().to_ascii_lowercase())
+                    .cloned()
+            })
+            .collect();
+        for seed in seeds {
+            if !d.contains(&seed) {
+                d.push(seed);
+            }
+        }
+    }
     for (node, d) in manifest.nodes.iter_mut().zip(deps) {
         for dep in d {
             if !node.depends_on.contains(&dep) {
