@@ -64,8 +64,13 @@ pub fn run(common: &Common, flags: &RunFlags, kind: Kind) -> Result<i32> {
         .filter_map(|&i| session.manifest.nodes[i].relation.as_ref())
         .map(|r| r.schema.clone())
         .collect();
-    let schemas: Vec<String> = schemas.into_iter().collect();
+    let mut schemas: Vec<String> = schemas.into_iter().collect();
     let catalog = Catalog::new(conn.list_relations(&schemas)?);
+    for s in crate::test::failures_schemas(&session.manifest, &plan, flags.store_failures, &session.target) {
+        if !schemas.contains(&s) {
+            schemas.push(s);
+        }
+    }
     for s in &schemas {
         conn.execute(&format!(
             "create schema if not exists {}",
@@ -88,9 +93,20 @@ pub fn run(common: &Common, flags: &RunFlags, kind: Kind) -> Result<i32> {
         catalog: &catalog,
         flags,
     };
+    // In build, what depends on a model also waits for the model's tests, and unit tests run
+    // before their model.
+    let build_dag;
+    let dag = if kind == Kind::Build {
+        let mut d = session.dag.clone();
+        crate::test::build_order(&mut d, &session.manifest, &plan);
+        build_dag = d;
+        &build_dag
+    } else {
+        &session.dag
+    };
     let results = run::execute(
         &session.manifest,
-        &session.dag,
+        dag,
         &plan,
         session.threads,
         adapter.as_ref(),
@@ -223,7 +239,13 @@ impl Work for Runner<'_> {
         match node.resource_type {
             ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot => self.build(node, compiled, conn),
             ResourceType::Test | ResourceType::UnitTest => {
-                crate::test::execute(node, compiled, conn, self.flags.store_failures, &self.session.target)
+                let run = crate::test::TestRun {
+                    manifest: &self.session.manifest,
+                    target: &self.session.target,
+                    store_failures: self.flags.store_failures,
+                    root: &self.session.project.root,
+                };
+                crate::test::execute(node, compiled, conn, &run)
             }
         }
     }
@@ -236,10 +258,18 @@ impl Work for Runner<'_> {
             .map(|r| r.short())
             .unwrap_or_else(|| node.name.clone());
         match (node.resource_type, result.status) {
-            (ResourceType::Test | ResourceType::UnitTest, Status::Fail | Status::Warn) => {
+            (ResourceType::UnitTest, status) => {
+                let model = node.test.as_ref().and_then(|t| t.attached_to.as_deref()).unwrap_or("");
+                let model = model.rsplit('.').next().unwrap_or(model);
+                match status {
+                    Status::Fail => format!("{model}::{} ({} rows differ)", node.name, result.failures.unwrap_or(0)),
+                    _ => format!("{model}::{}", node.name),
+                }
+            }
+            (ResourceType::Test, Status::Fail | Status::Warn) => {
                 format!("{} ({} failing)", node.name, result.failures.unwrap_or(0))
             }
-            (ResourceType::Test | ResourceType::UnitTest, _) => node.name.clone(),
+            (ResourceType::Test, _) => node.name.clone(),
             (ResourceType::Seed, Status::Success) => {
                 format!("loaded seed {rel} ({} rows)", result.rows_affected.unwrap_or(0))
             }

@@ -21,6 +21,9 @@ pub struct Compiled {
 
 /// Render one node in compile mode.
 pub fn render(jinja: &JinjaEnv, manifest: &Arc<Manifest>, node: &Node) -> Result<String> {
+    if node.resource_type == ResourceType::UnitTest {
+        return crate::test::unit::render(jinja, manifest, node);
+    }
     if node.resource_type == ResourceType::Seed {
         return Ok(String::new());
     }
@@ -77,6 +80,7 @@ pub fn compile_all(
 pub fn compiled_path(target_dir: &str, project: &str, node: &Node) -> PathBuf {
     let base = Path::new(target_dir).join("compiled").join(project);
     match node.resource_type {
+        ResourceType::UnitTest => base.join(&node.original_file_path).join(format!("{}.sql", node.name)),
         ResourceType::Test if node.test.as_ref().is_some_and(|t| t.test_name != "singular") => {
             let dir = node.original_file_path.clone();
             base.join(dir).join(format!("{}.sql", node.name))

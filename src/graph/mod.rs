@@ -17,6 +17,7 @@ pub enum Key {
     Source(usize),
 }
 
+#[derive(Clone)]
 pub struct Dag {
     pub graph: DiGraph<Key, ()>,
     index: HashMap<Key, NodeIndex>,
@@ -81,6 +82,23 @@ impl Dag {
             .help("models on a cycle cannot be ordered; remove one of these ref() calls"));
         }
         Ok(())
+    }
+
+    /// Add an edge (`mozt build` makes nodes wait for tests); no-op if it exists.
+    pub fn add_edge(&mut self, from: Key, to: Key) {
+        if let (Some(a), Some(b)) = (self.ix(from), self.ix(to))
+            && !self.graph.contains_edge(a, b)
+        {
+            self.graph.add_edge(a, b, ());
+        }
+    }
+
+    pub fn remove_edge(&mut self, from: Key, to: Key) {
+        if let (Some(a), Some(b)) = (self.ix(from), self.ix(to))
+            && let Some(e) = self.graph.find_edge(a, b)
+        {
+            self.graph.remove_edge(e);
+        }
     }
 
     pub fn ix(&self, key: Key) -> Option<NodeIndex> {

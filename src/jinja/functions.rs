@@ -132,11 +132,16 @@ impl Object for VarFn {
     }
     fn call(self: &Arc<Self>, _state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
         let (name, default): (&str, Option<Value>) = minijinja::value::from_args(args)?;
-        scope::current(|s| {
-            if let Some(s) = s {
+        // A unit test's `overrides: {vars: ...}` win over project vars.
+        let overridden = scope::current(|s| {
+            s.and_then(|s| {
                 s.recorded.vars.push(name.to_string());
-            }
+                s.var_overrides.get(name).cloned()
+            })
         });
+        if let Some(v) = overridden {
+            return Ok(crate::jinja::to_value(v));
+        }
         match (self.0.get(name), default) {
             (Some(v), _) => Ok(crate::jinja::to_value(v)),
             (None, Some(d)) => Ok(d),

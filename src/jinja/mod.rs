@@ -97,6 +97,18 @@ impl JinjaEnv {
         self.macros.contains_key(name)
     }
 
+    /// The template that defines a macro, and that template's source text.
+    pub fn macro_source(&self, name: &str) -> Option<(String, String)> {
+        let template = self.macros.get(name)?;
+        let source = self.env.get_template(template).ok()?.source().to_string();
+        Some((template.clone(), source))
+    }
+
+    /// Every macro name (built-in and the project's).
+    pub fn macro_names(&self) -> impl Iterator<Item = &str> {
+        self.macros.keys().map(String::as_str)
+    }
+
     /// True when the macro is mozt's own (not overridden by the project).
     pub fn macro_is_builtin(&self, name: &str) -> bool {
         self.macros.get(name).is_some_and(|t| t.starts_with(builtins::PREFIX))

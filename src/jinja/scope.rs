@@ -46,6 +46,8 @@ pub struct Scope {
     pub recorded: Recorded,
     /// Value passed to `return()` inside a macro, picked up by the macro call.
     pub returned: Option<minijinja::Value>,
+    /// Vars that win over the project's (a unit test's `overrides: {vars: ...}`).
+    pub var_overrides: Map<String, Value>,
 }
 
 thread_local! {
@@ -80,6 +82,7 @@ impl Scope {
             is_incremental: false,
             recorded: Recorded::default(),
             returned: None,
+            var_overrides: Map::new(),
         }
     }
 }

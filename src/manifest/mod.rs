@@ -2,8 +2,10 @@
 //! dependencies and the relation it builds. Built once per command; read by graph, compile,
 //! execute and artifacts.
 
+pub mod generic_tests;
 pub mod node;
 pub mod parse;
+pub mod unit_tests;
 
 use std::collections::HashMap;
 

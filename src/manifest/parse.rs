@@ -158,6 +158,10 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>) 
     }
 
     let sources = sources(project, target)?;
+    let tests = super::generic_tests::generate(project, &mut jinja, &nodes, &sources)?;
+    nodes.extend(tests);
+    let unit_tests = super::unit_tests::generate(project, &nodes, &sources)?;
+    nodes.extend(unit_tests);
     let mut manifest = Manifest::new(name, nodes, sources);
     resolve_dependencies(&mut manifest, project)?;
     Ok(Parsed {

@@ -1,0 +1,864 @@
+//! Generic data tests declared in schema YAML (`data_tests:`, or the older `tests:`, on models,
+//! seeds, snapshots, source tables and their columns) become test nodes. Each test gets a small
+//! template that calls its test macro (`test_<name>`, built-in or the project's) with the tested
+//! relation as `model` and the YAML arguments; rendering it once in parse mode records the refs
+//! and sources it reads (`to: ref('dim_users')`), which become its dependencies.
+
+use rayon::prelude::*;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::closest;
+use super::node::{Node, ResourceType, SourceNode, TestInfo};
+use crate::error::{Error, Location, Result, combine};
+use crate::jinja::scope::{self, RefCall};
+use crate::jinja::{JinjaEnv, Mode, Scope};
+use crate::project::config::{folder_config, merge_config, normalize_key};
+use crate::project::schema::ColumnDecl;
+use crate::project::{Project, SchemaDoc};
+use crate::relation::Relation;
+
+/// Config keys a test entry may carry beside its arguments (dbt's older, flat form).
+const CONFIG_KEYS: &[&str] = &[
+    "severity",
+    "where",
+    "error_if",
+    "warn_if",
+    "limit",
+    "store_failures",
+    "store_failures_as",
+    "fail_calc",
+    "tags",
+    "enabled",
+    "meta",
+    "alias",
+    "schema",
+    "database",
+];
+
+/// A name longer than this is shortened to a prefix and a hash (it names a table with
+/// --store-failures, and a file under target/compiled/).
+const MAX_NAME: usize = 64;
+
+/// What a test is declared on.
+struct Subject<'a> {
+    unique_id: String,
+    /// `dim_users`, or `braze_user` for a source table: part of the test's name.
+    label: String,
+    /// `source_` for tests on sources, as dbt names them.
+    prefix: &'static str,
+    /// The Jinja expression of the tested relation: `ref('dim_users')`.
+    expr: String,
+    /// For messages: `model dim_users`, `source braze.user`.
+    what: String,
+    /// The `name:` values leading to the entry in the YAML file, for error lines.
+    path: Vec<&'a str>,
+}
+
+/// One entry of a `data_tests:` list, read.
+#[derive(Debug, Default, PartialEq)]
+struct Entry {
+    test: String,
+    args: Map<String, Value>,
+    config: Map<String, Value>,
+    name: Option<String>,
+}
+
+/// A parameter of a test macro.
+#[derive(Debug, Clone, PartialEq)]
+struct Param {
+    name: String,
+    required: bool,
+}
+
+/// Build the test nodes of every schema file. `nodes` are the project's models, seeds and
+/// snapshots (tests on a disabled or missing node are left out); their templates are added to
+/// `jinja` and rendered once in parse mode.
+pub fn generate(project: &Project, jinja: &mut JinjaEnv, nodes: &[Node], sources: &[SourceNode]) -> Result<Vec<Node>> {
+    let refable: HashMap<&str, &Node> = nodes
+        .iter()
+        .filter(|n| matches!(n.resource_type, ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot))
+        .map(|n| (n.name.as_str(), n))
+        .collect();
+    let mut out: Vec<(Node, Location, &SchemaDoc)> = vec![];
+    let mut errors = vec![];
+    for doc in &project.schema_files {
+        let c = &doc.content;
+        let patches = c
+            .models
+            .iter()
+            .map(|p| (p, ResourceType::Model))
+            .chain(c.seeds.iter().map(|p| (p, ResourceType::Seed)))
+            .chain(c.snapshots.iter().map(|p| (p, ResourceType::Snapshot)));
+        for (patch, kind) in patches {
+            let Some(node) = refable.get(patch.name.as_str()).filter(|n| n.resource_type == kind) else {
+                continue;
+            };
+            let subject = Subject {
+                unique_id: node.unique_id.clone(),
+                label: node.name.clone(),
+                prefix: "",
+                expr: format!("ref({})", quoted(&node.name)),
+                what: format!("{} {}", kind.as_str(), node.name),
+                path: vec![patch.name.as_str()],
+            };
+            collect(project, jinja, doc, &subject, &patch.data_tests, &patch.columns, &mut out, &mut errors);
+        }
+        for src in &c.sources {
+            for table in &src.tables {
+                let unique_id = format!("source.{}.{}.{}", project.name(), src.name, table.name);
+                if !sources.iter().any(|s| s.unique_id == unique_id) {
+                    continue;
+                }
+                let subject = Subject {
+                    unique_id,
+                    label: format!("{}_{}", src.name, table.name),
+                    prefix: "source_",
+                    expr: format!("source({}, {})", quoted(&src.name), quoted(&table.name)),
+                    what: format!("source {}.{}", src.name, table.name),
+                    path: vec![src.name.as_str(), table.name.as_str()],
+                };
+                collect(project, jinja, doc, &subject, &table.data_tests, &table.columns, &mut out, &mut errors);
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(combine(errors));
+    }
+
+    // Two declarations of the same test on the same column get the same name.
+    let mut seen: HashMap<&str, &Location> = HashMap::new();
+    for (node, loc, doc) in &out {
+        if let Some(prev) = seen.insert(node.name.as_str(), loc) {
+            errors.push(
+                Error::project(format!("two tests are named '{}' (the first is at {prev})", node.name))
+                    .at(loc.clone())
+                    .with_source_line(&doc.text)
+                    .help("remove the duplicate, or give one of them another name with `name:`"),
+            );
+        }
+    }
+    if !errors.is_empty() {
+        return Err(combine(errors));
+    }
+
+    for (node, _, _) in &out {
+        jinja.add_template(&node.template, node.raw_code.clone())?;
+    }
+    let jinja = &*jinja;
+    let rendered: Vec<Result<Scope>> = out
+        .par_iter()
+        .map(|(node, loc, doc)| {
+            let mut scope = Scope::new(Mode::Parse);
+            scope.config = node.config.clone();
+            let ctx = super::parse::node_context(node, Relation::new(None, "__this__", node.name.clone()));
+            let (result, scope) = jinja.render(&node.template, ctx, scope);
+            result
+                .map(|_| scope)
+                .map_err(|e| relocate(e, &node.template, loc, doc, &node.name))
+        })
+        .collect();
+    let mut tests = vec![];
+    for ((mut node, loc, doc), result) in out.into_iter().zip(rendered) {
+        match result {
+            Ok(scope) => {
+                for r in &scope.recorded.refs {
+                    if let Err(e) = check_ref(r, &refable, project.name()) {
+                        errors.push(e.at(loc.clone()).with_source_line(&doc.text));
+                    }
+                }
+                for (s, t) in &scope.recorded.sources {
+                    if !sources.iter().any(|x| &x.source_name == s && &x.name == t) {
+                        let declared: Vec<String> =
+                            sources.iter().map(|x| format!("{}.{}", x.source_name, x.name)).collect();
+                        let hints = closest(&format!("{s}.{t}"), declared.iter().map(String::as_str));
+                        errors.push(
+                            Error::project(format!("test {} reads source('{s}', '{t}'), which is not declared", node.name))
+                                .at(loc.clone())
+                                .with_source_line(&doc.text)
+                                .help(did_you_mean(&hints, "declare it under `sources:` in a YAML file")),
+                        );
+                    }
+                }
+                node.refs = scope.recorded.refs;
+                node.sources = scope.recorded.sources;
+                node.vars_used = scope.recorded.vars;
+                tests.push(node);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(combine(errors));
+    }
+    Ok(tests)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn collect<'a>(
+    project: &Project,
+    jinja: &JinjaEnv,
+    doc: &'a SchemaDoc,
+    subject: &Subject<'_>,
+    model_tests: &[Value],
+    columns: &[ColumnDecl],
+    out: &mut Vec<(Node, Location, &'a SchemaDoc)>,
+    errors: &mut Vec<Error>,
+) {
+    let mut push = |column: Option<&ColumnDecl>, entry: &Value| match build(project, jinja, doc, subject, column, entry) {
+        Ok(Some((node, loc))) => out.push((node, loc, doc)),
+        Ok(None) => {}
+        Err(e) => errors.push(e),
+    };
+    for entry in model_tests {
+        push(None, entry);
+    }
+    for col in columns {
+        for entry in &col.data_tests {
+            push(Some(col), entry);
+        }
+    }
+}
+
+/// One test node from one YAML entry (None when it is disabled).
+fn build(
+    project: &Project,
+    jinja: &JinjaEnv,
+    doc: &SchemaDoc,
+    subject: &Subject<'_>,
+    column: Option<&ColumnDecl>,
+    entry: &Value,
+) -> Result<Option<(Node, Location)>> {
+    let mut path = subject.path.clone();
+    if let Some(c) = column {
+        path.push(c.name.as_str());
+    }
+    let on = match column {
+        Some(c) => format!("column {} of {}", c.name, subject.what),
+        None => subject.what.clone(),
+    };
+    let entry_name = match entry {
+        Value::String(s) => Some(s.as_str()),
+        Value::Object(m) => m
+            .get("test_name")
+            .and_then(Value::as_str)
+            .or_else(|| m.keys().next().map(String::as_str)),
+        _ => None,
+    };
+    let loc = Location::at(&doc.path, locate(doc, &path, entry_name));
+    let fail = |msg: String, help: String| -> Error {
+        Error::project(msg).at(loc.clone()).with_source_line(&doc.text).help(help)
+    };
+
+    let Entry {
+        test,
+        mut args,
+        config: entry_config,
+        name,
+    } = read_entry(entry).map_err(|msg| {
+        fail(
+            format!("cannot read a test on {on}: {msg}"),
+            "write a test as `- not_null`, or `- accepted_values: {values: [a, b], config: {severity: warn}}`".into(),
+        )
+    })?;
+
+    // The test macro: `test_<name>`; a namespaced `package.name` falls back to the project's own.
+    let macro_name = [format!("test_{test}"), format!("test_{}", test.rsplit('.').next().unwrap_or(&test))]
+        .into_iter()
+        .find(|m| jinja.has_macro(m));
+    let Some(macro_name) = macro_name else {
+        let known: Vec<&str> = jinja.macro_names().filter_map(|m| m.strip_prefix("test_")).collect();
+        let hints = closest(&test, known.iter().copied());
+        let mut all = known.clone();
+        all.sort_unstable();
+        return Err(fail(
+            format!("unknown test '{test}' on {on}"),
+            match hints.is_empty() {
+                true => format!(
+                    "known tests: {}; define others with {{% test {test}(model, column_name) %}} in tests/generic/ or macros/",
+                    all.join(", ")
+                ),
+                false => did_you_mean(&hints, ""),
+            },
+        ));
+    };
+
+    if let Some(c) = column {
+        let col = if c.quote == Some(true) {
+            crate::relation::quote(&c.name)
+        } else {
+            c.name.clone()
+        };
+        args.entry("column_name".to_string()).or_insert(Value::String(col));
+    }
+    check_args(jinja, &macro_name, &test, &args).map_err(|(msg, help)| fail(format!("{msg} on {on}"), help))?;
+
+    // Config: defaults, then project.yml `data-tests:` folders, then the entry's own.
+    let mut fqn = vec![project.name().to_string()];
+    if let Some(dir) = yaml_dir(project, &doc.path) {
+        fqn.extend(dir);
+    }
+    let (short, full) = test_name(subject.prefix, &test, &subject.label, &args);
+    let name = name.unwrap_or(short);
+    fqn.push(name.clone());
+    let mut config = Map::new();
+    config.insert("enabled".into(), Value::Bool(true));
+    config.insert("severity".into(), Value::String("error".into()));
+    merge_config(&mut config, &folder_config(&project.file.tests, &fqn));
+    merge_config(&mut config, &entry_config);
+    let disabled = matches!(config.get("enabled"), Some(Value::Bool(false)))
+        || config.get("enabled").and_then(Value::as_str).is_some_and(|s| s.eq_ignore_ascii_case("false"));
+    if disabled {
+        return Ok(None);
+    }
+    if let Some(sev) = config.get("severity") {
+        let ok = sev.as_str().is_some_and(|s| matches!(s.to_ascii_lowercase().as_str(), "warn" | "error"));
+        if !ok {
+            return Err(fail(
+                format!("test {name} on {on} has severity {sev}"),
+                "severity is `warn` or `error`".into(),
+            ));
+        }
+    }
+    for key in ["error_if", "warn_if"] {
+        if let Some(v) = config.get(key)
+            && !v.as_str().is_some_and(crate::test::valid_condition)
+        {
+            return Err(fail(
+                format!("test {name} on {on} has {key}: {v}, which mozt cannot read"),
+                "write a comparison with the count of failing rows: \"!=0\", \">10\", \">=5\"".into(),
+            ));
+        }
+    }
+    if let Some(where_) = config.get("where").and_then(Value::as_str)
+        && (where_.contains("{{") || where_.contains("{%"))
+    {
+        let rendered = render_where(jinja, where_, &name).map_err(|e| e.at(loc.clone()))?;
+        config.insert("where".into(), Value::String(rendered));
+    }
+
+    let template = format!("__mozt_test__/{name}");
+    let raw_code = call_template(&macro_name, &subject.expr, &args);
+    let mut kwargs = args.clone();
+    kwargs.remove("column_name");
+    let node = Node {
+        unique_id: format!("test.{}.{name}", project.name()),
+        name: name.clone(),
+        resource_type: ResourceType::Test,
+        package_name: project.name().to_string(),
+        original_file_path: doc.path.clone(),
+        fqn,
+        raw_code,
+        template,
+        config,
+        refs: vec![],
+        sources: vec![],
+        depends_on: vec![],
+        relation: None,
+        description: String::new(),
+        columns: Default::default(),
+        test: Some(TestInfo {
+            test_name: test,
+            attached_to: Some(subject.unique_id.clone()),
+            column_name: column.map(|c| c.name.clone()),
+            kwargs,
+        }),
+        vars_used: vec![],
+    };
+    tracing::trace!("test {name} ({full})");
+    Ok(Some((node, loc)))
+}
+
+/// Read one entry of a `data_tests:` list.
+fn read_entry(entry: &Value) -> std::result::Result<Entry, String> {
+    let (test, body) = match entry {
+        Value::String(s) if !s.trim().is_empty() => return Ok(Entry { test: s.trim().to_string(), ..Default::default() }),
+        Value::Object(m) if m.contains_key("test_name") => {
+            let test = m
+                .get("test_name")
+                .and_then(Value::as_str)
+                .ok_or("`test_name` must be a test's name")?;
+            let mut body = m.clone();
+            body.remove("test_name");
+            (test.to_string(), body)
+        }
+        Value::Object(m) if m.len() == 1 => {
+            let Some((test, v)) = m.iter().next() else {
+                return Err("an empty entry".into());
+            };
+            let body = match v {
+                Value::Null => Map::new(),
+                Value::Object(b) => b.clone(),
+                other => {
+                    return Err(format!(
+                        "the arguments of `{test}` must be a mapping (argument: value), not {}",
+                        kind_of(other)
+                    ));
+                }
+            };
+            (test.clone(), body)
+        }
+        Value::Object(m) if m.is_empty() => return Err("an empty entry".into()),
+        Value::Object(m) => {
+            let keys: Vec<&str> = m.keys().map(String::as_str).collect();
+            return Err(format!(
+                "an entry names one test, but this one has several keys ({}); is the indentation of its arguments right?",
+                keys.join(", ")
+            ));
+        }
+        other => return Err(format!("expected a test name or a mapping, found {}", kind_of(other))),
+    };
+    let mut e = Entry {
+        test,
+        ..Default::default()
+    };
+    for (k, v) in body {
+        match k.as_str() {
+            "name" => e.name = Some(v.as_str().ok_or("`name` must be a string")?.to_string()),
+            "description" => {}
+            "config" => match v {
+                Value::Object(c) => merge_config(&mut e.config, &c),
+                Value::Null => {}
+                _ => return Err("`config` must be a mapping".into()),
+            },
+            "arguments" => match v {
+                Value::Object(a) => e.args.extend(a),
+                Value::Null => {}
+                _ => return Err("`arguments` must be a mapping".into()),
+            },
+            _ if CONFIG_KEYS.contains(&normalize_key(&k).as_str()) => {
+                let mut layer = Map::new();
+                layer.insert(k, v);
+                merge_config(&mut e.config, &layer);
+            }
+            _ => {
+                e.args.insert(k, v);
+            }
+        }
+    }
+    if e.test.is_empty() {
+        return Err("the test has no name".into());
+    }
+    Ok(e)
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "nothing",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+/// Every required parameter of the macro is given, and nothing it does not take.
+fn check_args(
+    jinja: &JinjaEnv,
+    macro_name: &str,
+    test: &str,
+    args: &Map<String, Value>,
+) -> std::result::Result<(), (String, String)> {
+    let Some(params) = jinja
+        .macro_source(macro_name)
+        .and_then(|(_, source)| signature(&source, macro_name))
+    else {
+        return Ok(());
+    };
+    let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+    let takes = format!("{test} takes: {}", names.join(", "));
+    for p in &params {
+        if p.required && p.name != "model" && !args.contains_key(&p.name) {
+            let msg = if p.name == "column_name" {
+                format!("test {test} needs a column: declare it under a column's data_tests, or pass column_name")
+            } else {
+                format!("test {test} is missing its argument `{}`", p.name)
+            };
+            return Err((msg, takes));
+        }
+    }
+    for k in args.keys() {
+        if !names.contains(&k.as_str()) {
+            let hints = closest(k, names.iter().copied().filter(|n| *n != "model"));
+            let help = if hints.is_empty() { takes } else { format!("{}; {takes}", did_you_mean(&hints, "")) };
+            return Err((format!("test {test} does not take an argument `{k}`"), help));
+        }
+    }
+    if test == "accepted_values" && args.get("values").is_some_and(|v| !v.as_array().is_some_and(|a| !a.is_empty())) {
+        return Err((
+            "accepted_values needs `values` to be a non-empty list".into(),
+            "values: ['a', 'b']".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The parameters of `{% macro name(a, b, c=1) %}` in `source`.
+fn signature(source: &str, name: &str) -> Option<Vec<Param>> {
+    let mut from = 0;
+    while let Some(idx) = source[from..].find(name) {
+        let start = from + idx;
+        from = start + name.len();
+        let before = source[..start].trim_end();
+        let after = source[start + name.len()..].trim_start();
+        if !before.ends_with("macro") || !after.starts_with('(') {
+            continue;
+        }
+        let inner = &after[1..];
+        let mut depth = 0usize;
+        let mut quote: Option<char> = None;
+        let mut parts = vec![];
+        let mut cur = String::new();
+        for ch in inner.chars() {
+            match (quote, ch) {
+                (Some(q), c) if c == q => {
+                    quote = None;
+                    cur.push(c);
+                }
+                (Some(_), c) => cur.push(c),
+                (None, '\'' | '"') => {
+                    quote = Some(ch);
+                    cur.push(ch);
+                }
+                (None, '(' | '[' | '{') => {
+                    depth += 1;
+                    cur.push(ch);
+                }
+                (None, ')') if depth == 0 => {
+                    parts.push(std::mem::take(&mut cur));
+                    break;
+                }
+                (None, ')' | ']' | '}') => {
+                    depth = depth.saturating_sub(1);
+                    cur.push(ch);
+                }
+                (None, ',') if depth == 0 => parts.push(std::mem::take(&mut cur)),
+                (None, c) => cur.push(c),
+            }
+        }
+        return Some(
+            parts
+                .iter()
+                .map(|p| p.trim())
+                .filter(|p| !p.is_empty())
+                .map(|p| match p.split_once('=') {
+                    Some((n, _)) => Param {
+                        name: n.trim().to_string(),
+                        required: false,
+                    },
+                    None => Param {
+                        name: p.to_string(),
+                        required: true,
+                    },
+                })
+                .collect(),
+        );
+    }
+    None
+}
+
+/// dbt's naming: `<test>_<model>_<argument values>`, non-identifier characters as `_`;
+/// shortened to a prefix and a hash when 64 characters or longer. Returns (name, full name).
+fn test_name(prefix: &str, test: &str, label: &str, args: &Map<String, Value>) -> (String, String) {
+    let test = test.rsplit('.').next().unwrap_or(test);
+    let mut keys: Vec<&String> = args.keys().collect();
+    keys.sort();
+    let mut parts: Vec<String> = vec![];
+    for k in keys {
+        let flat: Vec<&Value> = match &args[k] {
+            Value::Object(o) => o.values().collect(),
+            Value::Array(a) => a.iter().collect(),
+            v => vec![v],
+        };
+        for v in flat {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            parts.push(sanitize(&text));
+        }
+    }
+    let head = format!("{prefix}{test}_{label}");
+    let full = if parts.is_empty() {
+        head.clone()
+    } else {
+        format!("{head}_{}", parts.join("__"))
+    };
+    if full.len() < MAX_NAME {
+        return (full.clone(), full);
+    }
+    let cut: String = head.chars().take(30).collect();
+    (format!("{cut}_{}", hash_hex(&full)), full)
+}
+
+fn sanitize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut last_sub = false;
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            out.push(c);
+            last_sub = false;
+        } else if !last_sub {
+            out.push('_');
+            last_sub = true;
+        }
+    }
+    out
+}
+
+/// 32 hex digits of two FNV-1a hashes: stable across runs and platforms.
+fn hash_hex(s: &str) -> String {
+    let fnv = |seed: u64| {
+        let mut h: u64 = seed;
+        for b in s.bytes() {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        h
+    };
+    format!("{:016x}{:016x}", fnv(0xcbf2_9ce4_8422_2325), fnv(0x6c62_272e_07bb_0142))
+}
+
+/// `{{ test_x(model=get_where_subquery(ref('m')), column_name='c', ...) }}`. Arguments written
+/// as `ref(...)`/`source(...)` are calls; strings holding Jinja are rendered first.
+fn call_template(macro_name: &str, subject_expr: &str, args: &Map<String, Value>) -> String {
+    let mut head = String::new();
+    let mut call = vec![format!("model=get_where_subquery({subject_expr})")];
+    for (i, (k, v)) in args.iter().enumerate() {
+        let expr = match v {
+            Value::String(s) if is_relation_call(s) => s.trim().to_string(),
+            Value::String(s) if s.contains("{{") || s.contains("{%") => {
+                head.push_str(&format!("{{% set __mozt_arg_{i} %}}{s}{{% endset %}}"));
+                format!("__mozt_arg_{i}")
+            }
+            other => literal(other),
+        };
+        call.push(format!("{k}={expr}"));
+    }
+    format!("{head}{{{{ {macro_name}({}) }}}}\n", call.join(", "))
+}
+
+/// `ref('x')`, `ref('p', 'x')`, `source('s', 't')`: an argument naming a relation.
+fn is_relation_call(s: &str) -> bool {
+    let t = s.trim();
+    let rest = t.strip_prefix("ref").or_else(|| t.strip_prefix("source"));
+    rest.is_some_and(|r| {
+        let r = r.trim_start();
+        r.starts_with('(') && r.ends_with(')') && !r[1..r.len() - 1].contains(['(', ')', '{', '}'])
+    })
+}
+
+/// A JSON value as a Jinja literal.
+fn literal(v: &Value) -> String {
+    match v {
+        Value::Null => "none".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => serde_json::to_string(s).unwrap_or_else(|_| "''".into()),
+        Value::Array(a) => format!("[{}]", a.iter().map(literal).collect::<Vec<_>>().join(", ")),
+        Value::Object(o) => format!(
+            "{{{}}}",
+            o.iter()
+                .map(|(k, v)| format!("{}: {}", literal(&Value::String(k.clone())), literal(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn quoted(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// A `where:` config holding Jinja (`{{ var('start') }}`), rendered once at parse time.
+fn render_where(jinja: &JinjaEnv, text: &str, test: &str) -> Result<String> {
+    let name = format!("where of test {test}");
+    let (result, _) = scope::with_scope(Scope::new(Mode::Parse), || {
+        jinja.env.render_named_str(&name, text, minijinja::context! {})
+    });
+    result.map_err(|e| Error::project(format!("cannot render the `where` of test {test}: {e}")))
+}
+
+/// The folders of a YAML file below its project path (`models/staging/x.yml` -> [staging]).
+fn yaml_dir(project: &Project, path: &Path) -> Option<Vec<String>> {
+    let f = &project.file;
+    let roots = f
+        .model_paths
+        .iter()
+        .chain(&f.seed_paths)
+        .chain(&f.test_paths)
+        .chain(&f.snapshot_paths);
+    for r in roots {
+        if let Ok(rest) = path.strip_prefix(r) {
+            let parent = rest.parent()?;
+            return Some(
+                parent
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().to_string())
+                    .collect(),
+            );
+        }
+    }
+    None
+}
+
+fn check_ref(r: &RefCall, refable: &HashMap<&str, &Node>, project: &str) -> Result<()> {
+    if let Some(p) = &r.package
+        && p != project
+    {
+        return Err(Error::project(format!("ref('{p}', '{}'): unknown project '{p}'", r.name)));
+    }
+    if refable.contains_key(r.name.as_str()) {
+        return Ok(());
+    }
+    let hints = closest(&r.name, refable.keys().copied());
+    Err(Error::project(format!("a test refers to ref('{}'), which names no model, seed or snapshot", r.name))
+        .help(did_you_mean(&hints, "check the name: refs use the file name without .sql")))
+}
+
+fn did_you_mean(hints: &[String], otherwise: &str) -> String {
+    if hints.is_empty() {
+        otherwise.to_string()
+    } else {
+        format!(
+            "did you mean {}?",
+            hints.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
+        )
+    }
+}
+
+/// Point errors raised in a test's generated template at its YAML entry instead.
+fn relocate(mut e: Error, template: &str, loc: &Location, doc: &SchemaDoc, name: &str) -> Error {
+    let in_template = e
+        .location
+        .as_ref()
+        .is_some_and(|l| l.file.to_string_lossy() == template);
+    if in_template {
+        e.location = Some(Box::new(loc.clone()));
+        e.snippet = None;
+        e = e.with_source_line(&doc.text);
+    }
+    e.message = format!("test {name}: {}", e.message);
+    e
+}
+
+/// The line of a test entry: walk the `name:` lines of `path` in order, then find the first
+/// line after them holding `needle` as a word.
+fn locate(doc: &SchemaDoc, path: &[&str], needle: Option<&str>) -> usize {
+    let lines: Vec<&str> = doc.text.lines().collect();
+    let mut at = 0usize;
+    for name in path {
+        if let Some(i) = (at..lines.len()).find(|&i| names(lines[i], name)) {
+            at = i;
+        }
+    }
+    if let Some(needle) = needle {
+        // Only look inside the entry: until the next `- name:` at or left of this one's indent.
+        if let Some(i) = (at..lines.len()).find(|&i| has_word(lines[i], needle)) {
+            return i + 1;
+        }
+    }
+    at + 1
+}
+
+fn names(line: &str, name: &str) -> bool {
+    let t = line.trim_start().trim_start_matches("- ").trim();
+    t.strip_prefix("name:")
+        .map(|v| v.trim().trim_matches(|c| c == '"' || c == '\''))
+        .is_some_and(|v| v == name)
+}
+
+fn has_word(line: &str, word: &str) -> bool {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut from = 0;
+    while let Some(idx) = line[from..].find(word) {
+        let start = from + idx;
+        let end = start + word.len();
+        let before_ok = line[..start].chars().next_back().is_none_or(|c| !is_ident(c));
+        let after_ok = line[end..].chars().next().is_none_or(|c| !is_ident(c));
+        if before_ok && after_ok {
+            return true;
+        }
+        from = end;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_the_entry_forms() {
+        let e = read_entry(&json!("not_null")).unwrap();
+        assert_eq!(e.test, "not_null");
+        let e = read_entry(&json!({"accepted_values": {"values": ["a"], "severity": "warn", "config": {"where": "x > 1"}}}))
+            .unwrap();
+        assert_eq!(e.args, json!({"values": ["a"]}).as_object().unwrap().clone());
+        assert_eq!(e.config["severity"], json!("warn"));
+        assert_eq!(e.config["where"], json!("x > 1"));
+        let e = read_entry(&json!({"test_name": "unique", "name": "my_unique"})).unwrap();
+        assert_eq!((e.test.as_str(), e.name.as_deref()), ("unique", Some("my_unique")));
+        let e = read_entry(&json!({"relationships": {"arguments": {"to": "ref('a')", "field": "id"}}})).unwrap();
+        assert_eq!(e.args.len(), 2);
+        assert!(read_entry(&json!({"unique": null, "not_null": null})).is_err());
+        assert!(read_entry(&json!(3)).is_err());
+        assert!(read_entry(&json!({"unique": [1]})).is_err());
+    }
+
+    #[test]
+    fn reads_macro_signatures() {
+        let src = "{% macro test_unique_x(model) %}{% endmacro %}\n{%- macro test_unique(model, column_name, quote=(1, 2), s='a,b') -%}";
+        let p = signature(src, "test_unique").unwrap();
+        let names: Vec<(&str, bool)> = p.iter().map(|p| (p.name.as_str(), p.required)).collect();
+        assert_eq!(names, vec![("model", true), ("column_name", true), ("quote", false), ("s", false)]);
+        assert!(signature(src, "test_other").is_none());
+    }
+
+    #[test]
+    fn names_tests_like_dbt() {
+        let args = json!({"column_name": "user_key"}).as_object().unwrap().clone();
+        assert_eq!(test_name("", "not_null", "dim_users", &args).0, "not_null_dim_users_user_key");
+        let args = json!({"column_name": "channel", "values": ["email", "push"]})
+            .as_object()
+            .unwrap()
+            .clone();
+        assert_eq!(
+            test_name("", "accepted_values", "fct", &args).0,
+            "accepted_values_fct_channel__email__push"
+        );
+        let args = json!({"column_name": "user_key", "to": "ref('dim_users')", "field": "user_key"})
+            .as_object()
+            .unwrap()
+            .clone();
+        let (short, full) = test_name("", "relationships", "fct_message_funnel", &args);
+        assert_eq!(full, "relationships_fct_message_funnel_user_key__user_key__ref_dim_users_");
+        assert!(short.starts_with("relationships_fct_message_funne_") && short.len() == 63);
+        assert_eq!(test_name("source_", "unique", "braze_user", &Map::new()).0, "source_unique_braze_user");
+    }
+
+    #[test]
+    fn writes_call_templates() {
+        let args = json!({"column_name": "c", "to": "ref('d')", "values": ["a\"b", 1, null], "w": "{{ var('x') }}"})
+            .as_object()
+            .unwrap()
+            .clone();
+        let t = call_template("test_x", "ref('m')", &args);
+        assert_eq!(
+            t,
+            "{% set __mozt_arg_3 %}{{ var('x') }}{% endset %}{{ test_x(model=get_where_subquery(ref('m')), column_name=\"c\", to=ref('d'), values=[\"a\\\"b\", 1, none], w=__mozt_arg_3) }}\n"
+        );
+        assert!(is_relation_call("source('a', 'b')"));
+        assert!(!is_relation_call("reference"));
+    }
+
+    #[test]
+    fn finds_words() {
+        assert!(has_word("  - not_null", "not_null"));
+        assert!(!has_word("  - not_null_x", "not_null"));
+        assert!(has_word("- accepted_values:", "accepted_values"));
+    }
+}
