@@ -3,12 +3,64 @@
 use serde::Serialize;
 use std::fmt;
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+/// Equality, hashing and order look at the three names only, not at `quoting`.
+#[derive(Debug, Clone, Serialize)]
 pub struct Relation {
     /// Omitted when it is the connection's default database (DuckDB's own file).
     pub database: Option<String>,
     pub schema: String,
     pub identifier: String,
+    /// How the names print in SQL: chosen by target type when the manifest is parsed.
+    #[serde(skip)]
+    pub quoting: Quoting,
+}
+
+/// How identifiers are quoted when a relation prints.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Quoting {
+    /// Quote only where needed, keeping the name's case (DuckDB, where names ignore case).
+    #[default]
+    Standard,
+    /// Snowflake: an unquoted name folds to upper case and a quoted one is case-sensitive, so a
+    /// plain name that still needs quotes (a reserved word like `user`) is quoted in upper case
+    /// (`"USER"`), naming the same object as the unquoted name would.
+    UpperCase,
+}
+
+impl Quoting {
+    pub fn for_target_type(kind: &str) -> Quoting {
+        if kind.eq_ignore_ascii_case("snowflake") {
+            Quoting::UpperCase
+        } else {
+            Quoting::Standard
+        }
+    }
+}
+
+impl PartialEq for Relation {
+    fn eq(&self, other: &Self) -> bool {
+        self.names() == other.names()
+    }
+}
+
+impl Eq for Relation {}
+
+impl std::hash::Hash for Relation {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.names().hash(state);
+    }
+}
+
+impl PartialOrd for Relation {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Relation {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.names().cmp(&other.names())
+    }
 }
 
 impl Relation {
@@ -17,7 +69,22 @@ impl Relation {
             database,
             schema: schema.into(),
             identifier: identifier.into(),
+            quoting: Quoting::Standard,
         }
+    }
+
+    pub fn with_quoting(mut self, quoting: Quoting) -> Self {
+        self.quoting = quoting;
+        self
+    }
+
+    fn names(&self) -> (&Option<String>, &str, &str) {
+        (&self.database, &self.schema, &self.identifier)
+    }
+
+    /// One identifier (a column, a schema) quoted the way this relation's names are.
+    pub fn quote_ident(&self, ident: &str) -> String {
+        quote_with(ident, self.quoting)
     }
 
     /// The same relation under another identifier (for example the temporary name of a build).
@@ -32,36 +99,91 @@ impl Relation {
     pub fn short(&self) -> String {
         format!(
             "{}.{}",
-            quote_if_needed(&self.schema),
-            quote_if_needed(&self.identifier)
+            self.quote_ident(&self.schema),
+            self.quote_ident(&self.identifier)
         )
     }
 }
 
 impl fmt::Display for Relation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.schema.is_empty() {
+            // A CTE (an ephemeral model) has no schema.
+            return write!(f, "{}", self.quote_ident(&self.identifier));
+        }
         if let Some(db) = &self.database {
-            write!(f, "{}.", quote_if_needed(db))?;
+            write!(f, "{}.", self.quote_ident(db))?;
         }
         write!(
             f,
             "{}.{}",
-            quote_if_needed(&self.schema),
-            quote_if_needed(&self.identifier)
+            self.quote_ident(&self.schema),
+            self.quote_ident(&self.identifier)
         )
     }
 }
 
 /// Quote an identifier only where it would not parse, or would change meaning, unquoted.
 pub fn quote_if_needed(ident: &str) -> String {
-    let plain = !ident.is_empty()
+    quote_with(ident, Quoting::Standard)
+}
+
+/// Quote an identifier only where needed, by a quoting policy.
+pub fn quote_with(ident: &str, quoting: Quoting) -> String {
+    let simple = !ident.is_empty()
         && ident
             .chars()
             .next()
             .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && ident.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !is_reserved(ident);
-    if plain { ident.to_string() } else { quote(ident) }
+        && ident.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    match quoting {
+        Quoting::Standard if simple && !is_reserved(ident) => ident.to_string(),
+        Quoting::Standard => quote(ident),
+        Quoting::UpperCase if simple && !is_reserved(ident) && !is_snowflake_reserved(ident) => ident.to_string(),
+        Quoting::UpperCase if simple => quote(&ident.to_ascii_uppercase()),
+        Quoting::UpperCase => quote(ident),
+    }
+}
+
+/// Snowflake's reserved keywords beyond the common ones in `is_reserved`.
+fn is_snowflake_reserved(ident: &str) -> bool {
+    const RESERVED: &[&str] = &[
+        "account",
+        "alter",
+        "any",
+        "connect",
+        "connection",
+        "current_date",
+        "current_time",
+        "current_timestamp",
+        "current_user",
+        "database",
+        "following",
+        "grant",
+        "gscluster",
+        "ilike",
+        "increment",
+        "issue",
+        "lateral",
+        "localtime",
+        "localtimestamp",
+        "minus",
+        "organization",
+        "regexp",
+        "revoke",
+        "rlike",
+        "row",
+        "rows",
+        "sample",
+        "schema",
+        "start",
+        "tablesample",
+        "trigger",
+        "try_cast",
+        "view",
+        "whenever",
+    ];
+    RESERVED.contains(&ident.to_ascii_lowercase().as_str())
 }
 
 pub fn quote(ident: &str) -> String {
@@ -150,5 +272,19 @@ mod tests {
         assert_eq!(r.to_string(), "dev.braze.\"user\"");
         assert_eq!(quote_if_needed("my table"), "\"my table\"");
         assert_eq!(quote_if_needed("a\"b"), "\"a\"\"b\"");
+    }
+
+    #[test]
+    fn snowflake_quotes_reserved_names_in_upper_case() {
+        let r = Relation::new(Some("ANALYTICS".into()), "braze", "user").with_quoting(Quoting::UpperCase);
+        assert_eq!(r.to_string(), "ANALYTICS.braze.\"USER\"");
+        assert_eq!(r.short(), "braze.\"USER\"");
+        let r = Relation::new(None, "analytics", "dim_users").with_quoting(Quoting::UpperCase);
+        assert_eq!(r.to_string(), "analytics.dim_users");
+        // A name that is not a plain identifier keeps its exact case.
+        assert_eq!(quote_with("My Table", Quoting::UpperCase), "\"My Table\"");
+        assert_eq!(quote_with("rows", Quoting::UpperCase), "\"ROWS\"");
+        // The policy does not take part in equality.
+        assert_eq!(r, Relation::new(None, "analytics", "dim_users"));
     }
 }

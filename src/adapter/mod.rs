@@ -3,11 +3,13 @@
 //! statements, read rows, list relations).
 
 pub mod duckdb;
+pub mod snowflake;
 
 use serde_json::Value;
 use std::collections::HashMap;
 
 use crate::error::{Error, Result};
+use crate::manifest::Node;
 use crate::project::Target;
 use crate::relation::Relation;
 
@@ -47,21 +49,66 @@ pub trait Adapter: Send + Sync {
     fn normalize(&self, ident: &str) -> String {
         ident.to_ascii_lowercase()
     }
+    /// The incremental strategy used when a model names none.
+    fn default_incremental_strategy(&self, has_unique_key: bool) -> &'static str {
+        if has_unique_key { "delete+insert" } else { "append" }
+    }
+    /// The statement `mozt debug` runs to show the warehouse's version.
+    fn version_query(&self) -> &'static str {
+        "select version()"
+    }
+    /// One statement that replaces `relation` with the result of `select` atomically, where the
+    /// warehouse has one (Snowflake's `create or replace transient table ... as`); None to build
+    /// aside and swap.
+    fn replace_table_sql(&self, _node: &Node, _relation: &Relation, _select: &str) -> Option<String> {
+        None
+    }
+    /// `create or replace view`, with the warehouse's options (Snowflake: `copy grants`).
+    fn replace_view_sql(&self, _node: &Node, relation: &Relation, select: &str) -> String {
+        format!("create or replace view {relation} as\n{select}")
+    }
+    /// The new name in `alter ... rename to`: DuckDB takes the bare identifier; Snowflake the
+    /// full name (a bare one would move the relation into the session's current schema).
+    fn rename_target(&self, relation: &Relation) -> String {
+        relation.quote_ident(&relation.identifier)
+    }
 }
 
 pub trait Connection: Send {
+    /// Called before each node runs with its unique id and config: warehouses that tag or route
+    /// statements per node (Snowflake: query_tag, snowflake_warehouse, a comment naming the
+    /// node) apply them here.
+    fn set_node(&mut self, _node_id: &str, _config: &serde_json::Map<String, Value>) -> Result<()> {
+        Ok(())
+    }
     fn execute(&mut self, sql: &str) -> Result<()>;
     fn query(&mut self, sql: &str) -> Result<Rows>;
     /// Every table and view in these schemas (one query, not one per model).
     fn list_relations(&mut self, schemas: &[String]) -> Result<HashMap<Relation, RelationKind>>;
     /// Load rows into an existing table (seeds).
     fn insert_rows(&mut self, relation: &Relation, columns: &[String], rows: &[Vec<Option<String>>]) -> Result<()>;
+    /// A relation's columns and their types, in order (from information_schema).
+    fn columns(&mut self, relation: &Relation) -> Result<Vec<(String, String)>> {
+        let sql = format!(
+            "select column_name, data_type from information_schema.columns \
+             where lower(table_schema) = lower({}) and lower(table_name) = lower({}) order by ordinal_position",
+            literal(&relation.schema),
+            literal(&relation.identifier)
+        );
+        let rows = self.query(&sql)?;
+        Ok(rows
+            .rows
+            .into_iter()
+            .filter_map(|r| Some((r.first()?.as_str()?.to_string(), r.get(1)?.as_str()?.to_string())))
+            .collect())
+    }
 }
 
 /// Open the adapter a target names.
 pub fn for_target(target: &Target, project_root: &std::path::Path) -> Result<Box<dyn Adapter>> {
     match target.kind.as_str() {
         "duckdb" => Ok(Box::new(duckdb::DuckDbAdapter::open(target, project_root)?)),
+        "snowflake" => Ok(Box::new(snowflake::SnowflakeAdapter::open(target, project_root)?)),
         other => Err(Error::project(format!(
             "target '{}' has type {other}, which this build of mozt cannot run yet",
             target.name

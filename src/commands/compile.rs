@@ -36,6 +36,7 @@ pub fn compile(common: &Common, selection: &Selection) -> Result<i32> {
         &nodes,
         &session.project.root,
         &session.target_dir(),
+        &|_| false, // compile is offline: is_incremental() is false
     )?;
     crate::artifacts::write_manifest(&session, &compiled)?;
     say(&format!(

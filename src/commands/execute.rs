@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::adapter::{self, Adapter, Connection};
+use crate::adapter::{self, Adapter, Connection, RelationKind};
 use crate::cli::{Common, RunFlags};
 use crate::compile::Compiled;
 use crate::error::{EXIT_FAILURE, Error, Result};
@@ -41,22 +41,20 @@ impl Kind {
 
 pub fn run(common: &Common, flags: &RunFlags, kind: Kind) -> Result<i32> {
     let session = Session::load(common)?;
-    let plan = session.select(&flags.selection, kind.resource_types())?;
-    let ordered: Vec<usize> = plan.iter().copied().collect();
-    let compiled = crate::compile::compile_all(
-        &session.jinja,
-        &session.manifest,
-        &ordered,
-        &session.project.root,
-        &session.target_dir(),
-    )?;
-    crate::artifacts::write_manifest(&session, &compiled)?;
+    let selected = session.select(&flags.selection, kind.resource_types())?;
+    // Ephemeral models are not built: they are compiled into the models that ref them.
+    let plan: BTreeSet<usize> = selected
+        .into_iter()
+        .filter(|&i| session.manifest.nodes[i].materialized() != "ephemeral")
+        .collect();
     if plan.is_empty() {
+        crate::artifacts::write_manifest(&session, &Default::default())?;
         say("Nothing to do: the selection matched no nodes.");
         crate::artifacts::write_run_results(&session, &[], 0.0)?;
         return Ok(0);
     }
 
+    // What the warehouse holds decides is_incremental(), so it is read before compiling.
     let adapter = adapter::for_target(&session.target, &session.project.root)?;
     let mut conn = adapter.connect()?;
     let schemas: BTreeSet<String> = plan
@@ -71,6 +69,26 @@ pub fn run(common: &Common, flags: &RunFlags, kind: Kind) -> Result<i32> {
             schemas.push(s);
         }
     }
+
+    let ordered: Vec<usize> = plan.iter().copied().collect();
+    let is_incremental = |n: &Node| {
+        n.materialized() == "incremental"
+            && !flags.full_refresh
+            && n.config_bool("full_refresh") != Some(true)
+            && n.relation
+                .as_ref()
+                .is_some_and(|r| catalog.kind(r) == Some(RelationKind::Table))
+    };
+    let compiled = crate::compile::compile_all(
+        &session.jinja,
+        &session.manifest,
+        &ordered,
+        &session.project.root,
+        &session.target_dir(),
+        &is_incremental,
+    )?;
+    crate::artifacts::write_manifest(&session, &compiled)?;
+
     for s in &schemas {
         conn.execute(&format!(
             "create schema if not exists {}",
@@ -201,16 +219,21 @@ impl Runner<'_> {
                 format!("{} has no relation to build", node.name),
             );
         };
-        let job = Job {
-            node,
-            relation,
-            sql: &compiled.sql,
-            adapter: self.adapter,
-            conn,
-            catalog: self.catalog,
-            project: &self.session.project,
-        };
-        let mut r = match materialize::materialize(job) {
+        let outcome = run_hooks(conn, &compiled.pre_hooks, "pre_hook")
+            .and_then(|_| {
+                materialize::materialize(Job {
+                    node,
+                    relation,
+                    sql: &compiled.sql,
+                    adapter: self.adapter,
+                    conn: &mut *conn,
+                    catalog: self.catalog,
+                    project: &self.session.project,
+                    incremental: compiled.incremental,
+                })
+            })
+            .and_then(|outcome| run_hooks(conn, &compiled.post_hooks, "post_hook").map(|_| outcome));
+        let mut r = match outcome {
             Ok(outcome) => {
                 let mut r = NodeResult::new(&node.unique_id, Status::Success, outcome.message);
                 r.rows_affected = outcome.rows.map(|n| n as u64);
@@ -226,6 +249,15 @@ impl Runner<'_> {
     }
 }
 
+/// Run a model's pre- or post-hooks, in order.
+fn run_hooks(conn: &mut dyn Connection, hooks: &[String], which: &str) -> Result<()> {
+    for sql in hooks {
+        conn.execute(sql)
+            .map_err(|e| Error::runtime(format!("{which} failed: {}", e.message)))?;
+    }
+    Ok(())
+}
+
 fn error_text(e: &Error) -> String {
     e.to_string()
 }
@@ -236,6 +268,9 @@ impl Work for Runner<'_> {
         let Some(compiled) = self.compiled.get(&index) else {
             return NodeResult::new(&node.unique_id, Status::Error, "not compiled");
         };
+        if let Err(e) = conn.set_node(&node.unique_id, &node.config) {
+            return NodeResult::new(&node.unique_id, Status::Error, error_text(&e));
+        }
         match node.resource_type {
             ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot => self.build(node, compiled, conn),
             ResourceType::Test | ResourceType::UnitTest => {

@@ -1,5 +1,8 @@
 //! The compile phase: render each selected node's Jinja for the target with every ref and
-//! source resolved to its relation, and write the SQL under target/compiled/.
+//! source resolved to its relation, inject ephemeral models as CTEs, render hooks, and write
+//! the SQL under target/compiled/.
+
+pub mod ephemeral;
 
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -7,35 +10,93 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::{Error, Result, combine};
+use crate::jinja::scope::RefCall;
 use crate::jinja::{JinjaEnv, Mode, Scope, path_name};
 use crate::manifest::parse::node_context;
 use crate::manifest::{Manifest, Node, ResourceType};
 use crate::relation::Relation;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Compiled {
     pub sql: String,
     /// Relative to the project root (`target/compiled/<project>/models/...`).
     pub path: PathBuf,
+    /// `pre_hook`/`post_hook` statements, rendered.
+    pub pre_hooks: Vec<String>,
+    pub post_hooks: Vec<String>,
+    /// Whether `is_incremental()` was true when the node was rendered.
+    pub incremental: bool,
 }
 
-/// Render one node in compile mode.
-pub fn render(jinja: &JinjaEnv, manifest: &Arc<Manifest>, node: &Node) -> Result<String> {
-    if node.resource_type == ResourceType::UnitTest {
-        return crate::test::unit::render(jinja, manifest, node);
-    }
-    if node.resource_type == ResourceType::Seed {
-        return Ok(String::new());
-    }
+/// Decides `is_incremental()` per node (the relation exists as a table, no --full-refresh).
+pub type IncrementalCheck<'a> = &'a (dyn Fn(&Node) -> bool + Sync);
+
+fn scope_for(manifest: &Arc<Manifest>, node: &Node, incremental: bool) -> Scope {
     let mut scope = Scope::new(Mode::Compile);
     scope.resolver = Some(manifest.clone());
     scope.config = node.config.clone();
-    let this = node
-        .relation
+    scope.is_incremental = incremental;
+    scope
+}
+
+fn this_of(node: &Node) -> Relation {
+    node.relation
         .clone()
-        .unwrap_or_else(|| Relation::new(None, "", node.name.clone()));
-    let (result, _) = jinja.render(&node.template, node_context(node, this), scope);
-    result
+        .unwrap_or_else(|| crate::manifest::ephemeral_cte(&node.name))
+}
+
+/// Render one node's template in compile mode; returns the SQL and the refs it made.
+pub fn render_raw(
+    jinja: &JinjaEnv,
+    manifest: &Arc<Manifest>,
+    node: &Node,
+    incremental: bool,
+) -> Result<(String, Vec<RefCall>)> {
+    if node.resource_type == ResourceType::Seed {
+        return Ok((String::new(), vec![]));
+    }
+    let (result, scope) = jinja.render(
+        &node.template,
+        node_context(node, this_of(node)),
+        scope_for(manifest, node, incremental),
+    );
+    result.map(|sql| (sql, scope.recorded.refs))
+}
+
+/// Render one node with its ephemeral upstreams injected as CTEs.
+pub fn render(jinja: &JinjaEnv, manifest: &Arc<Manifest>, node: &Node) -> Result<String> {
+    render_with(jinja, manifest, node, false)
+}
+
+pub fn render_with(jinja: &JinjaEnv, manifest: &Arc<Manifest>, node: &Node, incremental: bool) -> Result<String> {
+    if node.resource_type == ResourceType::UnitTest {
+        return crate::test::unit::render(jinja, manifest, node);
+    }
+    let (sql, refs) = render_raw(jinja, manifest, node, incremental)?;
+    ephemeral::inject(jinja, manifest, sql, &refs)
+}
+
+fn hooks(jinja: &JinjaEnv, manifest: &Arc<Manifest>, node: &Node, key: &str, incremental: bool) -> Result<Vec<String>> {
+    let list: Vec<String> = match node.config.get(key) {
+        Some(serde_json::Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        Some(serde_json::Value::String(s)) => vec![s.clone()],
+        _ => vec![],
+    };
+    let mut out = vec![];
+    for (i, text) in list.iter().enumerate() {
+        let name = format!("{} ({key} {})", path_name(&node.original_file_path), i + 1);
+        let (r, _) = jinja.render_str(
+            &name,
+            text,
+            node_context(node, this_of(node)),
+            scope_for(manifest, node, incremental),
+        );
+        let sql = r?;
+        if !sql.trim().is_empty() {
+            out.push(sql);
+        }
+    }
+    Ok(out)
 }
 
 /// Compile the given nodes in parallel and write their SQL; all errors are reported together.
@@ -45,17 +106,25 @@ pub fn compile_all(
     nodes: &[usize],
     root: &Path,
     target_dir: &str,
+    incremental: IncrementalCheck<'_>,
 ) -> Result<HashMap<usize, Compiled>> {
     let results: Vec<(usize, Result<Compiled>)> = nodes
         .par_iter()
         .map(|&i| {
             let node = &manifest.nodes[i];
-            let out = render(jinja, manifest, node).and_then(|sql| {
+            let incr = incremental(node);
+            let out = render_with(jinja, manifest, node, incr).and_then(|sql| {
                 let path = compiled_path(target_dir, &manifest.project_name, node);
                 if node.resource_type != ResourceType::Seed {
                     write(&root.join(&path), &sql)?;
                 }
-                Ok(Compiled { sql, path })
+                Ok(Compiled {
+                    sql,
+                    path,
+                    pre_hooks: hooks(jinja, manifest, node, "pre_hook", incr)?,
+                    post_hooks: hooks(jinja, manifest, node, "post_hook", incr)?,
+                    incremental: incr,
+                })
             });
             (i, out)
         })

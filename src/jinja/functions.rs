@@ -71,6 +71,10 @@ pub fn ref_fn(args: &[Value]) -> Result<Value, Error> {
                 Ok(relation_value(Relation::new(None, "__ref__", name)))
             }
             Mode::Compile => {
+                s.recorded.refs.push(RefCall {
+                    package: package.clone(),
+                    name: name.to_string(),
+                });
                 let resolver = s.resolver.clone().ok_or_else(|| err("ref() cannot resolve here"))?;
                 resolver
                     .resolve_ref(package.as_deref(), name)

@@ -123,6 +123,12 @@ impl JinjaEnv {
         (result.map_err(|e| self.error(&e, name)), scope)
     }
 
+    /// Render a string that is not a file (a hook, an inline query), named for error messages.
+    pub fn render_str(&self, name: &str, text: &str, ctx: Value, scope: Scope) -> (Result<String>, Scope) {
+        let (result, scope) = scope::with_scope(scope, || self.env.render_named_str(name, text, ctx));
+        (result.map_err(|e| jinja_error(&e, name, Some(text))), scope)
+    }
+
     /// Call a macro by name outside any template (e.g. generate_schema_name).
     pub fn call_macro(&self, name: &str, args: &[Value], scope: Scope) -> (Result<Value>, Scope) {
         let (result, scope) = scope::with_scope(scope, || {

@@ -107,6 +107,9 @@ impl Resolver for Manifest {
         let node = self
             .by_name(name)
             .ok_or_else(|| format!("ref('{name}'): no model, seed or snapshot named '{name}'"))?;
+        if node.materialized() == "ephemeral" {
+            return Ok(ephemeral_cte(name));
+        }
         node.relation
             .clone()
             .ok_or_else(|| format!("ref('{name}'): '{name}' is not built as a relation"))
@@ -117,6 +120,11 @@ impl Resolver for Manifest {
             .map(|s| s.relation.clone())
             .ok_or_else(|| format!("source('{source}', '{table}') is not declared in any schema YAML file"))
     }
+}
+
+/// The CTE an ephemeral model becomes in the models that ref it.
+pub fn ephemeral_cte(name: &str) -> Relation {
+    Relation::new(None, "", format!("__mozt__cte__{name}"))
 }
 
 /// The closest few names to `wanted`, best first, for "did you mean" hints.

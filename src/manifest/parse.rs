@@ -16,7 +16,7 @@ use crate::jinja::{JinjaEnv, Mode, Scope, path_name};
 use crate::project::config::{folder_config, merge_config};
 use crate::project::schema::{ColumnDecl, NodePatch};
 use crate::project::{Project, SourceFile, Target};
-use crate::relation::Relation;
+use crate::relation::{Quoting, Relation};
 
 pub struct Parsed {
     pub manifest: std::sync::Arc<Manifest>,
@@ -343,11 +343,10 @@ fn relation_for(jinja: &JinjaEnv, target: &Target, node: &Node) -> Result<Relati
         .filter(|s| !s.is_empty())
         .unwrap_or(&node.name)
         .to_string();
-    Ok(Relation::new(
-        database_for(target, node.config_str("database")),
-        schema,
-        identifier,
-    ))
+    Ok(
+        Relation::new(database_for(target, node.config_str("database")), schema, identifier)
+            .with_quoting(Quoting::for_target_type(&target.kind)),
+    )
 }
 
 /// The database part of a relation: None when it is the target's own default database.
@@ -382,7 +381,8 @@ fn sources(project: &Project, target: &Target) -> Result<Vec<SourceNode>> {
                     source_name: src.name.clone(),
                     name: table.name.clone(),
                     original_file_path: doc.path.clone(),
-                    relation: Relation::new(database_for(target, src.database.as_deref()), schema, identifier),
+                    relation: Relation::new(database_for(target, src.database.as_deref()), schema, identifier)
+                        .with_quoting(Quoting::for_target_type(&target.kind)),
                     description: table.description.clone().unwrap_or_default(),
                     columns: column_infos(&table.columns),
                     loaded_at_field: table.loaded_at_field.clone().or_else(|| src.loaded_at_field.clone()),
@@ -481,7 +481,6 @@ fn resolve_dependencies(manifest: &mut Manifest, project: &Project) -> Result<()
                 .map(|r| (r.to_string().to_ascii_lowercase(), n.unique_id.clone()))
         })
         .collect();
-    let mut deps = deps;
     for d in deps.iter_mut() {
         let seeds: Vec<String> = d
             .iter()

@@ -1,6 +1,7 @@
 //! Materializations: each turns a compiled node into statements run through the adapter.
 //! A new materialization is a new file here and one arm in `materialize`.
 
+pub mod incremental;
 pub mod seed;
 pub mod swap;
 pub mod table;
@@ -59,6 +60,8 @@ pub struct Job<'a> {
     pub conn: &'a mut dyn Connection,
     pub catalog: &'a Catalog,
     pub project: &'a Project,
+    /// `is_incremental()` was true when the SQL was compiled.
+    pub incremental: bool,
 }
 
 /// What a built node reports: `created table analytics.dim_users`, rows loaded for a seed.
@@ -71,12 +74,13 @@ pub fn materialize(job: Job<'_>) -> Result<Outcome> {
     match job.node.materialized() {
         "view" => view::build(job),
         "table" => table::build(job),
+        "incremental" => incremental::build(job),
         "seed" => seed::build(job),
         other => Err(Error::project(format!(
             "model {} has materialized='{other}', which mozt does not know",
             job.node.name
         ))
         .in_file(&job.node.original_file_path)
-        .help("use view or table")),
+        .help("use view, table, incremental or ephemeral")),
     }
 }

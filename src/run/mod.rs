@@ -30,6 +30,26 @@ enum State {
     Done,
 }
 
+/// The nodes of the plan that `i` must wait for: its parents, looking through nodes outside the
+/// plan (an ephemeral model, an unselected model between two selected ones).
+fn plan_parents(dag: &Dag, plan: &BTreeSet<usize>, i: usize) -> Vec<usize> {
+    let mut out = vec![];
+    let mut seen = std::collections::HashSet::new();
+    let mut stack = dag.parents(Key::Node(i));
+    while let Some(k) = stack.pop() {
+        if !seen.insert(k) {
+            continue;
+        }
+        match k {
+            Key::Node(p) if plan.contains(&p) => out.push(p),
+            Key::Node(p) => stack.extend(dag.parents(Key::Node(p))),
+            Key::Source(_) => stack.extend(dag.parents(k)),
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
 /// Run `plan` (manifest indices) in dependency order; returns one result per node, in the
 /// order they finished.
 pub fn execute(
@@ -45,14 +65,7 @@ pub fn execute(
     let mut waiting_on: HashMap<usize, usize> = HashMap::new();
     let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
     for &i in plan {
-        let parents: Vec<usize> = dag
-            .parents(Key::Node(i))
-            .into_iter()
-            .filter_map(|k| match k {
-                Key::Node(p) if plan.contains(&p) => Some(p),
-                _ => None,
-            })
-            .collect();
+        let parents = plan_parents(dag, plan, i);
         waiting_on.insert(i, parents.len());
         for p in parents {
             children.entry(p).or_default().push(i);
