@@ -31,7 +31,7 @@ pub fn run(common: &Common) -> Result<i32> {
     }
     let adapter = adapter::for_target(&target, &project.root)?;
     let mut conn = adapter.connect()?;
-    let rows = conn.query("select version()")?;
+    let rows = conn.query(adapter.version_query())?;
     let version = rows
         .rows
         .first()

@@ -7,7 +7,6 @@ use super::{Job, Outcome, swap};
 use crate::adapter::RelationKind;
 use crate::error::{Error, Result};
 use crate::project::csv;
-use crate::relation::quote_if_needed;
 
 pub fn build(mut job: Job<'_>) -> Result<Outcome> {
     let node = job.node;
@@ -34,7 +33,7 @@ pub fn build(mut job: Job<'_>) -> Result<Outcome> {
             }
             None => job.adapter.seed_type(csv::infer(&data, i)).to_string(),
         };
-        cols.push(format!("{} {ty}", quote_if_needed(name)));
+        cols.push(format!("{} {ty}", job.relation.quote_ident(name)));
     }
     for key in overrides.keys() {
         if !data.columns.iter().any(|c| c.eq_ignore_ascii_case(key)) {
@@ -62,7 +61,22 @@ pub fn build(mut job: Job<'_>) -> Result<Outcome> {
         ))
         .help("a value does not fit its column's type; set column_types for the seed in YAML"));
     }
-    swap::swap_in(&mut job, &tmp, RelationKind::Table, &rel)?;
+    if let Some(stmt) = job
+        .adapter
+        .replace_table_sql(node, &rel, &format!("select * from {tmp}"))
+    {
+        // Snowflake: copy the loaded table into place in one atomic statement.
+        if job.catalog.kind(&rel) == Some(RelationKind::View) {
+            job.conn.execute(&format!("drop view if exists {rel}"))?;
+        }
+        let result = job.conn.execute(&stmt);
+        let _ = job.conn.execute(&format!("drop table if exists {tmp}"));
+        job.catalog.set(&tmp, None);
+        result?;
+        job.catalog.set(&rel, Some(RelationKind::Table));
+    } else {
+        swap::swap_in(&mut job, &tmp, RelationKind::Table, &rel)?;
+    }
     Ok(Outcome {
         message: format!("loaded seed file {}", rel.short()),
         rows: Some(data.rows.len()),

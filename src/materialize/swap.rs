@@ -4,7 +4,7 @@
 use super::Job;
 use crate::adapter::RelationKind;
 use crate::error::Result;
-use crate::relation::{Relation, quote_if_needed};
+use crate::relation::Relation;
 
 pub fn temp_relation(r: &Relation) -> Relation {
     r.with_identifier(format!("{}__mozt_tmp", r.identifier))
@@ -44,7 +44,7 @@ pub fn swap_in(job: &mut Job<'_>, built: &Relation, kind: RelationKind, final_re
             stmts.push(format!("drop table if exists {backup}"));
             stmts.push(format!(
                 "alter table {final_rel} rename to {}",
-                quote_if_needed(&backup.identifier)
+                job.adapter.rename_target(&backup)
             ));
         }
         Some(RelationKind::View) => stmts.push(format!("drop view if exists {final_rel}")),
@@ -52,7 +52,7 @@ pub fn swap_in(job: &mut Job<'_>, built: &Relation, kind: RelationKind, final_re
     }
     stmts.push(format!(
         "alter {kw} {built} rename to {}",
-        quote_if_needed(&final_rel.identifier)
+        job.adapter.rename_target(final_rel)
     ));
     if existing == Some(RelationKind::Table) {
         stmts.push(format!("drop table if exists {backup}"));

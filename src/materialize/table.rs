@@ -9,6 +9,19 @@ pub fn build(mut job: Job<'_>) -> Result<Outcome> {
     let tmp = swap::temp_relation(&rel);
     swap::clear(&mut job, &tmp)?;
     let sql = job.sql.trim().trim_end_matches(';');
+    if let Some(stmt) = job.adapter.replace_table_sql(job.node, &rel, sql) {
+        // One atomic statement (Snowflake): a failure leaves the previous table as it was.
+        if job.catalog.kind(&rel) == Some(RelationKind::View) {
+            job.conn.execute(&format!("drop view if exists {rel}"))?;
+            job.catalog.set(&rel, None);
+        }
+        job.conn.execute(&stmt)?;
+        job.catalog.set(&rel, Some(RelationKind::Table));
+        return Ok(Outcome {
+            message: format!("created table {}", rel.short()),
+            rows: None,
+        });
+    }
     if let Err(e) = job.conn.execute(&format!("create table {tmp} as\n{sql}")) {
         let _ = job.conn.execute(&format!("drop table if exists {tmp}"));
         return Err(e);

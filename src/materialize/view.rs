@@ -11,12 +11,12 @@ pub fn build(mut job: Job<'_>) -> Result<Outcome> {
         // A table stands where the view goes: build the view aside, then swap.
         let tmp = swap::temp_relation(&rel);
         swap::clear(&mut job, &tmp)?;
-        job.conn.execute(&format!("create view {tmp} as\n{sql}"))?;
+        job.conn.execute(&job.adapter.replace_view_sql(job.node, &tmp, sql))?;
         job.catalog.set(&tmp, Some(RelationKind::View));
         swap::swap_in(&mut job, &tmp, RelationKind::View, &rel)?;
     } else {
         // Replacing a view is atomic: a failure leaves the old one.
-        job.conn.execute(&format!("create or replace view {rel} as\n{sql}"))?;
+        job.conn.execute(&job.adapter.replace_view_sql(job.node, &rel, sql))?;
         job.catalog.set(&rel, Some(RelationKind::View));
     }
     Ok(Outcome {

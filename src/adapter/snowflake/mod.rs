@@ -1,0 +1,403 @@
+//! Snowflake over its HTTP protocol: our own small client (`client.rs`), password and key-pair
+//! auth (`auth.rs`), JSON and Arrow result decoding (`decode.rs`).
+//!
+//! Target settings (project.yml):
+//!
+//! | key | meaning |
+//! |---|---|
+//! | `account` | account identifier (`xy12345.us-east-1`, `myorg-myaccount`); required |
+//! | `user` | login name; required |
+//! | `password` | password auth |
+//! | `private_key_path` / `private_key` | key-pair auth: a PKCS#8 PEM file, or the PEM text (or base64 DER) |
+//! | `private_key_passphrase` | for an encrypted PKCS#8 key |
+//! | `role`, `warehouse`, `database`, `schema` | the session's; `database` is required |
+//! | `base_url` | default `https://<account>.snowflakecomputing.com`; or `host` (+ `port`, `protocol`) |
+//! | `query_tag` | QUERY_TAG for every statement; a model's `query_tag` config overrides it |
+//! | `session_parameters` | a map of session parameters set at login |
+//! | `connect_timeout`, `query_timeout` | seconds |
+//!
+//! Model configs: `transient` (default true), `copy_grants`, `snowflake_warehouse`, `query_tag`.
+
+pub mod auth;
+pub mod client;
+pub mod decode;
+pub mod split;
+
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{Adapter, Connection, RelationKind, Rows, SeedType, literal};
+use crate::error::{Error, Result};
+use crate::manifest::Node;
+use crate::project::Target;
+use crate::relation::Relation;
+use auth::{Credentials, KeyPair};
+use client::{Session, Settings};
+
+pub struct SnowflakeAdapter {
+    settings: Arc<Settings>,
+    credentials: Arc<Credentials>,
+    target_name: String,
+    /// The target's query tag and warehouse, restored after a model that set its own.
+    query_tag: Option<String>,
+    warehouse: Option<String>,
+}
+
+fn setting_text(target: &Target, key: &str) -> Option<String> {
+    match target.settings.get(key)? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn required(target: &Target, key: &str) -> Result<String> {
+    setting_text(target, key).ok_or_else(|| {
+        Error::project(format!("target '{}' (snowflake) needs `{key}`", target.name)).help(format!(
+            "set {key} in the target in project.yml, e.g. {key}: \"{{{{ env_var('SNOWFLAKE_{}') }}}}\"",
+            key.to_ascii_uppercase()
+        ))
+    })
+}
+
+/// `https://<account>.snowflakecomputing.com`, or what `base_url` / `host` + `port` + `protocol` say.
+pub fn base_url(target: &Target, account: &str) -> String {
+    if let Some(url) = setting_text(target, "base_url") {
+        return url.trim_end_matches('/').to_string();
+    }
+    if let Some(host) = setting_text(target, "host") {
+        let protocol = setting_text(target, "protocol").unwrap_or_else(|| "https".into());
+        return match setting_text(target, "port") {
+            Some(port) => format!("{protocol}://{host}:{port}"),
+            None => format!("{protocol}://{host}"),
+        };
+    }
+    let account = account.trim().trim_end_matches(".snowflakecomputing.com");
+    format!("https://{account}.snowflakecomputing.com")
+}
+
+fn seconds(target: &Target, key: &str) -> Result<Option<Duration>> {
+    match setting_text(target, key) {
+        None => Ok(None),
+        Some(s) => s
+            .parse::<f64>()
+            .ok()
+            .filter(|n| *n > 0.0)
+            .map(|n| Some(Duration::from_secs_f64(n)))
+            .ok_or_else(|| Error::project(format!("target '{}': {key} must be a number of seconds", target.name))),
+    }
+}
+
+fn read_credentials(target: &Target, project_root: &Path) -> Result<Credentials> {
+    let passphrase = setting_text(target, "private_key_passphrase");
+    if let Some(pem) = setting_text(target, "private_key") {
+        return Ok(Credentials::KeyPair(KeyPair::from_pem(
+            &pem,
+            passphrase.as_deref(),
+            "the target's private_key",
+        )?));
+    }
+    if let Some(path) = setting_text(target, "private_key_path") {
+        let expanded = match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+            (Some(rest), Some(home)) => Path::new(&home).join(rest),
+            _ => project_root.join(&path),
+        };
+        let text = std::fs::read_to_string(&expanded).map_err(|e| {
+            Error::project(format!("cannot read private_key_path {}: {e}", expanded.display()))
+                .help("private_key_path is relative to the project directory; ~/ means your home")
+        })?;
+        return Ok(Credentials::KeyPair(KeyPair::from_pem(
+            &text,
+            passphrase.as_deref(),
+            &expanded.display().to_string(),
+        )?));
+    }
+    if let Some(password) = setting_text(target, "password") {
+        return Ok(Credentials::Password(password));
+    }
+    Err(
+        Error::project(format!("target '{}' (snowflake) has no credentials", target.name))
+            .help("set private_key_path (key-pair auth, recommended) or password, from env_var()"),
+    )
+}
+
+impl SnowflakeAdapter {
+    pub fn open(target: &Target, project_root: &Path) -> Result<SnowflakeAdapter> {
+        let account = required(target, "account")?;
+        let user = required(target, "user")?;
+        let database = target.database.clone().filter(|d| !d.is_empty()).ok_or_else(|| {
+            Error::project(format!("target '{}' (snowflake) needs `database`", target.name))
+                .help("set database in the target, e.g. database: ANALYTICS")
+        })?;
+        let credentials = read_credentials(target, project_root)?;
+        let mut settings = Settings::new(base_url(target, &account), account, user);
+        settings.role = setting_text(target, "role");
+        settings.warehouse = setting_text(target, "warehouse");
+        settings.database = Some(database);
+        settings.schema = Some(target.schema.clone());
+        if let Some(params) = target.settings.get("session_parameters").and_then(Value::as_object) {
+            for (k, v) in params {
+                settings.session_parameters.insert(k.to_ascii_uppercase(), v.clone());
+            }
+        }
+        let query_tag = setting_text(target, "query_tag");
+        if let Some(tag) = &query_tag {
+            settings
+                .session_parameters
+                .insert("QUERY_TAG".into(), Value::String(tag.clone()));
+        }
+        if let Some(t) = seconds(target, "connect_timeout")? {
+            settings.connect_timeout = t;
+        }
+        settings.query_timeout = seconds(target, "query_timeout")?;
+        let warehouse = settings.warehouse.clone();
+        Ok(SnowflakeAdapter {
+            settings: Arc::new(settings),
+            credentials: Arc::new(credentials),
+            target_name: target.name.clone(),
+            query_tag,
+            warehouse,
+        })
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+}
+
+impl Adapter for SnowflakeAdapter {
+    fn kind(&self) -> &'static str {
+        "snowflake"
+    }
+
+    fn connect(&self) -> Result<Box<dyn Connection>> {
+        let session = Session::login(self.settings.clone(), self.credentials.clone())?;
+        Ok(Box::new(SnowflakeConnection {
+            session,
+            database: self.settings.database.clone().unwrap_or_default(),
+            target_name: self.target_name.clone(),
+            default_tag: self.query_tag.clone(),
+            default_warehouse: self.warehouse.clone(),
+            tag: self.query_tag.clone(),
+            warehouse: self.warehouse.clone(),
+            comment: None,
+        }))
+    }
+
+    fn seed_type(&self, t: SeedType) -> &'static str {
+        match t {
+            SeedType::Boolean => "BOOLEAN",
+            SeedType::Integer => "BIGINT",
+            SeedType::Float => "FLOAT",
+            SeedType::Date => "DATE",
+            SeedType::Timestamp => "TIMESTAMP_NTZ",
+            SeedType::Text => "VARCHAR",
+        }
+    }
+
+    fn dialect(&self) -> Box<dyn sqlparser::dialect::Dialect + Send + Sync> {
+        Box::new(sqlparser::dialect::SnowflakeDialect {})
+    }
+
+    fn normalize(&self, ident: &str) -> String {
+        ident.to_ascii_uppercase()
+    }
+
+    fn version_query(&self) -> &'static str {
+        "select current_version()"
+    }
+
+    fn replace_table_sql(&self, node: &Node, relation: &Relation, select: &str) -> Option<String> {
+        let transient = if node.config_bool("transient").unwrap_or(true) {
+            "transient "
+        } else {
+            ""
+        };
+        let grants = if node.config_bool("copy_grants").unwrap_or(false) {
+            " copy grants"
+        } else {
+            ""
+        };
+        Some(format!(
+            "create or replace {transient}table {relation}{grants} as\n{select}"
+        ))
+    }
+
+    fn replace_view_sql(&self, node: &Node, relation: &Relation, select: &str) -> String {
+        let grants = if node.config_bool("copy_grants").unwrap_or(false) {
+            " copy grants"
+        } else {
+            ""
+        };
+        format!("create or replace view {relation}{grants} as\n{select}")
+    }
+
+    fn rename_target(&self, relation: &Relation) -> String {
+        relation.to_string()
+    }
+}
+
+pub struct SnowflakeConnection {
+    session: Session,
+    database: String,
+    target_name: String,
+    default_tag: Option<String>,
+    default_warehouse: Option<String>,
+    /// What the session has now.
+    tag: Option<String>,
+    warehouse: Option<String>,
+    /// Appended to each statement: names the node that runs it.
+    comment: Option<String>,
+}
+
+impl SnowflakeConnection {
+    fn run(&mut self, sql: &str) -> Result<Rows> {
+        let mut last = Rows::default();
+        for stmt in split::statements(sql) {
+            let text = match &self.comment {
+                Some(c) => format!("{stmt}\n{c}"),
+                None => stmt,
+            };
+            tracing::debug!(target: "mozt::sql", "{text}");
+            let result = self.session.query(&text)?;
+            if self.session.renewed {
+                // A new session after token expiry: its tag and warehouse are the target's.
+                self.session.renewed = false;
+                self.tag = self.default_tag.clone();
+                self.warehouse = self.default_warehouse.clone();
+            }
+            last = Rows {
+                columns: result.columns.into_iter().map(|c| c.name).collect(),
+                rows: result.rows,
+            };
+        }
+        Ok(last)
+    }
+
+    fn run_plain(&mut self, sql: &str) -> Result<()> {
+        let saved = self.comment.take();
+        let r = self.run(sql);
+        self.comment = saved;
+        r.map(|_| ())
+    }
+}
+
+impl Connection for SnowflakeConnection {
+    fn set_node(&mut self, node_id: &str, config: &Map<String, Value>) -> Result<()> {
+        let text = |k: &str| {
+            config
+                .get(k)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        let tag = text("query_tag").or_else(|| self.default_tag.clone());
+        if tag != self.tag {
+            match &tag {
+                Some(t) => self.run_plain(&format!("alter session set query_tag = {}", sf_literal(t)))?,
+                None => self.run_plain("alter session unset query_tag")?,
+            }
+            self.tag = tag;
+        }
+        let warehouse = text("snowflake_warehouse").or_else(|| self.default_warehouse.clone());
+        if warehouse != self.warehouse
+            && let Some(w) = &warehouse
+        {
+            self.run_plain(&format!(
+                "use warehouse {}",
+                crate::relation::quote_with(w, crate::relation::Quoting::UpperCase)
+            ))?;
+            self.warehouse = warehouse;
+        }
+        let comment = serde_json::json!({"app": "mozt", "node_id": node_id, "target": self.target_name});
+        self.comment = Some(format!("/* {} */", comment.to_string().replace("*/", "* /")));
+        Ok(())
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<()> {
+        self.run(sql).map(|_| ())
+    }
+
+    fn query(&mut self, sql: &str) -> Result<Rows> {
+        self.run(sql)
+    }
+
+    fn list_relations(&mut self, schemas: &[String]) -> Result<HashMap<Relation, RelationKind>> {
+        if schemas.is_empty() {
+            return Ok(HashMap::new());
+        }
+        // One query for every schema of the run, in the target database.
+        let list: Vec<String> = schemas.iter().map(|s| literal(&s.to_ascii_uppercase())).collect();
+        let sql = format!(
+            "select table_schema, table_name, table_type from information_schema.tables \
+             where upper(table_schema) in ({})",
+            list.join(", ")
+        );
+        let rows = self.run(&sql)?;
+        let database = self.database.to_ascii_lowercase();
+        let mut out = HashMap::new();
+        for r in rows.rows {
+            let (Some(schema), Some(name), Some(kind)) = (
+                r.first().and_then(Value::as_str),
+                r.get(1).and_then(Value::as_str),
+                r.get(2).and_then(Value::as_str),
+            ) else {
+                continue;
+            };
+            let kind = if kind.to_ascii_uppercase().contains("VIEW") {
+                RelationKind::View
+            } else {
+                RelationKind::Table
+            };
+            out.insert(
+                Relation::new(
+                    Some(database.clone()),
+                    schema.to_ascii_lowercase(),
+                    name.to_ascii_lowercase(),
+                ),
+                kind,
+            );
+        }
+        Ok(out)
+    }
+
+    fn insert_rows(&mut self, relation: &Relation, columns: &[String], rows: &[Vec<Option<String>>]) -> Result<()> {
+        // Multi-row INSERT ... VALUES with text literals, which Snowflake casts to each column's
+        // type; batches stay well under the statement size limit.
+        const MAX_ROWS: usize = 1000;
+        const MAX_BYTES: usize = 512 * 1024;
+        let cols: Vec<String> = columns.iter().map(|c| relation.quote_ident(c)).collect();
+        let head = format!("insert into {relation} ({}) values\n", cols.join(", "));
+        let mut sql = head.clone();
+        let mut n = 0;
+        for row in rows {
+            let values: Vec<String> = row
+                .iter()
+                .map(|v| v.as_deref().map(sf_literal).unwrap_or_else(|| "null".into()))
+                .collect();
+            if n > 0 {
+                sql.push_str(",\n");
+            }
+            sql.push_str(&format!("({})", values.join(", ")));
+            n += 1;
+            if n >= MAX_ROWS || sql.len() >= MAX_BYTES {
+                self.run(&sql)?;
+                sql = head.clone();
+                n = 0;
+            }
+        }
+        if n > 0 {
+            self.run(&sql)?;
+        }
+        Ok(())
+    }
+}
+
+/// A Snowflake string literal: a backslash is an escape character there, so it is doubled too.
+pub fn sf_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
+}
