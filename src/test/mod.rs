@@ -9,7 +9,7 @@ use serde_json::Value;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
-use crate::adapter::Connection;
+use crate::adapter::{Connection, RelationKind};
 use crate::compile::Compiled;
 use crate::graph::{Dag, Key};
 use crate::manifest::{Manifest, Node, ResourceType};
@@ -44,13 +44,27 @@ pub fn execute(node: &Node, compiled: &Compiled, conn: &mut dyn Connection, run:
                 Some("view") => "view",
                 _ => "table",
             };
-            let other = if kind == "view" { "table" } else { "view" };
             // A relation of the other kind under the same name would block `create or replace`.
-            let stmts = format!(
-                "drop {other} if exists {rel};\ncreate or replace {kind} {rel} as\nselect * from (\n{sql}\n) as mozt_failures"
-            );
+            let existing = conn
+                .list_relations(std::slice::from_ref(&rel.schema))
+                .unwrap_or_default()
+                .into_iter()
+                .find(|(r, _)| {
+                    r.schema.eq_ignore_ascii_case(&rel.schema) && r.identifier.eq_ignore_ascii_case(&rel.identifier)
+                })
+                .map(|(_, k)| k);
+            let drop = match (existing, kind) {
+                (Some(RelationKind::View), "table") => format!("drop view if exists {rel};\n"),
+                (Some(RelationKind::Table), "view") => format!("drop table if exists {rel};\n"),
+                _ => String::new(),
+            };
+            let stmts = format!("{drop}create or replace {kind} {rel} as\nselect * from (\n{sql}\n) as mozt_failures");
             if let Err(e) = conn.execute(&stmts) {
-                return error_result(node, compiled, &format!("could not store the failing rows in {rel}: {e}"));
+                return error_result(
+                    node,
+                    compiled,
+                    &format!("could not store the failing rows in {rel}: {e}"),
+                );
             }
             format!("select {fail_calc} as failures from {rel}")
         }
@@ -116,7 +130,10 @@ fn threshold(node: &Node, status: Status) -> String {
 /// A count from the warehouse: an integer, a float or a numeric string.
 fn as_count(v: &Value) -> u64 {
     match v {
-        Value::Number(n) => n.as_u64().or_else(|| n.as_f64().map(|f| f.max(0.0) as u64)).unwrap_or(0),
+        Value::Number(n) => n
+            .as_u64()
+            .or_else(|| n.as_f64().map(|f| f.max(0.0) as u64))
+            .unwrap_or(0),
         Value::String(s) => s.trim().parse::<f64>().map(|f| f.max(0.0) as u64).unwrap_or(0),
         Value::Bool(b) => u64::from(*b),
         _ => 0,
@@ -139,7 +156,10 @@ pub fn stores_failures(node: &Node, flag: bool) -> bool {
 /// Where a test's failing rows are kept: `<target schema>_test_failures.<test name or alias>`
 /// (a test's `schema` config replaces the `test_failures` suffix).
 pub fn failures_relation(node: &Node, target: &Target) -> Relation {
-    let suffix = node.config_str("schema").filter(|s| !s.is_empty()).unwrap_or("test_failures");
+    let suffix = node
+        .config_str("schema")
+        .filter(|s| !s.is_empty())
+        .unwrap_or("test_failures");
     let identifier = node.config_str("alias").filter(|s| !s.is_empty()).unwrap_or(&node.name);
     Relation::new(None, format!("{}_{suffix}", target.schema), identifier)
 }
@@ -184,7 +204,9 @@ pub fn valid_condition(expr: &str) -> bool {
 
 /// `!=0`, `>10`, `>=5`, `<3`, `=0`: dbt's threshold conditions.
 pub fn condition(expr: &str, n: u64) -> bool {
-    let Some((op, k)) = split_condition(expr) else { return n != 0 };
+    let Some((op, k)) = split_condition(expr) else {
+        return n != 0;
+    };
     match op {
         "!=" | "<>" => n != k,
         ">=" => n >= k,
