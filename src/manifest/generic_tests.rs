@@ -78,7 +78,12 @@ struct Param {
 pub fn generate(project: &Project, jinja: &mut JinjaEnv, nodes: &[Node], sources: &[SourceNode]) -> Result<Vec<Node>> {
     let refable: HashMap<&str, &Node> = nodes
         .iter()
-        .filter(|n| matches!(n.resource_type, ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot))
+        .filter(|n| {
+            matches!(
+                n.resource_type,
+                ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
+            )
+        })
         .map(|n| (n.name.as_str(), n))
         .collect();
     let mut out: Vec<(Node, Location, &SchemaDoc)> = vec![];
@@ -103,7 +108,16 @@ pub fn generate(project: &Project, jinja: &mut JinjaEnv, nodes: &[Node], sources
                 what: format!("{} {}", kind.as_str(), node.name),
                 path: vec![patch.name.as_str()],
             };
-            collect(project, jinja, doc, &subject, &patch.data_tests, &patch.columns, &mut out, &mut errors);
+            collect(
+                project,
+                jinja,
+                doc,
+                &subject,
+                &patch.data_tests,
+                &patch.columns,
+                &mut out,
+                &mut errors,
+            );
         }
         for src in &c.sources {
             for table in &src.tables {
@@ -119,7 +133,16 @@ pub fn generate(project: &Project, jinja: &mut JinjaEnv, nodes: &[Node], sources
                     what: format!("source {}.{}", src.name, table.name),
                     path: vec![src.name.as_str(), table.name.as_str()],
                 };
-                collect(project, jinja, doc, &subject, &table.data_tests, &table.columns, &mut out, &mut errors);
+                collect(
+                    project,
+                    jinja,
+                    doc,
+                    &subject,
+                    &table.data_tests,
+                    &table.columns,
+                    &mut out,
+                    &mut errors,
+                );
             }
         }
     }
@@ -170,14 +193,19 @@ pub fn generate(project: &Project, jinja: &mut JinjaEnv, nodes: &[Node], sources
                 }
                 for (s, t) in &scope.recorded.sources {
                     if !sources.iter().any(|x| &x.source_name == s && &x.name == t) {
-                        let declared: Vec<String> =
-                            sources.iter().map(|x| format!("{}.{}", x.source_name, x.name)).collect();
+                        let declared: Vec<String> = sources
+                            .iter()
+                            .map(|x| format!("{}.{}", x.source_name, x.name))
+                            .collect();
                         let hints = closest(&format!("{s}.{t}"), declared.iter().map(String::as_str));
                         errors.push(
-                            Error::project(format!("test {} reads source('{s}', '{t}'), which is not declared", node.name))
-                                .at(loc.clone())
-                                .with_source_line(&doc.text)
-                                .help(did_you_mean(&hints, "declare it under `sources:` in a YAML file")),
+                            Error::project(format!(
+                                "test {} reads source('{s}', '{t}'), which is not declared",
+                                node.name
+                            ))
+                            .at(loc.clone())
+                            .with_source_line(&doc.text)
+                            .help(did_you_mean(&hints, "declare it under `sources:` in a YAML file")),
                         );
                     }
                 }
@@ -206,7 +234,8 @@ fn collect<'a>(
     out: &mut Vec<(Node, Location, &'a SchemaDoc)>,
     errors: &mut Vec<Error>,
 ) {
-    let mut push = |column: Option<&ColumnDecl>, entry: &Value| match build(project, jinja, doc, subject, column, entry) {
+    let mut push = |column: Option<&ColumnDecl>, entry: &Value| match build(project, jinja, doc, subject, column, entry)
+    {
         Ok(Some((node, loc))) => out.push((node, loc, doc)),
         Ok(None) => {}
         Err(e) => errors.push(e),
@@ -248,7 +277,10 @@ fn build(
     };
     let loc = Location::at(&doc.path, locate(doc, &path, entry_name));
     let fail = |msg: String, help: String| -> Error {
-        Error::project(msg).at(loc.clone()).with_source_line(&doc.text).help(help)
+        Error::project(msg)
+            .at(loc.clone())
+            .with_source_line(&doc.text)
+            .help(help)
     };
 
     let Entry {
@@ -264,9 +296,12 @@ fn build(
     })?;
 
     // The test macro: `test_<name>`; a namespaced `package.name` falls back to the project's own.
-    let macro_name = [format!("test_{test}"), format!("test_{}", test.rsplit('.').next().unwrap_or(&test))]
-        .into_iter()
-        .find(|m| jinja.has_macro(m));
+    let macro_name = [
+        format!("test_{test}"),
+        format!("test_{}", test.rsplit('.').next().unwrap_or(&test)),
+    ]
+    .into_iter()
+    .find(|m| jinja.has_macro(m));
     let Some(macro_name) = macro_name else {
         let known: Vec<&str> = jinja.macro_names().filter_map(|m| m.strip_prefix("test_")).collect();
         let hints = closest(&test, known.iter().copied());
@@ -308,12 +343,17 @@ fn build(
     merge_config(&mut config, &folder_config(&project.file.tests, &fqn));
     merge_config(&mut config, &entry_config);
     let disabled = matches!(config.get("enabled"), Some(Value::Bool(false)))
-        || config.get("enabled").and_then(Value::as_str).is_some_and(|s| s.eq_ignore_ascii_case("false"));
+        || config
+            .get("enabled")
+            .and_then(Value::as_str)
+            .is_some_and(|s| s.eq_ignore_ascii_case("false"));
     if disabled {
         return Ok(None);
     }
     if let Some(sev) = config.get("severity") {
-        let ok = sev.as_str().is_some_and(|s| matches!(s.to_ascii_lowercase().as_str(), "warn" | "error"));
+        let ok = sev
+            .as_str()
+            .is_some_and(|s| matches!(s.to_ascii_lowercase().as_str(), "warn" | "error"));
         if !ok {
             return Err(fail(
                 format!("test {name} on {on} has severity {sev}"),
@@ -373,7 +413,12 @@ fn build(
 /// Read one entry of a `data_tests:` list.
 fn read_entry(entry: &Value) -> std::result::Result<Entry, String> {
     let (test, body) = match entry {
-        Value::String(s) if !s.trim().is_empty() => return Ok(Entry { test: s.trim().to_string(), ..Default::default() }),
+        Value::String(s) if !s.trim().is_empty() => {
+            return Ok(Entry {
+                test: s.trim().to_string(),
+                ..Default::default()
+            });
+        }
         Value::Object(m) if m.contains_key("test_name") => {
             let test = m
                 .get("test_name")
@@ -482,11 +527,19 @@ fn check_args(
     for k in args.keys() {
         if !names.contains(&k.as_str()) {
             let hints = closest(k, names.iter().copied().filter(|n| *n != "model"));
-            let help = if hints.is_empty() { takes } else { format!("{}; {takes}", did_you_mean(&hints, "")) };
+            let help = if hints.is_empty() {
+                takes
+            } else {
+                format!("{}; {takes}", did_you_mean(&hints, ""))
+            };
             return Err((format!("test {test} does not take an argument `{k}`"), help));
         }
     }
-    if test == "accepted_values" && args.get("values").is_some_and(|v| !v.as_array().is_some_and(|a| !a.is_empty())) {
+    if test == "accepted_values"
+        && args
+            .get("values")
+            .is_some_and(|v| !v.as_array().is_some_and(|a| !a.is_empty()))
+    {
         return Err((
             "accepted_values needs `values` to be a non-empty list".into(),
             "values: ['a', 'b']".into(),
@@ -708,14 +761,23 @@ fn check_ref(r: &RefCall, refable: &HashMap<&str, &Node>, project: &str) -> Resu
     if let Some(p) = &r.package
         && p != project
     {
-        return Err(Error::project(format!("ref('{p}', '{}'): unknown project '{p}'", r.name)));
+        return Err(Error::project(format!(
+            "ref('{p}', '{}'): unknown project '{p}'",
+            r.name
+        )));
     }
     if refable.contains_key(r.name.as_str()) {
         return Ok(());
     }
     let hints = closest(&r.name, refable.keys().copied());
-    Err(Error::project(format!("a test refers to ref('{}'), which names no model, seed or snapshot", r.name))
-        .help(did_you_mean(&hints, "check the name: refs use the file name without .sql")))
+    Err(Error::project(format!(
+        "a test refers to ref('{}'), which names no model, seed or snapshot",
+        r.name
+    ))
+    .help(did_you_mean(
+        &hints,
+        "check the name: refs use the file name without .sql",
+    )))
 }
 
 fn did_you_mean(hints: &[String], otherwise: &str) -> String {
@@ -795,8 +857,10 @@ mod tests {
     fn reads_the_entry_forms() {
         let e = read_entry(&json!("not_null")).unwrap();
         assert_eq!(e.test, "not_null");
-        let e = read_entry(&json!({"accepted_values": {"values": ["a"], "severity": "warn", "config": {"where": "x > 1"}}}))
-            .unwrap();
+        let e = read_entry(
+            &json!({"accepted_values": {"values": ["a"], "severity": "warn", "config": {"where": "x > 1"}}}),
+        )
+        .unwrap();
         assert_eq!(e.args, json!({"values": ["a"]}).as_object().unwrap().clone());
         assert_eq!(e.config["severity"], json!("warn"));
         assert_eq!(e.config["where"], json!("x > 1"));
@@ -814,14 +878,20 @@ mod tests {
         let src = "{% macro test_unique_x(model) %}{% endmacro %}\n{%- macro test_unique(model, column_name, quote=(1, 2), s='a,b') -%}";
         let p = signature(src, "test_unique").unwrap();
         let names: Vec<(&str, bool)> = p.iter().map(|p| (p.name.as_str(), p.required)).collect();
-        assert_eq!(names, vec![("model", true), ("column_name", true), ("quote", false), ("s", false)]);
+        assert_eq!(
+            names,
+            vec![("model", true), ("column_name", true), ("quote", false), ("s", false)]
+        );
         assert!(signature(src, "test_other").is_none());
     }
 
     #[test]
     fn names_tests_like_dbt() {
         let args = json!({"column_name": "user_key"}).as_object().unwrap().clone();
-        assert_eq!(test_name("", "not_null", "dim_users", &args).0, "not_null_dim_users_user_key");
+        assert_eq!(
+            test_name("", "not_null", "dim_users", &args).0,
+            "not_null_dim_users_user_key"
+        );
         let args = json!({"column_name": "channel", "values": ["email", "push"]})
             .as_object()
             .unwrap()
@@ -835,9 +905,15 @@ mod tests {
             .unwrap()
             .clone();
         let (short, full) = test_name("", "relationships", "fct_message_funnel", &args);
-        assert_eq!(full, "relationships_fct_message_funnel_user_key__user_key__ref_dim_users_");
+        assert_eq!(
+            full,
+            "relationships_fct_message_funnel_user_key__user_key__ref_dim_users_"
+        );
         assert!(short.starts_with("relationships_fct_message_funne_") && short.len() == 63);
-        assert_eq!(test_name("source_", "unique", "braze_user", &Map::new()).0, "source_unique_braze_user");
+        assert_eq!(
+            test_name("source_", "unique", "braze_user", &Map::new()).0,
+            "source_unique_braze_user"
+        );
     }
 
     #[test]

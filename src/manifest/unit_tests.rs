@@ -70,7 +70,10 @@ impl Input {
 #[serde(tag = "format", rename_all = "snake_case")]
 pub enum Fixture {
     /// Rows as column -> value. From CSV every value is text (or null for an empty cell).
-    Rows { rows: Vec<Map<String, Value>>, from_csv: bool },
+    Rows {
+        rows: Vec<Map<String, Value>>,
+        from_csv: bool,
+    },
     /// A query returning the rows.
     Sql { sql: String },
 }
@@ -84,7 +87,12 @@ pub fn generate(project: &Project, nodes: &[Node], sources: &[SourceNode]) -> Re
         .collect();
     let refable: HashMap<&str, &Node> = nodes
         .iter()
-        .filter(|n| matches!(n.resource_type, ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot))
+        .filter(|n| {
+            matches!(
+                n.resource_type,
+                ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
+            )
+        })
         .map(|n| (n.name.as_str(), n))
         .collect();
     let mut out = vec![];
@@ -100,7 +108,11 @@ pub fn generate(project: &Project, nodes: &[Node], sources: &[SourceNode]) -> Re
             match read(project, doc, entry, model_of_patch, &models, &refable, sources) {
                 Ok(None) => {}
                 Ok(Some(node)) => {
-                    let model = node.test.as_ref().and_then(|t| t.attached_to.clone()).unwrap_or_default();
+                    let model = node
+                        .test
+                        .as_ref()
+                        .and_then(|t| t.attached_to.clone())
+                        .unwrap_or_default();
                     if !seen.insert((model, node.name.clone())) {
                         errors.push(
                             Error::project(format!("two unit tests of the same model are named '{}'", node.name))
@@ -112,16 +124,15 @@ pub fn generate(project: &Project, nodes: &[Node], sources: &[SourceNode]) -> Re
                     }
                     out.push(node);
                 }
-                Err(msg) => errors.push(
-                    Error::project(msg.0)
-                        .at(loc)
-                        .with_source_line(&doc.text)
-                        .help(msg.1),
-                ),
+                Err(msg) => errors.push(Error::project(msg.0).at(loc).with_source_line(&doc.text).help(msg.1)),
             }
         }
     }
-    if errors.is_empty() { Ok(out) } else { Err(combine(errors)) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(combine(errors))
+    }
 }
 
 /// (message, help) of a unit test that cannot be read.
@@ -241,11 +252,19 @@ fn read(
     // Every input the model reads must be given, except seeds (used as they are).
     for r in &model.refs {
         let key = Input::Ref { name: r.name.clone() };
-        let is_seed = refable.get(r.name.as_str()).is_some_and(|n| n.resource_type == ResourceType::Seed);
+        let is_seed = refable
+            .get(r.name.as_str())
+            .is_some_and(|n| n.resource_type == ResourceType::Seed);
         if !given_keys.contains(&key) && !is_seed {
             return Err(problem(
-                format!("unit test {name}: model {model_name} reads ref('{}'), which is not given", r.name),
-                format!("add `- input: ref('{}')` with its rows (`rows: []` for none) under given", r.name),
+                format!(
+                    "unit test {name}: model {model_name} reads ref('{}'), which is not given",
+                    r.name
+                ),
+                format!(
+                    "add `- input: ref('{}')` with its rows (`rows: []` for none) under given",
+                    r.name
+                ),
             ));
         }
     }
@@ -262,10 +281,12 @@ fn read(
         }
     }
 
-    let expect = m
-        .get("expect")
-        .and_then(Value::as_object)
-        .ok_or_else(|| problem(format!("unit test {name} has no `expect`"), "expect: {rows: [{column: value}]}"))?;
+    let expect = m.get("expect").and_then(Value::as_object).ok_or_else(|| {
+        problem(
+            format!("unit test {name} has no `expect`"),
+            "expect: {rows: [{column: value}]}",
+        )
+    })?;
     let expect = fixture(project, expect, &format!("unit test {name}, expect"))?;
 
     let overrides = m.get("overrides").and_then(Value::as_object);
@@ -307,7 +328,11 @@ fn read(
         sources: vec![],
         depends_on: vec![model.unique_id.clone()],
         relation: None,
-        description: m.get("description").and_then(Value::as_str).unwrap_or_default().to_string(),
+        description: m
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
         columns: Default::default(),
         test: Some(TestInfo {
             test_name: "unit".into(),
@@ -377,9 +402,14 @@ fn fixture(project: &Project, m: &Map<String, Value>, what: &str) -> std::result
     let format = m.get("format").and_then(Value::as_str).unwrap_or("dict");
     let text = match (m.get("rows"), m.get("fixture").and_then(Value::as_str)) {
         (Some(_), Some(_)) => {
-            return Err(problem(format!("{what}: give `rows` or `fixture`, not both"), "keep one"));
+            return Err(problem(
+                format!("{what}: give `rows` or `fixture`, not both"),
+                "keep one",
+            ));
         }
-        (None, Some(f)) => Some(read_fixture(project, f, format).map_err(|e| problem(format!("{what}: {}", e.0), e.1))?),
+        (None, Some(f)) => {
+            Some(read_fixture(project, f, format).map_err(|e| problem(format!("{what}: {}", e.0), e.1))?)
+        }
         _ => None,
     };
     match format {
@@ -396,7 +426,12 @@ fn fixture(project: &Project, m: &Map<String, Value>, what: &str) -> std::result
                     .iter()
                     .map(|r| r.as_object().cloned())
                     .collect::<Option<Vec<_>>>()
-                    .ok_or_else(|| problem(format!("{what}: each row is a mapping of column to value"), "rows: [{id: 1, name: a}]"))?,
+                    .ok_or_else(|| {
+                        problem(
+                            format!("{what}: each row is a mapping of column to value"),
+                            "rows: [{id: 1, name: a}]",
+                        )
+                    })?,
                 Some(_) => {
                     return Err(problem(
                         format!("{what}: `rows` must be a list of rows"),
@@ -412,10 +447,16 @@ fn fixture(project: &Project, m: &Map<String, Value>, what: &str) -> std::result
                 None => m
                     .get("rows")
                     .and_then(Value::as_str)
-                    .ok_or_else(|| problem(format!("{what}: with format: csv, `rows` is CSV text"), "rows: |\n  id,name\n  1,a"))?
+                    .ok_or_else(|| {
+                        problem(
+                            format!("{what}: with format: csv, `rows` is CSV text"),
+                            "rows: |\n  id,name\n  1,a",
+                        )
+                    })?
                     .to_string(),
             };
-            let rows = parse_csv(&text).map_err(|e| problem(format!("{what}: {e}"), "a header line, then one line per row"))?;
+            let rows = parse_csv(&text)
+                .map_err(|e| problem(format!("{what}: {e}"), "a header line, then one line per row"))?;
             Ok(Fixture::Rows { rows, from_csv: true })
         }
         "sql" => {
@@ -424,7 +465,12 @@ fn fixture(project: &Project, m: &Map<String, Value>, what: &str) -> std::result
                 None => m
                     .get("rows")
                     .and_then(Value::as_str)
-                    .ok_or_else(|| problem(format!("{what}: with format: sql, `rows` is a query"), "rows: select 1 as id"))?
+                    .ok_or_else(|| {
+                        problem(
+                            format!("{what}: with format: sql, `rows` is a query"),
+                            "rows: select 1 as id",
+                        )
+                    })?
                     .to_string(),
             };
             Ok(Fixture::Sql { sql })
@@ -449,19 +495,34 @@ fn read_fixture(project: &Project, name: &str, format: &str) -> std::result::Res
             }
         }
     }
-    let dirs: Vec<PathBuf> = project.file.test_paths.iter().map(|d| PathBuf::from(d).join("fixtures")).collect();
+    let dirs: Vec<PathBuf> = project
+        .file
+        .test_paths
+        .iter()
+        .map(|d| PathBuf::from(d).join("fixtures"))
+        .collect();
     Err(problem(
         format!("no fixture file {file}"),
         format!(
             "put it in {}",
-            dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(" or ")
+            dirs.iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" or ")
         ),
     ))
 }
 
 fn parse_csv(text: &str) -> std::result::Result<Vec<Map<String, Value>>, String> {
-    let trimmed: String = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n");
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(trimmed.as_bytes());
+    let trimmed: String = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(trimmed.as_bytes());
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| format!("bad CSV: {e}"))?
@@ -505,7 +566,10 @@ mod tests {
     #[test]
     fn reads_inputs() {
         assert_eq!(parse_input("ref('a')"), Some(Input::Ref { name: "a".into() }));
-        assert_eq!(parse_input(" ref(\"p\", \"a\") "), Some(Input::Ref { name: "a".into() }));
+        assert_eq!(
+            parse_input(" ref(\"p\", \"a\") "),
+            Some(Input::Ref { name: "a".into() })
+        );
         assert_eq!(
             parse_input("source('s','t')"),
             Some(Input::Source {

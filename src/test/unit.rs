@@ -27,8 +27,9 @@ const MODEL_CTE: &str = "__mozt_unit_model";
 
 pub fn spec(node: &Node) -> Result<UnitSpec> {
     let kwargs = node.test.as_ref().map(|t| t.kwargs.clone()).unwrap_or_default();
-    serde_json::from_value(Value::Object(kwargs))
-        .map_err(|e| Error::project(format!("unit test {} is malformed: {e}", node.name)).in_file(&node.original_file_path))
+    serde_json::from_value(Value::Object(kwargs)).map_err(|e| {
+        Error::project(format!("unit test {} is malformed: {e}", node.name)).in_file(&node.original_file_path)
+    })
 }
 
 /// ref() and source() of the given inputs resolve to their CTEs; anything else (a seed that
@@ -116,7 +117,13 @@ pub fn execute(node: &Node, compiled: &Compiled, conn: &mut dyn Connection, run:
 
     let actual = match conn.query(&sql) {
         Ok(rows) => rows,
-        Err(e) => return fail(Status::Error, format!("the model's SQL failed on the given rows: {e}"), vec![]),
+        Err(e) => {
+            return fail(
+                Status::Error,
+                format!("the model's SQL failed on the given rows: {e}"),
+                vec![],
+            );
+        }
     };
     let (expected, from_csv) = match &spec.expect {
         Fixture::Rows { rows, from_csv } => (rows.clone(), *from_csv),
@@ -220,7 +227,11 @@ fn input_cte(
                 let v = row
                     .and_then(|r| r.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
                     .unwrap_or(&Value::Null);
-                format!("{} as {}", sql_literal(v, ty.as_deref(), from_csv), quote_if_needed(name))
+                format!(
+                    "{} as {}",
+                    sql_literal(v, ty.as_deref(), from_csv),
+                    quote_if_needed(name)
+                )
             })
             .collect();
         format!("select {}", cells.join(", "))
@@ -337,7 +348,12 @@ fn compare(
         .collect();
     let actual_cells: Vec<Vec<Value>> = actual
         .iter()
-        .map(|row| index.iter().map(|&i| row.get(i).cloned().unwrap_or(Value::Null)).collect())
+        .map(|row| {
+            index
+                .iter()
+                .map(|&i| row.get(i).cloned().unwrap_or(Value::Null))
+                .collect()
+        })
         .collect();
 
     let mut used = vec![false; actual_cells.len()];
@@ -450,7 +466,9 @@ fn same(expected: &Value, actual: &Value, from_csv: bool) -> bool {
         (Value::String(s), Value::Bool(b)) | (Value::Bool(b), Value::String(s)) => {
             s.trim().eq_ignore_ascii_case(if *b { "true" } else { "false" })
         }
-        (Value::Number(n), Value::Bool(b)) | (Value::Bool(b), Value::Number(n)) => n.as_f64() == Some(f64::from(u8::from(*b))),
+        (Value::Number(n), Value::Bool(b)) | (Value::Bool(b), Value::Number(n)) => {
+            n.as_f64() == Some(f64::from(u8::from(*b)))
+        }
         (Value::String(a), Value::String(b)) => {
             a == b || matches!((timestamp(a), timestamp(b)), (Some(x), Some(y)) if x == y)
         }
@@ -471,7 +489,12 @@ fn timestamp(s: &str) -> Option<chrono::NaiveDateTime> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
         return Some(t.naive_utc());
     }
-    for f in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
+    for f in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
             return Some(t);
         }
@@ -487,16 +510,26 @@ mod tests {
     use serde_json::json;
 
     fn rows(v: Value) -> Vec<Map<String, Value>> {
-        v.as_array().unwrap().iter().map(|r| r.as_object().unwrap().clone()).collect()
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_object().unwrap().clone())
+            .collect()
     }
 
     #[test]
     fn compares_order_insensitively_on_expected_columns() {
         let expected = rows(json!([{"id": 1, "tier": "active"}, {"id": 2, "tier": "dormant"}]));
         let cols = vec!["ID".to_string(), "tier".to_string(), "other".to_string()];
-        let actual = vec![vec![json!(2), json!("dormant"), json!(9)], vec![json!(1), json!("active"), json!(8)]];
+        let actual = vec![
+            vec![json!(2), json!("dormant"), json!(9)],
+            vec![json!(1), json!("active"), json!(8)],
+        ];
         assert!(compare(&expected, false, &cols, &actual).unwrap().is_none());
-        let actual = vec![vec![json!(2), json!("dormant"), json!(9)], vec![json!(1), json!("lapsing"), json!(8)]];
+        let actual = vec![
+            vec![json!(2), json!("dormant"), json!(9)],
+            vec![json!(1), json!("lapsing"), json!(8)],
+        ];
         let diff = compare(&expected, false, &cols, &actual).unwrap().unwrap();
         assert_eq!(diff.differing, 2);
         assert_eq!(
@@ -509,7 +542,11 @@ mod tests {
     #[test]
     fn compares_cells_loosely_where_types_differ() {
         assert!(same(&json!("2024-06-20"), &json!("2024-06-20 00:00:00"), false));
-        assert!(same(&json!("2024-06-20T10:00:00Z"), &json!("2024-06-20 10:00:00"), false));
+        assert!(same(
+            &json!("2024-06-20T10:00:00Z"),
+            &json!("2024-06-20 10:00:00"),
+            false
+        ));
         assert!(same(&json!(0.5), &json!("0.5"), true));
         assert!(same(&json!(1), &json!(1.0), false));
         assert!(!same(&json!(0.333), &json!(1.0 / 3.0), false));
@@ -523,6 +560,9 @@ mod tests {
         assert_eq!(sql_literal(&json!("12"), None, true), "12");
         assert_eq!(sql_literal(&json!("12"), None, false), "'12'");
         assert_eq!(sql_literal(&json!(null), Some("DATE"), false), "cast(null as DATE)");
-        assert_eq!(sql_literal(&json!("2024-01-01"), Some("DATE"), false), "cast('2024-01-01' as DATE)");
+        assert_eq!(
+            sql_literal(&json!("2024-01-01"), Some("DATE"), false),
+            "cast('2024-01-01' as DATE)"
+        );
     }
 }
