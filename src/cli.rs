@@ -115,6 +115,13 @@ pub enum Command {
         #[command(flatten)]
         flags: RunFlags,
     },
+    /// Take snapshots (type-2 history) of the selected snapshot queries.
+    Snapshot {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        flags: RunFlags,
+    },
     /// Run data tests on what has been built.
     Test {
         #[command(flatten)]
@@ -162,6 +169,26 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Commands on sources (`mozt source freshness`).
+    Source {
+        #[command(subcommand)]
+        command: SourceCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SourceCommand {
+    /// How long ago each source table was loaded (max of its loaded_at_field), against its
+    /// `freshness:` warn_after and error_after; writes target/sources.json.
+    Freshness {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        selection: Selection,
+        /// Where to write the results (default: target/sources.json).
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -187,11 +214,15 @@ pub fn main() -> i32 {
         | Command::Compile { common, .. }
         | Command::Run { common, .. }
         | Command::Seed { common, .. }
+        | Command::Snapshot { common, .. }
         | Command::Test { common, .. }
         | Command::Build { common, .. }
         | Command::Ls { common, .. }
         | Command::Show { common, .. }
-        | Command::Debug { common } => common.clone(),
+        | Command::Debug { common }
+        | Command::Source {
+            command: SourceCommand::Freshness { common, .. },
+        } => common.clone(),
     };
     init_logging(&common);
     crate::run::output::set_quiet(common.quiet);
@@ -211,6 +242,7 @@ fn dispatch(command: Command) -> Result<i32, Error> {
         Command::Compile { common, selection } => commands::compile::compile(&common, &selection),
         Command::Run { common, flags } => commands::execute::run(&common, &flags, commands::execute::Kind::Run),
         Command::Seed { common, flags } => commands::execute::run(&common, &flags, commands::execute::Kind::Seed),
+        Command::Snapshot { common, flags } => commands::execute::run(&common, &flags, commands::execute::Kind::Snapshot),
         Command::Test { common, flags } => commands::execute::run(&common, &flags, commands::execute::Kind::Test),
         Command::Build { common, flags } => commands::execute::run(&common, &flags, commands::execute::Kind::Build),
         Command::Ls {
@@ -227,6 +259,13 @@ fn dispatch(command: Command) -> Result<i32, Error> {
             output,
         } => commands::show::run(&common, &selection, inline.as_deref(), limit, output),
         Command::Debug { common } => commands::debug::run(&common),
+        Command::Source {
+            command: SourceCommand::Freshness {
+                common,
+                selection,
+                output,
+            },
+        } => commands::freshness::run(&common, &selection, output.as_deref()),
     }
 }
 

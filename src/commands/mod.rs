@@ -4,6 +4,7 @@
 pub mod compile;
 pub mod debug;
 pub mod execute;
+pub mod freshness;
 pub mod init;
 pub mod ls;
 pub mod show;

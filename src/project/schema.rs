@@ -69,7 +69,8 @@ pub struct SourceDecl {
     pub schema: Option<String>,
     #[serde(default)]
     pub loaded_at_field: Option<String>,
-    #[serde(default)]
+    /// `None` when not written; `Some(Null)` for an explicit `freshness: null` (no check).
+    #[serde(default, deserialize_with = "explicit")]
     pub freshness: Option<Value>,
     #[serde(default)]
     pub config: Map<String, Value>,
@@ -88,7 +89,8 @@ pub struct SourceTable {
     pub description: Option<String>,
     #[serde(default)]
     pub loaded_at_field: Option<String>,
-    #[serde(default)]
+    /// `None` when not written; `Some(Null)` for an explicit `freshness: null` (no check).
+    #[serde(default, deserialize_with = "explicit")]
     pub freshness: Option<Value>,
     #[serde(default)]
     pub columns: Vec<ColumnDecl>,
@@ -98,6 +100,11 @@ pub struct SourceTable {
     pub config: Map<String, Value>,
     #[serde(flatten)]
     pub other: IndexMap<String, Value>,
+}
+
+/// Keep a key that is present but null (`freshness: null`) apart from a missing one.
+fn explicit<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
 }
 
 /// One schema file as read from disk, kept with its text for error locations.
