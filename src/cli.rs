@@ -242,7 +242,9 @@ fn dispatch(command: Command) -> Result<i32, Error> {
         Command::Compile { common, selection } => commands::compile::compile(&common, &selection),
         Command::Run { common, flags } => commands::execute::run(&common, &flags, commands::execute::Kind::Run),
         Command::Seed { common, flags } => commands::execute::run(&common, &flags, commands::execute::Kind::Seed),
-        Command::Snapshot { common, flags } => commands::execute::run(&common, &flags, commands::execute::Kind::Snapshot),
+        Command::Snapshot { common, flags } => {
+            commands::execute::run(&common, &flags, commands::execute::Kind::Snapshot)
+        }
         Command::Test { common, flags } => commands::execute::run(&common, &flags, commands::execute::Kind::Test),
         Command::Build { common, flags } => commands::execute::run(&common, &flags, commands::execute::Kind::Build),
         Command::Ls {
@@ -260,11 +262,12 @@ fn dispatch(command: Command) -> Result<i32, Error> {
         } => commands::show::run(&common, &selection, inline.as_deref(), limit, output),
         Command::Debug { common } => commands::debug::run(&common),
         Command::Source {
-            command: SourceCommand::Freshness {
-                common,
-                selection,
-                output,
-            },
+            command:
+                SourceCommand::Freshness {
+                    common,
+                    selection,
+                    output,
+                },
         } => commands::freshness::run(&common, &selection, output.as_deref()),
     }
 }

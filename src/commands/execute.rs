@@ -18,6 +18,7 @@ use super::Session;
 pub enum Kind {
     Run,
     Seed,
+    Snapshot,
     Test,
     Build,
 }
@@ -27,6 +28,7 @@ impl Kind {
         match self {
             Kind::Run => &[ResourceType::Model],
             Kind::Seed => &[ResourceType::Seed],
+            Kind::Snapshot => &[ResourceType::Snapshot],
             Kind::Test => &[ResourceType::Test, ResourceType::UnitTest],
             Kind::Build => &[
                 ResourceType::Model,
@@ -53,6 +55,7 @@ pub fn run(common: &Common, flags: &RunFlags, kind: Kind) -> Result<i32> {
         crate::artifacts::write_run_results(&session, &[], 0.0)?;
         return Ok(0);
     }
+    check_seed_files(&session, &plan)?;
 
     // What the warehouse holds decides is_incremental(), so it is read before compiling.
     let adapter = adapter::for_target(&session.target, &session.project.root)?;
@@ -135,6 +138,21 @@ pub fn run(common: &Common, flags: &RunFlags, kind: Kind) -> Result<i32> {
     Ok(summarize(&session, &results, elapsed))
 }
 
+/// A malformed seed file is the project's error (exit 2), reported before anything runs.
+fn check_seed_files(session: &Session, plan: &BTreeSet<usize>) -> Result<()> {
+    let errors: Vec<Error> = plan
+        .iter()
+        .map(|&i| &session.manifest.nodes[i])
+        .filter(|n| n.resource_type == ResourceType::Seed)
+        .filter_map(|n| materialize::seed::read_checked(&session.project.root, n).err())
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::error::combine(errors))
+    }
+}
+
 fn describe_plan(session: &Session, plan: &BTreeSet<usize>) -> String {
     let mut counts: Vec<(String, usize)> = vec![];
     for &i in plan {
@@ -173,21 +191,32 @@ fn summarize(session: &Session, results: &[NodeResult], elapsed: f64) -> i32 {
         ));
     }
     for r in failures.iter().chain(warnings.iter()) {
+        // Failures are shown even with -q ("print only errors").
+        let show = |line: &str| {
+            if r.status.is_failure() {
+                crate::run::output::say_always(line)
+            } else {
+                say(line)
+            }
+        };
         let node = session.manifest.node(&r.unique_id);
         let name = node.map(|n| n.name.as_str()).unwrap_or(&r.unique_id);
         let kind = node.map(|n| n.resource_type.as_str()).unwrap_or("node");
-        say("");
-        say(&format!(
+        show("");
+        show(&format!(
             "{} in {kind} {name} ({})",
             r.status.label(),
             node.map(|n| n.original_file_path.display().to_string())
                 .unwrap_or_default()
         ));
         for line in r.message.lines() {
-            say(&format!("  {line}"));
+            show(&format!("  {line}"));
         }
         for line in &r.details {
-            say(&format!("  {line}"));
+            show(&format!("  {line}"));
+        }
+        if let Some(path) = r.compiled_path.as_ref().filter(|_| r.status == Status::Error) {
+            show(&format!("  compiled SQL: {path}"));
         }
     }
     say("");

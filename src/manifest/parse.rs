@@ -70,6 +70,28 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>) 
         }
         nodes.push(node);
     }
+    let snapshot_patches = patches(project, |f| &f.snapshots, "snapshots")?;
+    for snap in super::snapshots::find(project)? {
+        let mut node = skeleton(
+            project,
+            &snap.file,
+            ResourceType::Snapshot,
+            &project.file.snapshot_paths,
+            &project.file.snapshots,
+            snapshot_patches.get(snap.name.as_str()),
+        );
+        node.name = snap.name.clone();
+        node.unique_id = format!("snapshot.{name}.{}", snap.name);
+        if let Some(last) = node.fqn.last_mut() {
+            *last = snap.name.clone();
+        }
+        node.template = format!("{}#{}", node.template, snap.name);
+        merge_config(&mut node.config, &snap.config);
+        if let Err(e) = jinja.add_template(&node.template, snap.template) {
+            errors.push(e);
+        }
+        nodes.push(node);
+    }
     for file in &singular_tests {
         let mut node = skeleton(
             project,
@@ -118,10 +140,21 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>) 
                 node.vars_used
                     .extend(scope.recorded.env_vars.into_iter().map(|v| format!("env:{v}")));
                 if node.config_bool("enabled") != Some(false) {
+                    if let Err(e) = check_materialized(&node, &scope.recorded.config, project, &model_patches) {
+                        errors.push(e);
+                    }
                     kept.push(node);
                 }
             }
             Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(combine(errors));
+    }
+    for node in &kept {
+        if let Err(e) = super::snapshots::check_config(node) {
+            errors.push(e);
         }
     }
     if !errors.is_empty() {
@@ -300,20 +333,35 @@ fn check_duplicates(nodes: &[Node]) -> Result<()> {
         let refable = n.resource_type != ResourceType::Test;
         if let Some(prev) = seen.insert((n.name.as_str(), refable), n) {
             return Err(Error::project(format!(
-                "two {}s are named '{}': {} and {}",
-                if refable { "model or seed" } else { "test" },
+                "two {} are named '{}': {} and {}",
+                if refable { "models, seeds or snapshots" } else { "tests" },
                 n.name,
                 prev.original_file_path.display(),
                 n.original_file_path.display()
             ))
-            .in_file(&n.original_file_path)
-            .help("names must be unique across the project; rename one of the files"));
+            .at(Location::at(&n.original_file_path, 1))
+            .help(
+                "names must be unique across the project, because ref() finds them by name; rename one of the files",
+            ));
         }
     }
     Ok(())
 }
 
 fn relation_for(jinja: &JinjaEnv, target: &Target, node: &Node) -> Result<Relation> {
+    if let Some(fixed) = node.config_str("target_schema").filter(|s| !s.is_empty()) {
+        // A snapshot's target_schema is used as written, as in dbt before 1.9.
+        let identifier = node
+            .config_str("alias")
+            .filter(|s| !s.is_empty())
+            .unwrap_or(&node.name)
+            .to_string();
+        let database = database_for(
+            target,
+            node.config_str("target_database").or(node.config_str("database")),
+        );
+        return Ok(Relation::new(database, fixed, identifier).with_quoting(Quoting::for_target_type(&target.kind)));
+    }
     let custom = node.config_str("schema").filter(|s| !s.is_empty());
     let schema = if jinja.macro_is_builtin("generate_schema_name") {
         match custom {
@@ -514,4 +562,70 @@ fn call_location(node: &Node, name: &str) -> Location {
         .find_map(|needle| line_of(&node.raw_code, needle))
         .unwrap_or(1);
     Location::at(&node.original_file_path, line)
+}
+
+/// A model's `materialized` must name a materialization mozt has; the error points at the
+/// layer that set it: the model file, its schema YAML, or project.yml.
+fn check_materialized(
+    node: &Node,
+    from_file: &Map<String, Value>,
+    project: &Project,
+    patches: &HashMap<&str, Patch>,
+) -> Result<()> {
+    if node.resource_type != ResourceType::Model {
+        return Ok(());
+    }
+    let value = node.config.get("materialized");
+    if value
+        .and_then(Value::as_str)
+        .is_some_and(|m| crate::materialize::MODEL_MATERIALIZATIONS.contains(&m))
+    {
+        return Ok(());
+    }
+    let shown = match value {
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => "null".to_string(),
+    };
+    let in_patch = patches.get(node.name.as_str()).filter(|p| {
+        p.patch
+            .config
+            .keys()
+            .any(|k| crate::project::config::normalize_key(k) == "materialized")
+    });
+    let (file, text, start) = if from_file.contains_key("materialized") {
+        (node.original_file_path.clone(), node.raw_code.as_str(), 0)
+    } else if let Some(doc) = in_patch.and_then(|p| project.schema_files.iter().find(|d| d.path == p.file)) {
+        let start = doc.line_of_name(&node.name).unwrap_or(1).saturating_sub(1);
+        (doc.path.clone(), doc.text.as_str(), start)
+    } else {
+        (
+            PathBuf::from(crate::project::config::PROJECT_FILE),
+            project.file_text.as_str(),
+            0,
+        )
+    };
+    let line = text
+        .lines()
+        .enumerate()
+        .skip(start)
+        .find(|(_, l)| l.contains("materialized") && l.contains(shown.as_str()))
+        .or_else(|| {
+            text.lines()
+                .enumerate()
+                .skip(start)
+                .find(|(_, l)| l.contains("materialized"))
+        })
+        .map(|(i, _)| i + 1)
+        .unwrap_or(1);
+    Err(Error::project(format!(
+        "model {} has materialized={shown}, which mozt does not know",
+        node.name
+    ))
+    .at(Location::at(file, line))
+    .with_source_line(text)
+    .help(format!(
+        "use one of: {}",
+        crate::materialize::MODEL_MATERIALIZATIONS.join(", ")
+    )))
 }

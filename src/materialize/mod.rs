@@ -3,6 +3,7 @@
 
 pub mod incremental;
 pub mod seed;
+pub mod snapshot;
 pub mod swap;
 pub mod table;
 pub mod view;
@@ -70,12 +71,17 @@ pub struct Outcome {
     pub rows: Option<usize>,
 }
 
+/// The materializations a model can have (`seed` is for seeds only). The parse phase rejects
+/// any other value with its file and line.
+pub const MODEL_MATERIALIZATIONS: &[&str] = &["view", "table", "incremental", "ephemeral"];
+
 pub fn materialize(job: Job<'_>) -> Result<Outcome> {
     match job.node.materialized() {
         "view" => view::build(job),
         "table" => table::build(job),
         "incremental" => incremental::build(job),
         "seed" => seed::build(job),
+        "snapshot" => snapshot::build(job),
         other => Err(Error::project(format!(
             "model {} has materialized='{other}', which mozt does not know",
             job.node.name

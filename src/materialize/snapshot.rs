@@ -1,0 +1,189 @@
+//! Snapshots: a type-2 slowly changing dimension over a query. Each run closes the current
+//! version of every changed row (`mozt_valid_to`) and inserts its new version; with
+//! `invalidate_hard_deletes`, rows gone from the source are closed too. Columns added:
+//! `mozt_scd_id`, `mozt_updated_at`, `mozt_valid_from`, `mozt_valid_to`.
+
+use serde_json::Value;
+
+use super::incremental::unique_key;
+use super::{Job, Outcome, swap};
+use crate::adapter::RelationKind;
+use crate::error::Result;
+use crate::relation::{Relation, quote_if_needed};
+
+pub fn build(mut job: Job<'_>) -> Result<Outcome> {
+    let node = job.node;
+    let rel = job.relation.clone();
+    let keys: Vec<String> = unique_key(&node.config).iter().map(|k| quote_if_needed(k)).collect();
+    let check = node.config_str("strategy") == Some("check");
+    let run_ts = format!(
+        "cast('{}' as timestamp)",
+        chrono::Utc::now().format("%Y-%m-%d %H:%M:%S%.6f")
+    );
+    let updated = |alias: &str| match node.config_str("updated_at") {
+        Some(col) if !check => format!("cast({alias}.{} as timestamp)", quote_if_needed(col)),
+        _ => run_ts.clone(),
+    };
+    let hard_deletes = node.config_bool("invalidate_hard_deletes") == Some(true)
+        || node.config_str("hard_deletes") == Some("invalidate");
+    let scd_id = |alias: &str| {
+        let parts: Vec<String> = keys
+            .iter()
+            .map(|k| format!("coalesce(cast({alias}.{k} as varchar), '')"))
+            .chain(std::iter::once(format!(
+                "coalesce(cast({} as varchar), '')",
+                updated(alias)
+            )))
+            .collect();
+        format!("md5({})", parts.join(" || '|' || "))
+    };
+
+    let stage = rel.with_identifier(format!("{}__mozt_stage", rel.identifier));
+    swap::clear(&mut job, &stage)?;
+    let sql = job.sql.trim().trim_end_matches(';');
+    job.conn.execute(&format!(
+        "create table {stage} as\nselect * from (\n{sql}\n) as mozt_src"
+    ))?;
+    job.catalog.set(&stage, Some(RelationKind::Table));
+    let result = (|| {
+        let source_cols: Vec<String> = job.conn.columns(&stage)?.into_iter().map(|(c, _)| c).collect();
+        if job.catalog.kind(&rel) != Some(RelationKind::Table) {
+            first_run(&mut job, &rel, &stage, &scd_id("s"), &updated("s"))
+        } else {
+            let ctx = Later {
+                rel: &rel,
+                stage: &stage,
+                keys: &keys,
+                run_ts: &run_ts,
+                hard_deletes,
+            };
+            later_run(&mut job, &ctx, &source_cols, check, &scd_id("mozt_chg"), &updated("s"))
+        }
+    })();
+    let _ = job.conn.execute(&format!("drop table if exists {stage}"));
+    job.catalog.set(&stage, None);
+    result
+}
+
+fn first_run(job: &mut Job<'_>, rel: &Relation, stage: &Relation, scd_id: &str, updated: &str) -> Result<Outcome> {
+    let tmp = swap::temp_relation(rel);
+    swap::clear(job, &tmp)?;
+    job.conn.execute(&format!(
+        "create table {tmp} as\nselect s.*, {scd_id} as mozt_scd_id, {updated} as mozt_updated_at,\n  \
+         {updated} as mozt_valid_from, cast(null as timestamp) as mozt_valid_to\nfrom {stage} as s"
+    ))?;
+    job.catalog.set(&tmp, Some(RelationKind::Table));
+    swap::swap_in(job, &tmp, RelationKind::Table, rel)?;
+    Ok(Outcome {
+        message: format!("created snapshot {}", rel.short()),
+        rows: None,
+    })
+}
+
+struct Later<'a> {
+    rel: &'a Relation,
+    stage: &'a Relation,
+    keys: &'a [String],
+    run_ts: &'a str,
+    hard_deletes: bool,
+}
+
+fn later_run(
+    job: &mut Job<'_>,
+    ctx: &Later<'_>,
+    source_cols: &[String],
+    check: bool,
+    scd_id: &str,
+    updated: &str,
+) -> Result<Outcome> {
+    let Later {
+        rel,
+        stage,
+        keys,
+        run_ts,
+        hard_deletes,
+    } = *ctx;
+    let node = job.node;
+    // New source columns are added to the snapshot table.
+    let existing = job.conn.columns(rel)?;
+    let mut stmts = vec!["begin transaction".to_string()];
+    for (c, ty) in job.conn.columns(stage)? {
+        if !existing.iter().any(|(e, _)| e.eq_ignore_ascii_case(&c)) {
+            stmts.push(format!("alter table {rel} add column {} {ty}", quote_if_needed(&c)));
+        }
+    }
+    let on = |a: &str, b: &str| {
+        keys.iter()
+            .map(|k| format!("{a}.{k} = {b}.{k}"))
+            .collect::<Vec<_>>()
+            .join(" and ")
+    };
+    let changed = if check {
+        let cols: Vec<String> = match node.config.get("check_cols") {
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(|s| quote_if_needed(s)))
+                .collect(),
+            _ => source_cols
+                .iter()
+                .map(|c| quote_if_needed(c))
+                .filter(|c| !keys.iter().any(|k| k.eq_ignore_ascii_case(c)))
+                .collect(),
+        };
+        let diffs: Vec<String> = cols
+            .iter()
+            .map(|c| format!("s.{c} is distinct from mozt_cur.{c}"))
+            .collect();
+        if diffs.is_empty() {
+            "false".to_string()
+        } else {
+            diffs.join(" or ")
+        }
+    } else {
+        format!("{updated} > mozt_cur.mozt_updated_at")
+    };
+    let first_key = keys.first().cloned().unwrap_or_default();
+    let changes = rel.with_identifier(format!("{}__mozt_changes", rel.identifier));
+    stmts.push(format!("drop table if exists {changes}"));
+    stmts.push(format!(
+        "create table {changes} as\nselect s.*, {updated} as mozt_new_updated_at\nfrom {stage} as s\n\
+         left join {rel} as mozt_cur on {} and mozt_cur.mozt_valid_to is null\n\
+         where mozt_cur.{first_key} is null or ({changed})",
+        on("s", "mozt_cur")
+    ));
+    stmts.push(format!(
+        "update {rel} as mozt_cur set mozt_valid_to = mozt_chg.mozt_new_updated_at\nfrom {changes} as mozt_chg\n\
+         where {} and mozt_cur.mozt_valid_to is null",
+        on("mozt_chg", "mozt_cur")
+    ));
+    let cols: Vec<String> = source_cols.iter().map(|c| quote_if_needed(c)).collect();
+    stmts.push(format!(
+        "insert into {rel} ({cols}, mozt_scd_id, mozt_updated_at, mozt_valid_from, mozt_valid_to)\n\
+         select {chg_cols}, {scd_id}, mozt_new_updated_at, mozt_new_updated_at, cast(null as timestamp)\n\
+         from {changes} as mozt_chg",
+        cols = cols.join(", "),
+        chg_cols = cols
+            .iter()
+            .map(|c| format!("mozt_chg.{c}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    ));
+    if hard_deletes {
+        stmts.push(format!(
+            "update {rel} as mozt_cur set mozt_valid_to = {run_ts}\n\
+             where mozt_cur.mozt_valid_to is null and not exists (select 1 from {stage} as s where {})",
+            on("s", "mozt_cur")
+        ));
+    }
+    stmts.push(format!("drop table {changes}"));
+    stmts.push("commit".into());
+    if let Err(e) = job.conn.execute(&stmts.join(";\n")) {
+        let _ = job.conn.execute("rollback");
+        let _ = job.conn.execute(&format!("drop table if exists {changes}"));
+        return Err(e);
+    }
+    Ok(Outcome {
+        message: format!("snapshotted {}", rel.short()),
+        rows: None,
+    })
+}
