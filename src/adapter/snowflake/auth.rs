@@ -186,11 +186,16 @@ mod tests {
 
     #[test]
     fn garbage_is_a_clear_error_without_the_text() {
-        let Err(e) = KeyPair::from_pem("not a key at all", None, "private_key") else {
+        let Err(e) = KeyPair::from_pem("not a key, at all!", None, "private_key") else {
             panic!("garbage must be refused")
         };
         let msg = e.to_string();
         assert!(msg.contains("neither PEM"), "{msg}");
-        assert!(!msg.contains("not a key at all"));
+        assert!(!msg.contains("not a key"));
+        // Valid base64 that is no key.
+        let Err(e) = KeyPair::from_pem("bm90IGEga2V5", None, "private_key") else {
+            panic!("garbage must be refused")
+        };
+        assert!(e.to_string().contains("not a valid PKCS#8"), "{e}");
     }
 }

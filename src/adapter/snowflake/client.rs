@@ -109,13 +109,18 @@ pub struct Session {
 /// A Snowflake error reply (`success: false`).
 fn server_error(what: &str, body: &Value) -> Error {
     let code = body.get("code").and_then(Value::as_str).unwrap_or("");
-    let message = body
+    let data = body.get("data").unwrap_or(&Value::Null);
+    let sql_state = data.get("sqlState").and_then(Value::as_str).unwrap_or("");
+    let mut message = body
         .get("message")
         .and_then(Value::as_str)
         .unwrap_or("no message")
         .trim();
-    let data = body.get("data").unwrap_or(&Value::Null);
-    let sql_state = data.get("sqlState").and_then(Value::as_str).unwrap_or("");
+    // Some servers repeat the code in the message ("002003 (42S02): ..."): say it once.
+    if !code.is_empty() {
+        let prefix = format!("{code} ({sql_state}): ");
+        message = message.strip_prefix(prefix.as_str()).unwrap_or(message).trim();
+    }
     let query_id = data.get("queryId").and_then(Value::as_str).unwrap_or("");
     let mut text = if code.is_empty() {
         format!("{what}: {message}")
@@ -575,3 +580,6 @@ fn chunk_headers(data: &Value) -> Vec<(String, String)> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests;

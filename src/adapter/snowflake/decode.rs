@@ -424,3 +424,6 @@ fn generic(array: &ArrayRef, row: usize) -> Value {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
+
+#[cfg(test)]
+mod tests;
