@@ -122,7 +122,7 @@ fn later_run(
         let cols: Vec<String> = match node.config.get("check_cols") {
             Some(Value::Array(a)) => a
                 .iter()
-                .filter_map(|v| v.as_str().map(|s| quote_if_needed(s)))
+                .filter_map(|v| v.as_str().map(quote_if_needed))
                 .collect(),
             _ => source_cols
                 .iter()
