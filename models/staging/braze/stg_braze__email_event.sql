@@ -1,5 +1,14 @@
 -- One row per email event: deduplicated on id (Fivetran delivers at least once), deleted rows
 -- dropped, a normalized action, bot clicks and machine opens flagged.
+-- Incremental: each run reads only what Fivetran synced since the last run, less a lookback
+-- window for late and re-delivered events (var lookback_days), and replaces rows by event_id.
+{{
+    config(
+        materialized='incremental',
+        unique_key='event_id',
+        on_schema_change='append_new_columns',
+    )
+}}
 with source as (
     select
         id,
@@ -25,6 +34,11 @@ with source as (
         _fivetran_synced,
         _fivetran_deleted
     from {{ source('braze', 'email_event') }}
+    {% if is_incremental() %}
+    where _fivetran_synced > (
+        select {{ dateadd('day', -var('lookback_days'), 'max(synced_at)') }} from {{ this }}
+    )
+    {% endif %}
 ),
 
 deduplicated as (
