@@ -172,7 +172,16 @@ pub fn yaml_error(path: &Path, err: &serde_yaml_ng::Error, source: &str) -> Erro
     if let Some(idx) = msg.find(" at line ") {
         msg.truncate(idx);
     }
-    let mut e = Error::project(format!("invalid YAML: {msg}"));
+    let help = if msg.contains("missing field `name`") && path.ends_with("project.yml") {
+        "give the project a name on the first line: `name: my_project`"
+    } else if msg.contains("missing field") {
+        "add the missing key; see the message for its name"
+    } else if msg.contains("invalid type") || msg.contains("unknown variant") || msg.contains("duplicate") {
+        "change the value at this line to the shape the message names"
+    } else {
+        "fix the YAML syntax at this line: check indentation and closing brackets, and quote values that contain ': ', '{', '[' or '#'"
+    };
+    let mut e = Error::project(format!("invalid YAML: {msg}")).help(help);
     match err.location() {
         Some(loc) => {
             e = e

@@ -150,7 +150,7 @@ impl Object for VarFn {
             (Some(v), _) => Ok(crate::jinja::to_value(v)),
             (None, Some(d)) => Ok(d),
             (None, None) => Err(err(format!(
-                "required var '{name}' is not set: define it under `vars:` in project.yml or pass --vars '{{{name}: ...}}'"
+                "required var '{name}' is not set, and var('{name}') gives no default"
             ))),
         }
     }

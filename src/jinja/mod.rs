@@ -152,8 +152,36 @@ impl JinjaEnv {
         let name = err.name().unwrap_or(fallback);
         let source = self.env.get_template(name).ok().map(|t| t.source().to_string());
         let mut e = jinja_error(err, name, source.as_deref());
+        if err.kind() == minijinja::ErrorKind::UnknownFunction {
+            let wanted = err
+                .detail()
+                .unwrap_or("")
+                .split([' ', '`'])
+                .find(|w| !w.is_empty())
+                .unwrap_or("");
+            // Test macros (test_not_null, ...) are for YAML tests, not for models.
+            let candidates = self
+                .macros
+                .keys()
+                .map(String::as_str)
+                .filter(|m| !m.starts_with("test_"));
+            let hints = crate::manifest::closest(wanted, candidates);
+            e = e.help(if hints.is_empty() {
+                "macros come from {% macro %} blocks in .sql files under macros/; check the name".to_string()
+            } else {
+                format!(
+                    "did you mean {}? (macros come from .sql files under macros/)",
+                    hints.join(", ")
+                )
+            });
+        }
         if name != fallback && !fallback.is_empty() {
-            e = e.help(format!("raised in {name}, called from {fallback}"));
+            let where_ = format!("raised in {name}, called from {fallback}");
+            let help = match e.help.take() {
+                Some(h) => format!("{h}\n  note: {where_}"),
+                None => where_,
+            };
+            e = e.help(help);
         }
         e
     }
@@ -181,7 +209,10 @@ fn jinja_error(err: &minijinja::Error, file: &str, source: Option<&str>) -> Erro
             format!("undefined variable or attribute in Jinja{hint}")
         }
         minijinja::ErrorKind::SyntaxError => format!("Jinja syntax error: {detail}"),
-        minijinja::ErrorKind::UnknownFunction => format!("unknown function: {detail}"),
+        minijinja::ErrorKind::UnknownFunction => format!(
+            "unknown function or macro `{}`",
+            detail.trim_end_matches(" is unknown").trim_matches('`')
+        ),
         minijinja::ErrorKind::InvalidOperation if detail == RETURN_MARKER => {
             "return() used outside a macro".to_string()
         }
@@ -197,8 +228,23 @@ fn jinja_error(err: &minijinja::Error, file: &str, source: Option<&str>) -> Erro
     if let Some(src) = source {
         e = e.with_source_line(src);
     }
-    if err.kind() == minijinja::ErrorKind::UndefinedError {
-        e = e.help("check the spelling; variables come from {% set %}, macros in macros/, or var('name')");
+    let help = match err.kind() {
+        minijinja::ErrorKind::UndefinedError => {
+            Some("check the spelling; variables come from {% set %}, macros in macros/, or var('name')")
+        }
+        minijinja::ErrorKind::SyntaxError => Some(
+            "check the Jinja near this line: every {% if %}, {% for %} and {% macro %} needs its {% end... %}, every {{ its }}",
+        ),
+        _ if detail.starts_with("required var") => {
+            Some("define it under `vars:` in project.yml, pass --vars '{name: value}', or give var() a default")
+        }
+        _ if detail.starts_with("env var") => {
+            Some("set the environment variable, or give env_var() a default: env_var('NAME', 'default')")
+        }
+        _ => None,
+    };
+    if let Some(h) = help {
+        e = e.help(h);
     }
     e
 }

@@ -1,49 +1,63 @@
 //! Seeds: a CSV file loaded as a table, with inferred column types (or `column_types` from
 //! YAML), built aside and swapped in like any table.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
+use std::path::Path;
 
 use super::{Job, Outcome, swap};
 use crate::adapter::RelationKind;
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result};
+use crate::manifest::Node;
 use crate::project::csv;
 
-pub fn build(mut job: Job<'_>) -> Result<Outcome> {
-    let node = job.node;
+/// Read a seed's CSV file and check its `column_types` against the header. Every error here is
+/// the project's (exit 2), located in the seed file; `mozt seed`/`build` run this for every
+/// selected seed before anything is built.
+pub fn read_checked(root: &Path, node: &Node) -> Result<(csv::SeedData, Map<String, Value>)> {
     let delimiter = node
         .config_str("delimiter")
         .and_then(|d| d.bytes().next())
         .unwrap_or(b',');
-    let data = csv::read(&job.project.root, &node.original_file_path, delimiter)?;
+    let data = csv::read(root, &node.original_file_path, delimiter)?;
     let overrides = node
         .config
         .get("column_types")
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    let mut cols = vec![];
-    for (i, name) in data.columns.iter().enumerate() {
-        let ty = match overrides.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
-            Some((_, Value::String(t))) => t.clone(),
-            Some((k, other)) => {
-                return Err(Error::project(format!(
-                    "column_types.{k} must be a type name like varchar, not {other}"
-                ))
-                .in_file(&node.original_file_path));
-            }
-            None => job.adapter.seed_type(csv::infer(&data, i)).to_string(),
-        };
-        cols.push(format!("{} {ty}", job.relation.quote_ident(name)));
-    }
-    for key in overrides.keys() {
+    let header = || Location::at(&node.original_file_path, 1);
+    for (key, ty) in &overrides {
+        if !ty.is_string() {
+            return Err(Error::project(format!(
+                "column_types.{key} of seed {} must be a type name like varchar, not {ty}",
+                node.name
+            ))
+            .at(header())
+            .help("write the type as text, e.g. column_types: {zip: varchar}"));
+        }
         if !data.columns.iter().any(|c| c.eq_ignore_ascii_case(key)) {
             return Err(Error::project(format!(
                 "column_types names '{key}', which is not a column of seed {} (columns: {})",
                 node.name,
                 data.columns.join(", ")
             ))
-            .in_file(&node.original_file_path));
+            .at(header())
+            .help("fix the column's name under column_types in the seed's YAML or project.yml"));
         }
+    }
+    Ok((data, overrides))
+}
+
+pub fn build(mut job: Job<'_>) -> Result<Outcome> {
+    let node = job.node;
+    let (data, overrides) = read_checked(&job.project.root, node)?;
+    let mut cols = vec![];
+    for (i, name) in data.columns.iter().enumerate() {
+        let ty = match overrides.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+            Some((_, t)) => t.as_str().unwrap_or_default().to_string(),
+            None => job.adapter.seed_type(csv::infer(&data, i)).to_string(),
+        };
+        cols.push(format!("{} {ty}", job.relation.quote_ident(name)));
     }
     let rel = job.relation.clone();
     let tmp = swap::temp_relation(&rel);

@@ -23,6 +23,12 @@ pub fn say(line: &str) {
     }
 }
 
+/// Print a line to stdout even with `-q` (failures).
+pub fn say_always(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+}
+
 const WIDTH: usize = 72;
 
 /// `  3 of 12 OK created table analytics.dim_users ........ [0.04s]`
