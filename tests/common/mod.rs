@@ -1,0 +1,240 @@
+//! Helpers shared by the CLI integration tests: a mozt project in a temporary folder, the real
+//! `mozt` binary run inside it, and its DuckDB database read back with the `duckdb` crate.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tempfile::TempDir;
+
+/// project.yml for a test project named `name`, building into schema `analytics` of
+/// `target/dev.duckdb`, with `extra` (YAML at the top level) appended.
+pub fn project_yml(name: &str, extra: &str) -> String {
+    format!(
+        "name: {name}\n{extra}\ntargets:\n  default: dev\n  dev: {{type: duckdb, path: target/dev.duckdb, schema: analytics, threads: 4}}\n"
+    )
+}
+
+/// What a run of the binary produced.
+#[derive(Debug)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    /// Fail the test with everything the binary printed.
+    pub fn fail(&self, what: &str) -> ! {
+        panic!(
+            "{what}\n--- exit code: {}\n--- stdout:\n{}\n--- stderr:\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+
+    pub fn assert_code(&self, code: i32) -> &Self {
+        if self.code != code {
+            self.fail(&format!("expected exit code {code}"));
+        }
+        self
+    }
+
+    pub fn assert_ok(&self) -> &Self {
+        self.assert_code(0)
+    }
+
+    /// Exit 2 with a message on stderr, and no panic.
+    pub fn assert_project_error(&self) -> &Self {
+        self.assert_code(2);
+        if self.stderr.contains("panicked") || self.stderr.contains("RUST_BACKTRACE") {
+            self.fail("the binary panicked");
+        }
+        if !self.stderr.starts_with("error: ") {
+            self.fail("expected the message to start with `error: `");
+        }
+        self
+    }
+
+    pub fn stdout_lines(&self) -> Vec<String> {
+        self.stdout.lines().map(str::to_string).collect()
+    }
+}
+
+/// A mozt project in a temporary folder.
+pub struct TestProject {
+    pub dir: TempDir,
+}
+
+impl TestProject {
+    /// An empty folder (no project.yml).
+    pub fn empty() -> TestProject {
+        TestProject {
+            dir: tempfile::Builder::new()
+                .prefix("mozt-test-")
+                .tempdir()
+                .expect("create a temp dir"),
+        }
+    }
+
+    /// A project named `name` with the default DuckDB target.
+    pub fn new(name: &str) -> TestProject {
+        Self::with_yml(&project_yml(name, ""))
+    }
+
+    pub fn with_yml(project_yml: &str) -> TestProject {
+        let p = Self::empty();
+        p.write("project.yml", project_yml);
+        p
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Write a file (creating its folders), relative to the project root.
+    pub fn write(&self, rel: &str, text: &str) -> &Self {
+        let path = self.path().join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create folders");
+        }
+        std::fs::write(&path, text).expect("write file");
+        self
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path().join(rel)).unwrap_or_else(|e| panic!("cannot read {rel}: {e}"))
+    }
+
+    pub fn remove(&self, rel: &str) {
+        std::fs::remove_file(self.path().join(rel)).expect("remove file");
+    }
+
+    /// Run `mozt ARGS` with the project folder as working directory.
+    pub fn mozt(&self, args: &[&str]) -> Output {
+        self.mozt_env(args, &[])
+    }
+
+    pub fn mozt_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        run_mozt(self.path(), args, env)
+    }
+
+    /// Run a command and insist it succeeds.
+    pub fn ok(&self, args: &[&str]) -> Output {
+        let out = self.mozt(args);
+        out.assert_ok();
+        out
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.path().join("target/dev.duckdb")
+    }
+
+    /// Rows of a query against the project's DuckDB file, every cell as text (NULL as "NULL").
+    pub fn query(&self, sql: &str) -> Vec<Vec<String>> {
+        query_db(&self.db_path(), sql)
+    }
+
+    /// One value.
+    pub fn scalar(&self, sql: &str) -> String {
+        let rows = self.query(sql);
+        assert_eq!(rows.len(), 1, "expected one row from {sql}, got {rows:?}");
+        assert_eq!(rows[0].len(), 1, "expected one column from {sql}, got {rows:?}");
+        rows[0][0].clone()
+    }
+
+    /// `BASE TABLE`, `VIEW`, or None when the relation does not exist.
+    pub fn relation_type(&self, schema: &str, name: &str) -> Option<String> {
+        let rows = self.query(&format!(
+            "select table_type from information_schema.tables where table_schema = '{schema}' and table_name = '{name}'"
+        ));
+        rows.first().map(|r| r[0].clone())
+    }
+
+    /// Every `schema.name` in the database (outside the system schemas), sorted.
+    pub fn relations(&self) -> Vec<String> {
+        self.query(
+            "select table_schema || '.' || table_name from information_schema.tables \
+             where table_schema not in ('information_schema', 'pg_catalog') order by 1",
+        )
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect()
+    }
+
+    pub fn json(&self, rel: &str) -> serde_json::Value {
+        serde_json::from_str(&self.read(rel)).unwrap_or_else(|e| panic!("{rel} is not JSON: {e}"))
+    }
+}
+
+pub fn run_mozt(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mozt"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("MOZT_PROJECT_DIR")
+        .env_remove("MOZT_TARGET")
+        .env_remove("MOZT_LOG")
+        .env_remove("RUST_LOG")
+        .env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run the mozt binary");
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+pub fn query_db(path: &Path, sql: &str) -> Vec<Vec<String>> {
+    let config = duckdb::Config::default()
+        .access_mode(duckdb::AccessMode::ReadOnly)
+        .expect("read-only config");
+    let conn = duckdb::Connection::open_with_flags(path, config)
+        .unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
+    let mut stmt = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let mut rows = stmt.query([]).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let mut out = vec![];
+    while let Some(row) = rows.next().expect("next row") {
+        let width = row.as_ref().column_count();
+        out.push((0..width).map(|i| cell(row.get_ref(i).expect("cell"))).collect());
+    }
+    out
+}
+
+fn cell(v: duckdb::types::ValueRef<'_>) -> String {
+    use duckdb::types::ValueRef as V;
+    match v {
+        V::Null => "NULL".into(),
+        V::Boolean(b) => b.to_string(),
+        V::TinyInt(i) => i.to_string(),
+        V::SmallInt(i) => i.to_string(),
+        V::Int(i) => i.to_string(),
+        V::BigInt(i) => i.to_string(),
+        V::HugeInt(i) => i.to_string(),
+        V::UTinyInt(i) => i.to_string(),
+        V::USmallInt(i) => i.to_string(),
+        V::UInt(i) => i.to_string(),
+        V::UBigInt(i) => i.to_string(),
+        V::Float(f) => f.to_string(),
+        V::Double(f) => f.to_string(),
+        V::Decimal(d) => d.to_string(),
+        V::Text(b) => String::from_utf8_lossy(b).into_owned(),
+        other => panic!("cast {:?} to varchar in the test query", other.data_type()),
+    }
+}
+
+/// The message with the temporary project folder replaced by `[PROJECT]`, for snapshots.
+pub fn redact(text: &str, project: &TestProject) -> String {
+    let mut out = text.to_string();
+    for p in [
+        project.path().to_path_buf(),
+        project.path().canonicalize().unwrap_or_default(),
+    ] {
+        let s = p.display().to_string();
+        if !s.is_empty() {
+            out = out.replace(&s, "[PROJECT]");
+        }
+    }
+    out
+}
