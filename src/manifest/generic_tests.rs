@@ -538,7 +538,7 @@ fn check_args(
     if test == "accepted_values"
         && args
             .get("values")
-            .is_some_and(|v| !v.as_array().is_some_and(|a| !a.is_empty()))
+            .is_some_and(|v| v.as_array().is_none_or(|a| a.is_empty()))
     {
         return Err((
             "accepted_values needs `values` to be a non-empty list".into(),
@@ -909,7 +909,7 @@ mod tests {
             full,
             "relationships_fct_message_funnel_user_key__user_key__ref_dim_users_"
         );
-        assert!(short.starts_with("relationships_fct_message_funne_") && short.len() == 63);
+        assert!(short.starts_with("relationships_fct_message_funn_") && short.len() == 63);
         assert_eq!(
             test_name("source_", "unique", "braze_user", &Map::new()).0,
             "source_unique_braze_user"

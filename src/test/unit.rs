@@ -472,7 +472,7 @@ fn same(expected: &Value, actual: &Value, from_csv: bool) -> bool {
         (Value::String(a), Value::String(b)) => {
             a == b || matches!((timestamp(a), timestamp(b)), (Some(x), Some(y)) if x == y)
         }
-        (e, Value::String(b)) => e.to_string() == *b,
+        (e, Value::String(b)) => serde_json::to_string(e).is_ok_and(|s| &s == b),
         (e, a) => e == a,
     }
 }
