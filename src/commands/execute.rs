@@ -292,6 +292,10 @@ fn error_text(e: &Error) -> String {
 }
 
 impl Work for Runner<'_> {
+    fn stop_on_failure(&self) -> bool {
+        self.flags.fail_fast
+    }
+
     fn run(&self, index: usize, conn: &mut dyn Connection) -> NodeResult {
         let node = &self.session.manifest.nodes[index];
         let Some(compiled) = self.compiled.get(&index) else {

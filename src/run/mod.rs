@@ -21,6 +21,10 @@ pub trait Work: Sync {
     fn run(&self, index: usize, conn: &mut dyn Connection) -> NodeResult;
     /// How a finished node is described in its progress line.
     fn describe(&self, index: usize, result: &NodeResult) -> String;
+    /// Stop starting new nodes after the first failure (`--fail-fast`).
+    fn stop_on_failure(&self) -> bool {
+        false
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -71,16 +75,8 @@ pub fn execute(
             children.entry(p).or_default().push(i);
         }
     }
-    // Ready nodes go out in topological order, so runs are reproducible with one thread.
-    let topo: HashMap<usize, usize> = dag
-        .topo_order()
-        .into_iter()
-        .enumerate()
-        .filter_map(|(pos, k)| match k {
-            Key::Node(i) => Some((i, pos)),
-            Key::Source(_) => None,
-        })
-        .collect();
+    // Ready nodes go out in project order (files sorted by path), so runs are reproducible
+    // with one thread; parents always come before their children.
     let mut ready: Vec<usize> = plan.iter().copied().filter(|i| waiting_on[i] == 0).collect();
     let mut state: HashMap<usize, State> = plan.iter().map(|&i| (i, State::Waiting)).collect();
     let mut results = Vec::with_capacity(total);
@@ -122,14 +118,20 @@ pub fn execute(
         let mut finished = 0usize;
         let mut queue: VecDeque<usize> = VecDeque::new();
         let dispatch = |ready: &mut Vec<usize>, queue: &mut VecDeque<usize>| {
-            ready.sort_by_key(|i| std::cmp::Reverse(topo.get(i).copied().unwrap_or(usize::MAX)));
+            ready.sort_by_key(|i| std::cmp::Reverse(*i));
             while let Some(i) = ready.pop() {
                 queue.push_back(i);
             }
         };
         dispatch(&mut ready, &mut queue);
+        let mut stopped_by: Option<usize> = None;
         while finished < total {
-            while let Some(i) = queue.pop_front() {
+            if stopped_by.is_some() {
+                queue.clear();
+            }
+            // At most one node per worker in flight, so --fail-fast stops promptly.
+            while running < threads {
+                let Some(i) = queue.pop_front() else { break };
                 if state[&i] != State::Waiting {
                     continue;
                 }
@@ -149,6 +151,9 @@ pub fn execute(
             output::say(&output::progress_line(seq, total, &r, &work.describe(i, &r)));
             let failed = r.status.is_failure();
             results.push(r);
+            if failed && work.stop_on_failure() && stopped_by.is_none() {
+                stopped_by = Some(i);
+            }
             if failed {
                 // Everything downstream is skipped.
                 let mut stack: Vec<usize> = children.get(&i).cloned().unwrap_or_default();
@@ -187,6 +192,32 @@ pub fn execute(
             }
         }
         drop(task_tx);
+        if let Some(failed) = stopped_by {
+            let mut rest: Vec<usize> = state
+                .iter()
+                .filter(|(_, s)| **s == State::Waiting)
+                .map(|(i, _)| *i)
+                .collect();
+            rest.sort_unstable();
+            for c in rest {
+                seq += 1;
+                let skipped = NodeResult::new(
+                    &manifest.nodes[c].unique_id,
+                    Status::Skipped,
+                    format!(
+                        "not run: --fail-fast stopped the run after {} failed",
+                        manifest.nodes[failed].name
+                    ),
+                );
+                output::say(&output::progress_line(
+                    seq,
+                    total,
+                    &skipped,
+                    &work.describe(c, &skipped),
+                ));
+                results.push(skipped);
+            }
+        }
     });
     Ok(results)
 }
