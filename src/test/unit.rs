@@ -286,7 +286,13 @@ fn sql_literal(v: &Value, ty: Option<&str>, from_csv: bool) -> String {
     };
     match ty {
         Some(t) => format!("cast({raw} as {t})"),
-        None => raw,
+        // Unknown type (the upstream is not built and YAML declares no data_type): text that
+        // is plainly a date or a timestamp is given that type, so date arithmetic works.
+        None => match v.as_str().map(str::trim) {
+            Some(t) if chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").is_ok() => format!("cast({raw} as date)"),
+            Some(t) if t.len() >= 16 && timestamp(t).is_some() => format!("cast({raw} as timestamp)"),
+            _ => raw,
+        },
     }
 }
 
@@ -559,6 +565,14 @@ mod tests {
         assert_eq!(sql_literal(&json!("a'b"), None, false), "'a''b'");
         assert_eq!(sql_literal(&json!("12"), None, true), "12");
         assert_eq!(sql_literal(&json!("12"), None, false), "'12'");
+        assert_eq!(
+            sql_literal(&json!("2024-01-01"), None, false),
+            "cast('2024-01-01' as date)"
+        );
+        assert_eq!(
+            sql_literal(&json!("2024-01-01 10:00:00"), None, true),
+            "cast('2024-01-01 10:00:00' as timestamp)"
+        );
         assert_eq!(sql_literal(&json!(null), Some("DATE"), false), "cast(null as DATE)");
         assert_eq!(
             sql_literal(&json!("2024-01-01"), Some("DATE"), false),
