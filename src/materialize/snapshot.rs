@@ -120,10 +120,7 @@ fn later_run(
     };
     let changed = if check {
         let cols: Vec<String> = match node.config.get("check_cols") {
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(|v| v.as_str().map(quote_if_needed))
-                .collect(),
+            Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(quote_if_needed)).collect(),
             _ => source_cols
                 .iter()
                 .map(|c| quote_if_needed(c))
