@@ -41,7 +41,10 @@ fn small_project() -> TestProject {
         "shop",
         "models:\n  shop:\n    marts: {+materialized: table, +schema: reporting}\n",
     ));
-    p.write("seeds/raw_orders.csv", "id,amount,status\n1,10.5,paid\n2,20,paid\n3,7.25,refunded\n");
+    p.write(
+        "seeds/raw_orders.csv",
+        "id,amount,status\n1,10.5,paid\n2,20,paid\n3,7.25,refunded\n",
+    );
     p.write(
         "models/staging/stg_orders.sql",
         "select id as order_id, amount, status\nfrom {{ ref('raw_orders') }}\n",
@@ -63,7 +66,10 @@ fn compile_writes_sql_with_refs_resolved() {
     let out = p.ok(&["compile"]);
     assert!(out.stdout.contains("Compiled"), "{}", out.stdout);
     let stg = p.read("target/compiled/shop/models/staging/stg_orders.sql");
-    assert_eq!(stg.trim(), "select id as order_id, amount, status\nfrom analytics.raw_orders");
+    assert_eq!(
+        stg.trim(),
+        "select id as order_id, amount, status\nfrom analytics.raw_orders"
+    );
     let mart = p.read("target/compiled/shop/models/marts/revenue.sql");
     assert!(mart.contains("from analytics.stg_orders"), "{mart}");
     assert!(!mart.contains("{{"), "{mart}");
@@ -73,7 +79,11 @@ fn compile_writes_sql_with_refs_resolved() {
     let q = small_project();
     q.ok(&["compile", "-s", "revenue"]);
     assert!(q.path().join("target/compiled/shop/models/marts/revenue.sql").exists());
-    assert!(!q.path().join("target/compiled/shop/models/staging/stg_orders.sql").exists());
+    assert!(
+        !q.path()
+            .join("target/compiled/shop/models/staging/stg_orders.sql")
+            .exists()
+    );
 }
 
 #[test]
@@ -133,7 +143,10 @@ fn manifest_and_run_results_describe_the_run() {
     assert_eq!(revenue["config"]["materialized"], "table");
     assert_eq!(revenue["config"]["schema"], "reporting");
     assert_eq!(revenue["relation_name"], "analytics_reporting.revenue");
-    assert_eq!(revenue["depends_on"]["nodes"], serde_json::json!(["model.shop.stg_orders"]));
+    assert_eq!(
+        revenue["depends_on"]["nodes"],
+        serde_json::json!(["model.shop.stg_orders"])
+    );
     assert_eq!(
         revenue["compiled_path"],
         "target/compiled/shop/models/marts/revenue.sql"
@@ -180,7 +193,13 @@ fn secrets_stay_out_of_artifacts() {
         assert!(!p.read(f).contains("hunter2-very-secret"), "{f} leaks the secret");
     }
     let out = p.mozt_env(
-        &["show", "--inline", "select '{{ target.password }}' as p", "--output", "csv"],
+        &[
+            "show",
+            "--inline",
+            "select '{{ target.password }}' as p",
+            "--output",
+            "csv",
+        ],
         &[("MOZT_TEST_SECRET", "hunter2-very-secret")],
     );
     assert!(!out.stdout.contains("hunter2"), "{}", out.stdout);
