@@ -148,22 +148,40 @@ impl Project {
     }
 }
 
-/// Timings and absolute paths out of the output, for snapshots.
+/// The output without timings and independent of the order nodes finished in (which the
+/// scheduler decides), for snapshots: progress lines sorted without their counter, the
+/// failure blocks of the summary sorted.
 fn stable(text: &str) -> String {
-    let mut out = vec![];
+    let mut progress = vec![];
+    let mut rest = vec![];
     for line in text.lines() {
         let line = match line.rfind(" [") {
-            Some(i) if line.ends_with("s]") => format!("{} [TIME]", &line[..i]),
+            Some(i) if line.ends_with(']') => line[..i].trim_end_matches(['.', ' ']).to_string(),
             _ => line.to_string(),
         };
-        let line = if line.starts_with("Finished in ") {
-            "Finished in TIME".to_string()
-        } else {
-            line
-        };
-        out.push(line);
+        let counter = line.trim_start().split_once(" of ").and_then(|(n, r)| {
+            n.parse::<usize>().ok()?;
+            r.split_once(' ').map(|(_, after)| after.to_string())
+        });
+        match counter {
+            Some(after) => progress.push(after),
+            None if line.starts_with("Finished in ") => rest.push("Finished in TIME".to_string()),
+            None => rest.push(line),
+        }
     }
-    out.join("\n")
+    progress.sort();
+    let rest = rest.join("\n");
+    let mut blocks: Vec<&str> = rest.split("\n\n").collect();
+    let first = blocks
+        .iter()
+        .position(|b| b.contains(" in test ") || b.contains(" in unit_test "));
+    let last = blocks
+        .iter()
+        .rposition(|b| b.contains(" in test ") || b.contains(" in unit_test "));
+    if let (Some(a), Some(b)) = (first, last) {
+        blocks[a..=b].sort();
+    }
+    format!("{}\n---\n{}", progress.join("\n"), blocks.join("\n\n"))
 }
 
 #[test]
