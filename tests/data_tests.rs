@@ -438,6 +438,19 @@ fn selection_picks_a_models_tests_and_exclude_leaves_them_out() {
     assert!(!out.has("not_null_stg_users_name"));
     assert!(out.has("unique_stg_orders_id"));
 
+    // Tags on a column apply to its tests.
+    p.write(
+        "models/schema.yml",
+        &SCHEMA.replace("      - name: name\n", "      - name: name\n        tags: [pii]\n"),
+    );
+    let out = p.mozt(&["test", "-s", "tag:pii"]);
+    out.expect(0);
+    assert!(
+        out.has("not_null_stg_users_name") && out.has("TOTAL=1"),
+        "{}",
+        out.stdout
+    );
+
     let out = p.mozt(&["test", "-s", "test_name:accepted_values"]);
     out.expect(0);
     assert!(out.has("TOTAL=1"));

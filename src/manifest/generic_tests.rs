@@ -54,6 +54,8 @@ struct Subject<'a> {
     what: String,
     /// The `name:` values leading to the entry in the YAML file, for error lines.
     path: Vec<&'a str>,
+    /// `tags:` written on the model or source table (and the source) in YAML: its tests get them.
+    tags: Option<Value>,
 }
 
 /// One entry of a `data_tests:` list, read.
@@ -107,6 +109,7 @@ pub fn generate(project: &Project, jinja: &mut JinjaEnv, nodes: &[Node], sources
                 expr: format!("ref({})", quoted(&node.name)),
                 what: format!("{} {}", kind.as_str(), node.name),
                 path: vec![patch.name.as_str()],
+                tags: patch.other.get("tags").cloned(),
             };
             collect(
                 project,
@@ -132,6 +135,16 @@ pub fn generate(project: &Project, jinja: &mut JinjaEnv, nodes: &[Node], sources
                     expr: format!("source({}, {})", quoted(&src.name), quoted(&table.name)),
                     what: format!("source {}.{}", src.name, table.name),
                     path: vec![src.name.as_str(), table.name.as_str()],
+                    tags: Some(Value::Array(
+                        [src.other.get("tags"), table.other.get("tags")]
+                            .into_iter()
+                            .flatten()
+                            .flat_map(|t| match t {
+                                Value::Array(a) => a.clone(),
+                                other => vec![other.clone()],
+                            })
+                            .collect(),
+                    )),
                 };
                 collect(
                     project,
@@ -341,6 +354,15 @@ fn build(
     config.insert("enabled".into(), Value::Bool(true));
     config.insert("severity".into(), Value::String("error".into()));
     merge_config(&mut config, &folder_config(&project.file.tests, &fqn));
+    // Tags written on the tested model (or source) and on the column apply to its tests.
+    for tags in [subject.tags.as_ref(), column.and_then(|c| c.other.get("tags"))]
+        .into_iter()
+        .flatten()
+    {
+        let mut layer = Map::new();
+        layer.insert("tags".into(), tags.clone());
+        merge_config(&mut config, &layer);
+    }
     merge_config(&mut config, &entry_config);
     let disabled = matches!(config.get("enabled"), Some(Value::Bool(false)))
         || config
