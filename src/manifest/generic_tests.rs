@@ -839,8 +839,16 @@ fn locate(doc: &SchemaDoc, path: &[&str], needle: Option<&str>) -> usize {
         }
     }
     if let Some(needle) = needle {
-        // Only look inside the entry: until the next `- name:` at or left of this one's indent.
-        if let Some(i) = (at..lines.len()).find(|&i| has_word(lines[i], needle)) {
+        // A list item (`- not_null`, `data_tests: [unique, not_null]`) or a key (`test_name: x`),
+        // not a description that happens to hold the word.
+        let entry_like = |l: &str| {
+            let t = l.trim_start();
+            t.starts_with("- ")
+                || t.contains("tests:")
+                || t.starts_with(&format!("{needle}:"))
+                || t.starts_with("test_name:")
+        };
+        if let Some(i) = (at..lines.len()).find(|&i| has_word(lines[i], needle) && entry_like(lines[i])) {
             return i + 1;
         }
     }
