@@ -7,7 +7,7 @@ use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result, line_of};
 use crate::manifest::Manifest;
 
 /// A vertex: a manifest node (by index into `manifest.nodes`) or a source (into `manifest.sources`).
@@ -66,20 +66,33 @@ impl Dag {
                     Key::Source(i) => manifest.sources[i].unique_id.clone(),
                 })
                 .collect();
-            let files: Vec<String> = path
-                .iter()
-                .filter_map(|ix| match self.graph[*ix] {
-                    Key::Node(i) => Some(format!("  {}", manifest.nodes[i].original_file_path.display())),
-                    Key::Source(_) => None,
-                })
-                .collect();
+            // Each step of the cycle, with the file and line of the ref() that makes it.
+            let mut steps: Vec<(Location, String)> = vec![];
+            for (k, ix) in path.iter().enumerate() {
+                let parent = path[(k + path.len() - 1) % path.len()];
+                if let (Key::Node(i), Key::Node(pi)) = (self.graph[*ix], self.graph[parent]) {
+                    let (node, dep) = (&manifest.nodes[i], &manifest.nodes[pi].name);
+                    let line = [format!("'{dep}'"), format!("\"{dep}\"")]
+                        .iter()
+                        .find_map(|needle| line_of(&node.raw_code, needle))
+                        .unwrap_or(1);
+                    steps.push((
+                        Location::at(&node.original_file_path, line),
+                        format!("{} depends on {dep}", node.name),
+                    ));
+                }
+            }
+            let lines: Vec<String> = steps.iter().map(|(loc, what)| format!("  {loc}: {what}")).collect();
             let first = names.first().cloned().unwrap_or_default();
-            return Err(Error::project(format!(
+            let mut err = Error::project(format!(
                 "dependency cycle: {} -> {first}\n{}",
                 names.join(" -> "),
-                files.join("\n")
-            ))
-            .help("models on a cycle cannot be ordered; remove one of these ref() calls"));
+                lines.join("\n")
+            ));
+            if let Some((loc, _)) = steps.first() {
+                err = err.at(loc.clone());
+            }
+            return Err(err.help("models on a cycle cannot be ordered; remove one of these ref() calls"));
         }
         Ok(())
     }

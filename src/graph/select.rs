@@ -30,7 +30,11 @@ pub fn select(manifest: &Manifest, dag: &Dag, select: &[String], exclude: &[Stri
     } else {
         let mut s = BTreeSet::new();
         for arg in select {
-            s.extend(eval_arg(manifest, dag, arg)?);
+            let found = eval_arg(manifest, dag, arg)?;
+            if found.is_empty() {
+                tracing::warn!("--select '{arg}' matches no node (check the name, tag or path)");
+            }
+            s.extend(found);
         }
         add_attached_tests(manifest, &mut s);
         s
