@@ -55,7 +55,13 @@ fn names_and_graph_operators() {
     assert_eq!(ls(&p, &["-s", "1+mart_x"]), ["int_ab", "mart_x"]);
     assert_eq!(ls(&p, &["-s", "stg_a+1"]), ["int_ab", "stg_a"]);
     assert_eq!(ls(&p, &["-s", "raw+"]), ["int_ab", "mart_x", "mart_y", "raw", "stg_a"]);
-    assert!(ls(&p, &["-s", "no_such_model"]).is_empty());
+    let none = p.ok(&["ls", "-s", "no_such_model"]);
+    assert!(none.stdout.is_empty(), "{}", none.stdout);
+    assert!(
+        none.stderr.contains("'no_such_model' matches no node"),
+        "a selector that matches nothing is worth a warning: {}",
+        none.stderr
+    );
 }
 
 #[test]
