@@ -41,6 +41,9 @@ pub fn write_manifest(session: &Session, compiled: &HashMap<usize, Compiled>) ->
                 .map(|c| Value::String(crate::compile::display_path(&c.path)))
                 .unwrap_or(Value::Null);
             obj.insert("compiled_path".into(), path);
+            if let Some(lineage) = compiled.get(&i).and_then(|c| c.lineage.as_ref()) {
+                obj.insert("columns_lineage".into(), crate::sql::lineage::to_json(lineage));
+            }
             obj.insert("depends_on".into(), json!({ "nodes": n.depends_on }));
         }
         nodes.insert(n.unique_id.clone(), v);

@@ -65,6 +65,9 @@ pub struct RunFlags {
     /// Keep the failing rows of tests in tables (schema <target schema>_test_failures).
     #[arg(long)]
     pub store_failures: bool,
+    /// Hard-coded table names that bypass ref() and source() are errors, not warnings.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -100,6 +103,9 @@ pub enum Command {
         common: Common,
         #[command(flatten)]
         selection: Selection,
+        /// Hard-coded table names that bypass ref() and source() are errors, not warnings.
+        #[arg(long)]
+        strict: bool,
     },
     /// Build the selected models in the warehouse.
     Run {
@@ -164,6 +170,19 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
     },
+    /// Column-level lineage: the upstream columns a column derives from, up to sources (or,
+    /// with --downstream, every column that derives from it). Offline.
+    Lineage {
+        #[command(flatten)]
+        common: Common,
+        /// MODEL.COLUMN (dim_users.last_engaged_at) or SOURCE.TABLE.COLUMN (braze.email_event.time).
+        column: String,
+        /// Show what depends on the column instead of what it comes from.
+        #[arg(long)]
+        downstream: bool,
+        #[arg(long, value_enum, default_value_t = LineageOutput::Text)]
+        output: LineageOutput,
+    },
     /// Check the project and the connection to the target.
     Debug {
         #[command(flatten)]
@@ -189,6 +208,13 @@ pub enum SourceCommand {
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum LineageOutput {
+    #[default]
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -219,6 +245,7 @@ pub fn main() -> i32 {
         | Command::Build { common, .. }
         | Command::Ls { common, .. }
         | Command::Show { common, .. }
+        | Command::Lineage { common, .. }
         | Command::Debug { common }
         | Command::Source {
             command: SourceCommand::Freshness { common, .. },
@@ -239,7 +266,11 @@ fn dispatch(command: Command) -> Result<i32, Error> {
     match command {
         Command::Init { name } => commands::init::run(&name),
         Command::Parse { common } => commands::compile::parse(&common),
-        Command::Compile { common, selection } => commands::compile::compile(&common, &selection),
+        Command::Compile {
+            common,
+            selection,
+            strict,
+        } => commands::compile::compile(&common, &selection, strict),
         Command::Run { common, flags } => commands::execute::run(&common, &flags, commands::execute::Kind::Run),
         Command::Seed { common, flags } => commands::execute::run(&common, &flags, commands::execute::Kind::Seed),
         Command::Snapshot { common, flags } => {
@@ -260,6 +291,12 @@ fn dispatch(command: Command) -> Result<i32, Error> {
             limit,
             output,
         } => commands::show::run(&common, &selection, inline.as_deref(), limit, output),
+        Command::Lineage {
+            common,
+            column,
+            downstream,
+            output,
+        } => commands::lineage::run(&common, &column, downstream, output),
         Command::Debug { common } => commands::debug::run(&common),
         Command::Source {
             command:

@@ -14,4 +14,5 @@ pub mod materialize;
 pub mod project;
 pub mod relation;
 pub mod run;
+pub mod sql;
 pub mod test;

@@ -612,9 +612,8 @@ fn sample() -> Project {
     let p = Project {
         dir: tempfile::tempdir().unwrap(),
     };
-    for dir in ["models", "seeds", "macros", "tests"] {
-        for entry in walkdir::WalkDir::new(repo.join(dir)) {
-            let entry = entry.unwrap();
+    for dir in ["models", "seeds", "macros", "tests", "snapshots"] {
+        for entry in walkdir::WalkDir::new(repo.join(dir)).into_iter().flatten() {
             let rel = entry.path().strip_prefix(&repo).unwrap();
             let name = rel.to_string_lossy();
             let keep = ["sql", "yml", "csv"]

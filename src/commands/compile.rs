@@ -23,14 +23,14 @@ pub fn parse(common: &Common) -> Result<i32> {
     Ok(0)
 }
 
-pub fn compile(common: &Common, selection: &Selection) -> Result<i32> {
+pub fn compile(common: &Common, selection: &Selection, strict: bool) -> Result<i32> {
     let session = Session::load(common)?;
     let plan = session.select(
         selection,
         &[ResourceType::Model, ResourceType::Test, ResourceType::Snapshot],
     )?;
     let nodes: Vec<usize> = plan.into_iter().collect();
-    let compiled = crate::compile::compile_all(
+    let mut compiled = crate::compile::compile_all(
         &session.jinja,
         &session.manifest,
         &nodes,
@@ -38,6 +38,7 @@ pub fn compile(common: &Common, selection: &Selection) -> Result<i32> {
         &session.target_dir(),
         &|_| false, // compile is offline: is_incremental() is false
     )?;
+    session.check_sql(&mut compiled, strict)?;
     crate::artifacts::write_manifest(&session, &compiled)?;
     say(&format!(
         "Compiled {} in {:.2}s into {}/compiled/",

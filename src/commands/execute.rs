@@ -82,7 +82,7 @@ pub fn run(common: &Common, flags: &RunFlags, kind: Kind) -> Result<i32> {
                 .as_ref()
                 .is_some_and(|r| catalog.kind(r) == Some(RelationKind::Table))
     };
-    let compiled = crate::compile::compile_all(
+    let mut compiled = crate::compile::compile_all(
         &session.jinja,
         &session.manifest,
         &ordered,
@@ -90,6 +90,7 @@ pub fn run(common: &Common, flags: &RunFlags, kind: Kind) -> Result<i32> {
         &session.target_dir(),
         &is_incremental,
     )?;
+    session.check_sql(&mut compiled, flags.strict)?;
     crate::artifacts::write_manifest(&session, &compiled)?;
 
     for s in &schemas {

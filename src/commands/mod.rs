@@ -6,6 +6,7 @@ pub mod debug;
 pub mod execute;
 pub mod freshness;
 pub mod init;
+pub mod lineage;
 pub mod ls;
 pub mod show;
 
@@ -74,6 +75,25 @@ impl Session {
 
     pub fn target_dir(&self) -> String {
         self.project.file.target_path.clone()
+    }
+
+    /// Read the compiled SQL (syntax, relations, columns), fill in lineage, and fail with every
+    /// error found before anything runs.
+    pub fn check_sql(
+        &self,
+        compiled: &mut std::collections::HashMap<usize, crate::compile::Compiled>,
+        strict: bool,
+    ) -> Result<crate::sql::Analysis> {
+        let target_dir = self.target_dir();
+        let input = crate::sql::Input {
+            jinja: &self.jinja,
+            manifest: &self.manifest,
+            root: &self.project.root,
+            target_dir: &target_dir,
+            target_kind: &self.target.kind,
+            strict,
+        };
+        crate::sql::check_compiled(&input, compiled)
     }
 }
 

@@ -26,6 +26,8 @@ pub struct Compiled {
     pub post_hooks: Vec<String>,
     /// Whether `is_incremental()` was true when the node was rendered.
     pub incremental: bool,
+    /// Per output column, the upstream columns it derives from (filled by `crate::sql`).
+    pub lineage: Option<crate::sql::NodeLineage>,
 }
 
 /// Decides `is_incremental()` per node (the relation exists as a table, no --full-refresh).
@@ -61,6 +63,21 @@ pub fn render_raw(
         scope_for(manifest, node, incremental),
     );
     result.map(|sql| (sql, scope.recorded.refs))
+}
+
+/// The node's own rendered SQL (no ephemeral CTEs) with the template range behind each output
+/// range, for locating errors in the model file.
+pub fn render_spans(
+    jinja: &JinjaEnv,
+    manifest: &Arc<Manifest>,
+    node: &Node,
+    incremental: bool,
+) -> Option<(String, Vec<minijinja::OutputSpan>)> {
+    jinja.render_spans(
+        &node.template,
+        node_context(node, this_of(node)),
+        scope_for(manifest, node, incremental),
+    )
 }
 
 /// Render one node with its ephemeral upstreams injected as CTEs.
@@ -124,6 +141,7 @@ pub fn compile_all(
                     pre_hooks: hooks(jinja, manifest, node, "pre_hook", incr)?,
                     post_hooks: hooks(jinja, manifest, node, "post_hook", incr)?,
                     incremental: incr,
+                    lineage: None,
                 })
             });
             (i, out)

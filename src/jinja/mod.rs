@@ -123,6 +123,16 @@ impl JinjaEnv {
         (result.map_err(|e| self.error(&e, name)), scope)
     }
 
+    /// Like `render`, also returning which template text produced each range of the output
+    /// (used to point a SQL error in compiled output back at the model file). None on error.
+    pub fn render_spans(&self, name: &str, ctx: Value, scope: Scope) -> Option<(String, Vec<minijinja::OutputSpan>)> {
+        let (result, _) = scope::with_scope(scope, || {
+            let tmpl = self.env.get_template(name)?;
+            tmpl.render_with_spans(ctx)
+        });
+        result.ok()
+    }
+
     /// Render a string that is not a file (a hook, an inline query), named for error messages.
     pub fn render_str(&self, name: &str, text: &str, ctx: Value, scope: Scope) -> (Result<String>, Scope) {
         let (result, scope) = scope::with_scope(scope, || self.env.render_named_str(name, text, ctx));

@@ -1,0 +1,126 @@
+//! `mozt lineage MODEL.COLUMN` and `mozt lineage SOURCE.TABLE.COLUMN --downstream`: compile
+//! every model in memory (offline), read its SQL, and print a column's lineage tree.
+
+use std::collections::HashMap;
+
+use crate::cli::{Common, LineageOutput};
+use crate::error::{Error, Result};
+use crate::manifest::{ResourceType, closest};
+use crate::sql::columns::ColRef;
+use crate::sql::lineage::{Graph, render};
+
+use super::Session;
+
+/// Compile the project's models and snapshots in memory and analyse them.
+pub fn analyze_all(session: &Session) -> Result<crate::sql::Analysis> {
+    let nodes: Vec<usize> = (0..session.manifest.nodes.len())
+        .filter(|&i| {
+            let n = &session.manifest.nodes[i];
+            matches!(n.resource_type, ResourceType::Model | ResourceType::Snapshot) && n.materialized() != "ephemeral"
+        })
+        .collect();
+    let rendered: Vec<(usize, Result<String>)> = {
+        use rayon::prelude::*;
+        nodes
+            .par_iter()
+            .map(|&i| {
+                let node = &session.manifest.nodes[i];
+                (
+                    i,
+                    crate::compile::render_with(&session.jinja, &session.manifest, node, false),
+                )
+            })
+            .collect()
+    };
+    let mut sql = HashMap::new();
+    let mut errors = vec![];
+    for (i, r) in rendered {
+        match r {
+            Ok(s) => {
+                sql.insert(i, s);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(crate::error::combine(errors));
+    }
+    let refs: HashMap<usize, (&str, bool)> = sql.iter().map(|(&i, s)| (i, (s.as_str(), false))).collect();
+    let target_dir = session.target_dir();
+    let input = crate::sql::Input {
+        jinja: &session.jinja,
+        manifest: &session.manifest,
+        root: &session.project.root,
+        target_dir: &target_dir,
+        target_kind: &session.target.kind,
+        strict: false,
+    };
+    crate::sql::analyze(&input, &refs)
+}
+
+/// The (unique id, column) a user's `MODEL.COLUMN` or `SOURCE.TABLE.COLUMN` names.
+fn resolve(session: &Session, graph: &Graph, spec: &str) -> Result<ColRef> {
+    let m = &session.manifest;
+    let parts: Vec<&str> = spec.split('.').collect();
+    let (id, column) = match parts.as_slice() {
+        [source, table, column] => match m.source(source, table) {
+            Some(s) => (s.unique_id.clone(), column.to_string()),
+            None => {
+                let names: Vec<String> = m
+                    .sources
+                    .iter()
+                    .map(|s| format!("{}.{}", s.source_name, s.name))
+                    .collect();
+                let hints = closest(&format!("{source}.{table}"), names.iter().map(String::as_str));
+                let mut e = Error::project(format!("no source table {source}.{table} is declared"));
+                if !hints.is_empty() {
+                    e = e.help(format!("did you mean {}?", hints.join(", ")));
+                }
+                return Err(e);
+            }
+        },
+        [model, column] => match m.by_name(model) {
+            Some(n) => (n.unique_id.clone(), column.to_string()),
+            None => {
+                let hints = closest(model, m.ref_names());
+                let mut e = Error::project(format!("no model, seed or snapshot named {model}"));
+                if !hints.is_empty() {
+                    e = e.help(format!("did you mean {}?", hints.join(", ")));
+                }
+                return Err(e);
+            }
+        },
+        _ => {
+            return Err(Error::project(format!("cannot read '{spec}' as a column"))
+                .help("write MODEL.COLUMN (dim_users.user_key) or SOURCE.TABLE.COLUMN (braze.user.email)"));
+        }
+    };
+    if let Some(cols) = graph.columns(&id)
+        && !cols.iter().any(|c| c.eq_ignore_ascii_case(&column))
+    {
+        let ordered = crate::sql::check::closest_first(&column, &cols);
+        return Err(Error::project(format!("{} has no column {column}", parts[0]))
+            .help(format!("its columns, closest first: {}", ordered.join(", "))));
+    }
+    Ok(ColRef { node: id, column })
+}
+
+pub fn run(common: &Common, spec: &str, downstream: bool, output: LineageOutput) -> Result<i32> {
+    let session = Session::load(common)?;
+    let analysis = analyze_all(&session)?;
+    let graph = Graph::new(&session.manifest, &analysis.lineage);
+    let start = resolve(&session, &graph, spec)?;
+    let tree = if downstream {
+        graph.downstream(&start)
+    } else {
+        graph.upstream(&start)
+    };
+    let text = match output {
+        LineageOutput::Text => render(&tree),
+        LineageOutput::Json => serde_json::to_string_pretty(&tree).map_err(|e| Error::runtime(e.to_string()))? + "\n",
+    };
+    // A closed pipe (`| head`) is not an error.
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    Ok(0)
+}

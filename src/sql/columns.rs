@@ -1,0 +1,1055 @@
+//! A model's output columns, derived from its SQL: select lists and aliases, `*` expanded from
+//! what is known upstream, CTEs, joins, subqueries, unions, window functions and aggregates.
+//! Each output column carries the upstream columns it derives from (its lineage), and every
+//! column reference that provably names nothing is recorded as an issue for `check`.
+//!
+//! "Provably" is the rule everywhere: a scope that reads anything whose columns are not known
+//! exactly (a table function, an undeclared source, `*` over one, a dialect form this module
+//! does not model) turns checking off for the references it could satisfy.
+
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+use sqlparser::ast::{
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, JoinConstraint, JoinOperator,
+    NamedWindowExpr, ObjectName, OrderByKind, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr,
+    SetQuantifier, TableAlias, TableFactor, WildcardAdditionalOptions, WindowType,
+};
+use sqlparser::tokenizer::Span;
+
+/// One upstream column: the unique id of a model, seed, snapshot or source, and a column name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ColRef {
+    pub node: String,
+    pub column: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Col {
+    pub name: String,
+    /// The upstream columns this column derives from.
+    pub from: BTreeSet<ColRef>,
+}
+
+/// The columns a relation (or a subquery, a CTE) has, as far as they are known.
+#[derive(Debug, Clone, Default)]
+pub struct Shape {
+    pub cols: Vec<Col>,
+    /// True when `cols` is exactly the relation's columns: only then can a missing name be an error.
+    pub complete: bool,
+    /// When the columns are not all known but pass through from one upstream relation (`select *`
+    /// over it), a name not in `cols` is that relation's column of the same name.
+    pub passthrough: Option<String>,
+}
+
+impl Shape {
+    pub fn unknown() -> Shape {
+        Shape::default()
+    }
+
+    /// The columns of an upstream relation: each derives from itself.
+    pub fn of_relation(node: &str, names: &[String], complete: bool) -> Shape {
+        Shape {
+            cols: names
+                .iter()
+                .map(|n| Col {
+                    name: n.clone(),
+                    from: BTreeSet::from([ColRef {
+                        node: node.to_string(),
+                        column: n.clone(),
+                    }]),
+                })
+                .collect(),
+            complete,
+            passthrough: Some(node.to_string()),
+        }
+    }
+
+    pub fn find(&self, name: &str) -> Option<&Col> {
+        self.cols
+            .iter()
+            .find(|c| !c.name.is_empty() && c.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.cols
+            .iter()
+            .filter(|c| !c.name.is_empty())
+            .map(|c| c.name.clone())
+            .collect()
+    }
+
+    /// Lineage of a column that is not among the known ones (only through a passthrough).
+    fn guess(&self, name: &str) -> BTreeSet<ColRef> {
+        match &self.passthrough {
+            Some(node) if !self.complete => BTreeSet::from([ColRef {
+                node: node.clone(),
+                column: name.to_string(),
+            }]),
+            _ => BTreeSet::new(),
+        }
+    }
+}
+
+/// A column reference that names nothing in its scope.
+#[derive(Debug, Clone)]
+pub struct Issue {
+    /// The name as written (`d.usr_id` or `usr_id`).
+    pub written: String,
+    pub span: Span,
+    /// Every column the reference could have meant, for "did you mean".
+    pub existing: Vec<String>,
+    /// The relation the qualifier named, if any.
+    pub qualifier: Option<String>,
+}
+
+/// What a table name in FROM resolves to, supplied by the caller.
+pub trait Resolve {
+    /// The columns of an upstream relation read by name, or None when the name is not one of
+    /// the model's upstream relations (a hard-coded name).
+    fn relation(&self, name: &ObjectName) -> Option<Shape>;
+}
+
+/// A relation read in FROM that is neither a CTE nor an upstream relation.
+#[derive(Debug, Clone)]
+pub struct Unresolved {
+    pub name: String,
+    pub span: Span,
+}
+
+pub struct Analyzer<'r> {
+    resolve: &'r dyn Resolve,
+    pub issues: Vec<Issue>,
+    pub unresolved: Vec<Unresolved>,
+}
+
+#[derive(Clone)]
+struct Source {
+    alias: String,
+    shape: Shape,
+}
+
+/// The names visible while analysing one SELECT.
+struct Scope<'p> {
+    sources: Vec<Source>,
+    /// Output aliases of the select list, usable in WHERE/GROUP BY/QUALIFY/ORDER BY and later items.
+    aliases: Vec<Col>,
+    /// Something in FROM could not be modelled: no reference here can be proven wrong.
+    opaque: bool,
+    parent: Option<&'p Scope<'p>>,
+}
+
+type Ctes = Vec<(String, Shape)>;
+
+enum Found {
+    Yes(BTreeSet<ColRef>),
+    Maybe(BTreeSet<ColRef>),
+    No(Vec<String>),
+}
+
+impl<'p> Scope<'p> {
+    fn new(parent: Option<&'p Scope<'p>>) -> Scope<'p> {
+        Scope {
+            sources: vec![],
+            aliases: vec![],
+            opaque: false,
+            parent,
+        }
+    }
+
+    fn complete(&self) -> bool {
+        !self.opaque && self.sources.iter().all(|s| s.shape.complete)
+    }
+
+    fn source(&self, alias: &str) -> Option<&Source> {
+        self.sources.iter().find(|s| s.alias.eq_ignore_ascii_case(alias))
+    }
+
+    fn all_names(&self) -> Vec<String> {
+        let mut v: Vec<String> = vec![];
+        for s in &self.sources {
+            for n in s.shape.names() {
+                if !v.iter().any(|x| x.eq_ignore_ascii_case(&n)) {
+                    v.push(n);
+                }
+            }
+        }
+        v
+    }
+
+    /// An unqualified name, here or in an enclosing scope (a correlated subquery).
+    fn lookup(&self, name: &str) -> Found {
+        let mut hits = self.sources.iter().filter_map(|s| s.shape.find(name));
+        if let Some(c) = hits.next() {
+            return Found::Yes(c.from.clone());
+        }
+        if let Some(c) = self.aliases.iter().find(|c| c.name.eq_ignore_ascii_case(name)) {
+            return Found::Yes(c.from.clone());
+        }
+        // A bare table alias names the whole row (DuckDB), and pseudo-columns always exist.
+        if self.source(name).is_some() || pseudo_column(name) {
+            return Found::Yes(BTreeSet::new());
+        }
+        if !self.complete() {
+            let open: Vec<&Source> = self.sources.iter().filter(|s| !s.shape.complete).collect();
+            let guess = match open.as_slice() {
+                [one] => one.shape.guess(name),
+                _ => BTreeSet::new(),
+            };
+            return Found::Maybe(guess);
+        }
+        match self.parent {
+            Some(p) => match p.lookup(name) {
+                Found::No(_) => Found::No(self.all_names()),
+                other => other,
+            },
+            None => Found::No(self.all_names()),
+        }
+    }
+
+    /// `q.name`: a column of the relation aliased `q`, here or in an enclosing scope; or, when
+    /// no relation is called `q`, a field of a column `q` (a struct).
+    fn lookup_qualified(&self, q: &str, name: &str) -> (Found, Option<String>) {
+        let mut scope = Some(self);
+        while let Some(s) = scope {
+            if let Some(src) = s.source(q) {
+                return match src.shape.find(name) {
+                    Some(c) => (Found::Yes(c.from.clone()), None),
+                    None if src.shape.complete && !s.opaque => (Found::No(src.shape.names()), Some(src.alias.clone())),
+                    None => (Found::Maybe(src.shape.guess(name)), None),
+                };
+            }
+            scope = s.parent;
+        }
+        match self.lookup(q) {
+            Found::Yes(from) => (Found::Yes(from), None),
+            Found::Maybe(from) => (Found::Maybe(from), None),
+            // Neither a relation nor a column: a schema-qualified name or something this
+            // module does not model. Stay silent.
+            Found::No(_) => (Found::Maybe(BTreeSet::new()), None),
+        }
+    }
+}
+
+/// Names every warehouse answers to without a table: never reported.
+fn pseudo_column(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    matches!(
+        n.as_str(),
+        "current_date"
+            | "current_time"
+            | "current_timestamp"
+            | "localtime"
+            | "localtimestamp"
+            | "current_user"
+            | "current_role"
+            | "current_schema"
+            | "current_database"
+            | "current_warehouse"
+            | "current_catalog"
+            | "session_user"
+            | "user"
+            | "sysdate"
+            | "systimestamp"
+            | "rowid"
+            | "true"
+            | "false"
+            | "null"
+    ) || n.starts_with("metadata$")
+        || n.starts_with('$')
+        || n.starts_with('@')
+        || n.starts_with(':')
+}
+
+/// Functions whose arguments are plain expressions in both dialects: references inside them are
+/// checked. Inside any other function (which may take keywords, lambdas or names as arguments)
+/// nothing is reported.
+fn plain_function(name: &str) -> bool {
+    matches!(
+        name,
+        "count"
+            | "sum"
+            | "min"
+            | "max"
+            | "avg"
+            | "coalesce"
+            | "nullif"
+            | "ifnull"
+            | "nvl"
+            | "nvl2"
+            | "iff"
+            | "if"
+            | "zeroifnull"
+            | "nullifzero"
+            | "div0"
+            | "greatest"
+            | "least"
+            | "lower"
+            | "upper"
+            | "length"
+            | "len"
+            | "abs"
+            | "round"
+            | "floor"
+            | "ceil"
+            | "concat"
+            | "concat_ws"
+            | "replace"
+            | "split_part"
+            | "substr"
+            | "left"
+            | "right"
+            | "lpad"
+            | "rpad"
+            | "row_number"
+            | "rank"
+            | "dense_rank"
+            | "lag"
+            | "lead"
+            | "first_value"
+            | "last_value"
+            | "ntile"
+            | "percent_rank"
+            | "cume_dist"
+            | "md5"
+            | "sha2"
+            | "hash"
+            | "any_value"
+            | "listagg"
+            | "string_agg"
+            | "array_agg"
+            | "median"
+            | "stddev"
+            | "variance"
+            | "count_if"
+            | "bool_or"
+            | "bool_and"
+            | "to_varchar"
+            | "to_char"
+            | "to_number"
+            | "to_double"
+            | "to_boolean"
+            | "to_date"
+            | "to_timestamp"
+            | "try_to_number"
+            | "try_to_date"
+            | "try_to_timestamp"
+            | "parse_json"
+            | "try_parse_json"
+            | "regexp_replace"
+            | "regexp_like"
+            | "regexp_substr"
+            | "regexp_matches"
+            | "contains"
+            | "startswith"
+            | "endswith"
+            | "starts_with"
+            | "ends_with"
+            | "sign"
+            | "sqrt"
+            | "power"
+            | "mod"
+            | "ln"
+            | "exp"
+            | "json_extract_string"
+            | "json_extract"
+            | "strftime"
+            | "epoch"
+    )
+}
+
+fn ident_name(i: &Ident) -> String {
+    i.value.clone()
+}
+
+/// The last part of a table name, as a default alias.
+fn last_part(name: &ObjectName) -> String {
+    name.0
+        .last()
+        .and_then(|p| p.as_ident())
+        .map(ident_name)
+        .unwrap_or_default()
+}
+
+fn apply_alias(mut shape: Shape, alias: Option<&TableAlias>) -> Shape {
+    if let Some(a) = alias
+        && !a.columns.is_empty()
+    {
+        for (i, c) in a.columns.iter().enumerate() {
+            match shape.cols.get_mut(i) {
+                Some(col) => col.name = ident_name(&c.name),
+                None => shape.cols.push(Col {
+                    name: ident_name(&c.name),
+                    from: BTreeSet::new(),
+                }),
+            }
+        }
+        // Columns past the aliased ones keep their names; with an unknown shape the aliases are
+        // the only names known.
+        if !shape.complete {
+            shape.passthrough = None;
+        }
+    }
+    shape
+}
+
+impl<'r> Analyzer<'r> {
+    pub fn new(resolve: &'r dyn Resolve) -> Analyzer<'r> {
+        Analyzer {
+            resolve,
+            issues: vec![],
+            unresolved: vec![],
+        }
+    }
+
+    /// The output columns of a query (the model's SELECT).
+    pub fn analyze(&mut self, q: &Query) -> Shape {
+        self.query(q, &vec![], None)
+    }
+
+    fn query(&mut self, q: &Query, ctes: &Ctes, outer: Option<&Scope>) -> Shape {
+        let mut env = ctes.clone();
+        if let Some(with) = &q.with {
+            for cte in &with.cte_tables {
+                let name = ident_name(&cte.alias.name);
+                if with.recursive {
+                    // The recursive part reads the CTE itself: unknown columns while it is analysed.
+                    env.push((name.clone(), Shape::unknown()));
+                }
+                let shape = self.query(&cte.query, &env, outer);
+                let shape = apply_alias(shape, Some(&cte.alias));
+                if with.recursive {
+                    env.pop();
+                }
+                env.push((name, shape));
+            }
+        }
+        let order: Vec<&Expr> = match q.order_by.as_ref().map(|o| &o.kind) {
+            Some(OrderByKind::Expressions(list)) => list.iter().map(|o| &o.expr).collect(),
+            _ => vec![],
+        };
+        match q.body.as_ref() {
+            SetExpr::Select(s) => self.select(s, &env, outer, &order),
+            other => {
+                let shape = self.set_expr(other, &env, outer);
+                // ORDER BY over a union names output columns (or positions).
+                let mut scope = Scope::new(outer);
+                scope.sources.push(Source {
+                    alias: String::new(),
+                    shape: shape.clone(),
+                });
+                for e in order {
+                    self.expr(e, &scope, true);
+                }
+                shape
+            }
+        }
+    }
+
+    fn set_expr(&mut self, body: &SetExpr, env: &Ctes, outer: Option<&Scope>) -> Shape {
+        match body {
+            SetExpr::Select(s) => self.select(s, env, outer, &[]),
+            SetExpr::Query(q) => self.query(q, env, outer),
+            SetExpr::SetOperation {
+                left,
+                right,
+                set_quantifier,
+                ..
+            } => {
+                let l = self.set_expr(left, env, outer);
+                let r = self.set_expr(right, env, outer);
+                let by_name = matches!(
+                    set_quantifier,
+                    SetQuantifier::ByName | SetQuantifier::AllByName | SetQuantifier::DistinctByName
+                );
+                merge_set(l, r, by_name)
+            }
+            SetExpr::Values(v) => {
+                let scope = Scope::new(outer);
+                for row in &v.rows {
+                    for e in &row.content {
+                        self.expr(e, &scope, true);
+                    }
+                }
+                Shape::unknown()
+            }
+            _ => Shape::unknown(),
+        }
+    }
+
+    fn factor(&mut self, f: &TableFactor, env: &Ctes, scope: &mut Scope) {
+        match f {
+            TableFactor::Table { name, alias, args, .. } => {
+                let alias_name = alias
+                    .as_ref()
+                    .map(|a| ident_name(&a.name))
+                    .unwrap_or_else(|| last_part(name));
+                let shape = if args.is_some() {
+                    // A table function written like a table (read_parquet('...')).
+                    scope.opaque = true;
+                    Shape::unknown()
+                } else if name.0.len() == 1
+                    && let Some((_, s)) = env.iter().rev().find(|(n, _)| n.eq_ignore_ascii_case(&last_part(name)))
+                {
+                    s.clone()
+                } else if let Some(s) = self.resolve.relation(name) {
+                    s
+                } else {
+                    self.unresolved.push(Unresolved {
+                        name: name.to_string(),
+                        span: name
+                            .0
+                            .first()
+                            .and_then(|p| p.as_ident())
+                            .map(|i| i.span)
+                            .unwrap_or(Span::empty()),
+                    });
+                    Shape::unknown()
+                };
+                scope.sources.push(Source {
+                    alias: alias_name,
+                    shape: apply_alias(shape, alias.as_ref()),
+                });
+            }
+            TableFactor::Derived {
+                lateral,
+                subquery,
+                alias,
+                ..
+            } => {
+                let shape = if *lateral {
+                    let view = Scope {
+                        sources: scope.sources.clone(),
+                        aliases: vec![],
+                        opaque: scope.opaque,
+                        parent: scope.parent,
+                    };
+                    self.query(subquery, env, Some(&view))
+                } else {
+                    self.query(subquery, env, scope.parent)
+                };
+                scope.sources.push(Source {
+                    alias: alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or_default(),
+                    shape: apply_alias(shape, alias.as_ref()),
+                });
+            }
+            TableFactor::NestedJoin {
+                table_with_joins,
+                alias,
+            } => {
+                let mut inner = Scope::new(scope.parent);
+                self.factor(&table_with_joins.relation, env, &mut inner);
+                for j in &table_with_joins.joins {
+                    self.factor(&j.relation, env, &mut inner);
+                }
+                if inner.opaque {
+                    scope.opaque = true;
+                }
+                for j in &table_with_joins.joins {
+                    if let Some(e) = join_on(&j.join_operator) {
+                        self.expr(e, &inner, true);
+                    }
+                }
+                match alias {
+                    Some(a) => {
+                        let mut shape = Shape {
+                            cols: vec![],
+                            complete: inner.complete(),
+                            passthrough: None,
+                        };
+                        for s in inner.sources {
+                            shape.cols.extend(s.shape.cols);
+                        }
+                        scope.sources.push(Source {
+                            alias: ident_name(&a.name),
+                            shape: apply_alias(shape, Some(a)),
+                        });
+                    }
+                    None => scope.sources.extend(inner.sources),
+                }
+            }
+            other => {
+                // Table functions, UNNEST, FLATTEN, PIVOT, MATCH_RECOGNIZE, ...: their columns are
+                // not modelled. Lineage of what they read is still collected where it is simple.
+                scope.opaque = true;
+                let alias = match other {
+                    TableFactor::Function { alias, .. }
+                    | TableFactor::TableFunction { alias, .. }
+                    | TableFactor::UNNEST { alias, .. }
+                    | TableFactor::Pivot { alias, .. }
+                    | TableFactor::Unpivot { alias, .. }
+                    | TableFactor::MatchRecognize { alias, .. } => alias.as_ref().map(|a| ident_name(&a.name)),
+                    _ => None,
+                };
+                if let TableFactor::Pivot { table, .. }
+                | TableFactor::Unpivot { table, .. }
+                | TableFactor::MatchRecognize { table, .. } = other
+                {
+                    let mut inner = Scope::new(scope.parent);
+                    self.factor(table, env, &mut inner);
+                }
+                scope.sources.push(Source {
+                    alias: alias.unwrap_or_default(),
+                    shape: Shape::unknown(),
+                });
+            }
+        }
+    }
+
+    fn select(&mut self, s: &Select, env: &Ctes, outer: Option<&Scope>, order: &[&Expr]) -> Shape {
+        let mut scope = Scope::new(outer);
+        for twj in &s.from {
+            self.factor(&twj.relation, env, &mut scope);
+            for j in &twj.joins {
+                self.factor(&j.relation, env, &mut scope);
+            }
+        }
+        if !s.lateral_views.is_empty() || s.into.is_some() {
+            scope.opaque = true;
+        }
+        for twj in &s.from {
+            for j in &twj.joins {
+                if let Some(e) = join_on(&j.join_operator) {
+                    self.expr(e, &scope, true);
+                }
+            }
+        }
+
+        // Aliases first, so that a later item, WHERE or QUALIFY can use one (both dialects allow it).
+        let mut out = Shape {
+            cols: vec![],
+            complete: true,
+            passthrough: None,
+        };
+        for item in &s.projection {
+            match item {
+                SelectItem::UnnamedExpr(e) => {
+                    let from = self.expr(e, &scope, true);
+                    match output_name(e) {
+                        Some(name) => out.cols.push(Col { name, from }),
+                        None => {
+                            // The warehouse names it after the expression text: not a name to
+                            // rely on. Kept nameless so that union branches still line up.
+                            out.complete = false;
+                            out.cols.push(Col {
+                                name: String::new(),
+                                from,
+                            });
+                        }
+                    }
+                }
+                SelectItem::ExprWithAlias { expr, alias } => {
+                    let from = self.expr(expr, &scope, true);
+                    let col = Col {
+                        name: ident_name(alias),
+                        from,
+                    };
+                    scope.aliases.push(col.clone());
+                    out.cols.push(col);
+                }
+                SelectItem::ExprWithAliases { expr, aliases } => {
+                    let from = self.expr(expr, &scope, true);
+                    for a in aliases {
+                        out.cols.push(Col {
+                            name: ident_name(a),
+                            from: from.clone(),
+                        });
+                    }
+                }
+                SelectItem::Wildcard(opts) => {
+                    let mut shape = Shape {
+                        cols: vec![],
+                        complete: scope.complete(),
+                        passthrough: None,
+                    };
+                    let open: Vec<&Source> = scope.sources.iter().filter(|s| !s.shape.complete).collect();
+                    if let [one] = open.as_slice() {
+                        shape.passthrough = one.shape.passthrough.clone();
+                    }
+                    for src in &scope.sources {
+                        for c in &src.shape.cols {
+                            // A join USING the same name shows the column once.
+                            if shape.find(&c.name).is_none() {
+                                shape.cols.push(c.clone());
+                            }
+                        }
+                    }
+                    append_star(&mut out, wildcard(shape, opts, self, &scope));
+                }
+                SelectItem::QualifiedWildcard(kind, opts) => {
+                    let shape = match kind {
+                        SelectItemQualifiedWildcardKind::ObjectName(name) => scope
+                            .source(&last_part(name))
+                            .map(|s| s.shape.clone())
+                            .unwrap_or_default(),
+                        SelectItemQualifiedWildcardKind::Expr(e) => {
+                            self.expr(e, &scope, false);
+                            Shape::unknown()
+                        }
+                    };
+                    append_star(&mut out, wildcard(shape, opts, self, &scope));
+                }
+            }
+        }
+        if let Some(e) = &s.selection {
+            self.expr(e, &scope, true);
+        }
+        if let Some(e) = &s.prewhere {
+            self.expr(e, &scope, true);
+        }
+        if let GroupByExpr::Expressions(list, _) = &s.group_by {
+            for e in list {
+                self.expr(e, &scope, true);
+            }
+        }
+        if let Some(e) = &s.having {
+            self.expr(e, &scope, true);
+        }
+        if let Some(e) = &s.qualify {
+            self.expr(e, &scope, true);
+        }
+        for w in &s.named_window {
+            if let NamedWindowExpr::WindowSpec(spec) = &w.1 {
+                for e in &spec.partition_by {
+                    self.expr(e, &scope, true);
+                }
+                for o in &spec.order_by {
+                    self.expr(&o.expr, &scope, true);
+                }
+            }
+        }
+        for e in order {
+            self.expr(e, &scope, true);
+        }
+        if s.exclude.is_some() {
+            out.complete = false;
+            out.passthrough = None;
+        }
+        out
+    }
+
+    /// The upstream columns an expression reads; records issues when `check` and a reference
+    /// provably names nothing.
+    fn expr(&mut self, e: &Expr, scope: &Scope, check: bool) -> BTreeSet<ColRef> {
+        let mut out = BTreeSet::new();
+        self.walk(e, scope, check, &mut out);
+        out
+    }
+
+    fn reference(&mut self, parts: &[Ident], scope: &Scope, check: bool, out: &mut BTreeSet<ColRef>) {
+        let (found, qualifier, at) = match parts {
+            [one] => (scope.lookup(&one.value), None, one),
+            [q, col, ..] => {
+                let (f, qual) = scope.lookup_qualified(&q.value, &col.value);
+                (f, qual, col)
+            }
+            [] => return,
+        };
+        match found {
+            Found::Yes(from) | Found::Maybe(from) => out.extend(from),
+            Found::No(existing) => {
+                if check && (parts.len() == 1 || qualifier.is_some()) {
+                    self.issues.push(Issue {
+                        written: parts
+                            .iter()
+                            .take(2)
+                            .map(|p| p.value.as_str())
+                            .collect::<Vec<_>>()
+                            .join("."),
+                        span: at.span,
+                        existing,
+                        qualifier,
+                    });
+                }
+            }
+        }
+    }
+
+    fn walk(&mut self, e: &Expr, scope: &Scope, check: bool, out: &mut BTreeSet<ColRef>) {
+        let mut go = |this: &mut Self, x: &Expr| this.walk(x, scope, check, out);
+        match e {
+            Expr::Identifier(i) => {
+                let parts = [i.clone()];
+                self.reference(&parts, scope, check, out)
+            }
+            Expr::CompoundIdentifier(parts) => self.reference(parts, scope, check, out),
+            Expr::CompoundFieldAccess { root, .. } => go(self, root),
+            Expr::JsonAccess { value, .. } => go(self, value),
+            Expr::IsFalse(x)
+            | Expr::IsNotFalse(x)
+            | Expr::IsTrue(x)
+            | Expr::IsNotTrue(x)
+            | Expr::IsNull(x)
+            | Expr::IsNotNull(x)
+            | Expr::IsUnknown(x)
+            | Expr::IsNotUnknown(x)
+            | Expr::Nested(x)
+            | Expr::UnaryOp { expr: x, .. }
+            | Expr::Cast { expr: x, .. }
+            | Expr::Extract { expr: x, .. }
+            | Expr::Ceil { expr: x, .. }
+            | Expr::Floor { expr: x, .. }
+            | Expr::Collate { expr: x, .. } => go(self, x),
+            Expr::IsDistinctFrom(a, b)
+            | Expr::IsNotDistinctFrom(a, b)
+            | Expr::BinaryOp { left: a, right: b, .. }
+            | Expr::AnyOp { left: a, right: b, .. }
+            | Expr::AllOp { left: a, right: b, .. }
+            | Expr::AtTimeZone {
+                timestamp: a,
+                time_zone: b,
+            }
+            | Expr::Position { expr: a, r#in: b } => {
+                go(self, a);
+                go(self, b);
+            }
+            Expr::Like { expr, pattern, .. }
+            | Expr::ILike { expr, pattern, .. }
+            | Expr::SimilarTo { expr, pattern, .. }
+            | Expr::RLike { expr, pattern, .. } => {
+                go(self, expr);
+                go(self, pattern);
+            }
+            Expr::Between { expr, low, high, .. } => {
+                go(self, expr);
+                go(self, low);
+                go(self, high);
+            }
+            Expr::Substring {
+                expr,
+                substring_from,
+                substring_for,
+                ..
+            } => {
+                go(self, expr);
+                for x in [substring_from, substring_for].into_iter().flatten() {
+                    go(self, x);
+                }
+            }
+            Expr::Trim { expr, trim_what, .. } => {
+                go(self, expr);
+                if let Some(x) = trim_what {
+                    go(self, x);
+                }
+            }
+            Expr::In { expr, target, .. } => {
+                go(self, expr);
+                match target {
+                    sqlparser::ast::InTarget::List(list) => {
+                        for x in list {
+                            go(self, x);
+                        }
+                    }
+                    sqlparser::ast::InTarget::Subquery(q) => {
+                        self.query(q, &vec![], Some(scope));
+                    }
+                    sqlparser::ast::InTarget::Unnest(x) => go(self, x),
+                    sqlparser::ast::InTarget::Table { .. } => {}
+                }
+            }
+            Expr::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => {
+                if let Some(x) = operand {
+                    go(self, x);
+                }
+                for w in conditions {
+                    go(self, &w.condition);
+                    go(self, &w.result);
+                }
+                if let Some(x) = else_result {
+                    go(self, x);
+                }
+            }
+            Expr::Tuple(list) => {
+                for x in list {
+                    go(self, x);
+                }
+            }
+            Expr::Array(a) => {
+                for x in &a.elem {
+                    go(self, x);
+                }
+            }
+            Expr::Interval(i) => go(self, &i.value),
+            Expr::Value(_) | Expr::TypedString(_) => {}
+            Expr::Exists { subquery, .. } | Expr::Subquery(subquery) => {
+                // A scalar subquery's lineage is what its output reads.
+                let shape = self.query(subquery, &vec![], Some(scope));
+                for c in shape.cols {
+                    out.extend(c.from);
+                }
+            }
+            Expr::Function(f) => {
+                let name = last_part(&f.name).to_ascii_lowercase();
+                let plain = f.name.0.len() == 1 && plain_function(&name);
+                let check_args = check && plain;
+                match &f.args {
+                    FunctionArguments::List(list) => {
+                        for a in &list.args {
+                            let arg = match a {
+                                FunctionArg::Named { arg, .. }
+                                | FunctionArg::ExprNamed { arg, .. }
+                                | FunctionArg::Unnamed(arg) => arg,
+                            };
+                            if let FunctionArgExpr::Expr(x) = arg {
+                                self.walk(x, scope, check_args, out);
+                            }
+                        }
+                    }
+                    FunctionArguments::Subquery(q) => {
+                        let shape = self.query(q, &vec![], Some(scope));
+                        for c in shape.cols {
+                            out.extend(c.from);
+                        }
+                    }
+                    FunctionArguments::None => {}
+                }
+                if let Some(x) = &f.filter {
+                    self.walk(x, scope, check_args, out);
+                }
+                for o in &f.within_group {
+                    self.walk(&o.expr, scope, check_args, out);
+                }
+                if let Some(WindowType::WindowSpec(spec)) = &f.over {
+                    for x in &spec.partition_by {
+                        self.walk(x, scope, check, out);
+                    }
+                    for o in &spec.order_by {
+                        self.walk(&o.expr, scope, check, out);
+                    }
+                }
+            }
+            other => {
+                // Forms not modelled (lambdas, struct literals, dialect extensions): read the
+                // names inside for lineage, report nothing.
+                let mut names: Vec<Vec<Ident>> = vec![];
+                let _ = sqlparser::ast::visit_expressions(other, |x| {
+                    match x {
+                        Expr::Identifier(i) => names.push(vec![i.clone()]),
+                        Expr::CompoundIdentifier(p) => names.push(p.clone()),
+                        _ => {}
+                    }
+                    std::ops::ControlFlow::<()>::Continue(())
+                });
+                for n in names {
+                    self.reference(&n, scope, false, out);
+                }
+            }
+        }
+    }
+}
+
+fn join_on(op: &JoinOperator) -> Option<&Expr> {
+    let c = match op {
+        JoinOperator::Join(c)
+        | JoinOperator::Inner(c)
+        | JoinOperator::Left(c)
+        | JoinOperator::LeftOuter(c)
+        | JoinOperator::Right(c)
+        | JoinOperator::RightOuter(c)
+        | JoinOperator::FullOuter(c)
+        | JoinOperator::Semi(c)
+        | JoinOperator::LeftSemi(c)
+        | JoinOperator::RightSemi(c)
+        | JoinOperator::Anti(c)
+        | JoinOperator::LeftAnti(c)
+        | JoinOperator::RightAnti(c) => c,
+        _ => return None,
+    };
+    match c {
+        JoinConstraint::On(e) => Some(e),
+        _ => None,
+    }
+}
+
+/// The name the warehouse gives an unaliased select item, when it is a plain column.
+fn output_name(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Identifier(i) => Some(ident_name(i)),
+        Expr::CompoundIdentifier(parts) if parts.len() >= 2 => parts.last().map(ident_name),
+        _ => None,
+    }
+}
+
+/// Apply `* EXCLUDE/EXCEPT/REPLACE/RENAME` to the columns a star expands to.
+fn wildcard(mut shape: Shape, opts: &WildcardAdditionalOptions, an: &mut Analyzer, scope: &Scope) -> Shape {
+    let mut drop: Vec<String> = vec![];
+    if let Some(ex) = &opts.opt_exclude {
+        match ex {
+            sqlparser::ast::ExcludeSelectItem::Single(n) => drop.push(last_part(n)),
+            sqlparser::ast::ExcludeSelectItem::Multiple(list) => drop.extend(list.iter().map(last_part)),
+        }
+    }
+    if let Some(ex) = &opts.opt_except {
+        drop.push(ident_name(&ex.first_element));
+        drop.extend(ex.additional_elements.iter().map(ident_name));
+    }
+    shape
+        .cols
+        .retain(|c| !drop.iter().any(|d| d.eq_ignore_ascii_case(&c.name)));
+    if let Some(rep) = &opts.opt_replace {
+        for item in &rep.items {
+            let from = an.expr(&item.expr, scope, true);
+            if let Some(c) = shape
+                .cols
+                .iter_mut()
+                .find(|c| c.name.eq_ignore_ascii_case(&item.column_name.value))
+            {
+                c.from = from;
+            }
+        }
+    }
+    if let Some(ren) = &opts.opt_rename {
+        let pairs: Vec<&sqlparser::ast::IdentWithAlias> = match ren {
+            sqlparser::ast::RenameSelectItem::Single(p) => vec![p],
+            sqlparser::ast::RenameSelectItem::Multiple(v) => v.iter().collect(),
+        };
+        for p in pairs {
+            if let Some(c) = shape
+                .cols
+                .iter_mut()
+                .find(|c| c.name.eq_ignore_ascii_case(&p.ident.value))
+            {
+                c.name = ident_name(&p.alias);
+            }
+        }
+    }
+    if opts.opt_ilike.is_some() || opts.opt_alias.is_some() {
+        shape.complete = false;
+        shape.passthrough = None;
+    }
+    shape
+}
+
+fn append_star(out: &mut Shape, shape: Shape) {
+    if !shape.complete {
+        out.complete = false;
+        out.passthrough = shape.passthrough.clone();
+    }
+    out.cols.extend(shape.cols);
+}
+
+fn merge_set(mut l: Shape, r: Shape, by_name: bool) -> Shape {
+    if by_name {
+        for c in r.cols {
+            match l.cols.iter_mut().find(|x| x.name.eq_ignore_ascii_case(&c.name)) {
+                Some(x) => x.from.extend(c.from),
+                None => l.cols.push(c),
+            }
+        }
+    } else {
+        if l.cols.len() != r.cols.len() {
+            l.complete = false;
+        }
+        for (x, c) in l.cols.iter_mut().zip(r.cols) {
+            x.from.extend(c.from);
+        }
+    }
+    l.complete = l.complete && r.complete;
+    l.passthrough = None;
+    l
+}

@@ -1,0 +1,178 @@
+//! Column-level lineage across the project: for a column, the tree of upstream columns it
+//! derives from (up to sources and seeds), or the tree of columns that derive from it.
+
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
+
+use super::NodeLineage;
+use super::columns::ColRef;
+use crate::manifest::Manifest;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tree {
+    /// The unique id of the model, seed, snapshot or source.
+    pub node: String,
+    /// `model`, `seed`, `snapshot` or `source`.
+    pub kind: String,
+    /// How a user names it: `dim_users`, `braze.email_event`.
+    pub name: String,
+    pub column: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<Tree>,
+}
+
+/// Lineage of every analysed node, by unique id.
+pub struct Graph<'a> {
+    manifest: &'a Manifest,
+    lineage: HashMap<String, &'a NodeLineage>,
+    /// (node, column) -> the (node, column)s that derive from it.
+    children: HashMap<ColRef, BTreeSet<ColRef>>,
+}
+
+impl<'a> Graph<'a> {
+    pub fn new(manifest: &'a Manifest, by_index: &'a HashMap<usize, NodeLineage>) -> Graph<'a> {
+        let mut lineage = HashMap::new();
+        let mut children: HashMap<ColRef, BTreeSet<ColRef>> = HashMap::new();
+        for (&i, l) in by_index {
+            let Some(node) = manifest.nodes.get(i) else { continue };
+            lineage.insert(node.unique_id.clone(), l);
+            for (col, from) in l {
+                for f in from {
+                    children.entry(f.clone()).or_default().insert(ColRef {
+                        node: node.unique_id.clone(),
+                        column: col.clone(),
+                    });
+                }
+            }
+        }
+        Graph {
+            manifest,
+            lineage,
+            children,
+        }
+    }
+
+    /// `(kind, display name)` of a unique id.
+    pub fn describe(&self, id: &str) -> (String, String) {
+        if let Some(n) = self.manifest.node(id) {
+            return (n.resource_type.as_str().to_string(), n.name.clone());
+        }
+        if let Some(s) = self.manifest.source_by_id(id) {
+            return ("source".to_string(), format!("{}.{}", s.source_name, s.name));
+        }
+        ("unknown".to_string(), id.to_string())
+    }
+
+    /// The output columns of a node, when its SQL was analysed.
+    pub fn columns(&self, id: &str) -> Option<Vec<String>> {
+        self.lineage.get(id).map(|l| l.iter().map(|(c, _)| c.clone()).collect())
+    }
+
+    fn leaf(&self, r: &ColRef) -> Tree {
+        let (kind, name) = self.describe(&r.node);
+        Tree {
+            node: r.node.clone(),
+            kind,
+            name,
+            column: r.column.clone(),
+            children: vec![],
+        }
+    }
+
+    /// The columns `r` derives from, recursively.
+    pub fn upstream(&self, r: &ColRef) -> Tree {
+        self.up(r, &mut BTreeSet::new())
+    }
+
+    fn up(&self, r: &ColRef, path: &mut BTreeSet<ColRef>) -> Tree {
+        let mut t = self.leaf(r);
+        if !path.insert(r.clone()) {
+            return t;
+        }
+        if let Some(l) = self.lineage.get(&r.node)
+            && let Some((_, from)) = l.iter().find(|(c, _)| c.eq_ignore_ascii_case(&r.column))
+        {
+            t.children = from.iter().map(|f| self.up(f, path)).collect();
+        }
+        path.remove(r);
+        t
+    }
+
+    /// The columns that derive from `r`, recursively.
+    pub fn downstream(&self, r: &ColRef) -> Tree {
+        self.down(r, &mut BTreeSet::new())
+    }
+
+    fn down(&self, r: &ColRef, path: &mut BTreeSet<ColRef>) -> Tree {
+        let mut t = self.leaf(r);
+        if !path.insert(r.clone()) {
+            return t;
+        }
+        let key = self
+            .children
+            .keys()
+            .find(|k| k.node == r.node && k.column.eq_ignore_ascii_case(&r.column))
+            .cloned();
+        if let Some(k) = key
+            && let Some(kids) = self.children.get(&k)
+        {
+            t.children = kids.iter().map(|c| self.down(c, path)).collect();
+        }
+        path.remove(r);
+        t
+    }
+}
+
+/// The source columns and seed columns a tree ends in.
+pub fn leaves(t: &Tree) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    fn walk(t: &Tree, out: &mut BTreeSet<String>) {
+        if t.children.is_empty() {
+            out.insert(format!("{}.{}", t.name, t.column));
+        }
+        for c in &t.children {
+            walk(c, out);
+        }
+    }
+    for c in &t.children {
+        walk(c, &mut out);
+    }
+    out
+}
+
+/// A tree as indented text.
+pub fn render(t: &Tree) -> String {
+    let mut out = format!("{}.{} ({})\n", t.name, t.column, t.kind);
+    fn walk(t: &Tree, prefix: &str, out: &mut String) {
+        for (i, c) in t.children.iter().enumerate() {
+            let last = i + 1 == t.children.len();
+            out.push_str(&format!(
+                "{prefix}{}{}.{} ({})\n",
+                if last { "└── " } else { "├── " },
+                c.name,
+                c.column,
+                c.kind
+            ));
+            let next = format!("{prefix}{}", if last { "    " } else { "│   " });
+            walk(c, &next, out);
+        }
+    }
+    walk(t, "", &mut out);
+    out
+}
+
+/// A node's lineage for manifest.json: `{column: [{node, column}, ...]}` in output order.
+pub fn to_json(lineage: &NodeLineage) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    for (col, from) in lineage {
+        m.insert(
+            col.clone(),
+            serde_json::Value::Array(
+                from.iter()
+                    .map(|r| serde_json::json!({"node": r.node, "column": r.column}))
+                    .collect(),
+            ),
+        );
+    }
+    serde_json::Value::Object(m)
+}
