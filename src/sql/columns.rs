@@ -17,6 +17,8 @@ use sqlparser::ast::{
 };
 use sqlparser::tokenizer::Span;
 
+use super::names::{plain_function, pseudo_column};
+
 /// One upstream column: the unique id of a model, seed, snapshot or source, and a column name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct ColRef {
@@ -229,133 +231,6 @@ impl<'p> Scope<'p> {
             Found::No(_) => (Found::Maybe(BTreeSet::new()), None),
         }
     }
-}
-
-/// Names every warehouse answers to without a table: never reported.
-fn pseudo_column(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    matches!(
-        n.as_str(),
-        "current_date"
-            | "current_time"
-            | "current_timestamp"
-            | "localtime"
-            | "localtimestamp"
-            | "current_user"
-            | "current_role"
-            | "current_schema"
-            | "current_database"
-            | "current_warehouse"
-            | "current_catalog"
-            | "session_user"
-            | "user"
-            | "sysdate"
-            | "systimestamp"
-            | "rowid"
-            | "true"
-            | "false"
-            | "null"
-    ) || n.starts_with("metadata$")
-        || n.starts_with('$')
-        || n.starts_with('@')
-        || n.starts_with(':')
-}
-
-/// Functions whose arguments are plain expressions in both dialects: references inside them are
-/// checked. Inside any other function (which may take keywords, lambdas or names as arguments)
-/// nothing is reported.
-fn plain_function(name: &str) -> bool {
-    matches!(
-        name,
-        "count"
-            | "sum"
-            | "min"
-            | "max"
-            | "avg"
-            | "coalesce"
-            | "nullif"
-            | "ifnull"
-            | "nvl"
-            | "nvl2"
-            | "iff"
-            | "if"
-            | "zeroifnull"
-            | "nullifzero"
-            | "div0"
-            | "greatest"
-            | "least"
-            | "lower"
-            | "upper"
-            | "length"
-            | "len"
-            | "abs"
-            | "round"
-            | "floor"
-            | "ceil"
-            | "concat"
-            | "concat_ws"
-            | "replace"
-            | "split_part"
-            | "substr"
-            | "left"
-            | "right"
-            | "lpad"
-            | "rpad"
-            | "row_number"
-            | "rank"
-            | "dense_rank"
-            | "lag"
-            | "lead"
-            | "first_value"
-            | "last_value"
-            | "ntile"
-            | "percent_rank"
-            | "cume_dist"
-            | "md5"
-            | "sha2"
-            | "hash"
-            | "any_value"
-            | "listagg"
-            | "string_agg"
-            | "array_agg"
-            | "median"
-            | "stddev"
-            | "variance"
-            | "count_if"
-            | "bool_or"
-            | "bool_and"
-            | "to_varchar"
-            | "to_char"
-            | "to_number"
-            | "to_double"
-            | "to_boolean"
-            | "to_date"
-            | "to_timestamp"
-            | "try_to_number"
-            | "try_to_date"
-            | "try_to_timestamp"
-            | "parse_json"
-            | "try_parse_json"
-            | "regexp_replace"
-            | "regexp_like"
-            | "regexp_substr"
-            | "regexp_matches"
-            | "contains"
-            | "startswith"
-            | "endswith"
-            | "starts_with"
-            | "ends_with"
-            | "sign"
-            | "sqrt"
-            | "power"
-            | "mod"
-            | "ln"
-            | "exp"
-            | "json_extract_string"
-            | "json_extract"
-            | "strftime"
-            | "epoch"
-    )
 }
 
 fn ident_name(i: &Ident) -> String {

@@ -10,6 +10,7 @@
 pub mod check;
 pub mod columns;
 pub mod lineage;
+mod names;
 pub mod parse;
 pub mod relations;
 
