@@ -193,6 +193,41 @@ pub enum Command {
         #[command(subcommand)]
         command: SourceCommand,
     },
+    /// Braze Cloud Data Ingestion: the Snowflake access Braze needs (`mozt braze setup`).
+    Braze {
+        #[command(subcommand)]
+        command: BrazeCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BrazeCommand {
+    /// Print (or with --apply, run) the statements that let Braze read the sync tables: role,
+    /// warehouse, service user, grants (future grants too), key, network policy. Idempotent.
+    Setup {
+        #[command(flatten)]
+        common: Common,
+        /// The public key Braze shows (PEM), set on the Braze user.
+        #[arg(long)]
+        public_key: Option<PathBuf>,
+        /// Run the statements on the (Snowflake) target instead of printing them.
+        #[arg(long)]
+        apply: bool,
+    },
+    /// Rotate the Braze user's key: set the new key in the free slot, then retire the old one.
+    RotateKey {
+        #[command(flatten)]
+        common: Common,
+        /// The new public key Braze shows (PEM).
+        #[arg(long)]
+        public_key: PathBuf,
+        /// The free key slot to put the new key in (1 or 2).
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=2))]
+        slot: u8,
+        /// Run the first step on the (Snowflake) target instead of printing it.
+        #[arg(long)]
+        apply: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -249,6 +284,9 @@ pub fn main() -> i32 {
         | Command::Debug { common }
         | Command::Source {
             command: SourceCommand::Freshness { common, .. },
+        }
+        | Command::Braze {
+            command: BrazeCommand::Setup { common, .. } | BrazeCommand::RotateKey { common, .. },
         } => common.clone(),
     };
     init_logging(&common);
@@ -306,6 +344,23 @@ fn dispatch(command: Command) -> Result<i32, Error> {
                     output,
                 },
         } => commands::freshness::run(&common, &selection, output.as_deref()),
+        Command::Braze {
+            command:
+                BrazeCommand::Setup {
+                    common,
+                    public_key,
+                    apply,
+                },
+        } => commands::braze::run_setup(&common, public_key.as_deref(), apply),
+        Command::Braze {
+            command:
+                BrazeCommand::RotateKey {
+                    common,
+                    public_key,
+                    slot,
+                    apply,
+                },
+        } => commands::braze::run_rotate(&common, &public_key, slot, apply),
     }
 }
 

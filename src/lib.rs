@@ -3,6 +3,7 @@
 
 pub mod adapter;
 pub mod artifacts;
+pub mod braze;
 pub mod cli;
 pub mod commands;
 pub mod compile;

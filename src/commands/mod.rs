@@ -1,6 +1,7 @@
 //! One file per command. `Session` is what every command starts from: the project loaded, the
 //! target resolved, the manifest parsed and the DAG built.
 
+pub mod braze;
 pub mod compile;
 pub mod debug;
 pub mod execute;

@@ -1,6 +1,7 @@
 //! Materializations: each turns a compiled node into statements run through the adapter.
 //! A new materialization is a new file here and one arm in `materialize`.
 
+pub mod braze_sync;
 pub mod incremental;
 pub mod seed;
 pub mod snapshot;
@@ -73,13 +74,14 @@ pub struct Outcome {
 
 /// The materializations a model can have (`seed` is for seeds only). The parse phase rejects
 /// any other value with its file and line.
-pub const MODEL_MATERIALIZATIONS: &[&str] = &["view", "table", "incremental", "ephemeral"];
+pub const MODEL_MATERIALIZATIONS: &[&str] = &["view", "table", "incremental", "ephemeral", "braze_user_sync"];
 
 pub fn materialize(job: Job<'_>) -> Result<Outcome> {
     match job.node.materialized() {
         "view" => view::build(job),
         "table" => table::build(job),
         "incremental" => incremental::build(job),
+        "braze_user_sync" => braze_sync::build(job),
         "seed" => seed::build(job),
         "snapshot" => snapshot::build(job),
         other => Err(Error::project(format!(
