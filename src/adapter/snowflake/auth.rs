@@ -24,7 +24,7 @@ pub const JWT_LIFETIME_SECS: i64 = 59 * 60;
 
 pub enum Credentials {
     Password(String),
-    KeyPair(KeyPair),
+    KeyPair(Box<KeyPair>),
 }
 
 impl std::fmt::Debug for Credentials {

@@ -116,7 +116,7 @@ fn json_cell(col: &Column, s: &str) -> Value {
             .and_then(|nanos| time_from_nanos(nanos as i64))
             .unwrap_or_else(|| Value::String(s.to_string())),
         "timestamp_ntz" => parse_scaled(s)
-            .and_then(|n| ntz_from_nanos(n))
+            .and_then(ntz_from_nanos)
             .unwrap_or_else(|| Value::String(s.to_string())),
         "timestamp_ltz" => parse_scaled(s)
             .and_then(|n| tz_from_nanos(n, 0))
@@ -244,6 +244,8 @@ pub fn arrow_rows(cols: &[Column], bytes: &[u8]) -> Result<Vec<Vec<Value>>> {
     if bytes.is_empty() {
         return Ok(vec![]);
     }
+    let relaxed = relax_nullability(bytes);
+    let bytes = relaxed.as_deref().unwrap_or(bytes);
     let reader = arrow_ipc::reader::StreamReader::try_new(std::io::Cursor::new(bytes), None)
         .map_err(|e| bad(format!("Arrow stream: {e}")))?;
     let mut out = vec![];
@@ -252,6 +254,67 @@ pub fn arrow_rows(cols: &[Column], bytes: &[u8]) -> Result<Vec<Vec<Value>>> {
         append_batch(cols, &batch, &mut out)?;
     }
     Ok(out)
+}
+
+/// The same stream with every field (and nested field) declared nullable, when any is not.
+///
+/// Snowflake-style timestamp structs declare `epoch`/`fraction` non-nullable, and a server may
+/// mark a null timestamp by nulls in those children rather than in the struct itself (the
+/// emulator does); Arrow refuses such a batch. Only the schema message changes: record batches
+/// do not carry nullability, so their bytes follow unchanged. None when nothing needs changing
+/// or the stream does not start the usual way (then it is read as it is).
+fn relax_nullability(bytes: &[u8]) -> Option<Vec<u8>> {
+    let word = |at: usize| -> Option<u32> { Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?)) };
+    let (meta_start, len) = if word(0)? == 0xFFFF_FFFF {
+        (8, word(4)? as usize)
+    } else {
+        (4, word(0)? as usize)
+    };
+    let meta = bytes.get(meta_start..meta_start + len)?;
+    let message = arrow_ipc::root_as_message(meta).ok()?;
+    if message.bodyLength() != 0 {
+        return None;
+    }
+    let schema = arrow_ipc::convert::fb_to_schema(message.header_as_schema()?);
+    fn strict(dt: &DataType) -> bool {
+        match dt {
+            DataType::Struct(fields) => fields.iter().any(|f| !f.is_nullable() || strict(f.data_type())),
+            DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
+                !f.is_nullable() || strict(f.data_type())
+            }
+            _ => false,
+        }
+    }
+    fn relax(field: &arrow_schema::Field) -> arrow_schema::Field {
+        let dt = match field.data_type() {
+            DataType::Struct(fields) => DataType::Struct(fields.iter().map(|f| relax(f)).collect::<Vec<_>>().into()),
+            other => other.clone(),
+        };
+        field.clone().with_data_type(dt).with_nullable(true)
+    }
+    if !schema
+        .fields()
+        .iter()
+        .any(|f| !f.is_nullable() || strict(f.data_type()))
+    {
+        return None;
+    }
+    let relaxed = arrow_schema::Schema::new_with_metadata(
+        schema.fields().iter().map(|f| relax(f)).collect::<Vec<_>>(),
+        schema.metadata().clone(),
+    );
+    let options = arrow_ipc::writer::IpcWriteOptions::default();
+    let encoded = arrow_ipc::writer::IpcDataGenerator::default().schema_to_bytes_with_dictionary_tracker(
+        &relaxed,
+        &mut arrow_ipc::writer::DictionaryTracker::new(false),
+        &options,
+    );
+    let mut out = vec![];
+    arrow_ipc::writer::write_message(&mut out, encoded, &options).ok()?;
+    // Each message is padded to 8 bytes, so the rest starts where the old schema message ended.
+    let end = meta_start + len;
+    out.extend_from_slice(bytes.get(end..)?);
+    Some(out)
 }
 
 fn append_batch(cols: &[Column], batch: &RecordBatch, out: &mut Vec<Vec<Value>>) -> Result<()> {
@@ -348,7 +411,15 @@ fn arrow_cell(col: &Column, array: &ArrayRef, row: usize) -> Result<Value> {
     let v = match col.kind.as_str() {
         "fixed" => match dt {
             DataType::Decimal128(_, s) => scaled_number(array.as_primitive::<Decimal128Type>().value(row), *s as u32),
-            DataType::Float64 | DataType::Float32 => float_at(array, row),
+            // A NUMBER(p, 0) sent as a float (the emulator does for some sums) is still a whole number.
+            DataType::Float64 | DataType::Float32 => match float_at(array, row) {
+                Value::Number(n)
+                    if col.scale == 0 && n.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() < 9e15) =>
+                {
+                    Value::from(n.as_f64().unwrap_or(0.0) as i64)
+                }
+                other => other,
+            },
             _ => match int_at(array, row) {
                 Some(v) => scaled_number(v, col.scale),
                 None => generic(array, row),

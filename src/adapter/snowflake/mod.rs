@@ -94,11 +94,11 @@ fn seconds(target: &Target, key: &str) -> Result<Option<Duration>> {
 fn read_credentials(target: &Target, project_root: &Path) -> Result<Credentials> {
     let passphrase = setting_text(target, "private_key_passphrase");
     if let Some(pem) = setting_text(target, "private_key") {
-        return Ok(Credentials::KeyPair(KeyPair::from_pem(
+        return Ok(Credentials::KeyPair(Box::new(KeyPair::from_pem(
             &pem,
             passphrase.as_deref(),
             "the target's private_key",
-        )?));
+        )?)));
     }
     if let Some(path) = setting_text(target, "private_key_path") {
         let expanded = match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
@@ -109,11 +109,11 @@ fn read_credentials(target: &Target, project_root: &Path) -> Result<Credentials>
             Error::project(format!("cannot read private_key_path {}: {e}", expanded.display()))
                 .help("private_key_path is relative to the project directory; ~/ means your home")
         })?;
-        return Ok(Credentials::KeyPair(KeyPair::from_pem(
+        return Ok(Credentials::KeyPair(Box::new(KeyPair::from_pem(
             &text,
             passphrase.as_deref(),
             &expanded.display().to_string(),
-        )?));
+        )?)));
     }
     if let Some(password) = setting_text(target, "password") {
         return Ok(Credentials::Password(password));
@@ -332,10 +332,15 @@ impl Connection for SnowflakeConnection {
         }
         // One query for every schema of the run, in the target database.
         let list: Vec<String> = schemas.iter().map(|s| literal(&s.to_ascii_uppercase())).collect();
+        // Views are in information_schema.tables on Snowflake; the emulator lists them only in
+        // information_schema.views, so both are read (a view found twice is still a view).
         let sql = format!(
             "select table_schema, table_name, table_type from information_schema.tables \
-             where upper(table_schema) in ({})",
-            list.join(", ")
+             where upper(table_schema) in ({list})\n\
+             union all\n\
+             select table_schema, table_name, 'VIEW' from information_schema.views \
+             where upper(table_schema) in ({list})",
+            list = list.join(", ")
         );
         let rows = self.run(&sql)?;
         let database = self.database.to_ascii_lowercase();
@@ -353,14 +358,14 @@ impl Connection for SnowflakeConnection {
             } else {
                 RelationKind::Table
             };
-            out.insert(
-                Relation::new(
-                    Some(database.clone()),
-                    schema.to_ascii_lowercase(),
-                    name.to_ascii_lowercase(),
-                ),
-                kind,
+            let rel = Relation::new(
+                Some(database.clone()),
+                schema.to_ascii_lowercase(),
+                name.to_ascii_lowercase(),
             );
+            if out.get(&rel) != Some(&RelationKind::View) {
+                out.insert(rel, kind);
+            }
         }
         Ok(out)
     }
