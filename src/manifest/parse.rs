@@ -130,6 +130,8 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>) 
         })
         .collect();
     let mut kept = vec![];
+    // Names of disabled models and seeds, so that a ref() to one says so.
+    let mut disabled: Vec<String> = vec![];
     for (mut node, result) in nodes.into_iter().zip(rendered) {
         match result {
             Ok(scope) => {
@@ -144,6 +146,8 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>) 
                         errors.push(e);
                     }
                     kept.push(node);
+                } else {
+                    disabled.push(node.name.clone());
                 }
             }
             Err(e) => errors.push(e),
@@ -178,6 +182,8 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>) 
         );
         if node.config_bool("enabled") != Some(false) {
             nodes.push(node);
+        } else {
+            disabled.push(node.name.clone());
         }
     }
     check_duplicates(&nodes)?;
@@ -196,7 +202,7 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>) 
     let unit_tests = super::unit_tests::generate(project, &nodes, &sources)?;
     nodes.extend(unit_tests);
     let mut manifest = Manifest::new(name, nodes, sources);
-    resolve_dependencies(&mut manifest, project)?;
+    resolve_dependencies(&mut manifest, project, &disabled)?;
     Ok(Parsed {
         manifest: std::sync::Arc::new(manifest),
         jinja,
@@ -444,7 +450,7 @@ fn sources(project: &Project, target: &Target) -> Result<Vec<SourceNode>> {
 
 /// Turn recorded ref()/source() calls into dependencies; unknown names are errors naming the
 /// file, the line and the closest existing names.
-fn resolve_dependencies(manifest: &mut Manifest, project: &Project) -> Result<()> {
+fn resolve_dependencies(manifest: &mut Manifest, project: &Project, disabled: &[String]) -> Result<()> {
     let mut errors = vec![];
     let mut deps: Vec<Vec<String>> = vec![];
     for node in &manifest.nodes {
@@ -474,7 +480,18 @@ fn resolve_dependencies(manifest: &mut Manifest, project: &Project) -> Result<()
                     })
                     .at(call_location(node, &r.name))
                     .with_source_line(&node.raw_code);
-                    e = if hints.is_empty() {
+                    let is_disabled =
+                        r.package.as_ref().is_none_or(|p| p == project.name()) && disabled.contains(&r.name);
+                    e = if is_disabled {
+                        e.message = format!(
+                            "ref('{}') in {} names a disabled node (enabled=false)",
+                            r.name, node.name
+                        );
+                        e.help(format!(
+                            "enable '{}' again, or disable {} too (config(enabled=false))",
+                            r.name, node.name
+                        ))
+                    } else if hints.is_empty() {
                         e.help("check the name: refs use the file name without .sql")
                     } else {
                         e.help(format!(

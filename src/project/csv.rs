@@ -28,6 +28,15 @@ pub fn read(root: &Path, rel: &Path, delimiter: u8) -> Result<SeedData> {
             .at(Location::at(rel, 1))
             .help("every column needs a name in the first line"));
     }
+    for (i, c) in columns.iter().enumerate() {
+        if columns[..i].iter().any(|prev| prev.eq_ignore_ascii_case(c)) {
+            return Err(
+                Error::project(format!("the seed's header names the column '{c}' twice"))
+                    .at(Location::at(rel, 1))
+                    .help("column names must be unique (the warehouse ignores case); rename one"),
+            );
+        }
+    }
     let mut rows = vec![];
     for record in reader.records() {
         let record = record.map_err(|e| {
