@@ -252,3 +252,35 @@ fn target_name_follows_the_selected_target() {
     assert_eq!(rows, vec![vec!["ci", "ci_schema"]]);
     assert!(!p.db_path().exists(), "the dev database must not be touched");
 }
+
+#[test]
+fn two_argument_ref_alias_and_enabled() {
+    let p = TestProject::new("refs");
+    p.write("models/base.sql", "select 1 as id\n");
+    p.write(
+        "models/renamed.sql",
+        "{{ config(alias='customers_v2', materialized='table') }}\nselect * from {{ ref('refs', 'base') }}\n",
+    );
+    p.write("models/top.sql", "select * from {{ ref('renamed') }}\n");
+    p.write("models/off.sql", "{{ config(enabled=false) }}\nselect 1 as id\n");
+    p.write("models/off_in_yaml.sql", "select 1 as id\n");
+    p.write(
+        "models/schema.yml",
+        "models:\n  - name: off_in_yaml\n    config: {enabled: false}\n",
+    );
+    p.ok(&["run"]);
+    assert_eq!(
+        p.relations(),
+        ["analytics.base", "analytics.customers_v2", "analytics.top"]
+    );
+    let compiled = p.read("target/compiled/refs/models/top.sql");
+    assert!(compiled.contains("analytics.customers_v2"), "{compiled}");
+    // A two-argument ref to another project is an error.
+    p.write(
+        "models/top.sql",
+        "select * from {{ ref('other_project', 'renamed') }}\n",
+    );
+    let out = p.mozt(&["parse"]);
+    out.assert_project_error();
+    assert!(out.stderr.contains("other_project"), "{}", out.stderr);
+}

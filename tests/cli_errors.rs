@@ -385,3 +385,28 @@ fn unknown_target() {
     let msg = check(&p, &out, "project.yml:");
     assert!(msg.contains("dev"), "{msg}");
 }
+
+#[test]
+fn seed_header_naming_a_column_twice() {
+    let p = project();
+    p.write("seeds/dup.csv", "id,name,ID\n1,a,2\n");
+    let out = p.mozt(&["seed"]);
+    let msg = check(&p, &out, "seeds/dup.csv:1");
+    assert!(msg.contains("'ID' twice"), "{msg}");
+}
+
+#[test]
+fn ref_to_a_disabled_model() {
+    let p = project();
+    p.write("models/old.sql", "{{ config(enabled=false) }}\nselect 1 as id\n");
+    p.write("models/uses_old.sql", "select *\nfrom {{ ref('old') }}\n");
+    let out = p.mozt(&["parse"]);
+    let msg = check(&p, &out, "models/uses_old.sql:2");
+    assert!(msg.contains("disabled"), "{msg}");
+    // Disabled too, the project parses, and neither model is listed.
+    p.write(
+        "models/uses_old.sql",
+        "{{ config(enabled=false) }}\nselect *\nfrom {{ ref('old') }}\n",
+    );
+    assert_eq!(p.ok(&["ls", "--output", "name"]).stdout_lines(), ["base"]);
+}

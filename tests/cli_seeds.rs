@@ -156,3 +156,24 @@ fn a_value_that_does_not_fit_its_type_fails_the_seed_and_keeps_the_old_table() {
     assert_eq!(p.query("select id from analytics.s order by id"), [["1"], ["2"]]);
     assert_eq!(p.relations(), ["analytics.s"]);
 }
+
+#[test]
+fn bom_crlf_spaces_in_names_and_header_only_files() {
+    let p = TestProject::new("seeds");
+    p.write("seeds/excel.csv", "\u{feff}id,First Name\r\n1,Ann\r\n2,Bob\r\n");
+    p.write("seeds/header_only.csv", "id,label\n");
+    p.write(
+        "models/names.sql",
+        "select \"First Name\" as first_name from {{ ref('excel') }}\nunion all select label from {{ ref('header_only') }}\n",
+    );
+    p.ok(&["build"]);
+    assert_eq!(
+        column_types(&p, "excel"),
+        pairs(&[("id", "BIGINT"), ("First Name", "VARCHAR")])
+    );
+    assert_eq!(
+        p.query("select first_name from analytics.names order by 1"),
+        [["Ann"], ["Bob"]]
+    );
+    assert_eq!(p.scalar("select count(*) from analytics.header_only"), "0");
+}
