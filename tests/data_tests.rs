@@ -511,6 +511,22 @@ fn unit_tests_pass_and_fail_with_a_row_diff() {
         "unit_tests:\n  - name: csv_rows\n    model: user_totals\n    given:\n      - input: ref('stg_orders')\n        format: csv\n        rows: |\n          id,user_id,amount\n          1,7,5\n    expect:\n      format: csv\n      rows: |\n        user_id,total\n        7,5\n",
     );
     p.mozt(&["test", "-s", "test_type:unit"]).expect(0);
+    // A fixture file for the input and SQL for the expected rows.
+    p.write("tests/fixtures/two_orders.csv", "id,user_id,amount\n1,7,5\n2,7,2\n");
+    p.write(
+        "models/unit.yml",
+        "unit_tests:\n  - name: fixture_rows\n    model: user_totals\n    given:\n      - input: ref('stg_orders')\n        format: csv\n        fixture: two_orders\n    expect:\n      format: sql\n      fixture: expected_totals\n",
+    );
+    p.write(
+        "tests/fixtures/expected_totals.sql",
+        "select 7 as user_id, 7 as total\n",
+    );
+    let out = p.mozt(&["test", "-s", "test_type:unit"]);
+    out.expect(0);
+    assert!(out.has("PASS user_totals::fixture_rows"));
+    // A fixture is not a singular test.
+    let ls = p.mozt(&["ls", "--resource-type", "test", "--output", "name"]);
+    assert!(!ls.expect(0).has("expected_totals"), "{}", ls.stdout);
     p.write(
         "models/unit.yml",
         "unit_tests:\n  - name: missing_input\n    model: user_totals\n    given: []\n    expect: {rows: []}\n",

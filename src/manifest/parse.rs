@@ -40,9 +40,17 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>) 
         .iter()
         .map(|p| Path::new(p).join("generic"))
         .collect();
+    // Unit test fixtures (`tests/fixtures/`) are data, not singular tests.
+    let fixture_dirs: Vec<PathBuf> = project
+        .file
+        .test_paths
+        .iter()
+        .map(|p| Path::new(p).join("fixtures"))
+        .collect();
     let (generic_tests, singular_tests): (Vec<&SourceFile>, Vec<&SourceFile>) = project
         .tests
         .iter()
+        .filter(|f| !fixture_dirs.iter().any(|d| f.path.starts_with(d)))
         .partition(|f| generic_dirs.iter().any(|d| f.path.starts_with(d)));
     let mut macro_files: Vec<SourceFile> = project.macros.clone();
     macro_files.extend(generic_tests.into_iter().cloned());
