@@ -9,6 +9,23 @@ use super::parse::{SyntaxError, byte_offset, line_col};
 use crate::error::{Error, Location};
 use crate::manifest::Node;
 
+/// What an error is about: `model dim_users`, defined in `models/marts/dim_users.sql`.
+pub struct Subject<'a> {
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub file: String,
+}
+
+impl<'a> Subject<'a> {
+    pub fn of(node: &'a Node) -> Subject<'a> {
+        Subject {
+            kind: node.resource_type.as_str(),
+            name: &node.name,
+            file: crate::jinja::path_name(&node.original_file_path),
+        }
+    }
+}
+
 /// Where in the model file a byte of compiled SQL came from, when it was copied from the file
 /// (not produced by a macro or an expression).
 pub struct FileMap<'a> {
@@ -51,13 +68,10 @@ fn located(e: Error, compiled_path: &str, compiled: &str, line: usize, column: u
         .with_source_line(compiled)
 }
 
-fn in_model_file(e: Error, node: &Node, map: Option<&FileMap>, compiled: &str, offset: usize) -> Error {
+fn in_model_file(e: Error, node: &Subject, map: Option<&FileMap>, compiled: &str, offset: usize) -> Error {
     match map.and_then(|m| m.position(compiled, offset)) {
         Some((line, col)) => {
-            let note = format!(
-                "in the model file: {}:{line}:{col}",
-                crate::jinja::path_name(&node.original_file_path)
-            );
+            let note = format!("in the model file: {}:{line}:{col}", node.file);
             match e.help.clone() {
                 Some(h) => e.help(format!("{h}\n  note: {note}")),
                 None => e.help(note),
@@ -68,7 +82,7 @@ fn in_model_file(e: Error, node: &Node, map: Option<&FileMap>, compiled: &str, o
 }
 
 pub fn syntax_error(
-    node: &Node,
+    node: &Subject,
     err: &SyntaxError,
     compiled_path: &str,
     compiled: &str,
@@ -76,9 +90,7 @@ pub fn syntax_error(
 ) -> Error {
     let e = Error::project(format!(
         "SQL syntax error in {} {}: {}",
-        node.resource_type.as_str(),
-        node.name,
-        err.message
+        node.kind, node.name, err.message
     ));
     let e = located(e, compiled_path, compiled, err.line, err.column);
     in_model_file(e, node, map, compiled, err.offset)
@@ -95,13 +107,17 @@ pub fn closest_first(wanted: &str, existing: &[String]) -> Vec<String> {
     scored.into_iter().map(|(_, c)| c.clone()).collect()
 }
 
-pub fn column_error(node: &Node, issue: &Issue, compiled_path: &str, compiled: &str, map: Option<&FileMap>) -> Error {
+pub fn column_error(
+    node: &Subject,
+    issue: &Issue,
+    compiled_path: &str,
+    compiled: &str,
+    map: Option<&FileMap>,
+) -> Error {
     let column = issue.written.rsplit('.').next().unwrap_or(&issue.written);
     let e = Error::project(format!(
         "column {} does not exist ({} {})",
-        issue.written,
-        node.resource_type.as_str(),
-        node.name
+        issue.written, node.kind, node.name
     ));
     let ordered = closest_first(column, &issue.existing);
     let shown: Vec<&str> = ordered.iter().take(8).map(String::as_str).collect();

@@ -479,7 +479,8 @@ impl<'r> Analyzer<'r> {
                 self.factor(&j.relation, env, &mut scope);
             }
         }
-        if !s.lateral_views.is_empty() || s.into.is_some() {
+        // LATERAL VIEW, SELECT INTO and CONNECT BY (with its LEVEL pseudo-column) are not modelled.
+        if !s.lateral_views.is_empty() || s.into.is_some() || !s.connect_by.is_empty() {
             scope.opaque = true;
         }
         for twj in &s.from {

@@ -128,6 +128,10 @@ pub fn unsupported_form(sql: &str) -> Option<&'static str> {
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .filter(|w| !w.is_empty())
         .collect();
+    // DuckDB list comprehensions: `[x * 2 for x in list]`.
+    if code.contains('[') && words.contains(&"for") {
+        return Some("[... for ... in ...]");
+    }
     UNSUPPORTED_WORDS.iter().copied().find(|w| words.contains(w))
 }
 
