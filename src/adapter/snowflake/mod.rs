@@ -22,6 +22,10 @@ pub mod auth;
 pub mod client;
 pub mod decode;
 pub mod split;
+#[cfg(test)]
+mod stub;
+#[cfg(test)]
+mod tests;
 
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -173,6 +177,11 @@ impl Adapter for SnowflakeAdapter {
         "snowflake"
     }
 
+    /// Snowflake users expect MERGE (dbt-snowflake's default) whenever a unique key is set.
+    fn default_incremental_strategy(&self, has_unique_key: bool) -> &'static str {
+        if has_unique_key { "merge" } else { "append" }
+    }
+
     fn connect(&self) -> Result<Box<dyn Connection>> {
         let session = Session::login(self.settings.clone(), self.credentials.clone())?;
         Ok(Box::new(SnowflakeConnection {
@@ -211,33 +220,53 @@ impl Adapter for SnowflakeAdapter {
     }
 
     fn replace_table_sql(&self, node: &Node, relation: &Relation, select: &str) -> Option<String> {
-        let transient = if node.config_bool("transient").unwrap_or(true) {
-            "transient "
-        } else {
-            ""
-        };
-        let grants = if node.config_bool("copy_grants").unwrap_or(false) {
-            " copy grants"
-        } else {
-            ""
-        };
-        Some(format!(
-            "create or replace {transient}table {relation}{grants} as\n{select}"
-        ))
+        Some(table_ddl(&node.config, relation, select))
     }
 
     fn replace_view_sql(&self, node: &Node, relation: &Relation, select: &str) -> String {
-        let grants = if node.config_bool("copy_grants").unwrap_or(false) {
-            " copy grants"
-        } else {
-            ""
-        };
-        format!("create or replace view {relation}{grants} as\n{select}")
+        view_ddl(&node.config, relation, select)
     }
 
     fn rename_target(&self, relation: &Relation) -> String {
         relation.to_string()
     }
+}
+
+fn config_flag(config: &Map<String, Value>, key: &str, default: bool) -> bool {
+    match config.get(key) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => match s.to_ascii_lowercase().as_str() {
+            "true" | "yes" => true,
+            "false" | "no" => false,
+            _ => default,
+        },
+        _ => default,
+    }
+}
+
+/// `create or replace [transient] table ... [copy grants] as`: atomic on Snowflake, so a failed
+/// build leaves the previous table. Tables are transient unless `transient: false`.
+pub fn table_ddl(config: &Map<String, Value>, relation: &Relation, select: &str) -> String {
+    let transient = if config_flag(config, "transient", true) {
+        "transient "
+    } else {
+        ""
+    };
+    let grants = if config_flag(config, "copy_grants", false) {
+        " copy grants"
+    } else {
+        ""
+    };
+    format!("create or replace {transient}table {relation}{grants} as\n{select}")
+}
+
+pub fn view_ddl(config: &Map<String, Value>, relation: &Relation, select: &str) -> String {
+    let grants = if config_flag(config, "copy_grants", false) {
+        " copy grants"
+    } else {
+        ""
+    };
+    format!("create or replace view {relation}{grants} as\n{select}")
 }
 
 pub struct SnowflakeConnection {
