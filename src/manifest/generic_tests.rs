@@ -247,18 +247,19 @@ fn collect<'a>(
     out: &mut Vec<(Node, Location, &'a SchemaDoc)>,
     errors: &mut Vec<Error>,
 ) {
-    let mut push = |column: Option<&ColumnDecl>, entry: &Value| match build(project, jinja, doc, subject, column, entry)
-    {
+    let mut push = |column: Option<&ColumnDecl>, index: usize, entry: &Value| match build(
+        project, jinja, doc, subject, column, index, entry,
+    ) {
         Ok(Some((node, loc))) => out.push((node, loc, doc)),
         Ok(None) => {}
         Err(e) => errors.push(e),
     };
-    for entry in model_tests {
-        push(None, entry);
+    for (i, entry) in model_tests.iter().enumerate() {
+        push(None, i, entry);
     }
     for col in columns {
-        for entry in &col.data_tests {
-            push(Some(col), entry);
+        for (i, entry) in col.data_tests.iter().enumerate() {
+            push(Some(col), i, entry);
         }
     }
 }
@@ -270,6 +271,7 @@ fn build(
     doc: &SchemaDoc,
     subject: &Subject<'_>,
     column: Option<&ColumnDecl>,
+    index: usize,
     entry: &Value,
 ) -> Result<Option<(Node, Location)>> {
     let mut path = subject.path.clone();
@@ -288,7 +290,7 @@ fn build(
             .or_else(|| m.keys().next().map(String::as_str)),
         _ => None,
     };
-    let loc = Location::at(&doc.path, locate(doc, &path, entry_name));
+    let loc = Location::at(&doc.path, locate(doc, &path, index, entry_name));
     let fail = |msg: String, help: String| -> Error {
         Error::project(msg)
             .at(loc.clone())
@@ -828,19 +830,50 @@ fn relocate(mut e: Error, template: &str, loc: &Location, doc: &SchemaDoc, name:
     e
 }
 
-/// The line of a test entry: walk the `name:` lines of `path` in order, then find the first
-/// line after them holding `needle` as a word.
-fn locate(doc: &SchemaDoc, path: &[&str], needle: Option<&str>) -> usize {
+/// The line of a test entry: walk the `name:` lines of `path` in order, then find the
+/// `data_tests:` (or `tests:`) key of that entry and its `index`th item; failing that, the
+/// first list item after them holding `needle` as a word.
+fn locate(doc: &SchemaDoc, path: &[&str], index: usize, needle: Option<&str>) -> usize {
     let lines: Vec<&str> = doc.text.lines().collect();
+    let indent = |l: &str| l.len() - l.trim_start().len();
     let mut at = 0usize;
     for name in path {
         if let Some(i) = (at..lines.len()).find(|&i| names(lines[i], name)) {
             at = i;
         }
     }
+    // The keys of the entry are indented like its `name:`.
+    if let Some(key_indent) = lines.get(at).and_then(|l| l.find("name:")) {
+        let key = (at + 1..lines.len())
+            .take_while(|&i| lines[i].trim().is_empty() || indent(lines[i]) >= key_indent)
+            .find(|&i| {
+                let t = lines[i].trim_start();
+                indent(lines[i]) == key_indent && (t.starts_with("data_tests:") || t.starts_with("tests:"))
+            });
+        if let Some(k) = key {
+            if lines[k].contains('[') {
+                return k + 1;
+            }
+            let mut seen = 0;
+            let mut item_indent = None;
+            for (i, l) in lines.iter().enumerate().skip(k + 1) {
+                let t = l.trim_start();
+                if t.is_empty() || t.starts_with('#') {
+                    continue;
+                }
+                if indent(l) < key_indent || (indent(l) == key_indent && !t.starts_with('-')) {
+                    break;
+                }
+                if t.starts_with('-') && *item_indent.get_or_insert(indent(l)) == indent(l) {
+                    if seen == index {
+                        return i + 1;
+                    }
+                    seen += 1;
+                }
+            }
+        }
+    }
     if let Some(needle) = needle {
-        // A list item (`- not_null`, `data_tests: [unique, not_null]`) or a key (`test_name: x`),
-        // not a description that happens to hold the word.
         let entry_like = |l: &str| {
             let t = l.trim_start();
             t.starts_with("- ")
@@ -959,6 +992,16 @@ mod tests {
         );
         assert!(is_relation_call("source('a', 'b')"));
         assert!(!is_relation_call("reference"));
+    }
+
+    #[test]
+    fn locates_entries() {
+        let text = "models:\n  - name: m\n    data_tests:\n      - unique_combo: {a: 1}\n    columns:\n      - name: c\n        description: must be unique\n        data_tests:\n          - unique\n          - {unique: null, not_null: null}\n      - name: d\n        data_tests: [not_null]\n";
+        let doc = SchemaDoc::parse(Path::new("s.yml"), text.to_string()).unwrap();
+        assert_eq!(locate(&doc, &["m"], 0, Some("unique_combo")), 4);
+        assert_eq!(locate(&doc, &["m", "c"], 0, Some("unique")), 9);
+        assert_eq!(locate(&doc, &["m", "c"], 1, Some("unique")), 10);
+        assert_eq!(locate(&doc, &["m", "d"], 0, Some("not_null")), 12);
     }
 
     #[test]
