@@ -381,6 +381,7 @@ fn init_logging(common: &Common) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none())
         .with_target(false);
     let _ = match common.log_format {
         LogFormat::Json => builder.json().try_init(),

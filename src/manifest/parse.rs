@@ -589,8 +589,10 @@ fn call_location(node: &Node, name: &str) -> Location {
     Location::at(&node.original_file_path, line)
 }
 
-/// A model's `materialized` must name a materialization mozt has; the error points at the
-/// layer that set it: the model file, its schema YAML, or project.yml.
+/// A model's configs must have the right types (schema, alias and database are text, enabled
+/// is true or false, tags are text), and `materialized` must name a materialization mozt has.
+/// The error points at the layer that set the value: the model file, its schema YAML, or
+/// project.yml.
 fn check_materialized(
     node: &Node,
     from_file: &Map<String, Value>,
@@ -600,6 +602,40 @@ fn check_materialized(
     if node.resource_type != ResourceType::Model {
         return Ok(());
     }
+    let shown = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    for (key, want) in [
+        ("schema", "text"),
+        ("alias", "text"),
+        ("database", "text"),
+        ("enabled", "true or false"),
+        ("tags", "text or a list of text"),
+    ] {
+        let Some(v) = node.config.get(key) else { continue };
+        let ok = match key {
+            "enabled" => node.config_bool(key).is_some(),
+            "tags" => v.as_array().is_none_or(|a| a.iter().all(Value::is_string)),
+            _ => v.is_string() || v.is_null(),
+        };
+        if !ok {
+            let value = match (key, v) {
+                ("tags", Value::Array(a)) => a.iter().find(|t| !t.is_string()).map(shown).unwrap_or_default(),
+                _ => shown(v),
+            };
+            return Err(config_error(
+                node,
+                from_file,
+                project,
+                patches,
+                key,
+                &value,
+                format!("model {} has {key}={value}, which must be {want}", node.name),
+            )
+            .help(format!("write {key} as {want}, e.g. {key}={}", example(key))));
+        }
+    }
     let value = node.config.get("materialized");
     if value
         .and_then(Value::as_str)
@@ -607,18 +643,48 @@ fn check_materialized(
     {
         return Ok(());
     }
-    let shown = match value {
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-        None => "null".to_string(),
-    };
+    let value = value.map(shown).unwrap_or_else(|| "null".to_string());
+    Err(config_error(
+        node,
+        from_file,
+        project,
+        patches,
+        "materialized",
+        &value,
+        format!("model {} has materialized={value}, which mozt does not know", node.name),
+    )
+    .help(format!(
+        "use one of: {}",
+        crate::materialize::MODEL_MATERIALIZATIONS.join(", ")
+    )))
+}
+
+fn example(key: &str) -> &'static str {
+    match key {
+        "enabled" => "false",
+        "tags" => "['nightly']",
+        _ => "'reporting'",
+    }
+}
+
+/// An error located at the line that set config `key` to `value`: in the model file when its
+/// config() call set it, else in its schema YAML, else in project.yml.
+fn config_error(
+    node: &Node,
+    from_file: &Map<String, Value>,
+    project: &Project,
+    patches: &HashMap<&str, Patch>,
+    key: &str,
+    value: &str,
+    message: String,
+) -> Error {
     let in_patch = patches.get(node.name.as_str()).filter(|p| {
         p.patch
             .config
             .keys()
-            .any(|k| crate::project::config::normalize_key(k) == "materialized")
+            .any(|k| crate::project::config::normalize_key(k) == key)
     });
-    let (file, text, start) = if from_file.contains_key("materialized") {
+    let (file, text, start) = if from_file.contains_key(key) {
         (node.original_file_path.clone(), node.raw_code.as_str(), 0)
     } else if let Some(doc) = in_patch.and_then(|p| project.schema_files.iter().find(|d| d.path == p.file)) {
         let start = doc.line_of_name(&node.name).unwrap_or(1).saturating_sub(1);
@@ -634,23 +700,11 @@ fn check_materialized(
         .lines()
         .enumerate()
         .skip(start)
-        .find(|(_, l)| l.contains("materialized") && l.contains(shown.as_str()))
-        .or_else(|| {
-            text.lines()
-                .enumerate()
-                .skip(start)
-                .find(|(_, l)| l.contains("materialized"))
-        })
+        .find(|(_, l)| l.contains(key) && l.contains(value))
+        .or_else(|| text.lines().enumerate().skip(start).find(|(_, l)| l.contains(key)))
         .map(|(i, _)| i + 1)
         .unwrap_or(1);
-    Err(Error::project(format!(
-        "model {} has materialized={shown}, which mozt does not know",
-        node.name
-    ))
-    .at(Location::at(file, line))
-    .with_source_line(text)
-    .help(format!(
-        "use one of: {}",
-        crate::materialize::MODEL_MATERIALIZATIONS.join(", ")
-    )))
+    Error::project(message)
+        .at(Location::at(file, line))
+        .with_source_line(text)
 }
