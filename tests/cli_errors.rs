@@ -410,3 +410,40 @@ fn ref_to_a_disabled_model() {
     );
     assert_eq!(p.ok(&["ls", "--output", "name"]).stdout_lines(), ["base"]);
 }
+
+#[test]
+fn configs_of_the_wrong_type() {
+    let p = project();
+    p.write("models/m.sql", "-- reporting\n{{ config(schema=3) }}\nselect 1 as id\n");
+    let out = p.mozt(&["parse"]);
+    insta::assert_snapshot!("config_of_the_wrong_type", check(&p, &out, "models/m.sql:2"));
+    p.write("models/m.sql", "select 1 as id\n");
+    p.write(
+        "models/schema.yml",
+        "models:\n  - name: m\n    description: x\n    config:\n      tags: {nightly: true}\n",
+    );
+    let out = p.mozt(&["parse"]);
+    check(&p, &out, "models/schema.yml:5");
+    p.write(
+        "models/schema.yml",
+        "models:\n  - name: m\n    config: {enabled: maybe}\n",
+    );
+    let out = p.mozt(&["parse"]);
+    check(&p, &out, "models/schema.yml:3");
+}
+
+#[test]
+fn warnings_are_plain_text_when_not_on_a_terminal() {
+    let p = project();
+    p.write(
+        "models/m.sql",
+        "{{ exceptions.warn('check this model') }}\nselect 1 as id\n",
+    );
+    let out = p.ok(&["parse"]);
+    assert!(out.stderr.contains("check this model"), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains('\u{1b}'),
+        "no colour codes in a pipe: {:?}",
+        out.stderr
+    );
+}

@@ -174,7 +174,7 @@ pub fn run_mozt(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .env_remove("MOZT_TARGET")
         .env_remove("MOZT_LOG")
         .env_remove("RUST_LOG")
-        .env("NO_COLOR", "1");
+        .env_remove("NO_COLOR");
     for (k, v) in env {
         cmd.env(k, v);
     }
