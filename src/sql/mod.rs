@@ -231,8 +231,10 @@ pub fn analyze(input: &Input, sql: &HashMap<usize, (&str, bool)>) -> Result<Anal
                     .map(|c| (c.name.clone(), c.from.clone()))
                     .collect(),
             );
-            let shape = if node.resource_type == ResourceType::Snapshot {
-                // Snapshots add their own columns (dbt_valid_from, ...).
+            // Snapshots add their own columns (dbt_valid_from, ...), and a custom materialization
+            // may build something else than the select's columns.
+            let standard = matches!(node.materialized(), "view" | "table" | "incremental" | "ephemeral");
+            let shape = if !standard {
                 Shape {
                     complete: false,
                     passthrough: None,
