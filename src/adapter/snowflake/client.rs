@@ -15,8 +15,8 @@
 use base64::Engine;
 use serde_json::{Map, Value, json};
 use std::io::Read;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::auth::Credentials;
@@ -84,13 +84,111 @@ pub struct QueryResult {
 /// Set when the user asked to stop (Ctrl-C): running statements are aborted on the server.
 static CANCELLED: AtomicBool = AtomicBool::new(false);
 
-/// Ask every session to abort its running statement and stop (for a Ctrl-C handler).
-pub fn request_cancel() {
+/// Statements running now, in every session of the process, so that Ctrl-C can abort them on
+/// the server whatever the worker threads are blocked on.
+static IN_FLIGHT: Mutex<Vec<InFlight>> = Mutex::new(vec![]);
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+struct InFlight {
+    id: u64,
+    base_url: String,
+    token: String,
+    sql: String,
+    request_id: String,
+    settings: Arc<Settings>,
+}
+
+/// Removes its statement from IN_FLIGHT when the statement is over (or its thread unwinds).
+struct Running(u64);
+
+impl Running {
+    fn start(session: &Session, sql: &str, request_id: &str) -> Running {
+        let id = NEXT_ID.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut list) = IN_FLIGHT.lock() {
+            list.push(InFlight {
+                id,
+                base_url: session.settings.base_url.clone(),
+                token: session.token.clone(),
+                sql: sql.to_string(),
+                request_id: request_id.to_string(),
+                settings: session.settings.clone(),
+            });
+        }
+        Running(id)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(mut list) = IN_FLIGHT.lock() {
+            list.retain(|f| f.id != self.0);
+        }
+    }
+}
+
+/// Ask every session to stop: polling loops give up, and every statement running now is
+/// aborted on the server. Returns how many statements were aborted.
+pub fn request_cancel() -> usize {
     CANCELLED.store(true, Ordering::SeqCst);
+    abort_running()
+}
+
+/// Abort every statement running now on the server (best effort); how many there were.
+pub fn abort_running() -> usize {
+    let running: Vec<(String, String, String, String, Arc<Settings>)> = match IN_FLIGHT.lock() {
+        Ok(list) => list
+            .iter()
+            .map(|f| {
+                (
+                    f.base_url.clone(),
+                    f.token.clone(),
+                    f.sql.clone(),
+                    f.request_id.clone(),
+                    f.settings.clone(),
+                )
+            })
+            .collect(),
+        Err(_) => vec![],
+    };
+    for (base, token, sql, request_id, settings) in &running {
+        let mut quick = (**settings).clone();
+        quick.read_timeout = Duration::from_secs(10);
+        abort_request(&agent(&quick), base, token, sql, request_id);
+    }
+    running.len()
 }
 
 pub fn cancel_requested() -> bool {
     CANCELLED.load(Ordering::SeqCst)
+}
+
+/// On the first Ctrl-C of a process that talks to Snowflake: abort the running statements on
+/// the server, then exit with 130 (as a shell does for SIGINT). Installed once; a handler that
+/// someone else installed first is left in place.
+pub fn install_ctrl_c_handler() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
+            if cancel_requested() {
+                std::process::exit(130);
+            }
+            eprintln!("\ncancelled: aborting the statements running on Snowflake ...");
+            let n = request_cancel();
+            eprintln!("aborted {n} running statement{}", if n == 1 { "" } else { "s" });
+            std::process::exit(130);
+        });
+    });
+}
+
+fn abort_request(agent: &ureq::Agent, base: &str, token: &str, sql: &str, request_id: &str) {
+    let url = format!("{base}/queries/v1/abort-request?requestId={}", self::request_id());
+    let headers = vec![
+        ("Authorization".to_string(), format!("Snowflake Token=\"{token}\"")),
+        ("Accept".to_string(), "application/snowflake".to_string()),
+        ("Content-Type".to_string(), "application/json".to_string()),
+    ];
+    let body = json!({"sqlText": sql, "requestId": request_id});
+    let _ = send(agent, "POST", &url, &headers, Some(&body), base);
 }
 
 /// An open Snowflake session.
@@ -319,6 +417,7 @@ impl Session {
         self.sequence += 1;
         let rid = request_id();
         let url = format!("{base}/queries/v1/query-request?requestId={rid}");
+        let _running = Running::start(self, sql, &rid);
         let body = json!({
             "sqlText": sql,
             "asyncExec": false,
@@ -389,10 +488,7 @@ impl Session {
 
     /// Ask the server to stop a running statement (best effort).
     pub fn abort(&self, sql: &str, request_id: &str) {
-        let base = &self.settings.base_url;
-        let url = format!("{base}/queries/v1/abort-request?requestId={}", self::request_id());
-        let body = json!({"sqlText": sql, "requestId": request_id});
-        let _ = send(&self.agent, "POST", &url, &self.auth_headers(), Some(&body), base);
+        abort_request(&self.agent, &self.settings.base_url, &self.token, sql, request_id);
     }
 
     /// Close the session on the server (best effort; also done on drop).

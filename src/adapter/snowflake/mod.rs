@@ -158,6 +158,7 @@ impl SnowflakeAdapter {
         }
         settings.query_timeout = seconds(target, "query_timeout")?;
         let warehouse = settings.warehouse.clone();
+        client::install_ctrl_c_handler();
         Ok(SnowflakeAdapter {
             settings: Arc::new(settings),
             credentials: Arc::new(credentials),
@@ -175,6 +176,11 @@ impl SnowflakeAdapter {
 impl Adapter for SnowflakeAdapter {
     fn kind(&self) -> &'static str {
         "snowflake"
+    }
+
+    /// DDL commits the open transaction on Snowflake.
+    fn transactional_ddl(&self) -> bool {
+        false
     }
 
     /// Snowflake users expect MERGE (dbt-snowflake's default) whenever a unique key is set.

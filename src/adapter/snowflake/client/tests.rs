@@ -302,3 +302,40 @@ fn nothing_listening_is_a_clear_error() {
         "{e}"
     );
 }
+
+#[test]
+fn ctrl_c_aborts_the_statements_running_on_the_server() {
+    let stub = Stub::start(Box::new(|r: &Seen| {
+        match r.path.split('?').next().unwrap_or("") {
+            "/session/v1/login-request" => login_ok("tok-abort"),
+            "/queries/v1/query-request" => {
+                // A long statement: the abort arrives while it runs.
+                std::thread::sleep(Duration::from_millis(600));
+                (
+                    200,
+                    json_bytes(json!({"success": true, "data": {"rowtype": rowtype(), "rowset": []}})),
+                )
+            }
+            _ => (200, json_bytes(json!({"success": true}))),
+        }
+    }));
+    let mut s = session(&stub);
+    let worker = std::thread::spawn(move || s.query("select system$wait(60)").map(|r| r.rows.len()));
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(abort_running() >= 1, "the running statement is known");
+    assert_eq!(worker.join().expect("worker").expect("query"), 0);
+    let seen = stub.seen();
+    let query = seen
+        .iter()
+        .find(|r| r.path.starts_with("/queries/v1/query-request"))
+        .expect("query");
+    let request_id = query.path.split("requestId=").nth(1).expect("request id").to_string();
+    let abort = seen
+        .iter()
+        .find(|r| r.path.starts_with("/queries/v1/abort-request"))
+        .expect("an abort-request");
+    let body: Value = serde_json::from_str(&abort.body).expect("json");
+    assert_eq!(body["requestId"], request_id.as_str());
+    assert_eq!(body["sqlText"], "select system$wait(60)");
+    assert_eq!(abort.header("Authorization"), Some("Snowflake Token=\"tok-abort\""));
+}
