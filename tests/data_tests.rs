@@ -366,6 +366,27 @@ fn custom_generic_tests_and_overrides_of_built_ins() {
     );
     assert!(out.line("row_count_at_least_stg_orders_3").contains("PASS"));
 
+    // `config()` in a test's definition sets its default severity; the YAML entry's wins.
+    p.write(
+        "tests/generic/mostly_positive.sql",
+        "{% test mostly_positive(model, column_name) %}\n{{ config(severity='warn') }}\nselect * from {{ model }} where {{ column_name }} < 0\n{% endtest %}\n",
+    );
+    p.write(
+        "models/schema.yml",
+        "models:\n  - name: stg_orders\n    columns:\n      - name: amount\n        data_tests:\n          - mostly_positive\n      - name: id\n        data_tests:\n          - mostly_positive: {config: {severity: error}}\n",
+    );
+    let out = p.mozt(&["test"]);
+    out.expect(0);
+    assert!(out.line("mostly_positive_stg_orders_amount").contains("WARN"));
+    assert!(out.line("mostly_positive_stg_orders_id").contains("PASS"));
+    p.write("seeds/orders.csv", "id,amount\n-1,5\n");
+    p.mozt(&["seed"]).expect(0);
+    let out = p.mozt(&["test"]);
+    out.expect(1);
+    assert!(out.line("mostly_positive_stg_orders_id").contains("FAIL"));
+    p.write("seeds/orders.csv", "id,amount\n1,5\n2,-3\n3,-4\n");
+    p.mozt(&["seed"]).expect(0);
+
     // A project's own `not_null` replaces the built-in one.
     p.write(
         "models/schema.yml",

@@ -88,7 +88,7 @@ pub fn generate(project: &Project, jinja: &mut JinjaEnv, nodes: &[Node], sources
         })
         .map(|n| (n.name.as_str(), n))
         .collect();
-    let mut out: Vec<(Node, Location, &SchemaDoc)> = vec![];
+    let mut out: Vec<(Node, Location, &SchemaDoc, Map<String, Value>)> = vec![];
     let mut errors = vec![];
     for doc in &project.schema_files {
         let c = &doc.content;
@@ -165,7 +165,7 @@ pub fn generate(project: &Project, jinja: &mut JinjaEnv, nodes: &[Node], sources
 
     // Two declarations of the same test on the same column get the same name.
     let mut seen: HashMap<&str, &Location> = HashMap::new();
-    for (node, loc, doc) in &out {
+    for (node, loc, doc, _) in &out {
         if let Some(prev) = seen.insert(node.name.as_str(), loc) {
             errors.push(
                 Error::project(format!("two tests are named '{}' (the first is at {prev})", node.name))
@@ -179,13 +179,13 @@ pub fn generate(project: &Project, jinja: &mut JinjaEnv, nodes: &[Node], sources
         return Err(combine(errors));
     }
 
-    for (node, _, _) in &out {
+    for (node, _, _, _) in &out {
         jinja.add_template(&node.template, node.raw_code.clone())?;
     }
     let jinja = &*jinja;
     let rendered: Vec<Result<Scope>> = out
         .par_iter()
-        .map(|(node, loc, doc)| {
+        .map(|(node, loc, doc, _)| {
             let mut scope = Scope::new(Mode::Parse);
             scope.config = node.config.clone();
             let ctx = super::parse::node_context(node, Relation::new(None, "__this__", node.name.clone()));
@@ -196,7 +196,7 @@ pub fn generate(project: &Project, jinja: &mut JinjaEnv, nodes: &[Node], sources
         })
         .collect();
     let mut tests = vec![];
-    for ((mut node, loc, doc), result) in out.into_iter().zip(rendered) {
+    for ((mut node, loc, doc, entry_config), result) in out.into_iter().zip(rendered) {
         match result {
             Ok(scope) => {
                 for r in &scope.recorded.refs {
@@ -222,6 +222,15 @@ pub fn generate(project: &Project, jinja: &mut JinjaEnv, nodes: &[Node], sources
                         );
                     }
                 }
+                // `{{ config(...) }}` in the test's macro: above project.yml, below the entry's own.
+                let mut layer = scope.recorded.config.clone();
+                for k in entry_config.keys() {
+                    layer.remove(k);
+                }
+                merge_config(&mut node.config, &layer);
+                if node.config_bool("enabled") == Some(false) {
+                    continue;
+                }
                 node.refs = scope.recorded.refs;
                 node.sources = scope.recorded.sources;
                 node.vars_used = scope.recorded.vars;
@@ -244,13 +253,13 @@ fn collect<'a>(
     subject: &Subject<'_>,
     model_tests: &[Value],
     columns: &[ColumnDecl],
-    out: &mut Vec<(Node, Location, &'a SchemaDoc)>,
+    out: &mut Vec<(Node, Location, &'a SchemaDoc, Map<String, Value>)>,
     errors: &mut Vec<Error>,
 ) {
     let mut push = |column: Option<&ColumnDecl>, index: usize, entry: &Value| match build(
         project, jinja, doc, subject, column, index, entry,
     ) {
-        Ok(Some((node, loc))) => out.push((node, loc, doc)),
+        Ok(Some((node, loc, cfg))) => out.push((node, loc, doc, cfg)),
         Ok(None) => {}
         Err(e) => errors.push(e),
     };
@@ -273,7 +282,7 @@ fn build(
     column: Option<&ColumnDecl>,
     index: usize,
     entry: &Value,
-) -> Result<Option<(Node, Location)>> {
+) -> Result<Option<(Node, Location, Map<String, Value>)>> {
     let mut path = subject.path.clone();
     if let Some(c) = column {
         path.push(c.name.as_str());
@@ -431,7 +440,7 @@ fn build(
         vars_used: vec![],
     };
     tracing::trace!("test {name} ({full})");
-    Ok(Some((node, loc)))
+    Ok(Some((node, loc, entry_config)))
 }
 
 /// Read one entry of a `data_tests:` list.
