@@ -49,6 +49,10 @@ pub trait Adapter: Send + Sync {
     fn normalize(&self, ident: &str) -> String {
         ident.to_ascii_lowercase()
     }
+    /// Whether DDL can be rolled back inside a transaction (DuckDB: yes; Snowflake: DDL commits).
+    fn transactional_ddl(&self) -> bool {
+        true
+    }
     /// The incremental strategy used when a model names none.
     fn default_incremental_strategy(&self, has_unique_key: bool) -> &'static str {
         if has_unique_key { "delete+insert" } else { "append" }
