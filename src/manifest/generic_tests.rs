@@ -58,6 +58,9 @@ struct Subject<'a> {
     tags: Option<Value>,
 }
 
+/// A test node, where its entry is, and the config written on the entry itself.
+type Built = (Node, Location, Map<String, Value>);
+
 /// One entry of a `data_tests:` list, read.
 #[derive(Debug, Default, PartialEq)]
 struct Entry {
@@ -282,7 +285,7 @@ fn build(
     column: Option<&ColumnDecl>,
     index: usize,
     entry: &Value,
-) -> Result<Option<(Node, Location, Map<String, Value>)>> {
+) -> Result<Option<Built>> {
     let mut path = subject.path.clone();
     if let Some(c) = column {
         path.push(c.name.as_str());
