@@ -171,10 +171,10 @@ fn failed_incremental_run_leaves_the_table_as_it_was() {
     out.assert_code(1);
     assert!(out.stdout.contains("ERROR"), "{}", out.stdout);
     assert_eq!(p.query("select id, v from analytics.inc order by id"), before);
-    // A batch that fails before it is applied (bad SQL) changes nothing either.
+    // A batch that fails while being staged (a bad cast at run time) changes nothing either.
     p.write(
         "models/inc.sql",
-        "{{ config(materialized='incremental', unique_key='id') }}\nselect id, v, nope from {{ ref('src') }}\n",
+        "{{ config(materialized='incremental', unique_key='id') }}\nselect id, v from {{ ref('src') }} where cast(v as integer) > 0\n",
     );
     p.mozt(&["run"]).assert_code(1);
     assert_eq!(p.query("select id, v from analytics.inc order by id"), before);

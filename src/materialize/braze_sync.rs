@@ -9,7 +9,7 @@
 use serde_json::Value;
 use std::time::Duration;
 
-use super::{Job, Outcome, swap};
+use super::{Job, Outcome, atomic, swap};
 use crate::adapter::RelationKind;
 use crate::error::{Error, Result};
 use crate::relation::{Relation, quote_if_needed};
@@ -122,14 +122,9 @@ fn sync(job: &mut Job<'_>, rel: &Relation, stage: &Relation, state: &Relation, i
         ))
         .in_file(&node.original_file_path));
     }
-    let object = if snowflake {
-        format!(
-            "'{{' || array_to_string(array_construct_compact({}), ',') || '}}'",
-            pieces.join(",\n    ")
-        )
-    } else {
-        format!("'{{' || concat_ws(',', {}) || '}}'", pieces.join(",\n    "))
-    };
+    // Each changed attribute is `,"key":value`; unchanged ones are empty; the first comma goes.
+    let joined: Vec<String> = pieces.iter().map(|p| format!("coalesce(',' || {p}, '')")).collect();
+    let object = format!("'{{' || substr({}, 2) || '}}'", joined.join("\n    || "));
     let from = if state_exists {
         format!("{stage} as n left join {state} as o on {}", on.join(" and "))
     } else {
@@ -189,30 +184,24 @@ fn write(
     }
     let run_ts = run_timestamp(job, rel)?;
     let out_cols: Vec<String> = ids.iter().map(|c| c.to_ascii_uppercase()).collect();
-    let mut stmts = vec!["begin transaction".to_string()];
+    let mut ddl = vec![];
     if job.catalog.kind(rel) != Some(RelationKind::Table) {
         let defs: Vec<String> = out_cols.iter().map(|c| format!("{c} varchar")).collect();
-        stmts.push(format!(
+        ddl.push(format!(
             "create table {rel} (UPDATED_AT timestamp not null, {}, PAYLOAD varchar not null)",
             defs.join(", ")
         ));
     }
-    stmts.push(format!(
+    let insert = format!(
         "insert into {rel} (UPDATED_AT, {}, PAYLOAD)\nselect cast('{run_ts}' as timestamp), {}, payload from {changes}",
         out_cols.join(", "),
-        id_cols
-            .iter()
-            .map(|c| format!("cast({c} as varchar)"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ));
-    stmts.push(format!("drop table if exists {state}"));
-    stmts.push(format!("create table {state} as select * from {stage}"));
-    stmts.push("commit".to_string());
-    if let Err(e) = job.conn.execute(&stmts.join(";\n")) {
-        let _ = job.conn.execute("rollback");
-        return Err(e);
-    }
+        id_cols.iter().map(|c| format!("cast({c} as varchar)")).collect::<Vec<_>>().join(", ")
+    );
+    // The state moves with the rows sent. Where DDL cannot join the transaction (Snowflake) it
+    // is replaced right after: if that fails, the next run sends the same changes again, which
+    // Braze applies idempotently; no change is ever lost.
+    let after = vec![format!("drop table if exists {state}"), format!("create table {state} as select * from {stage}")];
+    atomic::apply(job, atomic::Unit { ddl, dml: vec![insert], after })?;
     job.catalog.set(rel, Some(RelationKind::Table));
     job.catalog.set(state, Some(RelationKind::Table));
     let sent = job

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::{Job, Outcome, swap, table};
+use super::{Job, Outcome, atomic, swap, table};
 use crate::adapter::RelationKind;
 use crate::error::{Error, Result};
 use crate::relation::{Relation, quote_if_needed};
@@ -72,6 +72,7 @@ fn apply(job: &mut Job<'_>, rel: &Relation, tmp: &Relation) -> Result<Outcome> {
         .map(|(c, _)| c.clone())
         .collect();
 
+    let mut ddl: Vec<String> = vec![];
     let mut stmts: Vec<String> = vec![];
     let columns: Vec<String> = match on_change.as_str() {
         "ignore" => existing
@@ -93,11 +94,11 @@ fn apply(job: &mut Job<'_>, rel: &Relation, tmp: &Relation) -> Result<Outcome> {
         }
         "append_new_columns" | "sync_all_columns" => {
             for (c, ty) in &added {
-                stmts.push(format!("alter table {rel} add column {} {ty}", quote_if_needed(c)));
+                ddl.push(format!("alter table {rel} add column {} {ty}", quote_if_needed(c)));
             }
             if on_change == "sync_all_columns" {
                 for c in &removed {
-                    stmts.push(format!("alter table {rel} drop column {}", quote_if_needed(c)));
+                    ddl.push(format!("alter table {rel} drop column {}", quote_if_needed(c)));
                 }
                 incoming.iter().map(|(c, _)| c.clone()).collect()
             } else {
@@ -206,11 +207,7 @@ fn apply(job: &mut Job<'_>, rel: &Relation, tmp: &Relation) -> Result<Outcome> {
         .and_then(|r| r.first())
         .and_then(Value::as_u64)
         .unwrap_or(0);
-    let script = format!("begin transaction;\n{};\ncommit", stmts.join(";\n"));
-    if let Err(e) = job.conn.execute(&script) {
-        let _ = job.conn.execute("rollback");
-        return Err(e);
-    }
+    atomic::apply(job, atomic::Unit { ddl, dml: stmts, after: vec![] })?;
     Ok(Outcome {
         message: format!("applied {staged} new rows to {} ({strategy})", rel.short()),
         rows: Some(staged as usize),

@@ -1,6 +1,7 @@
 //! Materializations: each turns a compiled node into statements run through the adapter.
 //! A new materialization is a new file here and one arm in `materialize`.
 
+pub mod atomic;
 pub mod braze_sync;
 pub mod incremental;
 pub mod seed;

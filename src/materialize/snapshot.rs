@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::incremental::unique_key;
-use super::{Job, Outcome, swap};
+use super::{Job, Outcome, atomic, swap};
 use crate::adapter::RelationKind;
 use crate::error::Result;
 use crate::relation::{Relation, quote_if_needed};
@@ -106,10 +106,10 @@ fn later_run(
     let node = job.node;
     // New source columns are added to the snapshot table.
     let existing = job.conn.columns(rel)?;
-    let mut stmts = vec!["begin transaction".to_string()];
+    let mut ddl = vec![];
     for (c, ty) in job.conn.columns(stage)? {
         if !existing.iter().any(|(e, _)| e.eq_ignore_ascii_case(&c)) {
-            stmts.push(format!("alter table {rel} add column {} {ty}", quote_if_needed(&c)));
+            ddl.push(format!("alter table {rel} add column {} {ty}", quote_if_needed(&c)));
         }
     }
     let on = |a: &str, b: &str| {
@@ -141,13 +141,14 @@ fn later_run(
     };
     let first_key = keys.first().cloned().unwrap_or_default();
     let changes = rel.with_identifier(format!("{}__mozt_changes", rel.identifier));
-    stmts.push(format!("drop table if exists {changes}"));
-    stmts.push(format!(
+    ddl.push(format!("drop table if exists {changes}"));
+    ddl.push(format!(
         "create table {changes} as\nselect s.*, {updated} as mozt_new_updated_at\nfrom {stage} as s\n\
          left join {rel} as mozt_cur on {} and mozt_cur.mozt_valid_to is null\n\
          where mozt_cur.{first_key} is null or ({changed})",
         on("s", "mozt_cur")
     ));
+    let mut stmts = vec![];
     stmts.push(format!(
         "update {rel} as mozt_cur set mozt_valid_to = mozt_chg.mozt_new_updated_at\nfrom {changes} as mozt_chg\n\
          where {} and mozt_cur.mozt_valid_to is null",
@@ -172,10 +173,8 @@ fn later_run(
             on("s", "mozt_cur")
         ));
     }
-    stmts.push(format!("drop table {changes}"));
-    stmts.push("commit".into());
-    if let Err(e) = job.conn.execute(&stmts.join(";\n")) {
-        let _ = job.conn.execute("rollback");
+    let unit = atomic::Unit { ddl, dml: stmts, after: vec![format!("drop table {changes}")] };
+    if let Err(e) = atomic::apply(job, unit) {
         let _ = job.conn.execute(&format!("drop table if exists {changes}"));
         return Err(e);
     }

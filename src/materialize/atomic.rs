@@ -1,0 +1,45 @@
+//! Applying a batch of statements as one unit. Where DDL is transactional (DuckDB) everything
+//! runs in one transaction. Where DDL commits implicitly (Snowflake), the DDL runs first (it
+//! only adds what the DML needs), the DML runs in an explicit transaction when there is more
+//! than one statement (a single MERGE is atomic by itself), and clean-up DDL runs last.
+
+use super::Job;
+use crate::error::Result;
+
+#[derive(Default)]
+pub struct Unit {
+    /// Schema changes the DML needs (new columns, a new table).
+    pub ddl: Vec<String>,
+    /// The data changes that must all apply or none.
+    pub dml: Vec<String>,
+    /// Follow-up statements (replacing state, dropping temporary tables).
+    pub after: Vec<String>,
+}
+
+fn transaction(job: &mut Job<'_>, stmts: &[String]) -> Result<()> {
+    let script = format!("begin transaction;\n{};\ncommit", stmts.join(";\n"));
+    if let Err(e) = job.conn.execute(&script) {
+        let _ = job.conn.execute("rollback");
+        return Err(e);
+    }
+    Ok(())
+}
+
+pub fn apply(job: &mut Job<'_>, unit: Unit) -> Result<()> {
+    if job.adapter.transactional_ddl() {
+        let all: Vec<String> = unit.ddl.into_iter().chain(unit.dml).chain(unit.after).collect();
+        return transaction(job, &all);
+    }
+    for s in &unit.ddl {
+        job.conn.execute(s)?;
+    }
+    match unit.dml.len() {
+        0 => {}
+        1 => job.conn.execute(&unit.dml[0])?,
+        _ => transaction(job, &unit.dml)?,
+    }
+    for s in &unit.after {
+        job.conn.execute(s)?;
+    }
+    Ok(())
+}
