@@ -334,3 +334,76 @@ fn hard_coded_relation_warns_and_fails_with_strict() {
     assert_eq!(code, 2, "{err}");
     insta::assert_snapshot!(err);
 }
+
+// --- Output columns -------------------------------------------------------------------------
+
+fn columns(dialect: &str, sql: &str) -> (Vec<String>, bool) {
+    let (cols, complete) = mozt::sql::columns_of_text(sql, dialect, TABLES).expect("parses");
+    (cols.into_iter().map(|(c, _)| c).collect(), complete)
+}
+
+fn lineage_of(dialect: &str, sql: &str, column: &str) -> Vec<String> {
+    let (cols, _) = mozt::sql::columns_of_text(sql, dialect, TABLES).expect("parses");
+    cols.into_iter()
+        .find(|(c, _)| c == column)
+        .map(|(_, from)| from)
+        .unwrap_or_else(|| panic!("no column {column}"))
+}
+
+#[test]
+fn output_columns_are_derived() {
+    // Star over a CTE, EXCLUDE and RENAME, new columns after it.
+    let (cols, complete) = columns(
+        "snowflake",
+        "with e as (select * exclude (payload, _loaded_at) rename (occurred_at as at) from events)\nselect *, amount * 2 as doubled from e",
+    );
+    assert!(complete);
+    assert_eq!(
+        cols,
+        ["id", "user_id", "event_type", "at", "amount", "session_id", "doubled"]
+    );
+    // A union takes its names from the first branch.
+    let (cols, complete) = columns(
+        "duckdb",
+        "select id, user_id from events union all select order_id, user_id from orders",
+    );
+    assert!(complete);
+    assert_eq!(cols, ["id", "user_id"]);
+    // Qualified star over a join, table alias column lists, aggregates and windows.
+    let (cols, complete) = columns(
+        "duckdb",
+        "select o.*, x.n, rank() over (order by x.n) as r\nfrom orders o join (select user_id, count(*) from events group by 1) as x(uid, n) on x.uid = o.user_id",
+    );
+    assert!(complete);
+    assert_eq!(
+        cols,
+        [
+            "order_id",
+            "user_id",
+            "ordered_at",
+            "status",
+            "total",
+            "items",
+            "currency",
+            "n",
+            "r"
+        ]
+    );
+    // An unnamed expression or a star over an unknown table: the list is not exact.
+    assert!(!columns("duckdb", "select id, amount + 1 from events").1);
+    assert!(!columns("duckdb", "select * from somewhere").1);
+}
+
+#[test]
+fn lineage_goes_through_ctes_unions_and_case() {
+    let sql = "with a as (select id, amount from events union all select order_id, total from orders),\n\
+               b as (select id, case when amount > 10 then amount else 0 end as big, count(*) over () as n from a)\n\
+               select big, n, id from b";
+    assert_eq!(lineage_of("snowflake", sql, "big"), ["events.amount", "orders.total"]);
+    assert_eq!(lineage_of("snowflake", sql, "id"), ["events.id", "orders.order_id"]);
+    assert!(lineage_of("snowflake", sql, "n").is_empty());
+    // A scalar subquery and a semi-structured path.
+    let sql = "select (select max(total) from orders o where o.user_id = e.user_id) as top, payload:device::string as d from events e";
+    assert_eq!(lineage_of("snowflake", sql, "top"), ["orders.total"]);
+    assert_eq!(lineage_of("snowflake", sql, "d"), ["events.payload"]);
+}

@@ -386,23 +386,15 @@ impl<'r> Analyzer<'r> {
                     shape: apply_alias(shape, alias.as_ref()),
                 });
             }
-            TableFactor::Derived {
-                lateral,
-                subquery,
-                alias,
-                ..
-            } => {
-                let shape = if *lateral {
-                    let view = Scope {
-                        sources: scope.sources.clone(),
-                        aliases: vec![],
-                        opaque: scope.opaque,
-                        parent: scope.parent,
-                    };
-                    self.query(subquery, env, Some(&view))
-                } else {
-                    self.query(subquery, env, scope.parent)
+            TableFactor::Derived { subquery, alias, .. } => {
+                // LATERAL, and DuckDB's implicit lateral: the subquery may read what precedes it.
+                let view = Scope {
+                    sources: scope.sources.clone(),
+                    aliases: vec![],
+                    opaque: scope.opaque,
+                    parent: scope.parent,
                 };
+                let shape = self.query(subquery, env, Some(&view));
                 scope.sources.push(Source {
                     alias: alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or_default(),
                     shape: apply_alias(shape, alias.as_ref()),
@@ -491,7 +483,16 @@ impl<'r> Analyzer<'r> {
             }
         }
 
-        // Aliases first, so that a later item, WHERE or QUALIFY can use one (both dialects allow it).
+        // Aliases first, so that any item, WHERE, GROUP BY or QUALIFY can use one (both dialects
+        // allow it); their lineage is filled in as the items are read.
+        for item in &s.projection {
+            if let SelectItem::ExprWithAlias { alias, .. } = item {
+                scope.aliases.push(Col {
+                    name: ident_name(alias),
+                    from: BTreeSet::new(),
+                });
+            }
+        }
         let mut out = Shape {
             cols: vec![],
             complete: true,
@@ -520,7 +521,9 @@ impl<'r> Analyzer<'r> {
                         name: ident_name(alias),
                         from,
                     };
-                    scope.aliases.push(col.clone());
+                    if let Some(a) = scope.aliases.iter_mut().find(|a| a.name == col.name) {
+                        a.from = col.from.clone();
+                    }
                     out.cols.push(col);
                 }
                 SelectItem::ExprWithAliases { expr, aliases } => {

@@ -99,6 +99,7 @@ struct ParsedNode {
 pub fn analyze(input: &Input, sql: &HashMap<usize, (&str, bool)>) -> Result<Analysis> {
     let manifest = input.manifest;
     let dialect = dialect_for(input.target_kind);
+    let started = std::time::Instant::now();
     let mut indices: Vec<usize> = sql.keys().copied().collect();
     indices.sort_unstable();
 
@@ -159,6 +160,8 @@ pub fn analyze(input: &Input, sql: &HashMap<usize, (&str, bool)>) -> Result<Anal
             Err(e) => errors.push(e),
         }
     }
+
+    let parsed_in = started.elapsed();
 
     // 2. Columns, level by level.
     let catalog = Catalog::new(manifest);
@@ -246,6 +249,12 @@ pub fn analyze(input: &Input, sql: &HashMap<usize, (&str, bool)>) -> Result<Anal
             shapes.insert(node.unique_id.clone(), rebase(&node.unique_id, shape));
         }
     }
+    tracing::debug!(
+        "SQL check of {} nodes: parsed in {:?}, columns and lineage in {:?}",
+        indices.len(),
+        parsed_in,
+        started.elapsed() - parsed_in
+    );
     for w in &warnings {
         tracing::warn!("{w}");
     }

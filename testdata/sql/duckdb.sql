@@ -144,3 +144,9 @@ from events select id, user_id where amount > 0
 
 -- name: map_and_struct_functions
 select map_keys(map {'a': 1}) as k, struct_extract({'x': 1}, 'x') as x, list_value(1, 2) as l
+
+-- name: implicit_lateral_subquery
+select u.id, l.next_id from users u, (select id + 1 as next_id) l
+
+-- name: alias_used_before_defined
+select total_with_tax - total as tax, total * 1.2 as total_with_tax from orders

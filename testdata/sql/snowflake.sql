@@ -257,3 +257,9 @@ select o.order_id from orders o join users u on equal_null(o.user_id, u.id) wher
 
 -- name: hash_and_md5_keys
 select md5(concat_ws('|', id, user_id)) as event_key, hash(id, user_id) as h from events
+
+-- name: alias_in_group_by_and_qualify
+select date_trunc('week', occurred_at) as week, user_id, sum(amount) as amount
+from events
+group by week, user_id
+qualify row_number() over (partition by week order by amount desc) <= 10
