@@ -49,8 +49,8 @@ impl Output {
         if self.stderr.contains("panicked") || self.stderr.contains("RUST_BACKTRACE") {
             self.fail("the binary panicked");
         }
-        if !self.stderr.starts_with("error: ") {
-            self.fail("expected the message to start with `error: `");
+        if !self.stderr.lines().any(|l| l.starts_with("error: ")) {
+            self.fail("expected a line starting with `error: `");
         }
         self
     }
