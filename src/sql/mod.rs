@@ -412,13 +412,12 @@ pub fn check_text(sql: &str, target_kind: &str, tables: &[(&str, &[&str])]) -> V
     }
 }
 
+/// Output columns of a SQL text, each with its upstream columns as `table.column`.
+pub type TextColumns = Vec<(String, Vec<String>)>;
+
 /// The output columns of one SQL text and the upstream columns of each (`table.column`), with
 /// whether the list is exact. For tests and tools.
-pub fn columns_of_text(
-    sql: &str,
-    target_kind: &str,
-    tables: &[(&str, &[&str])],
-) -> Option<(Vec<(String, Vec<String>)>, bool)> {
+pub fn columns_of_text(sql: &str, target_kind: &str, tables: &[(&str, &[&str])]) -> Option<(TextColumns, bool)> {
     let dialect = dialect_for(target_kind);
     let Outcome::Parsed(statements) = parse::parse(sql, dialect.as_ref()) else {
         return None;
