@@ -753,3 +753,30 @@ fn source_freshness_reports_age_and_fails_when_stale() {
     out.expect(2);
     assert!(out.stderr.contains("unknown period 'fortnight'"), "{}", out.stderr);
 }
+
+#[test]
+fn a_test_whose_sql_fails_is_an_error_not_a_pass() {
+    let p = Project::new(&[
+        ("seeds/users.csv", USERS_OK),
+        ("models/stg_users.sql", "select * from {{ ref('users') }}\n"),
+        (
+            "models/schema.yml",
+            "models:\n  - name: stg_users\n    columns:\n      - name: nope\n        data_tests: [not_null]\n",
+        ),
+    ]);
+    let out = p.mozt(&["build"]);
+    out.expect(1);
+    assert!(
+        out.line("not_null_stg_users_nope")
+            .contains("ERROR not_null_stg_users_nope")
+    );
+    assert!(out.has("ERROR in test not_null_stg_users_nope (models/schema.yml)"));
+    assert_eq!(
+        out.stdout
+            .matches("compiled SQL: target/compiled/shop/models/schema.yml/not_null_stg_users_nope.sql")
+            .count(),
+        1,
+        "{}",
+        out.stdout
+    );
+}

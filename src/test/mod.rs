@@ -102,11 +102,8 @@ pub fn execute(node: &Node, compiled: &Compiled, conn: &mut dyn Connection, run:
 }
 
 fn error_result(node: &Node, compiled: &Compiled, message: &str) -> NodeResult {
+    // The summary prints an ERROR's compiled SQL path.
     let mut r = NodeResult::new(&node.unique_id, Status::Error, message);
-    r.details.push(format!(
-        "compiled SQL: {}",
-        crate::compile::display_path(&compiled.path)
-    ));
     r.compiled_path = Some(crate::compile::display_path(&compiled.path));
     r
 }

@@ -94,7 +94,10 @@ pub fn execute(node: &Node, compiled: &Compiled, conn: &mut dyn Connection, run:
     let fail = |status: Status, message: String, details: Vec<String>| {
         let mut r = NodeResult::new(&node.unique_id, status, message);
         r.details = details;
-        r.details.push(format!("compiled SQL: {path}"));
+        // (The summary prints an ERROR's compiled SQL path itself.)
+        if status != Status::Error {
+            r.details.push(format!("compiled SQL: {path}"));
+        }
         r.compiled_path = Some(path.clone());
         r
     };
