@@ -109,7 +109,7 @@ impl Resolve for NodeResolver<'_> {
 /// The columns of a seed: its CSV header (exact).
 pub fn seed_columns(root: &Path, node: &Node) -> Option<Vec<String>> {
     let text = std::fs::read_to_string(root.join(&node.original_file_path)).ok()?;
-    let first = text.lines().next()?;
+    let first = text.trim_start_matches('\u{feff}').lines().next()?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .from_reader(first.as_bytes());
