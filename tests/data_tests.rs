@@ -760,20 +760,17 @@ fn a_test_whose_sql_fails_is_an_error_not_a_pass() {
         ("seeds/users.csv", USERS_OK),
         ("models/stg_users.sql", "select * from {{ ref('users') }}\n"),
         (
-            "models/schema.yml",
-            "models:\n  - name: stg_users\n    columns:\n      - name: nope\n        data_tests: [not_null]\n",
+            "tests/names_are_numbers.sql",
+            "select * from {{ ref('stg_users') }} where cast(name as integer) > 0\n",
         ),
     ]);
     let out = p.mozt(&["build"]);
     out.expect(1);
-    assert!(
-        out.line("not_null_stg_users_nope")
-            .contains("ERROR not_null_stg_users_nope")
-    );
-    assert!(out.has("ERROR in test not_null_stg_users_nope (models/schema.yml)"));
+    assert!(out.line("names_are_numbers").contains("ERROR names_are_numbers"));
+    assert!(out.has("ERROR in test names_are_numbers (tests/names_are_numbers.sql)"));
     assert_eq!(
         out.stdout
-            .matches("compiled SQL: target/compiled/shop/models/schema.yml/not_null_stg_users_nope.sql")
+            .matches("compiled SQL: target/compiled/shop/tests/names_are_numbers.sql")
             .count(),
         1,
         "{}",
