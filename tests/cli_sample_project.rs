@@ -310,3 +310,20 @@ fn dim_users_numbers_match_the_seeds() {
         "some purchases need converting"
     );
 }
+
+#[test]
+fn one_thread_builds_the_same_marts_as_four() {
+    let one = sample_project();
+    let four = sample_project();
+    one.ok(&["build", "--threads", "1"]);
+    four.ok(&["build", "--threads", "4"]);
+    for mart in ["dim_users", "fct_message_funnel", "fct_campaign_performance"] {
+        let sql = format!("select columns(*)::varchar from analytics.{mart} order by all");
+        let rows = one.query(&sql);
+        assert!(!rows.is_empty(), "{mart} has rows");
+        assert!(
+            rows == four.query(&sql),
+            "{mart} differs between --threads 1 and --threads 4"
+        );
+    }
+}
