@@ -100,7 +100,7 @@ fn resolve(session: &Session, graph: &Graph, spec: &str) -> Result<ColRef> {
     {
         let ordered = crate::sql::check::closest_first(&column, &cols);
         return Err(Error::project(format!("{} has no column {column}", parts[0]))
-            .help(format!("its columns, closest first: {}", ordered.join(", "))));
+            .help(format!("its columns, closest first: {}", shortlist(&ordered))));
     }
     Ok(ColRef { node: id, column })
 }
@@ -115,6 +115,20 @@ pub fn run(common: &Common, spec: &str, downstream: bool, output: LineageOutput)
     } else {
         graph.upstream(&start)
     };
+    // A source column nothing reads and the YAML does not declare is most likely a typo.
+    if tree.children.is_empty()
+        && let Some(src) = session.manifest.source_by_id(&start.node)
+        && !src.columns.is_empty()
+        && !src.columns.keys().any(|c| c.eq_ignore_ascii_case(&start.column))
+    {
+        let names: Vec<String> = src.columns.keys().cloned().collect();
+        let ordered = crate::sql::check::closest_first(&start.column, &names);
+        return Err(Error::project(format!(
+            "source {}.{} declares no column {}",
+            src.source_name, src.name, start.column
+        ))
+        .help(format!("its columns, closest first: {}", shortlist(&ordered))));
+    }
     let text = match output {
         LineageOutput::Text => render(&tree),
         LineageOutput::Json => serde_json::to_string_pretty(&tree).map_err(|e| Error::runtime(e.to_string()))? + "\n",
@@ -123,4 +137,13 @@ pub fn run(common: &Common, spec: &str, downstream: bool, output: LineageOutput)
     use std::io::Write;
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     Ok(0)
+}
+
+/// The first few names, and how many more there are.
+fn shortlist(names: &[String]) -> String {
+    let shown = names.iter().take(10).cloned().collect::<Vec<_>>().join(", ");
+    match names.len().saturating_sub(10) {
+        0 => shown,
+        more => format!("{shown} (and {more} more)"),
+    }
 }
