@@ -11,13 +11,13 @@ use serde::Serialize;
 use std::collections::BTreeSet;
 
 use sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, JoinConstraint, JoinOperator,
-    NamedWindowExpr, ObjectName, OrderByKind, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr,
-    SetQuantifier, TableAlias, TableFactor, WildcardAdditionalOptions, WindowType,
+    Expr, GroupByExpr, Ident, NamedWindowExpr, ObjectName, OrderByKind, Query, Select, SelectItem,
+    SelectItemQualifiedWildcardKind, SetExpr, SetQuantifier, TableAlias, TableFactor, WildcardAdditionalOptions,
 };
 use sqlparser::tokenizer::Span;
 
-use super::names::{plain_function, pseudo_column};
+use super::expr::join_on;
+use super::scope::{Ctes, Scope, Source};
 
 /// One upstream column: the unique id of a model, seed, snapshot or source, and a column name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -82,7 +82,7 @@ impl Shape {
     }
 
     /// Lineage of a column that is not among the known ones (only through a passthrough).
-    fn guess(&self, name: &str) -> BTreeSet<ColRef> {
+    pub(super) fn guess(&self, name: &str) -> BTreeSet<ColRef> {
         match &self.passthrough {
             Some(node) if !self.complete => BTreeSet::from([ColRef {
                 node: node.clone(),
@@ -120,117 +120,9 @@ pub struct Unresolved {
 }
 
 pub struct Analyzer<'r> {
-    resolve: &'r dyn Resolve,
+    pub(super) resolve: &'r dyn Resolve,
     pub issues: Vec<Issue>,
     pub unresolved: Vec<Unresolved>,
-}
-
-#[derive(Clone)]
-struct Source {
-    alias: String,
-    shape: Shape,
-}
-
-/// The names visible while analysing one SELECT.
-struct Scope<'p> {
-    sources: Vec<Source>,
-    /// Output aliases of the select list, usable in WHERE/GROUP BY/QUALIFY/ORDER BY and later items.
-    aliases: Vec<Col>,
-    /// Something in FROM could not be modelled: no reference here can be proven wrong.
-    opaque: bool,
-    parent: Option<&'p Scope<'p>>,
-}
-
-type Ctes = Vec<(String, Shape)>;
-
-enum Found {
-    Yes(BTreeSet<ColRef>),
-    Maybe(BTreeSet<ColRef>),
-    No(Vec<String>),
-}
-
-impl<'p> Scope<'p> {
-    fn new(parent: Option<&'p Scope<'p>>) -> Scope<'p> {
-        Scope {
-            sources: vec![],
-            aliases: vec![],
-            opaque: false,
-            parent,
-        }
-    }
-
-    fn complete(&self) -> bool {
-        !self.opaque && self.sources.iter().all(|s| s.shape.complete)
-    }
-
-    fn source(&self, alias: &str) -> Option<&Source> {
-        self.sources.iter().find(|s| s.alias.eq_ignore_ascii_case(alias))
-    }
-
-    fn all_names(&self) -> Vec<String> {
-        let mut v: Vec<String> = vec![];
-        for s in &self.sources {
-            for n in s.shape.names() {
-                if !v.iter().any(|x| x.eq_ignore_ascii_case(&n)) {
-                    v.push(n);
-                }
-            }
-        }
-        v
-    }
-
-    /// An unqualified name, here or in an enclosing scope (a correlated subquery).
-    fn lookup(&self, name: &str) -> Found {
-        let mut hits = self.sources.iter().filter_map(|s| s.shape.find(name));
-        if let Some(c) = hits.next() {
-            return Found::Yes(c.from.clone());
-        }
-        if let Some(c) = self.aliases.iter().find(|c| c.name.eq_ignore_ascii_case(name)) {
-            return Found::Yes(c.from.clone());
-        }
-        // A bare table alias names the whole row (DuckDB), and pseudo-columns always exist.
-        if self.source(name).is_some() || pseudo_column(name) {
-            return Found::Yes(BTreeSet::new());
-        }
-        if !self.complete() {
-            let open: Vec<&Source> = self.sources.iter().filter(|s| !s.shape.complete).collect();
-            let guess = match open.as_slice() {
-                [one] => one.shape.guess(name),
-                _ => BTreeSet::new(),
-            };
-            return Found::Maybe(guess);
-        }
-        match self.parent {
-            Some(p) => match p.lookup(name) {
-                Found::No(_) => Found::No(self.all_names()),
-                other => other,
-            },
-            None => Found::No(self.all_names()),
-        }
-    }
-
-    /// `q.name`: a column of the relation aliased `q`, here or in an enclosing scope; or, when
-    /// no relation is called `q`, a field of a column `q` (a struct).
-    fn lookup_qualified(&self, q: &str, name: &str) -> (Found, Option<String>) {
-        let mut scope = Some(self);
-        while let Some(s) = scope {
-            if let Some(src) = s.source(q) {
-                return match src.shape.find(name) {
-                    Some(c) => (Found::Yes(c.from.clone()), None),
-                    None if src.shape.complete && !s.opaque => (Found::No(src.shape.names()), Some(src.alias.clone())),
-                    None => (Found::Maybe(src.shape.guess(name)), None),
-                };
-            }
-            scope = s.parent;
-        }
-        match self.lookup(q) {
-            Found::Yes(from) => (Found::Yes(from), None),
-            Found::Maybe(from) => (Found::Maybe(from), None),
-            // Neither a relation nor a column: a schema-qualified name or something this
-            // module does not model. Stay silent.
-            Found::No(_) => (Found::Maybe(BTreeSet::new()), None),
-        }
-    }
 }
 
 fn ident_name(i: &Ident) -> String {
@@ -238,7 +130,7 @@ fn ident_name(i: &Ident) -> String {
 }
 
 /// The last part of a table name, as a default alias.
-fn last_part(name: &ObjectName) -> String {
+pub(super) fn last_part(name: &ObjectName) -> String {
     name.0
         .last()
         .and_then(|p| p.as_ident())
@@ -282,7 +174,7 @@ impl<'r> Analyzer<'r> {
         self.query(q, &vec![], None)
     }
 
-    fn query(&mut self, q: &Query, ctes: &Ctes, outer: Option<&Scope>) -> Shape {
+    pub(super) fn query(&mut self, q: &Query, ctes: &Ctes, outer: Option<&Scope>) -> Shape {
         let mut env = ctes.clone();
         if let Some(with) = &q.with {
             for cte in &with.cte_tables {
@@ -605,243 +497,6 @@ impl<'r> Analyzer<'r> {
             out.passthrough = None;
         }
         out
-    }
-
-    /// The upstream columns an expression reads; records issues when `check` and a reference
-    /// provably names nothing.
-    fn expr(&mut self, e: &Expr, scope: &Scope, check: bool) -> BTreeSet<ColRef> {
-        let mut out = BTreeSet::new();
-        self.walk(e, scope, check, &mut out);
-        out
-    }
-
-    fn reference(&mut self, parts: &[Ident], scope: &Scope, check: bool, out: &mut BTreeSet<ColRef>) {
-        let (found, qualifier, at) = match parts {
-            [one] => (scope.lookup(&one.value), None, one),
-            [q, col, ..] => {
-                let (f, qual) = scope.lookup_qualified(&q.value, &col.value);
-                (f, qual, col)
-            }
-            [] => return,
-        };
-        match found {
-            Found::Yes(from) | Found::Maybe(from) => out.extend(from),
-            Found::No(existing) => {
-                if check && (parts.len() == 1 || qualifier.is_some()) {
-                    self.issues.push(Issue {
-                        written: parts
-                            .iter()
-                            .take(2)
-                            .map(|p| p.value.as_str())
-                            .collect::<Vec<_>>()
-                            .join("."),
-                        span: at.span,
-                        existing,
-                        qualifier,
-                    });
-                }
-            }
-        }
-    }
-
-    fn walk(&mut self, e: &Expr, scope: &Scope, check: bool, out: &mut BTreeSet<ColRef>) {
-        let mut go = |this: &mut Self, x: &Expr| this.walk(x, scope, check, out);
-        match e {
-            Expr::Identifier(i) => {
-                let parts = [i.clone()];
-                self.reference(&parts, scope, check, out)
-            }
-            Expr::CompoundIdentifier(parts) => self.reference(parts, scope, check, out),
-            Expr::CompoundFieldAccess { root, .. } => go(self, root),
-            Expr::JsonAccess { value, .. } => go(self, value),
-            Expr::IsFalse(x)
-            | Expr::IsNotFalse(x)
-            | Expr::IsTrue(x)
-            | Expr::IsNotTrue(x)
-            | Expr::IsNull(x)
-            | Expr::IsNotNull(x)
-            | Expr::IsUnknown(x)
-            | Expr::IsNotUnknown(x)
-            | Expr::Nested(x)
-            | Expr::UnaryOp { expr: x, .. }
-            | Expr::Cast { expr: x, .. }
-            | Expr::Extract { expr: x, .. }
-            | Expr::Ceil { expr: x, .. }
-            | Expr::Floor { expr: x, .. }
-            | Expr::Collate { expr: x, .. } => go(self, x),
-            Expr::IsDistinctFrom(a, b)
-            | Expr::IsNotDistinctFrom(a, b)
-            | Expr::BinaryOp { left: a, right: b, .. }
-            | Expr::AnyOp { left: a, right: b, .. }
-            | Expr::AllOp { left: a, right: b, .. }
-            | Expr::AtTimeZone {
-                timestamp: a,
-                time_zone: b,
-            }
-            | Expr::Position { expr: a, r#in: b } => {
-                go(self, a);
-                go(self, b);
-            }
-            Expr::Like { expr, pattern, .. }
-            | Expr::ILike { expr, pattern, .. }
-            | Expr::SimilarTo { expr, pattern, .. }
-            | Expr::RLike { expr, pattern, .. } => {
-                go(self, expr);
-                go(self, pattern);
-            }
-            Expr::Between { expr, low, high, .. } => {
-                go(self, expr);
-                go(self, low);
-                go(self, high);
-            }
-            Expr::Substring {
-                expr,
-                substring_from,
-                substring_for,
-                ..
-            } => {
-                go(self, expr);
-                for x in [substring_from, substring_for].into_iter().flatten() {
-                    go(self, x);
-                }
-            }
-            Expr::Trim { expr, trim_what, .. } => {
-                go(self, expr);
-                if let Some(x) = trim_what {
-                    go(self, x);
-                }
-            }
-            Expr::In { expr, target, .. } => {
-                go(self, expr);
-                match target {
-                    sqlparser::ast::InTarget::List(list) => {
-                        for x in list {
-                            go(self, x);
-                        }
-                    }
-                    sqlparser::ast::InTarget::Subquery(q) => {
-                        self.query(q, &vec![], Some(scope));
-                    }
-                    sqlparser::ast::InTarget::Unnest(x) => go(self, x),
-                    sqlparser::ast::InTarget::Table { .. } => {}
-                }
-            }
-            Expr::Case {
-                operand,
-                conditions,
-                else_result,
-                ..
-            } => {
-                if let Some(x) = operand {
-                    go(self, x);
-                }
-                for w in conditions {
-                    go(self, &w.condition);
-                    go(self, &w.result);
-                }
-                if let Some(x) = else_result {
-                    go(self, x);
-                }
-            }
-            Expr::Tuple(list) => {
-                for x in list {
-                    go(self, x);
-                }
-            }
-            Expr::Array(a) => {
-                for x in &a.elem {
-                    go(self, x);
-                }
-            }
-            Expr::Interval(i) => go(self, &i.value),
-            Expr::Value(_) | Expr::TypedString(_) => {}
-            Expr::Exists { subquery, .. } | Expr::Subquery(subquery) => {
-                // A scalar subquery's lineage is what its output reads.
-                let shape = self.query(subquery, &vec![], Some(scope));
-                for c in shape.cols {
-                    out.extend(c.from);
-                }
-            }
-            Expr::Function(f) => {
-                let name = last_part(&f.name).to_ascii_lowercase();
-                let plain = f.name.0.len() == 1 && plain_function(&name);
-                let check_args = check && plain;
-                match &f.args {
-                    FunctionArguments::List(list) => {
-                        for a in &list.args {
-                            let arg = match a {
-                                FunctionArg::Named { arg, .. }
-                                | FunctionArg::ExprNamed { arg, .. }
-                                | FunctionArg::Unnamed(arg) => arg,
-                            };
-                            if let FunctionArgExpr::Expr(x) = arg {
-                                self.walk(x, scope, check_args, out);
-                            }
-                        }
-                    }
-                    FunctionArguments::Subquery(q) => {
-                        let shape = self.query(q, &vec![], Some(scope));
-                        for c in shape.cols {
-                            out.extend(c.from);
-                        }
-                    }
-                    FunctionArguments::None => {}
-                }
-                if let Some(x) = &f.filter {
-                    self.walk(x, scope, check_args, out);
-                }
-                for o in &f.within_group {
-                    self.walk(&o.expr, scope, check_args, out);
-                }
-                if let Some(WindowType::WindowSpec(spec)) = &f.over {
-                    for x in &spec.partition_by {
-                        self.walk(x, scope, check, out);
-                    }
-                    for o in &spec.order_by {
-                        self.walk(&o.expr, scope, check, out);
-                    }
-                }
-            }
-            other => {
-                // Forms not modelled (lambdas, struct literals, dialect extensions): read the
-                // names inside for lineage, report nothing.
-                let mut names: Vec<Vec<Ident>> = vec![];
-                let _ = sqlparser::ast::visit_expressions(other, |x| {
-                    match x {
-                        Expr::Identifier(i) => names.push(vec![i.clone()]),
-                        Expr::CompoundIdentifier(p) => names.push(p.clone()),
-                        _ => {}
-                    }
-                    std::ops::ControlFlow::<()>::Continue(())
-                });
-                for n in names {
-                    self.reference(&n, scope, false, out);
-                }
-            }
-        }
-    }
-}
-
-fn join_on(op: &JoinOperator) -> Option<&Expr> {
-    let c = match op {
-        JoinOperator::Join(c)
-        | JoinOperator::Inner(c)
-        | JoinOperator::Left(c)
-        | JoinOperator::LeftOuter(c)
-        | JoinOperator::Right(c)
-        | JoinOperator::RightOuter(c)
-        | JoinOperator::FullOuter(c)
-        | JoinOperator::Semi(c)
-        | JoinOperator::LeftSemi(c)
-        | JoinOperator::RightSemi(c)
-        | JoinOperator::Anti(c)
-        | JoinOperator::LeftAnti(c)
-        | JoinOperator::RightAnti(c) => c,
-        _ => return None,
-    };
-    match c {
-        JoinConstraint::On(e) => Some(e),
-        _ => None,
     }
 }
 

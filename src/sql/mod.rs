@@ -9,10 +9,12 @@
 
 pub mod check;
 pub mod columns;
+mod expr;
 pub mod lineage;
 mod names;
 pub mod parse;
 pub mod relations;
+mod scope;
 
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap};
