@@ -7,7 +7,10 @@ use common::TestProject;
 #[test]
 fn fail_fast_stops_starting_new_nodes() {
     let p = TestProject::new("ff");
-    p.write("models/a_bad.sql", "select nope\n");
+    p.write(
+        "models/a_bad.sql",
+        "{{ config(materialized='table') }}\nselect cast('x' as integer) as id\n",
+    );
     for i in 0..6 {
         p.write(&format!("models/m{i}.sql"), &format!("select {i} as id\n"));
     }

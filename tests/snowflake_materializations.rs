@@ -19,17 +19,21 @@ fn emulator_url() -> String {
         .ok()
         .and_then(|mut a| a.next())
         .is_some_and(|a| TcpStream::connect_timeout(&a, Duration::from_secs(3)).is_ok());
-    assert!(up, "the Snowflake emulator does not answer at {url}: run `scripts/fakesnow.sh start`");
+    assert!(
+        up,
+        "the Snowflake emulator does not answer at {url}: run `scripts/fakesnow.sh start`"
+    );
     url
 }
 
 fn project(name: &str) -> TestProject {
+    // A database of its own per run: the emulator keeps its data while it runs.
+    let database = format!("{}_{}", name.to_ascii_uppercase(), std::process::id());
     TestProject::with_yml(&format!(
         "name: {name}\ntargets:\n  default: sf\n  sf:\n    type: snowflake\n    base_url: \"{}\"\n    account: local\n    \
          user: mozt\n    password: any\n    database: {}\n    schema: analytics\n    threads: 2\n",
         emulator_url(),
-        // A database of its own per run: the emulator keeps its data while it runs.
-        format!("{}_{}", name.to_ascii_uppercase(), std::process::id())
+        database
     ))
 }
 
@@ -44,20 +48,27 @@ fn rows(p: &TestProject, sql: &str) -> Vec<Value> {
 #[test]
 fn incremental_merge_matches_full_refresh_on_snowflake() {
     let p = project("mozt_inc_sf");
-    p.write("seeds/events.csv", "id,v,updated_at\n1,a,2024-01-01 00:00:00\n2,b,2024-01-02 00:00:00\n")
-        .write(
-            "models/inc.sql",
-            "{{ config(materialized='incremental', unique_key='id') }}\n\
+    p.write(
+        "seeds/events.csv",
+        "id,v,updated_at\n1,a,2024-01-01 00:00:00\n2,b,2024-01-02 00:00:00\n",
+    )
+    .write(
+        "models/inc.sql",
+        "{{ config(materialized='incremental', unique_key='id') }}\n\
              select id, v, updated_at from {{ ref('events') }}\n\
              {% if is_incremental() %}where updated_at >= (select max(updated_at) from {{ this }}){% endif %}\n",
-        );
+    );
     p.ok(&["build"]);
     p.write(
         "seeds/events.csv",
         "id,v,updated_at\n1,a,2024-01-01 00:00:00\n2,B,2024-01-03 00:00:00\n3,c,2024-01-04 00:00:00\n",
     );
     let out = p.ok(&["build"]);
-    assert!(out.stdout.contains("(merge)"), "merge is the default on Snowflake:\n{}", out.stdout);
+    assert!(
+        out.stdout.contains("(merge)"),
+        "merge is the default on Snowflake:\n{}",
+        out.stdout
+    );
     let query = "select id, v from {{ ref('inc') }} order by id";
     let incremental = rows(&p, query);
     p.ok(&["run", "--full-refresh"]);
@@ -79,12 +90,31 @@ fn snapshot_and_braze_sync_on_snowflake() {
             "{{ config(materialized='braze_user_sync') }}\nselect external_id, tier from {{ ref('users') }}\n",
         );
     p.ok(&["build"]);
-    p.write("seeds/users.csv", "external_id,tier,updated_at\nu1,lapsing,2024-01-05 00:00:00\nu2,dormant,2024-01-01 00:00:00\n");
+    p.write(
+        "seeds/users.csv",
+        "external_id,tier,updated_at\nu1,lapsing,2024-01-05 00:00:00\nu2,dormant,2024-01-01 00:00:00\n",
+    );
     p.ok(&["build"]);
-    let history = rows(&p, "select external_id, tier, mozt_valid_to is null as is_current from analytics.users_snap order by external_id, mozt_valid_from");
-    let flat: Vec<String> = history.iter().map(|r| format!("{} {} {}", r["EXTERNAL_ID"].as_str().or(r["external_id"].as_str()).unwrap_or("?"), r["TIER"].as_str().or(r["tier"].as_str()).unwrap_or("?"), r["IS_CURRENT"].as_bool().or(r["is_current"].as_bool()).unwrap_or(false))).collect();
+    let history = rows(
+        &p,
+        "select external_id, tier, mozt_valid_to is null as is_current from analytics.users_snap order by external_id, mozt_valid_from",
+    );
+    let flat: Vec<String> = history
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {}",
+                r["EXTERNAL_ID"].as_str().or(r["external_id"].as_str()).unwrap_or("?"),
+                r["TIER"].as_str().or(r["tier"].as_str()).unwrap_or("?"),
+                r["IS_CURRENT"].as_bool().or(r["is_current"].as_bool()).unwrap_or(false)
+            )
+        })
+        .collect();
     assert_eq!(flat, vec!["u1 active false", "u1 lapsing true", "u2 dormant true"]);
-    let sync = rows(&p, "select EXTERNAL_ID, PAYLOAD from analytics.sync order by UPDATED_AT, EXTERNAL_ID");
+    let sync = rows(
+        &p,
+        "select EXTERNAL_ID, PAYLOAD from analytics.sync order by UPDATED_AT, EXTERNAL_ID",
+    );
     let payloads: Vec<(String, Value)> = sync
         .iter()
         .map(|r| {
@@ -93,9 +123,12 @@ fn snapshot_and_braze_sync_on_snowflake() {
             (id, payload)
         })
         .collect();
-    assert_eq!(payloads, vec![
-        ("u1".to_string(), serde_json::json!({"TIER": "active"})),
-        ("u2".to_string(), serde_json::json!({"TIER": "dormant"})),
-        ("u1".to_string(), serde_json::json!({"TIER": "lapsing"})),
-    ]);
+    assert_eq!(
+        payloads,
+        vec![
+            ("u1".to_string(), serde_json::json!({"TIER": "active"})),
+            ("u2".to_string(), serde_json::json!({"TIER": "dormant"})),
+            ("u1".to_string(), serde_json::json!({"TIER": "lapsing"})),
+        ]
+    );
 }

@@ -42,16 +42,9 @@ pub fn build(mut job: Job<'_>) -> Result<Outcome> {
         .in_file(&node.original_file_path));
     };
     let state = rel.with_identifier(format!("{}__mozt_braze_state", rel.identifier));
-    let stage = rel.with_identifier(format!("{}__mozt_stage", rel.identifier));
-    swap::clear(&mut job, &stage)?;
-    let sql = job.sql.trim().trim_end_matches(';');
-    job.conn.execute(&format!(
-        "create table {stage} as\nselect * from (\n{sql}\n) as mozt_src"
-    ))?;
-    job.catalog.set(&stage, Some(RelationKind::Table));
+    let stage = super::stage(&mut job, &rel)?;
     let result = sync(&mut job, &rel, &stage, &state, ids);
-    let _ = job.conn.execute(&format!("drop table if exists {stage}"));
-    job.catalog.set(&stage, None);
+    super::discard(&mut job, &stage);
     result
 }
 
@@ -141,8 +134,7 @@ fn sync(job: &mut Job<'_>, rel: &Relation, stage: &Relation, state: &Relation, i
     ))?;
     job.catalog.set(&changes, Some(RelationKind::Table));
     let result = write(job, rel, stage, state, &changes, &id_cols, ids);
-    let _ = job.conn.execute(&format!("drop table if exists {changes}"));
-    job.catalog.set(&changes, None);
+    super::discard(job, &changes);
     result
 }
 
@@ -195,23 +187,30 @@ fn write(
     let insert = format!(
         "insert into {rel} (UPDATED_AT, {}, PAYLOAD)\nselect cast('{run_ts}' as timestamp), {}, payload from {changes}",
         out_cols.join(", "),
-        id_cols.iter().map(|c| format!("cast({c} as varchar)")).collect::<Vec<_>>().join(", ")
+        id_cols
+            .iter()
+            .map(|c| format!("cast({c} as varchar)"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     // The state moves with the rows sent. Where DDL cannot join the transaction (Snowflake) it
     // is replaced right after: if that fails, the next run sends the same changes again, which
     // Braze applies idempotently; no change is ever lost.
-    let after = vec![format!("drop table if exists {state}"), format!("create table {state} as select * from {stage}")];
-    atomic::apply(job, atomic::Unit { ddl, dml: vec![insert], after })?;
+    let after = vec![
+        format!("drop table if exists {state}"),
+        format!("create table {state} as select * from {stage}"),
+    ];
+    atomic::apply(
+        job,
+        atomic::Unit {
+            ddl,
+            dml: vec![insert],
+            after,
+        },
+    )?;
     job.catalog.set(rel, Some(RelationKind::Table));
     job.catalog.set(state, Some(RelationKind::Table));
-    let sent = job
-        .conn
-        .query(&format!("select count(*) from {changes}"))?
-        .rows
-        .first()
-        .and_then(|r| r.first())
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
+    let sent = super::count_rows(job, changes)?;
     Ok(Outcome {
         message: format!("synced {sent} changed users to {} for Braze", rel.short()),
         rows: Some(sent as usize),

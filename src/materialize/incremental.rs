@@ -24,8 +24,7 @@ pub fn build(mut job: Job<'_>) -> Result<Outcome> {
     job.conn.execute(&format!("create table {tmp} as\n{sql}"))?;
     job.catalog.set(&tmp, Some(RelationKind::Table));
     let result = apply(&mut job, &rel, &tmp);
-    let _ = job.conn.execute(&format!("drop table if exists {tmp}"));
-    job.catalog.set(&tmp, None);
+    super::discard(&mut job, &tmp);
     result
 }
 
@@ -199,15 +198,15 @@ fn apply(job: &mut Job<'_>, rel: &Relation, tmp: &Relation) -> Result<Outcome> {
             .in_file(&node.original_file_path));
         }
     }
-    let staged = job
-        .conn
-        .query(&format!("select count(*) from {tmp}"))?
-        .rows
-        .first()
-        .and_then(|r| r.first())
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
-    atomic::apply(job, atomic::Unit { ddl, dml: stmts, after: vec![] })?;
+    let staged = super::count_rows(job, tmp)?;
+    atomic::apply(
+        job,
+        atomic::Unit {
+            ddl,
+            dml: stmts,
+            after: vec![],
+        },
+    )?;
     Ok(Outcome {
         message: format!("applied {staged} new rows to {} ({strategy})", rel.short()),
         rows: Some(staged as usize),

@@ -77,6 +77,36 @@ pub struct Outcome {
 /// any other value with its file and line.
 pub const MODEL_MATERIALIZATIONS: &[&str] = &["view", "table", "incremental", "ephemeral", "braze_user_sync"];
 
+/// Run the model's SQL into `<name>__mozt_stage`, a table the materialization then reads.
+pub fn stage(job: &mut Job<'_>, rel: &Relation) -> Result<Relation> {
+    let stage = rel.with_identifier(format!("{}__mozt_stage", rel.identifier));
+    swap::clear(job, &stage)?;
+    let sql = job.sql.trim().trim_end_matches(';');
+    job.conn.execute(&format!(
+        "create table {stage} as\nselect * from (\n{sql}\n) as mozt_src"
+    ))?;
+    job.catalog.set(&stage, Some(RelationKind::Table));
+    Ok(stage)
+}
+
+/// Drop a staging or temporary table, whatever happened before.
+pub fn discard(job: &mut Job<'_>, rel: &Relation) {
+    let _ = job.conn.execute(&format!("drop table if exists {rel}"));
+    job.catalog.set(rel, None);
+}
+
+/// `select count(*)` of a relation.
+pub fn count_rows(job: &mut Job<'_>, rel: &Relation) -> Result<u64> {
+    Ok(job
+        .conn
+        .query(&format!("select count(*) from {rel}"))?
+        .rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(0))
+}
+
 pub fn materialize(job: Job<'_>) -> Result<Outcome> {
     match job.node.materialized() {
         "view" => view::build(job),

@@ -38,13 +38,7 @@ pub fn build(mut job: Job<'_>) -> Result<Outcome> {
         format!("md5({})", parts.join(" || '|' || "))
     };
 
-    let stage = rel.with_identifier(format!("{}__mozt_stage", rel.identifier));
-    swap::clear(&mut job, &stage)?;
-    let sql = job.sql.trim().trim_end_matches(';');
-    job.conn.execute(&format!(
-        "create table {stage} as\nselect * from (\n{sql}\n) as mozt_src"
-    ))?;
-    job.catalog.set(&stage, Some(RelationKind::Table));
+    let stage = super::stage(&mut job, &rel)?;
     let result = (|| {
         let source_cols: Vec<String> = job.conn.columns(&stage)?.into_iter().map(|(c, _)| c).collect();
         if job.catalog.kind(&rel) != Some(RelationKind::Table) {
@@ -60,8 +54,7 @@ pub fn build(mut job: Job<'_>) -> Result<Outcome> {
             later_run(&mut job, &ctx, &source_cols, check, &scd_id("mozt_chg"), &updated("s"))
         }
     })();
-    let _ = job.conn.execute(&format!("drop table if exists {stage}"));
-    job.catalog.set(&stage, None);
+    super::discard(&mut job, &stage);
     result
 }
 
@@ -173,7 +166,11 @@ fn later_run(
             on("s", "mozt_cur")
         ));
     }
-    let unit = atomic::Unit { ddl, dml: stmts, after: vec![format!("drop table {changes}")] };
+    let unit = atomic::Unit {
+        ddl,
+        dml: stmts,
+        after: vec![format!("drop table {changes}")],
+    };
     if let Err(e) = atomic::apply(job, unit) {
         let _ = job.conn.execute(&format!("drop table if exists {changes}"));
         return Err(e);

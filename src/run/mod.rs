@@ -54,6 +54,18 @@ fn plan_parents(dag: &Dag, plan: &BTreeSet<usize>, i: usize) -> Vec<usize> {
     out
 }
 
+/// The result of a node that is not run, with its progress line printed.
+fn skip(manifest: &Manifest, work: &dyn Work, (seq, total): (usize, usize), index: usize, why: String) -> NodeResult {
+    let skipped = NodeResult::new(&manifest.nodes[index].unique_id, Status::Skipped, why);
+    output::say(&output::progress_line(
+        seq,
+        total,
+        &skipped,
+        &work.describe(index, &skipped),
+    ));
+    skipped
+}
+
 /// Run `plan` (manifest indices) in dependency order; returns one result per node, in the
 /// order they finished.
 pub fn execute(
@@ -164,19 +176,8 @@ pub fn execute(
                     state.insert(c, State::Done);
                     finished += 1;
                     seq += 1;
-                    let n = &manifest.nodes[c];
-                    let skipped = NodeResult::new(
-                        &n.unique_id,
-                        Status::Skipped,
-                        format!("skipped because {} failed", manifest.nodes[i].name),
-                    );
-                    output::say(&output::progress_line(
-                        seq,
-                        total,
-                        &skipped,
-                        &work.describe(c, &skipped),
-                    ));
-                    results.push(skipped);
+                    let why = format!("skipped because {} failed", manifest.nodes[i].name);
+                    results.push(skip(manifest, work, (seq, total), c, why));
                     stack.extend(children.get(&c).cloned().unwrap_or_default());
                 }
             } else {
@@ -201,21 +202,11 @@ pub fn execute(
             rest.sort_unstable();
             for c in rest {
                 seq += 1;
-                let skipped = NodeResult::new(
-                    &manifest.nodes[c].unique_id,
-                    Status::Skipped,
-                    format!(
-                        "not run: --fail-fast stopped the run after {} failed",
-                        manifest.nodes[failed].name
-                    ),
+                let why = format!(
+                    "not run: --fail-fast stopped the run after {} failed",
+                    manifest.nodes[failed].name
                 );
-                output::say(&output::progress_line(
-                    seq,
-                    total,
-                    &skipped,
-                    &work.describe(c, &skipped),
-                ));
-                results.push(skipped);
+                results.push(skip(manifest, work, (seq, total), c, why));
             }
         }
     });
