@@ -326,3 +326,26 @@ fn four_threads_skip_the_same_nodes_as_one() {
     assert_eq!(skipped, ["model.wide.mart_1", "model.wide.summary"]);
     assert_same_db(&snapshot_db(&one), &snapshot_db(&four));
 }
+
+#[test]
+fn one_thread_runs_independent_models_in_file_order() {
+    let p = TestProject::new("order");
+    for name in ["e_last", "a_first", "c_mid", "b_second", "d_fourth"] {
+        p.write(&format!("models/{name}.sql"), "select 1 as id\n");
+    }
+    p.write("models/a_first_child.sql", "select * from {{ ref('e_last') }}\n");
+    let out = p.ok(&["run", "--threads", "1"]);
+    let order: Vec<String> = out
+        .stdout_lines()
+        .iter()
+        .filter_map(|l| l.split("analytics.").nth(1))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        order,
+        ["a_first", "b_second", "c_mid", "d_fourth", "e_last", "a_first_child"],
+        "{}",
+        out.stdout
+    );
+}
