@@ -154,34 +154,11 @@ impl Dag {
         out
     }
 
-    /// All nodes in an order where parents come before children; among nodes that could go
-    /// in any order, the manifest's (files by path), so a run with one thread reads naturally.
+    /// All nodes in an order where parents come before children.
     pub fn topo_order(&self) -> Vec<Key> {
-        use std::cmp::Reverse;
-        use std::collections::BinaryHeap;
-        let mut waiting: HashMap<NodeIndex, usize> = HashMap::new();
-        let mut ready = BinaryHeap::new();
-        for ix in self.graph.node_indices() {
-            let parents = self.graph.neighbors_directed(ix, Direction::Incoming).count();
-            if parents == 0 {
-                ready.push(Reverse((self.graph[ix], ix)));
-            } else {
-                waiting.insert(ix, parents);
-            }
-        }
-        let mut out = Vec::with_capacity(self.graph.node_count());
-        while let Some(Reverse((key, ix))) = ready.pop() {
-            out.push(key);
-            for child in self.graph.neighbors_directed(ix, Direction::Outgoing) {
-                if let Some(n) = waiting.get_mut(&child) {
-                    *n -= 1;
-                    if *n == 0 {
-                        ready.push(Reverse((self.graph[child], child)));
-                    }
-                }
-            }
-        }
-        out
+        petgraph::algo::toposort(&self.graph, None)
+            .map(|v| v.into_iter().map(|ix| self.graph[ix]).collect())
+            .unwrap_or_default()
     }
 }
 
