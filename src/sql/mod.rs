@@ -15,6 +15,7 @@ mod names;
 pub mod parse;
 pub mod relations;
 mod scope;
+mod text;
 
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap};
@@ -31,6 +32,7 @@ use crate::manifest::{Manifest, Node, ResourceType};
 use columns::{Analyzer, ColRef, Shape};
 use parse::Outcome;
 use relations::{Catalog, NodeResolver};
+pub use text::{TextColumns, check_text, columns_of_text};
 
 /// Per output column, in order, the upstream columns it derives from.
 pub type NodeLineage = Vec<(String, BTreeSet<ColRef>)>;
@@ -372,71 +374,4 @@ fn levels(manifest: &Manifest, queries: &HashMap<usize, Box<sqlparser::ast::Quer
         out[depth[&i]].push(i);
     }
     out
-}
-
-/// Tables with known columns, by the name written in the SQL (for `check_text`).
-struct Tables<'a>(&'a [(&'a str, &'a [&'a str])]);
-
-impl columns::Resolve for Tables<'_> {
-    fn relation(&self, name: &sqlparser::ast::ObjectName) -> Option<Shape> {
-        let key = relations::name_key(name)?;
-        let (n, cols) = self.0.iter().find(|(n, _)| n.eq_ignore_ascii_case(&key))?;
-        let cols: Vec<String> = cols.iter().map(|c| c.to_string()).collect();
-        Some(Shape::of_relation(n, &cols, true))
-    }
-}
-
-/// Check one SQL text as `mozt compile` would, against tables whose columns are known (name as
-/// written in the SQL -> columns); any other table is read as unknown. Returns the messages of
-/// the errors found (empty when the SQL is fine). For tests and tools.
-pub fn check_text(sql: &str, target_kind: &str, tables: &[(&str, &[&str])]) -> Vec<String> {
-    let subject = check::Subject {
-        kind: "model",
-        name: "query",
-        file: "query.sql".to_string(),
-    };
-    let dialect = dialect_for(target_kind);
-    match parse::parse(sql, dialect.as_ref()) {
-        Outcome::Syntax(err) => vec![check::syntax_error(&subject, &err, "query.sql", sql, None).to_string()],
-        Outcome::Skipped(_) => vec![],
-        Outcome::Parsed(statements) => match single_query(statements) {
-            None => vec![],
-            Some(q) => {
-                let resolve = Tables(tables);
-                let mut an = Analyzer::new(&resolve);
-                an.analyze(&q);
-                an.issues
-                    .iter()
-                    .map(|i| check::column_error(&subject, i, "query.sql", sql, None).to_string())
-                    .collect()
-            }
-        },
-    }
-}
-
-/// Output columns of a SQL text, each with its upstream columns as `table.column`.
-pub type TextColumns = Vec<(String, Vec<String>)>;
-
-/// The output columns of one SQL text and the upstream columns of each (`table.column`), with
-/// whether the list is exact. For tests and tools.
-pub fn columns_of_text(sql: &str, target_kind: &str, tables: &[(&str, &[&str])]) -> Option<(TextColumns, bool)> {
-    let dialect = dialect_for(target_kind);
-    let Outcome::Parsed(statements) = parse::parse(sql, dialect.as_ref()) else {
-        return None;
-    };
-    let q = single_query(statements)?;
-    let resolve = Tables(tables);
-    let mut an = Analyzer::new(&resolve);
-    let shape = an.analyze(&q);
-    let cols = shape
-        .cols
-        .iter()
-        .map(|c| {
-            (
-                c.name.clone(),
-                c.from.iter().map(|r| format!("{}.{}", r.node, r.column)).collect(),
-            )
-        })
-        .collect();
-    Some((cols, shape.complete))
 }
