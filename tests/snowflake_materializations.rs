@@ -45,35 +45,71 @@ fn rows(p: &TestProject, sql: &str) -> Vec<Value> {
     }
 }
 
-#[test]
-fn incremental_merge_matches_full_refresh_on_snowflake() {
-    let p = project("mozt_inc_sf");
-    p.write(
-        "seeds/events.csv",
-        "id,v,updated_at\n1,a,2024-01-01 00:00:00\n2,b,2024-01-02 00:00:00\n",
-    )
-    .write(
-        "models/inc.sql",
-        "{{ config(materialized='incremental', unique_key='id') }}\n\
-             select id, v, updated_at from {{ ref('events') }}\n\
-             {% if is_incremental() %}where updated_at >= (select max(updated_at) from {{ this }}){% endif %}\n",
-    );
+/// Run, change the source (an update, a late row, a duplicate delivery, a new row), run again,
+/// and compare with a full refresh of the same data.
+fn strategy_matches_full_refresh(strategy: &str, expect: &str) {
+    let p = project(&format!("mozt_inc_{}", strategy.replace('+', "_")));
+    let config = if strategy.is_empty() {
+        "materialized='incremental', unique_key='id'".to_string()
+    } else {
+        format!("materialized='incremental', unique_key='id', incremental_strategy='{strategy}'")
+    };
+    p.write("seeds/events.csv", "id,v,updated_at\n1,a,2024-01-01 00:00:00\n2,b,2024-01-02 00:00:00\n")
+        .write(
+            "models/inc.sql",
+            &format!(
+                "{{{{ config({config}) }}}}\n\
+                 select id, v, updated_at from {{{{ ref('events') }}}}\n\
+                 {{% if is_incremental() %}}where updated_at >= (select max(updated_at) from {{{{ this }}}}){{% endif %}}\n\
+                 qualify row_number() over (partition by id order by updated_at desc) = 1\n"
+            ),
+        );
     p.ok(&["build"]);
     p.write(
         "seeds/events.csv",
-        "id,v,updated_at\n1,a,2024-01-01 00:00:00\n2,B,2024-01-03 00:00:00\n3,c,2024-01-04 00:00:00\n",
+        "id,v,updated_at\n1,a,2024-01-01 00:00:00\n2,B,2024-01-03 00:00:00\n3,c,2024-01-04 00:00:00\n3,c,2024-01-04 00:00:00\n",
     );
     let out = p.ok(&["build"]);
     assert!(
-        out.stdout.contains("(merge)"),
-        "merge is the default on Snowflake:\n{}",
+        out.stdout.contains(&format!("({expect})")),
+        "expected strategy {expect}:\n{}",
         out.stdout
     );
-    let query = "select id, v from {{ ref('inc') }} order by id";
+    let query = "select id, v from {{ ref('inc') }} order by id, v";
     let incremental = rows(&p, query);
     p.ok(&["run", "--full-refresh"]);
-    assert_eq!(incremental, rows(&p, query));
+    assert_eq!(
+        incremental,
+        rows(&p, query),
+        "strategy {expect}: incremental differs from a full refresh"
+    );
     assert_eq!(incremental.len(), 3);
+}
+
+#[test]
+fn incremental_default_is_merge_and_matches_full_refresh_on_snowflake() {
+    strategy_matches_full_refresh("", "merge");
+}
+
+#[test]
+fn incremental_delete_insert_matches_full_refresh_on_snowflake() {
+    strategy_matches_full_refresh("delete+insert", "delete+insert");
+}
+
+#[test]
+fn incremental_append_on_snowflake() {
+    let p = project("mozt_inc_append");
+    p.write("seeds/events.csv", "id,v\n1,a\n2,b\n").write(
+        "models/inc.sql",
+        "{{ config(materialized='incremental', on_schema_change='append_new_columns') }}\n\
+         select id, v from {{ ref('events') }}\n\
+         {% if is_incremental() %}where id > (select max(id) from {{ this }}){% endif %}\n",
+    );
+    p.ok(&["build"]);
+    p.write("seeds/events.csv", "id,v\n1,a\n2,b\n3,c\n");
+    let out = p.ok(&["build"]);
+    assert!(out.stdout.contains("(append)"), "{}", out.stdout);
+    assert_eq!(rows(&p, "select id from {{ ref('inc') }} order by id").len(), 3);
 }
 
 #[test]
@@ -82,7 +118,7 @@ fn snapshot_and_braze_sync_on_snowflake() {
     p.write("seeds/users.csv", "external_id,tier,updated_at\nu1,active,2024-01-01 00:00:00\nu2,dormant,2024-01-01 00:00:00\n")
         .write(
             "snapshots/s.sql",
-            "{% snapshot users_snap %}\n{{ config(unique_key='external_id', strategy='timestamp', updated_at='updated_at') }}\n\
+            "{% snapshot users_snap %}\n{{ config(unique_key='external_id', strategy='timestamp', updated_at='updated_at', invalidate_hard_deletes=true) }}\n\
              select * from {{ ref('users') }}\n{% endsnapshot %}\n",
         )
         .write(
@@ -93,6 +129,12 @@ fn snapshot_and_braze_sync_on_snowflake() {
     p.write(
         "seeds/users.csv",
         "external_id,tier,updated_at\nu1,lapsing,2024-01-05 00:00:00\nu2,dormant,2024-01-01 00:00:00\n",
+    );
+    p.ok(&["build"]);
+    // Run 3: u2 is gone from the source (a hard delete closes its history; nothing to send).
+    p.write(
+        "seeds/users.csv",
+        "external_id,tier,updated_at\nu1,lapsing,2024-01-05 00:00:00\n",
     );
     p.ok(&["build"]);
     let history = rows(
@@ -110,7 +152,7 @@ fn snapshot_and_braze_sync_on_snowflake() {
             )
         })
         .collect();
-    assert_eq!(flat, vec!["u1 active false", "u1 lapsing true", "u2 dormant true"]);
+    assert_eq!(flat, vec!["u1 active false", "u1 lapsing true", "u2 dormant false"]);
     let sync = rows(
         &p,
         "select EXTERNAL_ID, PAYLOAD from analytics.sync order by UPDATED_AT, EXTERNAL_ID",
