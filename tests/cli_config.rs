@@ -284,3 +284,32 @@ fn two_argument_ref_alias_and_enabled() {
     out.assert_project_error();
     assert!(out.stderr.contains("other_project"), "{}", out.stderr);
 }
+
+#[test]
+fn sources_resolve_to_their_schema_and_identifier_and_wait_for_the_seed_that_loads_them() {
+    let p = TestProject::with_yml(&project_yml("src", "seeds:\n  src:\n    raw: {+schema: raw}\n"));
+    p.write("seeds/raw/orders_v2.csv", "id,amount\n1,10\n2,5\n");
+    p.write(
+        "models/sources.yml",
+        "sources:\n  - name: shop\n    schema: analytics_raw\n    tables:\n      - name: orders\n        identifier: orders_v2\n",
+    );
+    p.write(
+        "models/order_totals.sql",
+        "{{ config(materialized='table') }}\nselect sum(amount) as total from {{ source('shop', 'orders') }}\n",
+    );
+    let out = p.ok(&["build", "--threads", "4"]);
+    assert!(out.stdout.contains("PASS=2"), "{}", out.stdout);
+    assert_eq!(p.scalar("select total from analytics.order_totals"), "15");
+    let compiled = p.read("target/compiled/src/models/order_totals.sql");
+    assert!(compiled.contains("from analytics_raw.orders_v2"), "{compiled}");
+    let mut downstream = p.ok(&["ls", "-s", "source:shop+", "--output", "name"]).stdout_lines();
+    downstream.sort();
+    assert_eq!(downstream, ["order_totals", "orders"]);
+    let m = p.json("target/manifest.json");
+    let deps = &m["nodes"]["model.src.order_totals"]["depends_on"]["nodes"];
+    assert!(
+        deps.as_array()
+            .is_some_and(|d| d.contains(&serde_json::json!("seed.src.orders_v2"))),
+        "{deps}"
+    );
+}
