@@ -261,6 +261,10 @@ impl<'r> Analyzer<'r> {
                     s.clone()
                 } else if let Some(s) = self.resolve.relation(name) {
                     s
+                } else if is_file_path(name) {
+                    // DuckDB reads files named like tables: `from 'data/events.parquet'`.
+                    scope.opaque = true;
+                    Shape::unknown()
                 } else {
                     self.unresolved.push(Unresolved {
                         name: name.to_string(),
@@ -586,4 +590,15 @@ fn merge_set(mut l: Shape, r: Shape, by_name: bool) -> Shape {
     l.complete = l.complete && r.complete;
     l.passthrough = None;
     l
+}
+
+/// A quoted file name used as a table (`'data/x.parquet'`, `"s3://bucket/*.csv"`).
+fn is_file_path(name: &ObjectName) -> bool {
+    name.0.iter().filter_map(|p| p.as_ident()).any(|i| {
+        let v = i.value.to_ascii_lowercase();
+        v.contains('/')
+            || [".csv", ".parquet", ".json", ".jsonl", ".ndjson", ".tsv", ".gz", ".zst"]
+                .iter()
+                .any(|ext| v.ends_with(ext))
+    })
 }
