@@ -407,3 +407,11 @@ fn lineage_goes_through_ctes_unions_and_case() {
     assert_eq!(lineage_of("snowflake", sql, "top"), ["orders.total"]);
     assert_eq!(lineage_of("snowflake", sql, "d"), ["events.payload"]);
 }
+
+#[test]
+fn subquery_in_an_expression_sees_the_ctes() {
+    insta::assert_snapshot!(broken(
+        "snowflake",
+        "with paid as (select order_id, user_id from orders where status = 'paid')\nselect id from users\nwhere id in (select usr_id from paid)"
+    ));
+}

@@ -200,7 +200,7 @@ impl<'r> Analyzer<'r> {
             other => {
                 let shape = self.set_expr(other, &env, outer);
                 // ORDER BY over a union names output columns (or positions).
-                let mut scope = Scope::new(outer);
+                let mut scope = Scope::new(outer, &env);
                 scope.sources.push(Source {
                     alias: String::new(),
                     shape: shape.clone(),
@@ -232,7 +232,7 @@ impl<'r> Analyzer<'r> {
                 merge_set(l, r, by_name)
             }
             SetExpr::Values(v) => {
-                let scope = Scope::new(outer);
+                let scope = Scope::new(outer, env);
                 for row in &v.rows {
                     for e in &row.content {
                         self.expr(e, &scope, true);
@@ -289,6 +289,7 @@ impl<'r> Analyzer<'r> {
                     aliases: vec![],
                     opaque: scope.opaque,
                     parent: scope.parent,
+                    ctes: env,
                 };
                 let shape = self.query(subquery, env, Some(&view));
                 scope.sources.push(Source {
@@ -300,7 +301,7 @@ impl<'r> Analyzer<'r> {
                 table_with_joins,
                 alias,
             } => {
-                let mut inner = Scope::new(scope.parent);
+                let mut inner = Scope::new(scope.parent, env);
                 self.factor(&table_with_joins.relation, env, &mut inner);
                 for j in &table_with_joins.joins {
                     self.factor(&j.relation, env, &mut inner);
@@ -348,7 +349,7 @@ impl<'r> Analyzer<'r> {
                 | TableFactor::Unpivot { table, .. }
                 | TableFactor::MatchRecognize { table, .. } = other
                 {
-                    let mut inner = Scope::new(scope.parent);
+                    let mut inner = Scope::new(scope.parent, env);
                     self.factor(table, env, &mut inner);
                 }
                 scope.sources.push(Source {
@@ -360,7 +361,7 @@ impl<'r> Analyzer<'r> {
     }
 
     fn select(&mut self, s: &Select, env: &Ctes, outer: Option<&Scope>, order: &[&Expr]) -> Shape {
-        let mut scope = Scope::new(outer);
+        let mut scope = Scope::new(outer, env);
         for twj in &s.from {
             self.factor(&twj.relation, env, &mut scope);
             for j in &twj.joins {

@@ -125,7 +125,7 @@ impl Analyzer<'_> {
                         }
                     }
                     sqlparser::ast::InTarget::Subquery(q) => {
-                        self.query(q, &vec![], Some(scope));
+                        self.query(q, scope.ctes, Some(scope));
                     }
                     sqlparser::ast::InTarget::Unnest(x) => go(self, x),
                     sqlparser::ast::InTarget::Table { .. } => {}
@@ -162,7 +162,7 @@ impl Analyzer<'_> {
             Expr::Value(_) | Expr::TypedString(_) => {}
             Expr::Exists { subquery, .. } | Expr::Subquery(subquery) => {
                 // A scalar subquery's lineage is what its output reads.
-                let shape = self.query(subquery, &vec![], Some(scope));
+                let shape = self.query(subquery, scope.ctes, Some(scope));
                 for c in shape.cols {
                     out.extend(c.from);
                 }
@@ -185,7 +185,7 @@ impl Analyzer<'_> {
                         }
                     }
                     FunctionArguments::Subquery(q) => {
-                        let shape = self.query(q, &vec![], Some(scope));
+                        let shape = self.query(q, scope.ctes, Some(scope));
                         for c in shape.cols {
                             out.extend(c.from);
                         }

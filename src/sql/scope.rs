@@ -20,6 +20,8 @@ pub(super) struct Scope<'p> {
     /// Something in FROM could not be modelled: no reference here can be proven wrong.
     pub(super) opaque: bool,
     pub(super) parent: Option<&'p Scope<'p>>,
+    /// The CTEs visible here (subqueries in expressions read them too).
+    pub(super) ctes: &'p Ctes,
 }
 
 pub(super) type Ctes = Vec<(String, Shape)>;
@@ -31,12 +33,13 @@ pub(super) enum Found {
 }
 
 impl<'p> Scope<'p> {
-    pub(super) fn new(parent: Option<&'p Scope<'p>>) -> Scope<'p> {
+    pub(super) fn new(parent: Option<&'p Scope<'p>>, ctes: &'p Ctes) -> Scope<'p> {
         Scope {
             sources: vec![],
             aliases: vec![],
             opaque: false,
             parent,
+            ctes,
         }
     }
 
