@@ -135,6 +135,15 @@ pub fn compile_all(
                 if node.resource_type != ResourceType::Seed {
                     write(&root.join(&path), &sql)?;
                 }
+                if matches!(node.resource_type, ResourceType::Model | ResourceType::Test) && is_blank_sql(&sql) {
+                    return Err(Error::project(format!(
+                        "{} {} renders to no SQL (only whitespace or comments)",
+                        node.resource_type.as_str(),
+                        node.name
+                    ))
+                    .at(crate::error::Location::at(&node.original_file_path, 1))
+                    .help("write a select statement, or disable the file with {{ config(enabled=false) }}"));
+                }
                 Ok(Compiled {
                     sql,
                     path,
@@ -161,6 +170,23 @@ pub fn compile_all(
         Ok(ok)
     } else {
         Err(combine(errors))
+    }
+}
+
+/// True when `sql` holds nothing but whitespace, `--` comments and `/* */` comments.
+fn is_blank_sql(sql: &str) -> bool {
+    let mut rest = sql.trim_start();
+    loop {
+        if let Some(after) = rest.strip_prefix("--") {
+            rest = after.split_once('\n').map(|(_, r)| r).unwrap_or("").trim_start();
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            match after.split_once("*/") {
+                Some((_, r)) => rest = r.trim_start(),
+                None => return true,
+            }
+        } else {
+            return rest.trim_end_matches(';').trim().is_empty();
+        }
     }
 }
 
