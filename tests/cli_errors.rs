@@ -447,3 +447,22 @@ fn warnings_are_plain_text_when_not_on_a_terminal() {
         out.stderr
     );
 }
+
+#[test]
+fn a_model_that_renders_to_nothing() {
+    let p = project();
+    p.write(
+        "models/placeholder.sql",
+        "-- to do\n/* the orders mart */\n{% if false %}select 1{% endif %}\n",
+    );
+    let out = p.mozt(&["run"]);
+    let msg = check(&p, &out, "models/placeholder.sql:1");
+    assert!(msg.contains("renders to no SQL"), "{msg}");
+    assert!(p.relations().is_empty(), "nothing may run");
+    // SQL after comments is fine.
+    p.write(
+        "models/placeholder.sql",
+        "-- the orders mart\nselect 1 as id -- one row\n",
+    );
+    p.ok(&["run"]);
+}

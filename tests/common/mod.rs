@@ -150,8 +150,12 @@ impl TestProject {
         rows.first().map(|r| r[0].clone())
     }
 
-    /// Every `schema.name` in the database (outside the system schemas), sorted.
+    /// Every `schema.name` in the database (outside the system schemas), sorted; none when
+    /// the database file does not exist.
     pub fn relations(&self) -> Vec<String> {
+        if !self.db_path().exists() {
+            return vec![];
+        }
         self.query(
             "select table_schema || '.' || table_name from information_schema.tables \
              where table_schema not in ('information_schema', 'pg_catalog') order by 1",
