@@ -150,3 +150,9 @@ select u.id, l.next_id from users u, (select id + 1 as next_id) l
 
 -- name: alias_used_before_defined
 select total_with_tax - total as tax, total * 1.2 as total_with_tax from orders
+
+-- name: trailing_comma
+select
+    id,
+    user_id,
+from events

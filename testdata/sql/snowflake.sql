@@ -263,3 +263,9 @@ select date_trunc('week', occurred_at) as week, user_id, sum(amount) as amount
 from events
 group by week, user_id
 qualify row_number() over (partition by week order by amount desc) <= 10
+
+-- name: trailing_comma_in_select
+select
+    id,
+    user_id,
+from events
