@@ -593,11 +593,13 @@ fn merge_set(mut l: Shape, r: Shape, by_name: bool) -> Shape {
     l
 }
 
-/// A quoted file name used as a table (`'data/x.parquet'`, `"s3://bucket/*.csv"`).
+/// A quoted file name used as a table (`'data/x.parquet'`, `"s3://bucket/*.csv"`), or a
+/// Snowflake stage (`@stage/path`).
 fn is_file_path(name: &ObjectName) -> bool {
     name.0.iter().filter_map(|p| p.as_ident()).any(|i| {
         let v = i.value.to_ascii_lowercase();
         v.contains('/')
+            || v.starts_with('@')
             || [".csv", ".parquet", ".json", ".jsonl", ".ndjson", ".tsv", ".gz", ".zst"]
                 .iter()
                 .any(|ext| v.ends_with(ext))
