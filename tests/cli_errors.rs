@@ -466,3 +466,17 @@ fn a_model_that_renders_to_nothing() {
     );
     p.ok(&["run"]);
 }
+
+#[test]
+fn undefined_variable_in_a_macro_names_the_macro_line_and_the_model() {
+    let p = project();
+    p.write(
+        "macros/cents.sql",
+        "{% macro cents(col) %}\n  ({{ col }} / {{ divisor }})\n{% endmacro %}\n",
+    );
+    p.write("models/m.sql", "select\n  {{ cents('amount') }} as dollars\nfrom x\n");
+    let out = p.mozt(&["parse"]);
+    let msg = check(&p, &out, "macros/cents.sql:2");
+    assert!(msg.contains("called from models/m.sql"), "{msg}");
+    insta::assert_snapshot!("undefined_variable_in_macro", msg);
+}
