@@ -230,7 +230,9 @@ fn the_sample_project_builds_on_the_emulator_as_on_duckdb() {
     );
     assert_eq!(kind_of("braze", "user"), Some(mozt::adapter::RelationKind::Table));
     assert!(
-        !kinds.keys().any(|r| r.identifier.contains("__mozt_")),
+        !kinds
+            .keys()
+            .any(|r| r.identifier.ends_with("__mozt_tmp") || r.identifier.ends_with("__mozt_backup")),
         "no temporary relation is left: {kinds:?}"
     );
 

@@ -10,7 +10,8 @@
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Date32Type, Decimal128Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type,
+    Date32Type, Decimal128Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type,
+    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt8Type,
     UInt16Type, UInt32Type, UInt64Type,
 };
 use arrow_array::{Array, ArrayRef, RecordBatch, StructArray};
@@ -387,12 +388,13 @@ fn timestamp_nanos(col: &Column, array: &ArrayRef, row: usize) -> Option<(i128, 
             Some((nanos, tz))
         }
         DataType::Timestamp(unit, _) => {
-            let v = array.as_primitive::<Int64Type>().value(row) as i128;
             let nanos = match unit {
-                TimeUnit::Second => v * 1_000_000_000,
-                TimeUnit::Millisecond => v * 1_000_000,
-                TimeUnit::Microsecond => v * 1_000,
-                TimeUnit::Nanosecond => v,
+                TimeUnit::Second => array.as_primitive::<TimestampSecondType>().value(row) as i128 * 1_000_000_000,
+                TimeUnit::Millisecond => {
+                    array.as_primitive::<TimestampMillisecondType>().value(row) as i128 * 1_000_000
+                }
+                TimeUnit::Microsecond => array.as_primitive::<TimestampMicrosecondType>().value(row) as i128 * 1_000,
+                TimeUnit::Nanosecond => array.as_primitive::<TimestampNanosecondType>().value(row) as i128,
             };
             Some((nanos, None))
         }

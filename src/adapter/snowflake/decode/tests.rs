@@ -298,3 +298,26 @@ fn arrow_without_rowtype_reads_field_metadata_and_empty_is_empty() {
     assert!(arrow_rows(&[], b"").unwrap().is_empty());
     assert!(arrow_rows(&[], b"not arrow").is_err());
 }
+
+#[test]
+fn arrow_native_timestamps_are_read_too() {
+    use arrow_array::{TimestampMicrosecondArray, TimestampSecondArray};
+    let schema = Schema::new(vec![
+        Field::new("A", DataType::Timestamp(TimeUnit::Microsecond, None), true),
+        Field::new("B", DataType::Timestamp(TimeUnit::Second, None), true),
+    ]);
+    let batch = RecordBatch::try_new(
+        Arc::new(schema),
+        vec![
+            Arc::new(TimestampMicrosecondArray::from(vec![Some(1_719_792_000_000_001)])),
+            Arc::new(TimestampSecondArray::from(vec![Some(0)])),
+        ],
+    )
+    .unwrap();
+    let cols = vec![col("A", "timestamp_ntz", 9), col("B", "timestamp_ltz", 9)];
+    let rows = arrow_rows(&cols, &ipc(&batch)).unwrap();
+    assert_eq!(
+        rows[0],
+        vec![json!("2024-07-01 00:00:00.000001"), json!("1970-01-01 00:00:00+00:00")]
+    );
+}
