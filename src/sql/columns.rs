@@ -175,32 +175,25 @@ impl<'r> Analyzer<'r> {
     }
 
     pub(super) fn query(&mut self, q: &Query, ctes: &Ctes, outer: Option<&Scope>) -> Shape {
-        let mut env = ctes.clone();
-        if let Some(with) = &q.with {
-            for cte in &with.cte_tables {
-                let name = ident_name(&cte.alias.name);
-                if with.recursive {
-                    // The recursive part reads the CTE itself: unknown columns while it is analysed.
-                    env.push((name.clone(), Shape::unknown()));
-                }
-                let shape = self.query(&cte.query, &env, outer);
-                let shape = apply_alias(shape, Some(&cte.alias));
-                if with.recursive {
-                    env.pop();
-                }
-                env.push((name, shape));
+        // Only a query with its own WITH needs a new list of visible CTEs.
+        let with_ctes;
+        let env: &Ctes = match &q.with {
+            None => ctes,
+            Some(with) => {
+                with_ctes = self.ctes(with, ctes, outer);
+                &with_ctes
             }
-        }
+        };
         let order: Vec<&Expr> = match q.order_by.as_ref().map(|o| &o.kind) {
             Some(OrderByKind::Expressions(list)) => list.iter().map(|o| &o.expr).collect(),
             _ => vec![],
         };
         match q.body.as_ref() {
-            SetExpr::Select(s) => self.select(s, &env, outer, &order),
+            SetExpr::Select(s) => self.select(s, env, outer, &order),
             other => {
-                let shape = self.set_expr(other, &env, outer);
+                let shape = self.set_expr(other, env, outer);
                 // ORDER BY over a union names output columns (or positions).
-                let mut scope = Scope::new(outer, &env);
+                let mut scope = Scope::new(outer, env);
                 scope.sources.push(Source {
                     alias: String::new(),
                     shape: shape.clone(),
@@ -211,6 +204,25 @@ impl<'r> Analyzer<'r> {
                 shape
             }
         }
+    }
+
+    /// The CTEs visible in a query's body: the enclosing ones and its own, in order.
+    fn ctes(&mut self, with: &sqlparser::ast::With, outer_ctes: &Ctes, outer: Option<&Scope>) -> Ctes {
+        let mut env = outer_ctes.clone();
+        for cte in &with.cte_tables {
+            let name = ident_name(&cte.alias.name);
+            if with.recursive {
+                // The recursive part reads the CTE itself: unknown columns while it is analysed.
+                env.push((name.clone(), Shape::unknown()));
+            }
+            let shape = self.query(&cte.query, &env, outer);
+            let shape = apply_alias(shape, Some(&cte.alias));
+            if with.recursive {
+                env.pop();
+            }
+            env.push((name, shape));
+        }
+        env
     }
 
     fn set_expr(&mut self, body: &SetExpr, env: &Ctes, outer: Option<&Scope>) -> Shape {
