@@ -69,7 +69,7 @@ pub trait Adapter: Send + Sync {
     }
     /// `create or replace view`, with the warehouse's options (Snowflake: `copy grants`).
     fn replace_view_sql(&self, _node: &Node, relation: &Relation, select: &str) -> String {
-        format!("create or replace view {relation} as\n{select}")
+        format!("create or replace view {relation} as {select}")
     }
     /// The new name in `alter ... rename to`: DuckDB takes the bare identifier; Snowflake the
     /// full name (a bare one would move the relation into the session's current schema).

@@ -12,7 +12,7 @@ use std::time::Duration;
 use super::{Job, Outcome, atomic, swap};
 use crate::adapter::RelationKind;
 use crate::error::{Error, Result};
-use crate::relation::{Relation, quote_if_needed};
+use crate::relation::Relation;
 
 /// Braze's limits per row.
 pub const MAX_ATTRIBUTES: usize = 250;
@@ -68,7 +68,7 @@ fn sync(job: &mut Job<'_>, rel: &Relation, stage: &Relation, state: &Relation, i
         .filter(|(c, _)| !ids.iter().any(|i| c.eq_ignore_ascii_case(i)))
         .cloned()
         .collect();
-    let id_cols: Vec<String> = ids.iter().map(|c| quote_if_needed(c)).collect();
+    let id_cols: Vec<String> = ids.iter().map(|c| rel.quote_ident(c)).collect();
     let on: Vec<String> = id_cols.iter().map(|c| format!("n.{c} = o.{c}")).collect();
     let ids_null: Vec<String> = id_cols.iter().map(|c| format!("n.{c} is null")).collect();
 
@@ -93,7 +93,7 @@ fn sync(job: &mut Job<'_>, rel: &Relation, stage: &Relation, state: &Relation, i
     let mut pieces = vec![];
     let mut changed_counts = vec![];
     for (c, ty) in &attrs {
-        let q = quote_if_needed(c);
+        let q = rel.quote_ident(c);
         let old = if old_columns.iter().any(|(o, _)| o.eq_ignore_ascii_case(c)) {
             format!("o.{q}")
         } else {

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::{Job, Outcome, atomic, swap, table};
 use crate::adapter::RelationKind;
 use crate::error::{Error, Result};
-use crate::relation::{Relation, quote_if_needed};
+use crate::relation::Relation;
 
 pub fn build(mut job: Job<'_>) -> Result<Outcome> {
     let rel = job.relation.clone();
@@ -20,8 +20,8 @@ pub fn build(mut job: Job<'_>) -> Result<Outcome> {
     }
     let tmp = swap::temp_relation(&rel);
     swap::clear(&mut job, &tmp)?;
-    let sql = job.sql.trim().trim_end_matches(';');
-    job.conn.execute(&format!("create table {tmp} as\n{sql}"))?;
+    let sql = job.sql.trim_end().trim_end_matches(';');
+    job.conn.execute(&format!("create table {tmp} as {sql}"))?;
     job.catalog.set(&tmp, Some(RelationKind::Table));
     let result = apply(&mut job, &rel, &tmp);
     super::discard(&mut job, &tmp);
@@ -93,11 +93,11 @@ fn apply(job: &mut Job<'_>, rel: &Relation, tmp: &Relation) -> Result<Outcome> {
         }
         "append_new_columns" | "sync_all_columns" => {
             for (c, ty) in &added {
-                ddl.push(format!("alter table {rel} add column {} {ty}", quote_if_needed(c)));
+                ddl.push(format!("alter table {rel} add column {} {ty}", rel.quote_ident(c)));
             }
             if on_change == "sync_all_columns" {
                 for c in &removed {
-                    ddl.push(format!("alter table {rel} drop column {}", quote_if_needed(c)));
+                    ddl.push(format!("alter table {rel} drop column {}", rel.quote_ident(c)));
                 }
                 incoming.iter().map(|(c, _)| c.clone()).collect()
             } else {
@@ -126,7 +126,7 @@ fn apply(job: &mut Job<'_>, rel: &Relation, tmp: &Relation) -> Result<Outcome> {
             .in_file(&node.original_file_path));
         }
     }
-    let quoted: Vec<String> = columns.iter().map(|c| quote_if_needed(c)).collect();
+    let quoted: Vec<String> = columns.iter().map(|c| rel.quote_ident(c)).collect();
     let col_list = quoted.join(", ");
     let needs_key = || {
         Error::project(format!(
@@ -142,7 +142,7 @@ fn apply(job: &mut Job<'_>, rel: &Relation, tmp: &Relation) -> Result<Outcome> {
             if keys.is_empty() {
                 return Err(needs_key());
             }
-            let k: Vec<String> = keys.iter().map(|c| quote_if_needed(c)).collect();
+            let k: Vec<String> = keys.iter().map(|c| rel.quote_ident(c)).collect();
             let cond: Vec<String> = k.iter().map(|c| format!("{rel}.{c} = mozt_new.{c}")).collect();
             stmts.push(format!(
                 "delete from {rel} where exists (select 1 from {tmp} as mozt_new where {})",
@@ -156,7 +156,7 @@ fn apply(job: &mut Job<'_>, rel: &Relation, tmp: &Relation) -> Result<Outcome> {
             }
             let on: Vec<String> = keys
                 .iter()
-                .map(|c| format!("mozt_old.{q} = mozt_new.{q}", q = quote_if_needed(c)))
+                .map(|c| format!("mozt_old.{q} = mozt_new.{q}", q = rel.quote_ident(c)))
                 .collect();
             let update_cols: Vec<&String> = match list(config, "merge_update_columns") {
                 Some(only) => columns
@@ -179,7 +179,7 @@ fn apply(job: &mut Job<'_>, rel: &Relation, tmp: &Relation) -> Result<Outcome> {
             if !update_cols.is_empty() {
                 let sets: Vec<String> = update_cols
                     .iter()
-                    .map(|c| format!("{q} = mozt_new.{q}", q = quote_if_needed(c)))
+                    .map(|c| format!("{q} = mozt_new.{q}", q = rel.quote_ident(c)))
                     .collect();
                 merge.push_str(&format!("\nwhen matched then update set {}", sets.join(", ")));
             }

@@ -81,10 +81,9 @@ pub const MODEL_MATERIALIZATIONS: &[&str] = &["view", "table", "incremental", "e
 pub fn stage(job: &mut Job<'_>, rel: &Relation) -> Result<Relation> {
     let stage = rel.with_identifier(format!("{}__mozt_stage", rel.identifier));
     swap::clear(job, &stage)?;
-    let sql = job.sql.trim().trim_end_matches(';');
-    job.conn.execute(&format!(
-        "create table {stage} as\nselect * from (\n{sql}\n) as mozt_src"
-    ))?;
+    let sql = job.sql.trim_end().trim_end_matches(';');
+    job.conn
+        .execute(&format!("create table {stage} as select * from ({sql}\n) as mozt_src"))?;
     job.catalog.set(&stage, Some(RelationKind::Table));
     Ok(stage)
 }

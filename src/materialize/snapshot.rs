@@ -9,19 +9,19 @@ use super::incremental::unique_key;
 use super::{Job, Outcome, atomic, swap};
 use crate::adapter::RelationKind;
 use crate::error::Result;
-use crate::relation::{Relation, quote_if_needed};
+use crate::relation::Relation;
 
 pub fn build(mut job: Job<'_>) -> Result<Outcome> {
     let node = job.node;
     let rel = job.relation.clone();
-    let keys: Vec<String> = unique_key(&node.config).iter().map(|k| quote_if_needed(k)).collect();
+    let keys: Vec<String> = unique_key(&node.config).iter().map(|k| rel.quote_ident(k)).collect();
     let check = node.config_str("strategy") == Some("check");
     let run_ts = format!(
         "cast('{}' as timestamp)",
         chrono::Utc::now().format("%Y-%m-%d %H:%M:%S%.6f")
     );
     let updated = |alias: &str| match node.config_str("updated_at") {
-        Some(col) if !check => format!("cast({alias}.{} as timestamp)", quote_if_needed(col)),
+        Some(col) if !check => format!("cast({alias}.{} as timestamp)", rel.quote_ident(col)),
         _ => run_ts.clone(),
     };
     let hard_deletes = node.config_bool("invalidate_hard_deletes") == Some(true)
@@ -102,7 +102,7 @@ fn later_run(
     let mut ddl = vec![];
     for (c, ty) in job.conn.columns(stage)? {
         if !existing.iter().any(|(e, _)| e.eq_ignore_ascii_case(&c)) {
-            ddl.push(format!("alter table {rel} add column {} {ty}", quote_if_needed(&c)));
+            ddl.push(format!("alter table {rel} add column {} {ty}", rel.quote_ident(&c)));
         }
     }
     let on = |a: &str, b: &str| {
@@ -113,10 +113,13 @@ fn later_run(
     };
     let changed = if check {
         let cols: Vec<String> = match node.config.get("check_cols") {
-            Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(quote_if_needed)).collect(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(|c| rel.quote_ident(c)))
+                .collect(),
             _ => source_cols
                 .iter()
-                .map(|c| quote_if_needed(c))
+                .map(|c| rel.quote_ident(c))
                 .filter(|c| !keys.iter().any(|k| k.eq_ignore_ascii_case(c)))
                 .collect(),
         };
@@ -147,7 +150,7 @@ fn later_run(
          where {} and mozt_cur.mozt_valid_to is null",
         on("mozt_chg", "mozt_cur")
     ));
-    let cols: Vec<String> = source_cols.iter().map(|c| quote_if_needed(c)).collect();
+    let cols: Vec<String> = source_cols.iter().map(|c| rel.quote_ident(c)).collect();
     stmts.push(format!(
         "insert into {rel} ({cols}, mozt_scd_id, mozt_updated_at, mozt_valid_from, mozt_valid_to)\n\
          select {chg_cols}, {scd_id}, mozt_new_updated_at, mozt_new_updated_at, cast(null as timestamp)\n\

@@ -8,7 +8,7 @@ pub fn build(mut job: Job<'_>) -> Result<Outcome> {
     let rel = job.relation.clone();
     let tmp = swap::temp_relation(&rel);
     swap::clear(&mut job, &tmp)?;
-    let sql = job.sql.trim().trim_end_matches(';');
+    let sql = job.sql.trim_end().trim_end_matches(';');
     if let Some(stmt) = job.adapter.replace_table_sql(job.node, &rel, sql) {
         // One atomic statement (Snowflake): a failure leaves the previous table as it was.
         if job.catalog.kind(&rel) == Some(RelationKind::View) {
@@ -22,7 +22,7 @@ pub fn build(mut job: Job<'_>) -> Result<Outcome> {
             rows: None,
         });
     }
-    if let Err(e) = job.conn.execute(&format!("create table {tmp} as\n{sql}")) {
+    if let Err(e) = job.conn.execute(&format!("create table {tmp} as {sql}")) {
         let _ = job.conn.execute(&format!("drop table if exists {tmp}"));
         return Err(e);
     }

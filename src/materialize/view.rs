@@ -6,7 +6,7 @@ use crate::error::Result;
 
 pub fn build(mut job: Job<'_>) -> Result<Outcome> {
     let rel = job.relation.clone();
-    let sql = job.sql.trim().trim_end_matches(';');
+    let sql = job.sql.trim_end().trim_end_matches(';');
     if job.catalog.kind(&rel) == Some(RelationKind::Table) {
         // A table stands where the view goes: build the view aside, then swap.
         let tmp = swap::temp_relation(&rel);
