@@ -94,99 +94,93 @@ pub fn check_compiled(input: &Input, compiled: &mut HashMap<usize, Compiled>) ->
     Ok(analysis)
 }
 
-struct ParsedNode {
-    index: usize,
-    query: Option<Box<sqlparser::ast::Query>>,
+/// Parse one node's SQL: its query when it can be analysed, None when it is not a single
+/// query or sqlparser cannot read it (logged), or the syntax error.
+fn parse_node(
+    input: &Input,
+    dialect: &dyn sqlparser::dialect::Dialect,
+    node: &Node,
+    text: &str,
+    incremental: bool,
+) -> std::result::Result<Option<Box<sqlparser::ast::Query>>, Error> {
+    match parse::parse(text, dialect) {
+        Outcome::Parsed(statements) => Ok(single_query(statements)),
+        Outcome::Skipped(reason) => {
+            tracing::debug!("{}: SQL not analysed: {reason}", node.name);
+            Ok(None)
+        }
+        Outcome::Syntax(err) => {
+            let path = compiled_path(input, node);
+            let spans = crate::compile::render_spans(input.jinja, input.manifest, node, incremental);
+            let map = spans.as_ref().map(|(raw, spans)| check::FileMap {
+                raw,
+                spans,
+                template: &node.template,
+                source: &node.raw_code,
+            });
+            Err(check::syntax_error(
+                &check::Subject::of(node),
+                &err,
+                &path,
+                text,
+                map.as_ref(),
+            ))
+        }
+    }
 }
 
-/// Analyse compiled SQL (node index -> (sql, rendered incrementally)).
+/// Analyse compiled SQL (node index -> (sql, rendered incrementally)). Each model is parsed
+/// and analysed in one go, level by level over the DAG, so that no more than a level's syntax
+/// trees are held at once.
 pub fn analyze(input: &Input, sql: &HashMap<usize, (&str, bool)>) -> Result<Analysis> {
     let manifest = input.manifest;
     let dialect = dialect_for(input.target_kind);
     let started = std::time::Instant::now();
     let mut indices: Vec<usize> = sql.keys().copied().collect();
     indices.sort_unstable();
+    let kind = |i: &usize| manifest.nodes[*i].resource_type;
 
-    // 1. Parse everything in parallel.
-    let parsed: Vec<(usize, std::result::Result<ParsedNode, Error>)> = indices
+    // Tests: syntax only.
+    let mut errors: Vec<Error> = indices
         .par_iter()
-        .filter(|&&i| {
-            matches!(
-                manifest.nodes[i].resource_type,
-                ResourceType::Model | ResourceType::Snapshot | ResourceType::Test
-            )
-        })
-        .map(|&i| {
-            let node = &manifest.nodes[i];
+        .filter(|i| kind(i) == ResourceType::Test)
+        .filter_map(|&i| {
             let (text, incremental) = sql[&i];
-            let out = match parse::parse(text, dialect.as_ref()) {
-                Outcome::Parsed(statements) => Ok(ParsedNode {
-                    index: i,
-                    query: single_query(statements),
-                }),
-                Outcome::Skipped(reason) => {
-                    tracing::debug!("{}: SQL not analysed: {reason}", node.name);
-                    Ok(ParsedNode { index: i, query: None })
-                }
-                Outcome::Syntax(err) => {
-                    let path = compiled_path(input, node);
-                    let spans = crate::compile::render_spans(input.jinja, manifest, node, incremental);
-                    let map = spans.as_ref().map(|(raw, spans)| check::FileMap {
-                        raw,
-                        spans,
-                        template: &node.template,
-                        source: &node.raw_code,
-                    });
-                    Err(check::syntax_error(
-                        &check::Subject::of(node),
-                        &err,
-                        &path,
-                        text,
-                        map.as_ref(),
-                    ))
-                }
-            };
-            (i, out)
+            parse_node(input, dialect.as_ref(), &manifest.nodes[i], text, incremental).err()
         })
         .collect();
 
-    let mut errors: Vec<Error> = vec![];
-    let mut queries: HashMap<usize, Box<sqlparser::ast::Query>> = HashMap::new();
-    for (_, r) in parsed {
-        match r {
-            Ok(p) => {
-                if let Some(q) = p.query
-                    && manifest.nodes[p.index].resource_type != ResourceType::Test
-                {
-                    queries.insert(p.index, q);
-                }
-            }
-            Err(e) => errors.push(e),
-        }
-    }
-
-    let parsed_in = started.elapsed();
-
-    // 2. Columns, level by level.
+    // Models and snapshots: syntax, relations, columns and lineage, parents before children.
+    let analysable: BTreeSet<usize> = indices
+        .iter()
+        .copied()
+        .filter(|i| matches!(kind(i), ResourceType::Model | ResourceType::Snapshot))
+        .collect();
     let catalog = Catalog::new(manifest);
     let mut shapes: HashMap<String, Shape> = base_shapes(manifest, input.root);
-    let levels = levels(manifest, &queries);
+    let levels = levels(manifest, &analysable);
     let mut analysis = Analysis::default();
     let mut warnings: Vec<Error> = vec![];
     for level in levels {
-        let results: Vec<(usize, Shape, Vec<Error>, Vec<Error>)> = level
+        type Outcome = (usize, Option<Shape>, Vec<Error>, Vec<Error>);
+        let results: Vec<Outcome> = level
             .par_iter()
-            .filter_map(|i| queries.get(i).map(|q| (*i, q)))
-            .map(|(i, q)| {
+            .map(|&i| {
                 let node = &manifest.nodes[i];
+                let (text, incremental) = sql[&i];
+                let q = match parse_node(input, dialect.as_ref(), node, text, incremental) {
+                    Ok(Some(q)) => q,
+                    Ok(None) => return (i, None, vec![], vec![]),
+                    Err(e) => return (i, None, vec![e], vec![]),
+                };
                 let resolver = NodeResolver {
                     catalog: &catalog,
                     node,
                     shapes: &shapes,
                 };
                 let mut an = Analyzer::new(&resolver);
-                let shape = an.analyze(q);
-                let (text, incremental) = sql[&i];
+                let shape = an.analyze(&q);
+                drop(q);
                 let path = compiled_path(input, node);
                 let mut errs = vec![];
                 let mut warns = vec![];
@@ -221,13 +215,14 @@ pub fn analyze(input: &Input, sql: &HashMap<usize, (&str, bool)>) -> Result<Anal
                         warns.push(e);
                     }
                 }
-                (i, shape, errs, warns)
+                (i, Some(shape), errs, warns)
             })
             .collect();
         for (i, shape, errs, warns) in results {
             let node = &manifest.nodes[i];
             errors.extend(errs);
             warnings.extend(warns);
+            let Some(shape) = shape else { continue };
             analysis.complete.insert(i, shape.complete);
             analysis.lineage.insert(
                 i,
@@ -253,12 +248,7 @@ pub fn analyze(input: &Input, sql: &HashMap<usize, (&str, bool)>) -> Result<Anal
             shapes.insert(node.unique_id.clone(), rebase(&node.unique_id, shape));
         }
     }
-    tracing::debug!(
-        "SQL check of {} nodes: parsed in {:?}, columns and lineage in {:?}",
-        indices.len(),
-        parsed_in,
-        started.elapsed() - parsed_in
-    );
+    tracing::debug!("SQL check of {} nodes in {:?}", indices.len(), started.elapsed());
     for w in &warnings {
         tracing::warn!("{w}");
     }
@@ -336,12 +326,12 @@ fn base_shapes(manifest: &Manifest, root: &Path) -> HashMap<String, Shape> {
 }
 
 /// The analysable nodes grouped so that every node comes after the nodes it depends on.
-fn levels(manifest: &Manifest, queries: &HashMap<usize, Box<sqlparser::ast::Query>>) -> Vec<Vec<usize>> {
+fn levels(manifest: &Manifest, queries: &BTreeSet<usize>) -> Vec<Vec<usize>> {
     let mut depth: HashMap<usize, usize> = HashMap::new();
     fn depth_of(
         i: usize,
         manifest: &Manifest,
-        queries: &HashMap<usize, Box<sqlparser::ast::Query>>,
+        queries: &BTreeSet<usize>,
         memo: &mut HashMap<usize, usize>,
         guard: &mut BTreeSet<usize>,
     ) -> usize {
@@ -354,7 +344,7 @@ fn levels(manifest: &Manifest, queries: &HashMap<usize, Box<sqlparser::ast::Quer
         let mut d = 0;
         for dep in &manifest.nodes[i].depends_on {
             if let Some(j) = manifest.index_of(dep)
-                && queries.contains_key(&j)
+                && queries.contains(&j)
             {
                 d = d.max(depth_of(j, manifest, queries, memo, guard) + 1);
             }
@@ -363,8 +353,7 @@ fn levels(manifest: &Manifest, queries: &HashMap<usize, Box<sqlparser::ast::Quer
         memo.insert(i, d);
         d
     }
-    let mut keys: Vec<usize> = queries.keys().copied().collect();
-    keys.sort_unstable();
+    let keys: Vec<usize> = queries.iter().copied().collect();
     for &i in &keys {
         depth_of(i, manifest, queries, &mut depth, &mut BTreeSet::new());
     }
