@@ -85,3 +85,10 @@ echo "models: $N, runs: $RUNS (best of), binary: $MOZT"
 echo "mozt compile without the SQL check: ${off} ms"
 echo "mozt compile with the SQL check:    ${on} ms"
 echo "the check adds $(( on - off )) ms ($(( (on - off) * 1000 / N )) us per model)"
+# Wall time moves with whatever else the machine runs; CPU time and peak memory less so.
+if [ -x /usr/bin/time ]; then
+    for v in 0 1; do
+        /usr/bin/time -f "MOZT_SQL_CHECK=$v: %U s user, %S s system, %M KB peak" env MOZT_SQL_CHECK=$v "$MOZT" compile -q
+    done
+fi
+echo "with -v, mozt reports the check's own time: $(MOZT_SQL_CHECK=1 "$MOZT" compile -v 2>&1 | grep -o 'SQL check of .*')"
