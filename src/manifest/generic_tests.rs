@@ -81,16 +81,7 @@ struct Param {
 /// snapshots (tests on a disabled or missing node are left out); their templates are added to
 /// `jinja` and rendered once in parse mode.
 pub fn generate(project: &Project, jinja: &mut JinjaEnv, nodes: &[Node], sources: &[SourceNode]) -> Result<Vec<Node>> {
-    let refable: HashMap<&str, &Node> = nodes
-        .iter()
-        .filter(|n| {
-            matches!(
-                n.resource_type,
-                ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
-            )
-        })
-        .map(|n| (n.name.as_str(), n))
-        .collect();
+    let refable = super::node::refable_by_name(nodes);
     let mut out: Vec<(Node, Location, &SchemaDoc, Map<String, Value>)> = vec![];
     let mut errors = vec![];
     for doc in &project.schema_files {

@@ -121,6 +121,20 @@ impl Node {
     }
 }
 
+/// Models, seeds and snapshots by name: what `ref()` can name.
+pub fn refable_by_name(nodes: &[Node]) -> std::collections::HashMap<&str, &Node> {
+    nodes
+        .iter()
+        .filter(|n| {
+            matches!(
+                n.resource_type,
+                ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
+            )
+        })
+        .map(|n| (n.name.as_str(), n))
+        .collect()
+}
+
 /// A table declared under `sources:` in schema YAML.
 #[derive(Debug, Clone, Serialize)]
 pub struct SourceNode {

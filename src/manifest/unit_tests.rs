@@ -85,16 +85,7 @@ pub fn generate(project: &Project, nodes: &[Node], sources: &[SourceNode]) -> Re
         .filter(|n| n.resource_type == ResourceType::Model)
         .map(|n| (n.name.as_str(), n))
         .collect();
-    let refable: HashMap<&str, &Node> = nodes
-        .iter()
-        .filter(|n| {
-            matches!(
-                n.resource_type,
-                ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
-            )
-        })
-        .map(|n| (n.name.as_str(), n))
-        .collect();
+    let refable = super::node::refable_by_name(nodes);
     let mut out = vec![];
     let mut errors = vec![];
     let mut seen: HashSet<(String, String)> = HashSet::new();
