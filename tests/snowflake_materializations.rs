@@ -174,3 +174,59 @@ fn snapshot_and_braze_sync_on_snowflake() {
         ]
     );
 }
+
+#[test]
+fn schema_change_modes_on_snowflake() {
+    let p = project("mozt_osc_sf");
+    let model = |mode: &str, cols: &str| {
+        format!(
+            "{{{{ config(materialized='incremental', unique_key='id', on_schema_change='{mode}') }}}}\n\
+             select {cols} from {{{{ ref('src') }}}}\n"
+        )
+    };
+    p.write("seeds/src.csv", "id,a,b\n1,x,y\n")
+        .write("models/m.sql", &model("append_new_columns", "id, a"));
+    p.ok(&["build"]);
+    p.write("seeds/src.csv", "id,a,b\n1,x,y\n2,p,q\n")
+        .write("models/m.sql", &model("append_new_columns", "id, a, b"));
+    p.ok(&["build"]);
+    let got = rows(
+        &p,
+        "select id, a, coalesce(b, 'NULL') as b from {{ ref('m') }} order by id",
+    );
+    assert_eq!(got.len(), 2);
+    // The new column was added; the merge rewrote row 1 with it too.
+    assert_eq!(got[0]["B"].as_str().or(got[0]["b"].as_str()), Some("y"), "{got:?}");
+    assert_eq!(got[1]["B"].as_str().or(got[1]["b"].as_str()), Some("q"), "{got:?}");
+
+    // fail: the run fails and the table keeps its rows.
+    p.write("seeds/src.csv", "id,a,b\n1,x,y\n2,p,q\n3,r,s\n")
+        .write("models/m.sql", &model("fail", "id, b"));
+    let out = p.mozt(&["build"]);
+    out.assert_code(1);
+    assert!(out.stdout.contains("on_schema_change is 'fail'"), "{}", out.stdout);
+    assert_eq!(rows(&p, "select id from {{ ref('m') }}").len(), 2);
+}
+
+#[test]
+fn ephemeral_chain_on_snowflake() {
+    let p = project("mozt_eph_sf");
+    p.write("seeds/raw.csv", "id,v\n1,10\n2,20\n3,30\n")
+        .write(
+            "models/e1.sql",
+            "{{ config(materialized='ephemeral') }}\nselect id, v from {{ ref('raw') }} where v > 10\n",
+        )
+        .write(
+            "models/e2.sql",
+            "{{ config(materialized='ephemeral') }}\nselect id, v * 2 as v from {{ ref('e1') }}\n",
+        )
+        .write(
+            "models/final.sql",
+            "{{ config(materialized='table') }}\nselect sum(v) as total from {{ ref('e2') }}\n",
+        );
+    p.ok(&["build"]);
+    let got = rows(&p, "select total from {{ ref('final') }}");
+    let total = &got[0];
+    let value = total.get("TOTAL").or(total.get("total")).cloned().unwrap_or_default();
+    assert_eq!(value.as_f64(), Some(100.0), "{got:?}");
+}
