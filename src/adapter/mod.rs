@@ -45,10 +45,6 @@ pub trait Adapter: Send + Sync {
     fn seed_type(&self, t: SeedType) -> &'static str;
     /// The SQL dialect, for reading compiled SQL.
     fn dialect(&self) -> Box<dyn sqlparser::dialect::Dialect + Send + Sync>;
-    /// How identifiers compare: Snowflake folds unquoted names to upper case, DuckDB ignores case.
-    fn normalize(&self, ident: &str) -> String {
-        ident.to_ascii_lowercase()
-    }
     /// Whether DDL can be rolled back inside a transaction (DuckDB: yes; Snowflake: DDL commits).
     fn transactional_ddl(&self) -> bool {
         true

@@ -269,7 +269,7 @@ impl Runner<'_> {
                 r.rows_affected = outcome.rows.map(|n| n as u64);
                 r
             }
-            Err(e) => NodeResult::new(&node.unique_id, Status::Error, error_text(&e)),
+            Err(e) => NodeResult::new(&node.unique_id, Status::Error, e.to_string()),
         };
         r.relation_name = Some(relation.to_string());
         if node.resource_type != ResourceType::Seed {
@@ -288,10 +288,6 @@ fn run_hooks(conn: &mut dyn Connection, hooks: &[String], which: &str) -> Result
     Ok(())
 }
 
-fn error_text(e: &Error) -> String {
-    e.to_string()
-}
-
 impl Work for Runner<'_> {
     fn stop_on_failure(&self) -> bool {
         self.flags.fail_fast
@@ -303,7 +299,7 @@ impl Work for Runner<'_> {
             return NodeResult::new(&node.unique_id, Status::Error, "not compiled");
         };
         if let Err(e) = conn.set_node(&node.unique_id, &node.config) {
-            return NodeResult::new(&node.unique_id, Status::Error, error_text(&e));
+            return NodeResult::new(&node.unique_id, Status::Error, e.to_string());
         }
         match node.resource_type {
             ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot => self.build(node, compiled, conn),

@@ -153,13 +153,6 @@ impl Dag {
         }
         out
     }
-
-    /// All nodes in an order where parents come before children.
-    pub fn topo_order(&self) -> Vec<Key> {
-        petgraph::algo::toposort(&self.graph, None)
-            .map(|v| v.into_iter().map(|ix| self.graph[ix]).collect())
-            .unwrap_or_default()
-    }
 }
 
 /// A simple cycle through `start` inside one strongly connected component.

@@ -23,6 +23,7 @@ pub struct Manifest {
     /// Model/seed/snapshot name -> node index (what ref() resolves).
     by_name: HashMap<String, usize>,
     source_by_name: HashMap<(String, String), usize>,
+    source_by_id: HashMap<String, usize>,
 }
 
 impl Manifest {
@@ -56,6 +57,12 @@ impl Manifest {
             })
             .map(|(i, n)| (n.name.clone(), i))
             .collect();
+        self.source_by_id = self
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.unique_id.clone(), i))
+            .collect();
         self.source_by_name = self
             .sources
             .iter()
@@ -83,7 +90,7 @@ impl Manifest {
     }
 
     pub fn source_by_id(&self, unique_id: &str) -> Option<&SourceNode> {
-        self.sources.iter().find(|s| s.unique_id == unique_id)
+        self.source_by_id.get(unique_id).map(|&i| &self.sources[i])
     }
 
     /// Names ref() can take, for "did you mean" hints.

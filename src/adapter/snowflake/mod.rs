@@ -217,10 +217,6 @@ impl Adapter for SnowflakeAdapter {
         Box::new(sqlparser::dialect::SnowflakeDialect {})
     }
 
-    fn normalize(&self, ident: &str) -> String {
-        ident.to_ascii_uppercase()
-    }
-
     fn version_query(&self) -> &'static str {
         "select current_version()"
     }
