@@ -25,9 +25,11 @@ pub fn write_manifest(session: &Session, compiled: &HashMap<usize, Compiled>) ->
     let mut nodes = Map::new();
     let mut child_map: Map<String, Value> = Map::new();
     let mut parent_map: Map<String, Value> = Map::new();
+    let checksums = session.checksums();
     for (i, n) in m.nodes.iter().enumerate() {
         let mut v = serde_json::to_value(n).map_err(|e| Error::runtime(e.to_string()))?;
         if let Some(obj) = v.as_object_mut() {
+            obj.insert("checksums".into(), json!(checksums[i]));
             obj.insert("raw_code".into(), Value::String(n.raw_code.clone()));
             obj.insert(
                 "relation_name".into(),
@@ -61,6 +63,7 @@ pub fn write_manifest(session: &Session, compiled: &HashMap<usize, Compiled>) ->
         let mut v = serde_json::to_value(s).map_err(|e| Error::runtime(e.to_string()))?;
         if let Some(obj) = v.as_object_mut() {
             obj.insert("relation_name".into(), Value::String(s.relation.to_string()));
+            obj.insert("checksums".into(), json!(crate::state::checksum::of_source(s)));
         }
         sources.insert(s.unique_id.clone(), v);
     }

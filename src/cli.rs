@@ -50,6 +50,17 @@ pub struct Selection {
     /// Nodes to leave out, same syntax as --select.
     #[arg(long, num_args = 1.., action = clap::ArgAction::Append)]
     pub exclude: Vec<String>,
+    /// A named selector from selectors.yml (instead of --select/--exclude).
+    #[arg(long, conflicts_with_all = ["select", "exclude"])]
+    pub selector: Option<String>,
+    /// A previous run's artifacts (the folder holding its manifest.json and run_results.json),
+    /// for the state: and result: selector methods and --defer.
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// With --state: a ref to a model that is neither selected nor built in this target reads
+    /// the relation the state's run built (e.g. production's).
+    #[arg(long, requires = "state")]
+    pub defer: bool,
 }
 
 #[derive(Args, Debug, Clone, Default)]

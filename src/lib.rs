@@ -16,4 +16,5 @@ pub mod project;
 pub mod relation;
 pub mod run;
 pub mod sql;
+pub mod state;
 pub mod test;

@@ -42,7 +42,7 @@ impl Kind {
 }
 
 pub fn run(common: &Common, flags: &RunFlags, kind: Kind) -> Result<i32> {
-    let session = Session::load(common)?;
+    let mut session = Session::load(common)?;
     let selected = session.select(&flags.selection, kind.resource_types())?;
     // Ephemeral models are not built: they are compiled into the models that ref them.
     let plan: BTreeSet<usize> = selected
@@ -66,7 +66,28 @@ pub fn run(common: &Common, flags: &RunFlags, kind: Kind) -> Result<i32> {
         .map(|r| r.schema.clone())
         .collect();
     let mut schemas: Vec<String> = schemas.into_iter().collect();
-    let catalog = Catalog::new(conn.list_relations(&schemas)?);
+    // --defer: what the plan reads but does not build is looked up in the same catalog query.
+    let previous = match flags.selection.defer {
+        true => session.previous_state(&flags.selection)?.cloned(),
+        false => None,
+    };
+    let deferrable = match &previous {
+        Some(_) => crate::state::defer::candidates(&session.manifest, &plan),
+        None => BTreeSet::new(),
+    };
+    let mut listed = schemas.clone();
+    for s in crate::state::defer::schemas(&session.manifest, &deferrable) {
+        if !listed.contains(&s) {
+            listed.push(s);
+        }
+    }
+    let catalog = Catalog::new(conn.list_relations(&listed)?);
+    if let Some(previous) = &previous {
+        let deferred = crate::state::defer::resolve(&session.manifest, &deferrable, &catalog, previous);
+        if !deferred.is_empty() {
+            std::sync::Arc::make_mut(&mut session.manifest).deferred = deferred;
+        }
+    }
     for s in crate::test::failures_schemas(&session.manifest, &plan, flags.store_failures, &session.target) {
         if !schemas.contains(&s) {
             schemas.push(s);

@@ -13,12 +13,12 @@ pub mod show;
 
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use crate::cli::{Common, Selection};
 use crate::error::{Error, Result};
-use crate::graph::{Dag, Key, select};
+use crate::graph::{Dag, Key, select, selectors};
 use crate::jinja::JinjaEnv;
 use crate::manifest::{Manifest, ResourceType};
 use crate::project::{Project, Target};
@@ -31,6 +31,8 @@ pub struct Session {
     pub dag: Dag,
     pub started: Instant,
     pub threads: usize,
+    /// The previous run read from `--state`, once.
+    previous: OnceLock<Option<crate::state::PreviousState>>,
 }
 
 impl Session {
@@ -55,6 +57,7 @@ impl Session {
             dag,
             started,
             threads,
+            previous: OnceLock::new(),
         })
     }
 
@@ -71,7 +74,46 @@ impl Session {
     }
 
     pub fn select_keys(&self, selection: &Selection) -> Result<BTreeSet<Key>> {
-        select::select(&self.manifest, &self.dag, &selection.select, &selection.exclude)
+        let previous = self.previous_state(selection)?;
+        let view = previous.map(|p| select::StateView {
+            previous: p,
+            nodes: self.checksums(),
+            sources: self
+                .manifest
+                .sources
+                .iter()
+                .map(crate::state::checksum::of_source)
+                .collect(),
+        });
+        let ctx = select::Context {
+            manifest: &self.manifest,
+            dag: &self.dag,
+            state: view.as_ref(),
+        };
+        match &selection.selector {
+            Some(name) => selectors::select(&ctx, &self.project.root, name),
+            None => select::select_in(&ctx, &selection.select, &selection.exclude),
+        }
+    }
+
+    /// The previous run named by `--state`, read once; None without `--state`.
+    pub fn previous_state(&self, selection: &Selection) -> Result<Option<&crate::state::PreviousState>> {
+        let Some(dir) = &selection.state else { return Ok(None) };
+        if let Some(loaded) = self.previous.get() {
+            return Ok(loaded.as_ref());
+        }
+        let loaded = crate::state::PreviousState::load(dir)?;
+        Ok(self.previous.get_or_init(|| Some(loaded)).as_ref())
+    }
+
+    /// Every node's checksums (`state:modified`, manifest.json), by node index.
+    pub fn checksums(&self) -> Vec<crate::state::checksum::Checksums> {
+        use rayon::prelude::*;
+        self.manifest
+            .nodes
+            .par_iter()
+            .map(|n| crate::state::checksum::of_node(n, &self.jinja, &self.project.root))
+            .collect()
     }
 
     pub fn target_dir(&self) -> String {

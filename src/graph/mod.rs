@@ -2,6 +2,8 @@
 //! once per command with petgraph. A cycle is an error naming every model on it.
 
 pub mod select;
+pub mod selectors;
+mod state_methods;
 
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};

@@ -2,8 +2,9 @@
 //!
 //! A selection is a list of arguments; within one argument, spaces mean union and commas mean
 //! intersection. An atom is `[@][N+]method:value[+N]`, or a bare name. Methods: `tag:`, `path:`,
-//! `resource_type:`, `source:`, `config.<key>:`, `package:`, `fqn:`, `test_name:`,
-//! and `name:` (the default). Values accept `*` and `?` wildcards.
+//! `resource_type:`, `source:`, `config.<key>:`, `package:`, `fqn:`, `test_name:`, `test_type:`,
+//! `state:` and `result:` (against `--state DIR`), and `name:` (the default). Values accept `*`
+//! and `?` wildcards.
 //! Tests attached to selected nodes are selected with them (dbt's eager indirect selection).
 
 use petgraph::Direction;
@@ -13,6 +14,22 @@ use std::path::Path;
 use super::{Dag, Key};
 use crate::error::{Error, Result};
 use crate::manifest::{Manifest, ResourceType};
+use crate::state::PreviousState;
+use crate::state::checksum::Checksums;
+
+/// What selection reads: the manifest and DAG, and for `state:`/`result:` the previous run.
+pub struct Context<'a> {
+    pub manifest: &'a Manifest,
+    pub dag: &'a Dag,
+    pub state: Option<&'a StateView<'a>>,
+}
+
+/// The previous run and the current checksums of every node and source, to compare.
+pub struct StateView<'a> {
+    pub previous: &'a PreviousState,
+    pub nodes: Vec<Checksums>,
+    pub sources: Vec<Checksums>,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Atom {
@@ -25,12 +42,26 @@ struct Atom {
 
 /// Resolve `--select` and `--exclude` to a set of vertices. An empty `select` selects everything.
 pub fn select(manifest: &Manifest, dag: &Dag, select: &[String], exclude: &[String]) -> Result<BTreeSet<Key>> {
+    select_in(
+        &Context {
+            manifest,
+            dag,
+            state: None,
+        },
+        select,
+        exclude,
+    )
+}
+
+/// `select` with the previous run available to `state:` and `result:`.
+pub fn select_in(ctx: &Context, select: &[String], exclude: &[String]) -> Result<BTreeSet<Key>> {
+    let manifest = ctx.manifest;
     let mut chosen: BTreeSet<Key> = if select.is_empty() {
         all_keys(manifest)
     } else {
         let mut s = BTreeSet::new();
         for arg in select {
-            let found = eval_arg(manifest, dag, arg)?;
+            let found = eval_arg(ctx, arg)?;
             if found.is_empty() {
                 tracing::warn!("--select '{arg}' matches no node (check the name, tag or path)");
             }
@@ -40,7 +71,7 @@ pub fn select(manifest: &Manifest, dag: &Dag, select: &[String], exclude: &[Stri
         s
     };
     for arg in exclude {
-        let mut ex = eval_arg(manifest, dag, arg)?;
+        let mut ex = eval_arg(ctx, arg)?;
         add_attached_tests(manifest, &mut ex);
         chosen.retain(|k| !ex.contains(k));
     }
@@ -55,7 +86,7 @@ fn all_keys(manifest: &Manifest) -> BTreeSet<Key> {
 }
 
 /// Tests whose every parent node is selected come along (sources do not need to be).
-fn add_attached_tests(manifest: &Manifest, set: &mut BTreeSet<Key>) {
+pub fn add_attached_tests(manifest: &Manifest, set: &mut BTreeSet<Key>) {
     let selected_ids: BTreeSet<&str> = set
         .iter()
         .map(|k| match k {
@@ -80,13 +111,14 @@ fn add_attached_tests(manifest: &Manifest, set: &mut BTreeSet<Key>) {
     set.extend(extra);
 }
 
-fn eval_arg(manifest: &Manifest, dag: &Dag, arg: &str) -> Result<BTreeSet<Key>> {
+/// One `--select` argument (no tests added).
+pub fn eval_arg(ctx: &Context, arg: &str) -> Result<BTreeSet<Key>> {
     let mut union = BTreeSet::new();
     for term in arg.split_whitespace() {
         let mut inter: Option<BTreeSet<Key>> = None;
         for part in term.split(',').filter(|p| !p.is_empty()) {
             let atom = parse_atom(part)?;
-            let set = eval_atom(manifest, dag, &atom)?;
+            let set = eval_atom(ctx, &atom)?;
             inter = Some(match inter {
                 None => set,
                 Some(prev) => prev.intersection(&set).copied().collect(),
@@ -151,8 +183,12 @@ fn parse_atom(text: &str) -> Result<Atom> {
     })
 }
 
-fn eval_atom(manifest: &Manifest, dag: &Dag, atom: &Atom) -> Result<BTreeSet<Key>> {
-    let base = matching(manifest, atom)?;
+fn eval_atom(ctx: &Context, atom: &Atom) -> Result<BTreeSet<Key>> {
+    let dag = ctx.dag;
+    let base = match atom.method.as_str() {
+        "state" | "result" => super::state_methods::matching(ctx, &atom.method, &atom.value)?,
+        _ => matching(ctx.manifest, atom)?,
+    };
     let mut out = base.clone();
     for &k in &base {
         if let Some(depth) = atom.parents {
@@ -188,7 +224,7 @@ fn matching(manifest: &Manifest, atom: &Atom) -> Result<BTreeSet<Key>> {
         m if m.starts_with("config.") => {}
         other => {
             return Err(Error::project(format!("unknown selector method '{other}:'"))
-                .help("methods: tag, path, source, resource_type, config.<key>, package, fqn, test_name, test_type"));
+                .help("methods: tag, path, source, resource_type, config.<key>, package, fqn, test_name, test_type, state, result"));
         }
     }
     for (i, n) in manifest.nodes.iter().enumerate() {

@@ -22,6 +22,8 @@ pub struct JinjaEnv {
     pub env: Environment<'static>,
     /// Macro name -> template that defines it (later definitions override earlier ones).
     macros: BTreeMap<String, String>,
+    /// Project vars with `--vars` laid over them (what `var()` reads).
+    pub vars: Arc<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl JinjaEnv {
@@ -48,7 +50,8 @@ impl JinjaEnv {
         env.add_function("is_incremental", functions::is_incremental);
         env.add_function("return", functions::return_fn);
         env.add_function("log", functions::log);
-        env.add_global("var", Value::from_object(functions::VarFn(Arc::new(vars))));
+        let vars = Arc::new(vars);
+        env.add_global("var", Value::from_object(functions::VarFn(vars.clone())));
         env.add_global("config", Value::from_object(ConfigObj));
         env.add_global("exceptions", Value::from_object(functions::Exceptions));
         env.add_global("target", crate::jinja::to_value(target.public()));
@@ -58,6 +61,7 @@ impl JinjaEnv {
         let mut this = JinjaEnv {
             env,
             macros: BTreeMap::new(),
+            vars,
         };
         for (name, text) in builtins::FILES {
             this.add_macro_file(name, text)?;

@@ -432,6 +432,7 @@ fn build(
             kwargs,
         }),
         vars_used: vec![],
+        yaml: None,
     };
     tracing::trace!("test {name} ({full})");
     Ok(Some((node, loc, entry_config)))

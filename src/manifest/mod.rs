@@ -24,6 +24,8 @@ pub struct Manifest {
     by_name: HashMap<String, usize>,
     source_by_name: HashMap<(String, String), usize>,
     source_by_id: HashMap<String, usize>,
+    /// `--defer`: model name -> the relation ref() gives instead of the node's own.
+    pub deferred: HashMap<String, Relation>,
 }
 
 impl Manifest {
@@ -115,6 +117,9 @@ impl Resolver for Manifest {
         let node = self
             .by_name(name)
             .ok_or_else(|| format!("ref('{name}'): no model, seed or snapshot named '{name}'"))?;
+        if let Some(deferred) = self.deferred.get(name) {
+            return Ok(deferred.clone());
+        }
         if node.materialized() == "ephemeral" {
             return Ok(ephemeral_cte(name));
         }

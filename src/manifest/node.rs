@@ -80,6 +80,9 @@ pub struct Node {
     /// Vars and env vars the node's Jinja read (for change detection).
     #[serde(skip)]
     pub vars_used: Vec<String>,
+    /// The node's entry in schema YAML, as written (for change detection).
+    #[serde(skip)]
+    pub yaml: Option<Value>,
 }
 
 impl Node {
@@ -147,4 +150,7 @@ pub struct SourceNode {
     pub columns: IndexMap<String, ColumnInfo>,
     pub loaded_at_field: Option<String>,
     pub freshness: Option<Value>,
+    /// The table's definition as written in YAML, target-independent (for change detection).
+    #[serde(skip)]
+    pub yaml: Value,
 }

@@ -254,6 +254,7 @@ fn skeleton(
     merge_config(&mut config, &folder_config(folder_tree, &fqn));
     let mut description = String::new();
     let mut columns = IndexMap::new();
+    let yaml = patch.and_then(|p| serde_json::to_value(p.patch).ok());
     if let Some(p) = patch {
         merge_config(&mut config, &p.patch.config);
         description = p.patch.description.clone().unwrap_or_default();
@@ -277,6 +278,7 @@ fn skeleton(
         columns,
         test: None,
         vars_used: vec![],
+        yaml,
     }
 }
 
@@ -443,12 +445,23 @@ fn sources(project: &Project, target: &Target) -> Result<Vec<SourceNode>> {
                     source_name: src.name.clone(),
                     name: table.name.clone(),
                     original_file_path: doc.path.clone(),
-                    relation: Relation::new(database_for(target, src.database.as_deref()), schema, identifier)
-                        .with_quoting(Quoting::for_target_type(&target.kind)),
+                    relation: Relation::new(
+                        database_for(target, src.database.as_deref()),
+                        schema.clone(),
+                        identifier.clone(),
+                    )
+                    .with_quoting(Quoting::for_target_type(&target.kind)),
                     description: table.description.clone().unwrap_or_default(),
                     columns: column_infos(&table.columns),
                     loaded_at_field: table.loaded_at_field.clone().or_else(|| src.loaded_at_field.clone()),
                     freshness: table.freshness.clone().or_else(|| src.freshness.clone()),
+                    yaml: serde_json::json!({
+                        "database": src.database, "schema": schema, "identifier": identifier,
+                        "description": table.description, "columns": column_infos(&table.columns),
+                        "loaded_at_field": table.loaded_at_field.clone().or_else(|| src.loaded_at_field.clone()),
+                        "freshness": table.freshness.clone().or_else(|| src.freshness.clone()),
+                        "config": src.config,
+                    }),
                 });
             }
         }

@@ -332,6 +332,7 @@ fn read(
             kwargs,
         }),
         vars_used: vec![],
+        yaml: None,
     }))
 }
 

@@ -1,7 +1,7 @@
 //! Schema YAML files beside models: model and seed properties, sources, tests, unit tests.
 
 use indexmap::IndexMap;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -26,7 +26,7 @@ pub struct SchemaFile {
 }
 
 /// Properties of a model, seed or snapshot declared in YAML.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct NodePatch {
     pub name: String,
     #[serde(default)]
@@ -43,7 +43,7 @@ pub struct NodePatch {
     pub other: IndexMap<String, Value>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct ColumnDecl {
     pub name: String,
     #[serde(default)]

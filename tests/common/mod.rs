@@ -242,3 +242,47 @@ pub fn redact(text: &str, project: &TestProject) -> String {
     }
     out
 }
+
+pub fn copy_dir(from: &Path, to: &Path, keep: &dyn Fn(&Path) -> bool) {
+    for entry in walk(from) {
+        let rel = entry.strip_prefix(from).expect("under the source folder");
+        if !keep(rel) {
+            continue;
+        }
+        let dest = to.join(rel);
+        std::fs::create_dir_all(dest.parent().expect("a parent folder")).expect("create folder");
+        std::fs::copy(&entry, &dest).expect("copy a project file");
+    }
+}
+
+pub fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = vec![];
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// A copy of the sample project (project.yml, models, seeds, macros, snapshots, and the SQL and
+/// YAML of tests/, not this crate's Rust tests).
+pub fn sample_project() -> TestProject {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let p = TestProject::empty();
+    std::fs::copy(repo.join("project.yml"), p.path().join("project.yml")).expect("copy project.yml");
+    for dir in ["models", "seeds", "macros", "snapshots"] {
+        copy_dir(&repo.join(dir), &p.path().join(dir), &|_| true);
+    }
+    copy_dir(&repo.join("tests"), &p.path().join("tests"), &|rel| {
+        let ext = rel.extension().and_then(|e| e.to_str()).unwrap_or("");
+        matches!(ext, "sql" | "yml" | "yaml") && !rel.starts_with("snapshots")
+    });
+    p
+}

@@ -1,0 +1,202 @@
+//! Per-node checksums written to manifest.json and compared by `state:modified`.
+//!
+//! Each node gets one SHA-256 per kind of change, so `state:modified.<kind>` can ask for one:
+//! - `body`: the model/test/snapshot file normalized (`super::normalize`: whitespace and
+//!   comments do not count), a seed's file contents byte for byte;
+//! - `configs`: the resolved config (model file, schema YAML, project.yml folders);
+//! - `yaml`: the node's schema YAML entry (description, columns, tests, meta), or a test's
+//!   definition (arguments, column);
+//! - `macros`: the files defining the project macros the node names, transitively (and
+//!   `generate_schema_name`/`generate_alias_name`/`generate_database_name` when the project
+//!   overrides them);
+//! - `vars`: the values of the vars and env vars the node (or those macros) reads.
+//!
+//! The body is the template text, not the SQL it renders to: rendering skips what sits under
+//! `{% if is_incremental() %}` and depends on the target (so prod and CI would always differ),
+//! while macros and vars, the other inputs to rendering, are checked on their own.
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use super::normalize::normalize;
+use crate::jinja::JinjaEnv;
+use crate::manifest::{Node, ResourceType, SourceNode};
+
+/// The kinds of change, in the order they are written.
+pub const KINDS: &[&str] = &["body", "configs", "yaml", "macros", "vars"];
+
+/// Macros that decide where every model is built, when the project overrides them.
+const NAMING_MACROS: &[&str] = &["generate_schema_name", "generate_alias_name", "generate_database_name"];
+
+pub type Checksums = BTreeMap<&'static str, String>;
+
+/// The checksums of one node.
+pub fn of_node(node: &Node, jinja: &JinjaEnv, root: &Path) -> Checksums {
+    let mut out = Checksums::new();
+    let body = match node.resource_type {
+        ResourceType::Seed => match std::fs::read(root.join(&node.original_file_path)) {
+            Ok(bytes) => sha(&bytes),
+            // Unreadable: a value that never equals a stored checksum.
+            Err(e) => format!("unreadable: {e}"),
+        },
+        _ => sha(normalize(&node.raw_code).as_bytes()),
+    };
+    out.insert("body", body);
+    out.insert(
+        "configs",
+        sha(canonical(&Value::Object(node.config.clone())).as_bytes()),
+    );
+    let yaml = match (&node.yaml, &node.test) {
+        (Some(y), _) => canonical(y),
+        (None, Some(t)) => canonical(&serde_json::to_value(t).unwrap_or(Value::Null)),
+        (None, None) => String::new(),
+    };
+    out.insert("yaml", sha(yaml.as_bytes()));
+
+    let macros = macros_used(node, jinja);
+    let mut text = String::new();
+    let mut macro_texts: Vec<&str> = vec![];
+    for (name, (template, source)) in &macros {
+        text.push_str(&format!("{name}@{template}\n"));
+        macro_texts.push(source);
+    }
+    for source in &macro_texts {
+        text.push_str(&normalize(source));
+        text.push('\n');
+    }
+    out.insert("macros", sha(text.as_bytes()));
+
+    let mut names: BTreeSet<String> = node.vars_used.iter().cloned().collect();
+    names.extend(var_names(&node.raw_code));
+    for source in &macro_texts {
+        names.extend(var_names(source));
+    }
+    let mut values = String::new();
+    for name in &names {
+        let value = match name.strip_prefix("env:") {
+            Some(env) => std::env::var(env).map(Value::String).unwrap_or(Value::Null),
+            None => jinja.vars.get(name.as_str()).cloned().unwrap_or(Value::Null),
+        };
+        values.push_str(&format!("{name}={}\n", canonical(&value)));
+    }
+    out.insert("vars", sha(values.as_bytes()));
+    out
+}
+
+/// The checksums of a source table: its YAML definition (not the database a target fills in).
+pub fn of_source(source: &SourceNode) -> Checksums {
+    Checksums::from([("yaml", sha(canonical(&source.yaml).as_bytes()))])
+}
+
+/// Project macros a node names (a call or any mention: a macro can be passed around), and the
+/// macros those name, transitively: macro name -> (template, template source).
+fn macros_used(node: &Node, jinja: &JinjaEnv) -> BTreeMap<String, (String, String)> {
+    let project_macros: BTreeSet<&str> = jinja.macro_names().filter(|m| !jinja.macro_is_builtin(m)).collect();
+    let mut queue: Vec<String> = words(&node.raw_code)
+        .into_iter()
+        .filter(|w| project_macros.contains(w.as_str()))
+        .collect();
+    if let Some(t) = &node.test {
+        queue.push(format!("test_{}", t.test_name));
+    }
+    if matches!(
+        node.resource_type,
+        ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
+    ) {
+        queue.extend(NAMING_MACROS.iter().map(|m| m.to_string()));
+    }
+    let mut out = BTreeMap::new();
+    while let Some(name) = queue.pop() {
+        if out.contains_key(&name) || !project_macros.contains(name.as_str()) {
+            continue;
+        }
+        let Some((template, source)) = jinja.macro_source(&name) else {
+            continue;
+        };
+        queue.extend(
+            words(&source)
+                .into_iter()
+                .filter(|w| project_macros.contains(w.as_str()) && !out.contains_key(w)),
+        );
+        out.insert(name, (template, source));
+    }
+    out
+}
+
+/// Every identifier in a text.
+fn words(text: &str) -> BTreeSet<String> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Names passed as literal strings to `var(...)` (as `name`) and `env_var(...)` (as `env:NAME`).
+pub fn var_names(text: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (func, prefix) in [("var", ""), ("env_var", "env:")] {
+        let pattern = format!("{func}(");
+        let mut from = 0;
+        while let Some(idx) = text[from..].find(&pattern) {
+            let start = from + idx;
+            from = start + pattern.len();
+            let before = text[..start].chars().last();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
+            let arg = text[from..].trim_start();
+            let Some(q) = arg.chars().next().filter(|c| *c == '\'' || *c == '"') else {
+                continue;
+            };
+            if let Some(end) = arg[1..].find(q) {
+                out.insert(format!("{prefix}{}", &arg[1..1 + end]));
+            }
+        }
+    }
+    out
+}
+
+pub fn sha(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// JSON with object keys sorted, so that reordering keys in YAML changes nothing.
+pub fn canonical(v: &Value) -> String {
+    fn sorted(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                let keys: BTreeMap<&String, &Value> = m.iter().collect();
+                let mut out = Map::new();
+                for (k, v) in keys {
+                    out.insert(k.clone(), sorted(v));
+                }
+                Value::Object(out)
+            }
+            Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
+            other => other.clone(),
+        }
+    }
+    sorted(v).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_var_names() {
+        let names =
+            var_names("{{ var('a') }} {{ var(\"b\", 3) }} {{ env_var('HOME') }} {{ my_var('x') }} {{ var(x) }}");
+        let want: BTreeSet<String> = ["a", "b", "env:HOME"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(names, want);
+    }
+
+    #[test]
+    fn canonical_sorts_keys() {
+        let a: Value = serde_json::json!({"b": 1, "a": {"d": 2, "c": [1, {"f": 1, "e": 2}]}});
+        assert_eq!(canonical(&a), r#"{"a":{"c":[1,{"e":2,"f":1}],"d":2},"b":1}"#);
+    }
+}
