@@ -230,3 +230,83 @@ fn ephemeral_chain_on_snowflake() {
     let value = total.get("TOTAL").or(total.get("total")).cloned().unwrap_or_default();
     assert_eq!(value.as_f64(), Some(100.0), "{got:?}");
 }
+
+/// `--defer --state` on Snowflake: a CI run in schema ci builds the modified model and its
+/// descendants, and reads the unmodified parent from production's schema (analytics).
+#[test]
+fn defer_reads_production_for_unselected_parents_on_snowflake() {
+    let p = project("mozt_defer_sf");
+    let yml = p.read("project.yml");
+    let sf = &yml[yml.find("  sf:\n").expect("the sf target")..];
+    let ci = sf
+        .replacen("  sf:\n", "  ci:\n", 1)
+        .replace("schema: analytics", "schema: ci");
+    p.write("project.yml", &format!("{yml}{ci}"));
+    p.write(
+        "models/a.sql",
+        "{{ config(materialized='table') }}\nselect 1 as id union all select 2 as id\n",
+    )
+    .write("models/b.sql", "select id * 10 as x from {{ ref('a') }}\n")
+    .write(
+        "models/c.sql",
+        "{{ config(materialized='table') }}\nselect count(*) as n from {{ ref('b') }}\n",
+    );
+    p.ok(&["build"]);
+    std::fs::create_dir_all(p.path().join("prod-artifacts")).expect("mkdir");
+    std::fs::copy(
+        p.path().join("target/manifest.json"),
+        p.path().join("prod-artifacts/manifest.json"),
+    )
+    .expect("copy the manifest");
+
+    p.write("models/b.sql", "select id * 100 as x from {{ ref('a') }}\n");
+    let mut listed = p
+        .ok(&[
+            "ls",
+            "-t",
+            "ci",
+            "-s",
+            "state:modified+",
+            "--state",
+            "prod-artifacts",
+            "--output",
+            "name",
+        ])
+        .stdout_lines();
+    listed.sort();
+    assert_eq!(listed, ["b", "c"]);
+    p.ok(&[
+        "build",
+        "-t",
+        "ci",
+        "-s",
+        "state:modified+",
+        "--state",
+        "prod-artifacts",
+        "--defer",
+    ]);
+    let compiled = p
+        .read("target/compiled/mozt_defer_sf/models/b.sql")
+        .to_ascii_lowercase();
+    assert!(compiled.contains("analytics.a"), "{compiled}");
+    let cell = |v: &Value, k: &str| v.get(k).or(v.get(k.to_ascii_uppercase())).cloned().unwrap_or_default();
+    // `rows` runs on the default (production) target: name the CI relations.
+    let got = rows(&p, "select x from ci.b order by x");
+    let xs: Vec<f64> = got.iter().filter_map(|r| cell(r, "x").as_f64()).collect();
+    assert_eq!(xs, [100.0, 200.0], "{got:?}");
+    let tables = rows(
+        &p,
+        "select table_name from information_schema.tables where lower(table_schema) = 'ci' order by 1",
+    );
+    let names: Vec<String> = tables
+        .iter()
+        .filter_map(|r| cell(r, "table_name").as_str().map(str::to_ascii_lowercase))
+        .collect();
+    // (b is a view, which the emulator's information_schema.tables leaves out; it was read above.)
+    assert!(
+        names.contains(&"c".to_string()) && !names.contains(&"a".to_string()),
+        "{tables:?}"
+    );
+    let n = rows(&p, "select n from ci.c");
+    assert_eq!(cell(&n[0], "n").as_f64(), Some(2.0), "{n:?}");
+}

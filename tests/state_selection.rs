@@ -11,27 +11,15 @@ use common::{TestProject, sample_project};
 fn with_saved_state() -> TestProject {
     let p = sample_project();
     p.ok(&["parse"]);
-    save_artifacts(&p);
+    p.save_artifacts("prod-artifacts");
     p
-}
-
-pub fn save_artifacts(p: &TestProject) {
-    std::fs::create_dir_all(p.path().join("prod-artifacts")).expect("create prod-artifacts");
-    for f in ["manifest.json", "run_results.json"] {
-        let from = p.path().join("target").join(f);
-        if from.exists() {
-            std::fs::copy(&from, p.path().join("prod-artifacts").join(f)).expect("copy an artifact");
-        }
-    }
 }
 
 /// `mozt ls --output name ARGS --state prod-artifacts`, sorted.
 fn ls_state(p: &TestProject, args: &[&str]) -> Vec<String> {
-    let mut all = vec!["ls", "--output", "name", "--state", "prod-artifacts"];
+    let mut all = vec!["--state", "prod-artifacts"];
     all.extend_from_slice(args);
-    let mut v = p.ok(&all).stdout_lines();
-    v.sort();
-    v
+    p.ls(&all)
 }
 
 /// `ls_state` without tests (selected with their models: dbt's eager indirect selection).
@@ -42,11 +30,7 @@ fn changed(p: &TestProject, args: &[&str]) -> Vec<String> {
 }
 
 fn ls(p: &TestProject, args: &[&str]) -> Vec<String> {
-    let mut all = vec!["ls", "--output", "name"];
-    all.extend_from_slice(args);
-    let mut v = p.ok(&all).stdout_lines();
-    v.sort();
-    v
+    p.ls(args)
 }
 
 fn edit(p: &TestProject, rel: &str, f: impl Fn(&str) -> String) {
@@ -179,7 +163,7 @@ fn an_env_var_change_modifies_the_models_that_read_it() {
     );
     p.write("models/b.sql", "select 1 as x\n");
     p.mozt_env(&["parse"], &[("MOZT_TEST_REGION", "eu")]).assert_ok();
-    save_artifacts(&p);
+    p.save_artifacts("prod-artifacts");
     let run = |value: &str| {
         let out = p.mozt_env(
             &[

@@ -85,7 +85,10 @@ fn all_keys(manifest: &Manifest) -> BTreeSet<Key> {
         .collect()
 }
 
-/// Tests whose every parent node is selected come along (sources do not need to be).
+/// Tests that read any selected node come along, as with dbt's default ("eager") indirect
+/// selection: a relationships test between a selected and an unselected model is selected
+/// too, and reads the unselected one where it is (or, with `--defer`, where the state's run
+/// built it). Excluding a node excludes every test that reads it, the same way.
 pub fn add_attached_tests(manifest: &Manifest, set: &mut BTreeSet<Key>) {
     let selected_ids: BTreeSet<&str> = set
         .iter()
@@ -99,13 +102,7 @@ pub fn add_attached_tests(manifest: &Manifest, set: &mut BTreeSet<Key>) {
         .iter()
         .enumerate()
         .filter(|(_, n)| matches!(n.resource_type, ResourceType::Test | ResourceType::UnitTest))
-        .filter(|(_, n)| !n.depends_on.is_empty() && n.depends_on.iter().any(|d| selected_ids.contains(d.as_str())))
-        .filter(|(_, n)| {
-            n.depends_on
-                .iter()
-                .all(|d| selected_ids.contains(d.as_str()) || d.starts_with("source."))
-                || n.depends_on.len() == 1
-        })
+        .filter(|(_, n)| n.depends_on.iter().any(|d| selected_ids.contains(d.as_str())))
         .map(|(i, _)| Key::Node(i))
         .collect();
     set.extend(extra);

@@ -165,6 +165,27 @@ impl TestProject {
         .collect()
     }
 
+    /// `mozt ls --output name ARGS`, sorted.
+    pub fn ls(&self, args: &[&str]) -> Vec<String> {
+        let mut all = vec!["ls", "--output", "name"];
+        all.extend_from_slice(args);
+        let mut v = self.ok(&all).stdout_lines();
+        v.sort();
+        v
+    }
+
+    /// Copy target/manifest.json and target/run_results.json (where present) into `dir`, as
+    /// CI keeps a run's artifacts for `--state`.
+    pub fn save_artifacts(&self, dir: &str) {
+        std::fs::create_dir_all(self.path().join(dir)).expect("create the artifacts folder");
+        for f in ["manifest.json", "run_results.json"] {
+            let from = self.path().join("target").join(f);
+            if from.exists() {
+                std::fs::copy(&from, self.path().join(dir).join(f)).expect("copy an artifact");
+            }
+        }
+    }
+
     pub fn json(&self, rel: &str) -> serde_json::Value {
         serde_json::from_str(&self.read(rel)).unwrap_or_else(|e| panic!("{rel} is not JSON: {e}"))
     }
