@@ -173,7 +173,8 @@ fn other_identifiers() {
     let out = p.mozt(&["run"]);
     out.assert_code(1);
     assert!(
-        out.stdout.contains("must select the identifier column 'email'"),
+        out.stdout
+            .contains("must select the column 'email' (the Braze identifier)"),
         "{}",
         out.stdout
     );
@@ -211,4 +212,54 @@ fn setup_statements() {
         "{}",
         out.stderr
     );
+}
+
+/// `--apply` on the Snowflake emulator: every statement is sent over Snowflake's protocol and
+/// reported. fakesnow 0.12.1 runs `use role` and none of the role, warehouse, grant, user or
+/// key statements (its parser rejects them): each is reported as failed with the emulator's
+/// message, and the command fails naming how many. Running it twice gives the same report.
+#[test]
+fn setup_apply_on_the_emulator() {
+    let p = common::emulator_project("bz_setup");
+    p.write(
+        "models/braze_user_attributes_sync.sql",
+        "{{ config(materialized='braze_user_sync') }}\nselect 'u1' as external_id, 'gold' as tier\n",
+    )
+    .write("braze_key.pub", PUBLIC_KEY);
+    p.ok(&["run"]);
+    let printed = p.ok(&["braze", "setup", "--public-key", "braze_key.pub"]);
+    let statements: Vec<&str> = printed
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with("--"))
+        .map(|l| l.trim_end_matches(';'))
+        .collect();
+    assert!(statements.len() > 8, "{}", printed.stdout);
+
+    let first = p.mozt(&["braze", "setup", "--public-key", "braze_key.pub", "--apply"]);
+    first.assert_code(1);
+    let mut failed = 0;
+    for s in &statements {
+        let ok = first.stdout.lines().any(|l| l == format!("ok: {s}"));
+        let bad = first.stdout.lines().any(|l| l == format!("failed: {s}"));
+        assert!(
+            ok != bad,
+            "{s} must be reported once as ok or failed:\n{}",
+            first.stdout
+        );
+        failed += usize::from(bad);
+    }
+    assert!(first.stdout.contains("ok: use role securityadmin"), "{}", first.stdout);
+    assert!(
+        first
+            .stderr
+            .contains(&format!("{failed} of {} statements failed", statements.len())),
+        "{}",
+        first.stderr
+    );
+    let second = p.mozt(&["braze", "setup", "--public-key", "braze_key.pub", "--apply"]);
+    second.assert_code(1);
+    assert_eq!(first.stdout, second.stdout, "running setup twice must do the same");
+    // The sync table is untouched and still syncs.
+    p.ok(&["run"]);
 }

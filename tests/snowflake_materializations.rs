@@ -6,43 +6,13 @@ mod common;
 
 use common::TestProject;
 use serde_json::Value;
-use std::net::{TcpStream, ToSocketAddrs};
-use std::time::Duration;
-
-fn emulator_url() -> String {
-    let url = std::env::var("MOZT_FAKESNOW_URL").unwrap_or_else(|_| {
-        panic!("MOZT_FAKESNOW_URL is not set: start the emulator with `scripts/fakesnow.sh start` (.ci/run does)")
-    });
-    let host = url.trim_start_matches("http://").trim_end_matches('/').to_string();
-    let up = host
-        .to_socket_addrs()
-        .ok()
-        .and_then(|mut a| a.next())
-        .is_some_and(|a| TcpStream::connect_timeout(&a, Duration::from_secs(3)).is_ok());
-    assert!(
-        up,
-        "the Snowflake emulator does not answer at {url}: run `scripts/fakesnow.sh start`"
-    );
-    url
-}
 
 fn project(name: &str) -> TestProject {
-    // A database of its own per run: the emulator keeps its data while it runs.
-    let database = format!("{}_{}", name.to_ascii_uppercase(), std::process::id());
-    TestProject::with_yml(&format!(
-        "name: {name}\ntargets:\n  default: sf\n  sf:\n    type: snowflake\n    base_url: \"{}\"\n    account: local\n    \
-         user: mozt\n    password: any\n    database: {}\n    schema: analytics\n    threads: 2\n",
-        emulator_url(),
-        database
-    ))
+    common::emulator_project(name)
 }
 
 fn rows(p: &TestProject, sql: &str) -> Vec<Value> {
-    let out = p.ok(&["show", "--inline", sql, "--limit", "1000", "--output", "json"]);
-    match serde_json::from_str::<Value>(&out.stdout) {
-        Ok(Value::Array(a)) => a,
-        other => panic!("mozt show gave no JSON rows: {other:?}\n{}", out.stdout),
-    }
+    common::show_rows(p, sql)
 }
 
 /// Run, change the source (an update, a late row, a duplicate delivery, a new row), run again,
@@ -168,9 +138,9 @@ fn snapshot_and_braze_sync_on_snowflake() {
     assert_eq!(
         payloads,
         vec![
-            ("u1".to_string(), serde_json::json!({"TIER": "active"})),
-            ("u2".to_string(), serde_json::json!({"TIER": "dormant"})),
-            ("u1".to_string(), serde_json::json!({"TIER": "lapsing"})),
+            ("u1".to_string(), serde_json::json!({"tier": "active"})),
+            ("u2".to_string(), serde_json::json!({"tier": "dormant"})),
+            ("u1".to_string(), serde_json::json!({"tier": "lapsing"})),
         ]
     );
 }

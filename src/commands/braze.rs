@@ -46,12 +46,31 @@ fn emit(session: &Session, statements: &[String], apply: bool) -> Result<()> {
     }
     let adapter = adapter::for_target(&session.target, &session.project.root)?;
     let mut conn = adapter.connect()?;
+    // Every statement is idempotent, so all are tried and each failure is reported: fix what
+    // failed (a missing privilege, say) and run again.
+    let mut failed = vec![];
     for s in statements {
-        conn.execute(s)
-            .map_err(|e| Error::runtime(format!("{s}\nfailed: {}", e.message)))?;
-        say(&format!("ok: {s}"));
+        match conn.execute(s) {
+            Ok(()) => say(&format!("ok: {s}")),
+            Err(e) => {
+                say(&format!(
+                    "failed: {s}\n  {}",
+                    e.message.lines().next().unwrap_or_default()
+                ));
+                failed.push(s.clone());
+            }
+        }
     }
-    Ok(())
+    if failed.is_empty() {
+        return Ok(());
+    }
+    Err(Error::runtime(format!(
+        "{} of {} statements failed on target '{}'",
+        failed.len(),
+        statements.len(),
+        session.target.name
+    ))
+    .help("the statements need SECURITYADMIN or higher; fix what failed and run again (running twice changes nothing)"))
 }
 
 pub fn run_setup(common: &Common, public_key: Option<&std::path::Path>, apply: bool) -> Result<i32> {
@@ -60,7 +79,7 @@ pub fn run_setup(common: &Common, public_key: Option<&std::path::Path>, apply: b
     let key = public_key.map(read_key).transpose()?;
     say("-- Braze Cloud Data Ingestion: access for Braze to the sync tables (needs SECURITYADMIN or higher).");
     if setup.tables.is_empty() {
-        say("-- No braze_user_sync models found: only future grants are given.");
+        say("-- No Braze sync models found: only future grants are given.");
     }
     emit(&session, &setup.statements(key.as_deref()), apply)?;
     if key.is_none() {

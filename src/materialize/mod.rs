@@ -75,7 +75,17 @@ pub struct Outcome {
 
 /// The materializations a model can have (`seed` is for seeds only). The parse phase rejects
 /// any other value with its file and line.
-pub const MODEL_MATERIALIZATIONS: &[&str] = &["view", "table", "incremental", "ephemeral", "braze_user_sync"];
+pub const MODEL_MATERIALIZATIONS: &[&str] = &[
+    "view",
+    "table",
+    "incremental",
+    "ephemeral",
+    "braze_user_sync",
+    "braze_event_sync",
+    "braze_purchase_sync",
+    "braze_user_delete_sync",
+    "braze_catalog_sync",
+];
 
 /// Run the model's SQL into `<name>__mozt_stage`, a table the materialization then reads.
 pub fn stage(job: &mut Job<'_>, rel: &Relation) -> Result<Relation> {
@@ -111,7 +121,7 @@ pub fn materialize(job: Job<'_>) -> Result<Outcome> {
         "view" => view::build(job),
         "table" => table::build(job),
         "incremental" => incremental::build(job),
-        "braze_user_sync" => braze_sync::build(job),
+        m if braze_sync::MATERIALIZATIONS.contains(&m) => braze_sync::build(job),
         "seed" => seed::build(job),
         "snapshot" => snapshot::build(job),
         other => Err(Error::project(format!(

@@ -306,4 +306,44 @@ pub fn sample_project() -> TestProject {
         matches!(ext, "sql" | "yml" | "yaml") && !rel.starts_with("snapshots")
     });
     p
+
+/// The Snowflake emulator's URL (MOZT_FAKESNOW_URL), checked to answer. Fails loudly when it
+/// is not running: start it with `scripts/fakesnow.sh start` (scripts/test.sh does).
+pub fn emulator_url() -> String {
+    use std::net::{TcpStream, ToSocketAddrs};
+    let url = std::env::var("MOZT_FAKESNOW_URL").unwrap_or_else(|_| {
+        panic!("MOZT_FAKESNOW_URL is not set: start the emulator with `scripts/fakesnow.sh start` (.ci/run does)")
+    });
+    let host = url.trim_start_matches("http://").trim_end_matches('/').to_string();
+    let up = host
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .is_some_and(|a| TcpStream::connect_timeout(&a, std::time::Duration::from_secs(3)).is_ok());
+    assert!(
+        up,
+        "the Snowflake emulator does not answer at {url}: run `scripts/fakesnow.sh start`"
+    );
+    url
+}
+
+/// A project named `name` whose default target is the Snowflake emulator, in a database of
+/// its own (the emulator keeps its data while it runs).
+pub fn emulator_project(name: &str) -> TestProject {
+    let database = format!("{}_{}", name.to_ascii_uppercase(), std::process::id());
+    TestProject::with_yml(&format!(
+        "name: {name}\ntargets:\n  default: sf\n  sf:\n    type: snowflake\n    base_url: \"{}\"\n    account: local\n    \
+         user: mozt\n    password: any\n    database: {}\n    schema: analytics\n    threads: 2\n",
+        emulator_url(),
+        database
+    ))
+}
+
+/// Rows of a query run by `mozt show` on the project's default target, as JSON objects.
+pub fn show_rows(p: &TestProject, sql: &str) -> Vec<serde_json::Value> {
+    let out = p.ok(&["show", "--inline", sql, "--limit", "1000", "--output", "json"]);
+    match serde_json::from_str::<serde_json::Value>(&out.stdout) {
+        Ok(serde_json::Value::Array(a)) => a,
+        other => panic!("mozt show gave no JSON rows: {other:?}\n{}", out.stdout),
+    }
 }
