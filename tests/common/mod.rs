@@ -306,6 +306,7 @@ pub fn sample_project() -> TestProject {
         matches!(ext, "sql" | "yml" | "yaml") && !rel.starts_with("snapshots")
     });
     p
+}
 
 /// The Snowflake emulator's URL (MOZT_FAKESNOW_URL), checked to answer. Fails loudly when it
 /// is not running: start it with `scripts/fakesnow.sh start` (scripts/test.sh does).
