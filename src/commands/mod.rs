@@ -33,6 +33,8 @@ pub struct Session {
     pub threads: usize,
     /// The previous run read from `--state`, once.
     previous: OnceLock<Option<crate::state::PreviousState>>,
+    /// Every node's checksums, computed once.
+    checksums: OnceLock<Vec<crate::state::checksum::Checksums>>,
 }
 
 impl Session {
@@ -58,6 +60,7 @@ impl Session {
             started,
             threads,
             previous: OnceLock::new(),
+            checksums: OnceLock::new(),
         })
     }
 
@@ -107,13 +110,20 @@ impl Session {
     }
 
     /// Every node's checksums (`state:modified`, manifest.json), by node index.
-    pub fn checksums(&self) -> Vec<crate::state::checksum::Checksums> {
+    pub fn checksums(&self) -> &[crate::state::checksum::Checksums] {
         use rayon::prelude::*;
-        self.manifest
-            .nodes
-            .par_iter()
-            .map(|n| crate::state::checksum::of_node(n, &self.jinja, &self.project.root))
-            .collect()
+        self.checksums.get_or_init(|| {
+            let started = Instant::now();
+            let macros = crate::state::checksum::MacroIndex::new(&self.jinja);
+            let out: Vec<_> = self
+                .manifest
+                .nodes
+                .par_iter()
+                .map(|n| crate::state::checksum::of_node(n, &self.jinja, &macros, &self.project.root))
+                .collect();
+            tracing::debug!("checksums of {} nodes in {:?}", out.len(), started.elapsed());
+            out
+        })
     }
 
     pub fn target_dir(&self) -> String {

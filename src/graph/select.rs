@@ -27,7 +27,7 @@ pub struct Context<'a> {
 /// The previous run and the current checksums of every node and source, to compare.
 pub struct StateView<'a> {
     pub previous: &'a PreviousState,
-    pub nodes: Vec<Checksums>,
+    pub nodes: &'a [Checksums],
     pub sources: Vec<Checksums>,
 }
 

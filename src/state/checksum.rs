@@ -32,8 +32,83 @@ const NAMING_MACROS: &[&str] = &["generate_schema_name", "generate_alias_name", 
 
 pub type Checksums = BTreeMap<&'static str, String>;
 
+/// What the checksums need from the project's macros, worked out once per command.
+pub struct MacroIndex {
+    /// Project macro name -> its template, the SHA-256 of the template's normalized text, the
+    /// project macros the template names, and the vars it reads.
+    macros: BTreeMap<String, MacroInfo>,
+}
+
+struct MacroInfo {
+    template: String,
+    sha: String,
+    names: Vec<String>,
+    vars: BTreeSet<String>,
+}
+
+impl MacroIndex {
+    pub fn new(jinja: &JinjaEnv) -> MacroIndex {
+        let project: BTreeSet<&str> = jinja.macro_names().filter(|m| !jinja.macro_is_builtin(m)).collect();
+        let mut by_template: BTreeMap<String, (String, Vec<String>, BTreeSet<String>)> = BTreeMap::new();
+        let mut macros = BTreeMap::new();
+        for name in &project {
+            let Some((template, source)) = jinja.macro_source(name) else {
+                continue;
+            };
+            let (sha, names, vars) = by_template
+                .entry(template.clone())
+                .or_insert_with(|| {
+                    let names = words(&source)
+                        .filter(|w| project.contains(w))
+                        .map(str::to_string)
+                        .collect();
+                    (self::sha(normalize(&source).as_bytes()), names, var_names(&source))
+                })
+                .clone();
+            macros.insert(
+                name.to_string(),
+                MacroInfo {
+                    template,
+                    sha,
+                    names,
+                    vars,
+                },
+            );
+        }
+        MacroIndex { macros }
+    }
+
+    /// Project macros a node names (a call or any mention: a macro can be passed around), and
+    /// the macros those name, transitively.
+    fn used_by(&self, node: &Node) -> BTreeMap<&str, &MacroInfo> {
+        let mut queue: Vec<String> = words(&node.raw_code)
+            .filter(|w| self.macros.contains_key(*w))
+            .map(str::to_string)
+            .collect();
+        if let Some(t) = &node.test {
+            queue.push(format!("test_{}", t.test_name));
+        }
+        if matches!(
+            node.resource_type,
+            ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
+        ) {
+            queue.extend(NAMING_MACROS.iter().map(|m| m.to_string()));
+        }
+        let mut out = BTreeMap::new();
+        while let Some(name) = queue.pop() {
+            let Some((key, info)) = self.macros.get_key_value(&name) else {
+                continue;
+            };
+            if out.insert(key.as_str(), info).is_none() {
+                queue.extend(info.names.iter().filter(|n| !out.contains_key(n.as_str())).cloned());
+            }
+        }
+        out
+    }
+}
+
 /// The checksums of one node.
-pub fn of_node(node: &Node, jinja: &JinjaEnv, root: &Path) -> Checksums {
+pub fn of_node(node: &Node, jinja: &JinjaEnv, macros: &MacroIndex, root: &Path) -> Checksums {
     let mut out = Checksums::new();
     let body = match node.resource_type {
         ResourceType::Seed => match std::fs::read(root.join(&node.original_file_path)) {
@@ -55,23 +130,17 @@ pub fn of_node(node: &Node, jinja: &JinjaEnv, root: &Path) -> Checksums {
     };
     out.insert("yaml", sha(yaml.as_bytes()));
 
-    let macros = macros_used(node, jinja);
+    let used = macros.used_by(node);
     let mut text = String::new();
-    let mut macro_texts: Vec<&str> = vec![];
-    for (name, (template, source)) in &macros {
-        text.push_str(&format!("{name}@{template}\n"));
-        macro_texts.push(source);
-    }
-    for source in &macro_texts {
-        text.push_str(&normalize(source));
-        text.push('\n');
+    for (name, info) in &used {
+        text.push_str(&format!("{name}@{}:{}\n", info.template, info.sha));
     }
     out.insert("macros", sha(text.as_bytes()));
 
     let mut names: BTreeSet<String> = node.vars_used.iter().cloned().collect();
     names.extend(var_names(&node.raw_code));
-    for source in &macro_texts {
-        names.extend(var_names(source));
+    for info in used.values() {
+        names.extend(info.vars.iter().cloned());
     }
     let mut values = String::new();
     for name in &names {
@@ -90,47 +159,10 @@ pub fn of_source(source: &SourceNode) -> Checksums {
     Checksums::from([("yaml", sha(canonical(&source.yaml).as_bytes()))])
 }
 
-/// Project macros a node names (a call or any mention: a macro can be passed around), and the
-/// macros those name, transitively: macro name -> (template, template source).
-fn macros_used(node: &Node, jinja: &JinjaEnv) -> BTreeMap<String, (String, String)> {
-    let project_macros: BTreeSet<&str> = jinja.macro_names().filter(|m| !jinja.macro_is_builtin(m)).collect();
-    let mut queue: Vec<String> = words(&node.raw_code)
-        .into_iter()
-        .filter(|w| project_macros.contains(w.as_str()))
-        .collect();
-    if let Some(t) = &node.test {
-        queue.push(format!("test_{}", t.test_name));
-    }
-    if matches!(
-        node.resource_type,
-        ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
-    ) {
-        queue.extend(NAMING_MACROS.iter().map(|m| m.to_string()));
-    }
-    let mut out = BTreeMap::new();
-    while let Some(name) = queue.pop() {
-        if out.contains_key(&name) || !project_macros.contains(name.as_str()) {
-            continue;
-        }
-        let Some((template, source)) = jinja.macro_source(&name) else {
-            continue;
-        };
-        queue.extend(
-            words(&source)
-                .into_iter()
-                .filter(|w| project_macros.contains(w.as_str()) && !out.contains_key(w)),
-        );
-        out.insert(name, (template, source));
-    }
-    out
-}
-
-/// Every identifier in a text.
-fn words(text: &str) -> BTreeSet<String> {
+/// Every identifier in a text (with repeats).
+fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
         .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect()
 }
 
 /// Names passed as literal strings to `var(...)` (as `name`) and `env_var(...)` (as `env:NAME`).

@@ -35,6 +35,7 @@ pub struct PreviousState {
 impl PreviousState {
     /// Read `DIR/manifest.json` (required) and `DIR/run_results.json` (optional).
     pub fn load(dir: &Path) -> Result<PreviousState> {
+        let started = std::time::Instant::now();
         let manifest_path = dir.join("manifest.json");
         let help = "point --state at the folder holding a previous run's manifest.json (a copy of its target/)";
         if !dir.is_dir() {
@@ -109,6 +110,7 @@ impl PreviousState {
                 .unwrap_or_default();
             out.results = Some(results);
         }
+        tracing::debug!("read --state {} in {:?}", dir.display(), started.elapsed());
         Ok(out)
     }
 }
