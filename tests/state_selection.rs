@@ -246,3 +246,19 @@ fn a_manifest_without_checksums_counts_everything_as_modified() {
     assert_eq!(out.stdout_lines().len(), ls(&p, &["--resource-type", "model"]).len());
     assert!(out.stderr.contains("without checksums"), "{}", out.stderr);
 }
+
+#[test]
+fn a_source_definition_change_modifies_the_source() {
+    let p = with_saved_state();
+    edit(&p, "models/sources.yml", |t| {
+        t.replacen(
+            "description: Braze user profiles,",
+            "description: Braze user profiles (edited),",
+            1,
+        )
+    });
+    assert_eq!(changed(&p, &["-s", "state:modified"]), ["user"]);
+    let plus = changed(&p, &["-s", "state:modified+", "--resource-type", "model"]);
+    assert!(plus.contains(&"stg_braze__user".to_string()), "{plus:?}");
+    assert!(!plus.contains(&"stg_braze__campaign".to_string()), "{plus:?}");
+}
