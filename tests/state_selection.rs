@@ -262,3 +262,19 @@ fn a_source_definition_change_modifies_the_source() {
     assert!(plus.contains(&"stg_braze__user".to_string()), "{plus:?}");
     assert!(!plus.contains(&"stg_braze__campaign".to_string()), "{plus:?}");
 }
+
+#[test]
+fn a_new_test_in_yaml_is_new_and_leaves_its_model_unmodified() {
+    let p = with_saved_state();
+    edit(&p, "models/marts/_marts.yml", |t| {
+        t.replacen(
+            "        description: True when the user has no external id.\n",
+            "        description: True when the user has no external id.\n        data_tests: [not_null]\n",
+            1,
+        )
+    });
+    let out = ls_state(&p, &["-s", "state:new"]);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert!(out[0].starts_with("not_null_"), "{out:?}");
+    assert_eq!(ls_state(&p, &["-s", "state:modified"]), out);
+}

@@ -4,8 +4,8 @@
 //! - `body`: the model/test/snapshot file normalized (`super::normalize`: whitespace and
 //!   comments do not count), a seed's file contents byte for byte;
 //! - `configs`: the resolved config (model file, schema YAML, project.yml folders);
-//! - `yaml`: the node's schema YAML entry (description, columns, tests, meta), or a test's
-//!   definition (arguments, column);
+//! - `yaml`: the node's schema YAML entry (description, columns, meta; its tests are nodes of
+//!   their own), or a test's definition (arguments, column);
 //! - `macros`: the files defining the project macros the node names, transitively (and
 //!   `generate_schema_name`/`generate_alias_name`/`generate_database_name` when the project
 //!   overrides them);
@@ -124,7 +124,7 @@ pub fn of_node(node: &Node, jinja: &JinjaEnv, macros: &MacroIndex, root: &Path) 
         sha(canonical(&Value::Object(node.config.clone())).as_bytes()),
     );
     let yaml = match (&node.yaml, &node.test) {
-        (Some(y), _) => canonical(y),
+        (Some(y), _) => canonical(&without_tests(y)),
         (None, Some(t)) => canonical(&serde_json::to_value(t).unwrap_or(Value::Null)),
         (None, None) => String::new(),
     };
@@ -152,6 +152,22 @@ pub fn of_node(node: &Node, jinja: &JinjaEnv, macros: &MacroIndex, root: &Path) 
     }
     out.insert("vars", sha(values.as_bytes()));
     out
+}
+
+/// A schema YAML entry without its tests: tests are nodes of their own (a new one is
+/// `state:new`), and adding one changes nothing the model builds.
+fn without_tests(entry: &Value) -> Value {
+    let mut v = entry.clone();
+    if let Some(m) = v.as_object_mut() {
+        m.remove("data_tests");
+        m.remove("unit_tests");
+        if let Some(Value::Array(cols)) = m.get_mut("columns") {
+            for c in cols.iter_mut().filter_map(Value::as_object_mut) {
+                c.remove("data_tests");
+            }
+        }
+    }
+    v
 }
 
 /// The checksums of a source table: its YAML definition (not the database a target fills in).
