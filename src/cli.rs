@@ -152,6 +152,31 @@ pub enum Command {
         common: Common,
         #[command(flatten)]
         flags: RunFlags,
+        /// Build in staging schemas and promote only when everything passed (as `mozt deploy`).
+        #[arg(long)]
+        atomic: bool,
+    },
+    /// Blue/green deploy: build and test the selection in staging schemas (<schema>__mozt_deploy),
+    /// then promote it into the target's schemas only when every node passed.
+    Deploy {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        flags: RunFlags,
+        /// Keep the staging schemas afterwards (to inspect a failed deploy).
+        #[arg(long)]
+        keep_staging: bool,
+    },
+    /// Copy another target's relations (production's) into the current target's schemas:
+    /// zero-copy clones on Snowflake, copies on DuckDB; views select from the other target's.
+    Clone {
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        selection: Selection,
+        /// The target to copy from (a name under project.yml's `targets:`).
+        #[arg(long)]
+        from_target: String,
     },
     /// List the project's nodes.
     Ls {
@@ -289,6 +314,8 @@ pub fn main() -> i32 {
         | Command::Snapshot { common, .. }
         | Command::Test { common, .. }
         | Command::Build { common, .. }
+        | Command::Deploy { common, .. }
+        | Command::Clone { common, .. }
         | Command::Ls { common, .. }
         | Command::Show { common, .. }
         | Command::Lineage { common, .. }
@@ -326,7 +353,22 @@ fn dispatch(command: Command) -> Result<i32, Error> {
             commands::execute::run(&common, &flags, commands::execute::Kind::Snapshot)
         }
         Command::Test { common, flags } => commands::execute::run(&common, &flags, commands::execute::Kind::Test),
-        Command::Build { common, flags } => commands::execute::run(&common, &flags, commands::execute::Kind::Build),
+        Command::Build {
+            common,
+            flags,
+            atomic: true,
+        } => commands::deploy::run(&common, &flags, false),
+        Command::Build { common, flags, .. } => commands::execute::run(&common, &flags, commands::execute::Kind::Build),
+        Command::Deploy {
+            common,
+            flags,
+            keep_staging,
+        } => commands::deploy::run(&common, &flags, keep_staging),
+        Command::Clone {
+            common,
+            selection,
+            from_target,
+        } => commands::clone::run(&common, &selection, &from_target),
         Command::Ls {
             common,
             selection,

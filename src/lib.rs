@@ -7,6 +7,7 @@ pub mod braze;
 pub mod cli;
 pub mod commands;
 pub mod compile;
+pub mod deploy;
 pub mod error;
 pub mod graph;
 pub mod jinja;

@@ -67,6 +67,11 @@ pub trait Adapter: Send + Sync {
     fn replace_view_sql(&self, _node: &Node, relation: &Relation, select: &str) -> String {
         format!("create or replace view {relation} as {select}")
     }
+    /// Replace table `to` with a copy of table `from` (built by `node`) in one statement:
+    /// DuckDB copies the rows; Snowflake makes a zero-copy clone.
+    fn copy_table_sql(&self, _node: &Node, from: &Relation, to: &Relation) -> String {
+        format!("create or replace table {to} as select * from {from}")
+    }
     /// The new name in `alter ... rename to`: DuckDB takes the bare identifier; Snowflake the
     /// full name (a bare one would move the relation into the session's current schema).
     fn rename_target(&self, relation: &Relation) -> String {

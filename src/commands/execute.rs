@@ -24,7 +24,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn resource_types(self) -> &'static [ResourceType] {
+    pub fn resource_types(self) -> &'static [ResourceType] {
         match self {
             Kind::Run => &[ResourceType::Model],
             Kind::Seed => &[ResourceType::Seed],
@@ -44,18 +44,48 @@ impl Kind {
 pub fn run(common: &Common, flags: &RunFlags, kind: Kind) -> Result<i32> {
     let mut session = Session::load(common)?;
     let selected = session.select(&flags.selection, kind.resource_types())?;
+    Ok(execute(&mut session, selected, flags, kind, &mut |_, _, _| Ok(()))?.code)
+}
+
+/// What `execute` did: every node's result and the exit code the summary chose.
+pub struct Executed {
+    pub results: Vec<NodeResult>,
+    pub code: i32,
+    /// The nodes that ran (ephemeral models left out).
+    pub plan: BTreeSet<usize>,
+    pub compiled: HashMap<usize, Compiled>,
+}
+
+/// Called once on a connection before the warehouse's relations are read (so what it creates
+/// counts for `is_incremental()`), with the nodes about to run.
+pub type Prepare<'a> = dyn FnMut(&dyn Adapter, &mut dyn Connection, &BTreeSet<usize>) -> Result<()> + 'a;
+
+/// Compile and run the `selected` nodes of the session's manifest, write the artifacts and
+/// print the summary.
+pub fn execute(
+    session: &mut Session,
+    selected: BTreeSet<usize>,
+    flags: &RunFlags,
+    kind: Kind,
+    prepare: &mut Prepare<'_>,
+) -> Result<Executed> {
     // Ephemeral models are not built: they are compiled into the models that ref them.
     let plan: BTreeSet<usize> = selected
         .into_iter()
         .filter(|&i| session.manifest.nodes[i].materialized() != "ephemeral")
         .collect();
     if plan.is_empty() {
-        crate::artifacts::write_manifest(&session, &Default::default())?;
+        crate::artifacts::write_manifest(session, &Default::default())?;
         say("Nothing to do: the selection matched no nodes.");
-        crate::artifacts::write_run_results(&session, &[], 0.0)?;
-        return Ok(0);
+        crate::artifacts::write_run_results(session, &[], 0.0)?;
+        return Ok(Executed {
+            results: vec![],
+            code: 0,
+            plan,
+            compiled: HashMap::new(),
+        });
     }
-    check_seed_files(&session, &plan)?;
+    check_seed_files(session, &plan)?;
 
     // What the warehouse holds decides is_incremental(), so it is read before compiling.
     let adapter = adapter::for_target(&session.target, &session.project.root)?;
@@ -66,6 +96,7 @@ pub fn run(common: &Common, flags: &RunFlags, kind: Kind) -> Result<i32> {
         .map(|r| r.schema.clone())
         .collect();
     let mut schemas: Vec<String> = schemas.into_iter().collect();
+    prepare(adapter.as_ref(), conn.as_mut(), &plan)?;
     // --defer: what the plan reads but does not build is looked up in the same catalog query.
     let previous = match flags.selection.defer {
         true => session.previous_state(&flags.selection)?.cloned(),
@@ -112,7 +143,7 @@ pub fn run(common: &Common, flags: &RunFlags, kind: Kind) -> Result<i32> {
         &is_incremental,
     )?;
     session.check_sql(&mut compiled, flags.strict)?;
-    crate::artifacts::write_manifest(&session, &compiled)?;
+    crate::artifacts::write_manifest(session, &compiled)?;
 
     for s in &schemas {
         conn.execute(&format!(
@@ -124,13 +155,13 @@ pub fn run(common: &Common, flags: &RunFlags, kind: Kind) -> Result<i32> {
 
     say(&format!(
         "Running {} with {} on target {} ({})",
-        describe_plan(&session, &plan),
+        describe_plan(session, &plan),
         plural(session.threads, "thread"),
         session.target.name,
         session.target.kind
     ));
     let runner = Runner {
-        session: &session,
+        session,
         compiled: &compiled,
         adapter: adapter.as_ref(),
         catalog: &catalog,
@@ -156,8 +187,14 @@ pub fn run(common: &Common, flags: &RunFlags, kind: Kind) -> Result<i32> {
         &runner,
     )?;
     let elapsed = session.started.elapsed().as_secs_f64();
-    crate::artifacts::write_run_results(&session, &results, elapsed)?;
-    Ok(summarize(&session, &results, elapsed))
+    crate::artifacts::write_run_results(session, &results, elapsed)?;
+    let code = summarize(session, &results, elapsed);
+    Ok(Executed {
+        results,
+        code,
+        plan,
+        compiled,
+    })
 }
 
 /// A malformed seed file is the project's error (exit 2), reported before anything runs.

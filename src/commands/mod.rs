@@ -2,8 +2,10 @@
 //! target resolved, the manifest parsed and the DAG built.
 
 pub mod braze;
+pub mod clone;
 pub mod compile;
 pub mod debug;
+pub mod deploy;
 pub mod execute;
 pub mod freshness;
 pub mod init;

@@ -4,6 +4,7 @@
 //! than one statement (a single MERGE is atomic by itself), and clean-up DDL runs last.
 
 use super::Job;
+use crate::adapter::Connection;
 use crate::error::Result;
 
 #[derive(Default)]
@@ -16,10 +17,11 @@ pub struct Unit {
     pub after: Vec<String>,
 }
 
-fn transaction(job: &mut Job<'_>, stmts: &[String]) -> Result<()> {
+/// Run `stmts` in one explicit transaction, rolled back when any fails.
+pub fn transaction(conn: &mut dyn Connection, stmts: &[String]) -> Result<()> {
     let script = format!("begin transaction;\n{};\ncommit", stmts.join(";\n"));
-    if let Err(e) = job.conn.execute(&script) {
-        let _ = job.conn.execute("rollback");
+    if let Err(e) = conn.execute(&script) {
+        let _ = conn.execute("rollback");
         return Err(e);
     }
     Ok(())
@@ -28,7 +30,7 @@ fn transaction(job: &mut Job<'_>, stmts: &[String]) -> Result<()> {
 pub fn apply(job: &mut Job<'_>, unit: Unit) -> Result<()> {
     if job.adapter.transactional_ddl() {
         let all: Vec<String> = unit.ddl.into_iter().chain(unit.dml).chain(unit.after).collect();
-        return transaction(job, &all);
+        return transaction(job.conn, &all);
     }
     for s in &unit.ddl {
         job.conn.execute(s)?;
@@ -36,7 +38,7 @@ pub fn apply(job: &mut Job<'_>, unit: Unit) -> Result<()> {
     match unit.dml.len() {
         0 => {}
         1 => job.conn.execute(&unit.dml[0])?,
-        _ => transaction(job, &unit.dml)?,
+        _ => transaction(job.conn, &unit.dml)?,
     }
     for s in &unit.after {
         job.conn.execute(s)?;

@@ -232,6 +232,19 @@ impl Adapter for SnowflakeAdapter {
     fn rename_target(&self, relation: &Relation) -> String {
         relation.to_string()
     }
+
+    fn copy_table_sql(&self, node: &Node, from: &Relation, to: &Relation) -> String {
+        clone_ddl(node, from, to)
+    }
+}
+
+/// `create or replace [transient] table <to> clone <from>`: zero-copy. A transient table can
+/// only be cloned into a transient one, so the clone is transient exactly where mozt builds the
+/// table transient (`table` models and seeds, unless `transient: false`).
+pub fn clone_ddl(node: &Node, from: &Relation, to: &Relation) -> String {
+    let transient = matches!(node.materialized(), "table" | "seed") && config_flag(&node.config, "transient", true);
+    let transient = if transient { "transient " } else { "" };
+    format!("create or replace {transient}table {to} clone {from}")
 }
 
 fn config_flag(config: &Map<String, Value>, key: &str, default: bool) -> bool {

@@ -1,0 +1,152 @@
+//! `mozt clone --from-target prod`: put copies of another target's relations (production's)
+//! into the current target's schemas, so that a CI schema starts from production's data
+//! without rebuilding it. Tables: a zero-copy `clone` on Snowflake, a copy on DuckDB. Views:
+//! `select * from` the other target's view (on DuckDB across two database files, a copy, as a
+//! view cannot outlive the attached file).
+
+use std::collections::BTreeSet;
+
+use crate::adapter::{self, RelationKind};
+use crate::cli::{Common, Selection};
+use crate::error::{Error, Result};
+use crate::manifest::{Manifest, ResourceType};
+use crate::materialize::Catalog;
+use crate::relation::Relation;
+use crate::run::output::{plural, say};
+
+use super::Session;
+
+/// The alias an other DuckDB file is attached under.
+const ATTACHED: &str = "mozt_clone_from";
+
+struct Pair {
+    index: usize,
+    from: Relation,
+    to: Relation,
+}
+
+pub fn run(common: &Common, selection: &Selection, from_target: &str) -> Result<i32> {
+    let session = Session::load(common)?;
+    let from = session.project.resolve_target(Some(from_target))?;
+    if from.name == session.target.name {
+        return Err(
+            Error::project(format!("--from-target {from_target} is the current target"))
+                .help("run clone with --target naming the target to fill (a CI or dev target)"),
+        );
+    }
+    if from.kind != session.target.kind {
+        return Err(Error::project(format!(
+            "target {} is {} and target {} is {}: clone copies within one warehouse type",
+            from.name, from.kind, session.target.name, session.target.kind
+        )));
+    }
+    let vars = super::parse_vars(common.vars.as_deref())?;
+    let from_manifest = crate::manifest::parse::parse(&session.project, &from, &vars)?.manifest;
+    let selected = session.select(
+        selection,
+        &[ResourceType::Model, ResourceType::Seed, ResourceType::Snapshot],
+    )?;
+    let pairs = pairs(&session.manifest, &from_manifest, &selected);
+
+    // What the other target holds, read through its own connection.
+    let from_schemas: BTreeSet<String> = pairs.iter().map(|p| p.from.schema.clone()).collect();
+    let found = {
+        let a = adapter::for_target(&from, &session.project.root)?;
+        let mut c = a.connect()?;
+        Catalog::new(c.list_relations(&from_schemas.into_iter().collect::<Vec<_>>())?)
+    };
+
+    let adapter = adapter::for_target(&session.target, &session.project.root)?;
+    let mut conn = adapter.connect()?;
+    let other_file = duckdb_other_file(&session, &from);
+    if let Some(path) = &other_file {
+        conn.execute(&format!(
+            "attach {} as {ATTACHED} (read_only)",
+            adapter::literal(&path.display().to_string())
+        ))?;
+    }
+    let to_schemas = crate::deploy::schemas(pairs.iter().map(|p| p.to.clone()));
+    for s in &to_schemas {
+        conn.execute(&format!("create schema if not exists {}", s.sql))?;
+    }
+    let existing = Catalog::new(conn.list_relations(&crate::deploy::names(&to_schemas))?);
+
+    let (mut tables, mut views, mut missing) = (0, 0, vec![]);
+    let result = (|| -> Result<()> {
+        for p in &pairs {
+            let node = &session.manifest.nodes[p.index];
+            let Some(kind) = found.kind(&p.from) else {
+                missing.push(node.name.clone());
+                continue;
+            };
+            let mut from_rel = p.from.clone();
+            if other_file.is_some() {
+                from_rel.database = Some(ATTACHED.to_string());
+            }
+            let as_view = kind == RelationKind::View && other_file.is_none();
+            match (existing.kind(&p.to), as_view) {
+                (Some(RelationKind::View), false) => conn.execute(&format!("drop view if exists {}", p.to))?,
+                (Some(RelationKind::Table), true) => conn.execute(&format!("drop table if exists {}", p.to))?,
+                _ => {}
+            }
+            if as_view {
+                conn.execute(&adapter.replace_view_sql(node, &p.to, &format!("select * from {from_rel}")))?;
+                views += 1;
+            } else {
+                conn.execute(&adapter.copy_table_sql(node, &from_rel, &p.to))?;
+                tables += 1;
+            }
+            tracing::debug!("cloned {from_rel} into {}", p.to);
+        }
+        Ok(())
+    })();
+    if other_file.is_some() {
+        let _ = conn.execute(&format!("detach {ATTACHED}"));
+    }
+    result?;
+    say(&format!(
+        "Cloned {} and {} from target {} into target {}.",
+        plural(tables, "table"),
+        plural(views, "view"),
+        from.name,
+        session.target.name
+    ));
+    if !missing.is_empty() {
+        say(&format!(
+            "Not in target {} (left as they are): {}",
+            from.name,
+            missing.join(", ")
+        ));
+    }
+    Ok(0)
+}
+
+/// Each selected node that builds a relation, with its relation in both targets.
+fn pairs(to: &Manifest, from: &Manifest, selected: &BTreeSet<usize>) -> Vec<Pair> {
+    selected
+        .iter()
+        .filter(|&&i| to.nodes[i].materialized() != "ephemeral")
+        .filter_map(|&i| {
+            let node = &to.nodes[i];
+            let from_rel = from.node(&node.unique_id)?.relation.clone()?;
+            Some(Pair {
+                index: i,
+                from: from_rel,
+                to: node.relation.clone()?,
+            })
+        })
+        .filter(|p| p.from != p.to)
+        .collect()
+}
+
+/// On DuckDB, the other target's database file when it is not the current one.
+fn duckdb_other_file(session: &Session, from: &crate::project::Target) -> Option<std::path::PathBuf> {
+    if session.target.kind != "duckdb" {
+        return None;
+    }
+    let path = |t: &crate::project::Target| t.setting("path").map(|p| session.project.root.join(p));
+    match (path(from), path(&session.target)) {
+        (Some(a), Some(b)) if a != b => Some(a),
+        _ => None,
+    }
+}

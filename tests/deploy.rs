@@ -1,0 +1,163 @@
+//! `mozt deploy` (blue/green) and `mozt clone` on DuckDB: a deploy swaps everything in or
+//! changes nothing; views end up reading the target schema; incremental models continue from
+//! the target's data.
+
+mod common;
+
+use common::TestProject;
+
+/// A seed, a table model with tests, a view over it, an incremental model, and a model in a
+/// custom schema.
+fn project() -> TestProject {
+    let p = TestProject::new("deploy_test");
+    p.write("seeds/raw.csv", "id,v\n1,a\n2,b\n")
+        .write(
+            "models/t.sql",
+            "{{ config(materialized='table') }}\nselect id, v from {{ ref('raw') }}\n",
+        )
+        .write("models/v.sql", "select id, upper(v) as v from {{ ref('t') }}\n")
+        .write(
+            "models/inc.sql",
+            "{{ config(materialized='incremental') }}\nselect id from {{ ref('raw') }}\n\
+             {% if is_incremental() %}where id > (select max(id) from {{ this }}){% endif %}\n",
+        )
+        .write(
+            "models/m.sql",
+            "{{ config(materialized='table', schema='marts') }}\nselect count(*) as n from {{ ref('v') }}\n",
+        )
+        .write(
+            "models/schema.yml",
+            "models:\n  - name: t\n    columns:\n      - name: id\n        data_tests: [unique, not_null]\n",
+        );
+    p
+}
+
+fn count(p: &TestProject, rel: &str) -> String {
+    p.scalar(&format!("select count(*)::varchar from {rel}"))
+}
+
+fn staging_left(p: &TestProject) -> Vec<String> {
+    p.relations()
+        .into_iter()
+        .filter(|r| r.contains("__mozt_deploy"))
+        .collect()
+}
+
+#[test]
+fn deploy_promotes_everything_and_views_read_the_target_schema() {
+    let p = project();
+    let out = p.ok(&["deploy"]);
+    assert!(out.stdout.contains("Promoted 5 relations"), "{}", out.stdout);
+    assert_eq!(count(&p, "analytics.t"), "2");
+    assert_eq!(
+        p.scalar("select string_agg(v, ',' order by id) from analytics.v"),
+        "A,B"
+    );
+    assert_eq!(p.scalar("select n::varchar from analytics_marts.m"), "2");
+    assert_eq!(p.relation_type("analytics", "v").as_deref(), Some("VIEW"));
+    let view_sql = p.scalar("select sql from duckdb_views() where view_name = 'v' and schema_name = 'analytics'");
+    assert!(
+        !view_sql.contains("__mozt_deploy"),
+        "the view reads the staging schema: {view_sql}"
+    );
+    assert!(
+        staging_left(&p).is_empty(),
+        "staging left behind: {:?}",
+        staging_left(&p)
+    );
+    // The manifest names the target's relations, for later --state comparisons.
+    let manifest = p.json("target/manifest.json");
+    let name = &manifest["nodes"]["model.deploy_test.t"]["relation_name"];
+    assert_eq!(name.as_str(), Some("analytics.t"), "{name}");
+}
+
+#[test]
+fn a_failing_test_changes_nothing_in_the_target() {
+    let p = project();
+    p.ok(&["deploy"]);
+    // A duplicate id fails t's unique test; the new row would change every relation.
+    p.write("seeds/raw.csv", "id,v\n1,a\n2,b\n3,c\n3,d\n");
+    let out = p.mozt(&["deploy"]);
+    out.assert_code(1);
+    assert!(out.stdout.contains("Deploy aborted"), "{}", out.stdout);
+    assert_eq!(count(&p, "analytics.raw"), "2");
+    assert_eq!(count(&p, "analytics.t"), "2");
+    assert_eq!(count(&p, "analytics.inc"), "2");
+    assert_eq!(
+        p.scalar("select string_agg(v, ',' order by id) from analytics.v"),
+        "A,B"
+    );
+    assert_eq!(p.scalar("select n::varchar from analytics_marts.m"), "2");
+    assert!(
+        staging_left(&p).is_empty(),
+        "staging left behind: {:?}",
+        staging_left(&p)
+    );
+    // The same through `build --atomic`.
+    p.mozt(&["build", "--atomic"]).assert_code(1);
+    assert_eq!(count(&p, "analytics.t"), "2");
+}
+
+#[test]
+fn a_failing_model_changes_nothing_and_keep_staging_keeps_it() {
+    let p = project();
+    p.ok(&["deploy"]);
+    p.write("seeds/raw.csv", "id,v\n1,a\n2,b\n3,c\n");
+    // Fails at run time only (the cast), after t and inc were built in staging.
+    p.write(
+        "models/m.sql",
+        "{{ config(materialized='table', schema='marts') }}\nselect cast(max(v) as integer) as n from {{ ref('v') }}\n",
+    );
+    let out = p.mozt(&["deploy", "--keep-staging"]);
+    out.assert_code(1);
+    assert!(out.stdout.contains("Deploy aborted"), "{}", out.stdout);
+    assert_eq!(count(&p, "analytics.t"), "2");
+    assert_eq!(count(&p, "analytics.inc"), "2");
+    assert_eq!(p.scalar("select n::varchar from analytics_marts.m"), "2");
+    // Kept for inspection: the staging copy holds the new data.
+    assert_eq!(count(&p, "analytics__mozt_deploy.t"), "3");
+    // The next deploy starts from clean staging schemas and drops them when done.
+    p.write(
+        "models/m.sql",
+        "{{ config(materialized='table', schema='marts') }}\nselect count(*) as n from {{ ref('v') }}\n",
+    );
+    p.ok(&["deploy"]);
+    assert_eq!(p.scalar("select n::varchar from analytics_marts.m"), "3");
+    assert!(
+        staging_left(&p).is_empty(),
+        "staging left behind: {:?}",
+        staging_left(&p)
+    );
+}
+
+#[test]
+fn incremental_models_continue_from_the_target_data() {
+    let p = project();
+    p.ok(&["deploy"]);
+    // Rows 1 and 2 leave the source: a rebuild from scratch would keep only row 3.
+    p.write("seeds/raw.csv", "id,v\n3,c\n");
+    p.ok(&["deploy"]);
+    assert_eq!(
+        p.scalar("select string_agg(id::varchar, ',' order by id) from analytics.inc"),
+        "1,2,3"
+    );
+    assert_eq!(count(&p, "analytics.t"), "1");
+}
+
+#[test]
+fn deploy_of_a_selection_reads_unselected_parents_from_the_target() {
+    let p = project();
+    p.ok(&["deploy"]);
+    p.write("models/v.sql", "select id, lower(v) as v from {{ ref('t') }}\n");
+    let out = p.ok(&["deploy", "-s", "v+"]);
+    assert!(out.stdout.contains("Promoted 2 relations"), "{}", out.stdout);
+    assert_eq!(
+        p.scalar("select string_agg(v, ',' order by id) from analytics.v"),
+        "a,b"
+    );
+    assert!(
+        staging_left(&p).is_empty(),
+        "staging left behind: {:?}",
+        staging_left(&p)
+    );
+}
