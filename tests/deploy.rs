@@ -161,3 +161,86 @@ fn deploy_of_a_selection_reads_unselected_parents_from_the_target() {
         staging_left(&p)
     );
 }
+
+/// Targets `prod` and `ci`; `ci` in the same DuckDB file as prod (schema `ci`) or in its own.
+fn clone_project(same_file: bool) -> TestProject {
+    let ci_path = if same_file {
+        "target/dev.duckdb"
+    } else {
+        "target/pr.duckdb"
+    };
+    let p = TestProject::with_yml(&format!(
+        "name: clone_test\ntargets:\n  default: ci\n  prod: {{type: duckdb, path: target/dev.duckdb, schema: analytics}}\n  \
+         ci: {{type: duckdb, path: {ci_path}, schema: ci}}\n"
+    ));
+    p.write("seeds/raw.csv", "id,v\n1,a\n2,b\n")
+        .write(
+            "models/t.sql",
+            "{{ config(materialized='table') }}\nselect id, v from {{ ref('raw') }}\n",
+        )
+        .write("models/v.sql", "select id, upper(v) as v from {{ ref('t') }}\n")
+        .write(
+            "models/later.sql",
+            "{{ config(materialized='table') }}\nselect 1 as x\n",
+        );
+    p
+}
+
+#[test]
+fn clone_within_one_file_copies_tables_and_points_views_at_prod() {
+    let p = clone_project(true);
+    p.ok(&["build", "-t", "prod", "--exclude", "later"]);
+    let out = p.ok(&["clone", "--from-target", "prod"]);
+    assert!(
+        out.stdout
+            .contains("Cloned 2 tables and 1 view from target prod into target ci"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("Not in target prod (left as they are): later"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(p.relation_type("ci", "t").as_deref(), Some("BASE TABLE"));
+    assert_eq!(p.relation_type("ci", "v").as_deref(), Some("VIEW"));
+    assert_eq!(p.relation_type("ci", "later"), None);
+    assert_eq!(p.scalar("select string_agg(v, ',' order by id) from ci.v"), "A,B");
+    // A copy, not a reference: changing prod leaves the CI table as it was.
+    p.write("seeds/raw.csv", "id,v\n1,a\n");
+    p.ok(&["seed", "-t", "prod"]);
+    p.ok(&["run", "-t", "prod", "-s", "t"]);
+    assert_eq!(count(&p, "ci.t"), "2");
+    // A CI build of one changed model then reads the cloned parent.
+    p.write("models/v.sql", "select id, lower(v) as v from {{ ref('t') }}\n");
+    p.ok(&["run", "-s", "v"]);
+    assert_eq!(p.scalar("select string_agg(v, ',' order by id) from ci.v"), "a,b");
+}
+
+#[test]
+fn clone_from_another_duckdb_file_copies_everything() {
+    let p = clone_project(false);
+    p.ok(&["build", "-t", "prod"]);
+    let out = p.ok(&["clone", "--from-target", "prod", "-s", "t", "v"]);
+    assert!(
+        out.stdout
+            .contains("Cloned 2 tables and 0 views from target prod into target ci"),
+        "{}",
+        out.stdout
+    );
+    let ci = p.path().join("target/pr.duckdb");
+    let rows = common::query_db(&ci, "select string_agg(v, ',' order by id) from ci.v");
+    assert_eq!(rows, vec![vec!["A,B".to_string()]]);
+    let later = common::query_db(
+        &ci,
+        "select count(*)::varchar from information_schema.tables where table_name = 'later'",
+    );
+    assert_eq!(later, vec![vec!["0".to_string()]], "later was not selected");
+}
+
+#[test]
+fn clone_refuses_its_own_target_and_unknown_targets() {
+    let p = clone_project(true);
+    p.mozt(&["clone", "--from-target", "ci"]).assert_project_error();
+    p.mozt(&["clone", "--from-target", "nope"]).assert_project_error();
+}
