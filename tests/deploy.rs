@@ -69,6 +69,12 @@ fn deploy_promotes_everything_and_views_read_the_target_schema() {
     let manifest = p.json("target/manifest.json");
     let name = &manifest["nodes"]["model.deploy_test.t"]["relation_name"];
     assert_eq!(name.as_str(), Some("analytics.t"), "{name}");
+    let results = p.json("target/run_results.json");
+    let t = results["results"]
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["unique_id"] == "model.deploy_test.t"))
+        .unwrap_or_else(|| panic!("no result for t: {results}"));
+    assert_eq!(t["relation_name"].as_str(), Some("analytics.t"), "{t}");
 }
 
 #[test]

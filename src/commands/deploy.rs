@@ -63,6 +63,16 @@ pub fn run(common: &Common, flags: &RunFlags, keep_staging: bool) -> Result<i32>
     // The artifacts describe the target's relations (later runs compare with and defer to them).
     session.manifest = target_manifest;
     crate::artifacts::write_manifest(&session, &executed.compiled)?;
+    let mut results = executed.results;
+    for r in &mut results {
+        if let Some(s) = staged
+            .iter()
+            .find(|s| session.manifest.nodes[s.index].unique_id == r.unique_id)
+        {
+            r.relation_name = Some(s.target.to_string());
+        }
+    }
+    crate::artifacts::write_run_results(&session, &results, session.started.elapsed().as_secs_f64())?;
     say(&format!(
         "Promoted {} into {}.",
         plural(count, "relation"),
