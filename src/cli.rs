@@ -174,9 +174,10 @@ pub enum Command {
         common: Common,
         #[command(flatten)]
         selection: Selection,
-        /// The target to copy from (a name under project.yml's `targets:`).
+        /// The target to copy from (a name under project.yml's `targets:`); without it, the
+        /// relations named by --state DIR's manifest.json.
         #[arg(long)]
-        from_target: String,
+        from_target: Option<String>,
     },
     /// List the project's nodes.
     Ls {
@@ -368,7 +369,7 @@ fn dispatch(command: Command) -> Result<i32, Error> {
             common,
             selection,
             from_target,
-        } => commands::clone::run(&common, &selection, &from_target),
+        } => commands::clone::run(&common, &selection, from_target.as_deref()),
         Command::Ls {
             common,
             selection,

@@ -150,6 +150,40 @@ fn incremental_models_continue_from_the_target_data() {
     assert_eq!(count(&p, "analytics.t"), "1");
 }
 
+/// A deploy's manifest.json is the production state pull requests compare with: nothing is
+/// modified right after it, and a changed model selects itself and what depends on it.
+#[test]
+fn deploy_artifacts_serve_as_the_state_for_the_next_change() {
+    let p = project();
+    p.ok(&["deploy"]);
+    std::fs::create_dir_all(p.path().join("prod-artifacts")).expect("mkdir");
+    for f in ["manifest.json", "run_results.json"] {
+        std::fs::copy(p.path().join("target").join(f), p.path().join("prod-artifacts").join(f)).expect("copy");
+    }
+    let ls = |p: &TestProject| {
+        let out = p.ok(&[
+            "ls",
+            "-s",
+            "state:modified+",
+            "--state",
+            "prod-artifacts",
+            "--output",
+            "name",
+        ]);
+        let mut names = out.stdout_lines();
+        names.sort();
+        names
+    };
+    assert!(ls(&p).is_empty(), "modified right after a deploy: {:?}", ls(&p));
+    p.write("models/v.sql", "select id, lower(v) as v from {{ ref('t') }}\n");
+    let names = ls(&p);
+    assert!(
+        names.contains(&"v".to_string()) && names.contains(&"m".to_string()),
+        "{names:?}"
+    );
+    assert!(!names.contains(&"t".to_string()), "{names:?}");
+}
+
 #[test]
 fn deploy_of_a_selection_reads_unselected_parents_from_the_target() {
     let p = project();
@@ -245,8 +279,32 @@ fn clone_from_another_duckdb_file_copies_everything() {
 }
 
 #[test]
-fn clone_refuses_its_own_target_and_unknown_targets() {
+fn clone_from_a_state_manifest() {
+    let p = clone_project(true);
+    p.ok(&["build", "-t", "prod", "--exclude", "later"]);
+    std::fs::create_dir_all(p.path().join("prod-artifacts")).expect("mkdir");
+    std::fs::copy(
+        p.path().join("target/manifest.json"),
+        p.path().join("prod-artifacts/manifest.json"),
+    )
+    .expect("copy manifest.json");
+    let out = p.ok(&["clone", "--state", "prod-artifacts", "--exclude", "raw"]);
+    assert!(
+        out.stdout
+            .contains("Cloned 1 table and 1 view from the state in prod-artifacts into target ci"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(p.scalar("select string_agg(v, ',' order by id) from ci.v"), "A,B");
+    assert_eq!(p.relation_type("ci", "raw"), None);
+}
+
+#[test]
+fn clone_refuses_its_own_target_unknown_targets_and_no_source() {
     let p = clone_project(true);
     p.mozt(&["clone", "--from-target", "ci"]).assert_project_error();
     p.mozt(&["clone", "--from-target", "nope"]).assert_project_error();
+    let out = p.mozt(&["clone"]);
+    out.assert_project_error();
+    assert!(out.stderr.contains("--from-target NAME"), "{}", out.stderr);
 }

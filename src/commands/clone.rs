@@ -1,17 +1,19 @@
-//! `mozt clone --from-target prod`: put copies of another target's relations (production's)
-//! into the current target's schemas, so that a CI schema starts from production's data
-//! without rebuilding it. Tables: a zero-copy `clone` on Snowflake, a copy on DuckDB. Views:
+//! `mozt clone --from-target prod` (or `--state prod-artifacts/`, the relations a previous
+//! run's manifest.json names): put copies of production's relations into the current target's
+//! schemas, so that a CI schema starts from production's data without
+//! rebuilding it. Tables: a zero-copy `clone` on Snowflake, a copy on DuckDB. Views:
 //! `select * from` the other target's view (on DuckDB across two database files, a copy, as a
 //! view cannot outlive the attached file).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::adapter::{self, RelationKind};
 use crate::cli::{Common, Selection};
 use crate::error::{Error, Result};
 use crate::manifest::{Manifest, ResourceType};
 use crate::materialize::Catalog;
-use crate::relation::Relation;
+use crate::project::Target;
+use crate::relation::{Quoting, Relation};
 use crate::run::output::{plural, say};
 
 use super::Session;
@@ -25,40 +27,53 @@ struct Pair {
     to: Relation,
 }
 
-pub fn run(common: &Common, selection: &Selection, from_target: &str) -> Result<i32> {
+pub fn run(common: &Common, selection: &Selection, from_target: Option<&str>) -> Result<i32> {
     let session = Session::load(common)?;
-    let from = session.project.resolve_target(Some(from_target))?;
-    if from.name == session.target.name {
-        return Err(
-            Error::project(format!("--from-target {from_target} is the current target"))
-                .help("run clone with --target naming the target to fill (a CI or dev target)"),
-        );
-    }
-    if from.kind != session.target.kind {
-        return Err(Error::project(format!(
-            "target {} is {} and target {} is {}: clone copies within one warehouse type",
-            from.name, from.kind, session.target.name, session.target.kind
-        )));
-    }
-    let vars = super::parse_vars(common.vars.as_deref())?;
-    let from_manifest = crate::manifest::parse::parse(&session.project, &from, &vars)?.manifest;
     let selected = session.select(
         selection,
         &[ResourceType::Model, ResourceType::Seed, ResourceType::Snapshot],
     )?;
-    let pairs = pairs(&session.manifest, &from_manifest, &selected);
-
-    // What the other target holds, read through its own connection.
-    let from_schemas: BTreeSet<String> = pairs.iter().map(|p| p.from.schema.clone()).collect();
-    let found = {
-        let a = adapter::for_target(&from, &session.project.root)?;
-        let mut c = a.connect()?;
-        Catalog::new(c.list_relations(&from_schemas.into_iter().collect::<Vec<_>>())?)
+    let (label, from, found, other_file) = match from_target {
+        Some(name) => {
+            let from = other_target(&session, name)?;
+            let vars = super::parse_vars(common.vars.as_deref())?;
+            let manifest = crate::manifest::parse::parse(&session.project, &from, &vars)?.manifest;
+            let relations: HashMap<String, Relation> = manifest
+                .nodes
+                .iter()
+                .filter_map(|n| Some((n.unique_id.clone(), n.relation.clone()?)))
+                .collect();
+            // What the other target holds, read through its own connection.
+            let schemas: BTreeSet<String> = relations.values().map(|r| r.schema.clone()).collect();
+            let a = adapter::for_target(&from, &session.project.root)?;
+            let found = Catalog::new(a.connect()?.list_relations(&schemas.into_iter().collect::<Vec<_>>())?);
+            let other_file = duckdb_other_file(&session, &from);
+            (format!("target {}", from.name), relations, Some(found), other_file)
+        }
+        None => {
+            let Some(previous) = session.previous_state(selection)? else {
+                return Err(Error::project("clone needs the relations to copy from").help(
+                    "pass --from-target NAME (a target in project.yml) or --state DIR (a previous run's artifacts)",
+                ));
+            };
+            let quoting = Quoting::for_target_type(&session.target.kind);
+            let relations = previous
+                .nodes
+                .iter()
+                .filter_map(|(id, n)| Some((id.clone(), n.relation.clone()?.with_quoting(quoting))))
+                .collect();
+            (
+                format!("the state in {}", previous.dir.display()),
+                relations,
+                None,
+                None,
+            )
+        }
     };
+    let pairs = pairs(&session.manifest, &from, &selected);
 
     let adapter = adapter::for_target(&session.target, &session.project.root)?;
     let mut conn = adapter.connect()?;
-    let other_file = duckdb_other_file(&session, &from);
     if let Some(path) = &other_file {
         conn.execute(&format!(
             "attach {} as {ATTACHED} (read_only)",
@@ -70,6 +85,15 @@ pub fn run(common: &Common, selection: &Selection, from_target: &str) -> Result<
         conn.execute(&format!("create schema if not exists {}", s.sql))?;
     }
     let existing = Catalog::new(conn.list_relations(&crate::deploy::names(&to_schemas))?);
+    // With --state, the relations are read through this target's connection (one account, or
+    // one DuckDB file).
+    let found = match found {
+        Some(f) => f,
+        None => {
+            let schemas: BTreeSet<String> = pairs.iter().map(|p| p.from.schema.clone()).collect();
+            Catalog::new(conn.list_relations(&schemas.into_iter().collect::<Vec<_>>())?)
+        }
+    };
 
     let (mut tables, mut views, mut missing) = (0, 0, vec![]);
     let result = (|| -> Result<()> {
@@ -105,30 +129,41 @@ pub fn run(common: &Common, selection: &Selection, from_target: &str) -> Result<
     }
     result?;
     say(&format!(
-        "Cloned {} and {} from target {} into target {}.",
+        "Cloned {} and {} from {label} into target {}.",
         plural(tables, "table"),
         plural(views, "view"),
-        from.name,
         session.target.name
     ));
     if !missing.is_empty() {
-        say(&format!(
-            "Not in target {} (left as they are): {}",
-            from.name,
-            missing.join(", ")
-        ));
+        say(&format!("Not in {label} (left as they are): {}", missing.join(", ")));
     }
     Ok(0)
 }
 
-/// Each selected node that builds a relation, with its relation in both targets.
-fn pairs(to: &Manifest, from: &Manifest, selected: &BTreeSet<usize>) -> Vec<Pair> {
+/// The target to copy from: another target of the same warehouse type.
+fn other_target(session: &Session, name: &str) -> Result<Target> {
+    let from = session.project.resolve_target(Some(name))?;
+    if from.name == session.target.name {
+        return Err(Error::project(format!("--from-target {name} is the current target"))
+            .help("run clone with --target naming the target to fill (a CI or dev target)"));
+    }
+    if from.kind != session.target.kind {
+        return Err(Error::project(format!(
+            "target {} is {} and target {} is {}: clone copies within one warehouse type",
+            from.name, from.kind, session.target.name, session.target.kind
+        )));
+    }
+    Ok(from)
+}
+
+/// Each selected node that builds a relation, with its relation here and where it comes from.
+fn pairs(to: &Manifest, from: &HashMap<String, Relation>, selected: &BTreeSet<usize>) -> Vec<Pair> {
     selected
         .iter()
         .filter(|&&i| to.nodes[i].materialized() != "ephemeral")
         .filter_map(|&i| {
             let node = &to.nodes[i];
-            let from_rel = from.node(&node.unique_id)?.relation.clone()?;
+            let from_rel = from.get(&node.unique_id)?.clone();
             Some(Pair {
                 index: i,
                 from: from_rel,
@@ -140,11 +175,11 @@ fn pairs(to: &Manifest, from: &Manifest, selected: &BTreeSet<usize>) -> Vec<Pair
 }
 
 /// On DuckDB, the other target's database file when it is not the current one.
-fn duckdb_other_file(session: &Session, from: &crate::project::Target) -> Option<std::path::PathBuf> {
+fn duckdb_other_file(session: &Session, from: &Target) -> Option<std::path::PathBuf> {
     if session.target.kind != "duckdb" {
         return None;
     }
-    let path = |t: &crate::project::Target| t.setting("path").map(|p| session.project.root.join(p));
+    let path = |t: &Target| t.setting("path").map(|p| session.project.root.join(p));
     match (path(from), path(&session.target)) {
         (Some(a), Some(b)) if a != b => Some(a),
         _ => None,

@@ -103,15 +103,19 @@ pub fn names(schemas: &[Schema]) -> Vec<String> {
 /// The tables a materialization keeps next to its relation (state it reads on the next run).
 pub fn companions(node: &Node, rel: &Relation) -> Vec<Relation> {
     let mut out = vec![rel.clone()];
-    if node.materialized() == "braze_user_sync" {
+    if is_braze_sync(node) {
         out.push(rel.with_identifier(format!("{}__mozt_braze_state", rel.identifier)));
     }
     out
 }
 
+fn is_braze_sync(node: &Node) -> bool {
+    crate::materialize::braze_sync::MATERIALIZATIONS.contains(&node.materialized())
+}
+
 /// Materializations whose next build starts from what the relation holds now.
 fn stateful(node: &Node) -> bool {
-    matches!(node.materialized(), "incremental" | "snapshot" | "braze_user_sync")
+    matches!(node.materialized(), "incremental" | "snapshot") || is_braze_sync(node)
 }
 
 /// Start from empty staging schemas (a failed earlier deploy may have left one), then copy
