@@ -20,8 +20,8 @@ pub fn run(common: &Common, flags: &RunFlags, keep_staging: bool) -> Result<i32>
     let target_manifest = session.manifest.clone();
     let (staged_manifest, staged) = deploy::stage_manifest(&target_manifest, &selected);
     if staged.is_empty() {
-        say("Nothing to deploy: the selection builds no relation.");
-        return Ok(0);
+        // Nothing to stage (only tests, or nothing at all): run what was selected in place.
+        return Ok(execute::execute(&mut session, selected, flags, Kind::Build, &mut |_, _, _| Ok(()))?.code);
     }
     let staging_list: Vec<String> = staging_schemas(&staged).into_iter().map(|s| s.name).collect();
     let target_list: Vec<String> = target_schemas(&staged).into_iter().map(|s| s.name).collect();
