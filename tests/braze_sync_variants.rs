@@ -201,6 +201,21 @@ fn events(db: Db) {
         out.stdout
     );
     assert_eq!(sync_rows(&p, "event_sync", "EXTERNAL_ID").len(), count);
+
+    // Another unique_key cannot be compared with the keys recorded: an error, not a resend.
+    p.write(
+        "models/event_sync.sql",
+        "{{ config(materialized='braze_event_sync', unique_key=['event_id', 'external_id']) }}\n\
+         select 'e9' as event_id, 'u9' as external_id, 'note' as name\n",
+    );
+    let out = p.mozt(&["run", "--select", "event_sync"]);
+    out.assert_code(1);
+    assert!(
+        out.stdout.contains("the unique_key of model event_sync changed"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(sync_rows(&p, "event_sync", "EXTERNAL_ID").len(), count);
 }
 
 fn purchases(db: Db) {

@@ -197,6 +197,15 @@ fn sync(
         .map(|(e, c)| format!("{e} as {c}"))
         .collect();
     let state_exists = super::is_table(job, state);
+    if state_exists && job.conn.columns(state)?.len() != key_cols.len() {
+        return Err(Error::project(format!(
+            "the unique_key of model {} changed since the last run: {} records the old keys",
+            job.node.name,
+            state.short()
+        ))
+        .in_file(&job.node.original_file_path)
+        .help("put the old unique_key back, or drop that table to start over (every row is then sent again)"));
+    }
     let unsent = if state_exists {
         let same: Vec<String> = key_cols.iter().map(|c| format!("o.{c} = b.{c}")).collect();
         super::not_in(state, "o", &same)
