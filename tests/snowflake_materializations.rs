@@ -280,3 +280,12 @@ fn defer_reads_production_for_unselected_parents_on_snowflake() {
     let n = rows(&p, "select n from ci.c");
     assert_eq!(cell(&n[0], "n").as_f64(), Some(2.0), "{n:?}");
 }
+
+/// Source columns from Snowflake's catalog (`<db>.information_schema.columns`) feed the column
+/// check of a connected run.
+#[test]
+fn source_columns_come_from_the_snowflake_catalog() {
+    let p = project("mozt_catalog_cols");
+    let err = common::source_columns_from_catalog(&p);
+    assert!(err.contains("events_by_user"), "{err}");
+}

@@ -38,7 +38,7 @@ pub fn compile(common: &Common, selection: &Selection, strict: bool) -> Result<i
         &session.target_dir(),
         &|_| false, // compile is offline: is_incremental() is false
     )?;
-    session.check_sql(&mut compiled, strict)?;
+    session.check_sql(&mut compiled, strict, &Default::default())?;
     crate::artifacts::write_manifest(&session, &compiled)?;
     say(&format!(
         "Compiled {} in {:.2}s into {}/compiled/",

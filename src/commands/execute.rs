@@ -142,7 +142,8 @@ pub fn execute(
         &session.target_dir(),
         &is_incremental,
     )?;
-    session.check_sql(&mut compiled, flags.strict)?;
+    let source_columns = crate::sql::catalog::source_columns(&session.manifest, &ordered, conn.as_mut());
+    session.check_sql(&mut compiled, flags.strict, &source_columns)?;
     crate::artifacts::write_manifest(session, &compiled)?;
 
     for s in &schemas {

@@ -54,6 +54,7 @@ pub fn analyze_all(session: &Session) -> Result<crate::sql::Analysis> {
         target_dir: &target_dir,
         target_kind: &session.target.kind,
         strict: false,
+        source_columns: &Default::default(),
     };
     crate::sql::analyze(&input, &refs)
 }

@@ -138,6 +138,7 @@ impl Session {
         &self,
         compiled: &mut std::collections::HashMap<usize, crate::compile::Compiled>,
         strict: bool,
+        source_columns: &crate::sql::catalog::SourceColumns,
     ) -> Result<crate::sql::Analysis> {
         let target_dir = self.target_dir();
         let input = crate::sql::Input {
@@ -147,6 +148,7 @@ impl Session {
             target_dir: &target_dir,
             target_kind: &self.target.kind,
             strict,
+            source_columns,
         };
         crate::sql::check_compiled(&input, compiled)
     }

@@ -161,18 +161,22 @@ pub fn render(t: &Tree) -> String {
     out
 }
 
-/// A node's lineage for manifest.json: `{column: [{node, column}, ...]}` in output order.
+/// A node's lineage for manifest.json, compact: `{column: {upstream_node: [column, ...]}}` in
+/// output order (an empty object for a column made from constants only).
 pub fn to_json(lineage: &NodeLineage) -> serde_json::Value {
-    let mut m = serde_json::Map::new();
+    use serde_json::{Map, Value};
+    let mut m = Map::new();
     for (col, from) in lineage {
-        m.insert(
-            col.clone(),
-            serde_json::Value::Array(
-                from.iter()
-                    .map(|r| serde_json::json!({"node": r.node, "column": r.column}))
-                    .collect(),
-            ),
-        );
+        let mut by_node = Map::new();
+        for r in from {
+            match by_node.get_mut(&r.node) {
+                Some(Value::Array(cols)) => cols.push(Value::String(r.column.clone())),
+                _ => {
+                    by_node.insert(r.node.clone(), Value::Array(vec![Value::String(r.column.clone())]));
+                }
+            }
+        }
+        m.insert(col.clone(), Value::Object(by_node));
     }
-    serde_json::Value::Object(m)
+    Value::Object(m)
 }

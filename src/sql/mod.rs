@@ -7,6 +7,7 @@
 //! columns need its parents'), each level in parallel. All errors are reported together,
 //! before anything runs. Set `MOZT_SQL_CHECK=0` to turn the whole analysis off.
 
+pub mod catalog;
 pub mod check;
 pub mod columns;
 mod expr;
@@ -63,6 +64,8 @@ pub struct Input<'a> {
     pub target_kind: &'a str,
     /// Hard-coded relations are errors, not warnings.
     pub strict: bool,
+    /// Source columns read from the warehouse catalog (empty when not connected).
+    pub source_columns: &'a catalog::SourceColumns,
 }
 
 #[derive(Debug, Default)]
@@ -157,7 +160,7 @@ pub fn analyze(input: &Input, sql: &HashMap<usize, (&str, bool)>) -> Result<Anal
         .filter(|i| matches!(kind(i), ResourceType::Model | ResourceType::Snapshot))
         .collect();
     let catalog = Catalog::new(manifest);
-    let mut shapes: HashMap<String, Shape> = base_shapes(manifest, input.root);
+    let mut shapes: HashMap<String, Shape> = base_shapes(manifest, input.root, input.source_columns);
     let levels = levels(manifest, &analysable);
     let mut analysis = Analysis::default();
     let mut warnings: Vec<Error> = vec![];
@@ -290,9 +293,10 @@ fn single_query(statements: Vec<Statement>) -> Option<Box<sqlparser::ast::Query>
 }
 
 /// Columns known before any SQL is read: seeds (their CSV header, exact), sources (a seed's
-/// header when a seed loads them, else their YAML columns, which may be incomplete), and models
-/// (their YAML columns, until their SQL says better).
-fn base_shapes(manifest: &Manifest, root: &Path) -> HashMap<String, Shape> {
+/// header when a seed loads them, else the warehouse catalog's columns when connected, exact,
+/// else their YAML columns, which may be incomplete), and models (their YAML columns, until
+/// their SQL says better).
+fn base_shapes(manifest: &Manifest, root: &Path, catalog: &catalog::SourceColumns) -> HashMap<String, Shape> {
     let mut shapes = HashMap::new();
     let mut seed_by_relation: HashMap<String, Vec<String>> = HashMap::new();
     for n in &manifest.nodes {
@@ -315,10 +319,13 @@ fn base_shapes(manifest: &Manifest, root: &Path) -> HashMap<String, Shape> {
     for s in &manifest.sources {
         let shape = match seed_by_relation.get(&s.relation.to_string().to_ascii_lowercase()) {
             Some(cols) => Shape::of_relation(&s.unique_id, cols, true),
-            None => {
-                let cols: Vec<String> = s.columns.keys().cloned().collect();
-                Shape::of_relation(&s.unique_id, &cols, false)
-            }
+            None => match catalog.get(&s.unique_id) {
+                Some(cols) => Shape::of_relation(&s.unique_id, cols, true),
+                None => {
+                    let cols: Vec<String> = s.columns.keys().cloned().collect();
+                    Shape::of_relation(&s.unique_id, &cols, false)
+                }
+            },
         };
         shapes.insert(s.unique_id.clone(), shape);
     }

@@ -348,3 +348,50 @@ pub fn show_rows(p: &TestProject, sql: &str) -> Vec<serde_json::Value> {
         other => panic!("mozt show gave no JSON rows: {other:?}\n{}", out.stdout),
     }
 }
+
+/// The column check reads source columns from the warehouse catalog when connected: a source
+/// with no columns in YAML, over a table an earlier run built, gets its columns from the
+/// catalog, so a wrong column name fails `run` before anything runs (and `compile`, offline,
+/// stays silent). Shared by the DuckDB and the Snowflake emulator tests; returns the error text.
+pub fn source_columns_from_catalog(p: &TestProject) -> String {
+    p.write(
+        "models/base_events.sql",
+        "select 1 as id, 10 as user_id, 'open' as event_type",
+    )
+    .write(
+        "models/sources.yml",
+        "sources:\n  - name: raw\n    schema: analytics\n    tables:\n      - name: base_events\n",
+    )
+    .write(
+        "models/events_by_user.sql",
+        "select user_idd, count(*) as events from {{ source('raw', 'base_events') }} group by user_idd",
+    );
+    p.ok(&["run", "-s", "base_events"]);
+    // Offline, the source's columns are unknown: no error.
+    p.ok(&["compile"]);
+    let out = p.mozt(&["run", "-s", "events_by_user"]);
+    out.assert_project_error();
+    if !out.stderr.contains("user_idd") || !out.stderr.contains("user_id") {
+        out.fail("expected an error naming user_idd and the column that exists");
+    }
+    if out.stdout.contains("OK") {
+        out.fail("nothing should have run");
+    }
+    p.write(
+        "models/events_by_user.sql",
+        "select user_id, count(*) as events from {{ source('raw', 'base_events') }} group by user_id",
+    );
+    p.ok(&["run", "-s", "events_by_user"]);
+    let manifest = p.json("target/manifest.json");
+    let lineage = manifest["nodes"]
+        .as_object()
+        .and_then(|n| n.values().find(|n| n["name"] == "events_by_user"))
+        .map(|n| n["columns_lineage"]["user_id"].clone());
+    let text = serde_json::to_string(&lineage).unwrap_or_default();
+    if !text.contains("source.") || !text.contains("user_id") {
+        out.fail(&format!(
+            "lineage of events_by_user.user_id should end in the source: {text}"
+        ));
+    }
+    out.stderr.clone()
+}
