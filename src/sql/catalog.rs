@@ -26,8 +26,8 @@ pub fn source_columns(manifest: &Manifest, nodes: &[usize], conn: &mut dyn Conne
         .filter(|s| wanted.contains(s.unique_id.as_str()))
         .collect();
     // Per database (None: the connection's own), the sources by lower-cased (schema, table).
-    type Key = (String, String);
-    let mut by_db: BTreeMap<Option<String>, (Quoting, HashMap<Key, Vec<&str>>)> = BTreeMap::new();
+    type Tables<'m> = HashMap<(String, String), Vec<&'m str>>;
+    let mut by_db: BTreeMap<Option<String>, (Quoting, Tables)> = BTreeMap::new();
     for s in &sources {
         let r = &s.relation;
         by_db
