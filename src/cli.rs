@@ -40,6 +40,10 @@ pub struct Common {
     /// More logging (-v: debug, -vv: trace, including SQL).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Render every model's Jinja again instead of reusing unchanged renders from
+    /// target/partial_parse.json.
+    #[arg(long, global = true, env = "MOZT_NO_PARTIAL_PARSE")]
+    pub no_partial_parse: bool,
 }
 
 #[derive(Args, Debug, Clone, Default)]

@@ -45,7 +45,7 @@ impl Session {
         let project = Project::load(&common.project_dir)?;
         let target = project.resolve_target(common.target.as_deref())?;
         let vars = parse_vars(common.vars.as_deref())?;
-        let parsed = crate::manifest::parse::parse(&project, &target, &vars)?;
+        let parsed = crate::manifest::parse::parse(&project, &target, &vars, !common.no_partial_parse)?;
         let dag = Dag::build(&parsed.manifest)?;
         let threads = common.threads.unwrap_or(target.threads).max(1);
         tracing::debug!(

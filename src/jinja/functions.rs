@@ -158,6 +158,11 @@ impl Object for VarFn {
         match method {
             "has_var" => {
                 let (name,): (&str,) = minijinja::value::from_args(args)?;
+                scope::current(|s| {
+                    if let Some(s) = s {
+                        s.recorded.vars.push(name.to_string());
+                    }
+                });
                 Ok(Value::from(self.0.contains_key(name)))
             }
             _ => Err(Error::from(ErrorKind::UnknownMethod)),

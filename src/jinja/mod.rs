@@ -9,9 +9,9 @@ pub mod scope;
 
 use minijinja::value::Value;
 use minijinja::{Environment, UndefinedBehavior};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use crate::error::{Error, Location, Result};
 use crate::project::{SourceFile, Target};
@@ -24,6 +24,11 @@ pub struct JinjaEnv {
     macros: BTreeMap<String, String>,
     /// Project vars with `--vars` laid over them (what `var()` reads).
     pub vars: Arc<serde_json::Map<String, serde_json::Value>>,
+    /// Macro file template -> hash of its text (what partial parsing checks).
+    macro_hashes: HashMap<String, String>,
+    /// Model and test templates, compiled on first use by the environment's loader, so that
+    /// parallel renders compile them in parallel and reused parses never compile them.
+    sources: Arc<RwLock<HashMap<String, Arc<str>>>>,
 }
 
 impl JinjaEnv {
@@ -58,10 +63,20 @@ impl JinjaEnv {
         env.add_global("mozt_version", Value::from(env!("CARGO_PKG_VERSION")));
         env.add_global("run_started_at", Value::from(chrono::Utc::now().to_rfc3339()));
 
+        let sources: Arc<RwLock<HashMap<String, Arc<str>>>> = Arc::default();
+        let lookup = sources.clone();
+        env.set_loader(move |name| {
+            Ok(lookup
+                .read()
+                .ok()
+                .and_then(|m| m.get(name).map(|text| text.to_string())))
+        });
         let mut this = JinjaEnv {
             env,
             macros: BTreeMap::new(),
             vars,
+            macro_hashes: HashMap::new(),
+            sources,
         };
         for (name, text) in builtins::FILES {
             this.add_macro_file(name, text)?;
@@ -75,7 +90,12 @@ impl JinjaEnv {
     fn add_macro_file(&mut self, name: &str, text: &str) -> Result<()> {
         let converted = convert_test_blocks(text);
         let names = macro_names(&converted);
-        self.add_template(name, converted)?;
+        let hash = crate::manifest::partial::hex(&<sha2::Sha256 as sha2::Digest>::digest(converted.as_bytes()));
+        self.macro_hashes.insert(name.to_string(), hash);
+        let text_for_error = converted.clone();
+        self.env
+            .add_template_owned(name.to_string(), converted)
+            .map_err(|e| jinja_error(&e, name, Some(&text_for_error)))?;
         for m in names {
             self.macros.insert(m.clone(), name.to_string());
             self.env.add_global(
@@ -89,12 +109,35 @@ impl JinjaEnv {
         Ok(())
     }
 
-    /// Compile a template (a model, a test) under its relative path as name.
+    /// Add a template (a model, a test) under its relative path as name. It is compiled when
+    /// first rendered; a syntax error is reported then.
     pub fn add_template(&mut self, name: &str, text: String) -> Result<()> {
-        let text_for_error = text.clone();
-        self.env
-            .add_template_owned(name.to_string(), text)
-            .map_err(|e| jinja_error(&e, name, Some(&text_for_error)))
+        self.env.remove_template(name);
+        if let Ok(mut map) = self.sources.write() {
+            map.insert(name.to_string(), Arc::from(text));
+        }
+        Ok(())
+    }
+
+    /// The text of a template added with `add_template`, or of a macro file.
+    pub fn template_source(&self, name: &str) -> Option<String> {
+        if let Some(text) = self.sources.read().ok().and_then(|m| m.get(name).cloned()) {
+            return Some(text.to_string());
+        }
+        self.env.get_template(name).ok().map(|t| t.source().to_string())
+    }
+
+    /// The hash of the text of the file that defines macro `name`.
+    pub fn macro_file_hash(&self, name: &str) -> Option<&str> {
+        self.macros
+            .get(name)
+            .and_then(|t| self.macro_hashes.get(t))
+            .map(String::as_str)
+    }
+
+    /// Every macro name with the template that defines it, sorted by name.
+    pub fn macro_templates(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.macros.iter().map(|(n, t)| (n.as_str(), t.as_str()))
     }
 
     pub fn has_macro(&self, name: &str) -> bool {
@@ -164,7 +207,7 @@ impl JinjaEnv {
     /// A located project error from a minijinja error.
     pub fn error(&self, err: &minijinja::Error, fallback: &str) -> Error {
         let name = err.name().unwrap_or(fallback);
-        let source = self.env.get_template(name).ok().map(|t| t.source().to_string());
+        let source = self.template_source(name);
         let mut e = jinja_error(err, name, source.as_deref());
         if err.kind() == minijinja::ErrorKind::UnknownFunction {
             let wanted = err

@@ -108,6 +108,13 @@ impl Object for MacroFn {
         Enumerator::NonEnumerable
     }
     fn call(self: &Arc<Self>, state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
+        scope::current(|s| {
+            if let Some(s) = s
+                && !s.recorded.macros.contains(&self.name)
+            {
+                s.recorded.macros.push(self.name.clone());
+            }
+        });
         let tmpl = state.env().get_template(&self.template)?;
         let ctx = minijinja::context! {
             this => state.lookup("this"),

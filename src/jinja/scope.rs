@@ -35,6 +35,8 @@ pub struct Recorded {
     pub config: Map<String, Value>,
     pub env_vars: Vec<String>,
     pub vars: Vec<String>,
+    /// Project and built-in macros called by name (for partial parsing).
+    pub macros: Vec<String>,
 }
 
 pub struct Scope {

@@ -17,7 +17,6 @@ use crate::jinja::{JinjaEnv, Mode, Scope};
 use crate::project::config::{folder_config, merge_config, normalize_key};
 use crate::project::schema::ColumnDecl;
 use crate::project::{Project, SchemaDoc};
-use crate::relation::Relation;
 
 /// Config keys a test entry may carry beside its arguments (dbt's older, flat form).
 const CONFIG_KEYS: &[&str] = &[
@@ -59,7 +58,22 @@ struct Subject<'a> {
 }
 
 /// A test node, where its entry is, and the config written on the entry itself.
-type Built = (Node, Location, Map<String, Value>);
+type Built = (Node, Site, Map<String, Value>);
+
+/// Where a test entry is in its YAML file, found only when an error needs it (finding it scans
+/// the file, which for every test of a large project would cost time quadratic in its size).
+struct Site {
+    path: Vec<String>,
+    index: usize,
+    needle: Option<String>,
+}
+
+impl Site {
+    fn location(&self, doc: &SchemaDoc) -> Location {
+        let path: Vec<&str> = self.path.iter().map(String::as_str).collect();
+        Location::at(&doc.path, locate(doc, &path, self.index, self.needle.as_deref()))
+    }
+}
 
 /// One entry of a `data_tests:` list, read.
 #[derive(Debug, Default, PartialEq)]
@@ -80,9 +94,15 @@ struct Param {
 /// Build the test nodes of every schema file. `nodes` are the project's models, seeds and
 /// snapshots (tests on a disabled or missing node are left out); their templates are added to
 /// `jinja` and rendered once in parse mode.
-pub fn generate(project: &Project, jinja: &mut JinjaEnv, nodes: &[Node], sources: &[SourceNode]) -> Result<Vec<Node>> {
+pub fn generate(
+    project: &Project,
+    jinja: &mut JinjaEnv,
+    memo: &super::partial::Memo,
+    nodes: &[Node],
+    sources: &[SourceNode],
+) -> Result<Vec<Node>> {
     let refable = super::node::refable_by_name(nodes);
-    let mut out: Vec<(Node, Location, &SchemaDoc, Map<String, Value>)> = vec![];
+    let mut out: Vec<(Node, Site, &SchemaDoc, Map<String, Value>)> = vec![];
     let mut errors = vec![];
     for doc in &project.schema_files {
         let c = &doc.content;
@@ -158,14 +178,18 @@ pub fn generate(project: &Project, jinja: &mut JinjaEnv, nodes: &[Node], sources
     }
 
     // Two declarations of the same test on the same column get the same name.
-    let mut seen: HashMap<&str, &Location> = HashMap::new();
-    for (node, loc, doc, _) in &out {
-        if let Some(prev) = seen.insert(node.name.as_str(), loc) {
+    let mut seen: HashMap<&str, (&Site, &SchemaDoc)> = HashMap::new();
+    for (node, site, doc, _) in &out {
+        if let Some((prev, prev_doc)) = seen.insert(node.name.as_str(), (site, doc)) {
             errors.push(
-                Error::project(format!("two tests are named '{}' (the first is at {prev})", node.name))
-                    .at(loc.clone())
-                    .with_source_line(&doc.text)
-                    .help("remove the duplicate, or give one of them another name with `name:`"),
+                Error::project(format!(
+                    "two tests are named '{}' (the first is at {})",
+                    node.name,
+                    prev.location(prev_doc)
+                ))
+                .at(site.location(doc))
+                .with_source_line(&doc.text)
+                .help("remove the duplicate, or give one of them another name with `name:`"),
             );
         }
     }
@@ -180,13 +204,8 @@ pub fn generate(project: &Project, jinja: &mut JinjaEnv, nodes: &[Node], sources
     let rendered: Vec<Result<Scope>> = out
         .par_iter()
         .map(|(node, loc, doc, _)| {
-            let mut scope = Scope::new(Mode::Parse);
-            scope.config = node.config.clone();
-            let ctx = super::parse::node_context(node, Relation::new(None, "__this__", node.name.clone()));
-            let (result, scope) = jinja.render(&node.template, ctx, scope);
-            result
-                .map(|_| scope)
-                .map_err(|e| relocate(e, &node.template, loc, doc, &node.name))
+            memo.render(jinja, node)
+                .map_err(|e| relocate(e, &node.template, &loc.location(doc), doc, &node.name))
         })
         .collect();
     let mut tests = vec![];
@@ -195,7 +214,7 @@ pub fn generate(project: &Project, jinja: &mut JinjaEnv, nodes: &[Node], sources
             Ok(scope) => {
                 for r in &scope.recorded.refs {
                     if let Err(e) = check_ref(r, &refable, project.name()) {
-                        errors.push(e.at(loc.clone()).with_source_line(&doc.text));
+                        errors.push(e.at(loc.location(doc)).with_source_line(&doc.text));
                     }
                 }
                 for (s, t) in &scope.recorded.sources {
@@ -210,7 +229,7 @@ pub fn generate(project: &Project, jinja: &mut JinjaEnv, nodes: &[Node], sources
                                 "test {} reads source('{s}', '{t}'), which is not declared",
                                 node.name
                             ))
-                            .at(loc.clone())
+                            .at(loc.location(doc))
                             .with_source_line(&doc.text)
                             .help(did_you_mean(&hints, "declare it under `sources:` in a YAML file")),
                         );
@@ -247,7 +266,7 @@ fn collect<'a>(
     subject: &Subject<'_>,
     model_tests: &[Value],
     columns: &[ColumnDecl],
-    out: &mut Vec<(Node, Location, &'a SchemaDoc, Map<String, Value>)>,
+    out: &mut Vec<(Node, Site, &'a SchemaDoc, Map<String, Value>)>,
     errors: &mut Vec<Error>,
 ) {
     let mut push = |column: Option<&ColumnDecl>, index: usize, entry: &Value| match build(
@@ -293,10 +312,14 @@ fn build(
             .or_else(|| m.keys().next().map(String::as_str)),
         _ => None,
     };
-    let loc = Location::at(&doc.path, locate(doc, &path, index, entry_name));
+    let loc = Site {
+        path: path.iter().map(|p| p.to_string()).collect(),
+        index,
+        needle: entry_name.map(str::to_string),
+    };
     let fail = |msg: String, help: String| -> Error {
         Error::project(msg)
-            .at(loc.clone())
+            .at(loc.location(doc))
             .with_source_line(&doc.text)
             .help(help)
     };
@@ -401,7 +424,7 @@ fn build(
     if let Some(where_) = config.get("where").and_then(Value::as_str)
         && (where_.contains("{{") || where_.contains("{%"))
     {
-        let rendered = render_where(jinja, where_, &name).map_err(|e| e.at(loc.clone()))?;
+        let rendered = render_where(jinja, where_, &name).map_err(|e| e.at(loc.location(doc)))?;
         config.insert("where".into(), Value::String(rendered));
     }
 

@@ -5,6 +5,7 @@
 pub mod generic_tests;
 pub mod node;
 pub mod parse;
+pub mod partial;
 pub mod snapshots;
 pub mod unit_tests;
 

@@ -29,7 +29,9 @@ struct Patch<'a> {
     file: &'a Path,
 }
 
-pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>) -> Result<Parsed> {
+/// Parse the project. With `partial`, renders whose inputs did not change since the last parse
+/// are reused from `target/partial_parse.json` (see `partial`).
+pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, partial: bool) -> Result<Parsed> {
     let mut vars: Map<String, Value> = project.file.vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     for (k, v) in cli_vars {
         vars.insert(k.clone(), v.clone());
@@ -54,7 +56,8 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>) 
         .partition(|f| generic_dirs.iter().any(|d| f.path.starts_with(d)));
     let mut macro_files: Vec<SourceFile> = project.macros.clone();
     macro_files.extend(generic_tests.into_iter().cloned());
-    let mut jinja = JinjaEnv::new(&macro_files, target, vars)?;
+    let mut jinja = JinjaEnv::new(&macro_files, target, vars.clone())?;
+    let memo = super::partial::Memo::load(&project.target_dir(), target, &jinja, &vars, partial);
 
     let model_patches = patches(project, |f| &f.models, "models")?;
     let seed_patches = patches(project, |f| &f.seeds, "seeds")?;
@@ -127,16 +130,7 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>) 
     check_duplicates(&nodes)?;
 
     // Render every model and singular test once in parse mode.
-    let rendered: Vec<Result<Scope>> = nodes
-        .par_iter()
-        .map(|node| {
-            let mut scope = Scope::new(Mode::Parse);
-            scope.config = node.config.clone();
-            let ctx = node_context(node, Relation::new(None, "__this__", node.name.clone()));
-            let (result, scope) = jinja.render(&node.template, ctx, scope);
-            result.map(|_| scope)
-        })
-        .collect();
+    let rendered: Vec<Result<Scope>> = nodes.par_iter().map(|node| memo.render(&jinja, node)).collect();
     let mut kept = vec![];
     // Names of disabled models and seeds, so that a ref() to one says so.
     let mut disabled: Vec<String> = vec![];
@@ -205,12 +199,13 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>) 
     }
 
     let sources = sources(project, target)?;
-    let tests = super::generic_tests::generate(project, &mut jinja, &nodes, &sources)?;
+    let tests = super::generic_tests::generate(project, &mut jinja, &memo, &nodes, &sources)?;
     nodes.extend(tests);
     let unit_tests = super::unit_tests::generate(project, &nodes, &sources)?;
     nodes.extend(unit_tests);
     let mut manifest = Manifest::new(name, nodes, sources);
     resolve_dependencies(&mut manifest, project, &disabled)?;
+    memo.save();
     Ok(Parsed {
         manifest: std::sync::Arc::new(manifest),
         jinja,

@@ -6,6 +6,7 @@ pub mod csv;
 pub mod schema;
 pub mod target;
 
+use rayon::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -62,51 +63,54 @@ impl Project {
             schema_files: vec![],
             file,
         };
-        for dir in project.file.model_paths.clone() {
-            for path in walk(root, &dir, &["sql", "yml", "yaml"])? {
-                if is_sql(&path) {
-                    project.models.push(read(root, &path)?);
-                } else {
-                    let f = read(root, &path)?;
-                    project.schema_files.push(SchemaDoc::parse(&f.path, f.text)?);
+        // List every file first, then read (and parse the YAML of) all of them in parallel.
+        let mut listed: Vec<(Kind, PathBuf)> = vec![];
+        let f = &project.file;
+        for (dirs, kind, exts) in [
+            (&f.model_paths, Kind::Model, ["sql", "yml", "yaml"]),
+            (&f.macro_paths, Kind::Macro, ["sql", "yml", "yaml"]),
+            (&f.test_paths, Kind::Test, ["sql", "yml", "yaml"]),
+            (&f.snapshot_paths, Kind::Snapshot, ["sql", "yml", "yaml"]),
+            (&f.seed_paths, Kind::Seed, ["csv", "yml", "yaml"]),
+        ] {
+            for dir in dirs {
+                for path in walk(root, dir, &exts)? {
+                    let kind = if kind == Kind::Seed {
+                        if path.extension().is_some_and(|e| e == "csv") {
+                            Kind::Seed
+                        } else {
+                            Kind::Schema
+                        }
+                    } else if is_sql(&path) {
+                        kind
+                    } else if kind == Kind::Macro {
+                        continue;
+                    } else {
+                        Kind::Schema
+                    };
+                    listed.push((kind, path));
                 }
             }
         }
-        for dir in project.file.macro_paths.clone() {
-            for path in walk(root, &dir, &["sql", "yml", "yaml"])? {
-                if is_sql(&path) {
-                    project.macros.push(read(root, &path)?);
-                }
-            }
-        }
-        for dir in project.file.test_paths.clone() {
-            for path in walk(root, &dir, &["sql", "yml", "yaml"])? {
-                if is_sql(&path) {
-                    project.tests.push(read(root, &path)?);
-                } else {
+        let loaded: Vec<Result<Loaded>> = listed
+            .into_par_iter()
+            .map(|(kind, path)| match kind {
+                Kind::Seed => Ok(Loaded::Seed(path)),
+                Kind::Schema => {
                     let f = read(root, &path)?;
-                    project.schema_files.push(SchemaDoc::parse(&f.path, f.text)?);
+                    Ok(Loaded::Schema(SchemaDoc::parse(&f.path, f.text)?))
                 }
-            }
-        }
-        for dir in project.file.snapshot_paths.clone() {
-            for path in walk(root, &dir, &["sql", "yml", "yaml"])? {
-                if is_sql(&path) {
-                    project.snapshots.push(read(root, &path)?);
-                } else {
-                    let f = read(root, &path)?;
-                    project.schema_files.push(SchemaDoc::parse(&f.path, f.text)?);
-                }
-            }
-        }
-        for dir in project.file.seed_paths.clone() {
-            for path in walk(root, &dir, &["csv", "yml", "yaml"])? {
-                if path.extension().is_some_and(|e| e == "csv") {
-                    project.seeds.push(path);
-                } else {
-                    let f = read(root, &path)?;
-                    project.schema_files.push(SchemaDoc::parse(&f.path, f.text)?);
-                }
+                k => Ok(Loaded::File(k, read(root, &path)?)),
+            })
+            .collect();
+        for item in loaded {
+            match item? {
+                Loaded::Seed(path) => project.seeds.push(path),
+                Loaded::Schema(doc) => project.schema_files.push(doc),
+                Loaded::File(Kind::Model, f) => project.models.push(f),
+                Loaded::File(Kind::Macro, f) => project.macros.push(f),
+                Loaded::File(Kind::Test, f) => project.tests.push(f),
+                Loaded::File(_, f) => project.snapshots.push(f),
             }
         }
         Ok(project)
@@ -128,6 +132,22 @@ impl Project {
             &self.file_text,
         )
     }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Model,
+    Macro,
+    Test,
+    Snapshot,
+    Seed,
+    Schema,
+}
+
+enum Loaded {
+    File(Kind, SourceFile),
+    Schema(SchemaDoc),
+    Seed(PathBuf),
 }
 
 fn is_sql(path: &Path) -> bool {

@@ -1,0 +1,290 @@
+//! Partial parsing: what rendering a node's Jinja in parse mode recorded (its refs, sources,
+//! configs, and the vars, env vars and macros it read) is kept in `target/partial_parse.json`,
+//! so that the next parse of an unchanged node reuses it instead of rendering again.
+//!
+//! A saved render is found by a key hashing everything the render is given: the template's
+//! name and text, the node's name, kind, path, fqn and config before the render (which holds
+//! its YAML and project.yml configs), mozt's version, the target, and which template defines
+//! each macro name. What the render read on its own is checked on reuse: each var and env var
+//! must still have the value it had, and each macro it called must still be defined by a file
+//! with the same text. Renders that could read anything else (`run_started_at`, or templates
+//! pulled in with import, include or extends) are never saved, and neither are failures.
+//! `--no-partial-parse` renders everything and leaves the file alone.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::node::Node;
+use crate::error::Result;
+use crate::jinja::scope::{Recorded, RefCall};
+use crate::jinja::{JinjaEnv, Mode, Scope};
+use crate::project::Target;
+use crate::relation::Relation;
+
+pub const FILE_NAME: &str = "partial_parse.json";
+
+/// Bumped when the file's layout or the meaning of an entry changes.
+const FORMAT: u32 = 1;
+
+/// Words that let a render depend on something the key does not cover.
+const UNTRACKED: &[&str] = &["run_started_at", "import", "include", "extends"];
+
+#[derive(Serialize, Deserialize, Default)]
+struct CacheFile {
+    format: u32,
+    /// Hash of what every render shares (version, target, macro names).
+    global: String,
+    entries: HashMap<String, Entry>,
+}
+
+/// What one render recorded, and what it read that must be unchanged for it to be reused.
+#[derive(Serialize, Deserialize, Clone)]
+struct Entry {
+    refs: Vec<(Option<String>, String)>,
+    sources: Vec<(String, String)>,
+    config: Map<String, Value>,
+    /// Var name and the value it had (None: not set, the default was used).
+    vars: Vec<(String, Option<Value>)>,
+    /// Env var name and its value (None: not set).
+    env_vars: Vec<(String, Option<String>)>,
+    /// Macro name and the hash of the text of the file defining it.
+    macros: Vec<(String, String)>,
+}
+
+pub struct Memo {
+    enabled: bool,
+    path: PathBuf,
+    global: String,
+    old: HashMap<String, Entry>,
+    vars: Map<String, Value>,
+    /// Entries used or made by this parse (the next file holds exactly these).
+    new: Mutex<HashMap<String, Entry>>,
+    reused: AtomicUsize,
+    rendered: AtomicUsize,
+}
+
+impl Memo {
+    /// Load the saved renders of `target_dir` (a missing, unreadable or outdated file is an
+    /// empty cache). `vars` are the project's vars with `--vars` laid over them.
+    pub fn load(
+        target_dir: &Path,
+        target: &Target,
+        jinja: &JinjaEnv,
+        vars: &Map<String, Value>,
+        enabled: bool,
+    ) -> Memo {
+        let path = target_dir.join(FILE_NAME);
+        let global = global_key(target, jinja);
+        let old = if enabled {
+            std::fs::read(&path)
+                .ok()
+                .and_then(|bytes| serde_json::from_slice::<CacheFile>(&bytes).ok())
+                .filter(|f| f.format == FORMAT && f.global == global)
+                .map(|f| f.entries)
+                .unwrap_or_default()
+        } else {
+            HashMap::new()
+        };
+        Memo {
+            enabled,
+            path,
+            global,
+            old,
+            vars: vars.clone(),
+            new: Mutex::new(HashMap::new()),
+            reused: AtomicUsize::new(0),
+            rendered: AtomicUsize::new(0),
+        }
+    }
+
+    /// Render `node`'s template in parse mode, or reuse what a previous parse recorded for the
+    /// same inputs. The returned scope holds the recorded calls.
+    pub fn render(&self, jinja: &JinjaEnv, node: &Node) -> Result<Scope> {
+        let key = self.enabled.then(|| node_key(jinja, node)).flatten();
+        if let Some(key) = &key
+            && let Some(entry) = self.old.get(key)
+            && self.still_valid(jinja, entry)
+        {
+            self.reused.fetch_add(1, Ordering::Relaxed);
+            if let Ok(mut new) = self.new.lock() {
+                new.insert(key.clone(), entry.clone());
+            }
+            let mut scope = Scope::new(Mode::Parse);
+            scope.recorded = recorded(entry);
+            return Ok(scope);
+        }
+        self.rendered.fetch_add(1, Ordering::Relaxed);
+        let mut scope = Scope::new(Mode::Parse);
+        scope.config = node.config.clone();
+        let ctx = super::parse::node_context(node, Relation::new(None, "__this__", node.name.clone()));
+        let (result, scope) = jinja.render(&node.template, ctx, scope);
+        result?;
+        if let Some(key) = key
+            && let Some(entry) = self.entry(jinja, &scope.recorded)
+            && let Ok(mut new) = self.new.lock()
+        {
+            new.insert(key, entry);
+        }
+        Ok(scope)
+    }
+
+    fn still_valid(&self, jinja: &JinjaEnv, entry: &Entry) -> bool {
+        entry
+            .vars
+            .iter()
+            .all(|(name, value)| self.vars.get(name) == value.as_ref())
+            && entry
+                .env_vars
+                .iter()
+                .all(|(name, value)| std::env::var(name).ok().as_ref() == value.as_ref())
+            && entry
+                .macros
+                .iter()
+                .all(|(name, hash)| jinja.macro_file_hash(name).is_some_and(|h| h == hash))
+    }
+
+    /// The entry to save for a successful render (None when it read something untracked).
+    fn entry(&self, jinja: &JinjaEnv, rec: &Recorded) -> Option<Entry> {
+        let mut macros: Vec<(String, String)> = vec![];
+        for name in &rec.macros {
+            if macros.iter().any(|(n, _)| n == name) {
+                continue;
+            }
+            let (_, text) = jinja.macro_source(name)?;
+            if mentions_untracked(&text) {
+                return None;
+            }
+            macros.push((name.clone(), jinja.macro_file_hash(name)?.to_string()));
+        }
+        let mut vars: Vec<(String, Option<Value>)> = vec![];
+        for name in &rec.vars {
+            if !vars.iter().any(|(n, _)| n == name) {
+                vars.push((name.clone(), self.vars.get(name).cloned()));
+            }
+        }
+        let mut env_vars: Vec<(String, Option<String>)> = vec![];
+        for name in &rec.env_vars {
+            if !env_vars.iter().any(|(n, _)| n == name) {
+                env_vars.push((name.clone(), std::env::var(name).ok()));
+            }
+        }
+        Some(Entry {
+            refs: rec.refs.iter().map(|r| (r.package.clone(), r.name.clone())).collect(),
+            sources: rec.sources.clone(),
+            config: rec.config.clone(),
+            vars,
+            env_vars,
+            macros,
+        })
+    }
+
+    /// Write the renders of this parse for the next one (only when something changed). A
+    /// cache that cannot be written costs speed, not correctness: it is logged and skipped.
+    pub fn save(&self) {
+        if !self.enabled {
+            return;
+        }
+        let Ok(new) = self.new.lock() else { return };
+        let reused = self.reused.load(Ordering::Relaxed);
+        let rendered = self.rendered.load(Ordering::Relaxed);
+        tracing::debug!("partial parse: reused {reused} renders, rendered {rendered}");
+        if rendered == 0 && new.len() == self.old.len() {
+            return;
+        }
+        let file = CacheFile {
+            format: FORMAT,
+            global: self.global.clone(),
+            entries: new.clone(),
+        };
+        if let Err(e) = write_atomic(&self.path, &file) {
+            tracing::warn!("cannot write {}: {e}", self.path.display());
+        }
+    }
+
+    /// How many renders were reused and how many were done, so far.
+    pub fn counts(&self) -> (usize, usize) {
+        (
+            self.reused.load(Ordering::Relaxed),
+            self.rendered.load(Ordering::Relaxed),
+        )
+    }
+}
+
+fn recorded(entry: &Entry) -> Recorded {
+    Recorded {
+        refs: entry
+            .refs
+            .iter()
+            .map(|(package, name)| RefCall {
+                package: package.clone(),
+                name: name.clone(),
+            })
+            .collect(),
+        sources: entry.sources.clone(),
+        config: entry.config.clone(),
+        env_vars: entry.env_vars.iter().map(|(n, _)| n.clone()).collect(),
+        vars: entry.vars.iter().map(|(n, _)| n.clone()).collect(),
+        macros: entry.macros.iter().map(|(n, _)| n.clone()).collect(),
+    }
+}
+
+fn mentions_untracked(text: &str) -> bool {
+    UNTRACKED.iter().any(|w| text.contains(w))
+}
+
+/// The key of a node's parse render, or None when its template must always be rendered.
+fn node_key(jinja: &JinjaEnv, node: &Node) -> Option<String> {
+    let text = jinja.template_source(&node.template)?;
+    if mentions_untracked(&text) {
+        return None;
+    }
+    let mut h = Sha256::new();
+    for part in [
+        node.template.as_str(),
+        text.as_str(),
+        node.name.as_str(),
+        node.unique_id.as_str(),
+        node.resource_type.as_str(),
+        &crate::jinja::path_name(&node.original_file_path),
+    ] {
+        h.update(part.len().to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    let rest = serde_json::to_vec(&(&node.fqn, &node.config)).ok()?;
+    h.update(&rest);
+    Some(hex(&h.finalize()))
+}
+
+fn global_key(target: &Target, jinja: &JinjaEnv) -> String {
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(serde_json::to_vec(&target.public()).unwrap_or_default());
+    for (name, template) in jinja.macro_templates() {
+        h.update(name.as_bytes());
+        h.update(b"=");
+        h.update(template.as_bytes());
+        h.update(b";");
+    }
+    hex(&h.finalize())
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn write_atomic(path: &Path, file: &CacheFile) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+    serde_json::to_writer(&mut out, file).map_err(std::io::Error::other)?;
+    std::io::Write::flush(&mut out)?;
+    drop(out);
+    std::fs::rename(&tmp, path)
+}
