@@ -44,7 +44,7 @@ fn collect(dir: &Path, root: &Path, out: &mut BTreeMap<String, String>) {
 /// renders reused and done by the first, and its state.
 fn compile_both(p: &TestProject, extra: &[&str], env: &[(&str, &str)]) -> (usize, usize, State) {
     let _ = std::fs::remove_dir_all(p.path().join("target/compiled"));
-    let mut args = vec!["-v", "compile"];
+    let mut args = vec!["compile", "-v"];
     args.extend(extra);
     let warm = p.mozt_env(&args, env);
     warm.assert_ok();
