@@ -57,9 +57,9 @@ pub trait Adapter: Send + Sync {
     fn version_query(&self) -> &'static str {
         "select version()"
     }
-    /// One statement that replaces `relation` with the result of `select` atomically, where the
-    /// warehouse has one (Snowflake's `create or replace transient table ... as`); None to build
-    /// aside and swap.
+    /// The statement that replaces `relation` with the result of `select` atomically (Snowflake:
+    /// `create or replace transient table ... as`). None: a plain `create or replace table ... as`,
+    /// atomic where DDL is transactional (DuckDB: a failed build leaves the old table).
     fn replace_table_sql(&self, _node: &Node, _relation: &Relation, _select: &str) -> Option<String> {
         None
     }

@@ -1,33 +1,34 @@
-//! `materialized: table`: built under a temporary name, then swapped in.
+//! `materialized: table`: replaced in one atomic statement, so a failed build leaves the previous
+//! table as it was.
 
-use super::{Job, Outcome, swap};
+use super::atomic::{self, Unit};
+use super::{Job, Outcome};
 use crate::adapter::RelationKind;
 use crate::error::Result;
 
 pub fn build(mut job: Job<'_>) -> Result<Outcome> {
     let rel = job.relation.clone();
-    let tmp = swap::temp_relation(&rel);
-    swap::clear(&mut job, &tmp)?;
     let sql = job.sql.trim_end().trim_end_matches(';');
-    if let Some(stmt) = job.adapter.replace_table_sql(job.node, &rel, sql) {
-        // One atomic statement (Snowflake): a failure leaves the previous table as it was.
-        if job.catalog.kind(&rel) == Some(RelationKind::View) {
-            job.conn.execute(&format!("drop view if exists {rel}"))?;
-            job.catalog.set(&rel, None);
-        }
-        job.conn.execute(&stmt)?;
-        job.catalog.set(&rel, Some(RelationKind::Table));
-        return Ok(Outcome {
-            message: format!("created table {}", rel.short()),
-            rows: None,
-        });
+    // The warehouse's own replacing statement (Snowflake: `create or replace transient table ...
+    // as`); where DDL is transactional (DuckDB) a plain `create or replace table ... as` is one
+    // atomic statement as well. One statement per model, no temporary table to rename.
+    let replace = job
+        .adapter
+        .replace_table_sql(job.node, &rel, sql)
+        .unwrap_or_else(|| format!("create or replace table {rel} as {sql}"));
+    if job.catalog.kind(&rel) == Some(RelationKind::View) {
+        // A view stands where the table goes. The statement ends on a new line in case the
+        // model's SQL ends with a `--` comment.
+        let unit = Unit {
+            ddl: vec![format!("drop view if exists {rel}")],
+            dml: vec![format!("{replace}\n")],
+            after: vec![],
+        };
+        atomic::apply(&mut job, unit)?;
+    } else {
+        job.conn.execute(&replace)?;
     }
-    if let Err(e) = job.conn.execute(&format!("create table {tmp} as {sql}")) {
-        let _ = job.conn.execute(&format!("drop table if exists {tmp}"));
-        return Err(e);
-    }
-    job.catalog.set(&tmp, Some(RelationKind::Table));
-    swap::swap_in(&mut job, &tmp, RelationKind::Table, &rel)?;
+    job.catalog.set(&rel, Some(RelationKind::Table));
     Ok(Outcome {
         message: format!("created table {}", rel.short()),
         rows: None,
