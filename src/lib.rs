@@ -10,6 +10,7 @@ pub mod compile;
 pub mod deploy;
 pub mod error;
 pub mod graph;
+pub mod hash;
 pub mod jinja;
 pub mod manifest;
 pub mod materialize;

@@ -90,7 +90,7 @@ impl JinjaEnv {
     fn add_macro_file(&mut self, name: &str, text: &str) -> Result<()> {
         let converted = convert_test_blocks(text);
         let names = macro_names(&converted);
-        let hash = crate::manifest::partial::hex(&<sha2::Sha256 as sha2::Digest>::digest(converted.as_bytes()));
+        let hash = crate::hash::sha256_hex(converted.as_bytes());
         self.macro_hashes.insert(name.to_string(), hash);
         let text_for_error = converted.clone();
         self.env

@@ -11,6 +11,7 @@
 //! pulled in with import, include or extends) are never saved, and neither are failures.
 //! `--no-partial-parse` renders everything and leaves the file alone.
 
+use crate::hash::hex;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -271,10 +272,6 @@ fn global_key(target: &Target, jinja: &JinjaEnv) -> String {
         h.update(b";");
     }
     hex(&h.finalize())
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn write_atomic(path: &Path, file: &CacheFile) -> std::io::Result<()> {

@@ -15,8 +15,8 @@
 //! `{% if is_incremental() %}` and depends on the target (so prod and CI would always differ),
 //! while macros and vars, the other inputs to rendering, are checked on their own.
 
+use crate::hash::sha256_hex;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -62,7 +62,7 @@ impl MacroIndex {
                         .filter(|w| project.contains(w))
                         .map(str::to_string)
                         .collect();
-                    (self::sha(normalize(&source).as_bytes()), names, var_names(&source))
+                    (sha256_hex(normalize(&source).as_bytes()), names, var_names(&source))
                 })
                 .clone();
             macros.insert(
@@ -112,30 +112,30 @@ pub fn of_node(node: &Node, jinja: &JinjaEnv, macros: &MacroIndex, root: &Path) 
     let mut out = Checksums::new();
     let body = match node.resource_type {
         ResourceType::Seed => match std::fs::read(root.join(&node.original_file_path)) {
-            Ok(bytes) => sha(&bytes),
+            Ok(bytes) => sha256_hex(&bytes),
             // Unreadable: a value that never equals a stored checksum.
             Err(e) => format!("unreadable: {e}"),
         },
-        _ => sha(normalize(&node.raw_code).as_bytes()),
+        _ => sha256_hex(normalize(&node.raw_code).as_bytes()),
     };
     out.insert("body", body);
     out.insert(
         "configs",
-        sha(canonical(&Value::Object(node.config.clone())).as_bytes()),
+        sha256_hex(canonical(&Value::Object(node.config.clone())).as_bytes()),
     );
     let yaml = match (&node.yaml, &node.test) {
         (Some(y), _) => canonical(&without_tests(y)),
         (None, Some(t)) => canonical(&serde_json::to_value(t).unwrap_or(Value::Null)),
         (None, None) => String::new(),
     };
-    out.insert("yaml", sha(yaml.as_bytes()));
+    out.insert("yaml", sha256_hex(yaml.as_bytes()));
 
     let used = macros.used_by(node);
     let mut text = String::new();
     for (name, info) in &used {
         text.push_str(&format!("{name}@{}:{}\n", info.template, info.sha));
     }
-    out.insert("macros", sha(text.as_bytes()));
+    out.insert("macros", sha256_hex(text.as_bytes()));
 
     let mut names: BTreeSet<String> = node.vars_used.iter().cloned().collect();
     names.extend(var_names(&node.raw_code));
@@ -150,7 +150,7 @@ pub fn of_node(node: &Node, jinja: &JinjaEnv, macros: &MacroIndex, root: &Path) 
         };
         values.push_str(&format!("{name}={}\n", canonical(&value)));
     }
-    out.insert("vars", sha(values.as_bytes()));
+    out.insert("vars", sha256_hex(values.as_bytes()));
     out
 }
 
@@ -172,7 +172,7 @@ fn without_tests(entry: &Value) -> Value {
 
 /// The checksums of a source table: its YAML definition (not the database a target fills in).
 pub fn of_source(source: &SourceNode) -> Checksums {
-    Checksums::from([("yaml", sha(canonical(&source.yaml).as_bytes()))])
+    Checksums::from([("yaml", sha256_hex(canonical(&source.yaml).as_bytes()))])
 }
 
 /// Every identifier in a text (with repeats).
@@ -204,11 +204,6 @@ pub fn var_names(text: &str) -> BTreeSet<String> {
         }
     }
     out
-}
-
-pub fn sha(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// JSON with object keys sorted, so that reordering keys in YAML changes nothing.

@@ -246,7 +246,7 @@ fn request_id() -> String {
     rsa::rand_core::RngCore::fill_bytes(&mut rsa::rand_core::OsRng, &mut b);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    let h = crate::hash::hex(&b);
     format!(
         "{}-{}-{}-{}-{}",
         &h[0..8],

@@ -494,8 +494,9 @@ fn generic(array: &ArrayRef, row: usize) -> Value {
     }
 }
 
+/// Binary values print as upper-case hex, as Snowflake shows them.
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect()
+    crate::hash::hex(bytes).to_ascii_uppercase()
 }
 
 #[cfg(test)]
