@@ -107,11 +107,10 @@ pub fn execute(
         None => BTreeSet::new(),
     };
     let mut listed = schemas.clone();
-    for s in crate::state::defer::schemas(&session.manifest, &deferrable) {
-        if !listed.contains(&s) {
-            listed.push(s);
-        }
-    }
+    add_missing(
+        &mut listed,
+        crate::state::defer::schemas(&session.manifest, &deferrable),
+    );
     let catalog = Catalog::new(conn.list_relations(&listed)?);
     if let Some(previous) = &previous {
         let deferred = crate::state::defer::resolve(&session.manifest, &deferrable, &catalog, previous);
@@ -119,11 +118,10 @@ pub fn execute(
             std::sync::Arc::make_mut(&mut session.manifest).deferred = deferred;
         }
     }
-    for s in crate::test::failures_schemas(&session.manifest, &plan, flags.store_failures, &session.target) {
-        if !schemas.contains(&s) {
-            schemas.push(s);
-        }
-    }
+    add_missing(
+        &mut schemas,
+        crate::test::failures_schemas(&session.manifest, &plan, flags.store_failures, &session.target),
+    );
 
     let ordered: Vec<usize> = plan.iter().copied().collect();
     let is_incremental = |n: &Node| {
@@ -196,6 +194,15 @@ pub fn execute(
         plan,
         compiled,
     })
+}
+
+/// Append the schemas `list` does not hold yet, keeping its order.
+fn add_missing(list: &mut Vec<String>, more: impl IntoIterator<Item = String>) {
+    for s in more {
+        if !list.contains(&s) {
+            list.push(s);
+        }
+    }
 }
 
 /// A malformed seed file is the project's error (exit 2), reported before anything runs.
