@@ -129,6 +129,36 @@ fn show_previews_rows_as_json_csv_and_table() {
     p.mozt(&["show", "-s", "+revenue"]).assert_project_error();
 }
 
+/// The whole manifest.json of a small project (every kind of entry: seed, source, models,
+/// an ephemeral one, a data test, lineage), keys in the order written: a change to what
+/// consumers and `--state` read shows up here.
+#[test]
+fn manifest_json_content() {
+    let p = small_project();
+    p.write(
+        "models/staging/_sources.yml",
+        "sources:\n  - name: crm\n    tables:\n      - name: customers\n        description: One row per customer.\n        loaded_at_field: updated_at\n        freshness: {warn_after: {count: 1, period: day}}\n        columns:\n          - name: id\n            data_type: integer\n          - name: name\n",
+    );
+    p.write(
+        "models/staging/stg_customers.sql",
+        "{{ config(materialized='ephemeral', tags=['crm']) }}\nselect id as customer_id, name from {{ source('crm', 'customers') }}\n",
+    );
+    p.write(
+        "models/marts/customer_orders.sql",
+        "select c.customer_id, c.name, o.amount * 2 as double_amount, 1 as one\nfrom {{ ref('stg_customers') }} as c\ncross join {{ ref('stg_orders') }} as o\n",
+    );
+    p.write(
+        "models/marts/_marts.yml",
+        "models:\n  - name: revenue\n    description: Revenue per order status.\n    columns:\n      - name: status\n        description: paid or refunded\n        data_tests: [not_null]\n",
+    );
+    p.ok(&["compile"]);
+    let mut m = p.json("target/manifest.json");
+    m["metadata"]["generated_at"] = "[generated_at]".into();
+    m["metadata"]["mozt_version"] = "[version]".into();
+    let text = serde_json::to_string_pretty(&m).expect("JSON prints");
+    insta::assert_snapshot!(text);
+}
+
 #[test]
 fn manifest_and_run_results_describe_the_run() {
     let p = small_project();

@@ -180,3 +180,30 @@ pub fn to_json(lineage: &NodeLineage) -> serde_json::Value {
     }
     Value::Object(m)
 }
+
+/// `to_json`'s document, serialized straight to a writer (manifest.json writes one per node).
+pub struct LineageJson<'a>(pub &'a NodeLineage);
+
+impl Serialize for LineageJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(col, from)| (col, ByNode(from))))
+    }
+}
+
+struct ByNode<'a>(&'a BTreeSet<ColRef>);
+
+impl Serialize for ByNode<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // The set is ordered by node, then column: each node's columns are adjacent.
+        let refs: Vec<&ColRef> = self.0.iter().collect();
+        s.collect_map(refs.chunk_by(|a, b| a.node == b.node).map(|g| (&g[0].node, Columns(g))))
+    }
+}
+
+struct Columns<'a>(&'a [&'a ColRef]);
+
+impl Serialize for Columns<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|r| &r.column))
+    }
+}

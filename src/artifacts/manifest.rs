@@ -1,0 +1,259 @@
+//! target/manifest.json, written straight from the manifest: every node's entry is serialized
+//! to bytes on the worker threads (borrowed fields, no `serde_json::Value` tree: at 10,000
+//! models that tree took seconds and hundreds of MB), and the pieces go to the file in order.
+
+use indexmap::IndexMap;
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use crate::commands::Session;
+use crate::compile::Compiled;
+use crate::error::{Error, Result};
+use crate::manifest::{ColumnInfo, Node, ResourceType, SourceNode, TestInfo};
+use crate::relation::Relation;
+use crate::sql::lineage::LineageJson;
+use crate::state::checksum::Checksums;
+
+/// Entries serialized per task: enough to keep a buffer's growth and a task's overhead small.
+const CHUNK: usize = 256;
+
+/// A node's entry: the node's own fields in their declared order (`depends_on` as
+/// `{"nodes": [...]}`), then what the command adds.
+#[derive(Serialize)]
+struct NodeEntry<'a> {
+    unique_id: &'a str,
+    name: &'a str,
+    resource_type: ResourceType,
+    package_name: &'a str,
+    original_file_path: &'a Path,
+    fqn: &'a [String],
+    config: &'a Map<String, Value>,
+    depends_on: DependsOn<'a>,
+    relation: &'a Option<Relation>,
+    description: &'a str,
+    columns: &'a IndexMap<String, ColumnInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    test: Option<&'a TestInfo>,
+    checksums: &'a Checksums,
+    raw_code: &'a str,
+    relation_name: Option<String>,
+    compiled_path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    columns_lineage: Option<LineageJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct DependsOn<'a> {
+    nodes: &'a [String],
+}
+
+impl<'a> NodeEntry<'a> {
+    fn new(n: &'a Node, checksums: &'a Checksums, compiled: Option<&'a Compiled>) -> NodeEntry<'a> {
+        NodeEntry {
+            unique_id: &n.unique_id,
+            name: &n.name,
+            resource_type: n.resource_type,
+            package_name: &n.package_name,
+            original_file_path: &n.original_file_path,
+            fqn: &n.fqn,
+            config: &n.config,
+            depends_on: DependsOn { nodes: &n.depends_on },
+            relation: &n.relation,
+            description: &n.description,
+            columns: &n.columns,
+            test: n.test.as_ref(),
+            checksums,
+            raw_code: &n.raw_code,
+            relation_name: n.relation.as_ref().map(Relation::to_string),
+            compiled_path: compiled.map(|c| crate::compile::display_path(&c.path)),
+            columns_lineage: compiled.and_then(|c| c.lineage.as_ref()).map(LineageJson),
+        }
+    }
+}
+
+/// A source table's entry: its own fields, then the relation's name and its checksums.
+#[derive(Serialize)]
+struct SourceEntry<'a> {
+    #[serde(flatten)]
+    source: &'a SourceNode,
+    relation_name: String,
+    checksums: Checksums,
+}
+
+pub fn write_manifest(session: &Session, compiled: &HashMap<usize, Compiled>) -> Result<()> {
+    let m = &session.manifest;
+    let checksums = session.checksums();
+    let started = Instant::now();
+    #[cfg(debug_assertions)]
+    check_node_fields(&m.nodes, checksums);
+    let json_err = |e: serde_json::Error| Error::runtime(format!("cannot write manifest.json: {e}"));
+
+    let nodes = entries(&m.nodes, |buf, i, n| {
+        key(buf, &n.unique_id)?;
+        serde_json::to_writer(buf, &NodeEntry::new(n, &checksums[i], compiled.get(&i)))
+    })
+    .map_err(json_err)?;
+    let sources = entries(&m.sources, |buf, _, s| {
+        key(buf, &s.unique_id)?;
+        let entry = SourceEntry {
+            source: s,
+            relation_name: s.relation.to_string(),
+            checksums: crate::state::checksum::of_source(s),
+        };
+        serde_json::to_writer(buf, &entry)
+    })
+    .map_err(json_err)?;
+    let parent_map = entries(&m.nodes, |buf, _, n| {
+        key(buf, &n.unique_id)?;
+        serde_json::to_writer(buf, &n.depends_on)
+    })
+    .map_err(json_err)?;
+    let child_map = child_map(&m.nodes).map_err(json_err)?;
+
+    let mut head = b"{\"metadata\":".to_vec();
+    serde_json::to_writer(&mut head, &super::metadata(session)).map_err(json_err)?;
+    let sections: [(&[u8], &Vec<Vec<u8>>); 4] = [
+        (b",\"nodes\":{", &nodes),
+        (b"},\"sources\":{", &sources),
+        (b"},\"parent_map\":{", &parent_map),
+        (b"},\"child_map\":{", &child_map),
+    ];
+    let mut pieces: Vec<&[u8]> = vec![&head];
+    for (open, chunks) in sections {
+        pieces.push(open);
+        pieces.extend(chunks.iter().map(Vec::as_slice));
+    }
+    pieces.push(b"}}");
+
+    let path = session
+        .project
+        .root
+        .join(&session.project.file.target_path)
+        .join("manifest.json");
+    super::create_parent(&path)?;
+    let file = std::fs::File::create(&path).map_err(|e| write_err(&path, e))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    for piece in &pieces {
+        out.write_all(piece).map_err(|e| write_err(&path, e))?;
+    }
+    out.flush().map_err(|e| write_err(&path, e))?;
+    tracing::debug!(
+        "wrote manifest.json ({} nodes, {} bytes) in {:?}",
+        m.nodes.len(),
+        pieces.iter().map(|p| p.len()).sum::<usize>(),
+        started.elapsed()
+    );
+    Ok(())
+}
+
+fn write_err(path: &Path, e: std::io::Error) -> Error {
+    Error::runtime(format!("cannot write {}: {e}", path.display()))
+}
+
+/// `"key":`
+fn key(buf: &mut Vec<u8>, key: &str) -> serde_json::Result<()> {
+    serde_json::to_writer(&mut *buf, key)?;
+    buf.push(b':');
+    Ok(())
+}
+
+/// The members of a JSON object, one per item, comma-separated, written by `write(buf, index,
+/// item)` in parallel: one buffer per chunk of items, in order.
+fn entries<T: Sync>(
+    items: &[T],
+    write: impl Fn(&mut Vec<u8>, usize, &T) -> serde_json::Result<()> + Sync,
+) -> serde_json::Result<Vec<Vec<u8>>> {
+    items
+        .par_chunks(CHUNK)
+        .enumerate()
+        .map(|(c, chunk)| {
+            let mut buf = Vec::new();
+            for (j, item) in chunk.iter().enumerate() {
+                let i = c * CHUNK + j;
+                if i > 0 {
+                    buf.push(b',');
+                }
+                write(&mut buf, i, item)?;
+            }
+            Ok(buf)
+        })
+        .collect()
+}
+
+/// Unique id -> the nodes that depend on it, in the order the nodes are listed; parents in the
+/// order they are first named.
+fn child_map(nodes: &[Node]) -> serde_json::Result<Vec<Vec<u8>>> {
+    let mut slot: HashMap<&str, usize> = HashMap::new();
+    let mut parents: Vec<(&str, Vec<usize>)> = vec![];
+    for (i, n) in nodes.iter().enumerate() {
+        for d in &n.depends_on {
+            let k = *slot.entry(d).or_insert_with(|| {
+                parents.push((d, vec![]));
+                parents.len() - 1
+            });
+            parents[k].1.push(i);
+        }
+    }
+    entries(&parents, |buf, _, (parent, children)| {
+        key(buf, parent)?;
+        buf.push(b'[');
+        for (j, &c) in children.iter().enumerate() {
+            if j > 0 {
+                buf.push(b',');
+            }
+            serde_json::to_writer(&mut *buf, &nodes[c].unique_id)?;
+        }
+        buf.push(b']');
+        Ok(())
+    })
+}
+
+/// `NodeEntry` lists `Node`'s fields by hand: a field added to `Node` must be added there too
+/// (or manifest.json silently loses it). Debug builds (the tests) check it on every write.
+#[cfg(debug_assertions)]
+fn check_node_fields(nodes: &[Node], checksums: &[Checksums]) {
+    let keys = |v: Value| -> Vec<String> { v.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default() };
+    let first_test = nodes.iter().position(|n| n.test.is_some());
+    for i in [Some(0), first_test].into_iter().flatten().filter(|&i| i < nodes.len()) {
+        let own = keys(serde_json::to_value(&nodes[i]).unwrap_or_default());
+        let entry = keys(serde_json::to_value(NodeEntry::new(&nodes[i], &checksums[i], None)).unwrap_or_default());
+        assert_eq!(
+            own,
+            entry[..own.len().min(entry.len())],
+            "the fields of Node and of NodeEntry (src/artifacts/manifest.rs) differ: add the new field to NodeEntry"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sql::columns::ColRef;
+    use crate::sql::lineage::{LineageJson, to_json};
+
+    #[test]
+    fn lineage_serializes_as_to_json_builds_it() {
+        let r = |node: &str, column: &str| ColRef {
+            node: node.into(),
+            column: column.into(),
+        };
+        let lineage = vec![
+            (
+                "z".to_string(),
+                [r("model.p.b", "y"), r("model.p.a", "x"), r("model.p.b", "a")].into(),
+            ),
+            ("constant".to_string(), Default::default()),
+            ("a".to_string(), [r("source.p.s.t", "id")].into()),
+        ];
+        let direct = serde_json::to_string(&LineageJson(&lineage)).expect("serializes");
+        assert_eq!(direct, to_json(&lineage).to_string());
+        assert_eq!(
+            direct,
+            r#"{"z":{"model.p.a":["x"],"model.p.b":["a","y"]},"constant":{},"a":{"source.p.s.t":["id"]}}"#
+        );
+    }
+}
