@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::{Error, Result, combine};
-use crate::jinja::scope::RefCall;
+use crate::jinja::prerender::Placeholder;
+use crate::jinja::scope::{RefCall, Resolver};
 use crate::jinja::{JinjaEnv, Mode, Scope, path_name};
 use crate::manifest::parse::node_context;
 use crate::manifest::{Manifest, Node, ResourceType};
@@ -57,12 +58,29 @@ pub fn render_raw(
     if node.resource_type == ResourceType::Seed {
         return Ok((String::new(), vec![]));
     }
+    if let Some(sql) = node
+        .prerender
+        .as_ref()
+        .and_then(|p| p.fill(&node.config, incremental, |p| fill(manifest, node, p)))
+    {
+        return Ok((sql, node.refs.clone()));
+    }
     let (result, scope) = jinja.render(
         &node.template,
         node_context(node, this_of(node)),
         scope_for(manifest, node, incremental),
     );
     result.map(|sql| (sql, scope.recorded.refs))
+}
+
+/// What a placeholder of `node`'s parse render stands for, as SQL (see `prerender`).
+fn fill(manifest: &Manifest, node: &Node, p: &Placeholder) -> Option<String> {
+    let relation = match p {
+        Placeholder::Ref(r) => manifest.resolve_ref(r.package.as_deref(), &r.name).ok()?,
+        Placeholder::Source(s, t) => manifest.resolve_source(s, t).ok()?,
+        Placeholder::This => this_of(node),
+    };
+    Some(relation.to_string())
 }
 
 /// The node's own rendered SQL (no ephemeral CTEs) with the template range behind each output

@@ -5,7 +5,8 @@ use minijinja::value::{Object, ObjectRepr, Value};
 use minijinja::{Environment, Error, ErrorKind, State};
 use std::sync::Arc;
 
-use super::objects::{RETURN_MARKER, relation_value};
+use super::objects::{RETURN_MARKER, pending_relation, relation_value};
+use super::prerender::Placeholder;
 use super::scope::{self, Mode, RefCall};
 use crate::relation::Relation;
 
@@ -64,11 +65,13 @@ pub fn ref_fn(args: &[Value]) -> Result<Value, Error> {
         };
         match s.mode {
             Mode::Parse => {
-                s.recorded.refs.push(RefCall {
+                let call = RefCall {
                     package: package.clone(),
                     name: name.to_string(),
-                });
-                Ok(relation_value(Relation::new(None, "__ref__", name)))
+                };
+                let placeholder = s.pending.as_mut().map(|p| p.add(Placeholder::Ref(call.clone())));
+                s.recorded.refs.push(call);
+                Ok(pending_relation(Relation::new(None, "__ref__", name), placeholder))
             }
             Mode::Compile => {
                 s.recorded.refs.push(RefCall {
@@ -93,7 +96,11 @@ pub fn source_fn(source: &str, table: &str) -> Result<Value, Error> {
         match s.mode {
             Mode::Parse => {
                 s.recorded.sources.push((source.to_string(), table.to_string()));
-                Ok(relation_value(Relation::new(None, source, table)))
+                let placeholder = s
+                    .pending
+                    .as_mut()
+                    .map(|p| p.add(Placeholder::Source(source.to_string(), table.to_string())));
+                Ok(pending_relation(Relation::new(None, source, table), placeholder))
             }
             Mode::Compile => {
                 let resolver = s.resolver.clone().ok_or_else(|| err("source() cannot resolve here"))?;
@@ -104,7 +111,13 @@ pub fn source_fn(source: &str, table: &str) -> Result<Value, Error> {
 }
 
 pub fn is_incremental() -> bool {
-    scope::current(|s| s.is_some_and(|s| s.is_incremental))
+    scope::current(|s| {
+        let Some(s) = s else { return false };
+        if let Some(p) = s.pending.as_mut() {
+            p.read_incremental = true;
+        }
+        s.is_incremental
+    })
 }
 
 /// `{{ return(value) }}` inside a macro: the macro's value is `value`, not its text.

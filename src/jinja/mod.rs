@@ -5,11 +5,12 @@
 pub mod builtins;
 pub mod functions;
 pub mod objects;
+pub mod prerender;
 pub mod scope;
 
 use minijinja::value::Value;
 use minijinja::{Environment, UndefinedBehavior};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
@@ -26,6 +27,8 @@ pub struct JinjaEnv {
     pub vars: Arc<serde_json::Map<String, serde_json::Value>>,
     /// Macro file template -> hash of its text (what partial parsing checks).
     macro_hashes: HashMap<String, String>,
+    /// Macro files whose text captures output (see `prerender::captures_output`).
+    macro_captures: HashSet<String>,
     /// Model and test templates, compiled on first use by the environment's loader, so that
     /// parallel renders compile them in parallel and reused parses never compile them.
     sources: Arc<RwLock<HashMap<String, Arc<str>>>>,
@@ -49,6 +52,13 @@ impl JinjaEnv {
             env.set_syntax(syntax);
         }
         env.set_recursion_limit(200);
+        // Placeholders of a parse render print as themselves only when printed straight.
+        env.set_formatter(|out, state, value| match prerender::direct_output(value) {
+            Some(text) => out
+                .write_str(&text)
+                .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())),
+            None => minijinja::escape_formatter(out, state, value),
+        });
         env.add_function("ref", functions::ref_fn);
         env.add_function("source", functions::source_fn);
         env.add_function("env_var", functions::env_var);
@@ -76,6 +86,7 @@ impl JinjaEnv {
             macros: BTreeMap::new(),
             vars,
             macro_hashes: HashMap::new(),
+            macro_captures: HashSet::new(),
             sources,
         };
         for (name, text) in builtins::FILES {
@@ -92,6 +103,11 @@ impl JinjaEnv {
         let names = macro_names(&converted);
         let hash = crate::hash::sha256_hex(converted.as_bytes());
         self.macro_hashes.insert(name.to_string(), hash);
+        if prerender::captures_output(&converted) {
+            self.macro_captures.insert(name.to_string());
+        } else {
+            self.macro_captures.remove(name);
+        }
         let text_for_error = converted.clone();
         self.env
             .add_template_owned(name.to_string(), converted)
@@ -135,6 +151,21 @@ impl JinjaEnv {
             .map(String::as_str)
     }
 
+    /// Whether the file defining macro `name` captures output (see `prerender`).
+    pub fn macro_captures_output(&self, name: &str) -> bool {
+        self.macros.get(name).is_some_and(|t| self.macro_captures.contains(t))
+    }
+
+    /// Whether a template added with `add_template` captures output (see `prerender`); true
+    /// when it is not known.
+    pub fn template_captures_output(&self, name: &str) -> bool {
+        self.sources
+            .read()
+            .ok()
+            .and_then(|m| m.get(name).map(|text| prerender::captures_output(text)))
+            .unwrap_or(true)
+    }
+
     /// Every macro name with the template that defines it, sorted by name.
     pub fn macro_templates(&self) -> impl Iterator<Item = (&str, &str)> {
         self.macros.iter().map(|(n, t)| (n.as_str(), t.as_str()))
@@ -167,6 +198,17 @@ impl JinjaEnv {
             let tmpl = self.env.get_template(name)?;
             tmpl.render(ctx)
         });
+        (result.map_err(|e| self.error(&e, name)), scope)
+    }
+
+    /// Render a template added with `add_template` without keeping its compiled form: parse
+    /// renders, whose text compile reuses (see `prerender`), so most templates are compiled
+    /// once and dropped instead of held for the whole run.
+    pub fn render_once(&self, name: &str, ctx: Value, scope: Scope) -> (Result<String>, Scope) {
+        let Some(text) = self.sources.read().ok().and_then(|m| m.get(name).cloned()) else {
+            return self.render(name, ctx, scope);
+        };
+        let (result, scope) = scope::with_scope(scope, || self.env.render_named_str(name, &text, ctx));
         (result.map_err(|e| self.error(&e, name)), scope)
     }
 

@@ -6,18 +6,26 @@ use minijinja::{Error, ErrorKind, State};
 use std::fmt;
 use std::sync::Arc;
 
+use super::prerender;
 use super::scope::{self, Mode};
 use crate::relation::Relation;
 
 #[derive(Debug, Clone)]
-pub struct RelationObj(pub Relation);
+pub struct RelationObj {
+    pub relation: Relation,
+    /// In a parse render: the placeholder it prints as (see `prerender`).
+    pub placeholder: Option<usize>,
+}
 
 impl Object for RelationObj {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
         ObjectRepr::Plain
     }
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let r = &self.0;
+        if self.placeholder.is_some() {
+            prerender::taint();
+        }
+        let r = &self.relation;
         match key.as_str()? {
             "database" => Some(r.database.clone().map(Value::from).unwrap_or(Value::from(()))),
             "schema" => Some(Value::from(r.schema.clone())),
@@ -26,12 +34,52 @@ impl Object for RelationObj {
         }
     }
     fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
+        // Printed straight into the output, a placeholder goes through the environment's
+        // formatter instead; any other use needs the real name.
+        if self.placeholder.is_some() {
+            prerender::taint();
+        }
+        write!(f, "{}", self.relation)
     }
 }
 
 pub fn relation_value(r: Relation) -> Value {
-    Value::from_object(RelationObj(r))
+    Value::from_object(RelationObj {
+        relation: r,
+        placeholder: None,
+    })
+}
+
+/// A parse render's relation, printing as placeholder number `placeholder` when it has one.
+pub fn pending_relation(r: Relation, placeholder: Option<usize>) -> Value {
+    Value::from_object(RelationObj {
+        relation: r,
+        placeholder,
+    })
+}
+
+/// `model` in a node's context: the node's name, ids, path, fqn and config. Its config is
+/// only final at compile, so reading it taints a parse render.
+#[derive(Debug)]
+pub struct ModelObj(pub Value);
+
+impl Object for ModelObj {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        if key.as_str() == Some("config") {
+            prerender::taint();
+        }
+        self.0.get_item(key).ok().filter(|v| !v.is_undefined())
+    }
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        prerender::taint();
+        match self.0.try_iter() {
+            Ok(keys) => Enumerator::Values(keys.collect()),
+            Err(_) => Enumerator::Empty,
+        }
+    }
 }
 
 /// `config`: callable as `{{ config(materialized='table') }}` and readable as `config.get('x')`.
@@ -77,9 +125,16 @@ impl Object for ConfigObj {
         match method {
             "get" | "require" => {
                 let (key, default): (&str, Option<Value>) = minijinja::value::from_args(args)?;
-                let found = scope::current(|s| s.and_then(|s| s.config.get(key).cloned()));
+                let found = scope::current(|s| {
+                    let s = s?;
+                    let found = s.config.get(key).filter(|v| !v.is_null()).cloned();
+                    if let Some(p) = s.pending.as_mut() {
+                        p.config_reads.push((key.to_string(), found.clone()));
+                    }
+                    found
+                });
                 match (found, default) {
-                    (Some(v), _) if !v.is_null() => Ok(crate::jinja::to_value(&v)),
+                    (Some(v), _) => Ok(crate::jinja::to_value(&v)),
                     (_, Some(d)) if method == "get" => Ok(d),
                     _ if method == "get" => Ok(Value::from(())),
                     _ => Err(Error::new(
@@ -132,6 +187,9 @@ impl Object for MacroFn {
         });
         match (result, returned) {
             (_, Some(value)) => Ok(value),
+            (Ok(text), None) if prerender::holds_placeholder(&text) && prerender::active() => {
+                Ok(Value::from_object(prerender::PendingText(text)))
+            }
             (Ok(text), None) => Ok(Value::from_safe_string(text)),
             (Err(e), None) => Err(e),
         }

@@ -50,6 +50,10 @@ pub struct Scope {
     pub returned: Option<minijinja::Value>,
     /// Vars that win over the project's (a unit test's `overrides: {vars: ...}`).
     pub var_overrides: Map<String, Value>,
+    /// Set in a parse render whose text may be reused by compile (see `prerender`).
+    pub pending: Option<super::prerender::Pending>,
+    /// A finished parse render's reusable text.
+    pub prerender: Option<super::prerender::Prerender>,
 }
 
 thread_local! {
@@ -85,6 +89,8 @@ impl Scope {
             recorded: Recorded::default(),
             returned: None,
             var_overrides: Map::new(),
+            pending: None,
+            prerender: None,
         }
     }
 }

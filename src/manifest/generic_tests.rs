@@ -246,6 +246,7 @@ pub fn generate(
                 }
                 node.refs = scope.recorded.refs;
                 node.sources = scope.recorded.sources;
+                node.prerender = scope.prerender.map(std::sync::Arc::new);
                 node.vars_used = scope.recorded.vars;
                 tests.push(node);
             }
@@ -456,6 +457,7 @@ fn build(
         }),
         vars_used: vec![],
         yaml: None,
+        prerender: None,
     };
     tracing::trace!("test {name} ({full})");
     Ok(Some((node, loc, entry_config)))

@@ -83,6 +83,9 @@ pub struct Node {
     /// The node's entry in schema YAML, as written (for change detection).
     #[serde(skip)]
     pub yaml: Option<Value>,
+    /// The parse render's text, which compile fills in instead of rendering again.
+    #[serde(skip)]
+    pub prerender: Option<std::sync::Arc<crate::jinja::prerender::Prerender>>,
 }
 
 impl Node {

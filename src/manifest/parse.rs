@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use super::node::{ColumnInfo, Node, ResourceType, SourceNode, TestInfo};
 use super::{Manifest, closest};
 use crate::error::{Error, Location, Result, combine, line_of};
-use crate::jinja::objects::relation_value;
+use crate::jinja::objects::{ModelObj, relation_value};
 use crate::jinja::{JinjaEnv, Mode, Scope, path_name};
 use crate::project::config::{folder_config, merge_config};
 use crate::project::schema::{ColumnDecl, NodePatch};
@@ -140,6 +140,7 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
                 merge_config(&mut node.config, &scope.recorded.config);
                 node.refs = scope.recorded.refs;
                 node.sources = scope.recorded.sources;
+                node.prerender = scope.prerender.map(std::sync::Arc::new);
                 node.vars_used = scope.recorded.vars;
                 node.vars_used
                     .extend(scope.recorded.env_vars.into_iter().map(|v| format!("env:{v}")));
@@ -203,6 +204,11 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
     nodes.extend(tests);
     let unit_tests = super::unit_tests::generate(project, &nodes, &sources)?;
     nodes.extend(unit_tests);
+    tracing::debug!(
+        "parse renders reusable by compile: {} of {}",
+        nodes.iter().filter(|n| n.prerender.is_some()).count(),
+        nodes.len()
+    );
     let mut manifest = Manifest::new(name, nodes, sources);
     resolve_dependencies(&mut manifest, project, &disabled)?;
     memo.save();
@@ -274,6 +280,7 @@ fn skeleton(
         test: None,
         vars_used: vec![],
         yaml,
+        prerender: None,
     }
 }
 
@@ -295,16 +302,22 @@ pub fn column_infos(columns: &[ColumnDecl]) -> IndexMap<String, ColumnInfo> {
 
 /// The Jinja context of a node: `this` and `model`.
 pub fn node_context(node: &Node, this: Relation) -> minijinja::Value {
-    minijinja::context! {
-        this => relation_value(this),
-        model => crate::jinja::to_value(serde_json::json!({
+    node_context_with(node, relation_value(this))
+}
+
+/// The Jinja context of a node with `this` as given.
+pub fn node_context_with(node: &Node, this: minijinja::Value) -> minijinja::Value {
+    let model = crate::jinja::to_value(serde_json::json!({
             "name": node.name,
             "unique_id": node.unique_id,
             "resource_type": node.resource_type.as_str(),
             "original_file_path": path_name(&node.original_file_path),
             "fqn": node.fqn,
             "config": node.config,
-        })),
+    }));
+    minijinja::context! {
+        this => this,
+        model => minijinja::Value::from_object(ModelObj(model)),
     }
 }
 

@@ -22,6 +22,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::node::Node;
 use crate::error::Result;
+use crate::jinja::objects::pending_relation;
+use crate::jinja::prerender::{Pending, Placeholder};
 use crate::jinja::scope::{Recorded, RefCall};
 use crate::jinja::{JinjaEnv, Mode, Scope};
 use crate::project::Target;
@@ -120,11 +122,7 @@ impl Memo {
             return Ok(scope);
         }
         self.rendered.fetch_add(1, Ordering::Relaxed);
-        let mut scope = Scope::new(Mode::Parse);
-        scope.config = node.config.clone();
-        let ctx = super::parse::node_context(node, Relation::new(None, "__this__", node.name.clone()));
-        let (result, scope) = jinja.render(&node.template, ctx, scope);
-        result?;
+        let scope = render_parse(jinja, node)?;
         if let Some(key) = key
             && let Some(entry) = self.entry(jinja, &scope.recorded)
             && let Ok(mut new) = self.new.lock()
@@ -214,6 +212,35 @@ impl Memo {
             self.rendered.load(Ordering::Relaxed),
         )
     }
+}
+
+/// Render `node` in parse mode, keeping the text for compile when it is reusable (see
+/// `crate::jinja::prerender`). A render that fails with placeholders is retried without them,
+/// so that the error reported, if any, is the template's own.
+fn render_parse(jinja: &JinjaEnv, node: &Node) -> Result<Scope> {
+    let this = || Relation::new(None, "__this__", node.name.clone());
+    let mut pending = Pending::default();
+    let this_placeholder = pending.add(Placeholder::This);
+    let mut scope = Scope::new(Mode::Parse);
+    scope.config = node.config.clone();
+    scope.pending = Some(pending);
+    let ctx = super::parse::node_context_with(node, pending_relation(this(), Some(this_placeholder)));
+    let (result, mut scope) = jinja.render_once(&node.template, ctx, scope);
+    if let Ok(text) = result {
+        let pending = scope.pending.take();
+        let reusable = !jinja.template_captures_output(&node.template)
+            && !scope.recorded.macros.iter().any(|m| jinja.macro_captures_output(m));
+        if reusable {
+            scope.prerender = pending.and_then(|p| p.finish(text));
+        }
+        return Ok(scope);
+    }
+    let mut scope = Scope::new(Mode::Parse);
+    scope.config = node.config.clone();
+    let ctx = super::parse::node_context(node, this());
+    let (result, scope) = jinja.render_once(&node.template, ctx, scope);
+    result?;
+    Ok(scope)
 }
 
 fn recorded(entry: &Entry) -> Recorded {

@@ -333,6 +333,7 @@ fn read(
         }),
         vars_used: vec![],
         yaml: None,
+        prerender: None,
     }))
 }
 

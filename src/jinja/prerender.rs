@@ -1,0 +1,264 @@
+//! Rendering each template once. The parse phase renders every model and test to learn its
+//! refs and configs, before any relation is known (a relation depends on the configs of every
+//! model). There, `ref()`, `source()` and `this` print as numbered placeholders; compile then
+//! fills the placeholders in instead of rendering the template a second time.
+//!
+//! The parse render's text is kept only when nothing in it could depend on what a placeholder
+//! stands for:
+//! - a relation printed straight into the output (`{{ ref('x') }}`, also inside a macro whose
+//!   output is printed straight) is a placeholder;
+//! - a relation turned into a string any other way (`~`, a filter, `format`), or one of its
+//!   attributes read (`.identifier`), taints the render; so does reading `model.config`, or a
+//!   template (or a macro it calls) that captures output into a value (`{% set x %}`,
+//!   `{% filter %}`, `{% call %}`) or pulls in other templates (`include`, `import`,
+//!   `extends`);
+//! - reads whose answer can differ at compile (`config.get`, `is_incremental()`) are recorded
+//!   with their parse answer and compared when the text is reused.
+//!
+//! A tainted render keeps only what it recorded (refs, sources, configs); compile renders that
+//! node again, as it would without this module. A parse render that fails with placeholders is
+//! retried without them, so placeholders never change which templates render.
+
+use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
+use serde_json::Map;
+use std::fmt;
+use std::sync::Arc;
+
+use super::scope::{self, RefCall};
+
+/// What a placeholder stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placeholder {
+    Ref(RefCall),
+    Source(String, String),
+    This,
+}
+
+/// The placeholders and reads of one parse render under way.
+#[derive(Debug, Default)]
+pub struct Pending {
+    pub placeholders: Vec<Placeholder>,
+    /// Something observed a placeholder other than by printing it: the text is not reusable.
+    pub tainted: bool,
+    /// `config.get(key)` calls and the (non-null) value each returned.
+    pub config_reads: Vec<(String, Option<serde_json::Value>)>,
+    /// `is_incremental()` was called.
+    pub read_incremental: bool,
+}
+
+/// A parse render's text, reusable as the compiled SQL once its placeholders are filled in.
+#[derive(Debug)]
+pub struct Prerender {
+    text: String,
+    placeholders: Vec<Placeholder>,
+    config_reads: Vec<(String, Option<serde_json::Value>)>,
+    read_incremental: bool,
+}
+
+const OPEN: char = '\u{1}';
+const CLOSE: char = '\u{2}';
+/// Both cases, so that any case-changing filter applied to printed text breaks the marker.
+const MARK: &str = "rR";
+
+/// The text a placeholder prints as.
+fn sentinel(i: usize) -> String {
+    format!("{OPEN}{MARK}{i}{CLOSE}")
+}
+
+impl Pending {
+    /// A new placeholder; its number.
+    pub fn add(&mut self, p: Placeholder) -> usize {
+        self.placeholders.push(p);
+        self.placeholders.len() - 1
+    }
+
+    /// Finish a render: the reusable text, or None when it is tainted.
+    pub fn finish(self, text: String) -> Option<Prerender> {
+        if self.tainted {
+            return None;
+        }
+        Some(Prerender {
+            text,
+            placeholders: self.placeholders,
+            config_reads: self.config_reads,
+            read_incremental: self.read_incremental,
+        })
+    }
+}
+
+impl Prerender {
+    /// The SQL with every placeholder filled in by `resolve`, or None when the parse text
+    /// cannot stand for a compile render: a config read differs now, `is_incremental()` is
+    /// true, a placeholder does not resolve, or a marker was altered after it was printed.
+    pub fn fill(
+        &self,
+        config: &Map<String, serde_json::Value>,
+        incremental: bool,
+        resolve: impl Fn(&Placeholder) -> Option<String>,
+    ) -> Option<String> {
+        if incremental && self.read_incremental {
+            return None;
+        }
+        let unchanged = self
+            .config_reads
+            .iter()
+            .all(|(key, seen)| config.get(key).filter(|v| !v.is_null()) == seen.as_ref());
+        if !unchanged {
+            return None;
+        }
+        let mut out = String::with_capacity(self.text.len() + 64 * self.placeholders.len());
+        let mut rest = self.text.as_str();
+        while let Some(at) = rest.find(OPEN) {
+            out.push_str(&rest[..at]);
+            let after = rest[at + OPEN.len_utf8()..].strip_prefix(MARK)?;
+            let end = after.find(CLOSE)?;
+            let index: usize = after[..end].parse().ok()?;
+            out.push_str(&resolve(self.placeholders.get(index)?)?);
+            rest = &after[end + CLOSE.len_utf8()..];
+        }
+        out.push_str(rest);
+        Some(out)
+    }
+}
+
+/// Mark the current render's text as not reusable.
+pub fn taint() {
+    scope::current(|s| {
+        if let Some(p) = s.and_then(|s| s.pending.as_mut()) {
+            p.tainted = true;
+        }
+    });
+}
+
+/// Whether the current render collects placeholders.
+pub fn active() -> bool {
+    scope::current(|s| s.is_some_and(|s| s.pending.is_some()))
+}
+
+/// The text a value prints as when written straight into the output, for placeholders and
+/// macro output holding them; None for every other value.
+pub fn direct_output(value: &Value) -> Option<String> {
+    if let Some(rel) = value.downcast_object_ref::<super::objects::RelationObj>() {
+        return rel.placeholder.map(sentinel);
+    }
+    value.downcast_object_ref::<PendingText>().map(|t| t.0.clone())
+}
+
+/// Whether text holds a placeholder.
+pub fn holds_placeholder(text: &str) -> bool {
+    text.contains(OPEN)
+}
+
+/// A macro's output that holds placeholders: printed as is, and it taints the render when used
+/// as a string in any other way.
+#[derive(Debug)]
+pub struct PendingText(pub String);
+
+impl Object for PendingText {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        taint();
+        Enumerator::NonEnumerable
+    }
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        taint();
+        f.write_str(&self.0)
+    }
+}
+
+/// True when a template's text could capture output into a value, or depend on templates whose
+/// text is not checked: `{% set x %}...{% endset %}`, `{% filter %}`, `{% call %}`,
+/// `{% include %}`, `{% import %}`, `{% from %}`, `{% extends %}`.
+pub fn captures_output(text: &str) -> bool {
+    let mut rest = text;
+    while let Some(at) = rest.find("{%") {
+        rest = &rest[at + 2..];
+        let end = rest.find("%}").unwrap_or(rest.len());
+        let tag = rest[..end].trim_matches(['-', '+']).trim();
+        let word = tag
+            .split(|c: char| !c.is_alphanumeric() && c != '_')
+            .next()
+            .unwrap_or("");
+        match word {
+            "filter" | "call" | "include" | "import" | "from" | "extends" => return true,
+            "set" if !tag.contains('=') => return true,
+            _ => {}
+        }
+        rest = &rest[end..];
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pre(text: &str, placeholders: Vec<Placeholder>) -> Prerender {
+        Prerender {
+            text: text.to_string(),
+            placeholders,
+            config_reads: vec![("where".into(), None)],
+            read_incremental: true,
+        }
+    }
+
+    #[test]
+    fn fills_placeholders_and_refuses_altered_markers() {
+        let refs = vec![
+            Placeholder::Ref(RefCall {
+                package: None,
+                name: "a".into(),
+            }),
+            Placeholder::This,
+        ];
+        let resolve = |p: &Placeholder| match p {
+            Placeholder::Ref(r) => Some(format!("main.{}", r.name)),
+            Placeholder::This => Some("main.me".to_string()),
+            Placeholder::Source(..) => None,
+        };
+        let text = format!("select * from {} join {} -- {}", sentinel(0), sentinel(1), sentinel(0));
+        let p = pre(&text, refs.clone());
+        let config = Map::new();
+        assert_eq!(
+            p.fill(&config, false, resolve).as_deref(),
+            Some("select * from main.a join main.me -- main.a")
+        );
+        // is_incremental() was read: an incremental compile renders again.
+        assert_eq!(p.fill(&config, true, resolve), None);
+        // A config read that now answers differently.
+        let mut changed = Map::new();
+        changed.insert("where".into(), serde_json::json!("x > 1"));
+        assert_eq!(p.fill(&changed, false, resolve), None);
+        // Markers changed by a filter after printing, or pointing nowhere.
+        for bad in [text.to_uppercase(), text.to_lowercase(), format!("x {}", sentinel(7))] {
+            assert_eq!(pre(&bad, refs.clone()).fill(&config, false, resolve), None, "{bad:?}");
+        }
+        // A placeholder that does not resolve.
+        let src = pre(&sentinel(0), vec![Placeholder::Source("s".into(), "t".into())]);
+        assert_eq!(src.fill(&config, false, resolve), None);
+    }
+
+    #[test]
+    fn finds_templates_that_capture_output() {
+        for yes in [
+            "{% set x %}{{ ref('a') }}{% endset %}",
+            "{%- set x -%}a{%- endset %}",
+            "{% filter upper %}{{ ref('a') }}{% endfilter %}",
+            "{% call m() %}x{% endcall %}",
+            "{% include 'x.sql' %}",
+            "{% from 'm.sql' import a %}",
+        ] {
+            assert!(captures_output(yes), "{yes}");
+        }
+        for no in [
+            "{% set x = ref('a') %}{{ x }}",
+            "{%- set where = config.get('where') -%}",
+            "{% if settings %}{% endif %}{{ config(materialized='table') }}",
+            "select 1 -- {% macro m() %}{% endmacro %}",
+        ] {
+            assert!(!captures_output(no), "{no}");
+        }
+    }
+}
