@@ -119,10 +119,7 @@ pub fn of_node(node: &Node, jinja: &JinjaEnv, macros: &MacroIndex, root: &Path) 
         _ => sha256_hex(normalize(&node.raw_code).as_bytes()),
     };
     out.insert("body", body);
-    out.insert(
-        "configs",
-        sha256_hex(canonical(&Value::Object(node.config.clone())).as_bytes()),
-    );
+    out.insert("configs", sha256_hex(canonical_object(&node.config).as_bytes()));
     let yaml = match (&node.yaml, &node.test) {
         (Some(y), _) => canonical(&without_tests(y)),
         (None, Some(t)) => canonical(&serde_json::to_value(t).unwrap_or(Value::Null)),
@@ -208,21 +205,53 @@ pub fn var_names(text: &str) -> BTreeSet<String> {
 
 /// JSON with object keys sorted, so that reordering keys in YAML changes nothing.
 pub fn canonical(v: &Value) -> String {
-    fn sorted(v: &Value) -> Value {
-        match v {
-            Value::Object(m) => {
-                let keys: BTreeMap<&String, &Value> = m.iter().collect();
-                let mut out = Map::new();
-                for (k, v) in keys {
-                    out.insert(k.clone(), sorted(v));
+    let mut out = Vec::new();
+    write_canonical(v, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// `canonical` of an object, without building a `Value` around it.
+pub fn canonical_object(m: &Map<String, Value>) -> String {
+    let mut out = Vec::new();
+    write_object(m, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Compact JSON, as `serde_json` writes it, with object keys in sorted order (written
+/// straight out: this runs for every node's checksums).
+fn write_canonical(v: &Value, out: &mut Vec<u8>) {
+    match v {
+        Value::Object(m) => write_object(m, out),
+        Value::Array(a) => {
+            out.push(b'[');
+            for (i, item) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
                 }
-                Value::Object(out)
+                write_canonical(item, out);
             }
-            Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
-            other => other.clone(),
+            out.push(b']');
+        }
+        // Writing a scalar into a Vec cannot fail.
+        scalar => {
+            let _ = serde_json::to_writer(&mut *out, scalar);
         }
     }
-    sorted(v).to_string()
+}
+
+fn write_object(m: &Map<String, Value>, out: &mut Vec<u8>) {
+    let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    out.push(b'{');
+    for (i, (k, v)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let _ = serde_json::to_writer(&mut *out, k);
+        out.push(b':');
+        write_canonical(v, out);
+    }
+    out.push(b'}');
 }
 
 #[cfg(test)]
@@ -241,5 +270,7 @@ mod tests {
     fn canonical_sorts_keys() {
         let a: Value = serde_json::json!({"b": 1, "a": {"d": 2, "c": [1, {"f": 1, "e": 2}]}});
         assert_eq!(canonical(&a), r#"{"a":{"c":[1,{"e":2,"f":1}],"d":2},"b":1}"#);
+        let odd: Value = serde_json::json!({"q\"": "line\nbreak", "n": [1.5, -2, null, true], "": {}});
+        assert_eq!(canonical(&odd), r#"{"":{},"n":[1.5,-2,null,true],"q\"":"line\nbreak"}"#);
     }
 }
