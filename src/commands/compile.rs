@@ -20,6 +20,7 @@ pub fn parse(common: &Common) -> Result<i32> {
         session.started.elapsed().as_secs_f64(),
         session.target_dir(),
     ));
+    session.finish();
     Ok(0)
 }
 
@@ -46,5 +47,6 @@ pub fn compile(common: &Common, selection: &Selection, strict: bool) -> Result<i
         session.started.elapsed().as_secs_f64(),
         session.target_dir()
     ));
+    session.finish();
     Ok(0)
 }

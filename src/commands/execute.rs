@@ -44,7 +44,10 @@ impl Kind {
 pub fn run(common: &Common, flags: &RunFlags, kind: Kind) -> Result<i32> {
     let mut session = Session::load(common)?;
     let selected = session.select(&flags.selection, kind.resource_types())?;
-    Ok(execute(&mut session, selected, flags, kind, &mut |_, _, _| Ok(()))?.code)
+    let executed = execute(&mut session, selected, flags, kind, &mut |_, _, _| Ok(()))?;
+    session.finish();
+    std::mem::forget(executed.compiled);
+    Ok(executed.code)
 }
 
 /// What `execute` did: every node's result and the exit code the summary chose.

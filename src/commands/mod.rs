@@ -37,6 +37,8 @@ pub struct Session {
     previous: OnceLock<Option<crate::state::PreviousState>>,
     /// Every node's checksums, computed once.
     checksums: OnceLock<Vec<crate::state::checksum::Checksums>>,
+    /// The partial-parse cache being written (waited for when the session ends).
+    cache_written: crate::manifest::partial::SaveHandle,
 }
 
 impl Session {
@@ -63,7 +65,16 @@ impl Session {
             threads,
             previous: OnceLock::new(),
             checksums: OnceLock::new(),
+            cache_written: parsed.cache_written,
         })
+    }
+
+    /// End the command: wait for the partial-parse cache, and leave the rest of the session
+    /// (tens of thousands of nodes, templates and checksums in a large project) to the
+    /// operating system instead of freeing it piece by piece just before the process exits.
+    pub fn finish(mut self) {
+        drop(std::mem::take(&mut self.cache_written));
+        std::mem::forget(self);
     }
 
     /// The selected manifest nodes of the given kinds (sources are never executed).

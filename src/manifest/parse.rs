@@ -21,6 +21,8 @@ use crate::relation::{Quoting, Relation};
 pub struct Parsed {
     pub manifest: std::sync::Arc<Manifest>,
     pub jinja: JinjaEnv,
+    /// The partial-parse cache being written (waited for when dropped).
+    pub cache_written: super::partial::SaveHandle,
 }
 
 /// Where a YAML patch for a node came from.
@@ -211,10 +213,11 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
     );
     let mut manifest = Manifest::new(name, nodes, sources);
     resolve_dependencies(&mut manifest, project, &disabled)?;
-    memo.save();
+    let cache_written = memo.save();
     Ok(Parsed {
         manifest: std::sync::Arc::new(manifest),
         jinja,
+        cache_written,
     })
 }
 

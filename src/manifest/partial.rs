@@ -182,26 +182,39 @@ impl Memo {
         })
     }
 
-    /// Write the renders of this parse for the next one (only when something changed). A
+    /// Write the renders of this parse for the next one (only when something changed), on a
+    /// thread of its own while the command goes on; the handle waits for it when dropped. A
     /// cache that cannot be written costs speed, not correctness: it is logged and skipped.
-    pub fn save(&self) {
+    pub fn save(&self) -> SaveHandle {
         if !self.enabled {
-            return;
+            return SaveHandle(None);
         }
-        let Ok(new) = self.new.lock() else { return };
+        let Ok(mut new) = self.new.lock() else {
+            return SaveHandle(None);
+        };
         let reused = self.reused.load(Ordering::Relaxed);
         let rendered = self.rendered.load(Ordering::Relaxed);
         tracing::debug!("partial parse: reused {reused} renders, rendered {rendered}");
         if rendered == 0 && new.len() == self.old.len() {
-            return;
+            return SaveHandle(None);
         }
         let file = CacheFile {
             format: FORMAT,
             global: self.global.clone(),
-            entries: new.clone(),
+            entries: std::mem::take(&mut *new),
         };
-        if let Err(e) = write_atomic(&self.path, &file) {
-            tracing::warn!("cannot write {}: {e}", self.path.display());
+        let path = self.path.clone();
+        let write = move || {
+            if let Err(e) = write_atomic(&path, &file) {
+                tracing::warn!("cannot write {}: {e}", path.display());
+            }
+        };
+        match std::thread::Builder::new().name("partial-parse".into()).spawn(write) {
+            Ok(handle) => SaveHandle(Some(handle)),
+            Err(e) => {
+                tracing::warn!("cannot start a thread to write the partial-parse cache: {e}");
+                SaveHandle(None)
+            }
         }
     }
 
@@ -241,6 +254,20 @@ fn render_parse(jinja: &JinjaEnv, node: &Node) -> Result<Scope> {
     let (result, scope) = jinja.render_once(&node.template, ctx, scope);
     result?;
     Ok(scope)
+}
+
+/// The partial-parse file being written; dropping the handle waits until it is written.
+#[derive(Default)]
+pub struct SaveHandle(Option<std::thread::JoinHandle<()>>);
+
+impl Drop for SaveHandle {
+    fn drop(&mut self) {
+        if let Some(handle) = self.0.take()
+            && handle.join().is_err()
+        {
+            tracing::warn!("writing the partial-parse cache failed");
+        }
+    }
 }
 
 fn recorded(entry: &Entry) -> Recorded {
