@@ -232,23 +232,29 @@ fn check_node_fields(nodes: &[Node], checksums: &[Checksums]) {
 
 #[cfg(test)]
 mod tests {
-    use crate::sql::columns::ColRef;
+    use crate::sql::columns::Col;
     use crate::sql::lineage::{LineageJson, to_json};
+    use crate::sql::refs::{Ref, Refs};
 
     #[test]
     fn lineage_serializes_as_to_json_builds_it() {
-        let r = |node: &str, column: &str| ColRef {
+        let r = |node: &str, column: &str| Ref {
             node: node.into(),
             column: column.into(),
         };
-        let lineage = vec![
-            (
-                "z".to_string(),
-                [r("model.p.b", "y"), r("model.p.a", "x"), r("model.p.b", "a")].into(),
-            ),
-            ("constant".to_string(), Default::default()),
-            ("a".to_string(), [r("source.p.s.t", "id")].into()),
-        ];
+        let col = |name: &str, from: Vec<Ref>| {
+            let mut refs = Refs::new();
+            refs.extend(from);
+            Col {
+                name: name.into(),
+                from: refs,
+            }
+        };
+        let lineage = std::sync::Arc::new(vec![
+            col("z", vec![r("model.p.b", "y"), r("model.p.a", "x"), r("model.p.b", "a")]),
+            col("constant", vec![]),
+            col("a", vec![r("source.p.s.t", "id")]),
+        ]);
         let direct = serde_json::to_string(&LineageJson(&lineage)).expect("serializes");
         assert_eq!(direct, to_json(&lineage).to_string());
         assert_eq!(

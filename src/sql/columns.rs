@@ -8,7 +8,7 @@
 //! does not model) turns checking off for the references it could satisfy.
 
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use sqlparser::ast::{
     Expr, GroupByExpr, Ident, NamedWindowExpr, ObjectName, OrderByKind, Query, Select, SelectItem,
@@ -17,6 +17,7 @@ use sqlparser::ast::{
 use sqlparser::tokenizer::Span;
 
 use super::expr::join_on;
+use super::refs::{Ref, Refs};
 use super::scope::{Ctes, Scope, Source};
 
 /// One upstream column: the unique id of a model, seed, snapshot or source, and a column name.
@@ -28,9 +29,9 @@ pub struct ColRef {
 
 #[derive(Debug, Clone, Default)]
 pub struct Col {
-    pub name: String,
+    pub name: Arc<str>,
     /// The upstream columns this column derives from.
-    pub from: BTreeSet<ColRef>,
+    pub from: Refs,
 }
 
 /// The columns a relation (or a subquery, a CTE) has, as far as they are known.
@@ -41,7 +42,7 @@ pub struct Shape {
     pub complete: bool,
     /// When the columns are not all known but pass through from one upstream relation (`select *`
     /// over it), a name not in `cols` is that relation's column of the same name.
-    pub passthrough: Option<String>,
+    pub passthrough: Option<Arc<str>>,
 }
 
 impl Shape {
@@ -50,20 +51,24 @@ impl Shape {
     }
 
     /// The columns of an upstream relation: each derives from itself.
-    pub fn of_relation(node: &str, names: &[String], complete: bool) -> Shape {
+    pub fn of_relation<N: Into<Arc<str>>>(
+        node: &Arc<str>,
+        names: impl IntoIterator<Item = N>,
+        complete: bool,
+    ) -> Shape {
         Shape {
             cols: names
-                .iter()
-                .map(|n| Col {
-                    name: n.clone(),
-                    from: BTreeSet::from([ColRef {
-                        node: node.to_string(),
-                        column: n.clone(),
-                    }]),
+                .into_iter()
+                .map(|n| {
+                    let name: Arc<str> = n.into();
+                    Col {
+                        from: Refs::one(Ref::new(node, &name)),
+                        name,
+                    }
                 })
                 .collect(),
             complete,
-            passthrough: Some(node.to_string()),
+            passthrough: Some(node.clone()),
         }
     }
 
@@ -77,18 +82,18 @@ impl Shape {
         self.cols
             .iter()
             .filter(|c| !c.name.is_empty())
-            .map(|c| c.name.clone())
+            .map(|c| c.name.to_string())
             .collect()
     }
 
     /// Lineage of a column that is not among the known ones (only through a passthrough).
-    pub(super) fn guess(&self, name: &str) -> BTreeSet<ColRef> {
+    pub(super) fn guess(&self, name: &str) -> Refs {
         match &self.passthrough {
-            Some(node) if !self.complete => BTreeSet::from([ColRef {
+            Some(node) if !self.complete => Refs::one(Ref {
                 node: node.clone(),
-                column: name.to_string(),
-            }]),
-            _ => BTreeSet::new(),
+                column: name.into(),
+            }),
+            _ => Refs::new(),
         }
     }
 }
@@ -129,6 +134,11 @@ fn ident_name(i: &Ident) -> String {
     i.value.clone()
 }
 
+/// A column name as the analysis shares it.
+fn col_name(i: &Ident) -> Arc<str> {
+    Arc::from(i.value.as_str())
+}
+
 /// The last part of a table name, as a default alias.
 pub(super) fn last_part(name: &ObjectName) -> String {
     name.0
@@ -144,10 +154,10 @@ fn apply_alias(mut shape: Shape, alias: Option<&TableAlias>) -> Shape {
     {
         for (i, c) in a.columns.iter().enumerate() {
             match shape.cols.get_mut(i) {
-                Some(col) => col.name = ident_name(&c.name),
+                Some(col) => col.name = col_name(&c.name),
                 None => shape.cols.push(Col {
-                    name: ident_name(&c.name),
-                    from: BTreeSet::new(),
+                    name: col_name(&c.name),
+                    from: Refs::new(),
                 }),
             }
         }
@@ -259,16 +269,17 @@ impl<'r> Analyzer<'r> {
     fn factor(&mut self, f: &TableFactor, env: &Ctes, scope: &mut Scope) {
         match f {
             TableFactor::Table { name, alias, args, .. } => {
+                let last = last_part(name);
                 let alias_name = alias
                     .as_ref()
                     .map(|a| ident_name(&a.name))
-                    .unwrap_or_else(|| last_part(name));
+                    .unwrap_or_else(|| last.clone());
                 let shape = if args.is_some() {
                     // A table function written like a table (read_parquet('...')).
                     scope.opaque = true;
                     Shape::unknown()
                 } else if name.0.len() == 1
-                    && let Some((_, s)) = env.iter().rev().find(|(n, _)| n.eq_ignore_ascii_case(&last_part(name)))
+                    && let Some((_, s)) = env.iter().rev().find(|(n, _)| n.eq_ignore_ascii_case(&last))
                 {
                     s.clone()
                 } else if let Some(s) = self.resolve.relation(name) {
@@ -397,8 +408,8 @@ impl<'r> Analyzer<'r> {
         for item in &s.projection {
             if let SelectItem::ExprWithAlias { alias, .. } = item {
                 scope.aliases.push(Col {
-                    name: ident_name(alias),
-                    from: BTreeSet::new(),
+                    name: col_name(alias),
+                    from: Refs::new(),
                 });
             }
         }
@@ -418,7 +429,7 @@ impl<'r> Analyzer<'r> {
                             // rely on. Kept nameless so that union branches still line up.
                             out.complete = false;
                             out.cols.push(Col {
-                                name: String::new(),
+                                name: Arc::from(""),
                                 from,
                             });
                         }
@@ -427,7 +438,7 @@ impl<'r> Analyzer<'r> {
                 SelectItem::ExprWithAlias { expr, alias } => {
                     let from = self.expr(expr, &scope, true);
                     let col = Col {
-                        name: ident_name(alias),
+                        name: col_name(alias),
                         from,
                     };
                     if let Some(a) = scope.aliases.iter_mut().find(|a| a.name == col.name) {
@@ -439,7 +450,7 @@ impl<'r> Analyzer<'r> {
                     let from = self.expr(expr, &scope, true);
                     for a in aliases {
                         out.cols.push(Col {
-                            name: ident_name(a),
+                            name: col_name(a),
                             from: from.clone(),
                         });
                     }
@@ -518,10 +529,10 @@ impl<'r> Analyzer<'r> {
 }
 
 /// The name the warehouse gives an unaliased select item, when it is a plain column.
-fn output_name(e: &Expr) -> Option<String> {
+fn output_name(e: &Expr) -> Option<Arc<str>> {
     match e {
-        Expr::Identifier(i) => Some(ident_name(i)),
-        Expr::CompoundIdentifier(parts) if parts.len() >= 2 => parts.last().map(ident_name),
+        Expr::Identifier(i) => Some(col_name(i)),
+        Expr::CompoundIdentifier(parts) if parts.len() >= 2 => parts.last().map(col_name),
         _ => None,
     }
 }
@@ -565,7 +576,7 @@ fn wildcard(mut shape: Shape, opts: &WildcardAdditionalOptions, an: &mut Analyze
                 .iter_mut()
                 .find(|c| c.name.eq_ignore_ascii_case(&p.ident.value))
             {
-                c.name = ident_name(&p.alias);
+                c.name = col_name(&p.alias);
             }
         }
     }

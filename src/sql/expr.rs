@@ -1,26 +1,25 @@
 //! Expressions: the upstream columns an expression reads, and the references in it that
 //! provably name nothing (recorded as issues).
 
-use std::collections::BTreeSet;
-
 use sqlparser::ast::{
     Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, JoinConstraint, JoinOperator, WindowType,
 };
 
-use super::columns::{Analyzer, ColRef, Issue, last_part};
+use super::columns::{Analyzer, Issue, last_part};
 use super::names::plain_function;
+use super::refs::Refs;
 use super::scope::{Found, Scope};
 
 impl Analyzer<'_> {
     /// The upstream columns an expression reads; records issues when `check` and a reference
     /// provably names nothing.
-    pub(super) fn expr(&mut self, e: &Expr, scope: &Scope, check: bool) -> BTreeSet<ColRef> {
-        let mut out = BTreeSet::new();
+    pub(super) fn expr(&mut self, e: &Expr, scope: &Scope, check: bool) -> Refs {
+        let mut out = Refs::new();
         self.walk(e, scope, check, &mut out);
         out
     }
 
-    fn reference(&mut self, parts: &[Ident], scope: &Scope, check: bool, out: &mut BTreeSet<ColRef>) {
+    fn reference(&mut self, parts: &[Ident], scope: &Scope, check: bool, out: &mut Refs) {
         let (found, qualifier, at) = match parts {
             [one] => (scope.lookup(&one.value), None, one),
             [q, col, ..] => {
@@ -49,13 +48,10 @@ impl Analyzer<'_> {
         }
     }
 
-    fn walk(&mut self, e: &Expr, scope: &Scope, check: bool, out: &mut BTreeSet<ColRef>) {
+    fn walk(&mut self, e: &Expr, scope: &Scope, check: bool, out: &mut Refs) {
         let mut go = |this: &mut Self, x: &Expr| this.walk(x, scope, check, out);
         match e {
-            Expr::Identifier(i) => {
-                let parts = [i.clone()];
-                self.reference(&parts, scope, check, out)
-            }
+            Expr::Identifier(i) => self.reference(std::slice::from_ref(i), scope, check, out),
             Expr::CompoundIdentifier(parts) => self.reference(parts, scope, check, out),
             Expr::CompoundFieldAccess { root, .. } => go(self, root),
             Expr::JsonAccess { value, .. } => go(self, value),

@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::NodeLineage;
 use super::columns::ColRef;
+use super::refs::{Ref, Refs};
 use crate::manifest::Manifest;
 
 #[derive(Debug, Clone, Serialize)]
@@ -36,11 +37,11 @@ impl<'a> Graph<'a> {
         for (&i, l) in by_index {
             let Some(node) = manifest.nodes.get(i) else { continue };
             lineage.insert(node.unique_id.clone(), l);
-            for (col, from) in l {
-                for f in from {
-                    children.entry(f.clone()).or_default().insert(ColRef {
+            for col in l.iter() {
+                for f in &col.from {
+                    children.entry(f.to_col_ref()).or_default().insert(ColRef {
                         node: node.unique_id.clone(),
-                        column: col.clone(),
+                        column: col.name.to_string(),
                     });
                 }
             }
@@ -65,7 +66,9 @@ impl<'a> Graph<'a> {
 
     /// The output columns of a node, when its SQL was analysed.
     pub fn columns(&self, id: &str) -> Option<Vec<String>> {
-        self.lineage.get(id).map(|l| l.iter().map(|(c, _)| c.clone()).collect())
+        self.lineage
+            .get(id)
+            .map(|l| l.iter().map(|c| c.name.to_string()).collect())
     }
 
     fn leaf(&self, r: &ColRef) -> Tree {
@@ -90,9 +93,9 @@ impl<'a> Graph<'a> {
             return t;
         }
         if let Some(l) = self.lineage.get(&r.node)
-            && let Some((_, from)) = l.iter().find(|(c, _)| c.eq_ignore_ascii_case(&r.column))
+            && let Some(col) = l.iter().find(|c| c.name.eq_ignore_ascii_case(&r.column))
         {
-            t.children = from.iter().map(|f| self.up(f, path)).collect();
+            t.children = col.from.iter().map(|f| self.up(&f.to_col_ref(), path)).collect();
         }
         path.remove(r);
         t
@@ -166,17 +169,20 @@ pub fn render(t: &Tree) -> String {
 pub fn to_json(lineage: &NodeLineage) -> serde_json::Value {
     use serde_json::{Map, Value};
     let mut m = Map::new();
-    for (col, from) in lineage {
+    for col in lineage.iter() {
         let mut by_node = Map::new();
-        for r in from {
-            match by_node.get_mut(&r.node) {
-                Some(Value::Array(cols)) => cols.push(Value::String(r.column.clone())),
+        for r in &col.from {
+            match by_node.get_mut(&*r.node) {
+                Some(Value::Array(cols)) => cols.push(Value::String(r.column.to_string())),
                 _ => {
-                    by_node.insert(r.node.clone(), Value::Array(vec![Value::String(r.column.clone())]));
+                    by_node.insert(
+                        r.node.to_string(),
+                        Value::Array(vec![Value::String(r.column.to_string())]),
+                    );
                 }
             }
         }
-        m.insert(col.clone(), Value::Object(by_node));
+        m.insert(col.name.to_string(), Value::Object(by_node));
     }
     Value::Object(m)
 }
@@ -186,24 +192,28 @@ pub struct LineageJson<'a>(pub &'a NodeLineage);
 
 impl Serialize for LineageJson<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.0.iter().map(|(col, from)| (col, ByNode(from))))
+        s.collect_map(self.0.iter().map(|c| (&*c.name, ByNode(&c.from))))
     }
 }
 
-struct ByNode<'a>(&'a BTreeSet<ColRef>);
+struct ByNode<'a>(&'a Refs);
 
 impl Serialize for ByNode<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         // The set is ordered by node, then column: each node's columns are adjacent.
-        let refs: Vec<&ColRef> = self.0.iter().collect();
-        s.collect_map(refs.chunk_by(|a, b| a.node == b.node).map(|g| (&g[0].node, Columns(g))))
+        s.collect_map(
+            self.0
+                .as_slice()
+                .chunk_by(|a, b| a.node == b.node)
+                .map(|g| (&*g[0].node, Columns(g))),
+        )
     }
 }
 
-struct Columns<'a>(&'a [&'a ColRef]);
+struct Columns<'a>(&'a [Ref]);
 
 impl Serialize for Columns<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(|r| &r.column))
+        s.collect_seq(self.0.iter().map(|r| &*r.column))
     }
 }

@@ -14,6 +14,7 @@ mod expr;
 pub mod lineage;
 mod names;
 pub mod parse;
+pub mod refs;
 pub mod relations;
 mod scope;
 mod text;
@@ -30,13 +31,14 @@ use crate::compile::Compiled;
 use crate::error::{Error, ErrorKind, Result, combine};
 use crate::jinja::JinjaEnv;
 use crate::manifest::{Manifest, Node, ResourceType};
-use columns::{Analyzer, ColRef, Shape};
+use columns::{Analyzer, Col, Shape};
 use parse::Outcome;
 use relations::{Catalog, NodeResolver};
 pub use text::{TextColumns, check_text, columns_of_text};
 
-/// Per output column, in order, the upstream columns it derives from.
-pub type NodeLineage = Vec<(String, BTreeSet<ColRef>)>;
+/// Per output column (named), in order, the upstream columns it derives from. Shared: the
+/// analysis and the compiled node hold the same list.
+pub type NodeLineage = Arc<Vec<Col>>;
 
 /// The sqlparser dialect of a target type.
 pub fn dialect_for(kind: &str) -> Box<dyn Dialect + Send + Sync> {
@@ -160,95 +162,31 @@ pub fn analyze(input: &Input, sql: &HashMap<usize, (&str, bool)>) -> Result<Anal
         .filter(|i| matches!(kind(i), ResourceType::Model | ResourceType::Snapshot))
         .collect();
     let catalog = Catalog::new(manifest);
-    let mut shapes: HashMap<String, Shape> = base_shapes(manifest, input.root, input.source_columns);
+    let mut shapes: HashMap<&str, Shape> = base_shapes(manifest, input.root, input.source_columns);
     let levels = levels(manifest, &analysable);
     let mut analysis = Analysis::default();
     let mut warnings: Vec<Error> = vec![];
     for level in levels {
-        type Outcome = (usize, Option<Shape>, Vec<Error>, Vec<Error>);
-        let results: Vec<Outcome> = level
+        let results: Vec<Analysed> = level
             .par_iter()
             .map(|&i| {
-                let node = &manifest.nodes[i];
-                let (text, incremental) = sql[&i];
-                let q = match parse_node(input, dialect.as_ref(), node, text, incremental) {
-                    Ok(Some(q)) => q,
-                    Ok(None) => return (i, None, vec![], vec![]),
-                    Err(e) => return (i, None, vec![e], vec![]),
-                };
                 let resolver = NodeResolver {
                     catalog: &catalog,
-                    node,
+                    node: &manifest.nodes[i],
                     shapes: &shapes,
                 };
-                let mut an = Analyzer::new(&resolver);
-                let shape = an.analyze(&q);
-                drop(q);
-                let path = compiled_path(input, node);
-                let mut errs = vec![];
-                let mut warns = vec![];
-                if !an.issues.is_empty() {
-                    let spans = crate::compile::render_spans(input.jinja, manifest, node, incremental);
-                    let map = spans.as_ref().map(|(raw, spans)| check::FileMap {
-                        raw,
-                        spans,
-                        template: &node.template,
-                        source: &node.raw_code,
-                    });
-                    for issue in &an.issues {
-                        errs.push(check::column_error(
-                            &check::Subject::of(node),
-                            issue,
-                            &path,
-                            text,
-                            map.as_ref(),
-                        ));
-                    }
-                }
-                for u in &an.unresolved {
-                    let e = relations::hard_coded(&catalog, node, u, input.strict, &path);
-                    let e = if u.span.start.line > 0 {
-                        e.with_source_line(text)
-                    } else {
-                        e
-                    };
-                    if input.strict {
-                        errs.push(e);
-                    } else {
-                        warns.push(e);
-                    }
-                }
-                (i, Some(shape), errs, warns)
+                analyse_node(input, dialect.as_ref(), &resolver, sql[&i])
             })
             .collect();
-        for (i, shape, errs, warns) in results {
-            let node = &manifest.nodes[i];
-            errors.extend(errs);
-            warnings.extend(warns);
-            let Some(shape) = shape else { continue };
-            analysis.complete.insert(i, shape.complete);
-            analysis.lineage.insert(
-                i,
-                shape
-                    .cols
-                    .iter()
-                    .filter(|c| !c.name.is_empty())
-                    .map(|c| (c.name.clone(), c.from.clone()))
-                    .collect(),
-            );
-            // Snapshots add their own columns (dbt_valid_from, ...), and a custom materialization
-            // may build something else than the select's columns.
-            let standard = matches!(node.materialized(), "view" | "table" | "incremental" | "ephemeral");
-            let shape = if !standard {
-                Shape {
-                    complete: false,
-                    passthrough: None,
-                    ..shape
-                }
-            } else {
-                shape
+        for (&i, r) in level.iter().zip(results) {
+            errors.extend(r.errors);
+            warnings.extend(r.warnings);
+            let Some((complete, lineage, shape)) = r.result else {
+                continue;
             };
-            shapes.insert(node.unique_id.clone(), rebase(&node.unique_id, shape));
+            analysis.complete.insert(i, complete);
+            analysis.lineage.insert(i, Arc::new(lineage));
+            shapes.insert(manifest.nodes[i].unique_id.as_str(), shape);
         }
     }
     tracing::debug!("SQL check of {} nodes in {:?}", indices.len(), started.elapsed());
@@ -265,15 +203,82 @@ pub fn analyze(input: &Input, sql: &HashMap<usize, (&str, bool)>) -> Result<Anal
     }
 }
 
-/// A model's columns as its children see them: each column derives from the model itself.
-fn rebase(id: &str, shape: Shape) -> Shape {
-    let names: Vec<String> = shape
-        .cols
-        .iter()
-        .filter(|c| !c.name.is_empty())
-        .map(|c| c.name.clone())
-        .collect();
-    Shape::of_relation(id, &names, shape.complete)
+/// What the analysis of one model or snapshot found.
+struct Analysed {
+    /// Whether its column list is exact, its lineage (named columns), and its columns as its
+    /// children see them; None when its SQL could not be analysed.
+    result: Option<(bool, Vec<Col>, Shape)>,
+    errors: Vec<Error>,
+    warnings: Vec<Error>,
+}
+
+/// Parse and analyse one model or snapshot (its parents' shapes are known), and drop its syntax
+/// tree before returning.
+fn analyse_node(
+    input: &Input,
+    dialect: &dyn Dialect,
+    resolver: &NodeResolver,
+    (text, incremental): (&str, bool),
+) -> Analysed {
+    let node = resolver.node;
+    let mut out = Analysed {
+        result: None,
+        errors: vec![],
+        warnings: vec![],
+    };
+    let q = match parse_node(input, dialect, node, text, incremental) {
+        Ok(Some(q)) => q,
+        Ok(None) => return out,
+        Err(e) => {
+            out.errors.push(e);
+            return out;
+        }
+    };
+    let mut an = Analyzer::new(resolver);
+    let shape = an.analyze(&q);
+    drop(q);
+    let path = compiled_path(input, node);
+    if !an.issues.is_empty() {
+        let spans = crate::compile::render_spans(input.jinja, input.manifest, node, incremental);
+        let map = spans.as_ref().map(|(raw, spans)| check::FileMap {
+            raw,
+            spans,
+            template: &node.template,
+            source: &node.raw_code,
+        });
+        for issue in &an.issues {
+            out.errors.push(check::column_error(
+                &check::Subject::of(node),
+                issue,
+                &path,
+                text,
+                map.as_ref(),
+            ));
+        }
+    }
+    for u in &an.unresolved {
+        let e = relations::hard_coded(resolver.catalog, node, u, input.strict, &path);
+        let e = if u.span.start.line > 0 {
+            e.with_source_line(text)
+        } else {
+            e
+        };
+        if input.strict {
+            out.errors.push(e);
+        } else {
+            out.warnings.push(e);
+        }
+    }
+    // Snapshots add their own columns (dbt_valid_from, ...), and a custom materialization may
+    // build something else than the select's columns.
+    let standard = matches!(node.materialized(), "view" | "table" | "incremental" | "ephemeral");
+    let complete = shape.complete;
+    let lineage: Vec<Col> = shape.cols.into_iter().filter(|c| !c.name.is_empty()).collect();
+    // Its children see each column as derived from the model itself.
+    let id: Arc<str> = Arc::from(node.unique_id.as_str());
+    let seen = Shape::of_relation(&id, lineage.iter().map(|c| c.name.clone()), complete && standard);
+    out.result = Some((complete, lineage, seen));
+    out
 }
 
 fn compiled_path(input: &Input, node: &Node) -> String {
@@ -296,8 +301,9 @@ fn single_query(statements: Vec<Statement>) -> Option<Box<sqlparser::ast::Query>
 /// header when a seed loads them, else the warehouse catalog's columns when connected, exact,
 /// else their YAML columns, which may be incomplete), and models (their YAML columns, until
 /// their SQL says better).
-fn base_shapes(manifest: &Manifest, root: &Path, catalog: &catalog::SourceColumns) -> HashMap<String, Shape> {
+fn base_shapes<'m>(manifest: &'m Manifest, root: &Path, catalog: &catalog::SourceColumns) -> HashMap<&'m str, Shape> {
     let mut shapes = HashMap::new();
+    let id = |s: &str| -> Arc<str> { Arc::from(s) };
     let mut seed_by_relation: HashMap<String, Vec<String>> = HashMap::new();
     for n in &manifest.nodes {
         match n.resource_type {
@@ -306,28 +312,27 @@ fn base_shapes(manifest: &Manifest, root: &Path, catalog: &catalog::SourceColumn
                     if let Some(r) = &n.relation {
                         seed_by_relation.insert(r.to_string().to_ascii_lowercase(), cols.clone());
                     }
-                    shapes.insert(n.unique_id.clone(), Shape::of_relation(&n.unique_id, &cols, true));
+                    let shape = Shape::of_relation(&id(&n.unique_id), cols.iter().map(String::as_str), true);
+                    shapes.insert(n.unique_id.as_str(), shape);
                 }
             }
             ResourceType::Model | ResourceType::Snapshot => {
-                let cols: Vec<String> = n.columns.keys().cloned().collect();
-                shapes.insert(n.unique_id.clone(), Shape::of_relation(&n.unique_id, &cols, false));
+                let shape = Shape::of_relation(&id(&n.unique_id), n.columns.keys().map(String::as_str), false);
+                shapes.insert(n.unique_id.as_str(), shape);
             }
             _ => {}
         }
     }
     for s in &manifest.sources {
+        let sid = id(&s.unique_id);
         let shape = match seed_by_relation.get(&s.relation.to_string().to_ascii_lowercase()) {
-            Some(cols) => Shape::of_relation(&s.unique_id, cols, true),
+            Some(cols) => Shape::of_relation(&sid, cols.iter().map(String::as_str), true),
             None => match catalog.get(&s.unique_id) {
-                Some(cols) => Shape::of_relation(&s.unique_id, cols, true),
-                None => {
-                    let cols: Vec<String> = s.columns.keys().cloned().collect();
-                    Shape::of_relation(&s.unique_id, &cols, false)
-                }
+                Some(cols) => Shape::of_relation(&sid, cols.iter().map(String::as_str), true),
+                None => Shape::of_relation(&sid, s.columns.keys().map(String::as_str), false),
             },
         };
-        shapes.insert(s.unique_id.clone(), shape);
+        shapes.insert(s.unique_id.as_str(), shape);
     }
     shapes
 }

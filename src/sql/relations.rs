@@ -87,7 +87,7 @@ impl Catalog {
 pub struct NodeResolver<'a> {
     pub catalog: &'a Catalog,
     pub node: &'a Node,
-    pub shapes: &'a HashMap<String, Shape>,
+    pub shapes: &'a HashMap<&'a str, Shape>,
 }
 
 impl Resolve for NodeResolver<'_> {
@@ -99,8 +99,8 @@ impl Resolve for NodeResolver<'_> {
         }
         // A source loaded by a seed is read as the source (sources are listed last).
         let id = ids.iter().rev().find(|id| self.node.depends_on.contains(id))?;
-        Some(self.shapes.get(id).cloned().unwrap_or_else(|| Shape {
-            passthrough: Some(id.to_string()),
+        Some(self.shapes.get(id.as_str()).cloned().unwrap_or_else(|| Shape {
+            passthrough: Some(id.as_str().into()),
             ..Shape::unknown()
         }))
     }

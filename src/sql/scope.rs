@@ -1,10 +1,9 @@
 //! The names visible while one SELECT is analysed: the relations in its FROM (by alias), its
 //! output aliases, and the enclosing scopes a correlated subquery can reach.
 
-use std::collections::BTreeSet;
-
-use super::columns::{Col, ColRef, Shape};
+use super::columns::{Col, Shape};
 use super::names::pseudo_column;
+use super::refs::Refs;
 
 #[derive(Clone)]
 pub(super) struct Source {
@@ -27,8 +26,8 @@ pub(super) struct Scope<'p> {
 pub(super) type Ctes = Vec<(String, Shape)>;
 
 pub(super) enum Found {
-    Yes(BTreeSet<ColRef>),
-    Maybe(BTreeSet<ColRef>),
+    Yes(Refs),
+    Maybe(Refs),
     No(Vec<String>),
 }
 
@@ -74,13 +73,13 @@ impl<'p> Scope<'p> {
         }
         // A bare table alias names the whole row (DuckDB), and pseudo-columns always exist.
         if self.source(name).is_some() || pseudo_column(name) {
-            return Found::Yes(BTreeSet::new());
+            return Found::Yes(Refs::new());
         }
         if !self.complete() {
             let open: Vec<&Source> = self.sources.iter().filter(|s| !s.shape.complete).collect();
             let guess = match open.as_slice() {
                 [one] => one.shape.guess(name),
-                _ => BTreeSet::new(),
+                _ => Refs::new(),
             };
             return Found::Maybe(guess);
         }
@@ -112,7 +111,7 @@ impl<'p> Scope<'p> {
             Found::Maybe(from) => (Found::Maybe(from), None),
             // Neither a relation nor a column: a schema-qualified name or something this
             // module does not model. Stay silent.
-            Found::No(_) => (Found::Maybe(BTreeSet::new()), None),
+            Found::No(_) => (Found::Maybe(Refs::new()), None),
         }
     }
 }

@@ -12,8 +12,7 @@ impl columns::Resolve for Tables<'_> {
     fn relation(&self, name: &sqlparser::ast::ObjectName) -> Option<Shape> {
         let key = relations::name_key(name)?;
         let (n, cols) = self.0.iter().find(|(n, _)| n.eq_ignore_ascii_case(&key))?;
-        let cols: Vec<String> = cols.iter().map(|c| c.to_string()).collect();
-        Some(Shape::of_relation(n, &cols, true))
+        Some(Shape::of_relation(&(*n).into(), cols.iter().copied(), true))
     }
 }
 
@@ -64,7 +63,7 @@ pub fn columns_of_text(sql: &str, target_kind: &str, tables: &[(&str, &[&str])])
         .iter()
         .map(|c| {
             (
-                c.name.clone(),
+                c.name.to_string(),
                 c.from.iter().map(|r| format!("{}.{}", r.node, r.column)).collect(),
             )
         })
