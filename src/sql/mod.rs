@@ -145,55 +145,61 @@ pub fn analyze(input: &Input, sql: &HashMap<usize, (&str, bool)>) -> Result<Anal
     indices.sort_unstable();
     let kind = |i: &usize| manifest.nodes[*i].resource_type;
 
-    // Tests: syntax only.
-    let mut errors: Vec<Error> = indices
-        .par_iter()
-        .filter(|i| kind(i) == ResourceType::Test)
-        .filter_map(|&i| {
-            let (text, incremental) = sql[&i];
-            parse_node(input, dialect.as_ref(), &manifest.nodes[i], text, incremental).err()
-        })
-        .collect();
+    // Tests: syntax only. They are parsed alongside the models, filling the gaps at the end of
+    // each level.
+    let tests = || -> Vec<Error> {
+        indices
+            .par_iter()
+            .filter(|i| kind(i) == ResourceType::Test)
+            .filter_map(|&i| {
+                let (text, incremental) = sql[&i];
+                parse_node(input, dialect.as_ref(), &manifest.nodes[i], text, incremental).err()
+            })
+            .collect()
+    };
 
     // Models and snapshots: syntax, relations, columns and lineage, parents before children.
-    let analysable: BTreeSet<usize> = indices
-        .iter()
-        .copied()
-        .filter(|i| matches!(kind(i), ResourceType::Model | ResourceType::Snapshot))
-        .collect();
-    let catalog = Catalog::new(manifest);
-    let mut shapes: HashMap<&str, Shape> = base_shapes(manifest, input.root, input.source_columns);
-    let levels = levels(manifest, &analysable);
-    let mut analysis = Analysis::default();
-    let mut warnings: Vec<Error> = vec![];
-    for level in levels {
-        let results: Vec<Analysed> = level
-            .par_iter()
-            .map(|&i| {
-                let resolver = NodeResolver {
-                    catalog: &catalog,
-                    node: &manifest.nodes[i],
-                    shapes: &shapes,
-                };
-                analyse_node(input, dialect.as_ref(), &resolver, sql[&i])
-            })
+    let models = || {
+        let analysable: BTreeSet<usize> = indices
+            .iter()
+            .copied()
+            .filter(|i| matches!(kind(i), ResourceType::Model | ResourceType::Snapshot))
             .collect();
-        for (&i, r) in level.iter().zip(results) {
-            errors.extend(r.errors);
-            warnings.extend(r.warnings);
-            let Some((complete, lineage, shape)) = r.result else {
-                continue;
-            };
-            analysis.complete.insert(i, complete);
-            analysis.lineage.insert(i, Arc::new(lineage));
-            shapes.insert(manifest.nodes[i].unique_id.as_str(), shape);
+        let catalog = Catalog::new(manifest);
+        let mut shapes: HashMap<&str, Shape> = base_shapes(manifest, input.root, input.source_columns);
+        let mut analysis = Analysis::default();
+        let mut errors: Vec<Error> = vec![];
+        for level in levels(manifest, &analysable) {
+            let results: Vec<Analysed> = level
+                .par_iter()
+                .map(|&i| {
+                    let resolver = NodeResolver {
+                        catalog: &catalog,
+                        node: &manifest.nodes[i],
+                        shapes: &shapes,
+                    };
+                    analyse_node(input, dialect.as_ref(), &resolver, sql[&i])
+                })
+                .collect();
+            for (&i, r) in level.iter().zip(results) {
+                errors.extend(r.errors);
+                analysis.warnings.extend(r.warnings);
+                let Some((complete, lineage, shape)) = r.result else {
+                    continue;
+                };
+                analysis.complete.insert(i, complete);
+                analysis.lineage.insert(i, Arc::new(lineage));
+                shapes.insert(manifest.nodes[i].unique_id.as_str(), shape);
+            }
         }
-    }
+        (analysis, errors)
+    };
+    let (mut errors, (analysis, model_errors)) = rayon::join(tests, models);
+    errors.extend(model_errors);
     tracing::debug!("SQL check of {} nodes in {:?}", indices.len(), started.elapsed());
-    for w in &warnings {
+    for w in &analysis.warnings {
         tracing::warn!("{w}");
     }
-    analysis.warnings = warnings;
     if errors.is_empty() {
         Ok(analysis)
     } else {
@@ -237,7 +243,12 @@ fn analyse_node(
     let mut an = Analyzer::new(resolver);
     let shape = an.analyze(&q);
     drop(q);
-    let path = compiled_path(input, node);
+    // Only a node with something to report needs its file's name.
+    let path = if an.issues.is_empty() && an.unresolved.is_empty() {
+        String::new()
+    } else {
+        compiled_path(input, node)
+    };
     if !an.issues.is_empty() {
         let spans = crate::compile::render_spans(input.jinja, input.manifest, node, incremental);
         let map = spans.as_ref().map(|(raw, spans)| check::FileMap {
@@ -339,40 +350,41 @@ fn base_shapes<'m>(manifest: &'m Manifest, root: &Path, catalog: &catalog::Sourc
 
 /// The analysable nodes grouped so that every node comes after the nodes it depends on.
 fn levels(manifest: &Manifest, queries: &BTreeSet<usize>) -> Vec<Vec<usize>> {
-    let mut depth: HashMap<usize, usize> = HashMap::new();
-    fn depth_of(
-        i: usize,
-        manifest: &Manifest,
-        queries: &BTreeSet<usize>,
-        memo: &mut HashMap<usize, usize>,
-        guard: &mut BTreeSet<usize>,
-    ) -> usize {
-        if let Some(&d) = memo.get(&i) {
-            return d;
+    const UNSEEN: usize = usize::MAX;
+    const VISITING: usize = usize::MAX - 1;
+    // Depth per node index; a node met again while its own depth is being found (a cycle, which
+    // the DAG rejects elsewhere) counts as depth 0 there.
+    let mut depth = vec![UNSEEN; manifest.nodes.len()];
+    fn depth_of(i: usize, manifest: &Manifest, queries: &BTreeSet<usize>, depth: &mut [usize]) -> usize {
+        match depth[i] {
+            UNSEEN => {}
+            VISITING => return 0,
+            d => return d,
         }
-        if !guard.insert(i) {
-            return 0;
-        }
+        depth[i] = VISITING;
         let mut d = 0;
         for dep in &manifest.nodes[i].depends_on {
             if let Some(j) = manifest.index_of(dep)
                 && queries.contains(&j)
             {
-                d = d.max(depth_of(j, manifest, queries, memo, guard) + 1);
+                d = d.max(depth_of(j, manifest, queries, depth) + 1);
             }
         }
-        guard.remove(&i);
-        memo.insert(i, d);
+        depth[i] = d;
         d
     }
-    let keys: Vec<usize> = queries.iter().copied().collect();
-    for &i in &keys {
-        depth_of(i, manifest, queries, &mut depth, &mut BTreeSet::new());
+    let mut out: Vec<Vec<usize>> = vec![];
+    for &i in queries {
+        let d = depth_of(i, manifest, queries, &mut depth);
+        if out.len() <= d {
+            out.resize(d + 1, vec![]);
+        }
     }
-    let max = depth.values().copied().max().unwrap_or(0);
-    let mut out = vec![vec![]; max + 1];
-    for i in keys {
-        out[depth[&i]].push(i);
+    for &i in queries {
+        out[depth[i]].push(i);
+    }
+    if out.is_empty() {
+        out.push(vec![]);
     }
     out
 }

@@ -32,12 +32,15 @@ fn keys(r: &Relation) -> Vec<String> {
 
 /// The lower-cased dotted key of a table name as written; None when it is not a plain name.
 pub fn name_key(name: &ObjectName) -> Option<String> {
-    let parts: Option<Vec<String>> = name
-        .0
-        .iter()
-        .map(|p| p.as_ident().map(|i| i.value.to_ascii_lowercase()))
-        .collect();
-    parts.map(|p| p.join("."))
+    let mut key = String::new();
+    for (n, part) in name.0.iter().enumerate() {
+        if n > 0 {
+            key.push('.');
+        }
+        key.push_str(&part.as_ident()?.value);
+    }
+    key.make_ascii_lowercase();
+    Some(key)
 }
 
 impl Catalog {
