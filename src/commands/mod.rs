@@ -45,6 +45,7 @@ impl Session {
     pub fn load(common: &Common) -> Result<Session> {
         let started = Instant::now();
         let project = Project::load(&common.project_dir)?;
+        tracing::debug!("read the project's files in {:?}", started.elapsed());
         let target = project.resolve_target(common.target.as_deref())?;
         let vars = parse_vars(common.vars.as_deref())?;
         let parsed = crate::manifest::parse::parse(&project, &target, &vars, !common.no_partial_parse)?;

@@ -143,6 +143,7 @@ pub fn compile_all(
     target_dir: &str,
     incremental: IncrementalCheck<'_>,
 ) -> Result<HashMap<usize, Compiled>> {
+    let started = std::time::Instant::now();
     let results: Vec<(usize, Result<Compiled>)> = nodes
         .par_iter()
         .map(|&i| {
@@ -174,6 +175,7 @@ pub fn compile_all(
             (i, out)
         })
         .collect();
+    tracing::debug!("compiled and wrote {} nodes in {:?}", results.len(), started.elapsed());
     let mut ok = HashMap::new();
     let mut errors = vec![];
     for (i, r) in results {

@@ -132,6 +132,7 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
     check_duplicates(&nodes)?;
 
     // Render every model and singular test once in parse mode.
+    let started = std::time::Instant::now();
     let rendered: Vec<Result<Scope>> = nodes.par_iter().map(|node| memo.render(&jinja, node)).collect();
     let mut kept = vec![];
     // Names of disabled models and seeds, so that a ref() to one says so.
@@ -170,6 +171,7 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
         return Err(combine(errors));
     }
     let mut nodes = kept;
+    tracing::debug!("rendered {} templates in {:?}", nodes.len(), started.elapsed());
 
     // Seeds.
     for path in &project.seeds {
@@ -193,19 +195,32 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
     }
     check_duplicates(&nodes)?;
 
-    // Relations.
-    for node in nodes.iter_mut() {
-        if node.resource_type == ResourceType::Test || node.materialized() == "ephemeral" {
-            continue;
+    // Relations (each may call the project's generate_schema_name macro: in parallel).
+    let relations: Vec<Option<Result<Relation>>> = nodes
+        .par_iter()
+        .map(|node| {
+            let built = node.resource_type != ResourceType::Test && node.materialized() != "ephemeral";
+            built.then(|| relation_for(&jinja, target, node))
+        })
+        .collect();
+    for (node, relation) in nodes.iter_mut().zip(relations) {
+        match relation {
+            Some(Ok(r)) => node.relation = Some(r),
+            Some(Err(e)) => errors.push(e),
+            None => {}
         }
-        node.relation = Some(relation_for(&jinja, target, node)?);
+    }
+    if !errors.is_empty() {
+        return Err(combine(errors));
     }
 
+    tracing::debug!("relations of {} nodes in {:?}", nodes.len(), started.elapsed());
     let sources = sources(project, target)?;
     let tests = super::generic_tests::generate(project, &mut jinja, &memo, &nodes, &sources)?;
     nodes.extend(tests);
     let unit_tests = super::unit_tests::generate(project, &nodes, &sources)?;
     nodes.extend(unit_tests);
+    tracing::debug!("tests generated and rendered at {:?}", started.elapsed());
     tracing::debug!(
         "parse renders reusable by compile: {} of {}",
         nodes.iter().filter(|n| n.prerender.is_some()).count(),
@@ -213,6 +228,7 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
     );
     let mut manifest = Manifest::new(name, nodes, sources);
     resolve_dependencies(&mut manifest, project, &disabled)?;
+    tracing::debug!("dependencies resolved at {:?}", started.elapsed());
     let cache_written = memo.save();
     Ok(Parsed {
         manifest: std::sync::Arc::new(manifest),
