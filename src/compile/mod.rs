@@ -144,15 +144,33 @@ pub fn compile_all(
     incremental: IncrementalCheck<'_>,
 ) -> Result<HashMap<usize, Compiled>> {
     let started = std::time::Instant::now();
+    // The folders first, once each (a few hundred), so that writing a file is one open.
+    let paths: Vec<PathBuf> = nodes
+        .iter()
+        .map(|&i| compiled_path(target_dir, &manifest.project_name, &manifest.nodes[i]))
+        .collect();
+    let folders: std::collections::BTreeSet<&Path> = nodes
+        .iter()
+        .zip(&paths)
+        .filter(|(i, _)| manifest.nodes[**i].resource_type != ResourceType::Seed)
+        .filter_map(|(_, p)| p.parent())
+        .collect();
+    for folder in folders {
+        let folder = root.join(folder);
+        std::fs::create_dir_all(&folder)
+            .map_err(|e| Error::runtime(format!("cannot create {}: {e}", folder.display())))?;
+    }
     let results: Vec<(usize, Result<Compiled>)> = nodes
         .par_iter()
-        .map(|&i| {
+        .zip(paths)
+        .map(|(&i, path)| {
             let node = &manifest.nodes[i];
             let incr = incremental(node);
             let out = render_with(jinja, manifest, node, incr).and_then(|sql| {
-                let path = compiled_path(target_dir, &manifest.project_name, node);
                 if node.resource_type != ResourceType::Seed {
-                    write(&root.join(&path), &sql)?;
+                    let file = root.join(&path);
+                    std::fs::write(&file, &sql)
+                        .map_err(|e| Error::runtime(format!("cannot write {}: {e}", file.display())))?;
                 }
                 if matches!(node.resource_type, ResourceType::Model | ResourceType::Test) && is_blank_sql(&sql) {
                     return Err(Error::project(format!(
@@ -220,14 +238,6 @@ pub fn compiled_path(target_dir: &str, project: &str, node: &Node) -> PathBuf {
         }
         _ => base.join(&node.original_file_path),
     }
-}
-
-fn write(path: &Path, sql: &str) -> Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| Error::runtime(format!("cannot create {}: {e}", parent.display())))?;
-    }
-    std::fs::write(path, sql).map_err(|e| Error::runtime(format!("cannot write {}: {e}", path.display())))
 }
 
 /// For messages: the compiled path as a user would type it.
