@@ -31,15 +31,24 @@ pub fn compile(common: &Common, selection: &Selection, strict: bool) -> Result<i
         &[ResourceType::Model, ResourceType::Test, ResourceType::Snapshot],
     )?;
     let nodes: Vec<usize> = plan.into_iter().collect();
-    let mut compiled = crate::compile::compile_all(
-        &session.jinja,
-        &session.manifest,
-        &nodes,
-        &session.project.root,
-        &session.target_dir(),
-        &|_| false, // compile is offline: is_incremental() is false
-    )?;
-    session.check_sql(&mut compiled, strict, &Default::default())?;
+    // The checksums manifest.json needs are worked out on the side, filling the gaps the
+    // SQL check leaves between DAG levels.
+    let (_, compiled) = rayon::join(
+        || session.checksums(),
+        || -> Result<_> {
+            let mut compiled = crate::compile::compile_all(
+                &session.jinja,
+                &session.manifest,
+                &nodes,
+                &session.project.root,
+                &session.target_dir(),
+                &|_| false, // compile is offline: is_incremental() is false
+            )?;
+            session.check_sql(&mut compiled, strict, &Default::default())?;
+            Ok(compiled)
+        },
+    );
+    let compiled = compiled?;
     crate::artifacts::write_manifest(&session, &compiled)?;
     say(&format!(
         "Compiled {} in {:.2}s into {}/compiled/",
