@@ -102,76 +102,23 @@ pub fn generate(
     sources: &[SourceNode],
 ) -> Result<Vec<Node>> {
     let refable = super::node::refable_by_name(nodes);
-    let mut out: Vec<(Node, Site, &SchemaDoc, Map<String, Value>)> = vec![];
+    // Each YAML file's tests are built on its own (in parallel), then gathered in file order.
+    let env: &JinjaEnv = jinja;
+    let per_doc: Vec<(Vec<Declared<'_>>, Vec<Error>)> = project
+        .schema_files
+        .par_iter()
+        .map(|doc| {
+            let mut out = vec![];
+            let mut errors = vec![];
+            doc_tests(project, env, doc, &refable, sources, &mut out, &mut errors);
+            (out, errors)
+        })
+        .collect();
+    let mut out: Vec<Declared<'_>> = vec![];
     let mut errors = vec![];
-    for doc in &project.schema_files {
-        let c = &doc.content;
-        let patches = c
-            .models
-            .iter()
-            .map(|p| (p, ResourceType::Model))
-            .chain(c.seeds.iter().map(|p| (p, ResourceType::Seed)))
-            .chain(c.snapshots.iter().map(|p| (p, ResourceType::Snapshot)));
-        for (patch, kind) in patches {
-            let Some(node) = refable.get(patch.name.as_str()).filter(|n| n.resource_type == kind) else {
-                continue;
-            };
-            let subject = Subject {
-                unique_id: node.unique_id.clone(),
-                label: node.name.clone(),
-                prefix: "",
-                expr: format!("ref({})", quoted(&node.name)),
-                what: format!("{} {}", kind.as_str(), node.name),
-                path: vec![patch.name.as_str()],
-                tags: patch.other.get("tags").cloned(),
-            };
-            collect(
-                project,
-                jinja,
-                doc,
-                &subject,
-                &patch.data_tests,
-                &patch.columns,
-                &mut out,
-                &mut errors,
-            );
-        }
-        for src in &c.sources {
-            for table in &src.tables {
-                let unique_id = format!("source.{}.{}.{}", project.name(), src.name, table.name);
-                if !sources.iter().any(|s| s.unique_id == unique_id) {
-                    continue;
-                }
-                let subject = Subject {
-                    unique_id,
-                    label: format!("{}_{}", src.name, table.name),
-                    prefix: "source_",
-                    expr: format!("source({}, {})", quoted(&src.name), quoted(&table.name)),
-                    what: format!("source {}.{}", src.name, table.name),
-                    path: vec![src.name.as_str(), table.name.as_str()],
-                    tags: Some(Value::Array(
-                        [src.other.get("tags"), table.other.get("tags")]
-                            .into_iter()
-                            .flatten()
-                            .flat_map(|t| match t {
-                                Value::Array(a) => a.clone(),
-                                other => vec![other.clone()],
-                            })
-                            .collect(),
-                    )),
-                };
-                collect(
-                    project,
-                    jinja,
-                    doc,
-                    &subject,
-                    &table.data_tests,
-                    &table.columns,
-                    &mut out,
-                    &mut errors,
-                );
-            }
-        }
+    for (o, e) in per_doc {
+        out.extend(o);
+        errors.extend(e);
     }
     if !errors.is_empty() {
         return Err(combine(errors));
@@ -259,6 +206,89 @@ pub fn generate(
     Ok(tests)
 }
 
+/// A generic test entry being built: the node, where it is declared, its file, and the config
+/// written on the entry itself.
+type Declared<'a> = (Node, Site, &'a SchemaDoc, Map<String, Value>);
+
+/// The tests declared in one schema YAML file, on its models, seeds, snapshots and sources.
+fn doc_tests<'a>(
+    project: &Project,
+    jinja: &JinjaEnv,
+    doc: &'a SchemaDoc,
+    refable: &HashMap<&str, &Node>,
+    sources: &[SourceNode],
+    out: &mut Vec<Declared<'a>>,
+    errors: &mut Vec<Error>,
+) {
+    let c = &doc.content;
+    let patches = c
+        .models
+        .iter()
+        .map(|p| (p, ResourceType::Model))
+        .chain(c.seeds.iter().map(|p| (p, ResourceType::Seed)))
+        .chain(c.snapshots.iter().map(|p| (p, ResourceType::Snapshot)));
+    for (patch, kind) in patches {
+        let Some(node) = refable.get(patch.name.as_str()).filter(|n| n.resource_type == kind) else {
+            continue;
+        };
+        let subject = Subject {
+            unique_id: node.unique_id.clone(),
+            label: node.name.clone(),
+            prefix: "",
+            expr: format!("ref({})", quoted(&node.name)),
+            what: format!("{} {}", kind.as_str(), node.name),
+            path: vec![patch.name.as_str()],
+            tags: patch.other.get("tags").cloned(),
+        };
+        collect(
+            project,
+            jinja,
+            doc,
+            &subject,
+            &patch.data_tests,
+            &patch.columns,
+            out,
+            errors,
+        );
+    }
+    for src in &c.sources {
+        for table in &src.tables {
+            let unique_id = format!("source.{}.{}.{}", project.name(), src.name, table.name);
+            if !sources.iter().any(|s| s.unique_id == unique_id) {
+                continue;
+            }
+            let subject = Subject {
+                unique_id,
+                label: format!("{}_{}", src.name, table.name),
+                prefix: "source_",
+                expr: format!("source({}, {})", quoted(&src.name), quoted(&table.name)),
+                what: format!("source {}.{}", src.name, table.name),
+                path: vec![src.name.as_str(), table.name.as_str()],
+                tags: Some(Value::Array(
+                    [src.other.get("tags"), table.other.get("tags")]
+                        .into_iter()
+                        .flatten()
+                        .flat_map(|t| match t {
+                            Value::Array(a) => a.clone(),
+                            other => vec![other.clone()],
+                        })
+                        .collect(),
+                )),
+            };
+            collect(
+                project,
+                jinja,
+                doc,
+                &subject,
+                &table.data_tests,
+                &table.columns,
+                out,
+                errors,
+            );
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn collect<'a>(
     project: &Project,
@@ -267,7 +297,7 @@ fn collect<'a>(
     subject: &Subject<'_>,
     model_tests: &[Value],
     columns: &[ColumnDecl],
-    out: &mut Vec<(Node, Site, &'a SchemaDoc, Map<String, Value>)>,
+    out: &mut Vec<Declared<'a>>,
     errors: &mut Vec<Error>,
 ) {
     let mut push = |column: Option<&ColumnDecl>, index: usize, entry: &Value| match build(

@@ -68,20 +68,24 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
     let mut errors = vec![];
 
     // Models: skeletons first (templates must all be added before rendering in parallel).
-    let mut nodes: Vec<Node> = vec![];
-    for file in &project.models {
-        let node = skeleton(
-            project,
-            file,
-            ResourceType::Model,
-            &project.file.model_paths,
-            &project.file.models,
-            model_patches.get(stem(&file.path)),
-        );
-        if let Err(e) = jinja.add_template(&node.template, file.text.clone()) {
+    let mut nodes: Vec<Node> = project
+        .models
+        .par_iter()
+        .map(|file| {
+            skeleton(
+                project,
+                file,
+                ResourceType::Model,
+                &project.file.model_paths,
+                &project.file.models,
+                model_patches.get(stem(&file.path)),
+            )
+        })
+        .collect();
+    for node in &nodes {
+        if let Err(e) = jinja.add_template(&node.template, node.raw_code.clone()) {
             errors.push(e);
         }
-        nodes.push(node);
     }
     let snapshot_patches = patches(project, |f| &f.snapshots, "snapshots")?;
     for snap in super::snapshots::find(project)? {
