@@ -116,22 +116,24 @@ fn parse_node(
         }
         Outcome::Syntax(err) => {
             let path = compiled_path(input, node);
-            let spans = crate::compile::render_spans(input.jinja, input.manifest, node, incremental);
-            let map = spans.as_ref().map(|(raw, spans)| check::FileMap {
-                raw,
-                spans,
-                template: &node.template,
-                source: &node.raw_code,
-            });
-            Err(check::syntax_error(
-                &check::Subject::of(node),
-                &err,
-                &path,
-                text,
-                map.as_ref(),
-            ))
+            Err(with_file_map(input, node, incremental, |map| {
+                check::syntax_error(&check::Subject::of(node), &err, &path, text, map)
+            }))
         }
     }
+}
+
+/// Call `f` with the map from the node's compiled SQL back to its model file (None when the
+/// node cannot be rendered again with output spans). Only built for a node with an error.
+fn with_file_map<T>(input: &Input, node: &Node, incremental: bool, f: impl FnOnce(Option<&check::FileMap>) -> T) -> T {
+    let spans = crate::compile::render_spans(input.jinja, input.manifest, node, incremental);
+    let map = spans.as_ref().map(|(raw, spans)| check::FileMap {
+        raw,
+        spans,
+        template: &node.template,
+        source: &node.raw_code,
+    });
+    f(map.as_ref())
 }
 
 /// Analyse compiled SQL (node index -> (sql, rendered incrementally)). Each model is parsed
@@ -250,22 +252,12 @@ fn analyse_node(
         compiled_path(input, node)
     };
     if !an.issues.is_empty() {
-        let spans = crate::compile::render_spans(input.jinja, input.manifest, node, incremental);
-        let map = spans.as_ref().map(|(raw, spans)| check::FileMap {
-            raw,
-            spans,
-            template: &node.template,
-            source: &node.raw_code,
+        with_file_map(input, node, incremental, |map| {
+            for issue in &an.issues {
+                out.errors
+                    .push(check::column_error(&check::Subject::of(node), issue, &path, text, map));
+            }
         });
-        for issue in &an.issues {
-            out.errors.push(check::column_error(
-                &check::Subject::of(node),
-                issue,
-                &path,
-                text,
-                map.as_ref(),
-            ));
-        }
     }
     for u in &an.unresolved {
         let e = relations::hard_coded(resolver.catalog, node, u, input.strict, &path);
