@@ -2,6 +2,8 @@
 //! directly, and the columns at the end of the chain (sources, seeds, and constants made in a
 //! model), written out by hand from the models' SQL.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -323,4 +325,39 @@ fn output_columns_are_derived_through_star_and_ctes() {
             }
         }
     }
+}
+
+/// A model reading a source through an ephemeral model (injected as a CTE) reads it through
+/// source(): no "hard-coded relation" warning (an error with --strict), and its columns'
+/// lineage reaches the source.
+#[test]
+fn sources_read_through_an_ephemeral_model_are_not_hard_coded() {
+    let p = common::TestProject::with_yml(&common::project_yml("eph", ""));
+    p.write(
+        "models/sources.yml",
+        "version: 2\nsources:\n  - name: crm\n    schema: crm\n    tables:\n      - name: customers\n        columns:\n          - name: customer_id\n          - name: email\n",
+    );
+    p.write(
+        "models/customers_base.sql",
+        "{{ config(materialized='ephemeral') }}\nselect customer_id, email from {{ source('crm', 'customers') }}",
+    );
+    p.write(
+        "models/customers.sql",
+        "select customer_id, lower(email) as email from {{ ref('customers_base') }}",
+    );
+    let out = p.mozt(&["compile", "--strict"]);
+    out.assert_ok();
+    assert!(!out.stderr.contains("bypassing"), "{}", out.stderr);
+    let manifest = p.json("target/manifest.json");
+    let lineage = &manifest["nodes"]["model.eph.customers"]["columns_lineage"];
+    assert_eq!(
+        lineage["email"],
+        serde_json::json!({"source.eph.crm.customers": ["email"]}),
+        "{lineage}"
+    );
+    assert_eq!(
+        lineage["customer_id"],
+        serde_json::json!({"source.eph.crm.customers": ["customer_id"]}),
+        "{lineage}"
+    );
 }

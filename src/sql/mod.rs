@@ -176,6 +176,7 @@ pub fn analyze(input: &Input, sql: &HashMap<usize, (&str, bool)>) -> Result<Anal
                 .par_iter()
                 .map(|&i| {
                     let resolver = NodeResolver {
+                        manifest,
                         catalog: &catalog,
                         node: &manifest.nodes[i],
                         shapes: &shapes,

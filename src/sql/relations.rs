@@ -88,6 +88,7 @@ impl Catalog {
 
 /// Resolves the table names of one node against its upstream shapes.
 pub struct NodeResolver<'a> {
+    pub manifest: &'a Manifest,
     pub catalog: &'a Catalog,
     pub node: &'a Node,
     pub shapes: &'a HashMap<&'a str, Shape>,
@@ -101,12 +102,23 @@ impl Resolve for NodeResolver<'_> {
             return Some(Shape::unknown());
         }
         // A source loaded by a seed is read as the source (sources are listed last).
-        let id = ids.iter().rev().find(|id| self.node.depends_on.contains(id))?;
+        let id = ids.iter().rev().find(|id| reads(self.manifest, self.node, id))?;
         Some(self.shapes.get(id.as_str()).cloned().unwrap_or_else(|| Shape {
             passthrough: Some(id.as_str().into()),
             ..Shape::unknown()
         }))
     }
+}
+
+/// Whether `node` reads relation `id` through ref or source: one of its dependencies, or one of
+/// an ephemeral dependency's, at any depth (an ephemeral model's SQL is part of the node's).
+fn reads(manifest: &Manifest, node: &Node, id: &str) -> bool {
+    node.depends_on.iter().any(|dep| {
+        dep == id
+            || manifest
+                .node(dep)
+                .is_some_and(|d| d.materialized() == "ephemeral" && reads(manifest, d, id))
+    })
 }
 
 /// The columns of a seed: its CSV header (exact).
