@@ -119,25 +119,18 @@ pub(super) fn refuse_rows(job: &mut Job<'_>, stage: &Relation, label: &str, rule
         .map(|(cond, what)| format!("when {cond} then '{}'", what.replace('\'', "''")))
         .collect();
     let any: Vec<String> = rules.iter().map(|(cond, _)| format!("({cond})")).collect();
-    let bad = job.conn.query(&format!(
-        "select cast({label} as varchar), case {} end from {stage} as n where {} limit 5",
-        whens.join(" "),
-        any.join(" or ")
-    ))?;
-    if bad.rows.is_empty() {
+    let bad = offending_rows(
+        job,
+        &format!(
+            "select cast({label} as varchar), case {} end from {stage} as n where {} limit 5",
+            whens.join(" "),
+            any.join(" or ")
+        ),
+    )?;
+    if bad.is_empty() {
         return Ok(());
     }
-    let rows: Vec<String> = bad
-        .rows
-        .iter()
-        .map(|r| {
-            format!(
-                "{}: {}",
-                r.first().map(cell).unwrap_or_default(),
-                r.get(1).map(cell).unwrap_or_default()
-            )
-        })
-        .collect();
+    let rows: Vec<String> = bad.iter().map(|(id, why, _)| format!("{id}: {why}")).collect();
     Err(Error::runtime(format!(
         "model {}: rows Braze would reject, nothing sent: {}",
         job.node.name,
@@ -155,25 +148,18 @@ pub(super) fn refuse_duplicates(
     what: &str,
 ) -> Result<()> {
     let cols: Vec<String> = key.iter().map(|c| format!("n.{}", rel.quote_ident(c))).collect();
-    let dupes = job.conn.query(&format!(
-        "select {}, count(*) from {stage} as n group by {} having count(*) > 1 limit 5",
-        label(key, rel, "n"),
-        cols.join(", ")
-    ))?;
-    if dupes.rows.is_empty() {
+    let dupes = offending_rows(
+        job,
+        &format!(
+            "select {}, count(*) from {stage} as n group by {} having count(*) > 1 limit 5",
+            label(key, rel, "n"),
+            cols.join(", ")
+        ),
+    )?;
+    if dupes.is_empty() {
         return Ok(());
     }
-    let rows: Vec<String> = dupes
-        .rows
-        .iter()
-        .map(|r| {
-            format!(
-                "{} ({} rows)",
-                r.first().map(cell).unwrap_or_default(),
-                r.get(1).map(cell).unwrap_or_default()
-            )
-        })
-        .collect();
+    let rows: Vec<String> = dupes.iter().map(|(id, n, _)| format!("{id} ({n} rows)")).collect();
     Err(Error::runtime(format!(
         "model {}: {what}; {} repeated: {}",
         job.node.name,
@@ -291,24 +277,21 @@ pub(super) fn json_object(members: &[Member]) -> String {
 /// them in `mozt_changed`), naming them by `label` (SQL over the batch). Nothing is sent.
 pub(super) fn check_size(job: &mut Job<'_>, changes: &Relation, label: &str, count_fields: bool) -> Result<()> {
     let fields = if count_fields { "mozt_changed" } else { "0" };
-    let too_big = job.conn.query(&format!(
-        "select cast({label} as varchar), {fields}, length(payload) from {changes} as n \
-         where {fields} > {MAX_ATTRIBUTES} or length(payload) > {MAX_PAYLOAD_BYTES} limit 5"
-    ))?;
-    if too_big.rows.is_empty() {
+    let too_big = offending_rows(
+        job,
+        &format!(
+            "select cast({label} as varchar), {fields}, length(payload) from {changes} as n \
+             where {fields} > {MAX_ATTRIBUTES} or length(payload) > {MAX_PAYLOAD_BYTES} limit 5"
+        ),
+    )?;
+    if too_big.is_empty() {
         return Ok(());
     }
     let rows: Vec<String> = too_big
-        .rows
         .iter()
-        .map(|r| {
-            let size = format!("{} bytes", r.get(2).map(cell).unwrap_or_default());
-            let name = r.first().map(cell).unwrap_or_default();
-            if count_fields {
-                format!("{name} ({} attributes, {size})", r.get(1).map(cell).unwrap_or_default())
-            } else {
-                format!("{name} ({size})")
-            }
+        .map(|(name, attributes, bytes)| match count_fields {
+            true => format!("{name} ({attributes} attributes, {bytes} bytes)"),
+            false => format!("{name} ({bytes} bytes)"),
         })
         .collect();
     let limits = if count_fields {
@@ -489,6 +472,18 @@ pub(super) fn beside(rel: &Relation, suffix: &str) -> Relation {
 /// Whether a relation is a table now.
 pub(super) fn is_table(job: &Job<'_>, rel: &Relation) -> bool {
     job.catalog.kind(rel) == Some(RelationKind::Table)
+}
+
+/// The rows a check query finds (at most five), each as its first three cells in text: what
+/// identifies the row, then what is wrong with it. None found: the check passes.
+fn offending_rows(job: &mut Job<'_>, sql: &str) -> Result<Vec<(String, String, String)>> {
+    let found = job.conn.query(sql)?;
+    let text = |r: &Vec<Value>, i: usize| r.get(i).map(cell).unwrap_or_default();
+    Ok(found
+        .rows
+        .iter()
+        .map(|r| (text(r, 0), text(r, 1), text(r, 2)))
+        .collect())
 }
 
 pub(super) fn cell(v: &Value) -> String {
