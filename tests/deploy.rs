@@ -10,25 +10,10 @@ use common::TestProject;
 /// custom schema.
 fn project() -> TestProject {
     let p = TestProject::new("deploy_test");
-    p.write("seeds/raw.csv", "id,v\n1,a\n2,b\n")
-        .write(
-            "models/t.sql",
-            "{{ config(materialized='table') }}\nselect id, v from {{ ref('raw') }}\n",
-        )
-        .write("models/v.sql", "select id, upper(v) as v from {{ ref('t') }}\n")
-        .write(
-            "models/inc.sql",
-            "{{ config(materialized='incremental') }}\nselect id from {{ ref('raw') }}\n\
-             {% if is_incremental() %}where id > (select max(id) from {{ this }}){% endif %}\n",
-        )
-        .write(
-            "models/m.sql",
-            "{{ config(materialized='table', schema='marts') }}\nselect count(*) as n from {{ ref('v') }}\n",
-        )
-        .write(
-            "models/schema.yml",
-            "models:\n  - name: t\n    columns:\n      - name: id\n        data_tests: [unique, not_null]\n",
-        );
+    p.write_deploy_models().write(
+        "models/m.sql",
+        "{{ config(materialized='table', schema='marts') }}\nselect count(*) as n from {{ ref('v') }}\n",
+    );
     p
 }
 
@@ -213,16 +198,10 @@ fn clone_project(same_file: bool) -> TestProject {
         "name: clone_test\ntargets:\n  default: ci\n  prod: {{type: duckdb, path: target/dev.duckdb, schema: analytics}}\n  \
          ci: {{type: duckdb, path: {ci_path}, schema: ci}}\n"
     ));
-    p.write("seeds/raw.csv", "id,v\n1,a\n2,b\n")
-        .write(
-            "models/t.sql",
-            "{{ config(materialized='table') }}\nselect id, v from {{ ref('raw') }}\n",
-        )
-        .write("models/v.sql", "select id, upper(v) as v from {{ ref('t') }}\n")
-        .write(
-            "models/later.sql",
-            "{{ config(materialized='table') }}\nselect 1 as x\n",
-        );
+    p.write_seed_table_view().write(
+        "models/later.sql",
+        "{{ config(materialized='table') }}\nselect 1 as x\n",
+    );
     p
 }
 

@@ -43,21 +43,7 @@ fn project(name: &str) -> TestProject {
         target("analytics"),
         target("ci")
     ));
-    p.write("seeds/raw.csv", "id,v\n1,a\n2,b\n")
-        .write(
-            "models/t.sql",
-            "{{ config(materialized='table') }}\nselect id, v from {{ ref('raw') }}\n",
-        )
-        .write("models/v.sql", "select id, upper(v) as v from {{ ref('t') }}\n")
-        .write(
-            "models/inc.sql",
-            "{{ config(materialized='incremental') }}\nselect id from {{ ref('raw') }}\n\
-             {% if is_incremental() %}where id > (select max(id) from {{ this }}){% endif %}\n",
-        )
-        .write(
-            "models/schema.yml",
-            "models:\n  - name: t\n    columns:\n      - name: id\n        data_tests: [unique, not_null]\n",
-        );
+    p.write_deploy_models();
     p
 }
 

@@ -101,6 +101,32 @@ impl TestProject {
         self
     }
 
+    /// A seed `raw` (id, v), a table model `t` over it, and a view `v` over `t`: the project the
+    /// deploy and clone tests build on.
+    pub fn write_seed_table_view(&self) -> &Self {
+        self.write("seeds/raw.csv", "id,v\n1,a\n2,b\n")
+            .write(
+                "models/t.sql",
+                "{{ config(materialized='table') }}\nselect id, v from {{ ref('raw') }}\n",
+            )
+            .write("models/v.sql", "select id, upper(v) as v from {{ ref('t') }}\n")
+    }
+
+    /// `write_seed_table_view`, an incremental model `inc` appending the seed's new ids, and
+    /// `unique` + `not_null` tests on `t.id`.
+    pub fn write_deploy_models(&self) -> &Self {
+        self.write_seed_table_view()
+            .write(
+                "models/inc.sql",
+                "{{ config(materialized='incremental') }}\nselect id from {{ ref('raw') }}\n\
+                 {% if is_incremental() %}where id > (select max(id) from {{ this }}){% endif %}\n",
+            )
+            .write(
+                "models/schema.yml",
+                "models:\n  - name: t\n    columns:\n      - name: id\n        data_tests: [unique, not_null]\n",
+            )
+    }
+
     pub fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.path().join(rel)).unwrap_or_else(|e| panic!("cannot read {rel}: {e}"))
     }
