@@ -18,6 +18,7 @@ pub mod refs;
 pub mod relations;
 mod scope;
 mod text;
+pub mod tokens;
 
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap};

@@ -61,7 +61,19 @@ fn options() -> ParserOptions {
     ParserOptions::new().with_unescape(false).with_trailing_commas(false)
 }
 
-fn try_parse(dialect: &dyn Dialect, sql: &str) -> Result<Vec<Statement>, ParserError> {
+/// Parse with the fast tokenizer's tokens when it handles `sql`, else with sqlparser's own
+/// tokenizer (the same tokens, slower; its errors are the parse errors).
+pub fn try_parse(dialect: &dyn Dialect, sql: &str) -> Result<Vec<Statement>, ParserError> {
+    let parser = Parser::new(dialect).with_options(options());
+    let mut parser = match super::tokens::tokenize(dialect, sql) {
+        Some(tokens) => parser.with_tokens_with_locations(tokens),
+        None => parser.try_with_sql(sql)?,
+    };
+    parser.parse_statements()
+}
+
+/// Parse with sqlparser's own tokenizer only: what `try_parse` must always agree with.
+pub fn try_parse_slow(dialect: &dyn Dialect, sql: &str) -> Result<Vec<Statement>, ParserError> {
     Parser::new(dialect)
         .with_options(options())
         .try_with_sql(sql)?

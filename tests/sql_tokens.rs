@@ -1,0 +1,252 @@
+//! The fast tokenizer (src/sql/tokens.rs) against sqlparser's own: on every text of a large
+//! corpus -- the sample project compiled for both targets, every .sql under testdata/, a
+//! generated 300-model project, tricky snippets and thousands of random mutations of them --
+//! either it declines (sqlparser tokenizes that text) or its tokens and spans are identical to
+//! sqlparser's, and parsing gives the identical result (statements or error) both ways.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{TestProject, sample_project, walk};
+use mozt::sql::parse::{try_parse, try_parse_slow};
+use mozt::sql::tokens::tokenize;
+use sqlparser::dialect::{Dialect, DuckDbDialect, SnowflakeDialect};
+use sqlparser::tokenizer::Tokenizer;
+
+const DIALECTS: [(&str, &dyn Dialect); 2] = [("duckdb", &DuckDbDialect {}), ("snowflake", &SnowflakeDialect {})];
+
+/// Check one text in both dialects; returns how many of the two took the fast path.
+fn agree(sql: &str) -> usize {
+    let mut fast = 0;
+    for (name, dialect) in DIALECTS {
+        if let Some(ours) = tokenize(dialect, sql) {
+            fast += 1;
+            let theirs = Tokenizer::new(dialect, sql)
+                .with_unescape(false)
+                .tokenize_with_location();
+            match theirs {
+                Ok(theirs) => {
+                    if ours != theirs {
+                        let at = ours.iter().zip(&theirs).position(|(a, b)| a != b).unwrap_or(0);
+                        panic!(
+                            "{name}: tokens differ at #{at}: ours {:?}, sqlparser's {:?}\nin {sql:?}",
+                            ours.get(at),
+                            theirs.get(at)
+                        );
+                    }
+                }
+                Err(e) => panic!("{name}: sqlparser fails ({e}) but the fast tokenizer does not, in {sql:?}"),
+            }
+        }
+        let a = format!("{:?}", try_parse(dialect, sql));
+        let b = format!("{:?}", try_parse_slow(dialect, sql));
+        assert_eq!(a, b, "{name}: parse results differ for {sql:?}");
+    }
+    fast
+}
+
+/// Check every text; returns (texts, fast-path checks) to show the fast path was used.
+fn agree_all(texts: &[String]) -> (usize, usize) {
+    let fast = texts.iter().map(|t| agree(t)).sum();
+    (texts.len() * 2, fast)
+}
+
+fn sql_files(dir: &Path) -> Vec<String> {
+    let mut files: Vec<_> = walk(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|p| std::fs::read_to_string(p).expect("read a .sql file"))
+        .collect()
+}
+
+const SNOWFLAKE_ENV: &[(&str, &str)] = &[
+    ("SNOWFLAKE_ACCOUNT", "acme-test"),
+    ("SNOWFLAKE_USER", "tester"),
+    ("SNOWFLAKE_PRIVATE_KEY_PATH", "/nonexistent/key.p8"),
+];
+
+#[test]
+fn sample_project_compiled_sql_tokenizes_identically() {
+    let p = sample_project();
+    let mut texts = vec![];
+    for target in ["dev", "prod"] {
+        p.mozt_env(&["compile", "--target", target], SNOWFLAKE_ENV).assert_ok();
+        let compiled = sql_files(&p.path().join("target/compiled"));
+        assert!(compiled.len() >= 20, "{target}: only {} compiled files", compiled.len());
+        texts.extend(compiled);
+    }
+    let (checks, fast) = agree_all(&texts);
+    // Nearly all of the sample's SQL is in the handled subset.
+    assert!(fast * 10 >= checks * 9, "fast path taken for only {fast} of {checks}");
+}
+
+#[test]
+fn testdata_sql_tokenizes_identically() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    let files = sql_files(&root);
+    assert!(!files.is_empty());
+    let mut texts = files.clone();
+    // Each `-- name:` section too: a whole file stops parsing at its first unsupported query.
+    for file in &files {
+        for section in file.split("-- name: ").skip(1) {
+            texts.push(section.split_once('\n').map_or("", |(_, sql)| sql).to_string());
+        }
+    }
+    let (_, fast) = agree_all(&texts);
+    assert!(fast > 0);
+}
+
+#[test]
+fn generated_project_tokenizes_identically() {
+    let p = TestProject::empty();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/gen.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .args(["-n", "300", "-o"])
+        .arg(p.path().join("gen"))
+        .output()
+        .expect("run python3 benches/gen.py");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let project = p.path().join("gen");
+    common::run_mozt(&project, &["compile", "--no-partial-parse"], &[]).assert_ok();
+    let texts = sql_files(&project.join("target/compiled"));
+    assert!(texts.len() >= 300, "only {} compiled files", texts.len());
+    let (checks, fast) = agree_all(&texts);
+    assert_eq!(fast, checks, "the generated project's SQL is all in the handled subset");
+}
+
+const SNIPPETS: &[&str] = &[
+    "select 1 -- comment at end without newline",
+    "select 1 /* block at end */",
+    "select 1 /* unterminated",
+    "select 1 /* a /* nested */ still comment */ , 2",
+    "select 1 /*/ odd */ from t",
+    "select 1 /**/ + 2 /***/",
+    "select '--not a comment', '/* nor this */' from t",
+    "select 'it''s', '''', '', 'a''''b' from t",
+    "select 'unterminated",
+    "select 'a\\'b' from t",
+    "select 'ends with backslash\\",
+    "select 'back\\\\slash', '\\n' from t",
+    "select \"col \"\"quoted\"\"\" from \"My Table\"",
+    "select \"unterminated from t",
+    "select \"\" from t",
+    "select a::int, b :: varchar(10), c::decimal(10, 2)[] from t",
+    "select j->'a', j->>'b', j -> 0, j ->> 1, a-b, a - -b, a--b\n from t",
+    "select 1.5, .5, 5., 1e3, 1E-3, 2.5e+10, 1_000, 1__0, 0x1F, 0b101, 1L, 1.2.3, 1..2, 3.a, 1._x",
+    "select a <=> b, a != b, a <> b, a <= b, a >= b, a < b, a > b, a << 2, a >> 2, a <@ b, a <+ b, a <=- b",
+    "select a || b, a | b, a ||/ b, a |/ b, a |& b, a |> b, a & b, a ^ b, ~a, a ~~ b, a !~ b, !a, a !! b",
+    "select v:a.b, v:\"Key\"::string, v:a[0]:b, t.$1, $1, :param, :1, ? , ?1",
+    "select * from @stage/path/file.csv",
+    "select @@version, @a, @ b, #t, # c, a # b",
+    "select\tcol\tfrom\tt",
+    "select a,\r\n  b\r\nfrom t\r\n",
+    "select a,\r  b\rfrom t",
+    "select 'é' as \"naïve\", 'ünïcödé ✓' from t -- ça va\n/* 中文 */ where x = 1",
+    "select café from t",
+    "select E'a\\nb', X'00ff', N'national', n'x', x 'y', B'01', b'01', R'raw', U&'\\0041', Q'[q]'",
+    "select e, x, n, b, r, u, q, ee, xx from t",
+    "select a.b.c, t._x, t.\"y\", t.1, a._, ._a",
+    "select a=>1, a==b, a:=1, a := 1",
+    "select f(a, b) over (partition by c order by d rows between 1 preceding and current row) from t",
+    "select {'a': 1, 'b': [1, 2, 3]} as s, s['a'], l[1:2]",
+    "select a // b, a / b, a % b, a * b from t // snowflake comment",
+    "select 1;select 2;\n;",
+    "with x as (select 1 as a) select * from x where a in (select a from x) qualify 1 = 1",
+    "select $$dollar quoted$$, $tag$x$tag$",
+    "select `backticked` from t",
+    "select a\u{0b}from t",
+    "select a\u{0c}from t",
+    "select a\u{a0}from t",
+    "select\u{0}1",
+    "select 1 as _, _a, a_, a1, A_B_C, Select, SELECT, sElEcT from t",
+    "select * exclude (a) replace (b as c) from t",
+    "create or replace table t as select 1",
+    "insert into t (a) values (1), (2)",
+    "select case when a then 'x' else \"y\" end from t",
+    "select not a, a is not null, a between 1 and 2, a like '%x%' escape '\\\\' from t",
+    "select -1, +2, - 3, -.5, -1.e, 1.-2 from t",
+    "",
+    " ",
+    "\n",
+    "--",
+    "/**/",
+    "'",
+    "\"",
+    ".",
+    "..",
+    "1.",
+    "select 1 from t where a = 'x' --",
+    "select 1 from t where a = 'x' --\r\n",
+];
+
+#[test]
+fn tricky_snippets_tokenize_identically() {
+    let texts: Vec<String> = SNIPPETS.iter().map(|s| s.to_string()).collect();
+    let (_, fast) = agree_all(&texts);
+    assert!(fast > 20, "fast path taken for only {fast} snippet checks");
+}
+
+/// xorshift64*: a fixed-seed random source, so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+const ALPHABET: &[char] = &[
+    '\'', '"', '-', '/', '*', '\n', '\r', '\t', ' ', '.', ':', '_', 'e', 'E', 'x', 'N', 'L', '0', '1', '9', '$', '@',
+    '?', '#', '\\', '<', '>', '=', '!', '|', '&', '^', '~', '%', '+', '(', ')', '[', ']', '{', '}', ',', ';', 'a', 'é',
+    '`',
+];
+
+#[test]
+fn mutated_snippets_agree() {
+    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    let mut fast = 0;
+    let cases = 4000;
+    for _ in 0..cases {
+        let base = SNIPPETS[rng.below(SNIPPETS.len())];
+        let mut chars: Vec<char> = base.chars().collect();
+        for _ in 0..1 + rng.below(3) {
+            match rng.below(3) {
+                0 if !chars.is_empty() => {
+                    let at = rng.below(chars.len());
+                    chars.remove(at);
+                }
+                1 if !chars.is_empty() => {
+                    // Copy a random character elsewhere.
+                    let c = chars[rng.below(chars.len())];
+                    chars.insert(rng.below(chars.len() + 1), c);
+                }
+                _ => {
+                    let c = ALPHABET[rng.below(ALPHABET.len())];
+                    chars.insert(rng.below(chars.len() + 1), c);
+                }
+            }
+        }
+        let text: String = chars.into_iter().collect();
+        fast += agree(&text);
+    }
+    // Mutations often leave the subset, but not mostly.
+    assert!(
+        fast > cases / 2,
+        "fast path taken for only {fast} of {} checks",
+        cases * 2
+    );
+}
