@@ -11,13 +11,14 @@ use std::process::Command;
 
 use common::{TestProject, sample_project, walk};
 use mozt::sql::parse::{try_parse, try_parse_slow};
-use mozt::sql::tokens::tokenize;
+use mozt::sql::tokens::{tokenize, tokenize_for_parser};
 use sqlparser::dialect::{Dialect, DuckDbDialect, SnowflakeDialect};
-use sqlparser::tokenizer::Tokenizer;
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
 const DIALECTS: [(&str, &dyn Dialect); 2] = [("duckdb", &DuckDbDialect {}), ("snowflake", &SnowflakeDialect {})];
 
-/// Check one text in both dialects; returns how many of the two took the fast path.
+/// Check one text in both dialects; returns how many of the two took the fast path. The parse
+/// results compared are `Debug` texts of the statements or of the error (message and position).
 fn agree(sql: &str) -> usize {
     let mut fast = 0;
     for (name, dialect) in DIALECTS {
@@ -38,6 +39,21 @@ fn agree(sql: &str) -> usize {
                     }
                 }
                 Err(e) => panic!("{name}: sqlparser fails ({e}) but the fast tokenizer does not, in {sql:?}"),
+            }
+            // What the parser gets: the same without whitespace and comments, but for one
+            // directly after a `:`.
+            let for_parser = tokenize_for_parser(dialect, sql).expect("the same subset");
+            let solid = |v: &[TokenWithSpan]| -> Vec<TokenWithSpan> {
+                v.iter()
+                    .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+                    .cloned()
+                    .collect()
+            };
+            assert_eq!(solid(&for_parser), solid(&ours), "{name}: {sql:?}");
+            for (i, t) in for_parser.iter().enumerate() {
+                if matches!(t.token, Token::Whitespace(_)) {
+                    assert!(i > 0 && for_parser[i - 1].token == Token::Colon, "{name}: {sql:?}");
+                }
             }
         }
         let a = format!("{:?}", try_parse(dialect, sql));
@@ -154,6 +170,10 @@ const SNIPPETS: &[&str] = &[
     "select e, x, n, b, r, u, q, ee, xx from t",
     "select a.b.c, t._x, t.\"y\", t.1, a._, ._a",
     "select a=>1, a==b, a:=1, a := 1",
+    "select : x from t",
+    "select :\n1, v: a, v :b from t",
+    "select :/*c*/y from t",
+    "select :-- c\ny from t",
     "select f(a, b) over (partition by c order by d rows between 1 preceding and current row) from t",
     "select {'a': 1, 'b': [1, 2, 3]} as s, s['a'], l[1:2]",
     "select a // b, a / b, a % b, a * b from t // snowflake comment",

@@ -65,7 +65,7 @@ fn options() -> ParserOptions {
 /// tokenizer (the same tokens, slower; its errors are the parse errors).
 pub fn try_parse(dialect: &dyn Dialect, sql: &str) -> Result<Vec<Statement>, ParserError> {
     let parser = Parser::new(dialect).with_options(options());
-    let mut parser = match super::tokens::tokenize(dialect, sql) {
+    let mut parser = match super::tokens::tokenize_for_parser(dialect, sql) {
         Some(tokens) => parser.with_tokens_with_locations(tokens),
         None => parser.try_with_sql(sql)?,
     };

@@ -30,6 +30,17 @@ enum Flavor {
 /// The tokens sqlparser would produce for `sql` in `dialect`, or `None` when `sql` holds
 /// anything this tokenizer does not handle exactly, or `dialect` is not DuckDB or Snowflake.
 pub fn tokenize(dialect: &dyn Dialect, sql: &str) -> Option<Vec<TokenWithSpan>> {
+    lex(dialect, sql, true)
+}
+
+/// The tokens sqlparser's parser needs: those of [`tokenize`] without whitespace and comments,
+/// except one directly after a `:` (the only place where the parser looks at whitespace for
+/// these dialects and this subset: `:name` is a placeholder, `: name` is not).
+pub fn tokenize_for_parser(dialect: &dyn Dialect, sql: &str) -> Option<Vec<TokenWithSpan>> {
+    lex(dialect, sql, false)
+}
+
+fn lex(dialect: &dyn Dialect, sql: &str, keep_whitespace: bool) -> Option<Vec<TokenWithSpan>> {
     let flavor = if dialect.is::<DuckDbDialect>() {
         Flavor::DuckDb
     } else if dialect.is::<SnowflakeDialect>() {
@@ -45,7 +56,7 @@ pub fn tokenize(dialect: &dyn Dialect, sql: &str) -> Option<Vec<TokenWithSpan>> 
         col: 1,
         flavor,
     }
-    .run()
+    .run(keep_whitespace)
 }
 
 struct Lexer<'a> {
@@ -59,12 +70,20 @@ struct Lexer<'a> {
 }
 
 impl Lexer<'_> {
-    fn run(mut self) -> Option<Vec<TokenWithSpan>> {
-        let mut out = Vec::with_capacity(self.b.len() / 2 + 4);
+    fn run(mut self, keep_whitespace: bool) -> Option<Vec<TokenWithSpan>> {
+        let mut out: Vec<TokenWithSpan> = Vec::with_capacity(self.b.len() / if keep_whitespace { 2 } else { 3 } + 4);
+        let mut after_colon = false;
         while self.pos < self.b.len() {
             let start = Location::new(self.line, self.col);
             let token = self.next_token()?;
             let end = Location::new(self.line, self.col);
+            if !keep_whitespace {
+                let whitespace = matches!(token, Token::Whitespace(_));
+                if whitespace && !after_colon {
+                    continue;
+                }
+                after_colon = token == Token::Colon;
+            }
             out.push(TokenWithSpan::new(token, Span::new(start, end)));
         }
         Some(out)
