@@ -1,7 +1,8 @@
 //! Everything that reads SQL: after compile, each node's SQL is parsed with the target's
-//! dialect (`parse`), the relations it reads are resolved (`relations`), its output columns
-//! are derived (`columns`), references to columns that provably do not exist are reported
-//! (`check`), and each output column's upstream columns are recorded (`lineage`).
+//! dialect (`parse`; `tokens` tokenizes the common case fast), the relations it reads are
+//! resolved (`relations`), its output columns are derived (`columns`), references to columns
+//! that provably do not exist are reported (`check`), and each output column's upstream columns
+//! are recorded (`lineage`).
 //!
 //! Parsing runs in parallel; column analysis runs level by level over the DAG (a model's
 //! columns need its parents'), each level in parallel. All errors are reported together,
