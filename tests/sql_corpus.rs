@@ -415,3 +415,38 @@ fn subquery_in_an_expression_sees_the_ctes() {
         "with paid as (select order_id, user_id from orders where status = 'paid')\nselect id from users\nwhere id in (select usr_id from paid)"
     ));
 }
+
+/// Generic tests whose SQL differs only in the relation they read share one syntax check
+/// (`sql::shapes`); when that SQL is broken, every test of the group is still reported, each
+/// under its own name.
+#[test]
+fn a_broken_generic_test_is_reported_for_every_column_it_is_applied_to() {
+    let dir = sample_copy();
+    let p = dir.path();
+    std::fs::write(
+        p.join("macros/test_broken.sql"),
+        "{% test broken(model, column_name) %}\nselect {{ column_name }} from {{ model }} where and {{ column_name }} is null\n{% endtest %}\n",
+    )
+    .expect("write the test macro");
+    for file in ["models/staging/braze/_stg_braze.yml", "models/marts/_marts.yml"] {
+        let text = std::fs::read_to_string(p.join(file)).expect("read the YAML");
+        std::fs::write(
+            p.join(file),
+            text.replace(
+                "data_tests: [unique, not_null]",
+                "data_tests: [unique, not_null, broken]",
+            ),
+        )
+        .expect("write the YAML");
+    }
+    let (code, _, err) = mozt(p, &["compile"]);
+    assert_eq!(code, 2, "{err}");
+    let staging = std::fs::read_to_string(p.join("models/staging/braze/_stg_braze.yml")).expect("read");
+    let marts = std::fs::read_to_string(p.join("models/marts/_marts.yml")).expect("read");
+    let applied = staging.matches("broken]").count() + marts.matches("broken]").count();
+    assert!(applied > 5, "the edit applied the test {applied} times");
+    let reported = err.matches("SQL syntax error in test broken_").count();
+    assert_eq!(reported, applied, "{err}");
+    // Nothing else is reported: the unique and not_null tests next to them parse.
+    assert_eq!(err.matches("SQL syntax error").count(), applied, "{err}");
+}

@@ -74,7 +74,7 @@ pub fn render_raw(
 }
 
 /// What a placeholder of `node`'s parse render stands for, as SQL (see `prerender`).
-fn fill(manifest: &Manifest, node: &Node, p: &Placeholder) -> Option<String> {
+pub fn fill(manifest: &Manifest, node: &Node, p: &Placeholder) -> Option<String> {
     let relation = match p {
         Placeholder::Ref(r) => manifest.resolve_ref(r.package.as_deref(), &r.name).ok()?,
         Placeholder::Source(s, t) => manifest.resolve_source(s, t).ok()?,

@@ -86,7 +86,34 @@ impl Pending {
     }
 }
 
+/// A piece of a parse render's text: literal text, or a placeholder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Piece<'a> {
+    Text(&'a str),
+    Placeholder(&'a Placeholder),
+}
+
 impl Prerender {
+    /// The text split at its placeholders; None when a marker was altered after it was printed.
+    pub fn pieces(&self) -> Option<Vec<Piece<'_>>> {
+        let mut out = vec![];
+        let mut rest = self.text.as_str();
+        while let Some(at) = rest.find(OPEN) {
+            if at > 0 {
+                out.push(Piece::Text(&rest[..at]));
+            }
+            let after = rest[at + OPEN.len_utf8()..].strip_prefix(MARK)?;
+            let end = after.find(CLOSE)?;
+            let index: usize = after[..end].parse().ok()?;
+            out.push(Piece::Placeholder(self.placeholders.get(index)?));
+            rest = &after[end + CLOSE.len_utf8()..];
+        }
+        if !rest.is_empty() {
+            out.push(Piece::Text(rest));
+        }
+        Some(out)
+    }
+
     /// The SQL with every placeholder filled in by `resolve`, or None when the parse text
     /// cannot stand for a compile render: a config read differs now, `is_incremental()` is
     /// true, a placeholder does not resolve, or a marker was altered after it was printed.

@@ -18,6 +18,7 @@ pub mod parse;
 pub mod refs;
 pub mod relations;
 mod scope;
+mod shapes;
 mod text;
 pub mod tokens;
 
@@ -152,14 +153,38 @@ pub fn analyze(input: &Input, sql: &HashMap<usize, (&str, bool)>) -> Result<Anal
     // Tests: syntax only. They are parsed alongside the models, filling the gaps at the end of
     // each level.
     let tests = || -> Vec<Error> {
-        indices
+        let check = |i: usize| {
+            let (text, incremental) = sql[&i];
+            parse_node(input, dialect.as_ref(), &manifest.nodes[i], text, incremental).err()
+        };
+        // Tests whose SQL differs only in the relations it names are parsed once per group.
+        let keyed: Vec<(usize, Option<String>)> = indices
             .par_iter()
             .filter(|i| kind(i) == ResourceType::Test)
-            .filter_map(|&i| {
-                let (text, incremental) = sql[&i];
-                parse_node(input, dialect.as_ref(), &manifest.nodes[i], text, incremental).err()
+            .map(|&i| (i, shapes::key(manifest, &manifest.nodes[i], sql[&i].0)))
+            .collect();
+        let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut alone = vec![];
+        for (i, key) in keyed {
+            match key {
+                Some(k) => groups.entry(k).or_default().push(i),
+                None => alone.push(i),
+            }
+        }
+        let mut groups: Vec<Vec<usize>> = groups.into_values().collect();
+        groups.extend(alone.into_iter().map(|i| vec![i]));
+        let mut errors: Vec<(usize, Error)> = groups
+            .par_iter()
+            .flat_map_iter(|group| match check(group[0]) {
+                None => vec![],
+                Some(first) if group.len() == 1 => vec![(group[0], first)],
+                Some(_) => group.iter().filter_map(|&i| check(i).map(|e| (i, e))).collect(),
             })
-            .collect()
+            .collect();
+        errors.sort_by_key(|(i, _)| *i);
+        let tested: usize = groups.iter().map(Vec::len).sum();
+        tracing::debug!("syntax of {tested} tests checked with {} parses", groups.len());
+        errors.into_iter().map(|(_, e)| e).collect()
     };
 
     // Models and snapshots: syntax, relations, columns and lineage, parents before children.
