@@ -79,7 +79,9 @@ fn checksum_lines(p: &TestProject) -> String {
     let m = p.json("target/manifest.json");
     let mut lines = vec![];
     for section in ["nodes", "sources", "unit_tests"] {
-        let Some(entries) = m[section].as_object() else { continue };
+        let Some(entries) = m[section].as_object() else {
+            continue;
+        };
         for (id, entry) in entries {
             let Some(sums) = entry["checksums"].as_object() else {
                 panic!("{id} has no checksums: {entry}");
@@ -96,6 +98,7 @@ fn checksum_lines(p: &TestProject) -> String {
 #[test]
 fn checksums_stay_the_same() {
     let p = fixture();
-    p.mozt_env(&["parse"], &[("SUMS_USER", "ana"), ("SUMS_TEAM", "")]).assert_ok();
+    p.mozt_env(&["parse"], &[("SUMS_USER", "ana"), ("SUMS_TEAM", "")])
+        .assert_ok();
     insta::assert_snapshot!(checksum_lines(&p));
 }

@@ -17,6 +17,7 @@
 
 use crate::hash::sha256_hex;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -37,6 +38,10 @@ pub struct MacroIndex {
     /// Project macro name -> its template, the SHA-256 of the template's normalized text, the
     /// project macros the template names, and the vars it reads.
     macros: BTreeMap<String, MacroInfo>,
+    /// Bit n set when some macro name is n bytes long (n >= 127 counts as 127), and which bytes
+    /// start a macro name: most words of a model are ruled out without a map look-up.
+    lengths: u128,
+    first_bytes: [bool; 256],
 }
 
 struct MacroInfo {
@@ -75,35 +80,64 @@ impl MacroIndex {
                 },
             );
         }
-        MacroIndex { macros }
+        let mut lengths = 0u128;
+        let mut first_bytes = [false; 256];
+        for name in macros.keys() {
+            lengths |= 1 << name.len().min(127);
+            if let Some(&b) = name.as_bytes().first() {
+                first_bytes[usize::from(b)] = true;
+            }
+        }
+        MacroIndex {
+            macros,
+            lengths,
+            first_bytes,
+        }
+    }
+
+    /// A project macro's name and info.
+    fn get(&self, word: &str) -> Option<(&str, &MacroInfo)> {
+        let first = *word.as_bytes().first()?;
+        if self.lengths & (1 << word.len().min(127)) == 0 || !self.first_bytes[usize::from(first)] {
+            return None;
+        }
+        self.macros.get_key_value(word).map(|(k, v)| (k.as_str(), v))
     }
 
     /// Project macros a node names (a call or any mention: a macro can be passed around), and
     /// the macros those name, transitively.
     fn used_by(&self, node: &Node) -> BTreeMap<&str, &MacroInfo> {
-        let mut queue: Vec<String> = words(&node.raw_code)
-            .filter(|w| self.macros.contains_key(*w))
-            .map(str::to_string)
-            .collect();
+        let mut out = BTreeMap::new();
+        let mut queue: Vec<&str> = vec![];
+        for word in words(&node.raw_code) {
+            self.visit(word, &mut out, &mut queue);
+        }
         if let Some(t) = &node.test {
-            queue.push(format!("test_{}", t.test_name));
+            self.visit(&format!("test_{}", t.test_name), &mut out, &mut queue);
         }
         if matches!(
             node.resource_type,
             ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
         ) {
-            queue.extend(NAMING_MACROS.iter().map(|m| m.to_string()));
-        }
-        let mut out = BTreeMap::new();
-        while let Some(name) = queue.pop() {
-            let Some((key, info)) = self.macros.get_key_value(&name) else {
-                continue;
-            };
-            if out.insert(key.as_str(), info).is_none() {
-                queue.extend(info.names.iter().filter(|n| !out.contains_key(n.as_str())).cloned());
+            for name in NAMING_MACROS {
+                self.visit(name, &mut out, &mut queue);
             }
         }
+        while let Some(name) = queue.pop() {
+            self.visit(name, &mut out, &mut queue);
+        }
         out
+    }
+
+    /// Add a project macro named `name` to `out`, and queue the macros it names; anything else
+    /// is ignored.
+    fn visit<'a>(&'a self, name: &str, out: &mut BTreeMap<&'a str, &'a MacroInfo>, queue: &mut Vec<&'a str>) {
+        let Some((key, info)) = self.get(name) else {
+            return;
+        };
+        if out.insert(key, info).is_none() {
+            queue.extend(info.names.iter().map(String::as_str));
+        }
     }
 }
 
@@ -119,52 +153,80 @@ pub fn of_node(node: &Node, jinja: &JinjaEnv, macros: &MacroIndex, root: &Path) 
         _ => sha256_hex(normalize(&node.raw_code).as_bytes()),
     };
     out.insert("body", body);
-    out.insert("configs", sha256_hex(canonical_object(&node.config).as_bytes()));
-    let yaml = match (&node.yaml, &node.test) {
-        (Some(y), _) => canonical(&without_tests(y)),
-        (None, Some(t)) => canonical(&serde_json::to_value(t).unwrap_or(Value::Null)),
-        (None, None) => String::new(),
-    };
-    out.insert("yaml", sha256_hex(yaml.as_bytes()));
+    // One buffer for the text behind each of the other checksums.
+    let mut text = Vec::with_capacity(1024);
+    write_object(&node.config, &mut text, &[]);
+    out.insert("configs", sha256_hex(&text));
+
+    text.clear();
+    match (&node.yaml, &node.test) {
+        (Some(y), _) => write_without_tests(y, &mut text),
+        (None, Some(t)) => write_canonical(&serde_json::to_value(t).unwrap_or(Value::Null), &mut text),
+        (None, None) => {}
+    }
+    out.insert("yaml", sha256_hex(&text));
 
     let used = macros.used_by(node);
-    let mut text = String::new();
+    text.clear();
     for (name, info) in &used {
-        text.push_str(&format!("{name}@{}:{}\n", info.template, info.sha));
+        for part in [name, "@", &info.template, ":", &info.sha, "\n"] {
+            text.extend_from_slice(part.as_bytes());
+        }
     }
-    out.insert("macros", sha256_hex(text.as_bytes()));
+    out.insert("macros", sha256_hex(&text));
 
-    let mut names: BTreeSet<String> = node.vars_used.iter().cloned().collect();
-    names.extend(var_names(&node.raw_code));
+    let mut names: BTreeSet<Cow<str>> = node.vars_used.iter().map(|n| Cow::Borrowed(n.as_str())).collect();
+    each_var_name(&node.raw_code, |prefix, name| {
+        names.insert(match prefix {
+            "" => Cow::Borrowed(name),
+            _ => Cow::Owned(format!("{prefix}{name}")),
+        });
+    });
     for info in used.values() {
-        names.extend(info.vars.iter().cloned());
+        names.extend(info.vars.iter().map(|n| Cow::Borrowed(n.as_str())));
     }
-    let mut values = String::new();
+    text.clear();
     for name in &names {
-        let value = match name.strip_prefix("env:") {
-            Some(env) => std::env::var(env).map(Value::String).unwrap_or(Value::Null),
-            None => jinja.vars.get(name.as_str()).cloned().unwrap_or(Value::Null),
-        };
-        values.push_str(&format!("{name}={}\n", canonical(&value)));
+        text.extend_from_slice(name.as_bytes());
+        text.push(b'=');
+        match name.strip_prefix("env:") {
+            Some(env) => match std::env::var(env) {
+                Ok(v) => write_canonical(&Value::String(v), &mut text),
+                Err(_) => write_canonical(&Value::Null, &mut text),
+            },
+            None => write_canonical(jinja.vars.get(name.as_ref()).unwrap_or(&Value::Null), &mut text),
+        }
+        text.push(b'\n');
     }
-    out.insert("vars", sha256_hex(values.as_bytes()));
+    out.insert("vars", sha256_hex(&text));
     out
 }
 
-/// A schema YAML entry without its tests: tests are nodes of their own (a new one is
-/// `state:new`), and adding one changes nothing the model builds.
-fn without_tests(entry: &Value) -> Value {
-    let mut v = entry.clone();
-    if let Some(m) = v.as_object_mut() {
-        m.remove("data_tests");
-        m.remove("unit_tests");
-        if let Some(Value::Array(cols)) = m.get_mut("columns") {
-            for c in cols.iter_mut().filter_map(Value::as_object_mut) {
-                c.remove("data_tests");
+/// `canonical` of a schema YAML entry without its tests: tests are nodes of their own (a new
+/// one is `state:new`), and adding one changes nothing the model builds. Written without
+/// copying the entry.
+fn write_without_tests(entry: &Value, out: &mut Vec<u8>) {
+    let Value::Object(m) = entry else {
+        return write_canonical(entry, out);
+    };
+    write_object_with(m, out, &["data_tests", "unit_tests"], |key, value, out| {
+        match (key, value) {
+            ("columns", Value::Array(cols)) => {
+                out.push(b'[');
+                for (i, c) in cols.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    match c {
+                        Value::Object(c) => write_object(c, out, &["data_tests"]),
+                        other => write_canonical(other, out),
+                    }
+                }
+                out.push(b']');
             }
+            _ => write_canonical(value, out),
         }
-    }
-    v
+    });
 }
 
 /// The checksums of a source table: its YAML definition (not the database a target fills in).
@@ -172,22 +234,59 @@ pub fn of_source(source: &SourceNode) -> Checksums {
     Checksums::from([("yaml", sha256_hex(canonical(&source.yaml).as_bytes()))])
 }
 
-/// Every identifier in a text (with repeats).
+/// Every identifier in a text (with repeats): the runs of alphanumeric characters and `_`.
 fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty())
+    let bytes = text.as_bytes();
+    // Whether a word character starts at `i`, and its length.
+    let at = move |i: usize| -> (bool, usize) {
+        let b = bytes[i];
+        if b.is_ascii() {
+            return (b.is_ascii_alphanumeric() || b == b'_', 1);
+        }
+        let c = text[i..].chars().next().unwrap_or(' ');
+        (c.is_alphanumeric(), c.len_utf8())
+    };
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        loop {
+            if i >= bytes.len() {
+                return None;
+            }
+            let (word, len) = at(i);
+            if word {
+                break;
+            }
+            i += len;
+        }
+        let start = i;
+        while i < bytes.len() {
+            let (word, len) = at(i);
+            if !word {
+                break;
+            }
+            i += len;
+        }
+        Some(&text[start..i])
+    })
 }
 
 /// Names passed as literal strings to `var(...)` (as `name`) and `env_var(...)` (as `env:NAME`).
 pub fn var_names(text: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    for (func, prefix) in [("var", ""), ("env_var", "env:")] {
-        let pattern = format!("{func}(");
+    each_var_name(text, |prefix, name| {
+        out.insert(format!("{prefix}{name}"));
+    });
+    out
+}
+
+/// `var_names`, each as its prefix (`""` or `"env:"`) and name, without collecting them.
+fn each_var_name<'a>(text: &'a str, mut found: impl FnMut(&'static str, &'a str)) {
+    for (pattern, prefix) in [("var(", ""), ("env_var(", "env:")] {
         let mut from = 0;
-        while let Some(idx) = text[from..].find(&pattern) {
+        while let Some(idx) = text[from..].find(pattern) {
             let start = from + idx;
             from = start + pattern.len();
-            let before = text[..start].chars().last();
+            let before = text[..start].chars().next_back();
             if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
                 continue;
             }
@@ -196,11 +295,10 @@ pub fn var_names(text: &str) -> BTreeSet<String> {
                 continue;
             };
             if let Some(end) = arg[1..].find(q) {
-                out.insert(format!("{prefix}{}", &arg[1..1 + end]));
+                found(prefix, &arg[1..1 + end]);
             }
         }
     }
-    out
 }
 
 /// JSON with object keys sorted, so that reordering keys in YAML changes nothing.
@@ -213,7 +311,7 @@ pub fn canonical(v: &Value) -> String {
 /// `canonical` of an object, without building a `Value` around it.
 pub fn canonical_object(m: &Map<String, Value>) -> String {
     let mut out = Vec::new();
-    write_object(m, &mut out);
+    write_object(m, &mut out, &[]);
     String::from_utf8(out).unwrap_or_default()
 }
 
@@ -221,7 +319,7 @@ pub fn canonical_object(m: &Map<String, Value>) -> String {
 /// straight out: this runs for every node's checksums).
 fn write_canonical(v: &Value, out: &mut Vec<u8>) {
     match v {
-        Value::Object(m) => write_object(m, out),
+        Value::Object(m) => write_object(m, out, &[]),
         Value::Array(a) => {
             out.push(b'[');
             for (i, item) in a.iter().enumerate() {
@@ -239,8 +337,19 @@ fn write_canonical(v: &Value, out: &mut Vec<u8>) {
     }
 }
 
-fn write_object(m: &Map<String, Value>, out: &mut Vec<u8>) {
-    let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+/// An object without the keys in `skip`.
+fn write_object(m: &Map<String, Value>, out: &mut Vec<u8>, skip: &[&str]) {
+    write_object_with(m, out, skip, |_, v, out| write_canonical(v, out));
+}
+
+/// An object without the keys in `skip`, each value written by `value`.
+fn write_object_with(
+    m: &Map<String, Value>,
+    out: &mut Vec<u8>,
+    skip: &[&str],
+    value: impl Fn(&str, &Value, &mut Vec<u8>),
+) {
+    let mut entries: Vec<(&String, &Value)> = m.iter().filter(|(k, _)| !skip.contains(&k.as_str())).collect();
     entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
     out.push(b'{');
     for (i, (k, v)) in entries.into_iter().enumerate() {
@@ -249,7 +358,7 @@ fn write_object(m: &Map<String, Value>, out: &mut Vec<u8>) {
         }
         let _ = serde_json::to_writer(&mut *out, k);
         out.push(b':');
-        write_canonical(v, out);
+        value(k, v, out);
     }
     out.push(b'}');
 }

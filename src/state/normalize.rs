@@ -22,35 +22,39 @@ pub fn normalize(text: &str) -> String {
     let mut pending = false;
     while i < b.len() {
         let rest = &text[i..];
-        if rest.starts_with("{#") {
-            i += rest.find("#}").map(|e| e + 2).unwrap_or(rest.len());
-            continue;
-        }
-        if rest.starts_with("{{") || rest.starts_with("{%") {
-            let close = if rest.starts_with("{{") { "}}" } else { "%}" };
-            let end = tag_end(rest, close);
-            if pending && !out.is_empty() {
-                out.push(' ');
+        let next = b.get(i + 1).copied();
+        match (b[i], next) {
+            (b'{', Some(b'#')) => {
+                i += rest.find("#}").map(|e| e + 2).unwrap_or(rest.len());
+                continue;
             }
-            out.push_str(&rest[..end]);
-            // Whitespace after a tag is significant too: mark it with a following space.
-            i += end;
-            pending = false;
-            if text[i..].starts_with(char::is_whitespace) {
-                out.push(' ');
-                i += text[i..].len() - text[i..].trim_start().len();
+            (b'{', Some(open @ (b'{' | b'%'))) => {
+                let close = if open == b'{' { "}}" } else { "%}" };
+                let end = tag_end(rest, close);
+                if pending && !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(&rest[..end]);
+                // Whitespace after a tag is significant too: mark it with a following space.
+                i += end;
+                pending = false;
+                if text[i..].starts_with(char::is_whitespace) {
+                    out.push(' ');
+                    i += text[i..].len() - text[i..].trim_start().len();
+                }
+                continue;
             }
-            continue;
-        }
-        if rest.starts_with("--") {
-            i += rest.find('\n').unwrap_or(rest.len());
-            pending = true;
-            continue;
-        }
-        if rest.starts_with("/*") {
-            i += rest.find("*/").map(|e| e + 2).unwrap_or(rest.len());
-            pending = true;
-            continue;
+            (b'-', Some(b'-')) => {
+                i += rest.find('\n').unwrap_or(rest.len());
+                pending = true;
+                continue;
+            }
+            (b'/', Some(b'*')) => {
+                i += rest.find("*/").map(|e| e + 2).unwrap_or(rest.len());
+                pending = true;
+                continue;
+            }
+            _ => {}
         }
         let c = rest.chars().next().unwrap_or(' ');
         if c.is_whitespace() {
@@ -63,50 +67,68 @@ pub fn normalize(text: &str) -> String {
             '$' if rest.starts_with("$$") => rest[2..].find("$$").map(|e| e + 4).unwrap_or(rest.len()),
             _ => c.len_utf8(),
         };
-        let piece = &rest[..piece_end];
-        if pending && let Some(prev) = out.chars().last() {
-            let next = c;
-            let keep = prev == ' ' || (is_word(prev) && is_word(next)) || (is_op(prev) && is_op(next));
+        if pending && let Some(prev) = out.chars().next_back() {
+            let keep = prev == ' ' || (is_word(prev) && is_word(c)) || (is_op(prev) && is_op(c));
             if keep && prev != ' ' {
                 out.push(' ');
             }
         }
         pending = false;
-        out.push_str(piece);
-        i += piece_end;
+        // The piece, and the characters after it that are pieces of their own and start
+        // nothing (written as they are, nothing pending between them).
+        let run_end = piece_end + rest.as_bytes()[piece_end..].iter().take_while(|b| plain(**b)).count();
+        out.push_str(&rest[..run_end]);
+        i += run_end;
     }
-    out.trim_end().to_string()
+    let kept = out.trim_end().len();
+    out.truncate(kept);
+    out
+}
+
+/// An ASCII character that is neither whitespace nor the start of a comment, tag, quoted
+/// string or `$$` string.
+fn plain(b: u8) -> bool {
+    b.is_ascii()
+        && !b.is_ascii_whitespace()
+        && b != 0x0b
+        && !matches!(b, b'{' | b'-' | b'/' | b'\'' | b'"' | b'`' | b'$')
 }
 
 /// The end of a Jinja tag starting at 0 (after `close`), skipping quoted strings inside it.
 fn tag_end(text: &str, close: &str) -> usize {
+    let b = text.as_bytes();
     let mut i = 2;
-    while i < text.len() {
-        let rest = &text[i..];
-        if rest.starts_with(close) {
+    while i < b.len() {
+        if b[i..].starts_with(close.as_bytes()) {
             return i + close.len();
         }
-        let c = rest.chars().next().unwrap_or(' ');
-        i += match c {
-            '\'' | '"' => quoted_end(rest, c),
-            _ => c.len_utf8(),
+        // Bytes of a multi-byte character never equal a quote or `close`.
+        i += match b[i] {
+            q @ (b'\'' | b'"') => quoted_end(&text[i..], char::from(q)),
+            _ => 1,
         };
     }
     text.len()
 }
 
-/// The end of a string quoted with `q` starting at 0; a doubled quote or a backslash escapes.
+/// The end of a string quoted with `q` (ASCII) starting at 0; a doubled quote or a backslash
+/// escapes.
 fn quoted_end(text: &str, q: char) -> usize {
-    let mut chars = text.char_indices().skip(1).peekable();
-    while let Some((i, c)) = chars.next() {
-        if c == '\\' {
-            chars.next();
-        } else if c == q {
-            if chars.peek().is_some_and(|(_, n)| *n == q) {
-                chars.next();
+    let b = text.as_bytes();
+    let q = q as u8;
+    let mut i = 1;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            // The escaped character's other bytes (if any) are neither quotes nor backslashes.
+            i += 2;
+        } else if b[i] == q {
+            if b.get(i + 1) == Some(&q) {
+                i += 2;
             } else {
-                return i + c.len_utf8();
+                return i + 1;
             }
+        } else {
+            i += 1;
         }
     }
     text.len()
