@@ -107,19 +107,19 @@ impl Relation {
 
 impl fmt::Display for Relation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Written name by name, without building strings: compile prints a relation for every
+        // ref of every model.
         if self.schema.is_empty() {
             // A CTE (an ephemeral model) has no schema.
-            return write!(f, "{}", self.quote_ident(&self.identifier));
+            return write_ident(f, &self.identifier, self.quoting);
         }
         if let Some(db) = &self.database {
-            write!(f, "{}.", self.quote_ident(db))?;
+            write_ident(f, db, self.quoting)?;
+            f.write_str(".")?;
         }
-        write!(
-            f,
-            "{}.{}",
-            self.quote_ident(&self.schema),
-            self.quote_ident(&self.identifier)
-        )
+        write_ident(f, &self.schema, self.quoting)?;
+        f.write_str(".")?;
+        write_ident(f, &self.identifier, self.quoting)
     }
 }
 
@@ -130,6 +130,14 @@ pub fn quote_if_needed(ident: &str) -> String {
 
 /// Quote an identifier only where needed, by a quoting policy.
 pub fn quote_with(ident: &str, quoting: Quoting) -> String {
+    let mut out = String::with_capacity(ident.len() + 2);
+    // Writing into a String cannot fail.
+    let _ = write_ident(&mut out, ident, quoting);
+    out
+}
+
+/// `quote_with`, written out.
+fn write_ident(out: &mut impl fmt::Write, ident: &str, quoting: Quoting) -> fmt::Result {
     let simple = !ident.is_empty()
         && ident
             .chars()
@@ -137,11 +145,11 @@ pub fn quote_with(ident: &str, quoting: Quoting) -> String {
             .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && ident.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     match quoting {
-        Quoting::Standard if simple && !is_reserved(ident) => ident.to_string(),
-        Quoting::Standard => quote(ident),
-        Quoting::UpperCase if simple && !is_reserved(ident) && !is_snowflake_reserved(ident) => ident.to_string(),
-        Quoting::UpperCase if simple => quote(&ident.to_ascii_uppercase()),
-        Quoting::UpperCase => quote(ident),
+        Quoting::Standard if simple && !is_reserved(ident) => out.write_str(ident),
+        Quoting::Standard => write_quoted(out, ident),
+        Quoting::UpperCase if simple && !is_reserved(ident) && !is_snowflake_reserved(ident) => out.write_str(ident),
+        Quoting::UpperCase if simple => write_quoted(out, &ident.to_ascii_uppercase()),
+        Quoting::UpperCase => write_quoted(out, ident),
     }
 }
 
@@ -183,11 +191,26 @@ fn is_snowflake_reserved(ident: &str) -> bool {
         "view",
         "whenever",
     ];
-    RESERVED.contains(&ident.to_ascii_lowercase().as_str())
+    RESERVED.iter().any(|r| r.eq_ignore_ascii_case(ident))
 }
 
 pub fn quote(ident: &str) -> String {
-    format!("\"{}\"", ident.replace('"', "\"\""))
+    let mut out = String::with_capacity(ident.len() + 2);
+    // Writing into a String cannot fail.
+    let _ = write_quoted(&mut out, ident);
+    out
+}
+
+/// `ident` in double quotes, a double quote in it doubled.
+fn write_quoted(out: &mut impl fmt::Write, ident: &str) -> fmt::Result {
+    out.write_str("\"")?;
+    for (i, part) in ident.split('"').enumerate() {
+        if i > 0 {
+            out.write_str("\"\"")?;
+        }
+        out.write_str(part)?;
+    }
+    out.write_str("\"")
 }
 
 fn is_reserved(ident: &str) -> bool {
@@ -257,7 +280,7 @@ fn is_reserved(ident: &str) -> bool {
         "window",
         "with",
     ];
-    RESERVED.contains(&ident.to_ascii_lowercase().as_str())
+    RESERVED.iter().any(|r| r.eq_ignore_ascii_case(ident))
 }
 
 #[cfg(test)]

@@ -61,7 +61,7 @@ pub fn render_raw(
     if let Some(sql) = node
         .prerender
         .as_ref()
-        .and_then(|p| p.fill(&node.config, incremental, |p| fill(manifest, node, p)))
+        .and_then(|p| p.fill(&node.config, incremental, |p, out| fill_into(manifest, node, p, out)))
     {
         return Ok((sql, node.refs.clone()));
     }
@@ -75,12 +75,24 @@ pub fn render_raw(
 
 /// What a placeholder of `node`'s parse render stands for, as SQL (see `prerender`).
 pub fn fill(manifest: &Manifest, node: &Node, p: &Placeholder) -> Option<String> {
-    let relation = match p {
-        Placeholder::Ref(r) => manifest.resolve_ref(r.package.as_deref(), &r.name).ok()?,
-        Placeholder::Source(s, t) => manifest.resolve_source(s, t).ok()?,
-        Placeholder::This => this_of(node),
+    let mut out = String::new();
+    fill_into(manifest, node, p, &mut out)?;
+    Some(out)
+}
+
+/// `fill`, appended to `out` (no string of its own: this runs for every ref of every model).
+fn fill_into(manifest: &Manifest, node: &Node, p: &Placeholder, out: &mut String) -> Option<()> {
+    use std::fmt::Write;
+    // Writing into a String cannot fail.
+    let _ = match p {
+        Placeholder::Ref(r) => write!(out, "{}", manifest.resolve_ref(r.package.as_deref(), &r.name).ok()?),
+        Placeholder::Source(s, t) => write!(out, "{}", manifest.resolve_source(s, t).ok()?),
+        Placeholder::This => match &node.relation {
+            Some(relation) => write!(out, "{relation}"),
+            None => write!(out, "{}", this_of(node)),
+        },
     };
-    Some(relation.to_string())
+    Some(())
 }
 
 /// The node's own rendered SQL (no ephemeral CTEs) with the template range behind each output

@@ -114,14 +114,15 @@ impl Prerender {
         Some(out)
     }
 
-    /// The SQL with every placeholder filled in by `resolve`, or None when the parse text
-    /// cannot stand for a compile render: a config read differs now, `is_incremental()` is
-    /// true, a placeholder does not resolve, or a marker was altered after it was printed.
+    /// The SQL with every placeholder filled in by `resolve` (which appends what it stands for
+    /// to the text so far), or None when the parse text cannot stand for a compile render: a
+    /// config read differs now, `is_incremental()` is true, a placeholder does not resolve, or
+    /// a marker was altered after it was printed.
     pub fn fill(
         &self,
         config: &Map<String, serde_json::Value>,
         incremental: bool,
-        resolve: impl Fn(&Placeholder) -> Option<String>,
+        resolve: impl Fn(&Placeholder, &mut String) -> Option<()>,
     ) -> Option<String> {
         if incremental && self.read_incremental {
             return None;
@@ -140,7 +141,7 @@ impl Prerender {
             let after = rest[at + OPEN.len_utf8()..].strip_prefix(MARK)?;
             let end = after.find(CLOSE)?;
             let index: usize = after[..end].parse().ok()?;
-            out.push_str(&resolve(self.placeholders.get(index)?)?);
+            resolve(self.placeholders.get(index)?, &mut out)?;
             rest = &after[end + CLOSE.len_utf8()..];
         }
         out.push_str(rest);
@@ -240,10 +241,13 @@ mod tests {
             }),
             Placeholder::This,
         ];
-        let resolve = |p: &Placeholder| match p {
-            Placeholder::Ref(r) => Some(format!("main.{}", r.name)),
-            Placeholder::This => Some("main.me".to_string()),
-            Placeholder::Source(..) => None,
+        let resolve = |p: &Placeholder, out: &mut String| {
+            match p {
+                Placeholder::Ref(r) => out.push_str(&format!("main.{}", r.name)),
+                Placeholder::This => out.push_str("main.me"),
+                Placeholder::Source(..) => return None,
+            }
+            Some(())
         };
         let text = format!("select * from {} join {} -- {}", sentinel(0), sentinel(1), sentinel(0));
         let p = pre(&text, refs.clone());
