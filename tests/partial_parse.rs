@@ -52,19 +52,33 @@ fn compile_both(p: &TestProject, extra: &[&str], env: &[(&str, &str)]) -> (usize
     let with_cache = state(p);
 
     let _ = std::fs::remove_dir_all(p.path().join("target/compiled"));
-    let mut args = vec!["compile", "--no-partial-parse"];
+    let mut args = vec!["compile", "-v", "--no-partial-parse"];
     args.extend(extra);
-    p.mozt_env(&args, env).assert_ok();
+    let scratch = p.mozt_env(&args, env);
+    scratch.assert_ok();
     let cold = state(p);
     assert_eq!(with_cache, cold, "the cached parse differs from a parse from scratch");
+    // Compile fills in as many parse renders from the cache as from a parse from scratch.
+    assert_eq!(reusable(&warm.stderr), reusable(&scratch.stderr));
     (reused, rendered, with_cache)
 }
 
 fn counts(stderr: &str) -> (usize, usize) {
+    last_two_numbers(stderr, "partial parse: reused")
+}
+
+/// Parse renders compile fills in instead of rendering again, and nodes.
+fn reusable(stderr: &str) -> (usize, usize) {
+    let (reused, nodes) = last_two_numbers(stderr, "parse renders reusable by compile");
+    assert!(reused > 0, "no parse render reused");
+    (reused, nodes)
+}
+
+fn last_two_numbers(stderr: &str, marker: &str) -> (usize, usize) {
     let line = stderr
         .lines()
-        .find(|l| l.contains("partial parse: reused"))
-        .unwrap_or_else(|| panic!("no partial parse line in:\n{stderr}"));
+        .find(|l| l.contains(marker))
+        .unwrap_or_else(|| panic!("no line with {marker:?} in:\n{stderr}"));
     let numbers: Vec<usize> = line
         .split(|c: char| !c.is_ascii_digit())
         .filter_map(|w| w.parse().ok())

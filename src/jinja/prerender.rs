@@ -20,6 +20,7 @@
 //! retried without them, so placeholders never change which templates render.
 
 use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
+use serde::{Deserialize, Serialize};
 use serde_json::Map;
 use std::fmt;
 use std::sync::Arc;
@@ -27,7 +28,7 @@ use std::sync::Arc;
 use super::scope::{self, RefCall};
 
 /// What a placeholder stands for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Placeholder {
     Ref(RefCall),
     Source(String, String),
@@ -47,7 +48,8 @@ pub struct Pending {
 }
 
 /// A parse render's text, reusable as the compiled SQL once its placeholders are filled in.
-#[derive(Debug)]
+/// Kept in the partial-parse cache with the render's other records.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Prerender {
     text: String,
     placeholders: Vec<Placeholder>,

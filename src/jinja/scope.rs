@@ -21,7 +21,7 @@ pub trait Resolver: Send + Sync {
     fn resolve_source(&self, source: &str, table: &str) -> Result<Relation, String>;
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RefCall {
     pub package: Option<String>,
     pub name: String,
@@ -53,7 +53,7 @@ pub struct Scope {
     /// Set in a parse render whose text may be reused by compile (see `prerender`).
     pub pending: Option<super::prerender::Pending>,
     /// A finished parse render's reusable text.
-    pub prerender: Option<super::prerender::Prerender>,
+    pub prerender: Option<Arc<super::prerender::Prerender>>,
 }
 
 thread_local! {

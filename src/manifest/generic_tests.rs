@@ -193,7 +193,7 @@ pub fn generate(
                 }
                 node.refs = scope.recorded.refs;
                 node.sources = scope.recorded.sources;
-                node.prerender = scope.prerender.map(std::sync::Arc::new);
+                node.prerender = scope.prerender;
                 node.vars_used = scope.recorded.vars;
                 tests.push(node);
             }

@@ -147,7 +147,7 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
                 merge_config(&mut node.config, &scope.recorded.config);
                 node.refs = scope.recorded.refs;
                 node.sources = scope.recorded.sources;
-                node.prerender = scope.prerender.map(std::sync::Arc::new);
+                node.prerender = scope.prerender;
                 node.vars_used = scope.recorded.vars;
                 node.vars_used
                     .extend(scope.recorded.env_vars.into_iter().map(|v| format!("env:{v}")));

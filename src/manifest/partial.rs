@@ -1,6 +1,7 @@
 //! Partial parsing: what rendering a node's Jinja in parse mode recorded (its refs, sources,
-//! configs, and the vars, env vars and macros it read) is kept in `target/partial_parse.json`,
-//! so that the next parse of an unchanged node reuses it instead of rendering again.
+//! configs, and the vars, env vars and macros it read), with its text when compile can fill
+//! that in (see `crate::jinja::prerender`), is kept in `target/partial_parse.json`, so that the
+//! next parse and compile of an unchanged node reuse it instead of rendering again.
 //!
 //! A saved render is found by a key hashing everything the render is given: the template's
 //! name and text, the node's name, kind, path, fqn and config before the render (which holds
@@ -17,13 +18,13 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use super::node::Node;
 use crate::error::Result;
 use crate::jinja::objects::pending_relation;
-use crate::jinja::prerender::{Pending, Placeholder};
+use crate::jinja::prerender::{Pending, Placeholder, Prerender};
 use crate::jinja::scope::{Recorded, RefCall};
 use crate::jinja::{JinjaEnv, Mode, Scope};
 use crate::project::Target;
@@ -32,7 +33,7 @@ use crate::relation::Relation;
 pub const FILE_NAME: &str = "partial_parse.json";
 
 /// Bumped when the file's layout or the meaning of an entry changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// Words that let a render depend on something the key does not cover.
 const UNTRACKED: &[&str] = &["run_started_at", "import", "include", "extends"];
@@ -57,6 +58,8 @@ struct Entry {
     env_vars: Vec<(String, Option<String>)>,
     /// Macro name and the hash of the text of the file defining it.
     macros: Vec<(String, String)>,
+    /// The render's text, when compile can fill it in instead of rendering again.
+    prerender: Option<Prerender>,
 }
 
 pub struct Memo {
@@ -119,12 +122,13 @@ impl Memo {
             }
             let mut scope = Scope::new(Mode::Parse);
             scope.recorded = recorded(entry);
+            scope.prerender = entry.prerender.clone().map(Arc::new);
             return Ok(scope);
         }
         self.rendered.fetch_add(1, Ordering::Relaxed);
         let scope = render_parse(jinja, node)?;
         if let Some(key) = key
-            && let Some(entry) = self.entry(jinja, &scope.recorded)
+            && let Some(entry) = self.entry(jinja, &scope.recorded, scope.prerender.as_deref())
             && let Ok(mut new) = self.new.lock()
         {
             new.insert(key, entry);
@@ -148,7 +152,7 @@ impl Memo {
     }
 
     /// The entry to save for a successful render (None when it read something untracked).
-    fn entry(&self, jinja: &JinjaEnv, rec: &Recorded) -> Option<Entry> {
+    fn entry(&self, jinja: &JinjaEnv, rec: &Recorded, prerender: Option<&Prerender>) -> Option<Entry> {
         let mut macros: Vec<(String, String)> = vec![];
         for name in &rec.macros {
             if macros.iter().any(|(n, _)| n == name) {
@@ -179,6 +183,7 @@ impl Memo {
             vars,
             env_vars,
             macros,
+            prerender: prerender.cloned(),
         })
     }
 
@@ -244,7 +249,7 @@ fn render_parse(jinja: &JinjaEnv, node: &Node) -> Result<Scope> {
         let reusable = !jinja.template_captures_output(&node.template)
             && !scope.recorded.macros.iter().any(|m| jinja.macro_captures_output(m));
         if reusable {
-            scope.prerender = pending.and_then(|p| p.finish(text));
+            scope.prerender = pending.and_then(|p| p.finish(text)).map(Arc::new);
         }
         return Ok(scope);
     }
