@@ -137,16 +137,12 @@ impl Prerender {
             return None;
         }
         let mut out = String::with_capacity(self.text.len() + 64 * self.placeholders.len());
-        let mut rest = self.text.as_str();
-        while let Some(at) = rest.find(OPEN) {
-            out.push_str(&rest[..at]);
-            let after = rest[at + OPEN.len_utf8()..].strip_prefix(MARK)?;
-            let end = after.find(CLOSE)?;
-            let index: usize = after[..end].parse().ok()?;
-            resolve(self.placeholders.get(index)?, &mut out)?;
-            rest = &after[end + CLOSE.len_utf8()..];
+        for piece in self.pieces()? {
+            match piece {
+                Piece::Text(t) => out.push_str(t),
+                Piece::Placeholder(p) => resolve(p, &mut out)?,
+            }
         }
-        out.push_str(rest);
         Some(out)
     }
 }
