@@ -28,6 +28,11 @@ pub fn inject(jinja: &JinjaEnv, manifest: &Arc<Manifest>, sql: String, refs: &[R
     })
 }
 
+/// Whether any model is ephemeral (when none is, no model needs its refs looked at).
+pub fn any(manifest: &Manifest) -> bool {
+    manifest.nodes.iter().any(|n| n.materialized() == "ephemeral")
+}
+
 fn collect(
     jinja: &JinjaEnv,
     manifest: &Arc<Manifest>,

@@ -5,6 +5,7 @@
 pub mod ephemeral;
 
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -49,28 +50,28 @@ fn this_of(node: &Node) -> Relation {
 }
 
 /// Render one node's template in compile mode; returns the SQL and the refs it made.
-pub fn render_raw(
+pub fn render_raw<'a>(
     jinja: &JinjaEnv,
     manifest: &Arc<Manifest>,
-    node: &Node,
+    node: &'a Node,
     incremental: bool,
-) -> Result<(String, Vec<RefCall>)> {
+) -> Result<(String, Cow<'a, [RefCall]>)> {
     if node.resource_type == ResourceType::Seed {
-        return Ok((String::new(), vec![]));
+        return Ok((String::new(), Cow::Borrowed(&[])));
     }
     if let Some(sql) = node
         .prerender
         .as_ref()
         .and_then(|p| p.fill(&node.config, incremental, |p, out| fill_into(manifest, node, p, out)))
     {
-        return Ok((sql, node.refs.clone()));
+        return Ok((sql, Cow::Borrowed(&node.refs)));
     }
     let (result, scope) = jinja.render(
         &node.template,
         node_context(node, this_of(node)),
         scope_for(manifest, node, incremental),
     );
-    result.map(|sql| (sql, scope.recorded.refs))
+    result.map(|sql| (sql, Cow::Owned(scope.recorded.refs)))
 }
 
 /// What a placeholder of `node`'s parse render stands for, as SQL (see `prerender`).
@@ -116,10 +117,25 @@ pub fn render(jinja: &JinjaEnv, manifest: &Arc<Manifest>, node: &Node) -> Result
 }
 
 pub fn render_with(jinja: &JinjaEnv, manifest: &Arc<Manifest>, node: &Node, incremental: bool) -> Result<String> {
+    render_node(jinja, manifest, node, incremental, true)
+}
+
+/// `render_with`; `ephemerals` is false when the manifest has no ephemeral model, so that
+/// there is nothing to look up for injection.
+fn render_node(
+    jinja: &JinjaEnv,
+    manifest: &Arc<Manifest>,
+    node: &Node,
+    incremental: bool,
+    ephemerals: bool,
+) -> Result<String> {
     if node.resource_type == ResourceType::UnitTest {
         return crate::test::unit::render(jinja, manifest, node);
     }
     let (sql, refs) = render_raw(jinja, manifest, node, incremental)?;
+    if !ephemerals {
+        return Ok(sql);
+    }
     ephemeral::inject(jinja, manifest, sql, &refs)
 }
 
@@ -172,13 +188,14 @@ pub fn compile_all(
         std::fs::create_dir_all(&folder)
             .map_err(|e| Error::runtime(format!("cannot create {}: {e}", folder.display())))?;
     }
+    let ephemerals = ephemeral::any(manifest);
     let results: Vec<(usize, Result<Compiled>)> = nodes
         .par_iter()
         .zip(paths)
         .map(|(&i, path)| {
             let node = &manifest.nodes[i];
             let incr = incremental(node);
-            let out = render_with(jinja, manifest, node, incr).and_then(|sql| {
+            let out = render_node(jinja, manifest, node, incr, ephemerals).and_then(|sql| {
                 if node.resource_type != ResourceType::Seed {
                     let file = root.join(&path);
                     std::fs::write(&file, &sql)
@@ -206,7 +223,7 @@ pub fn compile_all(
         })
         .collect();
     tracing::debug!("compiled and wrote {} nodes in {:?}", results.len(), started.elapsed());
-    let mut ok = HashMap::new();
+    let mut ok = HashMap::with_capacity(results.len());
     let mut errors = vec![];
     for (i, r) in results {
         match r {
