@@ -57,5 +57,7 @@ pub fn compile(common: &Common, selection: &Selection, strict: bool) -> Result<i
         session.target_dir()
     ));
     session.finish();
+    // Like the session, the compiled SQL of every node is left to the operating system.
+    std::mem::forget(compiled);
     Ok(0)
 }

@@ -137,42 +137,50 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
 
     // Render every model and singular test once in parse mode.
     let started = std::time::Instant::now();
-    let rendered: Vec<Result<Scope>> = nodes.par_iter().map(|node| memo.render(&jinja, node)).collect();
+    // Each node's render is folded into it on the worker that rendered it.
+    let rendered: Vec<Rendered> = nodes
+        .into_par_iter()
+        .map(|mut node| {
+            let scope = match memo.render(&jinja, &node) {
+                Ok(scope) => scope,
+                Err(e) => return Rendered::Failed(e),
+            };
+            merge_config(&mut node.config, &scope.recorded.config);
+            node.refs = scope.recorded.refs;
+            node.sources = scope.recorded.sources;
+            node.prerender = scope.prerender;
+            node.vars_used = scope.recorded.vars;
+            node.vars_used
+                .extend(scope.recorded.env_vars.into_iter().map(|v| format!("env:{v}")));
+            if node.config_bool("enabled") == Some(false) {
+                return Rendered::Disabled(node.name);
+            }
+            let materialized = check_materialized(&node, &scope.recorded.config, project, &model_patches).err();
+            let snapshot = super::snapshots::check_config(&node).err();
+            Rendered::Kept(Box::new(node), materialized, snapshot)
+        })
+        .collect();
     let mut kept = vec![];
     // Names of disabled models and seeds, so that a ref() to one says so.
     let mut disabled: Vec<String> = vec![];
-    for (mut node, result) in nodes.into_iter().zip(rendered) {
-        match result {
-            Ok(scope) => {
-                merge_config(&mut node.config, &scope.recorded.config);
-                node.refs = scope.recorded.refs;
-                node.sources = scope.recorded.sources;
-                node.prerender = scope.prerender;
-                node.vars_used = scope.recorded.vars;
-                node.vars_used
-                    .extend(scope.recorded.env_vars.into_iter().map(|v| format!("env:{v}")));
-                if node.config_bool("enabled") != Some(false) {
-                    if let Err(e) = check_materialized(&node, &scope.recorded.config, project, &model_patches) {
-                        errors.push(e);
-                    }
-                    kept.push(node);
-                } else {
-                    disabled.push(node.name.clone());
-                }
+    // Snapshot config errors are reported once every template has rendered and is materialized.
+    let mut later = vec![];
+    for r in rendered {
+        match r {
+            Rendered::Kept(node, materialized, snapshot) => {
+                errors.extend(materialized);
+                later.extend(snapshot);
+                kept.push(*node);
             }
-            Err(e) => errors.push(e),
+            Rendered::Disabled(name) => disabled.push(name),
+            Rendered::Failed(e) => errors.push(e),
         }
     }
     if !errors.is_empty() {
         return Err(combine(errors));
     }
-    for node in &kept {
-        if let Err(e) = super::snapshots::check_config(node) {
-            errors.push(e);
-        }
-    }
-    if !errors.is_empty() {
-        return Err(combine(errors));
+    if !later.is_empty() {
+        return Err(combine(later));
     }
     let mut nodes = kept;
     tracing::debug!("rendered {} templates in {:?}", nodes.len(), started.elapsed());
@@ -239,6 +247,14 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
         jinja,
         cache_written,
     })
+}
+
+/// One model's or singular test's parse render, folded into its node.
+enum Rendered {
+    /// The node, its materialization error and its snapshot config error, if any.
+    Kept(Box<Node>, Option<Error>, Option<Error>),
+    Disabled(String),
+    Failed(Error),
 }
 
 fn stem(path: &Path) -> &str {
@@ -503,85 +519,17 @@ fn sources(project: &Project, target: &Target) -> Result<Vec<SourceNode>> {
 /// Turn recorded ref()/source() calls into dependencies; unknown names are errors naming the
 /// file, the line and the closest existing names.
 fn resolve_dependencies(manifest: &mut Manifest, project: &Project, disabled: &[String]) -> Result<()> {
+    // Each node's dependencies are found on their own, in parallel.
+    let per_node: Vec<(Vec<String>, Vec<Error>)> = manifest
+        .nodes
+        .par_iter()
+        .map(|node| node_dependencies(manifest, project, disabled, node))
+        .collect();
     let mut errors = vec![];
-    let mut deps: Vec<Vec<String>> = vec![];
-    for node in &manifest.nodes {
-        let mut d: Vec<String> = vec![];
-        for r in &node.refs {
-            let found = match &r.package {
-                Some(p) if p != project.name() => None,
-                _ => manifest.by_name(&r.name),
-            };
-            match found {
-                Some(target) if target.unique_id != node.unique_id => {
-                    if !d.contains(&target.unique_id) {
-                        d.push(target.unique_id.clone());
-                    }
-                }
-                Some(_) => errors.push(
-                    Error::project(format!("model '{}' refers to itself with ref('{}')", node.name, r.name))
-                        .at(call_location(node, &r.name))
-                        .with_source_line(&node.raw_code)
-                        .help("use {{ this }} to name the model's own relation"),
-                ),
-                None => {
-                    let hints = closest(&r.name, manifest.ref_names());
-                    let mut e = Error::project(match &r.package {
-                        Some(p) if p != project.name() => format!("ref('{p}', '{}'): unknown project '{p}'", r.name),
-                        _ => format!("ref('{}') in {} names no model, seed or snapshot", r.name, node.name),
-                    })
-                    .at(call_location(node, &r.name))
-                    .with_source_line(&node.raw_code);
-                    let is_disabled =
-                        r.package.as_ref().is_none_or(|p| p == project.name()) && disabled.contains(&r.name);
-                    e = if is_disabled {
-                        e.message = format!(
-                            "ref('{}') in {} names a disabled node (enabled=false)",
-                            r.name, node.name
-                        );
-                        e.help(format!(
-                            "enable '{}' again, or disable {} too (config(enabled=false))",
-                            r.name, node.name
-                        ))
-                    } else if hints.is_empty() {
-                        e.help("check the name: refs use the file name without .sql")
-                    } else {
-                        e.help(format!(
-                            "did you mean {}?",
-                            hints.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
-                        ))
-                    };
-                    errors.push(e);
-                }
-            }
-        }
-        for (s, t) in &node.sources {
-            match manifest.source(s, t) {
-                Some(src) => {
-                    if !d.contains(&src.unique_id) {
-                        d.push(src.unique_id.clone());
-                    }
-                }
-                None => {
-                    let declared: Vec<String> = manifest
-                        .sources
-                        .iter()
-                        .map(|x| format!("{}.{}", x.source_name, x.name))
-                        .collect();
-                    let hints = closest(&format!("{s}.{t}"), declared.iter().map(String::as_str));
-                    let mut e = Error::project(format!("source('{s}', '{t}') in {} is not declared", node.name))
-                        .at(call_location(node, t))
-                        .with_source_line(&node.raw_code);
-                    e = if hints.is_empty() {
-                        e.help("declare it under `sources:` in a YAML file in models/")
-                    } else {
-                        e.help(format!("did you mean {}?", hints.join(", ")))
-                    };
-                    errors.push(e);
-                }
-            }
-        }
+    let mut deps: Vec<Vec<String>> = Vec::with_capacity(per_node.len());
+    for (d, e) in per_node {
         deps.push(d);
+        errors.extend(e);
     }
     if !errors.is_empty() {
         return Err(combine(errors));
@@ -622,6 +570,94 @@ fn resolve_dependencies(manifest: &mut Manifest, project: &Project, disabled: &[
         }
     }
     Ok(())
+}
+
+/// The unique ids a node depends on through ref() and source(), and the errors of the calls
+/// that name nothing.
+fn node_dependencies(
+    manifest: &Manifest,
+    project: &Project,
+    disabled: &[String],
+    node: &Node,
+) -> (Vec<String>, Vec<Error>) {
+    let mut errors = vec![];
+    let mut d: Vec<String> = vec![];
+    for r in &node.refs {
+        let found = match &r.package {
+            Some(p) if p != project.name() => None,
+            _ => manifest.by_name(&r.name),
+        };
+        match found {
+            Some(target) if target.unique_id != node.unique_id => {
+                if !d.contains(&target.unique_id) {
+                    d.push(target.unique_id.clone());
+                }
+            }
+            Some(_) => errors.push(
+                Error::project(format!("model '{}' refers to itself with ref('{}')", node.name, r.name))
+                    .at(call_location(node, &r.name))
+                    .with_source_line(&node.raw_code)
+                    .help("use {{ this }} to name the model's own relation"),
+            ),
+            None => {
+                let hints = closest(&r.name, manifest.ref_names());
+                let mut e = Error::project(match &r.package {
+                    Some(p) if p != project.name() => {
+                        format!("ref('{p}', '{}'): unknown project '{p}'", r.name)
+                    }
+                    _ => format!("ref('{}') in {} names no model, seed or snapshot", r.name, node.name),
+                })
+                .at(call_location(node, &r.name))
+                .with_source_line(&node.raw_code);
+                let is_disabled = r.package.as_ref().is_none_or(|p| p == project.name()) && disabled.contains(&r.name);
+                e = if is_disabled {
+                    e.message = format!(
+                        "ref('{}') in {} names a disabled node (enabled=false)",
+                        r.name, node.name
+                    );
+                    e.help(format!(
+                        "enable '{}' again, or disable {} too (config(enabled=false))",
+                        r.name, node.name
+                    ))
+                } else if hints.is_empty() {
+                    e.help("check the name: refs use the file name without .sql")
+                } else {
+                    e.help(format!(
+                        "did you mean {}?",
+                        hints.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
+                    ))
+                };
+                errors.push(e);
+            }
+        }
+    }
+    for (s, t) in &node.sources {
+        match manifest.source(s, t) {
+            Some(src) => {
+                if !d.contains(&src.unique_id) {
+                    d.push(src.unique_id.clone());
+                }
+            }
+            None => {
+                let declared: Vec<String> = manifest
+                    .sources
+                    .iter()
+                    .map(|x| format!("{}.{}", x.source_name, x.name))
+                    .collect();
+                let hints = closest(&format!("{s}.{t}"), declared.iter().map(String::as_str));
+                let mut e = Error::project(format!("source('{s}', '{t}') in {} is not declared", node.name))
+                    .at(call_location(node, t))
+                    .with_source_line(&node.raw_code);
+                e = if hints.is_empty() {
+                    e.help("declare it under `sources:` in a YAML file in models/")
+                } else {
+                    e.help(format!("did you mean {}?", hints.join(", ")))
+                };
+                errors.push(e);
+            }
+        }
+    }
+    (d, errors)
 }
 
 /// The line of a ref/source call naming `name` in a node's file.
