@@ -22,33 +22,33 @@ pub enum Key {
 #[derive(Clone)]
 pub struct Dag {
     pub graph: DiGraph<Key, ()>,
-    index: HashMap<Key, NodeIndex>,
+    /// Sources are the first vertices, then the manifest's nodes, in order.
+    sources: usize,
 }
 
 impl Dag {
     pub fn build(manifest: &Manifest) -> Result<Dag> {
-        let mut graph = DiGraph::with_capacity(manifest.nodes.len() + manifest.sources.len(), 0);
-        let mut index = HashMap::new();
-        let mut by_id: HashMap<&str, NodeIndex> = HashMap::new();
-        for (i, s) in manifest.sources.iter().enumerate() {
-            let ix = graph.add_node(Key::Source(i));
-            index.insert(Key::Source(i), ix);
-            by_id.insert(s.unique_id.as_str(), ix);
+        let sources = manifest.sources.len();
+        let mut graph = DiGraph::with_capacity(manifest.nodes.len() + sources, 0);
+        for i in 0..sources {
+            graph.add_node(Key::Source(i));
+        }
+        for i in 0..manifest.nodes.len() {
+            graph.add_node(Key::Node(i));
         }
         for (i, n) in manifest.nodes.iter().enumerate() {
-            let ix = graph.add_node(Key::Node(i));
-            index.insert(Key::Node(i), ix);
-            by_id.insert(n.unique_id.as_str(), ix);
-        }
-        for (i, n) in manifest.nodes.iter().enumerate() {
-            let child = index[&Key::Node(i)];
+            let child = NodeIndex::new(sources + i);
             for dep in &n.depends_on {
-                if let Some(&parent) = by_id.get(dep.as_str()) {
-                    graph.add_edge(parent, child, ());
+                let parent = match manifest.index_of(dep) {
+                    Some(p) => Some(sources + p),
+                    None => manifest.source_index(dep),
+                };
+                if let Some(parent) = parent {
+                    graph.add_edge(NodeIndex::new(parent), child, ());
                 }
             }
         }
-        let dag = Dag { graph, index };
+        let dag = Dag { graph, sources };
         dag.check_cycles(manifest)?;
         Ok(dag)
     }
@@ -117,7 +117,11 @@ impl Dag {
     }
 
     pub fn ix(&self, key: Key) -> Option<NodeIndex> {
-        self.index.get(&key).copied()
+        let i = match key {
+            Key::Source(i) => (i < self.sources).then_some(i)?,
+            Key::Node(i) => self.sources + i,
+        };
+        (i < self.graph.node_count()).then(|| NodeIndex::new(i))
     }
 
     pub fn parents(&self, key: Key) -> Vec<Key> {

@@ -92,6 +92,10 @@ impl Manifest {
             .map(|&i| &self.sources[i])
     }
 
+    pub fn source_index(&self, unique_id: &str) -> Option<usize> {
+        self.source_by_id.get(unique_id).copied()
+    }
+
     pub fn source_by_id(&self, unique_id: &str) -> Option<&SourceNode> {
         self.source_by_id.get(unique_id).map(|&i| &self.sources[i])
     }
