@@ -33,17 +33,19 @@ use crate::relation::Relation;
 pub const FILE_NAME: &str = "partial_parse.json";
 
 /// Bumped when the file's layout or the meaning of an entry changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// Words that let a render depend on something the key does not cover.
 const UNTRACKED: &[&str] = &["run_started_at", "import", "include", "extends"];
 
-#[derive(Serialize, Deserialize, Default)]
-struct CacheFile {
+/// The file's first line. Each further line is a render's key, a tab, and its entry as JSON
+/// (compact JSON holds no tab or newline), so that an entry is decoded only when a node looks
+/// for it, on the worker rendering that node.
+#[derive(Serialize, Deserialize)]
+struct Header {
     format: u32,
     /// Hash of what every render shares (version, target, macro names).
     global: String,
-    entries: HashMap<String, Entry>,
 }
 
 /// What one render recorded, and what it read that must be unchanged for it to be reused.
@@ -66,10 +68,11 @@ pub struct Memo {
     enabled: bool,
     path: PathBuf,
     global: String,
-    old: HashMap<String, Entry>,
+    /// Saved entries (JSON) by key.
+    old: HashMap<String, String>,
     vars: Map<String, Value>,
-    /// Entries used or made by this parse (the next file holds exactly these).
-    new: Mutex<HashMap<String, Entry>>,
+    /// Entries (JSON) used or made by this parse (the next file holds exactly these).
+    new: Mutex<HashMap<String, String>>,
     reused: AtomicUsize,
     rendered: AtomicUsize,
 }
@@ -87,11 +90,9 @@ impl Memo {
         let path = target_dir.join(FILE_NAME);
         let global = global_key(target, jinja);
         let old = if enabled {
-            std::fs::read(&path)
+            std::fs::read_to_string(&path)
                 .ok()
-                .and_then(|bytes| serde_json::from_slice::<CacheFile>(&bytes).ok())
-                .filter(|f| f.format == FORMAT && f.global == global)
-                .map(|f| f.entries)
+                .and_then(|text| read_entries(&text, &global))
                 .unwrap_or_default()
         } else {
             HashMap::new()
@@ -113,25 +114,27 @@ impl Memo {
     pub fn render(&self, jinja: &JinjaEnv, node: &Node) -> Result<Scope> {
         let key = self.enabled.then(|| node_key(jinja, node)).flatten();
         if let Some(key) = &key
-            && let Some(entry) = self.old.get(key)
-            && self.still_valid(jinja, entry)
+            && let Some(json) = self.old.get(key)
+            && let Ok(entry) = serde_json::from_str::<Entry>(json)
+            && self.still_valid(jinja, &entry)
         {
             self.reused.fetch_add(1, Ordering::Relaxed);
             if let Ok(mut new) = self.new.lock() {
-                new.insert(key.clone(), entry.clone());
+                new.insert(key.clone(), json.clone());
             }
             let mut scope = Scope::new(Mode::Parse);
-            scope.recorded = recorded(entry);
-            scope.prerender = entry.prerender.clone().map(Arc::new);
+            scope.recorded = recorded(&entry);
+            scope.prerender = entry.prerender.map(Arc::new);
             return Ok(scope);
         }
         self.rendered.fetch_add(1, Ordering::Relaxed);
         let scope = render_parse(jinja, node)?;
         if let Some(key) = key
             && let Some(entry) = self.entry(jinja, &scope.recorded, scope.prerender.as_deref())
+            && let Ok(json) = serde_json::to_string(&entry)
             && let Ok(mut new) = self.new.lock()
         {
-            new.insert(key, entry);
+            new.insert(key, json);
         }
         Ok(scope)
     }
@@ -203,14 +206,14 @@ impl Memo {
         if rendered == 0 && new.len() == self.old.len() {
             return SaveHandle(None);
         }
-        let file = CacheFile {
+        let header = Header {
             format: FORMAT,
             global: self.global.clone(),
-            entries: std::mem::take(&mut *new),
         };
+        let entries = std::mem::take(&mut *new);
         let path = self.path.clone();
         let write = move || {
-            if let Err(e) = write_atomic(&path, &file) {
+            if let Err(e) = write_atomic(&path, &header, &entries) {
                 tracing::warn!("cannot write {}: {e}", path.display());
             }
         };
@@ -333,14 +336,31 @@ fn global_key(target: &Target, jinja: &JinjaEnv) -> String {
     hex(&h.finalize())
 }
 
-fn write_atomic(path: &Path, file: &CacheFile) -> std::io::Result<()> {
+/// The saved entries by key, when the file's header matches this parse (format and `global`).
+fn read_entries(text: &str, global: &str) -> Option<HashMap<String, String>> {
+    let mut lines = text.lines();
+    let header: Header = serde_json::from_str(lines.next()?).ok()?;
+    if header.format != FORMAT || header.global != global {
+        return None;
+    }
+    lines
+        .map(|line| line.split_once('\t').map(|(k, v)| (k.to_string(), v.to_string())))
+        .collect()
+}
+
+fn write_atomic(path: &Path, header: &Header, entries: &HashMap<String, String>) -> std::io::Result<()> {
+    use std::io::Write;
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
     let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
     let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-    serde_json::to_writer(&mut out, file).map_err(std::io::Error::other)?;
-    std::io::Write::flush(&mut out)?;
+    serde_json::to_writer(&mut out, header).map_err(std::io::Error::other)?;
+    for (key, json) in entries {
+        write!(out, "\n{key}\t{json}")?;
+    }
+    writeln!(out)?;
+    out.flush()?;
     drop(out);
     std::fs::rename(&tmp, path)
 }
