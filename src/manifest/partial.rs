@@ -64,6 +64,13 @@ struct Entry {
     prerender: Option<Prerender>,
 }
 
+/// An entry for the next file: reused as saved, or made by this parse (turned into JSON on the
+/// thread writing the file, not on the worker that rendered it).
+enum Kept {
+    Saved(String),
+    Made(Entry),
+}
+
 pub struct Memo {
     enabled: bool,
     path: PathBuf,
@@ -71,8 +78,8 @@ pub struct Memo {
     /// Saved entries (JSON) by key.
     old: HashMap<String, String>,
     vars: Map<String, Value>,
-    /// Entries (JSON) used or made by this parse (the next file holds exactly these).
-    new: Mutex<HashMap<String, String>>,
+    /// Entries used or made by this parse (the next file holds exactly these).
+    new: Mutex<HashMap<String, Kept>>,
     reused: AtomicUsize,
     rendered: AtomicUsize,
 }
@@ -120,7 +127,7 @@ impl Memo {
         {
             self.reused.fetch_add(1, Ordering::Relaxed);
             if let Ok(mut new) = self.new.lock() {
-                new.insert(key.clone(), json.clone());
+                new.insert(key.clone(), Kept::Saved(json.clone()));
             }
             let mut scope = Scope::new(Mode::Parse);
             scope.recorded = recorded(&entry);
@@ -131,10 +138,9 @@ impl Memo {
         let scope = render_parse(jinja, node)?;
         if let Some(key) = key
             && let Some(entry) = self.entry(jinja, &scope.recorded, scope.prerender.as_deref())
-            && let Ok(json) = serde_json::to_string(&entry)
             && let Ok(mut new) = self.new.lock()
         {
-            new.insert(key, json);
+            new.insert(key, Kept::Made(entry));
         }
         Ok(scope)
     }
@@ -348,7 +354,7 @@ fn read_entries(text: &str, global: &str) -> Option<HashMap<String, String>> {
         .collect()
 }
 
-fn write_atomic(path: &Path, header: &Header, entries: &HashMap<String, String>) -> std::io::Result<()> {
+fn write_atomic(path: &Path, header: &Header, entries: &HashMap<String, Kept>) -> std::io::Result<()> {
     use std::io::Write;
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
@@ -356,8 +362,12 @@ fn write_atomic(path: &Path, header: &Header, entries: &HashMap<String, String>)
     let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
     let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
     serde_json::to_writer(&mut out, header).map_err(std::io::Error::other)?;
-    for (key, json) in entries {
-        write!(out, "\n{key}\t{json}")?;
+    for (key, kept) in entries {
+        write!(out, "\n{key}\t")?;
+        match kept {
+            Kept::Saved(json) => out.write_all(json.as_bytes())?,
+            Kept::Made(entry) => serde_json::to_writer(&mut out, entry).map_err(std::io::Error::other)?,
+        }
     }
     writeln!(out)?;
     out.flush()?;
