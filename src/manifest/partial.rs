@@ -68,7 +68,7 @@ struct Entry {
 /// thread writing the file, not on the worker that rendered it).
 enum Kept {
     Saved(String),
-    Made(Entry),
+    Made(Box<Entry>),
 }
 
 pub struct Memo {
@@ -140,7 +140,7 @@ impl Memo {
             && let Some(entry) = self.entry(jinja, &scope.recorded, scope.prerender.as_deref())
             && let Ok(mut new) = self.new.lock()
         {
-            new.insert(key, Kept::Made(entry));
+            new.insert(key, Kept::Made(Box::new(entry)));
         }
         Ok(scope)
     }
