@@ -67,12 +67,7 @@ fn resolve(session: &Session, graph: &Graph, spec: &str) -> Result<ColRef> {
         [source, table, column] => match m.source(source, table) {
             Some(s) => (s.unique_id.clone(), column.to_string()),
             None => {
-                let names: Vec<String> = m
-                    .sources
-                    .iter()
-                    .map(|s| format!("{}.{}", s.source_name, s.name))
-                    .collect();
-                let hints = closest(&format!("{source}.{table}"), names.iter().map(String::as_str));
+                let hints = m.closest_sources(source, table);
                 let mut e = Error::project(format!("no source table {source}.{table} is declared"));
                 if !hints.is_empty() {
                     e = e.help(format!("did you mean {}?", hints.join(", ")));

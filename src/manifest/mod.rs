@@ -96,6 +96,16 @@ impl Manifest {
         self.source_by_id.get(unique_id).copied()
     }
 
+    /// Declared `source.table` names close to `source.table`, for "did you mean" hints.
+    pub fn closest_sources(&self, source: &str, table: &str) -> Vec<String> {
+        let declared: Vec<String> = self
+            .sources
+            .iter()
+            .map(|x| format!("{}.{}", x.source_name, x.name))
+            .collect();
+        closest(&format!("{source}.{table}"), declared.iter().map(String::as_str))
+    }
+
     pub fn source_by_id(&self, unique_id: &str) -> Option<&SourceNode> {
         self.source_by_id.get(unique_id).map(|&i| &self.sources[i])
     }

@@ -639,12 +639,7 @@ fn node_dependencies(
                 }
             }
             None => {
-                let declared: Vec<String> = manifest
-                    .sources
-                    .iter()
-                    .map(|x| format!("{}.{}", x.source_name, x.name))
-                    .collect();
-                let hints = closest(&format!("{s}.{t}"), declared.iter().map(String::as_str));
+                let hints = manifest.closest_sources(s, t);
                 let mut e = Error::project(format!("source('{s}', '{t}') in {} is not declared", node.name))
                     .at(call_location(node, t))
                     .with_source_line(&node.raw_code);
