@@ -122,7 +122,7 @@ impl Memo {
         let key = self.enabled.then(|| node_key(jinja, node)).flatten();
         if let Some(key) = &key
             && let Some(json) = self.old.get(key)
-            && let Ok(entry) = serde_json::from_str::<Entry>(json)
+            && let Ok(mut entry) = serde_json::from_str::<Entry>(json)
             && self.still_valid(jinja, &entry)
         {
             self.reused.fetch_add(1, Ordering::Relaxed);
@@ -130,8 +130,8 @@ impl Memo {
                 new.insert(key.clone(), Kept::Saved(json.clone()));
             }
             let mut scope = Scope::new(Mode::Parse);
-            scope.recorded = recorded(&entry);
-            scope.prerender = entry.prerender.map(Arc::new);
+            scope.prerender = entry.prerender.take().map(Arc::new);
+            scope.recorded = recorded(entry);
             return Ok(scope);
         }
         self.rendered.fetch_add(1, Ordering::Relaxed);
@@ -284,21 +284,19 @@ impl Drop for SaveHandle {
     }
 }
 
-fn recorded(entry: &Entry) -> Recorded {
+/// What a saved entry recorded (it is decoded for this one use, so its parts move).
+fn recorded(entry: Entry) -> Recorded {
     Recorded {
         refs: entry
             .refs
-            .iter()
-            .map(|(package, name)| RefCall {
-                package: package.clone(),
-                name: name.clone(),
-            })
+            .into_iter()
+            .map(|(package, name)| RefCall { package, name })
             .collect(),
-        sources: entry.sources.clone(),
-        config: entry.config.clone(),
-        env_vars: entry.env_vars.iter().map(|(n, _)| n.clone()).collect(),
-        vars: entry.vars.iter().map(|(n, _)| n.clone()).collect(),
-        macros: entry.macros.iter().map(|(n, _)| n.clone()).collect(),
+        sources: entry.sources,
+        config: entry.config,
+        env_vars: entry.env_vars.into_iter().map(|(n, _)| n).collect(),
+        vars: entry.vars.into_iter().map(|(n, _)| n).collect(),
+        macros: entry.macros.into_iter().map(|(n, _)| n).collect(),
     }
 }
 

@@ -257,14 +257,22 @@ impl Lexer<'_> {
     /// `'...'`: the raw text between the quotes (`''` and, in Snowflake, backslash escapes
     /// kept as written).
     fn single_quoted(&mut self) -> Option<Token> {
+        let value = self.quoted(b'\'', self.flavor == Flavor::Snowflake)?;
+        Some(Token::SingleQuotedString(value))
+    }
+
+    /// The raw text from after the opening `quote` at the current position to the closing one
+    /// (a doubled quote, and with `backslash` an escaped byte, kept as written), the position
+    /// moved past the closing quote; None when it is not closed.
+    fn quoted(&mut self, quote: u8, backslash: bool) -> Option<String> {
         let b = self.b;
         let start = self.pos + 1;
         let mut i = start;
         loop {
             match *b.get(i)? {
-                b'\'' if b.get(i + 1) == Some(&b'\'') => i += 2,
-                b'\'' => break,
-                b'\\' if self.flavor == Flavor::Snowflake => {
+                c if c == quote && b.get(i + 1) == Some(&quote) => i += 2,
+                c if c == quote => break,
+                b'\\' if backslash => {
                     if i + 1 >= b.len() {
                         return None;
                     }
@@ -278,23 +286,12 @@ impl Lexer<'_> {
         }
         let value = self.src.get(start..i)?.to_string();
         self.advance_to(i + 1);
-        Some(Token::SingleQuotedString(value))
+        Some(value)
     }
 
     /// `"..."`: a quoted identifier, `""` kept as written.
     fn quoted_identifier(&mut self) -> Option<Token> {
-        let b = self.b;
-        let start = self.pos + 1;
-        let mut i = start;
-        loop {
-            match *b.get(i)? {
-                b'"' if b.get(i + 1) == Some(&b'"') => i += 2,
-                b'"' => break,
-                _ => i += 1,
-            }
-        }
-        let value = self.src.get(start..i)?.to_string();
-        self.advance_to(i + 1);
+        let value = self.quoted(b'"', false)?;
         Some(Token::Word(Word {
             value,
             quote_style: Some('"'),
