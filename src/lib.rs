@@ -9,6 +9,7 @@ pub mod commands;
 pub mod compile;
 pub mod deploy;
 pub mod error;
+pub mod files;
 pub mod graph;
 pub mod hash;
 pub mod jinja;

@@ -7,7 +7,6 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
@@ -136,12 +135,7 @@ pub fn write_manifest(session: &Session, compiled: &HashMap<usize, Compiled>) ->
         .join(&session.project.file.target_path)
         .join("manifest.json");
     super::create_parent(&path)?;
-    let file = std::fs::File::create(&path).map_err(|e| write_err(&path, e))?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-    for piece in &pieces {
-        out.write_all(piece).map_err(|e| write_err(&path, e))?;
-    }
-    out.flush().map_err(|e| write_err(&path, e))?;
+    crate::files::write_pieces_if_changed(&path, &pieces).map_err(|e| write_err(&path, e))?;
     tracing::debug!(
         "wrote manifest.json ({} nodes, {} bytes) in {:?}",
         m.nodes.len(),

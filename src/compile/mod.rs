@@ -198,7 +198,7 @@ pub fn compile_all(
             let out = render_node(jinja, manifest, node, incr, ephemerals).and_then(|sql| {
                 if node.resource_type != ResourceType::Seed {
                     let file = root.join(&path);
-                    std::fs::write(&file, &sql)
+                    crate::files::write_if_changed(&file, sql.as_bytes())
                         .map_err(|e| Error::runtime(format!("cannot write {}: {e}", file.display())))?;
                 }
                 if matches!(node.resource_type, ResourceType::Model | ResourceType::Test) && is_blank_sql(&sql) {

@@ -1,0 +1,108 @@
+//! Writing output files (compiled SQL, manifest.json) so that writing them again costs the file
+//! system as little as it can.
+//!
+//! A compile writes one file per node, 15,000 of them in a large project, and most are unchanged
+//! from the last compile. Truncating a file to zero and writing it again makes ext4 (with its
+//! default `auto_da_alloc`) start writeback of every such file when it is closed, which costs more
+//! than rendering the SQL did. So an existing file is read first and left alone when it already
+//! holds the text (its modification time then still says when it last changed), and otherwise
+//! overwritten in place and cut to the new length, never truncated to zero.
+
+use std::fs::OpenOptions;
+use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+
+/// Make `path` hold exactly `text`, writing only when it does not already.
+pub fn write_if_changed(path: &Path, text: &[u8]) -> std::io::Result<()> {
+    write_pieces_if_changed(path, &[text])
+}
+
+/// Make `path` hold exactly the concatenation of `pieces`, writing only when it does not already.
+pub fn write_pieces_if_changed(path: &Path, pieces: &[&[u8]]) -> std::io::Result<()> {
+    let len: usize = pieces.iter().map(|p| p.len()).sum();
+    let (mut file, existed) = match OpenOptions::new().read(true).write(true).open(path) {
+        Ok(file) => (file, true),
+        Err(e) if e.kind() == ErrorKind::NotFound => (std::fs::File::create(path)?, false),
+        Err(e) => return Err(e),
+    };
+    if existed && file.metadata()?.len() == len as u64 {
+        if holds(&mut file, pieces)? {
+            return Ok(());
+        }
+        file.seek(SeekFrom::Start(0))?;
+    }
+    if let [text] = pieces {
+        file.write_all(text)?;
+    } else {
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, &mut file);
+        for piece in pieces {
+            out.write_all(piece)?;
+        }
+        out.flush()?;
+    }
+    if existed {
+        file.set_len(len as u64)?;
+    }
+    Ok(())
+}
+
+/// Whether the file (of the same length) holds the concatenation of `pieces`. Read a block at a
+/// time, so that a large file that differs early (manifest.json's timestamp) costs one block.
+fn holds(file: &mut std::fs::File, pieces: &[&[u8]]) -> std::io::Result<bool> {
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let mut old = vec![];
+    for piece in pieces {
+        for chunk in piece.chunks(1 << 16) {
+            old.resize(chunk.len(), 0);
+            reader.read_exact(&mut old)?;
+            if old != chunk {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{write_if_changed, write_pieces_if_changed};
+
+    #[test]
+    fn writes_new_longer_shorter_and_equal_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.sql");
+        for text in ["select 1", "select 1, 2, 3", "select 9", "select 9", ""] {
+            write_if_changed(&path, text.as_bytes()).unwrap();
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+        }
+    }
+
+    #[test]
+    fn writes_pieces_as_one_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        for pieces in [
+            &["{", "\"a\":1", "}"][..],
+            &["{\"a\":", "2}"],
+            &["{\"a\":", "2}"],
+            &["{}"],
+        ] {
+            let bytes: Vec<&[u8]> = pieces.iter().map(|p| p.as_bytes()).collect();
+            write_pieces_if_changed(&path, &bytes).unwrap();
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), pieces.concat());
+        }
+    }
+
+    #[test]
+    fn leaves_an_unchanged_file_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.sql");
+        std::fs::write(&path, "select 1").unwrap();
+        let before = std::fs::metadata(&path).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        write_if_changed(&path, b"select 1").unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), before);
+        write_if_changed(&path, b"select 2").unwrap();
+        assert_ne!(std::fs::metadata(&path).unwrap().modified().unwrap(), before);
+    }
+}
