@@ -155,6 +155,22 @@ fn generate_schema_name_can_be_overridden_by_a_project_macro() {
     // Refs follow the relation to its schema.
     let compiled = p.read("target/compiled/schemas/models/marts/report.sql");
     assert!(compiled.contains("analytics.base"), "{compiled}");
+
+    // A macro that never reads its node is called once per custom schema; each model still gets
+    // the schema of its own custom schema.
+    p.write(
+        "macros/generate_schema_name.sql",
+        "{% macro generate_schema_name(custom_schema_name, node) -%}\n\
+         {%- if custom_schema_name is none -%}{{ target.schema }}\n\
+         {%- else -%}x_{{ custom_schema_name | trim }}{%- endif -%}\n\
+         {%- endmacro %}\n",
+    );
+    std::fs::remove_file(p.db_path()).expect("start from an empty database");
+    p.ok(&["run"]);
+    assert_eq!(
+        p.relations(),
+        vec!["analytics.base", "x_reporting.report", "x_special.special"]
+    );
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 pub mod builtins;
 pub mod functions;
+pub mod macro_text;
 pub mod objects;
 pub mod prerender;
 pub mod scope;

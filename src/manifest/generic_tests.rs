@@ -12,6 +12,7 @@ use std::path::Path;
 use super::closest;
 use super::node::{Node, ResourceType, SourceNode, TestInfo};
 use crate::error::{Error, Location, Result, combine};
+use crate::jinja::macro_text::{has_word, signature};
 use crate::jinja::scope::{self, RefCall};
 use crate::jinja::{JinjaEnv, Mode, Scope};
 use crate::project::config::{folder_config, merge_config, normalize_key};
@@ -82,13 +83,6 @@ struct Entry {
     args: Map<String, Value>,
     config: Map<String, Value>,
     name: Option<String>,
-}
-
-/// A parameter of a test macro.
-#[derive(Debug, Clone, PartialEq)]
-struct Param {
-    name: String,
-    required: bool,
 }
 
 /// Build the test nodes of every schema file. `nodes` are the project's models, seeds and
@@ -631,70 +625,6 @@ fn check_args(
     Ok(())
 }
 
-/// The parameters of `{% macro name(a, b, c=1) %}` in `source`.
-fn signature(source: &str, name: &str) -> Option<Vec<Param>> {
-    let mut from = 0;
-    while let Some(idx) = source[from..].find(name) {
-        let start = from + idx;
-        from = start + name.len();
-        let before = source[..start].trim_end();
-        let after = source[start + name.len()..].trim_start();
-        if !before.ends_with("macro") || !after.starts_with('(') {
-            continue;
-        }
-        let inner = &after[1..];
-        let mut depth = 0usize;
-        let mut quote: Option<char> = None;
-        let mut parts = vec![];
-        let mut cur = String::new();
-        for ch in inner.chars() {
-            match (quote, ch) {
-                (Some(q), c) if c == q => {
-                    quote = None;
-                    cur.push(c);
-                }
-                (Some(_), c) => cur.push(c),
-                (None, '\'' | '"') => {
-                    quote = Some(ch);
-                    cur.push(ch);
-                }
-                (None, '(' | '[' | '{') => {
-                    depth += 1;
-                    cur.push(ch);
-                }
-                (None, ')') if depth == 0 => {
-                    parts.push(std::mem::take(&mut cur));
-                    break;
-                }
-                (None, ')' | ']' | '}') => {
-                    depth = depth.saturating_sub(1);
-                    cur.push(ch);
-                }
-                (None, ',') if depth == 0 => parts.push(std::mem::take(&mut cur)),
-                (None, c) => cur.push(c),
-            }
-        }
-        return Some(
-            parts
-                .iter()
-                .map(|p| p.trim())
-                .filter(|p| !p.is_empty())
-                .map(|p| match p.split_once('=') {
-                    Some((n, _)) => Param {
-                        name: n.trim().to_string(),
-                        required: false,
-                    },
-                    None => Param {
-                        name: p.to_string(),
-                        required: true,
-                    },
-                })
-                .collect(),
-        );
-    }
-    None
-}
-
 /// dbt's naming: `<test>_<model>_<argument values>`, non-identifier characters as `_`;
 /// shortened to a prefix and a hash when 64 characters or longer. Returns (name, full name).
 fn test_name(prefix: &str, test: &str, label: &str, args: &Map<String, Value>) -> (String, String) {
@@ -954,22 +884,6 @@ fn names(line: &str, name: &str) -> bool {
         .is_some_and(|v| v == name)
 }
 
-fn has_word(line: &str, word: &str) -> bool {
-    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    let mut from = 0;
-    while let Some(idx) = line[from..].find(word) {
-        let start = from + idx;
-        let end = start + word.len();
-        let before_ok = line[..start].chars().next_back().is_none_or(|c| !is_ident(c));
-        let after_ok = line[end..].chars().next().is_none_or(|c| !is_ident(c));
-        if before_ok && after_ok {
-            return true;
-        }
-        from = end;
-    }
-    false
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -993,18 +907,6 @@ mod tests {
         assert!(read_entry(&json!({"unique": null, "not_null": null})).is_err());
         assert!(read_entry(&json!(3)).is_err());
         assert!(read_entry(&json!({"unique": [1]})).is_err());
-    }
-
-    #[test]
-    fn reads_macro_signatures() {
-        let src = "{% macro test_unique_x(model) %}{% endmacro %}\n{%- macro test_unique(model, column_name, quote=(1, 2), s='a,b') -%}";
-        let p = signature(src, "test_unique").unwrap();
-        let names: Vec<(&str, bool)> = p.iter().map(|p| (p.name.as_str(), p.required)).collect();
-        assert_eq!(
-            names,
-            vec![("model", true), ("column_name", true), ("quote", false), ("s", false)]
-        );
-        assert!(signature(src, "test_other").is_none());
     }
 
     #[test]
@@ -1061,12 +963,5 @@ mod tests {
         assert_eq!(locate(&doc, &["m", "c"], 0, Some("unique")), 9);
         assert_eq!(locate(&doc, &["m", "c"], 1, Some("unique")), 10);
         assert_eq!(locate(&doc, &["m", "d"], 0, Some("not_null")), 12);
-    }
-
-    #[test]
-    fn finds_words() {
-        assert!(has_word("  - not_null", "not_null"));
-        assert!(!has_word("  - not_null_x", "not_null"));
-        assert!(has_word("- accepted_values:", "accepted_values"));
     }
 }

@@ -208,11 +208,12 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
     check_duplicates(&nodes)?;
 
     // Relations (each may call the project's generate_schema_name macro: in parallel).
+    let schemas = SchemaNames::new(&jinja, target);
     let relations: Vec<Option<Result<Relation>>> = nodes
         .par_iter()
         .map(|node| {
             let built = node.resource_type != ResourceType::Test && node.materialized() != "ephemeral";
-            built.then(|| relation_for(&jinja, target, node))
+            built.then(|| relation_for(&schemas, target, node))
         })
         .collect();
     for (node, relation) in nodes.iter_mut().zip(relations) {
@@ -411,7 +412,7 @@ fn check_duplicates(nodes: &[Node]) -> Result<()> {
     Ok(())
 }
 
-fn relation_for(jinja: &JinjaEnv, target: &Target, node: &Node) -> Result<Relation> {
+fn relation_for(schemas: &SchemaNames, target: &Target, node: &Node) -> Result<Relation> {
     if let Some(fixed) = node.config_str("target_schema").filter(|s| !s.is_empty()) {
         // A snapshot's target_schema is used as written, as in dbt before 1.9.
         let identifier = node
@@ -426,29 +427,7 @@ fn relation_for(jinja: &JinjaEnv, target: &Target, node: &Node) -> Result<Relati
         return Ok(Relation::new(database, fixed, identifier).with_quoting(Quoting::for_target_type(&target.kind)));
     }
     let custom = node.config_str("schema").filter(|s| !s.is_empty());
-    let schema = if jinja.macro_is_builtin("generate_schema_name") {
-        match custom {
-            Some(c) => format!("{}_{}", target.schema, c.trim()),
-            None => target.schema.clone(),
-        }
-    } else {
-        let node_value = crate::jinja::to_value(serde_json::json!({
-            "name": node.name, "unique_id": node.unique_id, "resource_type": node.resource_type.as_str(),
-            "fqn": node.fqn, "config": node.config,
-            "original_file_path": path_name(&node.original_file_path),
-        }));
-        let arg = custom.map(minijinja::Value::from).unwrap_or(minijinja::Value::from(()));
-        let (result, _) = jinja.call_macro("generate_schema_name", &[arg, node_value], Scope::new(Mode::Parse));
-        result
-            .map_err(|e| {
-                let mut e = e;
-                e.message = format!("generate_schema_name failed for {}: {}", node.name, e.message);
-                e
-            })?
-            .to_string()
-            .trim()
-            .to_string()
-    };
+    let schema = schemas.of(node, custom)?;
     let identifier = node
         .config_str("alias")
         .filter(|s| !s.is_empty())
@@ -458,6 +437,75 @@ fn relation_for(jinja: &JinjaEnv, target: &Target, node: &Node) -> Result<Relati
         Relation::new(database_for(target, node.config_str("database")), schema, identifier)
             .with_quoting(Quoting::for_target_type(&target.kind)),
     )
+}
+
+/// The schema each built node goes to: the target's schema and the node's custom `schema`,
+/// through the project's `generate_schema_name` when it has one. When that macro never reads its
+/// node argument (the common override, choosing by the custom schema alone), it is called once
+/// per distinct custom schema instead of once per node.
+struct SchemaNames<'a> {
+    jinja: &'a JinjaEnv,
+    target: &'a Target,
+    builtin: bool,
+    /// Custom schema -> result, when the macro does not read its node.
+    shared: Option<std::sync::Mutex<HashMap<Option<String>, String>>>,
+}
+
+impl<'a> SchemaNames<'a> {
+    fn new(jinja: &'a JinjaEnv, target: &'a Target) -> Self {
+        const MACRO: &str = "generate_schema_name";
+        let builtin = jinja.macro_is_builtin(MACRO);
+        let reads_node = jinja
+            .macro_source(MACRO)
+            .is_none_or(|(_, source)| crate::jinja::macro_text::reads_param(&source, MACRO, 1));
+        SchemaNames {
+            jinja,
+            target,
+            builtin,
+            shared: (!builtin && !reads_node).then(Default::default),
+        }
+    }
+
+    fn of(&self, node: &Node, custom: Option<&str>) -> Result<String> {
+        if self.builtin {
+            return Ok(match custom {
+                Some(c) => format!("{}_{}", self.target.schema, c.trim()),
+                None => self.target.schema.clone(),
+            });
+        }
+        let key = custom.map(str::to_string);
+        if let Some(shared) = &self.shared
+            && let Some(known) = shared.lock().ok().and_then(|m| m.get(&key).cloned())
+        {
+            return Ok(known);
+        }
+        let schema = self.call(node, custom)?;
+        if let Some(mut m) = self.shared.as_ref().and_then(|s| s.lock().ok()) {
+            m.insert(key, schema.clone());
+        }
+        Ok(schema)
+    }
+
+    fn call(&self, node: &Node, custom: Option<&str>) -> Result<String> {
+        let node_value = crate::jinja::to_value(serde_json::json!({
+            "name": node.name, "unique_id": node.unique_id, "resource_type": node.resource_type.as_str(),
+            "fqn": node.fqn, "config": node.config,
+            "original_file_path": path_name(&node.original_file_path),
+        }));
+        let arg = custom.map(minijinja::Value::from).unwrap_or(minijinja::Value::from(()));
+        let (result, _) = self
+            .jinja
+            .call_macro("generate_schema_name", &[arg, node_value], Scope::new(Mode::Parse));
+        Ok(result
+            .map_err(|e| {
+                let mut e = e;
+                e.message = format!("generate_schema_name failed for {}: {}", node.name, e.message);
+                e
+            })?
+            .to_string()
+            .trim()
+            .to_string())
+    }
 }
 
 /// The database part of a relation: None when it is the target's own default database.

@@ -1,0 +1,149 @@
+//! What a macro's source text says, read without rendering it: its parameters, and whether its
+//! body mentions a name.
+
+/// A parameter of a macro.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    pub name: String,
+    pub required: bool,
+}
+
+/// The parameters of `{% macro name(a, b, c=1) %}` in `source`.
+pub fn signature(source: &str, name: &str) -> Option<Vec<Param>> {
+    let (params, _) = definition(source, name)?;
+    Some(params)
+}
+
+/// Whether the body of macro `name` in `source` can see its parameter number `index`: it names
+/// it, or reads `varargs`/`kwargs`. True when the macro cannot be found.
+pub fn reads_param(source: &str, name: &str, index: usize) -> bool {
+    let Some((params, body_at)) = definition(source, name) else {
+        return true;
+    };
+    let rest = &source[body_at..];
+    let body = rest.find("endmacro").map_or(rest, |end| &rest[..end]);
+    let named = params.get(index).is_some_and(|p| has_word(body, &p.name));
+    named || has_word(body, "varargs") || has_word(body, "kwargs")
+}
+
+/// The parameters of macro `name` and where the text after its parameter list starts.
+fn definition(source: &str, name: &str) -> Option<(Vec<Param>, usize)> {
+    let mut from = 0;
+    while let Some(idx) = source[from..].find(name) {
+        let start = from + idx;
+        from = start + name.len();
+        let before = source[..start].trim_end();
+        let after = source[start + name.len()..].trim_start();
+        if !before.ends_with("macro") || !after.starts_with('(') {
+            continue;
+        }
+        let inner_at = source.len() - after.len() + 1;
+        let mut depth = 0usize;
+        let mut quote: Option<char> = None;
+        let mut parts = vec![];
+        let mut cur = String::new();
+        let mut end = source.len();
+        for (i, ch) in source[inner_at..].char_indices() {
+            match (quote, ch) {
+                (Some(q), c) if c == q => {
+                    quote = None;
+                    cur.push(c);
+                }
+                (Some(_), c) => cur.push(c),
+                (None, '\'' | '"') => {
+                    quote = Some(ch);
+                    cur.push(ch);
+                }
+                (None, '(' | '[' | '{') => {
+                    depth += 1;
+                    cur.push(ch);
+                }
+                (None, ')') if depth == 0 => {
+                    parts.push(std::mem::take(&mut cur));
+                    end = inner_at + i + 1;
+                    break;
+                }
+                (None, ')' | ']' | '}') => {
+                    depth = depth.saturating_sub(1);
+                    cur.push(ch);
+                }
+                (None, ',') if depth == 0 => parts.push(std::mem::take(&mut cur)),
+                (None, c) => cur.push(c),
+            }
+        }
+        let params = parts
+            .iter()
+            .map(|p| p.trim())
+            .filter(|p| !p.is_empty())
+            .map(|p| match p.split_once('=') {
+                Some((n, _)) => Param {
+                    name: n.trim().to_string(),
+                    required: false,
+                },
+                None => Param {
+                    name: p.to_string(),
+                    required: true,
+                },
+            })
+            .collect();
+        return Some((params, end));
+    }
+    None
+}
+
+/// Whether `word` occurs in `text` as a whole identifier.
+pub fn has_word(text: &str, word: &str) -> bool {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut from = 0;
+    while let Some(idx) = text[from..].find(word) {
+        let start = from + idx;
+        let end = start + word.len();
+        let before_ok = text[..start].chars().next_back().is_none_or(|c| !is_ident(c));
+        let after_ok = text[end..].chars().next().is_none_or(|c| !is_ident(c));
+        if before_ok && after_ok {
+            return true;
+        }
+        from = end;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_macro_signatures() {
+        let src = "{% macro test_unique_x(model) %}{% endmacro %}\n{%- macro test_unique(model, column_name, quote=(1, 2), s='a,b') -%}";
+        let p = signature(src, "test_unique").unwrap();
+        let names: Vec<(&str, bool)> = p.iter().map(|p| (p.name.as_str(), p.required)).collect();
+        assert_eq!(
+            names,
+            vec![("model", true), ("column_name", true), ("quote", false), ("s", false)]
+        );
+        assert!(signature(src, "test_other").is_none());
+    }
+
+    #[test]
+    fn finds_words() {
+        assert!(has_word("  - not_null", "not_null"));
+        assert!(!has_word("  - not_null_x", "not_null"));
+        assert!(has_word("- accepted_values:", "accepted_values"));
+    }
+
+    #[test]
+    fn tells_whether_a_body_reads_a_parameter() {
+        let src = "{% macro other(node) %}{{ node.name }}{% endmacro %}\n\
+            {% macro generate_schema_name(custom_schema_name, node) -%}\n\
+            {%- if custom_schema_name is none -%}{{ target.schema }}{%- else -%}{{ custom_schema_name | trim }}{%- endif -%}\n\
+            {%- endmacro %}";
+        assert!(!reads_param(src, "generate_schema_name", 1));
+        assert!(reads_param(src, "generate_schema_name", 0));
+        assert!(reads_param(src, "other", 0));
+        let by_fqn = "{% macro generate_schema_name(custom, node) %}{{ node.fqn[1] }}{% endmacro %}";
+        assert!(reads_param(by_fqn, "generate_schema_name", 1));
+        let varargs = "{% macro generate_schema_name(custom) %}{{ varargs[0].name }}{% endmacro %}";
+        assert!(reads_param(varargs, "generate_schema_name", 1));
+        assert!(reads_param("{# nothing #}", "generate_schema_name", 1));
+    }
+}
