@@ -401,6 +401,49 @@ fn custom_generic_tests_and_overrides_of_built_ins() {
     assert!(out.line("not_null_stg_orders_amount").contains("(2 failing)"));
 }
 
+/// Tests declared alike on several models render once and are shared, yet each reads its own
+/// model; a test that looks at its model (not only prints it) is rendered for each model.
+#[test]
+fn tests_declared_alike_each_test_their_own_model() {
+    let p = Project::new(&[
+        ("seeds/raw.csv", "id,kind\n1,a\n2,a\n3,b\n"),
+        ("models/m_a.sql", "select id from {{ ref('raw') }} where kind = 'a'\n"),
+        (
+            "models/m_b.sql",
+            "select null as id from {{ ref('raw') }} where kind = 'b'\n",
+        ),
+        ("models/m_c.sql", "select id from {{ ref('raw') }}\n"),
+        (
+            "tests/generic/named.sql",
+            "{% test named(model, column_name) %}\nselect '{{ model.identifier }}' as t from {{ model }} where {{ column_name }} > 2\n{% endtest %}\n",
+        ),
+        (
+            "models/schema.yml",
+            "models:\n\
+             \x20 - {name: m_a, columns: [{name: id, data_tests: [not_null, named]}]}\n\
+             \x20 - {name: m_b, columns: [{name: id, data_tests: [not_null, named]}]}\n\
+             \x20 - {name: m_c, columns: [{name: id, data_tests: [not_null, named]}]}\n",
+        ),
+    ]);
+    let out = p.mozt(&["build"]);
+    out.expect(1);
+    assert!(out.line("not_null_m_a_id").contains("PASS"));
+    assert!(out.line("not_null_m_b_id").contains("FAIL"));
+    assert!(out.line("not_null_m_c_id").contains("PASS"));
+    assert!(out.line("named_m_a_id").contains("PASS"));
+    assert!(out.line("named_m_c_id").contains("FAIL"));
+    for m in ["m_a", "m_b", "m_c"] {
+        let dir = p.root().join("target/compiled/shop/models/schema.yml");
+        let not_null = std::fs::read_to_string(dir.join(format!("not_null_{m}_id.sql"))).unwrap();
+        assert!(not_null.contains(&format!("analytics.{m}\n")), "{not_null}");
+        let named = std::fs::read_to_string(dir.join(format!("named_{m}_id.sql"))).unwrap();
+        assert!(
+            named.contains(&format!("select '{m}' as t from analytics.{m} ")),
+            "{named}"
+        );
+    }
+}
+
 #[test]
 fn singular_tests_read_refs_and_fail_on_rows() {
     let p = Project::shop(USERS_OK, ORDERS_OK);

@@ -68,12 +68,14 @@ impl Object for ModelObj {
         ObjectRepr::Map
     }
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        prerender::read_node();
         if key.as_str() == Some("config") {
             prerender::taint();
         }
         self.0.get_item(key).ok().filter(|v| !v.is_undefined())
     }
     fn enumerate(self: &Arc<Self>) -> Enumerator {
+        prerender::read_node();
         prerender::taint();
         match self.0.try_iter() {
             Ok(keys) => Enumerator::Values(keys.collect()),

@@ -45,6 +45,9 @@ pub struct Pending {
     pub config_reads: Vec<(String, Option<serde_json::Value>)>,
     /// `is_incremental()` was called.
     pub read_incremental: bool,
+    /// Something read the node's own context (`model.name`, ...): the text belongs to this node
+    /// alone and cannot serve another node's render (see `Prerender::for_subject`).
+    pub read_node: bool,
 }
 
 /// A parse render's text, reusable as the compiled SQL once its placeholders are filled in.
@@ -55,6 +58,13 @@ pub struct Prerender {
     placeholders: Vec<Placeholder>,
     config_reads: Vec<(String, Option<serde_json::Value>)>,
     read_incremental: bool,
+    /// See `Pending::read_node`; true when not known (an entry saved before it was recorded).
+    #[serde(default = "unknown")]
+    read_node: bool,
+}
+
+fn unknown() -> bool {
+    true
 }
 
 const OPEN: char = '\u{1}';
@@ -84,6 +94,7 @@ impl Pending {
             placeholders: self.placeholders,
             config_reads: self.config_reads,
             read_incremental: self.read_incremental,
+            read_node: self.read_node,
         })
     }
 }
@@ -96,6 +107,26 @@ pub enum Piece<'a> {
 }
 
 impl Prerender {
+    /// The same render for another subject: the one placeholder that stands for `from` stands
+    /// for `to` instead. None when the render read its node's context, or `from` is not exactly
+    /// one placeholder (a test whose arguments also name its subject).
+    ///
+    /// Sound because the text cannot depend on what a placeholder stands for (anything that
+    /// observes one taints the render), so a template rendered with another relation in that
+    /// place prints the same text around it.
+    pub fn for_subject(&self, from: &Placeholder, to: &Placeholder) -> Option<Prerender> {
+        if self.read_node || self.placeholders.iter().filter(|p| *p == from).count() != 1 {
+            return None;
+        }
+        let mut out = self.clone();
+        for p in &mut out.placeholders {
+            if p == from {
+                *p = to.clone();
+            }
+        }
+        Some(out)
+    }
+
     /// The text split at its placeholders; None when a marker was altered after it was printed.
     pub fn pieces(&self) -> Option<Vec<Piece<'_>>> {
         let mut out = vec![];
@@ -145,6 +176,15 @@ impl Prerender {
         }
         Some(out)
     }
+}
+
+/// Note that the current render read its node's own context.
+pub fn read_node() {
+    scope::current(|s| {
+        if let Some(p) = s.and_then(|s| s.pending.as_mut()) {
+            p.read_node = true;
+        }
+    });
 }
 
 /// Mark the current render's text as not reusable.
@@ -227,7 +267,36 @@ mod tests {
             placeholders,
             config_reads: vec![("where".into(), None)],
             read_incremental: true,
+            read_node: false,
         }
+    }
+
+    #[test]
+    fn serves_another_subject_only_when_it_is_one_placeholder() {
+        let r = |name: &str| {
+            Placeholder::Ref(RefCall {
+                package: None,
+                name: name.into(),
+            })
+        };
+        let p = pre(
+            &format!("select * from {}", sentinel(1)),
+            vec![Placeholder::This, r("a")],
+        );
+        let q = p.for_subject(&r("a"), &r("b")).expect("one placeholder for a");
+        assert_eq!(q.placeholders, vec![Placeholder::This, r("b")]);
+        assert!(p.for_subject(&r("x"), &r("b")).is_none());
+        // `a` is also an argument of the test: which placeholder is the subject is not known.
+        let twice = pre("", vec![r("a"), r("a")]);
+        assert!(twice.for_subject(&r("a"), &r("b")).is_none());
+        let mut own = pre("", vec![r("a")]);
+        own.read_node = true;
+        assert!(own.for_subject(&r("a"), &r("b")).is_none());
+        // An entry saved before read_node was recorded is taken as having read it.
+        let old: Prerender =
+            serde_json::from_str(r#"{"text":"","placeholders":[],"config_reads":[],"read_incremental":false}"#)
+                .unwrap();
+        assert!(old.read_node);
     }
 
     #[test]

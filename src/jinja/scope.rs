@@ -27,7 +27,7 @@ pub struct RefCall {
     pub name: String,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Recorded {
     pub refs: Vec<RefCall>,
     pub sources: Vec<(String, String)>,

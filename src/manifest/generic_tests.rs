@@ -11,8 +11,10 @@ use std::path::Path;
 
 use super::closest;
 use super::node::{Node, ResourceType, SourceNode, TestInfo};
+use super::shared_renders::{self, Share};
 use crate::error::{Error, Location, Result, combine};
 use crate::jinja::macro_text::{has_word, signature};
+use crate::jinja::prerender::Placeholder;
 use crate::jinja::scope::{self, RefCall};
 use crate::jinja::{JinjaEnv, Mode, Scope};
 use crate::project::config::{folder_config, merge_config, normalize_key};
@@ -50,6 +52,8 @@ struct Subject<'a> {
     prefix: &'static str,
     /// The Jinja expression of the tested relation: `ref('dim_users')`.
     expr: String,
+    /// What that expression records, as its placeholder in a parse render.
+    placeholder: Placeholder,
     /// For messages: `model dim_users`, `source braze.user`.
     what: String,
     /// The `name:` values leading to the entry in the YAML file, for error lines.
@@ -59,7 +63,7 @@ struct Subject<'a> {
 }
 
 /// A test node, where its entry is, and the config written on the entry itself.
-type Built = (Node, Site, Map<String, Value>);
+type Built = (Node, Site, Map<String, Value>, Option<Share>);
 
 /// Where a test entry is in its YAML file, found only when an error needs it (finding it scans
 /// the file, which for every test of a large project would cost time quadratic in its size).
@@ -120,7 +124,7 @@ pub fn generate(
 
     // Two declarations of the same test on the same column get the same name.
     let mut seen: HashMap<&str, (&Site, &SchemaDoc)> = HashMap::new();
-    for (node, site, doc, _) in &out {
+    for (node, site, doc, _, _) in &out {
         if let Some((prev, prev_doc)) = seen.insert(node.name.as_str(), (site, doc)) {
             errors.push(
                 Error::project(format!(
@@ -138,19 +142,20 @@ pub fn generate(
         return Err(combine(errors));
     }
 
-    for (node, _, _, _) in &out {
+    for (node, _, _, _, _) in &out {
         jinja.add_template(&node.template, node.raw_code.clone())?;
     }
     let jinja = &*jinja;
-    let rendered: Vec<Result<Scope>> = out
-        .par_iter()
-        .map(|(node, loc, doc, _)| {
-            memo.render(jinja, node)
-                .map_err(|e| relocate(e, &node.template, &loc.location(doc), doc, &node.name))
-        })
-        .collect();
+    let rendered = {
+        let tests: Vec<(&Node, Option<&Share>)> = out.iter().map(|(n, _, _, _, share)| (n, share.as_ref())).collect();
+        let located = |i: usize, e: Error| {
+            let (node, loc, doc, _, _) = &out[i];
+            relocate(e, &node.template, &loc.location(doc), doc, &node.name)
+        };
+        shared_renders::render_all(jinja, memo, &tests, &located)
+    };
     let mut tests = vec![];
-    for ((mut node, loc, doc, entry_config), result) in out.into_iter().zip(rendered) {
+    for ((mut node, loc, doc, entry_config, _), result) in out.into_iter().zip(rendered) {
         match result {
             Ok(scope) => {
                 for r in &scope.recorded.refs {
@@ -202,7 +207,7 @@ pub fn generate(
 
 /// A generic test entry being built: the node, where it is declared, its file, and the config
 /// written on the entry itself.
-type Declared<'a> = (Node, Site, &'a SchemaDoc, Map<String, Value>);
+type Declared<'a> = (Node, Site, &'a SchemaDoc, Map<String, Value>, Option<Share>);
 
 /// The tests declared in one schema YAML file, on its models, seeds, snapshots and sources.
 fn doc_tests<'a>(
@@ -230,6 +235,10 @@ fn doc_tests<'a>(
             label: node.name.clone(),
             prefix: "",
             expr: format!("ref({})", quoted(&node.name)),
+            placeholder: Placeholder::Ref(RefCall {
+                package: None,
+                name: node.name.clone(),
+            }),
             what: format!("{} {}", kind.as_str(), node.name),
             path: vec![patch.name.as_str()],
             tags: patch.other.get("tags").cloned(),
@@ -256,6 +265,7 @@ fn doc_tests<'a>(
                 label: format!("{}_{}", src.name, table.name),
                 prefix: "source_",
                 expr: format!("source({}, {})", quoted(&src.name), quoted(&table.name)),
+                placeholder: Placeholder::Source(src.name.clone(), table.name.clone()),
                 what: format!("source {}.{}", src.name, table.name),
                 path: vec![src.name.as_str(), table.name.as_str()],
                 tags: Some(Value::Array(
@@ -297,7 +307,7 @@ fn collect<'a>(
     let mut push = |column: Option<&ColumnDecl>, index: usize, entry: &Value| match build(
         project, jinja, doc, subject, column, index, entry,
     ) {
-        Ok(Some((node, loc, cfg))) => out.push((node, loc, doc, cfg)),
+        Ok(Some((node, loc, cfg, share))) => out.push((node, loc, doc, cfg, share)),
         Ok(None) => {}
         Err(e) => errors.push(e),
     };
@@ -455,6 +465,15 @@ fn build(
 
     let template = format!("__mozt_test__/{name}");
     let raw_code = call_template(&macro_name, &subject.expr, &args);
+    // Tests whose call differs only in the subject (no Jinja in their arguments) share a render.
+    let share = raw_code
+        .starts_with("{{")
+        .then(|| serde_json::to_string(&(&macro_name, &args, &config, subject.expr.starts_with("ref("))).ok())
+        .flatten()
+        .map(|key| Share {
+            key,
+            subject: subject.placeholder.clone(),
+        });
     let mut kwargs = args.clone();
     kwargs.remove("column_name");
     let node = Node {
@@ -484,7 +503,7 @@ fn build(
         prerender: None,
     };
     tracing::trace!("test {name} ({full})");
-    Ok(Some((node, loc, entry_config)))
+    Ok(Some((node, loc, entry_config, share)))
 }
 
 /// Read one entry of a `data_tests:` list.

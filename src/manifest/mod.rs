@@ -6,6 +6,7 @@ pub mod generic_tests;
 pub mod node;
 pub mod parse;
 pub mod partial;
+mod shared_renders;
 pub mod snapshots;
 pub mod unit_tests;
 

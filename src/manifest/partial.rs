@@ -136,13 +136,26 @@ impl Memo {
         }
         self.rendered.fetch_add(1, Ordering::Relaxed);
         let scope = render_parse(jinja, node)?;
-        if let Some(key) = key
-            && let Some(entry) = self.entry(jinja, &scope.recorded, scope.prerender.as_deref())
+        if let Some(key) = key {
+            self.keep(jinja, key, &scope);
+        }
+        Ok(scope)
+    }
+
+    /// Save a render `node` got without rendering (it took an equal test's; see
+    /// `shared_renders`), for the next parse.
+    pub fn remember(&self, jinja: &JinjaEnv, node: &Node, scope: &Scope) {
+        if let Some(key) = self.enabled.then(|| node_key(jinja, node)).flatten() {
+            self.keep(jinja, key, scope);
+        }
+    }
+
+    fn keep(&self, jinja: &JinjaEnv, key: String, scope: &Scope) {
+        if let Some(entry) = self.entry(jinja, &scope.recorded, scope.prerender.as_deref())
             && let Ok(mut new) = self.new.lock()
         {
             new.insert(key, Kept::Made(Box::new(entry)));
         }
-        Ok(scope)
     }
 
     fn still_valid(&self, jinja: &JinjaEnv, entry: &Entry) -> bool {

@@ -2,14 +2,14 @@
     A project overrides any of them by defining a test (or macro) of the same name, e.g.
     `{% test not_null(model, column_name) %}` in tests/generic/ or macros/. -#}
 
-{#- The relation a test reads: the model itself, or only its rows matching the test's `where`
-    config, as a subquery. -#}
+{#- The relation a test reads: the model itself (the relation, so that a test can read
+    `model.identifier`), or only its rows matching the test's `where` config, as a subquery. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
     {%- if where -%}
         (select * from {{ relation }} where {{ where }}) as mozt_where_subquery
     {%- else -%}
-        {{ relation }}
+        {{ return(relation) }}
     {%- endif -%}
 {%- endmacro %}
 
