@@ -347,14 +347,24 @@ pub fn node_context(node: &Node, this: Relation) -> minijinja::Value {
 
 /// The Jinja context of a node with `this` as given.
 pub fn node_context_with(node: &Node, this: minijinja::Value) -> minijinja::Value {
-    let model = crate::jinja::to_value(serde_json::json!({
-            "name": node.name,
-            "unique_id": node.unique_id,
-            "resource_type": node.resource_type.as_str(),
-            "original_file_path": path_name(&node.original_file_path),
-            "fqn": node.fqn,
-            "config": node.config,
-    }));
+    /// `model`, serialized straight from the node (no intermediate JSON copy of its config).
+    #[derive(serde::Serialize)]
+    struct ModelContext<'a> {
+        name: &'a str,
+        unique_id: &'a str,
+        resource_type: &'a str,
+        original_file_path: String,
+        fqn: &'a [String],
+        config: &'a Map<String, Value>,
+    }
+    let model = crate::jinja::to_value(ModelContext {
+        name: &node.name,
+        unique_id: &node.unique_id,
+        resource_type: node.resource_type.as_str(),
+        original_file_path: path_name(&node.original_file_path),
+        fqn: &node.fqn,
+        config: &node.config,
+    });
     minijinja::context! {
         this => this,
         model => minijinja::Value::from_object(ModelObj(model)),
