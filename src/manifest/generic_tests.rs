@@ -154,50 +154,59 @@ pub fn generate(
         };
         shared_renders::render_all(jinja, memo, &tests, &located)
     };
-    let mut tests = vec![];
-    for ((mut node, loc, doc, entry_config, _), result) in out.into_iter().zip(rendered) {
-        match result {
-            Ok(scope) => {
-                for r in &scope.recorded.refs {
-                    if let Err(e) = check_ref(r, &refable, project.name()) {
-                        errors.push(e.at(loc.location(doc)).with_source_line(&doc.text));
-                    }
+    // Each test takes what its render recorded (in parallel); errors stay in declaration order.
+    let finished: Vec<(Option<Node>, Vec<Error>)> = out
+        .into_par_iter()
+        .zip(rendered)
+        .map(|((mut node, loc, doc, entry_config, _), result)| {
+            let scope = match result {
+                Ok(scope) => scope,
+                Err(e) => return (None, vec![e]),
+            };
+            let mut errors = vec![];
+            for r in &scope.recorded.refs {
+                if let Err(e) = check_ref(r, &refable, project.name()) {
+                    errors.push(e.at(loc.location(doc)).with_source_line(&doc.text));
                 }
-                for (s, t) in &scope.recorded.sources {
-                    if !sources.iter().any(|x| &x.source_name == s && &x.name == t) {
-                        let declared: Vec<String> = sources
-                            .iter()
-                            .map(|x| format!("{}.{}", x.source_name, x.name))
-                            .collect();
-                        let hints = closest(&format!("{s}.{t}"), declared.iter().map(String::as_str));
-                        errors.push(
-                            Error::project(format!(
-                                "test {} reads source('{s}', '{t}'), which is not declared",
-                                node.name
-                            ))
-                            .at(loc.location(doc))
-                            .with_source_line(&doc.text)
-                            .help(did_you_mean(&hints, "declare it under `sources:` in a YAML file")),
-                        );
-                    }
-                }
-                // `{{ config(...) }}` in the test's macro: above project.yml, below the entry's own.
-                let mut layer = scope.recorded.config.clone();
-                for k in entry_config.keys() {
-                    layer.remove(k);
-                }
-                merge_config(&mut node.config, &layer);
-                if node.config_bool("enabled") == Some(false) {
-                    continue;
-                }
-                node.refs = scope.recorded.refs;
-                node.sources = scope.recorded.sources;
-                node.prerender = scope.prerender;
-                node.vars_used = scope.recorded.vars;
-                tests.push(node);
             }
-            Err(e) => errors.push(e),
-        }
+            for (s, t) in &scope.recorded.sources {
+                if !sources.iter().any(|x| &x.source_name == s && &x.name == t) {
+                    let declared: Vec<String> = sources
+                        .iter()
+                        .map(|x| format!("{}.{}", x.source_name, x.name))
+                        .collect();
+                    let hints = closest(&format!("{s}.{t}"), declared.iter().map(String::as_str));
+                    errors.push(
+                        Error::project(format!(
+                            "test {} reads source('{s}', '{t}'), which is not declared",
+                            node.name
+                        ))
+                        .at(loc.location(doc))
+                        .with_source_line(&doc.text)
+                        .help(did_you_mean(&hints, "declare it under `sources:` in a YAML file")),
+                    );
+                }
+            }
+            // `{{ config(...) }}` in the test's macro: above project.yml, below the entry's own.
+            let mut layer = scope.recorded.config.clone();
+            for k in entry_config.keys() {
+                layer.remove(k);
+            }
+            merge_config(&mut node.config, &layer);
+            if node.config_bool("enabled") == Some(false) {
+                return (None, errors);
+            }
+            node.refs = scope.recorded.refs;
+            node.sources = scope.recorded.sources;
+            node.prerender = scope.prerender;
+            node.vars_used = scope.recorded.vars;
+            (Some(node), errors)
+        })
+        .collect();
+    let mut tests = Vec::with_capacity(finished.len());
+    for (node, errs) in finished {
+        errors.extend(errs);
+        tests.extend(node);
     }
     if !errors.is_empty() {
         return Err(combine(errors));

@@ -18,6 +18,8 @@ pub struct Catalog {
     /// Several ids share a relation when a source is loaded by a seed.
     by_name: HashMap<String, Vec<String>>,
     names: HashMap<String, String>,
+    /// Whether any model is ephemeral (else a node reads exactly its direct dependencies).
+    ephemerals: bool,
 }
 
 fn keys(r: &Relation) -> Vec<String> {
@@ -69,7 +71,12 @@ impl Catalog {
                 format!("source('{}', '{}')", s.source_name, s.name),
             );
         }
-        Catalog { by_name, names }
+        let ephemerals = crate::compile::ephemeral::any(manifest);
+        Catalog {
+            by_name,
+            names,
+            ephemerals,
+        }
     }
 
     /// The ids a table name can mean (usually one).
@@ -102,7 +109,10 @@ impl Resolve for NodeResolver<'_> {
             return Some(Shape::unknown());
         }
         // A source loaded by a seed is read as the source (sources are listed last).
-        let id = ids.iter().rev().find(|id| reads(self.manifest, self.node, id))?;
+        let id = ids.iter().rev().find(|id| match self.catalog.ephemerals {
+            true => reads(self.manifest, self.node, id),
+            false => self.node.depends_on.contains(id),
+        })?;
         Some(self.shapes.get(id.as_str()).cloned().unwrap_or_else(|| Shape {
             passthrough: Some(id.as_str().into()),
             ..Shape::unknown()
