@@ -58,6 +58,12 @@ mkdir -p "$out"
 results="$out/results.jsonl"
 : > "$results"
 measure() { python3 "$here/measure.py" --record "$results" "$@"; }
+# A folder is moved aside, not deleted, before a cold command, and the moved folders are deleted
+# at the end: on ext4 without a journal, creating files right after deleting thousands makes each
+# new inode's allocation scan past the recently deleted ones (seconds for 15,000 compiled files),
+# which would time the file system's bookkeeping, not the tool.
+trash="$out/trash"
+set_aside() { if [ -e "$1" ]; then mkdir -p "$trash" && mv "$1" "$(mktemp -d "$trash/XXXXXX")/"; fi; }
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false DO_NOT_TRACK=1 DBT_TARGET_PATH=dbt_target DBT_VERSION_CHECK=false
 
 {
@@ -70,15 +76,16 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS=false DO_NOT_TRACK=1 DBT_TARGET_PATH=dbt_t
 
 for n in $sizes; do
   proj="$out/p$n"
+  set_aside "$proj"
   python3 "$here/gen.py" --models "$n" --out "$proj" --threads "$threads"
   logs="$proj/logs"
   mkdir -p "$logs"
   cd "$proj"
 
   # mozt: cold parse and compile (no target/ folder, so no cache), then seed, run, test.
-  rm -rf target
+  set_aside target
   measure --tool mozt --step parse --models "$n" --log "$logs/mozt_parse.log" -- "$mozt" parse
-  rm -rf target
+  set_aside target
   measure --tool mozt --step compile --models "$n" --log "$logs/mozt_compile.log" -- "$mozt" compile
   rm -f bench_mozt.duckdb bench_mozt.duckdb.wal
   measure --tool mozt --step seed --models "$n" --log "$logs/mozt_seed.log" -- "$mozt" seed
@@ -100,7 +107,7 @@ for n in $sizes; do
 
   if [ "$with_dbt" = 1 ]; then
     dbt="$venv/bin/dbt"
-    rm -rf dbt_target
+    set_aside dbt_target
     measure --tool dbt --step parse --models "$n" --log "$logs/dbt_parse.log" -- "$dbt" parse --no-partial-parse || true
     measure --tool dbt --step compile --models "$n" --log "$logs/dbt_compile.log" -- "$dbt" compile --no-partial-parse || true
     if [ "$n" -le "$dbt_run_max" ]; then
@@ -116,3 +123,4 @@ for n in $sizes; do
 done
 
 python3 "$here/report.py" "$results" | tee "$out/report.md"
+rm -rf "$trash"

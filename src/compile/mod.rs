@@ -183,10 +183,15 @@ pub fn compile_all(
         .filter(|(i, _)| manifest.nodes[**i].resource_type != ResourceType::Seed)
         .filter_map(|(_, p)| p.parent())
         .collect();
+    // A folder created now holds no file yet: its files are created without first trying to
+    // open an existing one (a compile from cold then costs one open per file, not two).
+    let mut fresh: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     for folder in folders {
-        let folder = root.join(folder);
-        std::fs::create_dir_all(&folder)
-            .map_err(|e| Error::runtime(format!("cannot create {}: {e}", folder.display())))?;
+        let abs = root.join(folder);
+        if !abs.is_dir() {
+            fresh.insert(folder.to_path_buf());
+        }
+        std::fs::create_dir_all(&abs).map_err(|e| Error::runtime(format!("cannot create {}: {e}", abs.display())))?;
     }
     let ephemerals = ephemeral::any(manifest);
     let results: Vec<(usize, Result<Compiled>)> = nodes
@@ -198,8 +203,11 @@ pub fn compile_all(
             let out = render_node(jinja, manifest, node, incr, ephemerals).and_then(|sql| {
                 if node.resource_type != ResourceType::Seed {
                     let file = root.join(&path);
-                    crate::files::write_if_changed(&file, sql.as_bytes())
-                        .map_err(|e| Error::runtime(format!("cannot write {}: {e}", file.display())))?;
+                    let written = match path.parent().is_some_and(|p| fresh.contains(p)) {
+                        true => std::fs::write(&file, &sql),
+                        false => crate::files::write_if_changed(&file, sql.as_bytes()),
+                    };
+                    written.map_err(|e| Error::runtime(format!("cannot write {}: {e}", file.display())))?;
                 }
                 if matches!(node.resource_type, ResourceType::Model | ResourceType::Test) && is_blank_sql(&sql) {
                     return Err(Error::project(format!(
