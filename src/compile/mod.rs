@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result, combine};
 use crate::jinja::prerender::Placeholder;
-use crate::jinja::scope::{RefCall, Resolver};
+use crate::jinja::scope::RefCall;
 use crate::jinja::{JinjaEnv, Mode, Scope, path_name};
 use crate::manifest::parse::node_context;
 use crate::manifest::{Manifest, Node, ResourceType};
@@ -86,8 +86,8 @@ fn fill_into(manifest: &Manifest, node: &Node, p: &Placeholder, out: &mut String
     use std::fmt::Write;
     // Writing into a String cannot fail.
     let _ = match p {
-        Placeholder::Ref(r) => write!(out, "{}", manifest.resolve_ref(r.package.as_deref(), &r.name).ok()?),
-        Placeholder::Source(s, t) => write!(out, "{}", manifest.resolve_source(s, t).ok()?),
+        Placeholder::Ref(r) => write!(out, "{}", manifest.ref_relation(r.package.as_deref(), &r.name).ok()?),
+        Placeholder::Source(s, t) => write!(out, "{}", &manifest.source(s, t)?.relation),
         Placeholder::This => match &node.relation {
             Some(relation) => write!(out, "{relation}"),
             None => write!(out, "{}", this_of(node)),

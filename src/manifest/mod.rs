@@ -119,10 +119,11 @@ impl Manifest {
     pub fn count(&self, kind: ResourceType) -> usize {
         self.nodes.iter().filter(|n| n.resource_type == kind).count()
     }
-}
 
-impl Resolver for Manifest {
-    fn resolve_ref(&self, package: Option<&str>, name: &str) -> Result<Relation, String> {
+    /// `ref()`'s relation, borrowed when the manifest holds it (compile fills every ref of every
+    /// model with one, so it is not copied for each).
+    pub fn ref_relation(&self, package: Option<&str>, name: &str) -> Result<std::borrow::Cow<'_, Relation>, String> {
+        use std::borrow::Cow;
         if let Some(p) = package
             && p != self.project_name
         {
@@ -134,14 +135,21 @@ impl Resolver for Manifest {
             .by_name(name)
             .ok_or_else(|| format!("ref('{name}'): no model, seed or snapshot named '{name}'"))?;
         if let Some(deferred) = self.deferred.get(name) {
-            return Ok(deferred.clone());
+            return Ok(Cow::Borrowed(deferred));
         }
         if node.materialized() == "ephemeral" {
-            return Ok(ephemeral_cte(name));
+            return Ok(Cow::Owned(ephemeral_cte(name)));
         }
         node.relation
-            .clone()
+            .as_ref()
+            .map(Cow::Borrowed)
             .ok_or_else(|| format!("ref('{name}'): '{name}' is not built as a relation"))
+    }
+}
+
+impl Resolver for Manifest {
+    fn resolve_ref(&self, package: Option<&str>, name: &str) -> Result<Relation, String> {
+        self.ref_relation(package, name).map(std::borrow::Cow::into_owned)
     }
 
     fn resolve_source(&self, source: &str, table: &str) -> Result<Relation, String> {

@@ -78,6 +78,9 @@ pub struct Memo {
     /// Saved entries (JSON) by key.
     old: HashMap<String, String>,
     vars: Map<String, Value>,
+    /// Each macro whose file reads nothing untracked, with the hash of that file (worked out
+    /// once, not for every render that calls it).
+    tracked_macros: HashMap<String, String>,
     /// Entries used or made by this parse (the next file holds exactly these).
     new: Mutex<HashMap<String, Kept>>,
     reused: AtomicUsize,
@@ -104,12 +107,14 @@ impl Memo {
         } else {
             HashMap::new()
         };
+        let tracked_macros = if enabled { tracked_macros(jinja) } else { HashMap::new() };
         Memo {
             enabled,
             path,
             global,
             old,
             vars: vars.clone(),
+            tracked_macros,
             new: Mutex::new(HashMap::new()),
             reused: AtomicUsize::new(0),
             rendered: AtomicUsize::new(0),
@@ -137,7 +142,7 @@ impl Memo {
         self.rendered.fetch_add(1, Ordering::Relaxed);
         let scope = render_parse(jinja, node)?;
         if let Some(key) = key {
-            self.keep(jinja, key, &scope);
+            self.keep(key, &scope);
         }
         Ok(scope)
     }
@@ -146,12 +151,12 @@ impl Memo {
     /// `shared_renders`), for the next parse.
     pub fn remember(&self, jinja: &JinjaEnv, node: &Node, scope: &Scope) {
         if let Some(key) = self.enabled.then(|| node_key(jinja, node)).flatten() {
-            self.keep(jinja, key, scope);
+            self.keep(key, scope);
         }
     }
 
-    fn keep(&self, jinja: &JinjaEnv, key: String, scope: &Scope) {
-        if let Some(entry) = self.entry(jinja, &scope.recorded, scope.prerender.as_deref())
+    fn keep(&self, key: String, scope: &Scope) {
+        if let Some(entry) = self.entry(&scope.recorded, scope.prerender.as_deref())
             && let Ok(mut new) = self.new.lock()
         {
             new.insert(key, Kept::Made(Box::new(entry)));
@@ -174,17 +179,13 @@ impl Memo {
     }
 
     /// The entry to save for a successful render (None when it read something untracked).
-    fn entry(&self, jinja: &JinjaEnv, rec: &Recorded, prerender: Option<&Prerender>) -> Option<Entry> {
+    fn entry(&self, rec: &Recorded, prerender: Option<&Prerender>) -> Option<Entry> {
         let mut macros: Vec<(String, String)> = vec![];
         for name in &rec.macros {
             if macros.iter().any(|(n, _)| n == name) {
                 continue;
             }
-            let (_, text) = jinja.macro_source(name)?;
-            if mentions_untracked(&text) {
-                return None;
-            }
-            macros.push((name.clone(), jinja.macro_file_hash(name)?.to_string()));
+            macros.push((name.clone(), self.tracked_macros.get(name)?.clone()));
         }
         let mut vars: Vec<(String, Option<Value>)> = vec![];
         for name in &rec.vars {
@@ -235,6 +236,10 @@ impl Memo {
             if let Err(e) = write_atomic(&path, &header, &entries) {
                 tracing::warn!("cannot write {}: {e}", path.display());
             }
+            // Like the session (`Session::finish`), the entries are left to the operating
+            // system: the command ends once the file is written, and freeing 15,000 entries
+            // one by one would only delay that.
+            std::mem::forget(entries);
         };
         match std::thread::Builder::new().name("partial-parse".into()).spawn(write) {
             Ok(handle) => SaveHandle(Some(handle)),
@@ -313,6 +318,23 @@ fn recorded(entry: Entry) -> Recorded {
     }
 }
 
+/// Macro name -> the hash of its file, for the macros whose file reads nothing untracked.
+fn tracked_macros(jinja: &JinjaEnv) -> HashMap<String, String> {
+    let mut untracked_files: HashMap<&str, bool> = HashMap::new();
+    let mut out = HashMap::new();
+    for (name, template) in jinja.macro_templates() {
+        let untracked = *untracked_files.entry(template).or_insert_with(|| {
+            jinja
+                .macro_source(name)
+                .is_none_or(|(_, text)| mentions_untracked(&text))
+        });
+        if let (false, Some(hash)) = (untracked, jinja.macro_file_hash(name)) {
+            out.insert(name.to_string(), hash.to_string());
+        }
+    }
+    out
+}
+
 fn mentions_untracked(text: &str) -> bool {
     UNTRACKED.iter().any(|w| text.contains(w))
 }
@@ -374,7 +396,9 @@ fn write_atomic(path: &Path, header: &Header, entries: &HashMap<String, Kept>) -
     let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
     serde_json::to_writer(&mut out, header).map_err(std::io::Error::other)?;
     for (key, kept) in entries {
-        write!(out, "\n{key}\t")?;
+        out.write_all(b"\n")?;
+        out.write_all(key.as_bytes())?;
+        out.write_all(b"\t")?;
         match kept {
             Kept::Saved(json) => out.write_all(json.as_bytes())?,
             Kept::Made(entry) => serde_json::to_writer(&mut out, entry).map_err(std::io::Error::other)?,
