@@ -2,7 +2,9 @@
 //! corpus -- the sample project compiled for both targets, every .sql under testdata/, a
 //! generated 300-model project, tricky snippets and thousands of random mutations of them --
 //! either it declines (sqlparser tokenizes that text) or its tokens and spans are identical to
-//! sqlparser's, and parsing gives the identical result (statements or error) both ways.
+//! sqlparser's, and parsing gives the identical result (statements or error) both ways. The
+//! same corpus checks the SQL check's dialect (src/sql/dialect.rs, which answers plain names and
+//! function calls without sqlparser's typed-string attempt): identical results again.
 
 mod common;
 
@@ -10,6 +12,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::{TestProject, sample_project, walk};
+use mozt::sql::dialect::Fast;
 use mozt::sql::parse::{try_parse, try_parse_slow};
 use mozt::sql::tokens::{tokenize, tokenize_for_parser};
 use sqlparser::dialect::{Dialect, DuckDbDialect, SnowflakeDialect};
@@ -59,6 +62,12 @@ fn agree(sql: &str) -> usize {
         let a = format!("{:?}", try_parse(dialect, sql));
         let b = format!("{:?}", try_parse_slow(dialect, sql));
         assert_eq!(a, b, "{name}: parse results differ for {sql:?}");
+        let fast_dialect: &dyn Dialect = match name {
+            "duckdb" => &Fast(DuckDbDialect {}),
+            _ => &Fast(SnowflakeDialect {}),
+        };
+        let c = format!("{:?}", try_parse(fast_dialect, sql));
+        assert_eq!(c, b, "{name}: the SQL check's dialect parses differently: {sql:?}");
     }
     fast
 }

@@ -11,6 +11,7 @@
 pub mod catalog;
 pub mod check;
 pub mod columns;
+pub mod dialect;
 mod expr;
 pub mod lineage;
 mod names;
@@ -46,8 +47,8 @@ pub type NodeLineage = Arc<Vec<Col>>;
 /// The sqlparser dialect of a target type.
 pub fn dialect_for(kind: &str) -> Box<dyn Dialect + Send + Sync> {
     match kind.to_ascii_lowercase().as_str() {
-        "snowflake" => Box::new(SnowflakeDialect {}),
-        "duckdb" => Box::new(DuckDbDialect {}),
+        "snowflake" => Box::new(dialect::Fast(SnowflakeDialect {})),
+        "duckdb" => Box::new(dialect::Fast(DuckDbDialect {})),
         _ => Box::new(GenericDialect {}),
     }
 }
