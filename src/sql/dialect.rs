@@ -5,8 +5,9 @@
 //! name, fails and formats an error message it then throws away. That was about 4% of the CPU of
 //! compiling a 10,000-model project. `Fast` answers the two commonest cases directly, exactly as
 //! sqlparser would after its failed attempt:
-//! - an unquoted non-keyword word followed by `(`: a function call (`parse_function`);
-//! - an unquoted non-keyword word, alone or as the head of a dotted name, followed by a token
+//! - an unquoted plain word (not a keyword, or one of `PLAIN_KEYWORDS`) followed by `(`: a
+//!   function call (`parse_function`);
+//! - an unquoted plain word, alone or as the head of a dotted name, followed by a token
 //!   that cannot continue a type or a typed string (`,` `)` an operator, a word...): a column or
 //!   table name (`Expr::Identifier`, the rest of a dotted name left to the caller as before).
 //!
@@ -52,9 +53,41 @@ fn ends_a_name(token: &Token) -> bool {
             | Token::Mod
             | Token::StringConcat
             | Token::DoubleColon
-            | Token::Word(_)
-    )
+    ) || matches!(token, Token::Word(w) if !matches!(w.keyword, Keyword::ARRAY | Keyword::ZEROFILL))
 }
+
+/// Keywords that sqlparser reads exactly like any other word in an expression: no data type,
+/// no expression of their own (`CASE`, `CAST`, `TRIM`...). Commonly function or column names.
+const PLAIN_KEYWORDS: &[Keyword] = &[
+    Keyword::ABS,
+    Keyword::AVG,
+    Keyword::CATEGORY,
+    Keyword::COALESCE,
+    Keyword::COUNT,
+    Keyword::DAY,
+    Keyword::EVENT,
+    Keyword::HOUR,
+    Keyword::ID,
+    Keyword::KEY,
+    Keyword::LAG,
+    Keyword::LEAD,
+    Keyword::LEAST,
+    Keyword::LOWER,
+    Keyword::MAX,
+    Keyword::MIN,
+    Keyword::MONTH,
+    Keyword::NAME,
+    Keyword::NULLIF,
+    Keyword::RANK,
+    Keyword::REPLACE,
+    Keyword::ROW_NUMBER,
+    Keyword::SOURCE,
+    Keyword::STATUS,
+    Keyword::SUM,
+    Keyword::UPPER,
+    Keyword::VALUE,
+    Keyword::YEAR,
+];
 
 impl<D: Dialect> Fast<D> {
     fn shortcut(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
@@ -62,7 +95,8 @@ impl<D: Dialect> Fast<D> {
         let Token::Word(w) = &first.token else {
             return None;
         };
-        if w.keyword != Keyword::NoKeyword || w.quote_style.is_some() || w.value.eq_ignore_ascii_case("xml") {
+        let plain = w.keyword == Keyword::NoKeyword || PLAIN_KEYWORDS.contains(&w.keyword);
+        if !plain || w.quote_style.is_some() || w.value.eq_ignore_ascii_case("xml") {
             return None;
         }
         let ident = Ident {
