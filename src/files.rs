@@ -54,9 +54,12 @@ fn holds(file: &mut std::fs::File, pieces: &[&[u8]]) -> std::io::Result<bool> {
     for piece in pieces {
         for chunk in piece.chunks(1 << 16) {
             old.resize(chunk.len(), 0);
-            reader.read_exact(&mut old)?;
-            if old != chunk {
-                return Ok(false);
+            match reader.read_exact(&mut old) {
+                Ok(()) if old == chunk => {}
+                Ok(()) => return Ok(false),
+                // Shorter than its length said a moment ago: changed meanwhile, so write it.
+                Err(e) if e.kind() == ErrorKind::UnexpectedEof => return Ok(false),
+                Err(e) => return Err(e),
             }
         }
     }

@@ -226,6 +226,9 @@ fn snapshot_history_over_three_runs() {
              select id, name from {{ ref('src') }}\n{% endsnapshot %}\n",
         );
     p.ok(&["build"]);
+    // Both snapshots compile to the same file; the last one writes it, once.
+    let compiled = p.read("target/compiled/snap/snapshots/s.sql");
+    assert!(compiled.contains("select id, name from"), "{compiled}");
     // Run 2: 2 renamed, 3 deleted, 4 new.
     p.write(
         "seeds/src.csv",

@@ -193,15 +193,27 @@ pub fn compile_all(
         }
         std::fs::create_dir_all(&abs).map_err(|e| Error::runtime(format!("cannot create {}: {e}", abs.display())))?;
     }
+    // Several nodes can share a file (the snapshots of one .sql file): the last of them writes
+    // it, so that it is written once and always with the same node's SQL.
+    let writes: Vec<bool> = {
+        let mut last: HashMap<&Path, usize> = HashMap::new();
+        for (k, p) in paths.iter().enumerate() {
+            last.insert(p, k);
+        }
+        (0..paths.len())
+            .map(|k| last.get(paths[k].as_path()) == Some(&k))
+            .collect()
+    };
     let ephemerals = ephemeral::any(manifest);
     let results: Vec<(usize, Result<Compiled>)> = nodes
         .par_iter()
         .zip(paths)
-        .map(|(&i, path)| {
+        .zip(writes)
+        .map(|((&i, path), writes)| {
             let node = &manifest.nodes[i];
             let incr = incremental(node);
             let out = render_node(jinja, manifest, node, incr, ephemerals).and_then(|sql| {
-                if node.resource_type != ResourceType::Seed {
+                if node.resource_type != ResourceType::Seed && writes {
                     let file = root.join(&path);
                     let written = match path.parent().is_some_and(|p| fresh.contains(p)) {
                         true => std::fs::write(&file, &sql),
