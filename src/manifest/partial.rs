@@ -147,14 +147,6 @@ impl Memo {
         Ok(scope)
     }
 
-    /// Save a render `node` got without rendering (it took an equal test's; see
-    /// `shared_renders`), for the next parse.
-    pub fn remember(&self, jinja: &JinjaEnv, node: &Node, scope: &Scope) {
-        if let Some(key) = self.enabled.then(|| node_key(jinja, node)).flatten() {
-            self.keep(key, scope);
-        }
-    }
-
     fn keep(&self, key: String, scope: &Scope) {
         if let Some(entry) = self.entry(&scope.recorded, scope.prerender.as_deref())
             && let Ok(mut new) = self.new.lock()

@@ -59,11 +59,10 @@ pub fn render_all(
                 (Some(Ok(scope)), Some(from), Some(to)) => derive(scope, &from.subject, &to.subject),
                 _ => None,
             };
+            // A derived render is not saved in the partial-parse cache: the next parse derives
+            // it again from its leader's, which costs less than saving and reading it.
             match derived {
-                Some(scope) => {
-                    memo.remember(jinja, tests[i].0, &scope);
-                    (i, Ok(scope))
-                }
+                Some(scope) => (i, Ok(scope)),
                 None => (i, render(i)),
             }
         })
