@@ -115,15 +115,11 @@ impl Prerender {
     /// observes one taints the render), so a template rendered with another relation in that
     /// place prints the same text around it.
     pub fn for_subject(&self, from: &Placeholder, to: &Placeholder) -> Option<Prerender> {
-        if self.read_node || self.placeholders.iter().filter(|p| *p == from).count() != 1 {
+        if self.read_node {
             return None;
         }
         let mut out = self.clone();
-        for p in &mut out.placeholders {
-            if p == from {
-                *p = to.clone();
-            }
-        }
+        replace_one(&mut out.placeholders, from, to)?;
         Some(out)
     }
 
@@ -176,6 +172,17 @@ impl Prerender {
         }
         Some(out)
     }
+}
+
+/// Replace the one element of `list` equal to `from` with `to`; None (and `list` unchanged)
+/// unless exactly one is.
+pub fn replace_one<T: PartialEq + Clone>(list: &mut [T], from: &T, to: &T) -> Option<()> {
+    let mut hits = list.iter().enumerate().filter(|(_, x)| *x == from).map(|(i, _)| i);
+    let (Some(at), None) = (hits.next(), hits.next()) else {
+        return None;
+    };
+    list[at] = to.clone();
+    Some(())
 }
 
 /// Note that the current render read its node's own context.

@@ -347,9 +347,17 @@ pub fn node_context(node: &Node, this: Relation) -> minijinja::Value {
 
 /// The Jinja context of a node with `this` as given.
 pub fn node_context_with(node: &Node, this: minijinja::Value) -> minijinja::Value {
-    /// `model`, serialized straight from the node (no intermediate JSON copy of its config).
+    minijinja::context! {
+        this => this,
+        model => minijinja::Value::from_object(ModelObj(node_value(node))),
+    }
+}
+
+/// A node as Jinja sees it (`model`, and generate_schema_name's `node`): its name, ids, path,
+/// fqn and config, serialized straight from the node (no intermediate JSON copy of its config).
+fn node_value(node: &Node) -> minijinja::Value {
     #[derive(serde::Serialize)]
-    struct ModelContext<'a> {
+    struct NodeValue<'a> {
         name: &'a str,
         unique_id: &'a str,
         resource_type: &'a str,
@@ -357,18 +365,14 @@ pub fn node_context_with(node: &Node, this: minijinja::Value) -> minijinja::Valu
         fqn: &'a [String],
         config: &'a Map<String, Value>,
     }
-    let model = crate::jinja::to_value(ModelContext {
+    crate::jinja::to_value(NodeValue {
         name: &node.name,
         unique_id: &node.unique_id,
         resource_type: node.resource_type.as_str(),
         original_file_path: path_name(&node.original_file_path),
         fqn: &node.fqn,
         config: &node.config,
-    });
-    minijinja::context! {
-        this => this,
-        model => minijinja::Value::from_object(ModelObj(model)),
-    }
+    })
 }
 
 fn patches<'a>(
@@ -497,15 +501,12 @@ impl<'a> SchemaNames<'a> {
     }
 
     fn call(&self, node: &Node, custom: Option<&str>) -> Result<String> {
-        let node_value = crate::jinja::to_value(serde_json::json!({
-            "name": node.name, "unique_id": node.unique_id, "resource_type": node.resource_type.as_str(),
-            "fqn": node.fqn, "config": node.config,
-            "original_file_path": path_name(&node.original_file_path),
-        }));
         let arg = custom.map(minijinja::Value::from).unwrap_or(minijinja::Value::from(()));
-        let (result, _) = self
-            .jinja
-            .call_macro("generate_schema_name", &[arg, node_value], Scope::new(Mode::Parse));
+        let (result, _) = self.jinja.call_macro(
+            "generate_schema_name",
+            &[arg, node_value(node)],
+            Scope::new(Mode::Parse),
+        );
         Ok(result
             .map_err(|e| {
                 let mut e = e;

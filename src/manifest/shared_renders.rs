@@ -13,7 +13,7 @@ use std::sync::Arc;
 use super::node::Node;
 use super::partial::Memo;
 use crate::error::{Error, Result};
-use crate::jinja::prerender::Placeholder;
+use crate::jinja::prerender::{Placeholder, replace_one};
 use crate::jinja::{JinjaEnv, Mode, Scope};
 
 /// What makes a test's render shareable: its group, and the relation it tests.
@@ -97,15 +97,4 @@ fn derive(leader: &Scope, from: &Placeholder, to: &Placeholder) -> Option<Scope>
     scope.recorded = recorded;
     scope.prerender = Some(Arc::new(prerender));
     Some(scope)
-}
-
-/// Replace the one element equal to `from`; None unless there is exactly one.
-fn replace_one<T: PartialEq + Clone>(list: &mut [T], from: &T, to: &T) -> Option<()> {
-    let mut hits = list.iter_mut().filter(|x| *x == from);
-    let hit = hits.next()?;
-    if hits.next().is_some() {
-        return None;
-    }
-    *hit = to.clone();
-    Some(())
 }
