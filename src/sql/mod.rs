@@ -195,11 +195,18 @@ pub fn analyze(input: &Input, sql: &HashMap<usize, (&str, bool)>) -> Result<Anal
             .copied()
             .filter(|i| matches!(kind(i), ResourceType::Model | ResourceType::Snapshot))
             .collect();
-        let catalog = Catalog::new(manifest);
-        let mut shapes: HashMap<&str, Shape> = base_shapes(manifest, input.root, input.source_columns);
+        let (catalog, (mut shapes, levels)) = rayon::join(
+            || Catalog::new(manifest),
+            || {
+                rayon::join(
+                    || base_shapes(manifest, input.root, input.source_columns),
+                    || levels(manifest, &analysable),
+                )
+            },
+        );
         let mut analysis = Analysis::default();
         let mut errors: Vec<Error> = vec![];
-        for level in levels(manifest, &analysable) {
+        for level in levels {
             let results: Vec<Analysed> = level
                 .par_iter()
                 .map(|&i| {
@@ -329,30 +336,21 @@ fn single_query(statements: Vec<Statement>) -> Option<Box<sqlparser::ast::Query>
     }
 }
 
-/// Columns known before any SQL is read: seeds (their CSV header, exact), sources (a seed's
+/// Columns known before any SQL is read: seeds (their CSV header, exact) and sources (a seed's
 /// header when a seed loads them, else the warehouse catalog's columns when connected, exact,
-/// else their YAML columns, which may be incomplete), and models (their YAML columns, until
-/// their SQL says better).
+/// else their YAML columns, which may be incomplete). A model's columns are its YAML columns
+/// until its SQL says better (`NodeResolver` falls back to them).
 fn base_shapes<'m>(manifest: &'m Manifest, root: &Path, catalog: &catalog::SourceColumns) -> HashMap<&'m str, Shape> {
     let mut shapes = HashMap::new();
     let id = |s: &str| -> Arc<str> { Arc::from(s) };
     let mut seed_by_relation: HashMap<String, Vec<String>> = HashMap::new();
-    for n in &manifest.nodes {
-        match n.resource_type {
-            ResourceType::Seed => {
-                if let Some(cols) = relations::seed_columns(root, n) {
-                    if let Some(r) = &n.relation {
-                        seed_by_relation.insert(r.to_string().to_ascii_lowercase(), cols.clone());
-                    }
-                    let shape = Shape::of_relation(&id(&n.unique_id), cols.iter().map(String::as_str), true);
-                    shapes.insert(n.unique_id.as_str(), shape);
-                }
+    for n in manifest.nodes.iter().filter(|n| n.resource_type == ResourceType::Seed) {
+        if let Some(cols) = relations::seed_columns(root, n) {
+            if let Some(r) = &n.relation {
+                seed_by_relation.insert(r.to_string().to_ascii_lowercase(), cols.clone());
             }
-            ResourceType::Model | ResourceType::Snapshot => {
-                let shape = Shape::of_relation(&id(&n.unique_id), n.columns.keys().map(String::as_str), false);
-                shapes.insert(n.unique_id.as_str(), shape);
-            }
-            _ => {}
+            let shape = Shape::of_relation(&id(&n.unique_id), cols.iter().map(String::as_str), true);
+            shapes.insert(n.unique_id.as_str(), shape);
         }
     }
     for s in &manifest.sources {

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use sqlparser::ast::ObjectName;
 
@@ -14,22 +15,28 @@ use crate::relation::Relation;
 
 /// Every relation of the project, by its lower-cased dotted names (`schema.table` and
 /// `database.schema.table`), to the unique id that builds or declares it.
-pub struct Catalog {
+pub struct Catalog<'m> {
+    manifest: &'m Manifest,
     /// Several ids share a relation when a source is loaded by a seed.
-    by_name: HashMap<String, Vec<String>>,
-    names: HashMap<String, String>,
+    by_name: HashMap<String, Vec<&'m str>>,
     /// Whether any model is ephemeral (else a node reads exactly its direct dependencies).
     ephemerals: bool,
 }
 
-fn keys(r: &Relation) -> Vec<String> {
-    let s = r.schema.to_ascii_lowercase();
-    let i = r.identifier.to_ascii_lowercase();
-    let mut v = vec![format!("{s}.{i}")];
+/// Call `f` with each lower-cased dotted name of a relation.
+fn keys(r: &Relation, mut f: impl FnMut(String)) {
+    let mut key = String::with_capacity(r.schema.len() + r.identifier.len() + 1);
+    key.push_str(&r.schema);
+    key.push('.');
+    key.push_str(&r.identifier);
+    key.make_ascii_lowercase();
     if let Some(db) = &r.database {
-        v.push(format!("{}.{s}.{i}", db.to_ascii_lowercase()));
+        let mut full = db.to_ascii_lowercase();
+        full.push('.');
+        full.push_str(&key);
+        f(full);
     }
-    v
+    f(key);
 }
 
 /// The lower-cased dotted key of a table name as written; None when it is not a plain name.
@@ -45,10 +52,10 @@ pub fn name_key(name: &ObjectName) -> Option<String> {
     Some(key)
 }
 
-impl Catalog {
-    pub fn new(manifest: &Manifest) -> Catalog {
-        let mut by_name = HashMap::new();
-        let mut names = HashMap::new();
+impl<'m> Catalog<'m> {
+    pub fn new(manifest: &'m Manifest) -> Catalog<'m> {
+        let mut by_name: HashMap<String, Vec<&'m str>> = HashMap::with_capacity(2 * manifest.nodes.len());
+        let mut add = |r: &Relation, id: &'m str| keys(r, |k| by_name.entry(k).or_default().push(id));
         for n in &manifest.nodes {
             if let Some(r) = &n.relation
                 && matches!(
@@ -56,31 +63,21 @@ impl Catalog {
                     ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
                 )
             {
-                for k in keys(r) {
-                    by_name.entry(k).or_insert_with(Vec::new).push(n.unique_id.clone());
-                }
-                names.insert(n.unique_id.clone(), format!("ref('{}')", n.name));
+                add(r, &n.unique_id);
             }
         }
         for s in &manifest.sources {
-            for k in keys(&s.relation) {
-                by_name.entry(k).or_insert_with(Vec::new).push(s.unique_id.clone());
-            }
-            names.insert(
-                s.unique_id.clone(),
-                format!("source('{}', '{}')", s.source_name, s.name),
-            );
+            add(&s.relation, &s.unique_id);
         }
-        let ephemerals = crate::compile::ephemeral::any(manifest);
         Catalog {
+            manifest,
             by_name,
-            names,
-            ephemerals,
+            ephemerals: crate::compile::ephemeral::any(manifest),
         }
     }
 
     /// The ids a table name can mean (usually one).
-    pub fn lookup(&self, name: &ObjectName) -> &[String] {
+    pub fn lookup(&self, name: &ObjectName) -> &[&'m str] {
         name_key(name)
             .and_then(|k| self.by_name.get(&k))
             .map(Vec::as_slice)
@@ -88,15 +85,19 @@ impl Catalog {
     }
 
     /// How the project reaches a relation (`ref('x')`, `source('a', 'b')`).
-    pub fn call_for(&self, unique_id: &str) -> Option<&str> {
-        self.names.get(unique_id).map(String::as_str)
+    pub fn call_for(&self, unique_id: &str) -> Option<String> {
+        if let Some(n) = self.manifest.node(unique_id) {
+            return Some(format!("ref('{}')", n.name));
+        }
+        let s = self.manifest.source_by_id(unique_id)?;
+        Some(format!("source('{}', '{}')", s.source_name, s.name))
     }
 }
 
 /// Resolves the table names of one node against its upstream shapes.
 pub struct NodeResolver<'a> {
     pub manifest: &'a Manifest,
-    pub catalog: &'a Catalog,
+    pub catalog: &'a Catalog<'a>,
     pub node: &'a Node,
     pub shapes: &'a HashMap<&'a str, Shape>,
 }
@@ -104,19 +105,28 @@ pub struct NodeResolver<'a> {
 impl Resolve for NodeResolver<'_> {
     fn relation(&self, name: &ObjectName) -> Option<Shape> {
         let ids = self.catalog.lookup(name);
-        if ids.contains(&self.node.unique_id) {
+        if ids.contains(&self.node.unique_id.as_str()) {
             // `{{ this }}` in an incremental model: its own table, columns as built before.
             return Some(Shape::unknown());
         }
         // A source loaded by a seed is read as the source (sources are listed last).
         let id = ids.iter().rev().find(|id| match self.catalog.ephemerals {
             true => reads(self.manifest, self.node, id),
-            false => self.node.depends_on.contains(id),
+            false => self.node.depends_on.iter().any(|d| d == *id),
         })?;
-        Some(self.shapes.get(id.as_str()).cloned().unwrap_or_else(|| Shape {
-            passthrough: Some(id.as_str().into()),
-            ..Shape::unknown()
-        }))
+        if let Some(shape) = self.shapes.get(id) {
+            return Some(shape.clone());
+        }
+        // A model or snapshot not analysed (yet): its YAML columns, which may be incomplete.
+        Some(match self.manifest.node(id) {
+            Some(n) if matches!(n.resource_type, ResourceType::Model | ResourceType::Snapshot) => {
+                Shape::of_relation(&Arc::from(*id), n.columns.keys().map(String::as_str), false)
+            }
+            _ => Shape {
+                passthrough: Some((*id).into()),
+                ..Shape::unknown()
+            },
+        })
     }
 }
 
@@ -147,7 +157,7 @@ pub fn seed_columns(root: &Path, node: &Node) -> Option<Vec<String>> {
 }
 
 /// A hard-coded relation, as a warning (or an error with --strict) naming the model.
-pub fn hard_coded(catalog: &Catalog, node: &Node, u: &Unresolved, strict: bool, file: &str) -> Error {
+pub fn hard_coded(catalog: &Catalog<'_>, node: &Node, u: &Unresolved, strict: bool, file: &str) -> Error {
     let name = &u.name;
     let hint = sqlparser::ast::ObjectName::from(
         name.split('.')
