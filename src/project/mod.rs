@@ -63,48 +63,29 @@ impl Project {
             schema_files: vec![],
             file,
         };
-        // List every file first, then read (and parse the YAML of) all of them in parallel.
-        let mut listed: Vec<(Kind, PathBuf)> = vec![];
+        // Walk the folders and read (and parse the YAML of) every file in one parallel pass: a
+        // folder's files are read while its sibling folders are still being listed.
         let f = &project.file;
-        for (dirs, kind, exts) in [
-            (&f.model_paths, Kind::Model, ["sql", "yml", "yaml"]),
-            (&f.macro_paths, Kind::Macro, ["sql", "yml", "yaml"]),
-            (&f.test_paths, Kind::Test, ["sql", "yml", "yaml"]),
-            (&f.snapshot_paths, Kind::Snapshot, ["sql", "yml", "yaml"]),
-            (&f.seed_paths, Kind::Seed, ["csv", "yml", "yaml"]),
+        let mut loaded: Vec<Loaded> = vec![];
+        for (dirs, kind) in [
+            (&f.model_paths, Kind::Model),
+            (&f.macro_paths, Kind::Macro),
+            (&f.test_paths, Kind::Test),
+            (&f.snapshot_paths, Kind::Snapshot),
+            (&f.seed_paths, Kind::Seed),
         ] {
             for dir in dirs {
-                for path in walk(root, dir, &exts)? {
-                    let kind = if kind == Kind::Seed {
-                        if path.extension().is_some_and(|e| e == "csv") {
-                            Kind::Seed
-                        } else {
-                            Kind::Schema
-                        }
-                    } else if is_sql(&path) {
-                        kind
-                    } else if kind == Kind::Macro {
-                        continue;
-                    } else {
-                        Kind::Schema
-                    };
-                    listed.push((kind, path));
+                let base = root.join(dir);
+                let load = |path: &Path| load_file(root, kind, path);
+                if base.is_dir() {
+                    loaded.extend(walk(root, &base, &load)?.into_iter().flatten());
+                } else if base.is_file() {
+                    loaded.extend(load(base.strip_prefix(root).unwrap_or(&base))?);
                 }
             }
         }
-        let loaded: Vec<Result<Loaded>> = listed
-            .into_par_iter()
-            .map(|(kind, path)| match kind {
-                Kind::Seed => Ok(Loaded::Seed(path)),
-                Kind::Schema => {
-                    let f = read(root, &path)?;
-                    Ok(Loaded::Schema(SchemaDoc::parse(&f.path, f.text)?))
-                }
-                k => Ok(Loaded::File(k, read(root, &path)?)),
-            })
-            .collect();
         for item in loaded {
-            match item? {
+            match item {
                 Loaded::Seed(path) => project.seeds.push(path),
                 Loaded::Schema(doc) => project.schema_files.push(doc),
                 Loaded::File(Kind::Model, f) => project.models.push(f),
@@ -141,17 +122,12 @@ enum Kind {
     Test,
     Snapshot,
     Seed,
-    Schema,
 }
 
 enum Loaded {
     File(Kind, SourceFile),
     Schema(SchemaDoc),
     Seed(PathBuf),
-}
-
-fn is_sql(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "sql")
 }
 
 fn read(root: &Path, rel: &Path) -> Result<SourceFile> {
@@ -163,31 +139,56 @@ fn read(root: &Path, rel: &Path) -> Result<SourceFile> {
     })
 }
 
-/// Files under `root/dir` with one of the extensions, relative to root, sorted for determinism.
-fn walk(root: &Path, dir: &str, exts: &[&str]) -> Result<Vec<PathBuf>> {
-    let base = root.join(dir);
-    if !base.exists() {
-        return Ok(vec![]);
+/// What a file under a folder of `kind` is, read (None when it is not a project file).
+fn load_file(root: &Path, kind: Kind, path: &Path) -> Result<Option<Loaded>> {
+    let Some(ext) = path.extension().and_then(|e| e.to_str()) else {
+        return Ok(None);
+    };
+    Ok(Some(match (kind, ext) {
+        (Kind::Seed, "csv") => Loaded::Seed(path.to_path_buf()),
+        // Macro folders' YAML (macro docs) is not read.
+        (Kind::Macro, "yml" | "yaml") => return Ok(None),
+        (_, "yml" | "yaml") => {
+            let f = read(root, path)?;
+            Loaded::Schema(SchemaDoc::parse(&f.path, f.text)?)
+        }
+        (Kind::Seed, _) => return Ok(None),
+        (k, "sql") => Loaded::File(k, read(root, path)?),
+        _ => return Ok(None),
+    }))
+}
+
+/// Call `load` on each file under the folder `dir` (absolute), with its path relative to
+/// root, in parallel; the results come in the order of a depth-first walk with each folder's
+/// entries sorted by name. Hidden files are skipped, and so are symbolic links.
+fn walk<T: Send>(
+    root: &Path,
+    dir: &Path,
+    load: &(dyn Fn(&Path) -> Result<Option<T>> + Sync),
+) -> Result<Vec<Option<T>>> {
+    let listing_err = |e: std::io::Error| Error::project(format!("cannot list {}: {e}", dir.display()));
+    let mut entries: Vec<(std::ffi::OsString, fs::FileType)> = vec![];
+    for entry in fs::read_dir(dir).map_err(listing_err)? {
+        let entry = entry.map_err(listing_err)?;
+        entries.push((entry.file_name(), entry.file_type().map_err(listing_err)?));
     }
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let per_entry: Vec<Result<Vec<Option<T>>>> = entries
+        .into_par_iter()
+        .map(|(name, kind)| {
+            let path = dir.join(&name);
+            if kind.is_dir() {
+                walk(root, &path, load)
+            } else if kind.is_file() && !name.as_encoded_bytes().starts_with(b".") {
+                Ok(vec![load(path.strip_prefix(root).unwrap_or(&path))?])
+            } else {
+                Ok(vec![])
+            }
+        })
+        .collect();
     let mut out = vec![];
-    for entry in walkdir::WalkDir::new(&base).sort_by_file_name() {
-        let entry = entry.map_err(|e| Error::project(format!("cannot list {}: {e}", base.display())))?;
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let path = entry.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with('.') {
-            continue;
-        }
-        if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| exts.contains(&e))
-        {
-            let rel = path.strip_prefix(root).unwrap_or(path).to_path_buf();
-            out.push(rel);
-        }
+    for items in per_entry {
+        out.extend(items?);
     }
     Ok(out)
 }
