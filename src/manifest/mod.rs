@@ -12,6 +12,7 @@ pub mod unit_tests;
 
 use std::collections::HashMap;
 
+use crate::hash::FastMap;
 use crate::jinja::scope::Resolver;
 use crate::relation::Relation;
 pub use node::{ColumnInfo, Node, ResourceType, SourceNode, TestInfo};
@@ -21,11 +22,11 @@ pub struct Manifest {
     pub project_name: String,
     pub nodes: Vec<Node>,
     pub sources: Vec<SourceNode>,
-    by_id: HashMap<String, usize>,
+    by_id: FastMap<String, usize>,
     /// Model/seed/snapshot name -> node index (what ref() resolves).
-    by_name: HashMap<String, usize>,
-    source_by_name: HashMap<(String, String), usize>,
-    source_by_id: HashMap<String, usize>,
+    by_name: FastMap<String, usize>,
+    source_by_name: FastMap<(String, String), usize>,
+    source_by_id: FastMap<String, usize>,
     /// `--defer`: model name -> the relation ref() gives instead of the node's own.
     pub deferred: HashMap<String, Relation>,
 }
@@ -43,36 +44,46 @@ impl Manifest {
     }
 
     pub fn reindex(&mut self) {
-        self.by_id = self
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.unique_id.clone(), i))
-            .collect();
-        self.by_name = self
-            .nodes
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| {
-                matches!(
-                    n.resource_type,
-                    ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
+        let nodes = &self.nodes;
+        let ((by_id, by_name), (source_by_id, source_by_name)) = rayon::join(
+            || {
+                rayon::join(
+                    || {
+                        nodes
+                            .iter()
+                            .enumerate()
+                            .map(|(i, n)| (n.unique_id.clone(), i))
+                            .collect()
+                    },
+                    || {
+                        nodes
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, n)| {
+                                matches!(
+                                    n.resource_type,
+                                    ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
+                                )
+                            })
+                            .map(|(i, n)| (n.name.clone(), i))
+                            .collect()
+                    },
                 )
-            })
-            .map(|(i, n)| (n.name.clone(), i))
-            .collect();
-        self.source_by_id = self
-            .sources
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.unique_id.clone(), i))
-            .collect();
-        self.source_by_name = self
-            .sources
-            .iter()
-            .enumerate()
-            .map(|(i, s)| ((s.source_name.clone(), s.name.clone()), i))
-            .collect();
+            },
+            || {
+                let sources = self.sources.iter().enumerate();
+                (
+                    sources.clone().map(|(i, s)| (s.unique_id.clone(), i)).collect(),
+                    sources
+                        .map(|(i, s)| ((s.source_name.clone(), s.name.clone()), i))
+                        .collect(),
+                )
+            },
+        );
+        self.by_id = by_id;
+        self.by_name = by_name;
+        self.source_by_id = source_by_id;
+        self.source_by_name = source_by_name;
     }
 
     pub fn node(&self, unique_id: &str) -> Option<&Node> {

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use super::node::{ColumnInfo, Node, ResourceType, SourceNode, TestInfo};
 use super::{Manifest, closest};
 use crate::error::{Error, Location, Result, combine, line_of};
+use crate::hash::FastMap;
 use crate::jinja::objects::{ModelObj, relation_value};
 use crate::jinja::{JinjaEnv, Mode, Scope, path_name};
 use crate::project::config::{folder_config, merge_config};
@@ -406,7 +407,7 @@ fn patches<'a>(
 }
 
 fn check_duplicates(nodes: &[Node]) -> Result<()> {
-    let mut seen: HashMap<(&str, bool), &Node> = HashMap::new();
+    let mut seen: FastMap<(&str, bool), &Node> = FastMap::default();
     for n in nodes {
         let refable = n.resource_type != ResourceType::Test;
         if let Some(prev) = seen.insert((n.name.as_str(), refable), n) {
@@ -595,29 +596,37 @@ fn resolve_dependencies(manifest: &mut Manifest, project: &Project, disabled: &[
     }
     // A source loaded by one of the project's seeds (same relation) waits for that seed, so
     // `mozt build` can load the seeds and build on them in one run.
-    let seed_by_relation: HashMap<String, String> = manifest
+    let seed_by_relation: HashMap<String, &str> = manifest
         .nodes
         .iter()
         .filter(|n| n.resource_type == ResourceType::Seed)
         .filter_map(|n| {
             n.relation
                 .as_ref()
-                .map(|r| (r.to_string().to_ascii_lowercase(), n.unique_id.clone()))
+                .map(|r| (r.to_string().to_ascii_lowercase(), n.unique_id.as_str()))
         })
         .collect();
-    for d in deps.iter_mut() {
-        let seeds: Vec<String> = d
-            .iter()
-            .filter_map(|id| manifest.source_by_id(id))
-            .filter_map(|s| {
-                seed_by_relation
-                    .get(&s.relation.to_string().to_ascii_lowercase())
-                    .cloned()
-            })
-            .collect();
-        for seed in seeds {
-            if !d.contains(&seed) {
-                d.push(seed);
+    // The seed that loads each source, by source index.
+    let seed_of_source: Vec<Option<String>> = manifest
+        .sources
+        .iter()
+        .map(|s| {
+            seed_by_relation
+                .get(&s.relation.to_string().to_ascii_lowercase())
+                .map(|id| id.to_string())
+        })
+        .collect();
+    if seed_of_source.iter().any(Option::is_some) {
+        for d in deps.iter_mut() {
+            let seeds: Vec<String> = d
+                .iter()
+                .filter_map(|id| manifest.source_index(id))
+                .filter_map(|i| seed_of_source[i].clone())
+                .collect();
+            for seed in seeds {
+                if !d.contains(&seed) {
+                    d.push(seed);
+                }
             }
         }
     }

@@ -33,6 +33,7 @@ use sqlparser::dialect::{Dialect, DuckDbDialect, GenericDialect, SnowflakeDialec
 
 use crate::compile::Compiled;
 use crate::error::{Error, ErrorKind, Result, combine};
+use crate::hash::FastMap;
 use crate::jinja::JinjaEnv;
 use crate::manifest::{Manifest, Node, ResourceType};
 use columns::{Analyzer, Col, Shape};
@@ -340,8 +341,8 @@ fn single_query(statements: Vec<Statement>) -> Option<Box<sqlparser::ast::Query>
 /// header when a seed loads them, else the warehouse catalog's columns when connected, exact,
 /// else their YAML columns, which may be incomplete). A model's columns are its YAML columns
 /// until its SQL says better (`NodeResolver` falls back to them).
-fn base_shapes<'m>(manifest: &'m Manifest, root: &Path, catalog: &catalog::SourceColumns) -> HashMap<&'m str, Shape> {
-    let mut shapes = HashMap::new();
+fn base_shapes<'m>(manifest: &'m Manifest, root: &Path, catalog: &catalog::SourceColumns) -> FastMap<&'m str, Shape> {
+    let mut shapes = FastMap::default();
     let id = |s: &str| -> Arc<str> { Arc::from(s) };
     let mut seed_by_relation: HashMap<String, Vec<String>> = HashMap::new();
     for n in manifest.nodes.iter().filter(|n| n.resource_type == ResourceType::Seed) {

@@ -2,7 +2,6 @@
 //! (reached through ref/source), the model's own relation (`{{ this }}`), or a hard-coded name
 //! that bypasses ref and source.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -10,6 +9,7 @@ use sqlparser::ast::ObjectName;
 
 use super::columns::{Resolve, Shape, Unresolved};
 use crate::error::{Error, Location};
+use crate::hash::FastMap;
 use crate::manifest::{Manifest, Node, ResourceType};
 use crate::relation::Relation;
 
@@ -18,7 +18,7 @@ use crate::relation::Relation;
 pub struct Catalog<'m> {
     manifest: &'m Manifest,
     /// Several ids share a relation when a source is loaded by a seed.
-    by_name: HashMap<String, Vec<&'m str>>,
+    by_name: FastMap<String, Vec<&'m str>>,
     /// Whether any model is ephemeral (else a node reads exactly its direct dependencies).
     ephemerals: bool,
 }
@@ -54,7 +54,8 @@ pub fn name_key(name: &ObjectName) -> Option<String> {
 
 impl<'m> Catalog<'m> {
     pub fn new(manifest: &'m Manifest) -> Catalog<'m> {
-        let mut by_name: HashMap<String, Vec<&'m str>> = HashMap::with_capacity(2 * manifest.nodes.len());
+        let mut by_name: FastMap<String, Vec<&'m str>> = FastMap::default();
+        by_name.reserve(2 * manifest.nodes.len());
         let mut add = |r: &Relation, id: &'m str| keys(r, |k| by_name.entry(k).or_default().push(id));
         for n in &manifest.nodes {
             if let Some(r) = &n.relation
@@ -99,7 +100,7 @@ pub struct NodeResolver<'a> {
     pub manifest: &'a Manifest,
     pub catalog: &'a Catalog<'a>,
     pub node: &'a Node,
-    pub shapes: &'a HashMap<&'a str, Shape>,
+    pub shapes: &'a FastMap<&'a str, Shape>,
 }
 
 impl Resolve for NodeResolver<'_> {
