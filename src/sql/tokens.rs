@@ -74,6 +74,9 @@ impl Lexer<'_> {
         let mut out: Vec<TokenWithSpan> = Vec::with_capacity(self.b.len() / if keep_whitespace { 2 } else { 3 } + 4);
         let mut after_colon = false;
         while self.pos < self.b.len() {
+            if !keep_whitespace && !after_colon && self.skip_blanks() {
+                continue;
+            }
             let start = Location::new(self.line, self.col);
             let token = self.next_token()?;
             let end = Location::new(self.line, self.col);
@@ -82,11 +85,41 @@ impl Lexer<'_> {
                 if whitespace && !after_colon {
                     continue;
                 }
-                after_colon = token == Token::Colon;
+                after_colon = matches!(token, Token::Colon);
             }
             out.push(TokenWithSpan::new(token, Span::new(start, end)));
         }
         Some(out)
+    }
+
+    /// Step over spaces, tabs and line ends as `next_token` would, one whitespace token at a
+    /// time, without making the tokens; whether there were any.
+    fn skip_blanks(&mut self) -> bool {
+        let start = self.pos;
+        while let Some(&c) = self.b.get(self.pos) {
+            match c {
+                b' ' | b'\t' => {
+                    self.pos += 1;
+                    self.col += 1;
+                }
+                b'\n' => {
+                    self.pos += 1;
+                    self.line += 1;
+                    self.col = 1;
+                }
+                b'\r' if self.peek(1) == b'\n' => {
+                    self.pos += 2;
+                    self.line += 1;
+                    self.col = 1;
+                }
+                b'\r' => {
+                    self.pos += 1;
+                    self.col += 1;
+                }
+                _ => break,
+            }
+        }
+        self.pos > start
     }
 
     /// The byte `k` places ahead of `pos`, 0 past the end (no handled byte is 0).
