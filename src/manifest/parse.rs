@@ -138,11 +138,12 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
 
     // Render every model and singular test once in parse mode.
     let started = std::time::Instant::now();
-    // Each node's render is folded into it on the worker that rendered it.
+    // Each node's render is folded into it in place, on the worker that rendered it (a node is
+    // large: moving ten thousand of them costs more than it seems).
     let rendered: Vec<Rendered> = nodes
-        .into_par_iter()
-        .map(|mut node| {
-            let scope = match memo.render(&jinja, &node) {
+        .par_iter_mut()
+        .map(|node| {
+            let scope = match memo.render(&jinja, node) {
                 Ok(scope) => scope,
                 Err(e) => return Rendered::Failed(e),
             };
@@ -154,26 +155,26 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
             node.vars_used
                 .extend(scope.recorded.env_vars.into_iter().map(|v| format!("env:{v}")));
             if node.config_bool("enabled") == Some(false) {
-                return Rendered::Disabled(node.name);
+                return Rendered::Disabled;
             }
-            let materialized = check_materialized(&node, &scope.recorded.config, project, &model_patches).err();
-            let snapshot = super::snapshots::check_config(&node).err();
-            Rendered::Kept(Box::new(node), materialized, snapshot)
+            let materialized = check_materialized(node, &scope.recorded.config, project, &model_patches).err();
+            let snapshot = super::snapshots::check_config(node).err();
+            Rendered::Kept(materialized, snapshot)
         })
         .collect();
-    let mut kept = vec![];
     // Names of disabled models and seeds, so that a ref() to one says so.
     let mut disabled: Vec<String> = vec![];
     // Snapshot config errors are reported once every template has rendered and is materialized.
     let mut later = vec![];
-    for r in rendered {
+    let mut keep = Vec::with_capacity(nodes.len());
+    for (node, r) in nodes.iter().zip(rendered) {
+        keep.push(matches!(r, Rendered::Kept(..)));
         match r {
-            Rendered::Kept(node, materialized, snapshot) => {
+            Rendered::Kept(materialized, snapshot) => {
                 errors.extend(materialized);
                 later.extend(snapshot);
-                kept.push(*node);
             }
-            Rendered::Disabled(name) => disabled.push(name),
+            Rendered::Disabled => disabled.push(node.name.clone()),
             Rendered::Failed(e) => errors.push(e),
         }
     }
@@ -183,7 +184,10 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
     if !later.is_empty() {
         return Err(combine(later));
     }
-    let mut nodes = kept;
+    if keep.contains(&false) {
+        let mut keep = keep.into_iter();
+        nodes.retain(|_| keep.next().unwrap_or(true));
+    }
     tracing::debug!("rendered {} templates in {:?}", nodes.len(), started.elapsed());
 
     // Seeds.
@@ -251,11 +255,11 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
     })
 }
 
-/// One model's or singular test's parse render, folded into its node.
+/// What one model's or singular test's parse render, folded into its node, left.
 enum Rendered {
-    /// The node, its materialization error and its snapshot config error, if any.
-    Kept(Box<Node>, Option<Error>, Option<Error>),
-    Disabled(String),
+    /// Kept, with its materialization error and its snapshot config error, if any.
+    Kept(Option<Error>, Option<Error>),
+    Disabled,
     Failed(Error),
 }
 
