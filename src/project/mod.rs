@@ -87,7 +87,7 @@ impl Project {
         for item in loaded {
             match item {
                 Loaded::Seed(path) => project.seeds.push(path),
-                Loaded::Schema(doc) => project.schema_files.push(doc),
+                Loaded::Schema(doc) => project.schema_files.push(*doc),
                 Loaded::File(Kind::Model, f) => project.models.push(f),
                 Loaded::File(Kind::Macro, f) => project.macros.push(f),
                 Loaded::File(Kind::Test, f) => project.tests.push(f),
@@ -126,7 +126,8 @@ enum Kind {
 
 enum Loaded {
     File(Kind, SourceFile),
-    Schema(SchemaDoc),
+    /// Boxed: the walk moves results up one vector per folder level.
+    Schema(Box<SchemaDoc>),
     Seed(PathBuf),
 }
 
@@ -150,7 +151,7 @@ fn load_file(root: &Path, kind: Kind, path: &Path) -> Result<Option<Loaded>> {
         (Kind::Macro, "yml" | "yaml") => return Ok(None),
         (_, "yml" | "yaml") => {
             let f = read(root, path)?;
-            Loaded::Schema(SchemaDoc::parse(&f.path, f.text)?)
+            Loaded::Schema(Box::new(SchemaDoc::parse(&f.path, f.text)?))
         }
         (Kind::Seed, _) => return Ok(None),
         (k, "sql") => Loaded::File(k, read(root, path)?),
