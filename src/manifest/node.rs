@@ -80,9 +80,10 @@ pub struct Node {
     /// Vars and env vars the node's Jinja read (for change detection).
     #[serde(skip)]
     pub vars_used: Vec<String>,
-    /// The node's entry in schema YAML, as written (for change detection).
+    /// The `yaml` checksum of the node's entry in schema YAML, when it has one (worked out
+    /// when the entry is read: the entry itself is not kept).
     #[serde(skip)]
-    pub yaml: Option<Value>,
+    pub yaml: Option<String>,
     /// The parse render's text, which compile fills in instead of rendering again.
     #[serde(skip)]
     pub prerender: Option<std::sync::Arc<crate::jinja::prerender::Prerender>>,

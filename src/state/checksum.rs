@@ -159,12 +159,15 @@ pub fn of_node(node: &Node, jinja: &JinjaEnv, macros: &MacroIndex, root: &Path) 
     out.insert("configs", sha256_hex(&text));
 
     text.clear();
-    match (&node.yaml, &node.test) {
-        (Some(y), _) => write_without_tests(y, &mut text),
-        (None, Some(t)) => write_canonical(&serde_json::to_value(t).unwrap_or(Value::Null), &mut text),
-        (None, None) => {}
-    }
-    out.insert("yaml", sha256_hex(&text));
+    let yaml = match (&node.yaml, &node.test) {
+        (Some(sha), _) => sha.clone(),
+        (None, Some(t)) => {
+            write_canonical(&serde_json::to_value(t).unwrap_or(Value::Null), &mut text);
+            sha256_hex(&text)
+        }
+        (None, None) => sha256_hex(b""),
+    };
+    out.insert("yaml", yaml);
 
     let used = macros.used_by(node);
     text.clear();
@@ -200,6 +203,15 @@ pub fn of_node(node: &Node, jinja: &JinjaEnv, macros: &MacroIndex, root: &Path) 
     }
     out.insert("vars", sha256_hex(&text));
     out
+}
+
+/// The `yaml` checksum of a node's schema YAML entry (see `write_without_tests`); None when
+/// the entry cannot be read back as JSON.
+pub fn of_patch(patch: &crate::project::schema::NodePatch) -> Option<String> {
+    let value = serde_json::to_value(patch).ok()?;
+    let mut text = Vec::with_capacity(256);
+    write_without_tests(&value, &mut text);
+    Some(sha256_hex(&text))
 }
 
 /// `canonical` of a schema YAML entry without its tests: tests are nodes of their own (a new
