@@ -32,7 +32,7 @@ pub struct JinjaEnv {
     macro_captures: HashSet<String>,
     /// Model and test templates, compiled on first use by the environment's loader, so that
     /// parallel renders compile them in parallel and reused parses never compile them.
-    sources: Arc<RwLock<HashMap<String, Arc<str>>>>,
+    sources: Arc<RwLock<crate::hash::FastMap<String, Arc<str>>>>,
 }
 
 impl JinjaEnv {
@@ -74,7 +74,7 @@ impl JinjaEnv {
         env.add_global("mozt_version", Value::from(env!("CARGO_PKG_VERSION")));
         env.add_global("run_started_at", Value::from(chrono::Utc::now().to_rfc3339()));
 
-        let sources: Arc<RwLock<HashMap<String, Arc<str>>>> = Arc::default();
+        let sources: Arc<RwLock<crate::hash::FastMap<String, Arc<str>>>> = Arc::default();
         let lookup = sources.clone();
         env.set_loader(move |name| {
             Ok(lookup
@@ -129,11 +129,19 @@ impl JinjaEnv {
     /// Add a template (a model, a test) under its relative path as name. It is compiled when
     /// first rendered; a syntax error is reported then.
     pub fn add_template(&mut self, name: &str, text: String) -> Result<()> {
-        self.env.remove_template(name);
-        if let Ok(mut map) = self.sources.write() {
-            map.insert(name.to_string(), Arc::from(text));
-        }
+        self.add_templates([(name.to_string(), Arc::from(text))]);
         Ok(())
+    }
+
+    /// `add_template` for many templates at once (name, text), under one lock.
+    pub fn add_templates(&mut self, templates: impl IntoIterator<Item = (String, Arc<str>)>) {
+        let mut sources = self.sources.write().ok();
+        for (name, text) in templates {
+            self.env.remove_template(&name);
+            if let Some(map) = sources.as_mut() {
+                map.insert(name, text);
+            }
+        }
     }
 
     /// The text of a template added with `add_template`, or of a macro file.

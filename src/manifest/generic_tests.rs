@@ -142,9 +142,11 @@ pub fn generate(
         return Err(combine(errors));
     }
 
-    for (node, _, _, _, _) in &out {
-        jinja.add_template(&node.template, node.raw_code.clone())?;
-    }
+    jinja.add_templates(
+        out.par_iter()
+            .map(|(n, ..)| (n.template.clone(), std::sync::Arc::from(n.raw_code.as_str())))
+            .collect::<Vec<_>>(),
+    );
     let jinja = &*jinja;
     let rendered = {
         let tests: Vec<(&Node, Option<&Share>)> = out.iter().map(|(n, _, _, _, share)| (n, share.as_ref())).collect();

@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::node::{ColumnInfo, Node, ResourceType, SourceNode, TestInfo};
 use super::{Manifest, closest};
@@ -83,11 +84,12 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
             )
         })
         .collect();
-    for node in &nodes {
-        if let Err(e) = jinja.add_template(&node.template, node.raw_code.clone()) {
-            errors.push(e);
-        }
-    }
+    jinja.add_templates(
+        nodes
+            .par_iter()
+            .map(|n| (n.template.clone(), Arc::from(n.raw_code.as_str())))
+            .collect::<Vec<_>>(),
+    );
     let snapshot_patches = patches(project, |f| &f.snapshots, "snapshots")?;
     for snap in super::snapshots::find(project)? {
         let mut node = skeleton(
