@@ -345,8 +345,15 @@ fn base_shapes<'m>(manifest: &'m Manifest, root: &Path, catalog: &catalog::Sourc
     let mut shapes = FastMap::default();
     let id = |s: &str| -> Arc<str> { Arc::from(s) };
     let mut seed_by_relation: HashMap<String, Vec<String>> = HashMap::new();
-    for n in manifest.nodes.iter().filter(|n| n.resource_type == ResourceType::Seed) {
-        if let Some(cols) = relations::seed_columns(root, n) {
+    // Each seed's header is read on the workers.
+    let seeds: Vec<(&Node, Option<Vec<String>>)> = manifest
+        .nodes
+        .par_iter()
+        .filter(|n| n.resource_type == ResourceType::Seed)
+        .map(|n| (n, relations::seed_columns(root, n)))
+        .collect();
+    for (n, cols) in seeds {
+        if let Some(cols) = cols {
             if let Some(r) = &n.relation {
                 seed_by_relation.insert(r.to_string().to_ascii_lowercase(), cols.clone());
             }
