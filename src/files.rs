@@ -31,17 +31,28 @@ pub fn write_pieces_if_changed(path: &Path, pieces: &[&[u8]]) -> std::io::Result
         }
         file.seek(SeekFrom::Start(0))?;
     }
-    if let [text] = pieces {
-        file.write_all(text)?;
-    } else {
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, &mut file);
-        for piece in pieces {
-            out.write_all(piece)?;
-        }
-        out.flush()?;
-    }
+    write_all_pieces(&mut file, pieces)?;
     if existed {
         file.set_len(len as u64)?;
+    }
+    Ok(())
+}
+
+/// Write the pieces in order with as few system calls as the OS allows (no copy into a buffer).
+fn write_all_pieces(file: &mut std::fs::File, pieces: &[&[u8]]) -> std::io::Result<()> {
+    let mut slices: Vec<std::io::IoSlice> = pieces
+        .iter()
+        .filter(|p| !p.is_empty())
+        .map(|p| std::io::IoSlice::new(p))
+        .collect();
+    let mut rest = &mut slices[..];
+    while !rest.is_empty() {
+        match file.write_vectored(rest) {
+            Ok(0) => return Err(ErrorKind::WriteZero.into()),
+            Ok(n) => std::io::IoSlice::advance_slices(&mut rest, n),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
     Ok(())
 }

@@ -92,27 +92,40 @@ pub fn write_manifest(session: &Session, compiled: &HashMap<usize, Compiled>) ->
     check_node_fields(&m.nodes, checksums);
     let json_err = |e: serde_json::Error| Error::runtime(format!("cannot write manifest.json: {e}"));
 
-    let nodes = entries(&m.nodes, |buf, i, n| {
-        key(buf, &n.unique_id)?;
-        serde_json::to_writer(buf, &NodeEntry::new(n, &checksums[i], compiled.get(&i)))
-    })
-    .map_err(json_err)?;
-    let sources = entries(&m.sources, |buf, _, s| {
-        key(buf, &s.unique_id)?;
-        let entry = SourceEntry {
-            source: s,
-            relation_name: s.relation.to_string(),
-            checksums: crate::state::checksum::of_source(s),
-        };
-        serde_json::to_writer(buf, &entry)
-    })
-    .map_err(json_err)?;
-    let parent_map = entries(&m.nodes, |buf, _, n| {
-        key(buf, &n.unique_id)?;
-        serde_json::to_writer(buf, &n.depends_on)
-    })
-    .map_err(json_err)?;
-    let child_map = child_map(&m.nodes).map_err(json_err)?;
+    // The four sections are written at once: child_map's index is built on one thread while
+    // the workers serialize the nodes.
+    let node_entries = || {
+        entries(&m.nodes, |buf, i, n| {
+            key(buf, &n.unique_id)?;
+            serde_json::to_writer(buf, &NodeEntry::new(n, &checksums[i], compiled.get(&i)))
+        })
+    };
+    let source_entries = || {
+        entries(&m.sources, |buf, _, s| {
+            key(buf, &s.unique_id)?;
+            let entry = SourceEntry {
+                source: s,
+                relation_name: s.relation.to_string(),
+                checksums: crate::state::checksum::of_source(s),
+            };
+            serde_json::to_writer(buf, &entry)
+        })
+    };
+    let parent_entries = || {
+        entries(&m.nodes, |buf, _, n| {
+            key(buf, &n.unique_id)?;
+            serde_json::to_writer(buf, &n.depends_on)
+        })
+    };
+    let (nodes, (sources, (parent_map, child_map))) = rayon::join(node_entries, || {
+        rayon::join(source_entries, || rayon::join(parent_entries, || child_map(&m.nodes)))
+    });
+    let (nodes, sources, parent_map, child_map) = (
+        nodes.map_err(json_err)?,
+        sources.map_err(json_err)?,
+        parent_map.map_err(json_err)?,
+        child_map.map_err(json_err)?,
+    );
 
     let mut head = b"{\"metadata\":".to_vec();
     serde_json::to_writer(&mut head, &super::metadata(session)).map_err(json_err)?;
@@ -182,7 +195,7 @@ fn entries<T: Sync>(
 /// Unique id -> the nodes that depend on it, in the order the nodes are listed; parents in the
 /// order they are first named.
 fn child_map(nodes: &[Node]) -> serde_json::Result<Vec<Vec<u8>>> {
-    let mut slot: HashMap<&str, usize> = HashMap::new();
+    let mut slot: crate::hash::FastMap<&str, usize> = Default::default();
     let mut parents: Vec<(&str, Vec<usize>)> = vec![];
     for (i, n) in nodes.iter().enumerate() {
         for d in &n.depends_on {
