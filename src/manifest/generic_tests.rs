@@ -112,7 +112,8 @@ pub fn generate(
             (out, errors)
         })
         .collect();
-    let mut out: Vec<Declared<'_>> = vec![];
+    // A declared test is large: gathered into a vector of the right size, each is moved once.
+    let mut out: Vec<Declared<'_>> = Vec::with_capacity(per_doc.iter().map(|(o, _)| o.len()).sum());
     let mut errors = vec![];
     for (o, e) in per_doc {
         out.extend(o);
