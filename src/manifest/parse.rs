@@ -91,7 +91,10 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
             .collect::<Vec<_>>(),
     );
     let snapshot_patches = patches(project, |f| &f.snapshots, "snapshots")?;
-    for snap in super::snapshots::find(project)? {
+    // Room for every node added below before the tests, so that none moves the models again.
+    let snapshots = super::snapshots::find(project)?;
+    nodes.reserve(snapshots.len() + singular_tests.len() + project.seeds.len());
+    for snap in snapshots {
         let mut node = skeleton(
             project,
             &snap.file,
