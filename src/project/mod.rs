@@ -193,3 +193,74 @@ fn walk<T: Send>(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Project;
+    use std::fs;
+    use std::path::{Path, PathBuf};
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn walk_reads_files_depth_first_in_name_order_and_skips_hidden_files_and_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "project.yml", "name: p\n");
+        for rel in [
+            "models/z.sql",
+            "models/b/y.sql",
+            "models/b/a.sql",
+            "models/a.sql",
+            "models/b/c/x.sql",
+            "models/.hidden.sql",
+            "models/.dir/in_hidden_dir.sql",
+            "models/notes.txt",
+            "macros/m.sql",
+            "seeds/raw/s.csv",
+            "seeds/readme.md",
+        ] {
+            write(root, rel, "select 1");
+        }
+        write(root, "models/b/schema.yml", "version: 2\nmodels: [{name: y}]\n");
+        write(root, "macros/docs.yml", "this is: [not read\n");
+        write(root, "seeds/seeds.yml", "version: 2\nseeds: [{name: s}]\n");
+        std::os::unix::fs::symlink(root.join("models/a.sql"), root.join("models/link.sql")).unwrap();
+
+        let project = Project::load(root).unwrap();
+        let paths = |files: &[super::SourceFile]| -> Vec<PathBuf> { files.iter().map(|f| f.path.clone()).collect() };
+        let expected: Vec<PathBuf> = [
+            "models/.dir/in_hidden_dir.sql",
+            "models/a.sql",
+            "models/b/a.sql",
+            "models/b/c/x.sql",
+            "models/b/y.sql",
+            "models/z.sql",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        assert_eq!(paths(&project.models), expected);
+        assert_eq!(paths(&project.macros), vec![PathBuf::from("macros/m.sql")]);
+        assert_eq!(project.seeds, vec![PathBuf::from("seeds/raw/s.csv")]);
+        let schemas: Vec<&Path> = project.schema_files.iter().map(|d| d.path.as_path()).collect();
+        assert_eq!(
+            schemas,
+            vec![Path::new("models/b/schema.yml"), Path::new("seeds/seeds.yml")]
+        );
+    }
+
+    #[test]
+    fn a_bad_yaml_file_is_a_project_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "project.yml", "name: p\n");
+        write(dir.path(), "models/a.sql", "select 1");
+        write(dir.path(), "models/s/bad.yml", "models: [\n");
+        let err = Project::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("models/s/bad.yml"), "{err}");
+    }
+}
