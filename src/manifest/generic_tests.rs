@@ -511,7 +511,7 @@ fn build(
             kwargs,
         }),
         vars_used: vec![],
-        yaml: None,
+        yaml_checksum: None,
         prerender: None,
     };
     tracing::trace!("test {name} ({full})");

@@ -305,7 +305,7 @@ fn skeleton(
     merge_config(&mut config, &folder_config(folder_tree, &fqn));
     let mut description = String::new();
     let mut columns = IndexMap::new();
-    let yaml = patch.and_then(|p| crate::state::checksum::of_patch(p.patch));
+    let yaml_checksum = patch.and_then(|p| crate::state::checksum::of_patch(p.patch));
     if let Some(p) = patch {
         merge_config(&mut config, &p.patch.config);
         description = p.patch.description.clone().unwrap_or_default();
@@ -329,7 +329,7 @@ fn skeleton(
         columns,
         test: None,
         vars_used: vec![],
-        yaml,
+        yaml_checksum,
         prerender: None,
     }
 }

@@ -338,7 +338,7 @@ fn read(
             kwargs,
         }),
         vars_used: vec![],
-        yaml: None,
+        yaml_checksum: None,
         prerender: None,
     }))
 }

@@ -346,20 +346,18 @@ fn base_shapes<'m>(manifest: &'m Manifest, root: &Path, catalog: &catalog::Sourc
     let id = |s: &str| -> Arc<str> { Arc::from(s) };
     let mut seed_by_relation: HashMap<String, Vec<String>> = HashMap::new();
     // Each seed's header is read on the workers.
-    let seeds: Vec<(&Node, Option<Vec<String>>)> = manifest
+    let seeds: Vec<(&Node, Vec<String>)> = manifest
         .nodes
         .par_iter()
         .filter(|n| n.resource_type == ResourceType::Seed)
-        .map(|n| (n, relations::seed_columns(root, n)))
+        .filter_map(|n| relations::seed_columns(root, n).map(|cols| (n, cols)))
         .collect();
     for (n, cols) in seeds {
-        if let Some(cols) = cols {
-            if let Some(r) = &n.relation {
-                seed_by_relation.insert(r.to_string().to_ascii_lowercase(), cols.clone());
-            }
-            let shape = Shape::of_relation(&id(&n.unique_id), cols.iter().map(String::as_str), true);
-            shapes.insert(n.unique_id.as_str(), shape);
+        if let Some(r) = &n.relation {
+            seed_by_relation.insert(r.to_string().to_ascii_lowercase(), cols.clone());
         }
+        let shape = Shape::of_relation(&id(&n.unique_id), cols.iter().map(String::as_str), true);
+        shapes.insert(n.unique_id.as_str(), shape);
     }
     for s in &manifest.sources {
         let sid = id(&s.unique_id);

@@ -92,34 +92,47 @@ impl Lexer<'_> {
         Some(out)
     }
 
-    /// Step over spaces, tabs and line ends as `next_token` would, one whitespace token at a
-    /// time, without making the tokens; whether there were any.
+    /// Step over spaces, tabs and line ends, one whitespace token at a time, without making the
+    /// tokens; whether there were any.
     fn skip_blanks(&mut self) -> bool {
         let start = self.pos;
-        while let Some(&c) = self.b.get(self.pos) {
-            match c {
-                b' ' | b'\t' => {
-                    self.pos += 1;
-                    self.col += 1;
-                }
-                b'\n' => {
-                    self.pos += 1;
-                    self.line += 1;
-                    self.col = 1;
-                }
-                b'\r' if self.peek(1) == b'\n' => {
+        while self.blank().is_some() {}
+        self.pos > start
+    }
+
+    /// Step over one space, tab or line end (`\r\n` is one), as sqlparser counts it; None (and
+    /// no step) when the next byte is none of those.
+    fn blank(&mut self) -> Option<Whitespace> {
+        match self.peek(0) {
+            b' ' => {
+                self.pos += 1;
+                self.col += 1;
+                Some(Whitespace::Space)
+            }
+            b'\t' => {
+                self.pos += 1;
+                self.col += 1;
+                Some(Whitespace::Tab)
+            }
+            b'\n' => {
+                self.pos += 1;
+                self.line += 1;
+                self.col = 1;
+                Some(Whitespace::Newline)
+            }
+            b'\r' => {
+                if self.peek(1) == b'\n' {
                     self.pos += 2;
                     self.line += 1;
                     self.col = 1;
-                }
-                b'\r' => {
+                } else {
                     self.pos += 1;
                     self.col += 1;
                 }
-                _ => break,
+                Some(Whitespace::Newline)
             }
+            _ => None,
         }
-        self.pos > start
     }
 
     /// The byte `k` places ahead of `pos`, 0 past the end (no handled byte is 0).
@@ -150,25 +163,7 @@ impl Lexer<'_> {
     fn next_token(&mut self) -> Option<Token> {
         let c = self.b[self.pos];
         match c {
-            b' ' => self.ascii(1, Token::Whitespace(Whitespace::Space)),
-            b'\t' => self.ascii(1, Token::Whitespace(Whitespace::Tab)),
-            b'\n' => {
-                self.pos += 1;
-                self.line += 1;
-                self.col = 1;
-                Some(Token::Whitespace(Whitespace::Newline))
-            }
-            b'\r' => {
-                if self.peek(1) == b'\n' {
-                    self.pos += 2;
-                    self.line += 1;
-                    self.col = 1;
-                } else {
-                    self.pos += 1;
-                    self.col += 1;
-                }
-                Some(Token::Whitespace(Whitespace::Newline))
-            }
+            b' ' | b'\t' | b'\n' | b'\r' => self.blank().map(Token::Whitespace),
             b'a'..=b'z' | b'A'..=b'Z' | b'_' => self.word(),
             b'0'..=b'9' | b'.' => self.number(),
             b'\'' => self.single_quoted(),

@@ -159,7 +159,7 @@ pub fn of_node(node: &Node, jinja: &JinjaEnv, macros: &MacroIndex, root: &Path) 
     out.insert("configs", sha256_hex(&text));
 
     text.clear();
-    let yaml = match (&node.yaml, &node.test) {
+    let yaml = match (&node.yaml_checksum, &node.test) {
         (Some(sha), _) => sha.clone(),
         (None, Some(t)) => {
             write_canonical(&serde_json::to_value(t).unwrap_or(Value::Null), &mut text);
