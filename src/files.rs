@@ -38,6 +38,37 @@ pub fn write_pieces_if_changed(path: &Path, pieces: &[&[u8]]) -> std::io::Result
     Ok(())
 }
 
+/// A file written from its start in pieces as they are made (so that it is never whole in
+/// memory), in place: an existing file is overwritten and cut to the new length at the end,
+/// never truncated to zero first. For a file that always changes (manifest.json, whose head
+/// says when it was written), where comparing first would only cost a read.
+pub struct Overwrite {
+    file: std::fs::File,
+    len: u64,
+}
+
+impl Overwrite {
+    pub fn open(path: &Path) -> std::io::Result<Overwrite> {
+        let file = OpenOptions::new().write(true).create(true).truncate(false).open(path)?;
+        Ok(Overwrite { file, len: 0 })
+    }
+
+    /// Append the pieces, in order.
+    pub fn write(&mut self, pieces: &[&[u8]]) -> std::io::Result<()> {
+        write_all_pieces(&mut self.file, pieces)?;
+        self.len += pieces.iter().map(|p| p.len() as u64).sum::<u64>();
+        Ok(())
+    }
+
+    /// Cut what an older, longer file left after the end; returns the length written.
+    pub fn finish(self) -> std::io::Result<u64> {
+        if self.file.metadata()?.len() != self.len {
+            self.file.set_len(self.len)?;
+        }
+        Ok(self.len)
+    }
+}
+
 /// Write the pieces in order with as few system calls as the OS allows (no copy into a buffer).
 fn write_all_pieces(file: &mut std::fs::File, pieces: &[&[u8]]) -> std::io::Result<()> {
     let mut slices: Vec<std::io::IoSlice> = pieces
@@ -103,6 +134,20 @@ mod tests {
         ] {
             let bytes: Vec<&[u8]> = pieces.iter().map(|p| p.as_bytes()).collect();
             write_pieces_if_changed(&path, &bytes).unwrap();
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), pieces.concat());
+        }
+    }
+
+    #[test]
+    fn overwrites_in_pieces_and_cuts_an_older_longer_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        for pieces in [&["{\"a\":", "[1,2,3]", "}"][..], &["{}"], &[], &["{\"b\":", "2}"]] {
+            let mut out = super::Overwrite::open(&path).unwrap();
+            for p in pieces {
+                out.write(&[p.as_bytes(), b""]).unwrap();
+            }
+            assert_eq!(out.finish().unwrap(), pieces.concat().len() as u64);
             assert_eq!(std::fs::read_to_string(&path).unwrap(), pieces.concat());
         }
     }

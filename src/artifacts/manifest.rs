@@ -13,13 +13,16 @@ use std::time::Instant;
 use crate::commands::Session;
 use crate::compile::Compiled;
 use crate::error::{Error, Result};
+use crate::files::Overwrite;
 use crate::manifest::{ColumnInfo, Node, ResourceType, SourceNode, TestInfo};
 use crate::relation::Relation;
 use crate::sql::lineage::LineageJson;
 use crate::state::checksum::Checksums;
 
-/// Entries serialized per task: enough to keep a buffer's growth and a task's overhead small.
+/// Entries serialized per task: enough to keep a task's overhead small.
 const CHUNK: usize = 256;
+/// Entries serialized, then written, at a time (a few MB).
+const BATCH: usize = 8 * CHUNK;
 
 /// A node's entry: the node's own fields in their declared order (`depends_on` as
 /// `{"nodes": [...]}`), then what the command adds.
@@ -92,67 +95,63 @@ pub fn write_manifest(session: &Session, compiled: &HashMap<usize, Compiled>) ->
     check_node_fields(&m.nodes, checksums);
     let json_err = |e: serde_json::Error| Error::runtime(format!("cannot write manifest.json: {e}"));
 
-    // The four sections are written at once: child_map's index is built on one thread while
-    // the workers serialize the nodes.
-    let node_entries = || {
-        entries(&m.nodes, |buf, i, n| {
-            key(buf, &n.unique_id)?;
-            serde_json::to_writer(buf, &NodeEntry::new(n, &checksums[i], compiled.get(&i)))
-        })
-    };
-    let source_entries = || {
-        entries(&m.sources, |buf, _, s| {
-            key(buf, &s.unique_id)?;
-            let entry = SourceEntry {
-                source: s,
-                relation_name: s.relation.to_string(),
-                checksums: crate::state::checksum::of_source(s),
-            };
-            serde_json::to_writer(buf, &entry)
-        })
-    };
-    let parent_entries = || {
-        entries(&m.nodes, |buf, _, n| {
-            key(buf, &n.unique_id)?;
-            serde_json::to_writer(buf, &n.depends_on)
-        })
-    };
-    let (nodes, (sources, (parent_map, child_map))) = rayon::join(node_entries, || {
-        rayon::join(source_entries, || rayon::join(parent_entries, || child_map(&m.nodes)))
-    });
-    let (nodes, sources, parent_map, child_map) = (
-        nodes.map_err(json_err)?,
-        sources.map_err(json_err)?,
-        parent_map.map_err(json_err)?,
-        child_map.map_err(json_err)?,
-    );
-
-    let mut head = b"{\"metadata\":".to_vec();
-    serde_json::to_writer(&mut head, &super::metadata(session)).map_err(json_err)?;
-    let sections: [(&[u8], &Vec<Vec<u8>>); 4] = [
-        (b",\"nodes\":{", &nodes),
-        (b"},\"sources\":{", &sources),
-        (b"},\"parent_map\":{", &parent_map),
-        (b"},\"child_map\":{", &child_map),
-    ];
-    let mut pieces: Vec<&[u8]> = vec![&head];
-    for (open, chunks) in sections {
-        pieces.push(open);
-        pieces.extend(chunks.iter().map(Vec::as_slice));
-    }
-    pieces.push(b"}}");
-
     let path = session
         .project
         .root
         .join(&session.project.file.target_path)
         .join("manifest.json");
     super::create_parent(&path)?;
-    crate::files::write_pieces_if_changed(&path, &pieces).map_err(|e| write_err(&path, e))?;
+    let io_err = |e: std::io::Error| write_err(&path, e);
+    let mut out = Overwrite::open(&path).map_err(io_err)?;
+
+    let mut head = b"{\"metadata\":".to_vec();
+    serde_json::to_writer(&mut head, &super::metadata(session)).map_err(json_err)?;
+    head.extend_from_slice(b",\"nodes\":{");
+    out.write(&[&head]).map_err(io_err)?;
+    // child_map's index is built on the side while the workers write the nodes.
+    let (written, parents) = rayon::join(
+        || {
+            stream_entries(&mut out, &path, &m.nodes, |buf, i, n| {
+                key(buf, &n.unique_id)?;
+                serde_json::to_writer(buf, &NodeEntry::new(n, &checksums[i], compiled.get(&i)))
+            })
+        },
+        || children_by_parent(&m.nodes),
+    );
+    written?;
+    out.write(&[b"},\"sources\":{"]).map_err(io_err)?;
+    stream_entries(&mut out, &path, &m.sources, |buf, _, s| {
+        key(buf, &s.unique_id)?;
+        let entry = SourceEntry {
+            source: s,
+            relation_name: s.relation.to_string(),
+            checksums: crate::state::checksum::of_source(s),
+        };
+        serde_json::to_writer(buf, &entry)
+    })?;
+    out.write(&[b"},\"parent_map\":{"]).map_err(io_err)?;
+    stream_entries(&mut out, &path, &m.nodes, |buf, _, n| {
+        key(buf, &n.unique_id)?;
+        serde_json::to_writer(buf, &n.depends_on)
+    })?;
+    out.write(&[b"},\"child_map\":{"]).map_err(io_err)?;
+    stream_entries(&mut out, &path, &parents, |buf, _, (parent, children)| {
+        key(buf, parent)?;
+        buf.push(b'[');
+        for (j, &c) in children.iter().enumerate() {
+            if j > 0 {
+                buf.push(b',');
+            }
+            serde_json::to_writer(&mut *buf, &m.nodes[c].unique_id)?;
+        }
+        buf.push(b']');
+        Ok(())
+    })?;
+    out.write(&[b"}}"]).map_err(io_err)?;
+    let bytes = out.finish().map_err(io_err)?;
     tracing::debug!(
-        "wrote manifest.json ({} nodes, {} bytes) in {:?}",
+        "wrote manifest.json ({} nodes, {bytes} bytes) in {:?}",
         m.nodes.len(),
-        pieces.iter().map(|p| p.len()).sum::<usize>(),
         started.elapsed()
     );
     Ok(())
@@ -170,31 +169,55 @@ fn key(buf: &mut Vec<u8>, key: &str) -> serde_json::Result<()> {
 }
 
 /// The members of a JSON object, one per item, comma-separated, written by `write(buf, index,
-/// item)` in parallel: one buffer per chunk of items, in order.
-fn entries<T: Sync>(
+/// item)` on the workers a chunk at a time and appended to `out` in order. A batch of chunks is
+/// written to the file while the next is serialized, into the buffers of the one before: the
+/// file is never whole in memory, and its buffers stop growing after the first batches.
+fn stream_entries<T: Sync>(
+    out: &mut Overwrite,
+    path: &Path,
     items: &[T],
     write: impl Fn(&mut Vec<u8>, usize, &T) -> serde_json::Result<()> + Sync,
-) -> serde_json::Result<Vec<Vec<u8>>> {
-    items
-        .par_chunks(CHUNK)
-        .enumerate()
-        .map(|(c, chunk)| {
-            let mut buf = Vec::new();
-            for (j, item) in chunk.iter().enumerate() {
-                let i = c * CHUNK + j;
-                if i > 0 {
-                    buf.push(b',');
+) -> Result<()> {
+    let serialize = |first: usize, batch: &[T], bufs: &mut Vec<Vec<u8>>| -> serde_json::Result<()> {
+        let chunks = batch.len().div_ceil(CHUNK);
+        bufs.resize_with(chunks.max(bufs.len()), Vec::new);
+        bufs.par_iter_mut()
+            .zip(batch.par_chunks(CHUNK))
+            .enumerate()
+            .try_for_each(|(c, (buf, chunk))| {
+                buf.clear();
+                for (j, item) in chunk.iter().enumerate() {
+                    let i = first + c * CHUNK + j;
+                    if i > 0 {
+                        buf.push(b',');
+                    }
+                    write(buf, i, item)?;
                 }
-                write(&mut buf, i, item)?;
-            }
-            Ok(buf)
-        })
-        .collect()
+                Ok(())
+            })?;
+        bufs.truncate(chunks);
+        Ok(())
+    };
+    let mut ready: Vec<Vec<u8>> = vec![];
+    let mut spare: Vec<Vec<u8>> = vec![];
+    let mut first = 0;
+    for batch in items.chunks(BATCH) {
+        let (written, serialized) = rayon::join(
+            || out.write(&ready.iter().map(Vec::as_slice).collect::<Vec<_>>()),
+            || serialize(first, batch, &mut spare),
+        );
+        written.map_err(|e| write_err(path, e))?;
+        serialized.map_err(|e| write_err(path, e.into()))?;
+        std::mem::swap(&mut ready, &mut spare);
+        first += batch.len();
+    }
+    out.write(&ready.iter().map(Vec::as_slice).collect::<Vec<_>>())
+        .map_err(|e| write_err(path, e))
 }
 
-/// Unique id -> the nodes that depend on it, in the order the nodes are listed; parents in the
-/// order they are first named.
-fn child_map(nodes: &[Node]) -> serde_json::Result<Vec<Vec<u8>>> {
+/// Unique id -> the nodes that depend on it (child_map), in the order the nodes are listed;
+/// parents in the order they are first named.
+fn children_by_parent(nodes: &[Node]) -> Vec<(&str, Vec<usize>)> {
     let mut slot: crate::hash::FastMap<&str, usize> = Default::default();
     let mut parents: Vec<(&str, Vec<usize>)> = vec![];
     for (i, n) in nodes.iter().enumerate() {
@@ -206,18 +229,7 @@ fn child_map(nodes: &[Node]) -> serde_json::Result<Vec<Vec<u8>>> {
             parents[k].1.push(i);
         }
     }
-    entries(&parents, |buf, _, (parent, children)| {
-        key(buf, parent)?;
-        buf.push(b'[');
-        for (j, &c) in children.iter().enumerate() {
-            if j > 0 {
-                buf.push(b',');
-            }
-            serde_json::to_writer(&mut *buf, &nodes[c].unique_id)?;
-        }
-        buf.push(b']');
-        Ok(())
-    })
+    parents
 }
 
 /// `NodeEntry` lists `Node`'s fields by hand: a field added to `Node` must be added there too
