@@ -136,6 +136,10 @@ impl JinjaEnv {
     /// `add_template` for many templates at once (name, text), under one lock.
     pub fn add_templates(&mut self, templates: impl IntoIterator<Item = (String, Arc<str>)>) {
         let mut sources = self.sources.write().ok();
+        let templates = templates.into_iter();
+        if let Some(map) = sources.as_mut() {
+            map.reserve(templates.size_hint().0);
+        }
         for (name, text) in templates {
             self.env.remove_template(&name);
             if let Some(map) = sources.as_mut() {

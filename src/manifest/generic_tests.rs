@@ -62,8 +62,9 @@ struct Subject<'a> {
     tags: Option<Value>,
 }
 
-/// A test node, where its entry is, and the config written on the entry itself.
-type Built = (Node, Site, Map<String, Value>, Option<Share>);
+/// A test node, where its entry is, and the config written on the entry itself. The node is
+/// boxed: it is moved several times on its way into the manifest, and it is large.
+type Built = (Box<Node>, Site, Map<String, Value>, Option<Share>);
 
 /// Where a test entry is in its YAML file, found only when an error needs it (finding it scans
 /// the file, which for every test of a large project would cost time quadratic in its size).
@@ -89,16 +90,16 @@ struct Entry {
     name: Option<String>,
 }
 
-/// Build the test nodes of every schema file. `nodes` are the project's models, seeds and
-/// snapshots (tests on a disabled or missing node are left out); their templates are added to
-/// `jinja` and rendered once in parse mode.
+/// Build the test nodes of every schema file and append them to `nodes`, the project's models,
+/// seeds and snapshots (tests on a disabled or missing node are left out); their templates are
+/// added to `jinja` and rendered once in parse mode.
 pub fn generate(
     project: &Project,
     jinja: &mut JinjaEnv,
     memo: &super::partial::Memo,
-    nodes: &[Node],
+    nodes: &mut Vec<Node>,
     sources: &[SourceNode],
-) -> Result<Vec<Node>> {
+) -> Result<()> {
     let refable = super::node::refable_by_name(nodes);
     // Each YAML file's tests are built on its own (in parallel), then gathered in file order.
     let env: &JinjaEnv = jinja;
@@ -150,7 +151,8 @@ pub fn generate(
     );
     let jinja = &*jinja;
     let rendered = {
-        let tests: Vec<(&Node, Option<&Share>)> = out.iter().map(|(n, _, _, _, share)| (n, share.as_ref())).collect();
+        let tests: Vec<(&Node, Option<&Share>)> =
+            out.iter().map(|(n, _, _, _, share)| (&**n, share.as_ref())).collect();
         let located = |i: usize, e: Error| {
             let (node, loc, doc, _, _) = &out[i];
             relocate(e, &node.template, &loc.location(doc), doc, &node.name)
@@ -158,7 +160,7 @@ pub fn generate(
         shared_renders::render_all(jinja, memo, &tests, &located)
     };
     // Each test takes what its render recorded (in parallel); errors stay in declaration order.
-    let finished: Vec<(Option<Node>, Vec<Error>)> = out
+    let mut finished: Vec<(Option<Box<Node>>, Vec<Error>)> = out
         .into_par_iter()
         .zip(rendered)
         .map(|((mut node, loc, doc, entry_config, _), result)| {
@@ -206,20 +208,17 @@ pub fn generate(
             (Some(node), errors)
         })
         .collect();
-    let mut tests = Vec::with_capacity(finished.len());
-    for (node, errs) in finished {
-        errors.extend(errs);
-        tests.extend(node);
-    }
+    errors.extend(finished.iter_mut().flat_map(|(_, errs)| std::mem::take(errs)));
     if !errors.is_empty() {
         return Err(combine(errors));
     }
-    Ok(tests)
+    nodes.extend(finished.into_iter().filter_map(|(node, _)| node.map(|n| *n)));
+    Ok(())
 }
 
 /// A generic test entry being built: the node, where it is declared, its file, and the config
 /// written on the entry itself.
-type Declared<'a> = (Node, Site, &'a SchemaDoc, Map<String, Value>, Option<Share>);
+type Declared<'a> = (Box<Node>, Site, &'a SchemaDoc, Map<String, Value>, Option<Share>);
 
 /// The tests declared in one schema YAML file, on its models, seeds, snapshots and sources.
 fn doc_tests<'a>(
@@ -515,7 +514,7 @@ fn build(
         prerender: None,
     };
     tracing::trace!("test {name} ({full})");
-    Ok(Some((node, loc, entry_config, share)))
+    Ok(Some((Box::new(node), loc, entry_config, share)))
 }
 
 /// Read one entry of a `data_tests:` list.

@@ -65,35 +65,35 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
 
     let model_patches = patches(project, |f| &f.models, "models")?;
     let seed_patches = patches(project, |f| &f.seeds, "seeds")?;
+    let snapshot_patches = patches(project, |f| &f.snapshots, "snapshots")?;
+    let snapshots = super::snapshots::find(project)?;
 
     let name = project.name().to_string();
     let mut errors = vec![];
 
+    // Room for every node, tests included, so that none is moved once made (a node is large,
+    // and a growing vector of fifteen thousand of them is fresh memory each time).
+    let declared_tests: usize = project.schema_files.iter().map(|d| d.content.declared_tests()).sum();
+    let mut nodes: Vec<Node> = Vec::with_capacity(
+        project.models.len() + snapshots.len() + singular_tests.len() + project.seeds.len() + declared_tests,
+    );
     // Models: skeletons first (templates must all be added before rendering in parallel).
-    let mut nodes: Vec<Node> = project
-        .models
-        .par_iter()
-        .map(|file| {
-            skeleton(
-                project,
-                file,
-                ResourceType::Model,
-                &project.file.model_paths,
-                &project.file.models,
-                model_patches.get(stem(&file.path)),
-            )
-        })
-        .collect();
+    nodes.par_extend(project.models.par_iter().map(|file| {
+        skeleton(
+            project,
+            file,
+            ResourceType::Model,
+            &project.file.model_paths,
+            &project.file.models,
+            model_patches.get(stem(&file.path)),
+        )
+    }));
     jinja.add_templates(
         nodes
             .par_iter()
             .map(|n| (n.template.clone(), Arc::from(n.raw_code.as_str())))
             .collect::<Vec<_>>(),
     );
-    let snapshot_patches = patches(project, |f| &f.snapshots, "snapshots")?;
-    // Room for every node added below before the tests, so that none moves the models again.
-    let snapshots = super::snapshots::find(project)?;
-    nodes.reserve(snapshots.len() + singular_tests.len() + project.seeds.len());
     for snap in snapshots {
         let mut node = skeleton(
             project,
@@ -239,8 +239,7 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
 
     tracing::debug!("relations of {} nodes in {:?}", nodes.len(), started.elapsed());
     let sources = sources(project, target)?;
-    let tests = super::generic_tests::generate(project, &mut jinja, &memo, &nodes, &sources)?;
-    nodes.extend(tests);
+    super::generic_tests::generate(project, &mut jinja, &memo, &mut nodes, &sources)?;
     let unit_tests = super::unit_tests::generate(project, &nodes, &sources)?;
     nodes.extend(unit_tests);
     tracing::debug!("tests generated and rendered at {:?}", started.elapsed());
@@ -416,7 +415,7 @@ fn patches<'a>(
 }
 
 fn check_duplicates(nodes: &[Node]) -> Result<()> {
-    let mut seen: FastMap<(&str, bool), &Node> = FastMap::default();
+    let mut seen: FastMap<(&str, bool), &Node> = FastMap::with_capacity_and_hasher(nodes.len(), Default::default());
     for n in nodes {
         let refable = n.resource_type != ResourceType::Test;
         if let Some(prev) = seen.insert((n.name.as_str(), refable), n) {

@@ -107,6 +107,25 @@ fn explicit<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Optio
     Value::deserialize(d).map(Some)
 }
 
+impl SchemaFile {
+    /// How many nodes its test entries make at most: data tests on models, seeds, snapshots
+    /// and source tables and on their columns, and unit tests.
+    pub fn declared_tests(&self) -> usize {
+        let columns = |cols: &[ColumnDecl]| cols.iter().map(|c| c.data_tests.len()).sum::<usize>();
+        let patches = self.models.iter().chain(&self.seeds).chain(&self.snapshots);
+        let on_patches: usize = patches
+            .map(|p| p.data_tests.len() + columns(&p.columns) + p.unit_tests.len())
+            .sum();
+        let on_sources: usize = self
+            .sources
+            .iter()
+            .flat_map(|s| &s.tables)
+            .map(|t| t.data_tests.len() + columns(&t.columns))
+            .sum();
+        on_patches + on_sources + self.unit_tests.len()
+    }
+}
+
 /// One schema file as read from disk, kept with its text for error locations.
 #[derive(Debug, Clone)]
 pub struct SchemaDoc {
