@@ -6,13 +6,13 @@
 
 use rayon::prelude::*;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 use std::path::Path;
 
 use super::closest;
 use super::node::{Node, ResourceType, SourceNode, TestInfo};
 use super::shared_renders::{self, Share};
 use crate::error::{Error, Location, Result, combine};
+use crate::hash::FastMap;
 use crate::jinja::macro_text::{has_word, signature};
 use crate::jinja::prerender::Placeholder;
 use crate::jinja::scope::{self, RefCall};
@@ -125,7 +125,7 @@ pub fn generate(
     }
 
     // Two declarations of the same test on the same column get the same name.
-    let mut seen: HashMap<&str, (&Site, &SchemaDoc)> = HashMap::new();
+    let mut seen: FastMap<&str, (&Site, &SchemaDoc)> = FastMap::with_capacity_and_hasher(out.len(), Default::default());
     for (node, site, doc, _, _) in &out {
         if let Some((prev, prev_doc)) = seen.insert(node.name.as_str(), (site, doc)) {
             errors.push(
@@ -212,7 +212,9 @@ pub fn generate(
     if !errors.is_empty() {
         return Err(combine(errors));
     }
-    nodes.extend(finished.into_iter().filter_map(|(node, _)| node.map(|n| *n)));
+    // Moved into place on the workers (the room was made for them before any node was made).
+    let kept: Vec<Box<Node>> = finished.into_iter().filter_map(|(node, _)| node).collect();
+    nodes.par_extend(kept.into_par_iter().map(|n| *n));
     Ok(())
 }
 
@@ -225,7 +227,7 @@ fn doc_tests<'a>(
     project: &Project,
     jinja: &JinjaEnv,
     doc: &'a SchemaDoc,
-    refable: &HashMap<&str, &Node>,
+    refable: &FastMap<&str, &Node>,
     sources: &[SourceNode],
     out: &mut Vec<Declared<'a>>,
     errors: &mut Vec<Error>,
@@ -800,7 +802,7 @@ fn yaml_dir(project: &Project, path: &Path) -> Option<Vec<String>> {
     None
 }
 
-fn check_ref(r: &RefCall, refable: &HashMap<&str, &Node>, project: &str) -> Result<()> {
+fn check_ref(r: &RefCall, refable: &FastMap<&str, &Node>, project: &str) -> Result<()> {
     if let Some(p) = &r.package
         && p != project
     {

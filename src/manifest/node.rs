@@ -129,17 +129,17 @@ impl Node {
 }
 
 /// Models, seeds and snapshots by name: what `ref()` can name.
-pub fn refable_by_name(nodes: &[Node]) -> std::collections::HashMap<&str, &Node> {
-    nodes
-        .iter()
-        .filter(|n| {
-            matches!(
-                n.resource_type,
-                ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
-            )
-        })
-        .map(|n| (n.name.as_str(), n))
-        .collect()
+pub fn refable_by_name(nodes: &[Node]) -> crate::hash::FastMap<&str, &Node> {
+    let mut out = crate::hash::FastMap::with_capacity_and_hasher(nodes.len(), Default::default());
+    for n in nodes {
+        if matches!(
+            n.resource_type,
+            ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
+        ) {
+            out.insert(n.name.as_str(), n);
+        }
+    }
+    out
 }
 
 /// A table declared under `sources:` in schema YAML.

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use super::closest;
 use super::node::{Node, ResourceType, SourceNode, TestInfo};
 use crate::error::{Error, Location, Result, combine};
+use crate::hash::FastMap;
 use crate::project::config::merge_config;
 use crate::project::{Project, SchemaDoc};
 
@@ -147,7 +148,7 @@ fn read(
     entry: &Value,
     model_of_patch: Option<&str>,
     models: &HashMap<&str, &Node>,
-    refable: &HashMap<&str, &Node>,
+    refable: &FastMap<&str, &Node>,
     sources: &[SourceNode],
 ) -> std::result::Result<Option<Node>, Problem> {
     let m = entry
