@@ -255,6 +255,32 @@ mod tests {
     use crate::sql::lineage::{LineageJson, to_json};
     use crate::sql::refs::{Ref, Refs};
 
+    /// Several batches (and a part batch), written while the next is serialized into the
+    /// previous one's buffers, make the same object as serializing it whole.
+    #[test]
+    fn streamed_entries_make_the_whole_object_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        for n in [0, 1, super::CHUNK + 1, 2 * super::BATCH + 3 * super::CHUNK + 7] {
+            let items: Vec<String> = (0..n).map(|i| format!("node_{i}")).collect();
+            let mut out = crate::files::Overwrite::open(&path).unwrap();
+            out.write(&[b"{"]).unwrap();
+            super::stream_entries(&mut out, &path, &items, |buf, i, item| {
+                super::key(buf, item)?;
+                serde_json::to_writer(buf, &i)
+            })
+            .unwrap();
+            out.write(&[b"}"]).unwrap();
+            out.finish().unwrap();
+            let read: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let expected: serde_json::Map<String, serde_json::Value> =
+                items.iter().enumerate().map(|(i, k)| (k.clone(), i.into())).collect();
+            assert_eq!(read, expected, "{n} entries");
+            assert!(read.keys().eq(items.iter()), "{n} entries in order");
+        }
+    }
+
     #[test]
     fn lineage_serializes_as_to_json_builds_it() {
         let r = |node: &str, column: &str| Ref {
