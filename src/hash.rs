@@ -7,6 +7,11 @@ use sha2::{Digest, Sha256};
 /// reference (ids, model names, relation names), where SipHash showed in profiles.
 pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
+/// An empty `FastMap` with room for `capacity` entries (a map filled per node grows no more).
+pub fn fast_map<K, V>(capacity: usize) -> FastMap<K, V> {
+    FastMap::with_capacity_and_hasher(capacity, Default::default())
+}
+
 /// Bytes as lower-case hex (one allocation; this runs for every node's checksums).
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";

@@ -196,7 +196,7 @@ pub fn compile_all(
     // Several nodes can share a file (the snapshots of one .sql file): the last of them writes
     // it, so that it is written once and always with the same node's SQL.
     let writes: Vec<bool> = {
-        let mut last: HashMap<&Path, usize> = HashMap::new();
+        let mut last: crate::hash::FastMap<&Path, usize> = crate::hash::fast_map(paths.len());
         for (k, p) in paths.iter().enumerate() {
             last.insert(p, k);
         }

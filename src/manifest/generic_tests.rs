@@ -125,7 +125,7 @@ pub fn generate(
     }
 
     // Two declarations of the same test on the same column get the same name.
-    let mut seen: FastMap<&str, (&Site, &SchemaDoc)> = FastMap::with_capacity_and_hasher(out.len(), Default::default());
+    let mut seen: FastMap<&str, (&Site, &SchemaDoc)> = crate::hash::fast_map(out.len());
     for (node, site, doc, _, _) in &out {
         if let Some((prev, prev_doc)) = seen.insert(node.name.as_str(), (site, doc)) {
             errors.push(

@@ -415,7 +415,7 @@ fn patches<'a>(
 }
 
 fn check_duplicates(nodes: &[Node]) -> Result<()> {
-    let mut seen: FastMap<(&str, bool), &Node> = FastMap::with_capacity_and_hasher(nodes.len(), Default::default());
+    let mut seen: FastMap<(&str, bool), &Node> = crate::hash::fast_map(nodes.len());
     for n in nodes {
         let refable = n.resource_type != ResourceType::Test;
         if let Some(prev) = seen.insert((n.name.as_str(), refable), n) {

@@ -81,10 +81,11 @@ pub enum Fixture {
 
 /// Read every `unit_tests:` entry of the project's schema files into nodes.
 pub fn generate(project: &Project, nodes: &[Node], sources: &[SourceNode]) -> Result<Vec<Node>> {
-    let declared = |doc: &SchemaDoc| {
-        !doc.content.unit_tests.is_empty() || doc.content.models.iter().any(|p| !p.unit_tests.is_empty())
-    };
-    if !project.schema_files.iter().any(declared) {
+    if project
+        .schema_files
+        .iter()
+        .all(|doc| doc.content.unit_test_entries() == 0)
+    {
         return Ok(vec![]);
     }
     let models: HashMap<&str, &Node> = nodes

@@ -113,16 +113,19 @@ impl SchemaFile {
     pub fn declared_tests(&self) -> usize {
         let columns = |cols: &[ColumnDecl]| cols.iter().map(|c| c.data_tests.len()).sum::<usize>();
         let patches = self.models.iter().chain(&self.seeds).chain(&self.snapshots);
-        let on_patches: usize = patches
-            .map(|p| p.data_tests.len() + columns(&p.columns) + p.unit_tests.len())
-            .sum();
+        let on_patches: usize = patches.map(|p| p.data_tests.len() + columns(&p.columns)).sum();
         let on_sources: usize = self
             .sources
             .iter()
             .flat_map(|s| &s.tables)
             .map(|t| t.data_tests.len() + columns(&t.columns))
             .sum();
-        on_patches + on_sources + self.unit_tests.len()
+        on_patches + on_sources + self.unit_test_entries()
+    }
+
+    /// How many `unit_tests:` entries it has, at the top level and under its models.
+    pub fn unit_test_entries(&self) -> usize {
+        self.unit_tests.len() + self.models.iter().map(|p| p.unit_tests.len()).sum::<usize>()
     }
 }
 
