@@ -12,15 +12,30 @@ pub fn fast_map<K, V>(capacity: usize) -> FastMap<K, V> {
     FastMap::with_capacity_and_hasher(capacity, Default::default())
 }
 
-/// Bytes as lower-case hex (one allocation; this runs for every node's checksums).
-pub fn hex(bytes: &[u8]) -> String {
+/// One byte as two lower-case hex digits.
+fn hex_pair(b: u8) -> [u8; 2] {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 0x0f)]]
+}
+
+/// Bytes as lower-case hex (one allocation).
+pub fn hex(bytes: &[u8]) -> String {
     let mut out = Vec::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.extend_from_slice(&[DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 0x0f)]]);
+    for &b in bytes {
+        out.extend_from_slice(&hex_pair(b));
     }
     // Only ASCII digits and letters were written.
     String::from_utf8(out).unwrap_or_default()
+}
+
+/// A SHA-256 digest as lower-case hex, without an allocation (for the checksums of every node
+/// written to manifest.json).
+pub fn hex_sha256(digest: &[u8; 32]) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    for (pair, &b) in out.chunks_exact_mut(2).zip(digest) {
+        pair.copy_from_slice(&hex_pair(b));
+    }
+    out
 }
 
 /// The SHA-256 of `bytes`, as lower-case hex.

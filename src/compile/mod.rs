@@ -172,38 +172,40 @@ pub fn compile_all(
     incremental: IncrementalCheck<'_>,
 ) -> Result<HashMap<usize, Compiled>> {
     let started = std::time::Instant::now();
-    // The folders first, once each (a few hundred), so that writing a file is one open.
+    // Each node's file, worked out on the workers.
     let paths: Vec<PathBuf> = nodes
-        .iter()
+        .par_iter()
         .map(|&i| compiled_path(target_dir, &manifest.project_name, &manifest.nodes[i]))
         .collect();
-    let folders: std::collections::BTreeSet<&Path> = nodes
-        .iter()
-        .zip(&paths)
-        .filter(|(i, _)| manifest.nodes[**i].resource_type != ResourceType::Seed)
-        .filter_map(|(_, p)| p.parent())
+    // The paths in order (a parallel sort): the folders come out once each, and the nodes that
+    // share a file (the snapshots of one .sql file) side by side.
+    let mut order: Vec<usize> = (0..paths.len())
+        .filter(|&k| manifest.nodes[nodes[k]].resource_type != ResourceType::Seed)
         .collect();
-    // A folder created now holds no file yet: its files are created without first trying to
+    order.par_sort_unstable_by(|&a, &b| paths[a].cmp(&paths[b]).then(a.cmp(&b)));
+    // The last of the nodes sharing a file writes it, so that it is written once and always
+    // with the same node's SQL.
+    let mut writes = vec![false; paths.len()];
+    for (n, &k) in order.iter().enumerate() {
+        writes[k] = order.get(n + 1).is_none_or(|&next| paths[next] != paths[k]);
+    }
+    // The folders first, once each (a few hundred), so that writing a file is one open. A
+    // folder created now holds no file yet: its files are created without first trying to
     // open an existing one (a compile from cold then costs one open per file, not two).
     let mut fresh: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
-    for folder in folders {
+    let mut previous: Option<&Path> = None;
+    for &k in &order {
+        let Some(folder) = paths[k].parent() else { continue };
+        if previous == Some(folder) {
+            continue;
+        }
+        previous = Some(folder);
         let abs = root.join(folder);
         if !abs.is_dir() {
             fresh.insert(folder.to_path_buf());
         }
         std::fs::create_dir_all(&abs).map_err(|e| Error::runtime(format!("cannot create {}: {e}", abs.display())))?;
     }
-    // Several nodes can share a file (the snapshots of one .sql file): the last of them writes
-    // it, so that it is written once and always with the same node's SQL.
-    let writes: Vec<bool> = {
-        let mut last: crate::hash::FastMap<&Path, usize> = crate::hash::fast_map(paths.len());
-        for (k, p) in paths.iter().enumerate() {
-            last.insert(p, k);
-        }
-        (0..paths.len())
-            .map(|k| last.get(paths[k].as_path()) == Some(&k))
-            .collect()
-    };
     let ephemerals = ephemeral::any(manifest);
     let results: Vec<(usize, Result<Compiled>)> = nodes
         .par_iter()

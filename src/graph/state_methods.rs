@@ -90,6 +90,6 @@ fn differs(current: &Checksums, old: Option<&std::collections::BTreeMap<String, 
     let Some(old) = old else { return true };
     current
         .iter()
-        .filter(|(k, _)| kind.is_none_or(|want| want == **k))
-        .any(|(k, v)| old.get(*k) != Some(v))
+        .filter(|(k, _)| kind.is_none_or(|want| want == *k))
+        .any(|(k, sum)| !old.get(k).is_some_and(|stored| sum.matches(stored)))
 }

@@ -15,8 +15,9 @@
 //! `{% if is_incremental() %}` and depends on the target (so prod and CI would always differ),
 //! while macros and vars, the other inputs to rendering, are checked on their own.
 
-use crate::hash::sha256_hex;
+use crate::hash::{hex_sha256, sha256_hex};
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -31,7 +32,83 @@ pub const KINDS: &[&str] = &["body", "configs", "yaml", "macros", "vars"];
 /// Macros that decide where every model is built, when the project overrides them.
 const NAMING_MACROS: &[&str] = &["generate_schema_name", "generate_alias_name", "generate_database_name"];
 
-pub type Checksums = BTreeMap<&'static str, String>;
+/// A node's checksums, one per kind of `KINDS` (a source has only `yaml`), held as digests: the
+/// hex is written out only in manifest.json, and fifteen thousand nodes' checksums fit in a
+/// few megabytes with no allocation of their own.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Checksums([Option<Sum>; 5]);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sum {
+    Sha256([u8; 32]),
+    /// A file that could not be read: a value that never equals a stored checksum.
+    Unreadable,
+}
+
+impl Sum {
+    fn of(bytes: &[u8]) -> Sum {
+        Sum::Sha256(Sha256::digest(bytes).into())
+    }
+
+    /// From the hex a checksum is stored as (`Unreadable` when it is not a SHA-256 in hex).
+    fn from_hex(text: &str) -> Sum {
+        let digit = |c: u8| (c as char).to_digit(16);
+        let bytes = text.as_bytes();
+        let mut out = [0u8; 32];
+        if bytes.len() != 64 {
+            return Sum::Unreadable;
+        }
+        for (k, pair) in bytes.chunks(2).enumerate() {
+            match (digit(pair[0]), digit(pair[1])) {
+                (Some(hi), Some(lo)) => out[k] = (hi * 16 + lo) as u8,
+                _ => return Sum::Unreadable,
+            }
+        }
+        Sum::Sha256(out)
+    }
+
+    /// Whether a checksum stored in an earlier manifest.json is this one (never for a file
+    /// that could not be read).
+    pub fn matches(&self, stored: &str) -> bool {
+        matches!(self, Sum::Sha256(_)) && Sum::from_hex(stored) == *self
+    }
+}
+
+impl Checksums {
+    fn set(&mut self, kind: &str, sum: Sum) {
+        if let Some(k) = KINDS.iter().position(|&known| known == kind) {
+            self.0[k] = Some(sum);
+        }
+    }
+
+    /// The checksums present, by kind, in the order of `KINDS`.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &Sum)> {
+        KINDS
+            .iter()
+            .zip(&self.0)
+            .filter_map(|(&k, s)| s.as_ref().map(|s| (k, s)))
+    }
+}
+
+/// Written as an object with the kinds in alphabetical order (as manifest.json always had).
+impl serde::Serialize for Checksums {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut sorted: Vec<(&str, &Sum)> = self.iter().collect();
+        sorted.sort_unstable_by_key(|(k, _)| *k);
+        let mut map = serializer.serialize_map(Some(sorted.len()))?;
+        for (k, sum) in sorted {
+            match sum {
+                Sum::Sha256(d) => {
+                    let digits = hex_sha256(d);
+                    map.serialize_entry(k, std::str::from_utf8(&digits).unwrap_or_default())?;
+                }
+                Sum::Unreadable => map.serialize_entry(k, "unreadable")?,
+            }
+        }
+        map.end()
+    }
+}
 
 /// What the checksums need from the project's macros, worked out once per command.
 pub struct MacroIndex {
@@ -143,31 +220,30 @@ impl MacroIndex {
 
 /// The checksums of one node.
 pub fn of_node(node: &Node, jinja: &JinjaEnv, macros: &MacroIndex, root: &Path) -> Checksums {
-    let mut out = Checksums::new();
+    let mut out = Checksums::default();
     let body = match node.resource_type {
         ResourceType::Seed => match std::fs::read(root.join(&node.original_file_path)) {
-            Ok(bytes) => sha256_hex(&bytes),
-            // Unreadable: a value that never equals a stored checksum.
-            Err(e) => format!("unreadable: {e}"),
+            Ok(bytes) => Sum::of(&bytes),
+            Err(_) => Sum::Unreadable,
         },
-        _ => sha256_hex(normalize(&node.raw_code).as_bytes()),
+        _ => Sum::of(normalize(&node.raw_code).as_bytes()),
     };
-    out.insert("body", body);
+    out.set("body", body);
     // One buffer for the text behind each of the other checksums.
     let mut text = Vec::with_capacity(1024);
     write_object(&node.config, &mut text, &[]);
-    out.insert("configs", sha256_hex(&text));
+    out.set("configs", Sum::of(&text));
 
     text.clear();
     let yaml = match (&node.yaml_checksum, &node.test) {
-        (Some(sha), _) => sha.clone(),
+        (Some(sha), _) => Sum::from_hex(sha),
         (None, Some(t)) => {
             write_canonical(&serde_json::to_value(t).unwrap_or(Value::Null), &mut text);
-            sha256_hex(&text)
+            Sum::of(&text)
         }
-        (None, None) => sha256_hex(b""),
+        (None, None) => Sum::of(b""),
     };
-    out.insert("yaml", yaml);
+    out.set("yaml", yaml);
 
     let used = macros.used_by(node);
     text.clear();
@@ -176,7 +252,7 @@ pub fn of_node(node: &Node, jinja: &JinjaEnv, macros: &MacroIndex, root: &Path) 
             text.extend_from_slice(part.as_bytes());
         }
     }
-    out.insert("macros", sha256_hex(&text));
+    out.set("macros", Sum::of(&text));
 
     let mut names: BTreeSet<Cow<str>> = node.vars_used.iter().map(|n| Cow::Borrowed(n.as_str())).collect();
     each_var_name(&node.raw_code, |prefix, name| {
@@ -201,7 +277,7 @@ pub fn of_node(node: &Node, jinja: &JinjaEnv, macros: &MacroIndex, root: &Path) 
         }
         text.push(b'\n');
     }
-    out.insert("vars", sha256_hex(&text));
+    out.set("vars", Sum::of(&text));
     out
 }
 
@@ -243,7 +319,9 @@ fn write_without_tests(entry: &Value, out: &mut Vec<u8>) {
 
 /// The checksums of a source table: its YAML definition (not the database a target fills in).
 pub fn of_source(source: &SourceNode) -> Checksums {
-    Checksums::from([("yaml", sha256_hex(canonical(&source.yaml).as_bytes()))])
+    let mut out = Checksums::default();
+    out.set("yaml", Sum::of(canonical(&source.yaml).as_bytes()));
+    out
 }
 
 /// Every identifier in a text (with repeats): the runs of alphanumeric characters and `_`.
