@@ -128,8 +128,8 @@ impl JinjaEnv {
 
     /// Add a template (a model, a test) under its relative path as name. It is compiled when
     /// first rendered; a syntax error is reported then.
-    pub fn add_template(&mut self, name: &str, text: String) -> Result<()> {
-        self.add_templates([(name.to_string(), Arc::from(text))]);
+    pub fn add_template(&mut self, name: &str, text: impl Into<Arc<str>>) -> Result<()> {
+        self.add_templates([(name.to_string(), text.into())]);
         Ok(())
     }
 

@@ -146,7 +146,7 @@ pub fn generate(
 
     jinja.add_templates(
         out.par_iter()
-            .map(|(n, ..)| (n.template.clone(), std::sync::Arc::from(n.raw_code.as_str())))
+            .map(|(n, ..)| (n.template.clone(), std::sync::Arc::clone(&n.raw_code)))
             .collect::<Vec<_>>(),
     );
     let jinja = &*jinja;
@@ -496,7 +496,7 @@ fn build(
         package_name: project.name().to_string(),
         original_file_path: doc.path.clone(),
         fqn,
-        raw_code,
+        raw_code: raw_code.into(),
         template,
         config,
         refs: vec![],

@@ -60,7 +60,7 @@ pub struct Node {
     pub original_file_path: PathBuf,
     pub fqn: Vec<String>,
     #[serde(skip)]
-    pub raw_code: String,
+    pub raw_code: std::sync::Arc<str>,
     /// The name of the template to render (usually the file path; tests get their own).
     #[serde(skip)]
     pub template: String,

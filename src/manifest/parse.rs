@@ -91,7 +91,7 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
     jinja.add_templates(
         nodes
             .par_iter()
-            .map(|n| (n.template.clone(), Arc::from(n.raw_code.as_str())))
+            .map(|n| (n.template.clone(), Arc::clone(&n.raw_code)))
             .collect::<Vec<_>>(),
     );
     for snap in snapshots {
@@ -199,7 +199,7 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
     for path in &project.seeds {
         let file = SourceFile {
             path: path.clone(),
-            text: String::new(),
+            text: "".into(),
         };
         let node = skeleton(
             project,
@@ -836,7 +836,7 @@ fn config_error(
             .any(|k| crate::project::config::normalize_key(k) == key)
     });
     let (file, text, start) = if from_file.contains_key(key) {
-        (node.original_file_path.clone(), node.raw_code.as_str(), 0)
+        (node.original_file_path.clone(), &*node.raw_code, 0)
     } else if let Some(doc) = in_patch.and_then(|p| project.schema_files.iter().find(|d| d.path == p.file)) {
         let start = doc.line_of_name(&node.name).unwrap_or(1).saturating_sub(1);
         (doc.path.clone(), doc.text.as_str(), start)

@@ -32,7 +32,7 @@ pub fn find(project: &Project) -> Result<Vec<SnapshotSource>> {
                 name: p.name.clone(),
                 file: SourceFile {
                     path: doc.path.clone(),
-                    text: doc.text.clone(),
+                    text: doc.text.as_str().into(),
                 },
                 template: format!("select * from {{{{ {expr} }}}}"),
                 config: p.config.clone(),

@@ -320,7 +320,7 @@ fn read(
         package_name: project.name().to_string(),
         original_file_path: doc.path.clone(),
         fqn,
-        raw_code: String::new(),
+        raw_code: "".into(),
         template: model.template.clone(),
         config,
         refs: vec![],

@@ -20,7 +20,8 @@ pub use target::Target;
 pub struct SourceFile {
     /// Relative to the project root, `/`-separated (`models/marts/dim_users.sql`).
     pub path: PathBuf,
-    pub text: String,
+    /// Shared with the node made from the file and with its template.
+    pub text: std::sync::Arc<str>,
 }
 
 #[derive(Debug, Clone)]
@@ -131,13 +132,8 @@ enum Loaded {
     Seed(PathBuf),
 }
 
-fn read(root: &Path, rel: &Path) -> Result<SourceFile> {
-    let abs = root.join(rel);
-    let text = fs::read_to_string(&abs).map_err(|e| Error::io(rel, e))?;
-    Ok(SourceFile {
-        path: rel.to_path_buf(),
-        text,
-    })
+fn read(root: &Path, rel: &Path) -> Result<String> {
+    fs::read_to_string(root.join(rel)).map_err(|e| Error::io(rel, e))
 }
 
 /// What a file under a folder of `kind` is, read (None when it is not a project file).
@@ -149,12 +145,15 @@ fn load_file(root: &Path, kind: Kind, path: &Path) -> Result<Option<Loaded>> {
         (Kind::Seed, "csv") => Loaded::Seed(path.to_path_buf()),
         // Macro folders' YAML (macro docs) is not read.
         (Kind::Macro, "yml" | "yaml") => return Ok(None),
-        (_, "yml" | "yaml") => {
-            let f = read(root, path)?;
-            Loaded::Schema(Box::new(SchemaDoc::parse(&f.path, f.text)?))
-        }
+        (_, "yml" | "yaml") => Loaded::Schema(Box::new(SchemaDoc::parse(path, read(root, path)?)?)),
         (Kind::Seed, _) => return Ok(None),
-        (k, "sql") => Loaded::File(k, read(root, path)?),
+        (k, "sql") => Loaded::File(
+            k,
+            SourceFile {
+                path: path.to_path_buf(),
+                text: read(root, path)?.into(),
+            },
+        ),
         _ => return Ok(None),
     }))
 }
