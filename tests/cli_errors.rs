@@ -329,6 +329,27 @@ fn duplicate_model_names() {
 }
 
 #[test]
+fn two_seeds_with_the_same_name() {
+    let p = project();
+    p.write("seeds/a/users.csv", "id\n1\n");
+    p.write("seeds/b/users.csv", "id\n2\n");
+    let out = p.mozt(&["parse"]);
+    let msg = check(&p, &out, "seeds/b/users.csv:1");
+    assert!(
+        msg.contains("'users': seeds/a/users.csv and seeds/b/users.csv"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_seed_may_have_the_name_of_a_disabled_model() {
+    let p = project();
+    p.write("models/users.sql", "{{ config(enabled=false) }}\nselect 1 as id\n");
+    p.write("seeds/users.csv", "id\n1\n");
+    p.mozt(&["parse"]).assert_ok();
+}
+
+#[test]
 fn model_and_seed_with_the_same_name() {
     let p = project();
     p.write("seeds/base.csv", "id\n1\n");

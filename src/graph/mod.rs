@@ -7,6 +7,7 @@ mod state_methods;
 
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
+use rayon::prelude::*;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::error::{Error, Location, Result, line_of};
@@ -36,16 +37,26 @@ impl Dag {
         for i in 0..manifest.nodes.len() {
             graph.add_node(Key::Node(i));
         }
-        for (i, n) in manifest.nodes.iter().enumerate() {
+        // Each node's parents looked up by id on the workers; the edges added in order.
+        let parents: Vec<Vec<usize>> = manifest
+            .nodes
+            .par_iter()
+            .map(|n| {
+                n.depends_on
+                    .iter()
+                    .filter_map(|dep| match manifest.index_of(dep) {
+                        Some(p) => Some(sources + p),
+                        None => manifest.source_index(dep),
+                    })
+                    .collect()
+            })
+            .collect();
+        let edges: usize = parents.iter().map(Vec::len).sum();
+        graph.reserve_edges(edges);
+        for (i, of_node) in parents.iter().enumerate() {
             let child = NodeIndex::new(sources + i);
-            for dep in &n.depends_on {
-                let parent = match manifest.index_of(dep) {
-                    Some(p) => Some(sources + p),
-                    None => manifest.source_index(dep),
-                };
-                if let Some(parent) = parent {
-                    graph.add_edge(NodeIndex::new(parent), child, ());
-                }
+            for &parent in of_node {
+                graph.add_edge(NodeIndex::new(parent), child, ());
             }
         }
         let dag = Dag { graph, sources };

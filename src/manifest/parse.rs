@@ -139,7 +139,7 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
     if !errors.is_empty() {
         return Err(combine(errors));
     }
-    check_duplicates(&nodes)?;
+    check_duplicates(&nodes, 0)?;
 
     // Render every model and singular test once in parse mode.
     let started = std::time::Instant::now();
@@ -196,6 +196,7 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
     tracing::debug!("rendered {} templates in {:?}", nodes.len(), started.elapsed());
 
     // Seeds.
+    let seeds_from = nodes.len();
     for path in &project.seeds {
         let file = SourceFile {
             path: path.clone(),
@@ -215,7 +216,7 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
             disabled.push(node.name.clone());
         }
     }
-    check_duplicates(&nodes)?;
+    check_duplicates(&nodes, seeds_from)?;
 
     // Relations (each may call the project's generate_schema_name macro: in parallel).
     let schemas = SchemaNames::new(&jinja, target);
@@ -414,9 +415,19 @@ fn patches<'a>(
     Ok(out)
 }
 
-fn check_duplicates(nodes: &[Node]) -> Result<()> {
-    let mut seen: FastMap<(&str, bool), &Node> = crate::hash::fast_map(nodes.len());
-    for n in nodes {
+/// Two models, seeds or snapshots, or two tests, with one name, among `nodes[from..]` or between
+/// them and the nodes before (which were checked already, and are told apart by name only
+/// where a later node shares it).
+fn check_duplicates(nodes: &[Node], from: usize) -> Result<()> {
+    let (checked, new) = nodes.split_at(from);
+    let mut seen: FastMap<(&str, bool), &Node> = crate::hash::fast_map(new.len());
+    if !checked.is_empty() {
+        let new_names: FastMap<&str, ()> = new.iter().map(|n| (n.name.as_str(), ())).collect();
+        for n in checked.iter().filter(|n| new_names.contains_key(n.name.as_str())) {
+            seen.insert((n.name.as_str(), n.resource_type != ResourceType::Test), n);
+        }
+    }
+    for n in new {
         let refable = n.resource_type != ResourceType::Test;
         if let Some(prev) = seen.insert((n.name.as_str(), refable), n) {
             return Err(Error::project(format!(
@@ -625,7 +636,7 @@ fn resolve_dependencies(manifest: &mut Manifest, project: &Project, disabled: &[
         })
         .collect();
     if seed_of_source.iter().any(Option::is_some) {
-        for d in deps.iter_mut() {
+        deps.par_iter_mut().for_each(|d| {
             let seeds: Vec<String> = d
                 .iter()
                 .filter_map(|id| manifest.source_index(id))
@@ -636,15 +647,16 @@ fn resolve_dependencies(manifest: &mut Manifest, project: &Project, disabled: &[
                     d.push(seed);
                 }
             }
-        }
+        });
     }
-    for (node, d) in manifest.nodes.iter_mut().zip(deps) {
+    // On the workers too: fifteen thousand nodes' lists, each grown in fresh memory.
+    manifest.nodes.par_iter_mut().zip(deps).for_each(|(node, d)| {
         for dep in d {
             if !node.depends_on.contains(&dep) {
                 node.depends_on.push(dep);
             }
         }
-    }
+    });
     Ok(())
 }
 
