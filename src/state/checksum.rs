@@ -94,10 +94,13 @@ impl Checksums {
 impl serde::Serialize for Checksums {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut sorted: Vec<(&str, &Sum)> = self.iter().collect();
-        sorted.sort_unstable_by_key(|(k, _)| *k);
-        let mut map = serializer.serialize_map(Some(sorted.len()))?;
-        for (k, sum) in sorted {
+        let mut alphabetical = [0, 1, 2, 3, 4];
+        alphabetical.sort_unstable_by_key(|&k| KINDS[k]);
+        let present = self.0.iter().flatten().count();
+        let mut map = serializer.serialize_map(Some(present))?;
+        for k in alphabetical {
+            let Some(sum) = &self.0[k] else { continue };
+            let k = KINDS[k];
             match sum {
                 Sum::Sha256(d) => {
                     let digits = hex_sha256(d);
@@ -456,6 +459,31 @@ fn write_object_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn checksums_are_written_in_hex_in_alphabetical_order_and_compared_with_stored_hex() {
+        let mut sums = Checksums::default();
+        for (k, kind) in KINDS.iter().enumerate() {
+            sums.set(kind, Sum::of(&[k as u8]));
+        }
+        let json = serde_json::to_string(&sums).unwrap();
+        let want: Vec<String> = ["body", "configs", "macros", "vars", "yaml"]
+            .iter()
+            .map(|kind| {
+                let k = KINDS.iter().position(|known| known == kind).unwrap();
+                format!("\"{kind}\":\"{}\"", sha256_hex(&[k as u8]))
+            })
+            .collect();
+        assert_eq!(json, format!("{{{}}}", want.join(",")));
+        let body = sums.iter().next().unwrap().1;
+        assert!(body.matches(&sha256_hex(&[0])));
+        assert!(!body.matches(&sha256_hex(&[1])));
+        assert!(!body.matches("not hex"));
+        assert!(!Sum::Unreadable.matches("unreadable"));
+        let mut source = Checksums::default();
+        source.set("yaml", Sum::Unreadable);
+        assert_eq!(serde_json::to_string(&source).unwrap(), r#"{"yaml":"unreadable"}"#);
+    }
 
     #[test]
     fn finds_var_names() {
