@@ -72,7 +72,6 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS=false DO_NOT_TRACK=1 DBT_TARGET_PATH=dbt_t
   if [ "$with_dbt" = 1 ]; then
     echo "dbt: $("$venv/bin/dbt" --version 2>/dev/null | grep -E 'installed|duckdb:' | tr -s ' ' | tr '\n' ' ')"
   fi
-  python3 "$here/machine_speed.py" start
 } | tee "$out/machine.txt"
 
 for n in $sizes; do
@@ -123,6 +122,5 @@ for n in $sizes; do
   cd "$out"
 done
 
-python3 "$here/machine_speed.py" end | tee -a "$out/machine.txt"
-{ python3 "$here/report.py" "$results"; echo; cat "$out/machine.txt"; } | tee "$out/report.md"
+python3 "$here/report.py" "$results" | tee "$out/report.md"
 rm -rf "$trash"
