@@ -18,7 +18,7 @@ pub fn write_if_changed(path: &Path, text: &[u8]) -> std::io::Result<()> {
 }
 
 /// Make `path` hold exactly the concatenation of `pieces`, writing only when it does not already.
-pub fn write_pieces_if_changed(path: &Path, pieces: &[&[u8]]) -> std::io::Result<()> {
+fn write_pieces_if_changed(path: &Path, pieces: &[&[u8]]) -> std::io::Result<()> {
     let len: usize = pieces.iter().map(|p| p.len()).sum();
     let (mut file, existed) = match OpenOptions::new().read(true).write(true).open(path) {
         Ok(file) => (file, true),

@@ -198,21 +198,22 @@ fn stream_entries<T: Sync>(
         bufs.truncate(chunks);
         Ok(())
     };
+    let write_out = |out: &mut Overwrite, bufs: &[Vec<u8>]| {
+        out.write(&bufs.iter().map(Vec::as_slice).collect::<Vec<_>>())
+            .map_err(|e| write_err(path, e))
+    };
     let mut ready: Vec<Vec<u8>> = vec![];
     let mut spare: Vec<Vec<u8>> = vec![];
     let mut first = 0;
     for batch in items.chunks(BATCH) {
-        let (written, serialized) = rayon::join(
-            || out.write(&ready.iter().map(Vec::as_slice).collect::<Vec<_>>()),
-            || serialize(first, batch, &mut spare),
-        );
-        written.map_err(|e| write_err(path, e))?;
+        let (written, serialized) =
+            rayon::join(|| write_out(&mut *out, &ready), || serialize(first, batch, &mut spare));
+        written?;
         serialized.map_err(|e| write_err(path, e.into()))?;
         std::mem::swap(&mut ready, &mut spare);
         first += batch.len();
     }
-    out.write(&ready.iter().map(Vec::as_slice).collect::<Vec<_>>())
-        .map_err(|e| write_err(path, e))
+    write_out(out, &ready)
 }
 
 /// Unique id -> the nodes that depend on it (child_map), in the order the nodes are listed;

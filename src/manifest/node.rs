@@ -83,7 +83,7 @@ pub struct Node {
     /// The `yaml` checksum of the node's entry in schema YAML, when it has one (worked out
     /// when the entry is read: the entry itself is not kept).
     #[serde(skip)]
-    pub yaml_checksum: Option<String>,
+    pub yaml_checksum: Option<crate::state::checksum::Sum>,
     /// The parse render's text, which compile fills in instead of rendering again.
     #[serde(skip)]
     pub prerender: Option<std::sync::Arc<crate::jinja::prerender::Prerender>>,

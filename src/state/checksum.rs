@@ -50,27 +50,13 @@ impl Sum {
         Sum::Sha256(Sha256::digest(bytes).into())
     }
 
-    /// From the hex a checksum is stored as (`Unreadable` when it is not a SHA-256 in hex).
-    fn from_hex(text: &str) -> Sum {
-        let digit = |c: u8| (c as char).to_digit(16);
-        let bytes = text.as_bytes();
-        let mut out = [0u8; 32];
-        if bytes.len() != 64 {
-            return Sum::Unreadable;
-        }
-        for (k, pair) in bytes.chunks(2).enumerate() {
-            match (digit(pair[0]), digit(pair[1])) {
-                (Some(hi), Some(lo)) => out[k] = (hi * 16 + lo) as u8,
-                _ => return Sum::Unreadable,
-            }
-        }
-        Sum::Sha256(out)
-    }
-
     /// Whether a checksum stored in an earlier manifest.json is this one (never for a file
     /// that could not be read).
     pub fn matches(&self, stored: &str) -> bool {
-        matches!(self, Sum::Sha256(_)) && Sum::from_hex(stored) == *self
+        match self {
+            Sum::Sha256(d) => hex_sha256(d) == stored.as_bytes(),
+            Sum::Unreadable => false,
+        }
     }
 }
 
@@ -239,7 +225,7 @@ pub fn of_node(node: &Node, jinja: &JinjaEnv, macros: &MacroIndex, root: &Path) 
 
     text.clear();
     let yaml = match (&node.yaml_checksum, &node.test) {
-        (Some(sha), _) => Sum::from_hex(sha),
+        (Some(sum), _) => *sum,
         (None, Some(t)) => {
             write_canonical(&serde_json::to_value(t).unwrap_or(Value::Null), &mut text);
             Sum::of(&text)
@@ -286,11 +272,11 @@ pub fn of_node(node: &Node, jinja: &JinjaEnv, macros: &MacroIndex, root: &Path) 
 
 /// The `yaml` checksum of a node's schema YAML entry (see `write_without_tests`); None when
 /// the entry cannot be read back as JSON.
-pub fn of_patch(patch: &crate::project::schema::NodePatch) -> Option<String> {
+pub fn of_patch(patch: &crate::project::schema::NodePatch) -> Option<Sum> {
     let value = serde_json::to_value(patch).ok()?;
     let mut text = Vec::with_capacity(256);
     write_without_tests(&value, &mut text);
-    Some(sha256_hex(&text))
+    Some(Sum::of(&text))
 }
 
 /// `canonical` of a schema YAML entry without its tests: tests are nodes of their own (a new
