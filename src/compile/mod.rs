@@ -205,8 +205,12 @@ pub fn compile_all(
         }
         previous = Some(folder);
         let abs = root.join(folder);
-        if !abs.is_dir() {
-            fresh.insert(folder.to_path_buf());
+        // The folder and those of its parents that are missing: creating it creates them, so
+        // they are fresh too (a test's folder, `_models.yml/`, sorts before the models beside it).
+        let mut missing = Some(folder);
+        while let Some(f) = missing.filter(|f| !f.as_os_str().is_empty() && !root.join(f).is_dir()) {
+            fresh.insert(f.to_path_buf());
+            missing = f.parent();
         }
         std::fs::create_dir_all(&abs).map_err(|e| Error::runtime(format!("cannot create {}: {e}", abs.display())))?;
     }
