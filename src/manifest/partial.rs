@@ -60,8 +60,9 @@ struct Entry {
     env_vars: Vec<(String, Option<String>)>,
     /// Macro name and the hash of the text of the file defining it.
     macros: Vec<(String, String)>,
-    /// The render's text, when compile can fill it in instead of rendering again.
-    prerender: Option<Prerender>,
+    /// The render's text, when compile can fill it in instead of rendering again (shared with
+    /// the node, not copied).
+    prerender: Option<Arc<Prerender>>,
 }
 
 /// An entry for the next file: reused as saved, or made by this parse (turned into JSON on the
@@ -135,7 +136,7 @@ impl Memo {
                 new.insert(key.clone(), Kept::Saved(json.clone()));
             }
             let mut scope = Scope::new(Mode::Parse);
-            scope.prerender = entry.prerender.take().map(Arc::new);
+            scope.prerender = entry.prerender.take();
             scope.recorded = recorded(entry);
             return Ok(scope);
         }
@@ -148,7 +149,7 @@ impl Memo {
     }
 
     fn keep(&self, key: String, scope: &Scope) {
-        if let Some(entry) = self.entry(&scope.recorded, scope.prerender.as_deref())
+        if let Some(entry) = self.entry(&scope.recorded, scope.prerender.as_ref())
             && let Ok(mut new) = self.new.lock()
         {
             new.insert(key, Kept::Made(Box::new(entry)));
@@ -171,7 +172,7 @@ impl Memo {
     }
 
     /// The entry to save for a successful render (None when it read something untracked).
-    fn entry(&self, rec: &Recorded, prerender: Option<&Prerender>) -> Option<Entry> {
+    fn entry(&self, rec: &Recorded, prerender: Option<&Arc<Prerender>>) -> Option<Entry> {
         let mut macros: Vec<(String, String)> = vec![];
         for name in &rec.macros {
             if macros.iter().any(|(n, _)| n == name) {
