@@ -87,6 +87,45 @@ fn compile_writes_sql_with_refs_resolved() {
 }
 
 #[test]
+fn recompile_rewrites_only_what_changed_and_remakes_a_removed_folder() {
+    let p = small_project();
+    p.write(
+        "models/marts/_marts.yml",
+        "models:\n  - name: revenue\n    columns:\n      - name: status\n        data_tests: [not_null]\n",
+    );
+    p.ok(&["compile"]);
+    let stg = "target/compiled/shop/models/staging/stg_orders.sql";
+    let mart = "target/compiled/shop/models/marts/revenue.sql";
+    let test = "target/compiled/shop/models/marts/_marts.yml/not_null_revenue_status.sql";
+    let mtime = |rel: &str| {
+        std::fs::metadata(p.path().join(rel))
+            .and_then(|m| m.modified())
+            .unwrap_or_else(|e| panic!("{rel}: {e}"))
+    };
+    let (stg_at, mart_at, test_at) = (mtime(stg), mtime(mart), mtime(test));
+    assert!(p.read(test).contains("status is null"), "{}", p.read(test));
+
+    // A changed model's file is rewritten; files whose SQL is the same are left untouched.
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    p.write(
+        "models/marts/revenue.sql",
+        "select status, sum(amount) as revenue\nfrom {{ ref('stg_orders') }}\ngroup by status\nhaving sum(amount) > 0\n",
+    );
+    p.ok(&["compile"]);
+    assert_ne!(mtime(mart), mart_at);
+    assert!(p.read(mart).contains("having sum(amount) > 0"), "{}", p.read(mart));
+    assert_eq!(mtime(stg), stg_at);
+    assert_eq!(mtime(test), test_at);
+
+    // A compiled folder removed (with the tests' folder inside it) is made again, whole.
+    std::fs::remove_dir_all(p.path().join("target/compiled/shop/models/marts")).expect("remove the folder");
+    p.ok(&["compile"]);
+    assert!(p.read(mart).contains("having sum(amount) > 0"), "{}", p.read(mart));
+    assert!(p.read(test).contains("status is null"), "{}", p.read(test));
+    assert_eq!(mtime(stg), stg_at);
+}
+
+#[test]
 fn show_previews_rows_as_json_csv_and_table() {
     let p = small_project();
     p.ok(&["build"]);
