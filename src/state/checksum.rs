@@ -60,11 +60,19 @@ impl Sum {
     }
 }
 
+/// A kind of change, as an index into `KINDS` (and into `Checksums`).
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Body = 0,
+    Configs = 1,
+    Yaml = 2,
+    Macros = 3,
+    Vars = 4,
+}
+
 impl Checksums {
-    fn set(&mut self, kind: &str, sum: Sum) {
-        if let Some(k) = KINDS.iter().position(|&known| known == kind) {
-            self.0[k] = Some(sum);
-        }
+    fn set(&mut self, kind: Kind, sum: Sum) {
+        self.0[kind as usize] = Some(sum);
     }
 
     /// The checksums present, by kind, in the order of `KINDS`.
@@ -217,11 +225,11 @@ pub fn of_node(node: &Node, jinja: &JinjaEnv, macros: &MacroIndex, root: &Path) 
         },
         _ => Sum::of(normalize(&node.raw_code).as_bytes()),
     };
-    out.set("body", body);
+    out.set(Kind::Body, body);
     // One buffer for the text behind each of the other checksums.
     let mut text = Vec::with_capacity(1024);
     write_object(&node.config, &mut text, &[]);
-    out.set("configs", Sum::of(&text));
+    out.set(Kind::Configs, Sum::of(&text));
 
     text.clear();
     let yaml = match (&node.yaml_checksum, &node.test) {
@@ -232,7 +240,7 @@ pub fn of_node(node: &Node, jinja: &JinjaEnv, macros: &MacroIndex, root: &Path) 
         }
         (None, None) => Sum::of(b""),
     };
-    out.set("yaml", yaml);
+    out.set(Kind::Yaml, yaml);
 
     let used = macros.used_by(node);
     text.clear();
@@ -241,7 +249,7 @@ pub fn of_node(node: &Node, jinja: &JinjaEnv, macros: &MacroIndex, root: &Path) 
             text.extend_from_slice(part.as_bytes());
         }
     }
-    out.set("macros", Sum::of(&text));
+    out.set(Kind::Macros, Sum::of(&text));
 
     let mut names: BTreeSet<Cow<str>> = node.vars_used.iter().map(|n| Cow::Borrowed(n.as_str())).collect();
     each_var_name(&node.raw_code, |prefix, name| {
@@ -266,7 +274,7 @@ pub fn of_node(node: &Node, jinja: &JinjaEnv, macros: &MacroIndex, root: &Path) 
         }
         text.push(b'\n');
     }
-    out.set("vars", Sum::of(&text));
+    out.set(Kind::Vars, Sum::of(&text));
     out
 }
 
@@ -309,7 +317,7 @@ fn write_without_tests(entry: &Value, out: &mut Vec<u8>) {
 /// The checksums of a source table: its YAML definition (not the database a target fills in).
 pub fn of_source(source: &SourceNode) -> Checksums {
     let mut out = Checksums::default();
-    out.set("yaml", Sum::of(canonical(&source.yaml).as_bytes()));
+    out.set(Kind::Yaml, Sum::of(canonical(&source.yaml).as_bytes()));
     out
 }
 
@@ -447,10 +455,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn each_kind_indexes_its_name() {
+        let kinds = [Kind::Body, Kind::Configs, Kind::Yaml, Kind::Macros, Kind::Vars];
+        let names: Vec<&str> = kinds.iter().map(|&k| KINDS[k as usize]).collect();
+        assert_eq!(names, ["body", "configs", "yaml", "macros", "vars"]);
+        assert_eq!(kinds.len(), KINDS.len());
+    }
+
+    #[test]
     fn checksums_are_written_in_hex_in_alphabetical_order_and_compared_with_stored_hex() {
         let mut sums = Checksums::default();
-        for (k, kind) in KINDS.iter().enumerate() {
-            sums.set(kind, Sum::of(&[k as u8]));
+        for k in 0..KINDS.len() {
+            sums.0[k] = Some(Sum::of(&[k as u8]));
         }
         let json = serde_json::to_string(&sums).unwrap();
         let want: Vec<String> = ["body", "configs", "macros", "vars", "yaml"]
@@ -467,7 +483,7 @@ mod tests {
         assert!(!body.matches("not hex"));
         assert!(!Sum::Unreadable.matches("unreadable"));
         let mut source = Checksums::default();
-        source.set("yaml", Sum::Unreadable);
+        source.set(Kind::Yaml, Sum::Unreadable);
         assert_eq!(serde_json::to_string(&source).unwrap(), r#"{"yaml":"unreadable"}"#);
     }
 
