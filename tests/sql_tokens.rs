@@ -13,6 +13,7 @@ use std::process::Command;
 
 use common::{TestProject, sample_project, walk};
 use mozt::sql::dialect::Fast;
+use mozt::sql::fast_parse;
 use mozt::sql::parse::{try_parse, try_parse_slow};
 use mozt::sql::tokens::{tokenize, tokenize_for_parser};
 use sqlparser::dialect::{Dialect, DuckDbDialect, SnowflakeDialect};
@@ -20,13 +21,29 @@ use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
 const DIALECTS: [(&str, &dyn Dialect); 2] = [("duckdb", &DuckDbDialect {}), ("snowflake", &SnowflakeDialect {})];
 
-/// Check one text in both dialects; returns how many of the two took the fast path. The parse
+/// How many of the checks of a text took each fast path.
+#[derive(Default, Clone, Copy)]
+struct Taken {
+    /// The fast tokenizer read it.
+    tokens: usize,
+    /// The fast parser read it (`src/sql/fast_parse.rs`).
+    parsed: usize,
+}
+
+impl std::ops::AddAssign for Taken {
+    fn add_assign(&mut self, o: Taken) {
+        self.tokens += o.tokens;
+        self.parsed += o.parsed;
+    }
+}
+
+/// Check one text in both dialects; returns how many of the two took each fast path. The parse
 /// results compared are `Debug` texts of the statements or of the error (message and position).
-fn agree(sql: &str) -> usize {
-    let mut fast = 0;
+fn agree(sql: &str) -> Taken {
+    let mut fast = Taken::default();
     for (name, dialect) in DIALECTS {
         if let Some(ours) = tokenize(dialect, sql) {
-            fast += 1;
+            fast.tokens += 1;
             let theirs = Tokenizer::new(dialect, sql)
                 .with_unescape(false)
                 .tokenize_with_location();
@@ -58,6 +75,16 @@ fn agree(sql: &str) -> usize {
                     assert!(i > 0 && for_parser[i - 1].token == Token::Colon, "{name}: {sql:?}");
                 }
             }
+            if let Some(statements) = fast_parse::parse(&for_parser) {
+                fast.parsed += 1;
+                // What sqlparser makes of the same tokens: identical, spans included.
+                let theirs = try_parse_slow(dialect, sql);
+                assert_eq!(
+                    format!("{:?}", Ok::<_, ()>(statements)),
+                    format!("{:?}", theirs.map_err(|_| ())),
+                    "{name}: the fast parser reads {sql:?} differently"
+                );
+            }
         }
         let a = format!("{:?}", try_parse(dialect, sql));
         let b = format!("{:?}", try_parse_slow(dialect, sql));
@@ -72,9 +99,12 @@ fn agree(sql: &str) -> usize {
     fast
 }
 
-/// Check every text; returns (texts, fast-path checks) to show the fast path was used.
-fn agree_all(texts: &[String]) -> (usize, usize) {
-    let fast = texts.iter().map(|t| agree(t)).sum();
+/// Check every text; returns (checks, fast-path checks) to show the fast paths were used.
+fn agree_all(texts: &[String]) -> (usize, Taken) {
+    let mut fast = Taken::default();
+    for t in texts {
+        fast += agree(t);
+    }
     (texts.len() * 2, fast)
 }
 
@@ -107,8 +137,17 @@ fn sample_project_compiled_sql_tokenizes_identically() {
         texts.extend(compiled);
     }
     let (checks, fast) = agree_all(&texts);
-    // Nearly all of the sample's SQL is in the handled subset.
-    assert!(fast * 10 >= checks * 9, "fast path taken for only {fast} of {checks}");
+    // Nearly all of the sample's SQL is in the tokenizer's subset, and much of it in the parser's.
+    assert!(
+        fast.tokens * 10 >= checks * 9,
+        "fast tokenizer took only {} of {checks}",
+        fast.tokens
+    );
+    assert!(
+        fast.parsed * 4 >= checks,
+        "fast parser took only {} of {checks}",
+        fast.parsed
+    );
 }
 
 #[test]
@@ -124,7 +163,7 @@ fn testdata_sql_tokenizes_identically() {
         }
     }
     let (_, fast) = agree_all(&texts);
-    assert!(fast > 0);
+    assert!(fast.tokens > 0 && fast.parsed > 0);
 }
 
 #[test]
@@ -143,10 +182,53 @@ fn generated_project_tokenizes_identically() {
     let texts = sql_files(&project.join("target/compiled"));
     assert!(texts.len() >= 300, "only {} compiled files", texts.len());
     let (checks, fast) = agree_all(&texts);
-    assert_eq!(fast, checks, "the generated project's SQL is all in the handled subset");
+    assert_eq!(
+        fast.tokens, checks,
+        "the generated project's SQL is all in the tokenizer's subset"
+    );
+    assert_eq!(
+        fast.parsed, checks,
+        "the generated project's SQL is all in the parser's subset"
+    );
 }
 
 const SNIPPETS: &[&str] = &[
+    // The fast parser's subset (src/sql/fast_parse.rs), and just outside it.
+    "with a as (select * from s.t), b as (select a.* from a) select b.x, b.y as z from b",
+    "select distinct a, b as c from t as x left join u y on x.id = y.id inner join v on v.k = x.k",
+    "select * from t join u on t.a = u.a right join v on 1 = 1 full join w on true full outer join z on false",
+    "select * from t left outer join u on t.a = u.a right outer join v on t.b = v.b",
+    "select a from t where a is null or b is not null and not c = 1",
+    "select a from t where a in (1, 2, 'x') and b not in ('a') and c between 1 and 2 and d not between -1 and +1",
+    "select a from t where a like 'x%' or b not like '%y' or c ilike 'z' or d not ilike 'w'",
+    "select a from t where a like 'x%' escape '!' or b like any ('a', 'b')",
+    "select case when a > 0 then 'p' when a < 0 then 'n' else 'z' end as s, case a when 1 then 2 end from t",
+    "select count(*), count(distinct a), sum(a + b * c - d / e % f), upper(trim(a)) || 'x' from t group by 1, a having count(*) > 1",
+    "select coalesce(a, 0) + 1 as v, (a + b) * c, - a, -(a), not (a = b), null, true, false from t",
+    "select a from t order by a, b desc, c asc limit 10",
+    "select a from t order by a nulls first",
+    "select a from t limit 5 offset 2",
+    "select f(), g(+1), h(a) over (), i(a) filter (where b), j(a order by b), k(x => 1) from t",
+    "select a b, c \"d\", e as \"F\" from t x, u as \"y\"",
+    "select t.a.b.c, \"q\".x, x.\"q\", date, \"date\", \"t\".* from t",
+    "select a from t sample (10)",
+    "select a from t at (offset => -60)",
+    "select a from lateral f(x), table(g()), values (1), unnest(l)",
+    "select a from t union all select b from u",
+    "select a from t qualify row_number() over (partition by a order by b) = 1",
+    "select a from t where exists (select 1) and a in (select b from u) and (select max(c) from v) > 1",
+    "select a::int, cast(a as int), try_cast(a as int), a collate x from t",
+    "select a from t where a = any (select 1) and b > all (select 2)",
+    "select 1 as x;",
+    "select a from t;\nselect b from u",
+    "select ((((((((((((((((a)))))))))))))))) from t",
+    "select a from t where a = 1 = 2 and b < c < d",
+    "select interval '1 day', date '2024-01-01', timestamp 'x', a 'b' from t",
+    "select x from raw.src, analytics.t, \"Db\".\"Sch\".\"T\" where x.a = 1",
+    "select a from t group by all",
+    "select distinct on (a) a from t",
+    "select a.*, b.* exclude (c) from a, b",
+    "select * from t where a = 'it''s' and b <> 'x' and c != 'y' and d >= 1.5e3 and e <= .5",
     "select 1 -- comment at end without newline",
     "select 1 /* block at end */",
     "select 1 /* unterminated",
@@ -219,7 +301,12 @@ const SNIPPETS: &[&str] = &[
 fn tricky_snippets_tokenize_identically() {
     let texts: Vec<String> = SNIPPETS.iter().map(|s| s.to_string()).collect();
     let (_, fast) = agree_all(&texts);
-    assert!(fast > 20, "fast path taken for only {fast} snippet checks");
+    assert!(
+        fast.tokens > 20,
+        "fast tokenizer took only {} snippet checks",
+        fast.tokens
+    );
+    assert!(fast.parsed > 20, "fast parser took only {} snippet checks", fast.parsed);
 }
 
 /// xorshift64*: a fixed-seed random source, so failures reproduce.
@@ -247,7 +334,7 @@ const ALPHABET: &[char] = &[
 #[test]
 fn mutated_snippets_agree() {
     let mut rng = Rng(0x5eed_1234_abcd_0001);
-    let mut fast = 0;
+    let mut fast = Taken::default();
     let cases = 4000;
     for _ in 0..cases {
         let base = SNIPPETS[rng.below(SNIPPETS.len())];
@@ -274,8 +361,15 @@ fn mutated_snippets_agree() {
     }
     // Mutations often leave the subset, but not mostly.
     assert!(
-        fast > cases / 2,
-        "fast path taken for only {fast} of {} checks",
+        fast.tokens > cases / 2,
+        "fast tokenizer took only {} of {} checks",
+        fast.tokens,
+        cases * 2
+    );
+    assert!(
+        fast.parsed > cases / 20,
+        "fast parser took only {} of {} checks",
+        fast.parsed,
         cases * 2
     );
 }

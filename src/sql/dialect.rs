@@ -33,7 +33,7 @@ pub struct Fast<D>(pub D);
 /// Whether a token after a name (or dotted name) means sqlparser's typed-string attempt fails
 /// and the name is read as a plain identifier: nothing that continues a type (`(`, `[`, `.`) or
 /// starts a literal the type could apply to.
-fn ends_a_name(token: &Token) -> bool {
+pub(crate) fn ends_a_name(token: &Token) -> bool {
     matches!(
         token,
         Token::EOF
@@ -57,9 +57,22 @@ fn ends_a_name(token: &Token) -> bool {
     ) || matches!(token, Token::Word(w) if !matches!(w.keyword, Keyword::ARRAY | Keyword::ZEROFILL))
 }
 
+/// Whether the tokens ahead (`name (`, at the parser's position) read as a type with modifiers
+/// and a string after it: `name(` then words, numbers, strings and commas, `)`, and a string.
+fn typed_string_ahead(parser: &Parser) -> bool {
+    let mut n = 2;
+    loop {
+        match &parser.peek_nth_token_ref(n).token {
+            Token::Word(_) | Token::Number(..) | Token::SingleQuotedString(_) | Token::Comma => n += 1,
+            Token::RParen => return matches!(parser.peek_nth_token_ref(n + 1).token, Token::SingleQuotedString(_)),
+            _ => return false,
+        }
+    }
+}
+
 /// Keywords that sqlparser reads exactly like any other word in an expression: no data type,
 /// no expression of their own (`CASE`, `CAST`, `TRIM`...). Commonly function or column names.
-const PLAIN_KEYWORDS: &[Keyword] = &[
+pub(crate) const PLAIN_KEYWORDS: &[Keyword] = &[
     Keyword::ABS,
     Keyword::AVG,
     Keyword::CATEGORY,
@@ -112,13 +125,16 @@ impl<D: Dialect> Fast<D> {
                 return None;
             }
             let name = ObjectName::from(vec![ident]);
-            return match parser.maybe_parse(|p| {
+            return match parser.try_parse(|p| {
                 p.advance_token();
                 p.parse_function(name.clone())
             }) {
-                Ok(Some(expr)) => Some(Ok(expr)),
-                // A failed call is left to the usual way, which reports it as it always has.
-                Ok(None) => None,
+                Ok(expr) => Some(Ok(expr)),
+                // A call that fails where a typed string could stand (`name(1, x) 'text'`) is
+                // left to the usual way, which reads that first. Any other fails there too, with
+                // this error: trying it again would not give the same one, as sqlparser
+                // remembers where a list after IN failed to read as a query.
+                Err(_) if typed_string_ahead(parser) => None,
                 Err(e) => Some(Err(e)),
             };
         }

@@ -13,6 +13,7 @@ pub mod check;
 pub mod columns;
 pub mod dialect;
 mod expr;
+pub mod fast_parse;
 pub mod lineage;
 mod names;
 pub mod parse;

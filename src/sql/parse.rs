@@ -62,11 +62,20 @@ fn options() -> ParserOptions {
 }
 
 /// Parse with the fast tokenizer's tokens when it handles `sql`, else with sqlparser's own
-/// tokenizer (the same tokens, slower; its errors are the parse errors).
+/// tokenizer (the same tokens, slower; its errors are the parse errors). For DuckDB and
+/// Snowflake, the fast parser reads the tokens first (`fast_parse`), and sqlparser reads what
+/// it declines.
 pub fn try_parse(dialect: &dyn Dialect, sql: &str) -> Result<Vec<Statement>, ParserError> {
     let parser = Parser::new(dialect).with_options(options());
     let mut parser = match super::tokens::tokenize_for_parser(dialect, sql) {
-        Some(tokens) => parser.with_tokens_with_locations(tokens),
+        Some(tokens) => {
+            if (dialect.is::<DuckDbDialect>() || dialect.is::<SnowflakeDialect>())
+                && let Some(statements) = super::fast_parse::parse(&tokens)
+            {
+                return Ok(statements);
+            }
+            parser.with_tokens_with_locations(tokens)
+        }
         None => parser.try_with_sql(sql)?,
     };
     parser.parse_statements()
