@@ -137,7 +137,7 @@ fn sample_project_compiled_sql_tokenizes_identically() {
         texts.extend(compiled);
     }
     let (checks, fast) = agree_all(&texts);
-    // Nearly all of the sample's SQL is in the tokenizer's subset, and much of it in the parser's.
+    // Nearly all of the sample's SQL is in both subsets.
     assert!(
         fast.tokens * 10 >= checks * 9,
         "fast tokenizer took only {} of {checks}",
@@ -229,6 +229,21 @@ const SNIPPETS: &[&str] = &[
     "select distinct on (a) a from t",
     "select a.*, b.* exclude (c) from a, b",
     "select * from t where a = 'it''s' and b <> 'x' and c != 'y' and d >= 1.5e3 and e <= .5",
+    "select a from t union all select b from u union select c from v order by 1 limit 3",
+    "select a from t union distinct select b from u",
+    "select a from t union all by name select b from u",
+    "select a from t union all (select b from u)",
+    "select a from t except select b from u union all select c from v",
+    "select row_number() over (partition by a, b order by c desc, d) as n, sum(x) over () from t qualify n = 1",
+    "select rank() over (order by a rows between 1 preceding and current row), lag(a) over w from t",
+    "select a from t where b = 1 qualify row_number() over (partition by a order by b asc) = 1 order by a",
+    "select f() + g() from t",
+    "select cast(a as varchar), cast(b as int) + 1, cast(null as bigint), a::date, b::timestamp::date from t",
+    "select a::text, a::integer, a::smallint, a::boolean, a::double, a::float, cast(a as text) from t",
+    "select a::string, a::number from t",
+    "select cast(a as varchar(10)), a::decimal(10, 2), a::int[], a::timestamp with time zone, a::double precision from t",
+    "select cast(a as numeric), cast(a as timestamp_ntz), cast(a as real), cast(a as time), cast(a as bool) from t",
+    "select -a::int, a::int * 2, a + b::int, cast(a + 1 as int) as c from t where a::date between '2024-01-01' and '2024-12-31'",
     "select 1 -- comment at end without newline",
     "select 1 /* block at end */",
     "select 1 /* unterminated",
@@ -307,6 +322,40 @@ fn tricky_snippets_tokenize_identically() {
         fast.tokens
     );
     assert!(fast.parsed > 20, "fast parser took only {} snippet checks", fast.parsed);
+}
+
+/// Every keyword sqlparser knows, where the fast parser may read a keyword as a name: a column,
+/// a function, a dotted name's head or tail, a table, an alias, a CTE. Each either agrees with
+/// sqlparser or is declined.
+#[test]
+fn every_keyword_as_a_name_agrees() {
+    let mut fast = Taken::default();
+    let mut texts = 0;
+    for kw in sqlparser::keywords::ALL_KEYWORDS {
+        let k = kw.to_ascii_lowercase();
+        for sql in [
+            format!("select {k} from t"),
+            format!("select {k}, a from t where {k} = 1"),
+            format!("select a + {k} as b from t group by {k}"),
+            format!("select {k}(a) from t"),
+            format!("select {k}(a, 1) as x, {k}(*) from t"),
+            format!("select {k}.a, a.{k}, {k}.* from {k}"),
+            format!("select a from s.{k} as {k} join {k} {k} on {k}.a = 1"),
+            format!("select a as {k} from {k}.t"),
+            format!("with {k} as (select 1 as a) select a from {k}"),
+            format!("select case {k} when 1 then {k} end from t where a in ({k}) and {k} is null"),
+            format!("select {k}() over (partition by {k} order by {k} desc) from t qualify {k}() = 1"),
+            format!("select cast({k} as int), {k}::date from t union all select {k} from {k}"),
+        ] {
+            texts += 2;
+            fast += agree(&sql);
+        }
+    }
+    assert!(
+        fast.parsed * 2 > texts,
+        "fast parser took only {} of {texts} checks",
+        fast.parsed
+    );
 }
 
 /// xorshift64*: a fixed-seed random source, so failures reproduce.

@@ -4,30 +4,35 @@
 //!
 //! It gives exactly the statement sqlparser gives, spans included, or declines (None), and
 //! sqlparser parses. It reads a deliberately small subset, and declines at the first token it
-//! is not sure of: a `WITH` list of named queries, then one `SELECT` (optional `DISTINCT`; `*`,
-//! `name.*` and expressions, each with an optional `AS` alias; `FROM` tables, each with an
-//! optional alias, joined with `[INNER|LEFT|RIGHT|FULL] [OUTER] JOIN .. ON`; `WHERE`, `GROUP BY`,
-//! `HAVING`), then `ORDER BY` and `LIMIT`. Expressions: names and dotted names, numbers and
-//! strings, `NULL`/`TRUE`/`FALSE`, calls of plain functions (also `count(*)` and `DISTINCT`
-//! arguments), `trim(x)`, `CASE`, parentheses, unary `-`/`+`/`NOT`, the arithmetic, `||`,
-//! comparison and boolean operators, `IS [NOT] NULL`, `[NOT] IN (list)`, `[NOT] BETWEEN`,
-//! `[NOT] LIKE`/`ILIKE`. Precedences are sqlparser's (`Dialect::prec_value`).
+//! is not sure of: a `WITH` list of named queries, then `SELECT`s joined by `UNION [ALL]` (each
+//! with optional `DISTINCT`; `*`, `name.*` and expressions, each with an optional `AS` alias;
+//! `FROM` tables, each with an optional alias, joined with `[INNER|LEFT|RIGHT|FULL] [OUTER] JOIN
+//! .. ON`; `WHERE`, `GROUP BY`, `HAVING`, `QUALIFY`), then `ORDER BY` and `LIMIT`. Expressions:
+//! names and dotted names, numbers and strings, `NULL`/`TRUE`/`FALSE`, function calls (also
+//! `count(*)`, `DISTINCT` arguments and `OVER (PARTITION BY .. ORDER BY ..)`), `trim(x)`, `CASE`,
+//! `CAST(x AS type)` and `x::type` to one-word types, parentheses, unary `-`/`+`/`NOT`, the
+//! arithmetic, `||`, comparison and boolean operators, `IS [NOT] NULL`, `[NOT] IN (list)`, `[NOT]
+//! BETWEEN`, `[NOT] LIKE`/`ILIKE`. Precedences are sqlparser's (`Dialect::prec_value`). A keyword
+//! may be a name wherever sqlparser reads it as one (all but `NOT_PLAIN`). What it reads does not
+//! depend on the dialect: it reads only what DuckDB's and Snowflake's read alike.
 //!
 //! `tests/sql_tokens.rs` checks, on its whole corpus (the sample project, testdata, a generated
-//! project, tricky snippets and thousands of mutations of them), that a statement this parser
-//! reads is identical to sqlparser's (`Debug` text, which shows every span).
+//! project, tricky snippets, thousands of mutations of them, and every keyword sqlparser knows
+//! in each place a name may stand), in both dialects, that a statement this parser reads is
+//! identical to sqlparser's (`Debug` text, which shows every span).
 
 use sqlparser::ast::{
-    BinaryOperator, CaseWhen, Cte, Distinct, DuplicateTreatment, Expr, Function, FunctionArg, FunctionArgExpr,
-    FunctionArgumentList, FunctionArguments, GroupByExpr, Ident, InTarget, Join, JoinConstraint, JoinOperator,
-    LimitClause, ObjectName, ObjectNamePart, OrderBy, OrderByExpr, OrderByKind, OrderByOptions, OrderBySort, Query,
-    Select, SelectFlavor, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement, TableAlias, TableFactor,
-    TableWithJoins, UnaryOperator, Value, ValueWithSpan, WildcardAdditionalOptions, With,
+    BinaryOperator, CaseWhen, CastKind, Cte, DataType, Distinct, DuplicateTreatment, ExactNumberInfo, Expr, Function,
+    FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, GroupByExpr, Ident, InTarget, Join,
+    JoinConstraint, JoinOperator, LimitClause, ObjectName, ObjectNamePart, OrderBy, OrderByExpr, OrderByKind,
+    OrderByOptions, OrderBySort, Query, Select, SelectFlavor, SelectItem, SelectItemQualifiedWildcardKind, SetExpr,
+    SetOperator, SetQuantifier, Statement, TableAlias, TableFactor, TableWithJoins, TimezoneInfo, UnaryOperator, Value,
+    ValueWithSpan, WildcardAdditionalOptions, WindowSpec, WindowType, With,
 };
 use sqlparser::keywords::{Keyword, RESERVED_FOR_COLUMN_ALIAS, RESERVED_FOR_TABLE_ALIAS};
 use sqlparser::tokenizer::{Token, TokenWithSpan, Word};
 
-use super::dialect::{PLAIN_KEYWORDS, ends_a_name};
+use super::dialect::ends_a_name;
 
 /// sqlparser's precedences (`Dialect::prec_value`) of the operators read here.
 const OR: u8 = 5;
@@ -39,6 +44,96 @@ const BETWEEN: u8 = 20;
 const EQ: u8 = 20;
 const PLUS_MINUS: u8 = 30;
 const MUL_DIV_MOD: u8 = 40;
+const DOUBLE_COLON: u8 = 50;
+
+/// Keywords sqlparser reads in an expression otherwise than as a name or a function (found by
+/// `every_keyword_as_a_name_agrees` in tests/sql_tokens.rs).
+const NOT_PLAIN: &[Keyword] = &[
+    Keyword::ALL,
+    Keyword::ALTER,
+    Keyword::ANALYZE,
+    Keyword::AND,
+    Keyword::ANY,
+    Keyword::AS,
+    Keyword::BETWEEN,
+    Keyword::BY,
+    Keyword::CEIL,
+    Keyword::CHECK,
+    Keyword::CLUSTER,
+    Keyword::COLUMN,
+    Keyword::CONNECT_BY_ROOT,
+    Keyword::CREATE,
+    Keyword::CUBE,
+    Keyword::CURRENT,
+    Keyword::CURRENT_DATE,
+    Keyword::CURRENT_TIME,
+    Keyword::CURRENT_TIMESTAMP,
+    Keyword::DELETE,
+    Keyword::DISTINCT,
+    Keyword::DISTRIBUTE,
+    Keyword::DROP,
+    Keyword::ELSE,
+    Keyword::END,
+    Keyword::END_EXEC,
+    Keyword::EXCEPT,
+    Keyword::EXCLUDE,
+    Keyword::EXISTS,
+    Keyword::EXPLAIN,
+    Keyword::EXTRACT,
+    Keyword::FETCH,
+    Keyword::FLOOR,
+    Keyword::FOLLOWING,
+    Keyword::FROM,
+    Keyword::GRANT,
+    Keyword::GROUP,
+    Keyword::HAVING,
+    Keyword::ILIKE,
+    Keyword::IN,
+    Keyword::INCREMENT,
+    Keyword::INSERT,
+    Keyword::INTERSECT,
+    Keyword::INTERVAL,
+    Keyword::INTO,
+    Keyword::IS,
+    Keyword::LATERAL,
+    Keyword::LIKE,
+    Keyword::LIMIT,
+    Keyword::LOCALTIME,
+    Keyword::LOCALTIMESTAMP,
+    Keyword::MINUS,
+    Keyword::NOT,
+    Keyword::NULL,
+    Keyword::OF,
+    Keyword::OFFSET,
+    Keyword::OR,
+    Keyword::ORDER,
+    Keyword::RECURSIVE,
+    Keyword::REGEXP,
+    Keyword::RETURNING,
+    Keyword::REVOKE,
+    Keyword::RLIKE,
+    Keyword::ROLLUP,
+    Keyword::ROW,
+    Keyword::ROWS,
+    Keyword::SELECT,
+    Keyword::SOME,
+    Keyword::SORT,
+    Keyword::SUBSTR,
+    Keyword::SUBSTRING,
+    Keyword::THEN,
+    Keyword::TO,
+    Keyword::TOP,
+    Keyword::TRIGGER,
+    Keyword::UNION,
+    Keyword::UNIQUE,
+    Keyword::UPDATE,
+    Keyword::VALUES,
+    Keyword::VIEW,
+    Keyword::WHEN,
+    Keyword::WHENEVER,
+    Keyword::WHERE,
+    Keyword::WITH,
+];
 
 /// How deeply expressions and queries may nest before the parser declines: far below
 /// sqlparser's recursion limit, whose error it must never hide.
@@ -172,34 +267,30 @@ impl<'a> P<'a> {
         if self.kw() != Keyword::SELECT {
             return None;
         }
-        let body = SetExpr::Select(Box::new(self.select()?));
+        let mut body = SetExpr::Select(Box::new(self.select()?));
+        // `UNION [ALL]` of further selects, left to right.
+        while self.kw() == Keyword::UNION {
+            let set_quantifier = match self.kw_at(1) {
+                Keyword::ALL => SetQuantifier::All,
+                Keyword::SELECT => SetQuantifier::None,
+                _ => return None,
+            };
+            self.i += if set_quantifier == SetQuantifier::All { 2 } else { 1 };
+            if self.kw() != Keyword::SELECT {
+                return None;
+            }
+            let right = self.select()?;
+            body = SetExpr::SetOperation {
+                left: Box::new(body),
+                op: SetOperator::Union,
+                set_quantifier,
+                right: Box::new(SetExpr::Select(Box::new(right))),
+            };
+        }
         let order_by = if self.kw() == Keyword::ORDER && self.kw_at(1) == Keyword::BY {
             self.i += 2;
-            let mut exprs = vec![];
-            loop {
-                let expr = self.expr(0)?;
-                let sort = match self.kw() {
-                    Keyword::ASC => Some(OrderBySort::Asc),
-                    Keyword::DESC => Some(OrderBySort::Desc),
-                    _ => None,
-                };
-                if sort.is_some() {
-                    self.i += 1;
-                }
-                exprs.push(OrderByExpr {
-                    expr,
-                    options: OrderByOptions {
-                        sort,
-                        nulls_first: None,
-                    },
-                    with_fill: None,
-                });
-                if !self.eat(&Token::Comma) {
-                    break;
-                }
-            }
             Some(OrderBy {
-                kind: OrderByKind::Expressions(exprs),
+                kind: OrderByKind::Expressions(self.order_by_exprs()?),
                 interpolate: None,
             })
         } else {
@@ -232,6 +323,33 @@ impl<'a> P<'a> {
             format_clause: None,
             pipe_operators: vec![],
         })
+    }
+
+    /// The expressions after `ORDER BY`, each with an optional `ASC` or `DESC`.
+    fn order_by_exprs(&mut self) -> Option<Vec<OrderByExpr>> {
+        let mut exprs = vec![];
+        loop {
+            let expr = self.expr(0)?;
+            let sort = match self.kw() {
+                Keyword::ASC => Some(OrderBySort::Asc),
+                Keyword::DESC => Some(OrderBySort::Desc),
+                _ => None,
+            };
+            if sort.is_some() {
+                self.i += 1;
+            }
+            exprs.push(OrderByExpr {
+                expr,
+                options: OrderByOptions {
+                    sort,
+                    nulls_first: None,
+                },
+                with_fill: None,
+            });
+            if !self.eat(&Token::Comma) {
+                return Some(exprs);
+            }
+        }
     }
 
     fn select(&mut self) -> Option<Select> {
@@ -284,10 +402,15 @@ impl<'a> P<'a> {
         } else {
             None
         };
-        // Anything but the clauses a query may still have (QUALIFY, WINDOW, a set operation...).
+        let qualify = if self.eat_kw(Keyword::QUALIFY) {
+            Some(self.expr(0)?)
+        } else {
+            None
+        };
+        // Anything but the clauses a query may still have (WINDOW, another set operation...).
         let ends = match self.peek() {
             Token::EOF | Token::SemiColon | Token::RParen => true,
-            Token::Word(w) => matches!(w.keyword, Keyword::ORDER | Keyword::LIMIT),
+            Token::Word(w) => matches!(w.keyword, Keyword::ORDER | Keyword::LIMIT | Keyword::UNION),
             _ => false,
         };
         if !ends {
@@ -314,7 +437,7 @@ impl<'a> P<'a> {
             sort_by: vec![],
             having,
             named_window: vec![],
-            qualify: None,
+            qualify,
             window_before_qualify: false,
             value_table_mode: None,
             flavor: SelectFlavor::Standard,
@@ -353,6 +476,9 @@ impl<'a> P<'a> {
             let Token::Word(w) = &t.token else {
                 return None;
             };
+            if !names(w) {
+                return None;
+            }
             return Some(SelectItem::ExprWithAlias {
                 expr,
                 alias: ident(w, t),
@@ -411,24 +537,24 @@ impl<'a> P<'a> {
             return None;
         };
         // Keywords that start another kind of table factor, or cannot name a table.
-        if w.quote_style.is_none()
-            && w.keyword != Keyword::NoKeyword
-            && (RESERVED_FOR_TABLE_ALIAS.contains(&w.keyword)
-                || RESERVED_FOR_COLUMN_ALIAS.contains(&w.keyword)
-                || matches!(
-                    w.keyword,
-                    Keyword::LATERAL
-                        | Keyword::TABLE
-                        | Keyword::VALUES
-                        | Keyword::UNNEST
-                        | Keyword::PIVOT
-                        | Keyword::UNPIVOT
-                        | Keyword::JSON_TABLE
-                        | Keyword::OPENJSON
-                        | Keyword::XMLTABLE
-                        | Keyword::SEMANTIC_VIEW
-                        | Keyword::ONLY
-                ))
+        if !names(w)
+            || w.quote_style.is_none()
+                && (RESERVED_FOR_TABLE_ALIAS.contains(&w.keyword)
+                    || RESERVED_FOR_COLUMN_ALIAS.contains(&w.keyword)
+                    || matches!(
+                        w.keyword,
+                        Keyword::LATERAL
+                            | Keyword::TABLE
+                            | Keyword::VALUES
+                            | Keyword::UNNEST
+                            | Keyword::PIVOT
+                            | Keyword::UNPIVOT
+                            | Keyword::JSON_TABLE
+                            | Keyword::OPENJSON
+                            | Keyword::XMLTABLE
+                            | Keyword::SEMANTIC_VIEW
+                            | Keyword::ONLY
+                    ))
         {
             return None;
         }
@@ -447,6 +573,9 @@ impl<'a> P<'a> {
                 let Token::Word(w) = &t.token else {
                     return None;
                 };
+                if !names(w) {
+                    return None;
+                }
                 self.i += 2;
                 Some((true, ident(w, t)))
             }
@@ -465,6 +594,8 @@ impl<'a> P<'a> {
                 Keyword::WHERE
                     | Keyword::GROUP
                     | Keyword::HAVING
+                    | Keyword::QUALIFY
+                    | Keyword::UNION
                     | Keyword::ORDER
                     | Keyword::LIMIT
                     | Keyword::JOIN
@@ -503,16 +634,15 @@ impl<'a> P<'a> {
     fn plain_ident(&mut self) -> Option<Ident> {
         let t = self.next()?;
         match &t.token {
-            Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::NoKeyword => Some(ident(w, t)),
+            Token::Word(w) if self.is_plain(w) => Some(ident(w, t)),
             _ => None,
         }
     }
 
-    /// A word sqlparser reads in an expression as a name or a function, like any other word.
+    /// An unquoted word sqlparser reads in an expression as a name or a function, like any
+    /// other word.
     fn is_plain(&self, w: &Word) -> bool {
-        w.quote_style.is_none()
-            && (w.keyword == Keyword::NoKeyword || PLAIN_KEYWORDS.contains(&w.keyword))
-            && !w.value.eq_ignore_ascii_case("xml")
+        w.quote_style.is_none() && names(w) && !w.value.eq_ignore_ascii_case("xml")
     }
 
     fn expr(&mut self, precedence: u8) -> Option<Expr> {
@@ -541,6 +671,7 @@ impl<'a> P<'a> {
             Token::Eq | Token::Neq | Token::Lt | Token::Gt | Token::LtEq | Token::GtEq => EQ,
             Token::Plus | Token::Minus => PLUS_MINUS,
             Token::Mul | Token::Div | Token::Mod | Token::StringConcat => MUL_DIV_MOD,
+            Token::DoubleColon => DOUBLE_COLON,
             Token::Word(w) => match w.keyword {
                 Keyword::OR => OR,
                 Keyword::AND => AND,
@@ -557,6 +688,8 @@ impl<'a> P<'a> {
                 | Keyword::WHERE
                 | Keyword::GROUP
                 | Keyword::HAVING
+                | Keyword::QUALIFY
+                | Keyword::UNION
                 | Keyword::ORDER
                 | Keyword::LIMIT
                 | Keyword::ASC
@@ -580,6 +713,14 @@ impl<'a> P<'a> {
     fn infix(&mut self, expr: Expr, precedence: u8) -> Option<Expr> {
         let t = self.next()?;
         let op = match &t.token {
+            Token::DoubleColon => {
+                return Some(Expr::Cast {
+                    kind: CastKind::DoubleColon,
+                    expr: Box::new(expr),
+                    data_type: self.data_type()?,
+                    format: None,
+                });
+            }
             Token::Eq => BinaryOperator::Eq,
             Token::Neq => BinaryOperator::NotEq,
             Token::Lt => BinaryOperator::Lt,
@@ -741,6 +882,7 @@ impl<'a> P<'a> {
                     })
                 }
                 Keyword::CASE => self.case(),
+                Keyword::CAST if self.nth(1) == &Token::LParen => self.cast(),
                 Keyword::TRIM => self.trim(),
                 _ if self.is_plain(w) => self.name(w),
                 _ => None,
@@ -761,7 +903,7 @@ impl<'a> P<'a> {
         while self.nth(n) == &Token::Period && matches!(self.nth(n + 1), Token::Word(_)) {
             n += 2;
         }
-        if !ends_a_name(self.nth(n)) || self.nth(n) == &Token::DoubleColon {
+        if !ends_a_name(self.nth(n)) {
             return None;
         }
         self.i += 1;
@@ -781,8 +923,8 @@ impl<'a> P<'a> {
     }
 
     fn function(&mut self, w: &'a Word) -> Option<Expr> {
-        // Not `name()` nor `name(+)`, as in the SQL check's dialect.
-        if matches!(self.nth(2), Token::RParen | Token::Plus) {
+        // Not `name(+)` (an outer join's mark).
+        if self.nth(2) == &Token::Plus {
             return None;
         }
         let name = ObjectName(vec![ObjectNamePart::Identifier(ident(w, &self.t[self.i]))]);
@@ -792,7 +934,7 @@ impl<'a> P<'a> {
         if self.peek() == &Token::Mul && self.nth(1) == &Token::RParen {
             self.i += 1;
             args.push(FunctionArg::Unnamed(FunctionArgExpr::Wildcard));
-        } else {
+        } else if self.peek() != &Token::RParen {
             if self.kw() == Keyword::DISTINCT {
                 self.i += 1;
                 duplicate_treatment = Some(DuplicateTreatment::Distinct);
@@ -805,6 +947,34 @@ impl<'a> P<'a> {
             }
         }
         self.expect(&Token::RParen)?;
+        // `OVER (PARTITION BY .. ORDER BY ..)`, without a frame or a window's name.
+        let over = if self.kw() == Keyword::OVER && self.nth(1) == &Token::LParen {
+            self.i += 2;
+            let mut partition_by = vec![];
+            if self.kw() == Keyword::PARTITION && self.kw_at(1) == Keyword::BY {
+                self.i += 2;
+                loop {
+                    partition_by.push(self.expr(0)?);
+                    if !self.eat(&Token::Comma) {
+                        break;
+                    }
+                }
+            }
+            let mut order_by = vec![];
+            if self.kw() == Keyword::ORDER && self.kw_at(1) == Keyword::BY {
+                self.i += 2;
+                order_by = self.order_by_exprs()?;
+            }
+            self.expect(&Token::RParen)?;
+            Some(WindowType::WindowSpec(WindowSpec {
+                window_name: None,
+                partition_by,
+                order_by,
+                window_frame: None,
+            }))
+        } else {
+            None
+        };
         Some(Expr::Function(Function {
             name,
             uses_odbc_syntax: false,
@@ -816,9 +986,55 @@ impl<'a> P<'a> {
             }),
             filter: None,
             null_treatment: None,
-            over: None,
+            over,
             within_group: vec![],
         }))
+    }
+
+    /// `CAST(x AS type)`.
+    fn cast(&mut self) -> Option<Expr> {
+        self.i += 2;
+        let expr = self.expr(0)?;
+        self.expect_kw(Keyword::AS)?;
+        let data_type = self.data_type()?;
+        self.expect(&Token::RParen)?;
+        Some(Expr::Cast {
+            kind: CastKind::Cast,
+            expr: Box::new(expr),
+            data_type,
+            format: None,
+        })
+    }
+
+    /// One of the common types, named by one word with no length, precision or time zone.
+    fn data_type(&mut self) -> Option<DataType> {
+        let t = self.next()?;
+        let Token::Word(w) = &t.token else {
+            return None;
+        };
+        if w.quote_style.is_some() {
+            return None;
+        }
+        let data_type = match w.keyword {
+            Keyword::VARCHAR => DataType::Varchar(None),
+            Keyword::TEXT => DataType::Text,
+            Keyword::INT => DataType::Int(None),
+            Keyword::INTEGER => DataType::Integer(None),
+            Keyword::BIGINT => DataType::BigInt(None),
+            Keyword::SMALLINT => DataType::SmallInt(None),
+            Keyword::DATE => DataType::Date,
+            Keyword::BOOLEAN => DataType::Boolean,
+            Keyword::DOUBLE => DataType::Double(ExactNumberInfo::None),
+            Keyword::FLOAT => DataType::Float(ExactNumberInfo::None),
+            Keyword::TIMESTAMP => DataType::Timestamp(None, TimezoneInfo::None),
+            _ => return None,
+        };
+        // What may follow the type: not `(`, `[`, a time zone, `PRECISION`...
+        match self.peek() {
+            Token::RParen | Token::Comma | Token::EOF | Token::SemiColon => Some(data_type),
+            Token::Word(w) if w.keyword == Keyword::AS || w.keyword == Keyword::FROM => Some(data_type),
+            _ => self.next_precedence().map(|_| data_type),
+        }
     }
 
     /// `trim(x)`, without the forms that name what to trim.
@@ -873,6 +1089,12 @@ impl<'a> P<'a> {
             else_result,
         })
     }
+}
+
+/// Whether a word may be a name where the parser reads one: quoted, not a keyword, or a
+/// keyword sqlparser reads like any other word.
+fn names(w: &Word) -> bool {
+    w.quote_style.is_some() || w.keyword == Keyword::NoKeyword || !NOT_PLAIN.contains(&w.keyword)
 }
 
 fn keyword(token: &Token) -> Keyword {
