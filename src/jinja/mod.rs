@@ -141,7 +141,13 @@ impl JinjaEnv {
             map.reserve(templates.size_hint().0);
         }
         for (name, text) in templates {
-            self.env.remove_template(&name);
+            // A name seen before may have a compiled template in the environment, to drop; a
+            // new one (every test of a parse) cannot.
+            let new =
+                sources.as_ref().is_some_and(|map| !map.contains_key(&name)) && !self.macro_hashes.contains_key(&name);
+            if !new {
+                self.env.remove_template(&name);
+            }
             if let Some(map) = sources.as_mut() {
                 map.insert(name, text);
             }
