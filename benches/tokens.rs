@@ -1,15 +1,18 @@
 //! Micro-benchmark of the SQL check's tokenizing and parsing, single-threaded, on the compiled
-//! SQL of a project: sqlparser's tokenizer against src/sql/tokens.rs, and whole parses with
-//! each token source. Run a generated project's compile first, then
+//! SQL of a project: sqlparser's tokenizer against src/sql/tokens.rs, and whole parses: by
+//! sqlparser alone, by sqlparser's parser on the fast tokens, and as the SQL check parses (the
+//! fast parser, src/sql/fast_parse.rs, else sqlparser). Run a generated project's compile first, then
 //! `cargo bench --bench tokens -- <project>/target/compiled [duckdb|snowflake]`
 //! (default: the sample project's target/compiled, DuckDB). Prints the best of 5 runs.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use mozt::sql::fast_parse;
 use mozt::sql::parse::{try_parse, try_parse_slow};
 use mozt::sql::tokens::{tokenize, tokenize_for_parser};
 use sqlparser::dialect::{Dialect, DuckDbDialect, SnowflakeDialect};
+use sqlparser::parser::{Parser, ParserOptions};
 use sqlparser::tokenizer::Tokenizer;
 
 fn sql_files(dir: &Path, out: &mut Vec<String>) {
@@ -92,9 +95,31 @@ fn main() {
         "parse, sqlparser tokens: {:>8.1} ms  ({n} parsed)",
         t.as_secs_f64() * 1e3
     );
-    let (t, n) = best(5, || texts.iter().filter(|s| try_parse(dialect, s).is_ok()).count());
+    let (t, n) = best(5, || {
+        texts
+            .iter()
+            .filter(|s| {
+                let options = ParserOptions::new().with_unescape(false).with_trailing_commas(false);
+                let parser = Parser::new(dialect).with_options(options);
+                match tokenize_for_parser(dialect, s) {
+                    Some(tokens) => parser.with_tokens_with_locations(tokens).parse_statements().is_ok(),
+                    None => try_parse_slow(dialect, s).is_ok(),
+                }
+            })
+            .count()
+    });
     println!(
-        "parse, fast tokens:      {:>8.1} ms  ({n} parsed)",
+        "parse, fast tokens:      {:>8.1} ms  ({n} parsed by sqlparser's parser)",
         t.as_secs_f64() * 1e3
+    );
+    let (t, n) = best(5, || texts.iter().filter(|s| try_parse(dialect, s).is_ok()).count());
+    let by_fast = texts
+        .iter()
+        .filter(|s| tokenize_for_parser(dialect, s).is_some_and(|tokens| fast_parse::parse(&tokens).is_some()))
+        .count();
+    println!(
+        "parse, as the check does: {:>7.1} ms  ({n} parsed; {by_fast} of {} by the fast parser)",
+        t.as_secs_f64() * 1e3,
+        texts.len()
     );
 }
