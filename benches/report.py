@@ -58,6 +58,11 @@ def main():
                 f"| {ratio(get('dbt', step, n, 'cpu_s'), get('mozt', step, n, 'cpu_s'))} "
                 f"| {cell('mozt', step, n, 'max_rss_mb')} | {cell('dbt', step, n, 'max_rss_mb')} |"
             )
+    repeated = sorted({(r["tool"], r["step"], r["runs"]) for r in by.values() if r.get("runs")})
+    if repeated:
+        print()
+        print("Medians of several runs: " + "; ".join(f"{t} {s} ({k} runs)" for t, s, k in repeated)
+              + ". Every run's wall time is in results.jsonl (`wall_all_s`).")
     replays = [n for n in sizes if ("duckdb", "replay", n) in by]
     if replays:
         print()
