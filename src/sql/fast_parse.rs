@@ -233,14 +233,13 @@ impl<'a> P<'a> {
     fn query_inner(&mut self) -> Option<Query> {
         let with = if self.kw() == Keyword::WITH {
             let with_token = self.next()?.clone();
-            let mut cte_tables = vec![];
-            loop {
-                let name = self.plain_ident()?;
-                self.expect_kw(Keyword::AS)?;
-                self.expect(&Token::LParen)?;
-                let query = self.query()?;
-                let closing = self.expect(&Token::RParen)?.clone();
-                cte_tables.push(Cte {
+            let cte_tables = self.comma_list(|p| {
+                let name = p.plain_ident()?;
+                p.expect_kw(Keyword::AS)?;
+                p.expect(&Token::LParen)?;
+                let query = p.query()?;
+                let closing = p.expect(&Token::RParen)?.clone();
+                Some(Cte {
                     alias: TableAlias {
                         explicit: false,
                         name,
@@ -251,11 +250,8 @@ impl<'a> P<'a> {
                     from: None,
                     materialized: None,
                     closing_paren_token: closing.into(),
-                });
-                if !self.eat(&Token::Comma) {
-                    break;
-                }
-            }
+                })
+            })?;
             Some(With {
                 with_token: with_token.into(),
                 recursive: false,
@@ -325,31 +321,53 @@ impl<'a> P<'a> {
         })
     }
 
+    /// Items read by `item`, separated by commas: at least one.
+    fn comma_list<T>(&mut self, mut item: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        let mut items = vec![];
+        loop {
+            items.push(item(self)?);
+            if !self.eat(&Token::Comma) {
+                return Some(items);
+            }
+        }
+    }
+
+    /// Expressions separated by commas.
+    fn exprs(&mut self) -> Option<Vec<Expr>> {
+        self.comma_list(|p| p.expr(0))
+    }
+
+    /// The expression after `kw` (`WHERE`, `HAVING`...) when `kw` comes next: Some(None) when
+    /// it does not, None when the expression cannot be read.
+    fn clause(&mut self, kw: Keyword) -> Option<Option<Expr>> {
+        if self.eat_kw(kw) {
+            self.expr(0).map(Some)
+        } else {
+            Some(None)
+        }
+    }
+
     /// The expressions after `ORDER BY`, each with an optional `ASC` or `DESC`.
     fn order_by_exprs(&mut self) -> Option<Vec<OrderByExpr>> {
-        let mut exprs = vec![];
-        loop {
-            let expr = self.expr(0)?;
-            let sort = match self.kw() {
+        self.comma_list(|p| {
+            let expr = p.expr(0)?;
+            let sort = match p.kw() {
                 Keyword::ASC => Some(OrderBySort::Asc),
                 Keyword::DESC => Some(OrderBySort::Desc),
                 _ => None,
             };
             if sort.is_some() {
-                self.i += 1;
+                p.i += 1;
             }
-            exprs.push(OrderByExpr {
+            Some(OrderByExpr {
                 expr,
                 options: OrderByOptions {
                     sort,
                     nulls_first: None,
                 },
                 with_fill: None,
-            });
-            if !self.eat(&Token::Comma) {
-                return Some(exprs);
-            }
-        }
+            })
+        })
     }
 
     fn select(&mut self) -> Option<Select> {
@@ -363,50 +381,23 @@ impl<'a> P<'a> {
         } else {
             None
         };
-        let mut projection = vec![];
-        loop {
-            projection.push(self.select_item()?);
-            if !self.eat(&Token::Comma) {
-                break;
-            }
-        }
-        let mut from = vec![];
-        if self.eat_kw(Keyword::FROM) {
-            loop {
-                from.push(self.table_with_joins()?);
-                if !self.eat(&Token::Comma) {
-                    break;
-                }
-            }
-        }
-        let selection = if self.eat_kw(Keyword::WHERE) {
-            Some(self.expr(0)?)
+        let projection = self.comma_list(Self::select_item)?;
+        let from = if self.eat_kw(Keyword::FROM) {
+            self.comma_list(Self::table_with_joins)?
         } else {
-            None
+            vec![]
         };
+        let selection = self.clause(Keyword::WHERE)?;
         let mut group_by = vec![];
         if self.kw() == Keyword::GROUP && self.kw_at(1) == Keyword::BY {
             self.i += 2;
             if self.kw() == Keyword::ALL {
                 return None;
             }
-            loop {
-                group_by.push(self.expr(0)?);
-                if !self.eat(&Token::Comma) {
-                    break;
-                }
-            }
+            group_by = self.exprs()?;
         }
-        let having = if self.eat_kw(Keyword::HAVING) {
-            Some(self.expr(0)?)
-        } else {
-            None
-        };
-        let qualify = if self.eat_kw(Keyword::QUALIFY) {
-            Some(self.expr(0)?)
-        } else {
-            None
-        };
+        let having = self.clause(Keyword::HAVING)?;
+        let qualify = self.clause(Keyword::QUALIFY)?;
         // Anything but the clauses a query may still have (WINDOW, another set operation...).
         let ends = match self.peek() {
             Token::EOF | Token::SemiColon | Token::RParen => true,
@@ -757,13 +748,7 @@ impl<'a> P<'a> {
                         if matches!(self.kw(), Keyword::SELECT | Keyword::WITH) || self.peek() == &Token::RParen {
                             return None;
                         }
-                        let mut list = vec![];
-                        loop {
-                            list.push(self.expr(0)?);
-                            if !self.eat(&Token::Comma) {
-                                break;
-                            }
-                        }
+                        let list = self.exprs()?;
                         self.expect(&Token::RParen)?;
                         Some(Expr::In {
                             expr: Box::new(expr),
@@ -939,12 +924,7 @@ impl<'a> P<'a> {
                 self.i += 1;
                 duplicate_treatment = Some(DuplicateTreatment::Distinct);
             }
-            loop {
-                args.push(FunctionArg::Unnamed(FunctionArgExpr::Expr(self.expr(0)?)));
-                if !self.eat(&Token::Comma) {
-                    break;
-                }
-            }
+            args = self.comma_list(|p| Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(p.expr(0)?))))?;
         }
         self.expect(&Token::RParen)?;
         // `OVER (PARTITION BY .. ORDER BY ..)`, without a frame or a window's name.
@@ -953,12 +933,7 @@ impl<'a> P<'a> {
             let mut partition_by = vec![];
             if self.kw() == Keyword::PARTITION && self.kw_at(1) == Keyword::BY {
                 self.i += 2;
-                loop {
-                    partition_by.push(self.expr(0)?);
-                    if !self.eat(&Token::Comma) {
-                        break;
-                    }
-                }
+                partition_by = self.exprs()?;
             }
             let mut order_by = vec![];
             if self.kw() == Keyword::ORDER && self.kw_at(1) == Keyword::BY {
