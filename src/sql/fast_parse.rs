@@ -135,6 +135,23 @@ const NOT_PLAIN: &[Keyword] = &[
     Keyword::WITH,
 ];
 
+/// The words that may follow a table in a FROM clause (and end an expression there).
+const AFTER_A_TABLE: &[Keyword] = &[
+    Keyword::WHERE,
+    Keyword::GROUP,
+    Keyword::HAVING,
+    Keyword::QUALIFY,
+    Keyword::UNION,
+    Keyword::ORDER,
+    Keyword::LIMIT,
+    Keyword::JOIN,
+    Keyword::INNER,
+    Keyword::LEFT,
+    Keyword::RIGHT,
+    Keyword::FULL,
+    Keyword::ON,
+];
+
 /// How deeply expressions and queries may nest before the parser declines: far below
 /// sqlparser's recursion limit, whose error it must never hide.
 const MAX_DEPTH: usize = 12;
@@ -580,22 +597,7 @@ impl<'a> P<'a> {
         // to sqlparser.
         let follows = match self.peek() {
             Token::EOF | Token::SemiColon | Token::RParen | Token::Comma => true,
-            Token::Word(w) => matches!(
-                w.keyword,
-                Keyword::WHERE
-                    | Keyword::GROUP
-                    | Keyword::HAVING
-                    | Keyword::QUALIFY
-                    | Keyword::UNION
-                    | Keyword::ORDER
-                    | Keyword::LIMIT
-                    | Keyword::JOIN
-                    | Keyword::INNER
-                    | Keyword::LEFT
-                    | Keyword::RIGHT
-                    | Keyword::FULL
-                    | Keyword::ON
-            ),
+            Token::Word(w) => AFTER_A_TABLE.contains(&w.keyword),
             _ => false,
         };
         if !follows {
@@ -674,27 +676,21 @@ impl<'a> P<'a> {
                     Keyword::LIKE | Keyword::ILIKE => LIKE,
                     _ => return None,
                 },
-                Keyword::AS
-                | Keyword::FROM
-                | Keyword::WHERE
-                | Keyword::GROUP
-                | Keyword::HAVING
-                | Keyword::QUALIFY
-                | Keyword::UNION
-                | Keyword::ORDER
-                | Keyword::LIMIT
-                | Keyword::ASC
-                | Keyword::DESC
-                | Keyword::ON
-                | Keyword::JOIN
-                | Keyword::INNER
-                | Keyword::LEFT
-                | Keyword::RIGHT
-                | Keyword::FULL
-                | Keyword::WHEN
-                | Keyword::THEN
-                | Keyword::ELSE
-                | Keyword::END => 0,
+                k if AFTER_A_TABLE.contains(&k)
+                    || matches!(
+                        k,
+                        Keyword::AS
+                            | Keyword::FROM
+                            | Keyword::ASC
+                            | Keyword::DESC
+                            | Keyword::WHEN
+                            | Keyword::THEN
+                            | Keyword::ELSE
+                            | Keyword::END
+                    ) =>
+                {
+                    0
+                }
                 _ => return None,
             },
             _ => return None,
