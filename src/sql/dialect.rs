@@ -72,7 +72,7 @@ fn typed_string_ahead(parser: &Parser) -> bool {
 
 /// Keywords that sqlparser reads exactly like any other word in an expression: no data type,
 /// no expression of their own (`CASE`, `CAST`, `TRIM`...). Commonly function or column names.
-pub(crate) const PLAIN_KEYWORDS: &[Keyword] = &[
+const PLAIN_KEYWORDS: &[Keyword] = &[
     Keyword::ABS,
     Keyword::AVG,
     Keyword::CATEGORY,
