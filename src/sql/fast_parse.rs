@@ -733,11 +733,11 @@ impl<'a> P<'a> {
             }
             Token::Word(w) => {
                 let negated = w.keyword == Keyword::NOT;
-                let kw = if negated {
-                    self.next().map(|t| keyword(&t.token))?
-                } else {
-                    w.keyword
-                };
+                // After NOT, the word that says what is negated (next_precedence saw it).
+                let kw = if negated { self.kw() } else { w.keyword };
+                if negated {
+                    self.i += 1;
+                }
                 return match kw {
                     Keyword::IN => {
                         self.expect(&Token::LParen)?;
@@ -878,29 +878,23 @@ impl<'a> P<'a> {
         if self.is_plain(w) && self.nth(1) == &Token::LParen {
             return self.function(w);
         }
-        let first = ident(w, &self.t[self.i]);
         // The name, with any `.part` after it.
+        let mut parts = vec![ident(w, &self.t[self.i])];
         let mut n = 1;
-        while self.nth(n) == &Token::Period && matches!(self.nth(n + 1), Token::Word(_)) {
+        while self.nth(n) == &Token::Period
+            && let Token::Word(part) = self.nth(n + 1)
+        {
+            parts.push(ident(part, &self.t[self.i + n + 1]));
             n += 2;
         }
         if !ends_a_name(self.nth(n)) {
             return None;
         }
-        self.i += 1;
-        if n == 1 {
-            return Some(Expr::Identifier(first));
-        }
-        let mut parts = vec![first];
-        while self.peek() == &Token::Period {
-            let t = &self.t[self.i + 1];
-            let Token::Word(w) = &t.token else {
-                return None;
-            };
-            parts.push(ident(w, t));
-            self.i += 2;
-        }
-        Some(Expr::CompoundIdentifier(parts))
+        self.i += n;
+        Some(match parts.len() {
+            1 => Expr::Identifier(parts.remove(0)),
+            _ => Expr::CompoundIdentifier(parts),
+        })
     }
 
     fn function(&mut self, w: &'a Word) -> Option<Expr> {
@@ -1066,13 +1060,6 @@ impl<'a> P<'a> {
 /// keyword sqlparser reads like any other word.
 fn names(w: &Word) -> bool {
     w.quote_style.is_some() || w.keyword == Keyword::NoKeyword || !NOT_PLAIN.contains(&w.keyword)
-}
-
-fn keyword(token: &Token) -> Keyword {
-    match token {
-        Token::Word(w) => w.keyword,
-        _ => Keyword::NoKeyword,
-    }
 }
 
 fn ident(w: &Word, t: &TokenWithSpan) -> Ident {
