@@ -13,6 +13,8 @@ use crate::manifest::Node;
 use crate::project::Target;
 use crate::relation::Relation;
 
+pub use crate::project::csv::SeedType;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RelationKind {
     Table,
@@ -24,17 +26,6 @@ pub enum RelationKind {
 pub struct Rows {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<Value>>,
-}
-
-/// Column types a seed can have, mapped by each adapter to its own type names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SeedType {
-    Boolean,
-    Integer,
-    Float,
-    Date,
-    Timestamp,
-    Text,
 }
 
 pub trait Adapter: Send + Sync {

@@ -38,7 +38,7 @@ pub fn run(common: &Common, selection: &Selection, from_target: Option<&str>) ->
             let from = other_target(&session, name)?;
             let vars = super::parse_vars(common.vars.as_deref())?;
             // Not from the partial parse cache: it holds the renders of the current target.
-            let manifest = crate::manifest::parse::parse(&session.project, &from, &vars, false)?.manifest;
+            let manifest = crate::parse::parse(&session.project, &from, &vars, false)?.manifest;
             let relations: HashMap<String, Relation> = manifest
                 .nodes
                 .iter()

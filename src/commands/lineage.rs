@@ -5,9 +5,10 @@ use std::collections::HashMap;
 
 use crate::cli::{Common, LineageOutput};
 use crate::error::{Error, Result};
-use crate::manifest::{ResourceType, closest};
+use crate::manifest::ResourceType;
 use crate::sql::columns::ColRef;
 use crate::sql::lineage::{Graph, render};
+use crate::suggest::closest;
 
 use super::Session;
 

@@ -38,7 +38,7 @@ pub struct Session {
     /// Every node's checksums, computed once.
     checksums: OnceLock<Vec<crate::state::checksum::Checksums>>,
     /// The partial-parse cache being written (waited for when the session ends).
-    cache_written: crate::manifest::partial::SaveHandle,
+    cache_written: crate::parse::partial::SaveHandle,
 }
 
 impl Session {
@@ -48,7 +48,7 @@ impl Session {
         tracing::debug!("read the project's files in {:?}", started.elapsed());
         let target = project.resolve_target(common.target.as_deref())?;
         let vars = parse_vars(common.vars.as_deref())?;
-        let parsed = crate::manifest::parse::parse(&project, &target, &vars, !common.no_partial_parse)?;
+        let parsed = crate::parse::parse(&project, &target, &vars, !common.no_partial_parse)?;
         let dag = Dag::build(&parsed.manifest)?;
         let threads = common.threads.unwrap_or(target.threads).max(1);
         tracing::debug!(

@@ -14,8 +14,8 @@ use crate::error::{Error, Result, combine};
 use crate::jinja::prerender::Placeholder;
 use crate::jinja::scope::RefCall;
 use crate::jinja::{JinjaEnv, Mode, Scope, path_name};
-use crate::manifest::parse::node_context;
 use crate::manifest::{Manifest, Node, ResourceType};
+use crate::parse::node_context;
 use crate::relation::Relation;
 
 #[derive(Debug, Clone, Default)]

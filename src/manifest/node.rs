@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 
-use crate::jinja::scope::RefCall;
+use super::render::RefCall;
 use crate::relation::Relation;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -83,10 +83,10 @@ pub struct Node {
     /// The `yaml` checksum of the node's entry in schema YAML, when it has one (worked out
     /// when the entry is read: the entry itself is not kept).
     #[serde(skip)]
-    pub yaml_checksum: Option<crate::state::checksum::Sum>,
+    pub yaml_checksum: Option<crate::hash::Sum>,
     /// The parse render's text, which compile fills in instead of rendering again.
     #[serde(skip)]
-    pub prerender: Option<std::sync::Arc<crate::jinja::prerender::Prerender>>,
+    pub prerender: Option<std::sync::Arc<super::render::Prerender>>,
 }
 
 impl Node {

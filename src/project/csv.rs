@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use crate::adapter::SeedType;
 use crate::error::{Error, Location, Result};
 
 pub struct SeedData {
@@ -53,6 +52,17 @@ pub fn read(root: &Path, rel: &Path, delimiter: u8) -> Result<SeedData> {
         );
     }
     Ok(SeedData { columns, rows })
+}
+
+/// Column types a seed can have, mapped by each adapter to its own type names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedType {
+    Boolean,
+    Integer,
+    Float,
+    Date,
+    Timestamp,
+    Text,
 }
 
 /// The narrowest type every non-empty value of column `col` fits.

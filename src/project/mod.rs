@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod csv;
+pub mod env;
 pub mod schema;
 pub mod target;
 

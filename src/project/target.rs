@@ -161,7 +161,7 @@ pub fn duckdb_catalog_name(path: &str) -> String {
 fn render_value(v: &Value) -> std::result::Result<Value, String> {
     match v {
         Value::String(s) if s.contains("{{") || s.contains("{%") => {
-            let env = crate::jinja::functions::minimal_env();
+            let env = super::env::settings_env();
             env.render_str(s, ())
                 .map(Value::String)
                 .map_err(|e| e.detail().map(str::to_string).unwrap_or_else(|| e.to_string()))

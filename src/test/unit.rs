@@ -17,8 +17,8 @@ use crate::compile::Compiled;
 use crate::error::{Error, Result};
 use crate::jinja::scope::Resolver;
 use crate::jinja::{JinjaEnv, Mode, Scope};
-use crate::manifest::unit_tests::{Fixture, Input, UnitSpec};
 use crate::manifest::{ColumnInfo, Manifest, Node};
+use crate::parse::unit_tests::{Fixture, Input, UnitSpec};
 use crate::relation::{Relation, quote_if_needed};
 use crate::run::{NodeResult, Status};
 
@@ -80,7 +80,7 @@ pub fn render(jinja: &JinjaEnv, manifest: &Arc<Manifest>, node: &Node) -> Result
     scope.config = model.config.clone();
     scope.is_incremental = spec.is_incremental;
     scope.var_overrides = spec.vars.clone();
-    let ctx = crate::manifest::parse::node_context(model, this);
+    let ctx = crate::parse::node_context(model, this);
     let (result, _) = jinja.render(&model.template, ctx, scope);
     result.map_err(|mut e| {
         e.message = format!("unit test {} (model {}): {}", node.name, model.name, e.message);

@@ -21,12 +21,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::node::Node;
 use crate::error::Result;
 use crate::jinja::objects::pending_relation;
 use crate::jinja::prerender::{Pending, Placeholder, Prerender};
 use crate::jinja::scope::{Recorded, RefCall};
 use crate::jinja::{JinjaEnv, Mode, Scope};
+use crate::manifest::node::Node;
 use crate::project::Target;
 use crate::relation::Relation;
 
@@ -262,7 +262,7 @@ fn render_parse(jinja: &JinjaEnv, node: &Node) -> Result<Scope> {
     let mut scope = Scope::new(Mode::Parse);
     scope.config = node.config.clone();
     scope.pending = Some(pending);
-    let ctx = super::parse::node_context_with(node, pending_relation(this(), Some(this_placeholder)));
+    let ctx = super::node_context_with(node, pending_relation(this(), Some(this_placeholder)));
     let (result, mut scope) = jinja.render_once(&node.template, ctx, scope);
     if let Ok(text) = result {
         let pending = scope.pending.take();
@@ -275,7 +275,7 @@ fn render_parse(jinja: &JinjaEnv, node: &Node) -> Result<Scope> {
     }
     let mut scope = Scope::new(Mode::Parse);
     scope.config = node.config.clone();
-    let ctx = super::parse::node_context(node, this());
+    let ctx = super::node_context(node, this());
     let (result, scope) = jinja.render_once(&node.template, ctx, scope);
     result?;
     Ok(scope)

@@ -8,8 +8,6 @@ use rayon::prelude::*;
 use serde_json::{Map, Value};
 use std::path::Path;
 
-use super::closest;
-use super::node::{Node, ResourceType, SourceNode, TestInfo};
 use super::shared_renders::{self, Share};
 use crate::error::{Error, Location, Result, combine};
 use crate::hash::FastMap;
@@ -17,9 +15,11 @@ use crate::jinja::macro_text::{has_word, signature};
 use crate::jinja::prerender::Placeholder;
 use crate::jinja::scope::{self, RefCall};
 use crate::jinja::{JinjaEnv, Mode, Scope};
+use crate::manifest::node::{Node, ResourceType, SourceNode, TestInfo};
 use crate::project::config::{folder_config, merge_config, normalize_key};
 use crate::project::schema::ColumnDecl;
 use crate::project::{Project, SchemaDoc};
+use crate::suggest::closest;
 
 /// Config keys a test entry may carry beside its arguments (dbt's older, flat form).
 const CONFIG_KEYS: &[&str] = &[
@@ -100,7 +100,7 @@ pub fn generate(
     nodes: &mut Vec<Node>,
     sources: &[SourceNode],
 ) -> Result<()> {
-    let refable = super::node::refable_by_name(nodes);
+    let refable = crate::manifest::node::refable_by_name(nodes);
     // Each YAML file's tests are built on its own (in parallel), then gathered in file order.
     let env: &JinjaEnv = jinja;
     let per_doc: Vec<(Vec<Declared<'_>>, Vec<Error>)> = project

@@ -2,6 +2,12 @@
 //! configs it calls; resolve configs in precedence order (model file > schema YAML > project.yml
 //! folders > defaults); decide each node's relation; check every ref and source.
 
+pub mod generic_tests;
+pub mod partial;
+mod shared_renders;
+pub mod snapshots;
+pub mod unit_tests;
+
 use indexmap::IndexMap;
 use rayon::prelude::*;
 use serde_json::{Map, Value};
@@ -9,22 +15,23 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::node::{ColumnInfo, Node, ResourceType, SourceNode, TestInfo};
-use super::{Manifest, closest};
 use crate::error::{Error, Location, Result, combine, line_of};
 use crate::hash::FastMap;
 use crate::jinja::objects::{ModelObj, relation_value};
 use crate::jinja::{JinjaEnv, Mode, Scope, path_name};
+use crate::manifest::Manifest;
+use crate::manifest::node::{ColumnInfo, Node, ResourceType, SourceNode, TestInfo};
 use crate::project::config::{folder_config, merge_config};
 use crate::project::schema::{ColumnDecl, NodePatch};
 use crate::project::{Project, SourceFile, Target};
 use crate::relation::{Quoting, Relation};
+use crate::suggest::closest;
 
 pub struct Parsed {
     pub manifest: std::sync::Arc<Manifest>,
     pub jinja: JinjaEnv,
     /// The partial-parse cache being written (waited for when dropped).
-    pub cache_written: super::partial::SaveHandle,
+    pub cache_written: partial::SaveHandle,
 }
 
 /// Where a YAML patch for a node came from.
@@ -61,12 +68,12 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
     let mut macro_files: Vec<SourceFile> = project.macros.clone();
     macro_files.extend(generic_tests.into_iter().cloned());
     let mut jinja = JinjaEnv::new(&macro_files, target, vars.clone())?;
-    let memo = super::partial::Memo::load(&project.target_dir(), target, &jinja, &vars, partial);
+    let memo = partial::Memo::load(&project.target_dir(), target, &jinja, &vars, partial);
 
     let model_patches = patches(project, |f| &f.models, "models")?;
     let seed_patches = patches(project, |f| &f.seeds, "seeds")?;
     let snapshot_patches = patches(project, |f| &f.snapshots, "snapshots")?;
-    let snapshots = super::snapshots::find(project)?;
+    let snapshots = snapshots::find(project)?;
 
     let name = project.name().to_string();
     let mut errors = vec![];
@@ -163,7 +170,7 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
                 return Rendered::Disabled;
             }
             let materialized = check_materialized(node, &scope.recorded.config, project, &model_patches).err();
-            let snapshot = super::snapshots::check_config(node).err();
+            let snapshot = snapshots::check_config(node).err();
             Rendered::Kept(materialized, snapshot)
         })
         .collect();
@@ -240,8 +247,8 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
 
     tracing::debug!("relations of {} nodes in {:?}", nodes.len(), started.elapsed());
     let sources = sources(project, target)?;
-    super::generic_tests::generate(project, &mut jinja, &memo, &mut nodes, &sources)?;
-    let unit_tests = super::unit_tests::generate(project, &nodes, &sources)?;
+    generic_tests::generate(project, &mut jinja, &memo, &mut nodes, &sources)?;
+    let unit_tests = unit_tests::generate(project, &nodes, &sources)?;
     nodes.extend(unit_tests);
     tracing::debug!("tests generated and rendered at {:?}", started.elapsed());
     tracing::debug!(
