@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use mozt::sql::{check_text, parse};
+use mozt::check::check_text;
+use mozt::sql::parse;
 
 /// Tables the corpus queries read whose columns are known, so that references are checked.
 const TABLES: &[(&str, &[&str])] = &[
@@ -338,12 +339,12 @@ fn hard_coded_relation_warns_and_fails_with_strict() {
 // --- Output columns -------------------------------------------------------------------------
 
 fn columns(dialect: &str, sql: &str) -> (Vec<String>, bool) {
-    let (cols, complete) = mozt::sql::columns_of_text(sql, dialect, TABLES).expect("parses");
+    let (cols, complete) = mozt::check::columns_of_text(sql, dialect, TABLES).expect("parses");
     (cols.into_iter().map(|(c, _)| c).collect(), complete)
 }
 
 fn lineage_of(dialect: &str, sql: &str, column: &str) -> Vec<String> {
-    let (cols, _) = mozt::sql::columns_of_text(sql, dialect, TABLES).expect("parses");
+    let (cols, _) = mozt::check::columns_of_text(sql, dialect, TABLES).expect("parses");
     cols.into_iter()
         .find(|(c, _)| c == column)
         .map(|(_, from)| from)

@@ -7,11 +7,11 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+use mozt::check::lineage::{Graph, Tree, leaves};
 use mozt::cli::Common;
 use mozt::commands::Session;
 use mozt::commands::lineage::analyze_all;
 use mozt::sql::columns::ColRef;
-use mozt::sql::lineage::{Graph, Tree, leaves};
 
 fn session() -> Session {
     let common = Common {

@@ -10,13 +10,13 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Instant;
 
+use crate::check::lineage::LineageJson;
 use crate::commands::Session;
 use crate::compile::Compiled;
 use crate::error::{Error, Result};
 use crate::files::Overwrite;
 use crate::manifest::{ColumnInfo, Node, ResourceType, SourceNode, TestInfo};
 use crate::relation::Relation;
-use crate::sql::lineage::LineageJson;
 use crate::state::checksum::Checksums;
 
 /// Entries serialized per task: enough to keep a task's overhead small.
@@ -252,8 +252,8 @@ fn check_node_fields(nodes: &[Node], checksums: &[Checksums]) {
 
 #[cfg(test)]
 mod tests {
+    use crate::check::lineage::{LineageJson, to_json};
     use crate::sql::columns::Col;
-    use crate::sql::lineage::{LineageJson, to_json};
     use crate::sql::refs::{Ref, Refs};
 
     /// Several batches (and a part batch), written while the next is serialized into the

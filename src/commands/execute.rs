@@ -143,7 +143,7 @@ pub fn execute(
         &session.target_dir(),
         &is_incremental,
     )?;
-    let source_columns = crate::sql::catalog::source_columns(&session.manifest, &ordered, conn.as_mut());
+    let source_columns = crate::check::catalog::source_columns(&session.manifest, &ordered, conn.as_mut());
     session.check_sql(&mut compiled, flags.strict, &source_columns)?;
     crate::artifacts::write_manifest(session, &compiled)?;
 

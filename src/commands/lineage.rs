@@ -3,17 +3,17 @@
 
 use std::collections::HashMap;
 
+use crate::check::lineage::{Graph, render};
 use crate::cli::{Common, LineageOutput};
 use crate::error::{Error, Result};
 use crate::manifest::ResourceType;
 use crate::sql::columns::ColRef;
-use crate::sql::lineage::{Graph, render};
 use crate::suggest::closest;
 
 use super::Session;
 
 /// Compile the project's models and snapshots in memory and analyse them.
-pub fn analyze_all(session: &Session) -> Result<crate::sql::Analysis> {
+pub fn analyze_all(session: &Session) -> Result<crate::check::Analysis> {
     let nodes: Vec<usize> = (0..session.manifest.nodes.len())
         .filter(|&i| {
             let n = &session.manifest.nodes[i];
@@ -48,7 +48,7 @@ pub fn analyze_all(session: &Session) -> Result<crate::sql::Analysis> {
     }
     let refs: HashMap<usize, (&str, bool)> = sql.iter().map(|(&i, s)| (i, (s.as_str(), false))).collect();
     let target_dir = session.target_dir();
-    let input = crate::sql::Input {
+    let input = crate::check::Input {
         jinja: &session.jinja,
         manifest: &session.manifest,
         root: &session.project.root,
@@ -57,7 +57,7 @@ pub fn analyze_all(session: &Session) -> Result<crate::sql::Analysis> {
         strict: false,
         source_columns: &Default::default(),
     };
-    crate::sql::analyze(&input, &refs)
+    crate::check::analyze(&input, &refs)
 }
 
 /// The (unique id, column) a user's `MODEL.COLUMN` or `SOURCE.TABLE.COLUMN` names.
@@ -95,7 +95,7 @@ fn resolve(session: &Session, graph: &Graph, spec: &str) -> Result<ColRef> {
     if let Some(cols) = graph.columns(&id)
         && !cols.iter().any(|c| c.eq_ignore_ascii_case(&column))
     {
-        let ordered = crate::sql::check::closest_first(&column, &cols);
+        let ordered = crate::check::messages::closest_first(&column, &cols);
         return Err(Error::project(format!("{} has no column {column}", parts[0]))
             .help(format!("its columns, closest first: {}", shortlist(&ordered))));
     }
@@ -119,7 +119,7 @@ pub fn run(common: &Common, spec: &str, downstream: bool, output: LineageOutput)
         && !src.columns.keys().any(|c| c.eq_ignore_ascii_case(&start.column))
     {
         let names: Vec<String> = src.columns.keys().cloned().collect();
-        let ordered = crate::sql::check::closest_first(&start.column, &names);
+        let ordered = crate::check::messages::closest_first(&start.column, &names);
         return Err(Error::project(format!(
             "source {}.{} declares no column {}",
             src.source_name, src.name, start.column

@@ -150,10 +150,10 @@ impl Session {
         &self,
         compiled: &mut std::collections::HashMap<usize, crate::compile::Compiled>,
         strict: bool,
-        source_columns: &crate::sql::catalog::SourceColumns,
-    ) -> Result<crate::sql::Analysis> {
+        source_columns: &crate::check::catalog::SourceColumns,
+    ) -> Result<crate::check::Analysis> {
         let target_dir = self.target_dir();
-        let input = crate::sql::Input {
+        let input = crate::check::Input {
             jinja: &self.jinja,
             manifest: &self.manifest,
             root: &self.project.root,
@@ -162,7 +162,7 @@ impl Session {
             strict,
             source_columns,
         };
-        crate::sql::check_compiled(&input, compiled)
+        crate::check::check_compiled(&input, compiled)
     }
 }
 

@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use sqlparser::ast::ObjectName;
 
-use super::columns::{Resolve, Shape, Unresolved};
 use crate::error::{Error, Location};
 use crate::hash::FastMap;
 use crate::manifest::{Manifest, Node, ResourceType};
 use crate::relation::Relation;
+use crate::sql::columns::{Resolve, Shape, Unresolved};
 
 /// Every relation of the project, by its lower-cased dotted names (`schema.table` and
 /// `database.schema.table`), to the unique id that builds or declares it.
