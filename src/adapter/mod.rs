@@ -2,6 +2,7 @@
 //! implements `Adapter` (how to connect, what its SQL looks like) and `Connection` (run
 //! statements, read rows, list relations).
 
+mod catalog;
 pub mod duckdb;
 pub mod snowflake;
 
@@ -14,6 +15,7 @@ use crate::project::Target;
 use crate::relation::Relation;
 
 pub use crate::project::csv::SeedType;
+pub use catalog::Catalog;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RelationKind {

@@ -7,11 +7,11 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::adapter::Catalog;
 use crate::adapter::{self, RelationKind};
 use crate::cli::{Common, Selection};
 use crate::error::{Error, Result};
 use crate::manifest::{Manifest, ResourceType};
-use crate::materialize::Catalog;
 use crate::project::Target;
 use crate::relation::{Quoting, Relation};
 use crate::run::output::{plural, say};

@@ -4,11 +4,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::adapter::Catalog;
 use crate::adapter::{self, RelationKind};
 use crate::cli::{Common, RunFlags};
 use crate::deploy::{self, Staged, names, promote, staging_schemas, target_schemas};
 use crate::error::{EXIT_FAILURE, Result};
-use crate::materialize::Catalog;
 use crate::run::output::{plural, say, say_always};
 
 use super::Session;

@@ -3,12 +3,13 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::adapter::Catalog;
 use crate::adapter::{self, Adapter, Connection, RelationKind};
 use crate::cli::{Common, RunFlags};
 use crate::compile::Compiled;
 use crate::error::{EXIT_FAILURE, Error, Result};
 use crate::manifest::{Node, ResourceType};
-use crate::materialize::{self, Catalog, Job};
+use crate::materialize::{self, Job};
 use crate::run::output::{plural, say};
 use crate::run::{self, NodeResult, Status, Work};
 

@@ -3,6 +3,7 @@
 //! the SQL under target/compiled/.
 
 pub mod ephemeral;
+pub mod unit_test;
 
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -130,7 +131,7 @@ fn render_node(
     ephemerals: bool,
 ) -> Result<String> {
     if node.resource_type == ResourceType::UnitTest {
-        return crate::test::unit::render(jinja, manifest, node);
+        return unit_test::render(jinja, manifest, node);
     }
     let (sql, refs) = render_raw(jinja, manifest, node, incremental)?;
     if !ephemerals {

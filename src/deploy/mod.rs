@@ -8,10 +8,10 @@ pub mod promote;
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::adapter::Catalog;
 use crate::adapter::{Adapter, Connection, RelationKind};
 use crate::error::Result;
 use crate::manifest::{Manifest, Node, ResourceType};
-use crate::materialize::Catalog;
 use crate::relation::Relation;
 
 /// Appended to a schema's name to name its staging schema.

@@ -12,10 +12,10 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{Staged, companions, target_schemas};
+use crate::adapter::Catalog;
 use crate::adapter::{Adapter, Connection, RelationKind};
 use crate::error::{Error, Result};
 use crate::manifest::Manifest;
-use crate::materialize::Catalog;
 
 /// The statements that promote `staged`, in the order they must run. `view_sql` holds each
 /// staged view's SQL compiled with the target's names; `staging` and `target` what the

@@ -9,8 +9,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::PreviousState;
+use crate::adapter::Catalog;
 use crate::manifest::{Manifest, ResourceType};
-use crate::materialize::Catalog;
 use crate::relation::Relation;
 
 /// Nodes (indexes) the plan reads but does not build: the candidates for deferral.
