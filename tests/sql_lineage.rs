@@ -312,7 +312,7 @@ fn output_columns_are_derived_through_star_and_ctes() {
     // Every column declared in YAML for a model is among the columns derived from its SQL.
     for n in &session.manifest.nodes {
         // Custom materializations may build other columns than the select's.
-        if !["view", "table", "incremental"].contains(&n.materialized()) {
+        if !["view", "table", "incremental"].contains(&n.materialized().as_str()) {
             continue;
         }
         if let Some(derived) = graph.columns(&n.unique_id) {

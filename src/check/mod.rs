@@ -299,7 +299,7 @@ fn analyse_node(
     }
     // Snapshots add their own columns (dbt_valid_from, ...), and a custom materialization may
     // build something else than the select's columns.
-    let standard = matches!(node.materialized(), "view" | "table" | "incremental" | "ephemeral");
+    let standard = node.materialized().keeps_select_columns();
     let complete = shape.complete;
     let lineage: Vec<Col> = shape.cols.into_iter().filter(|c| !c.name.is_empty()).collect();
     // Its children see each column as derived from the model itself.

@@ -9,7 +9,7 @@ use sqlparser::ast::ObjectName;
 
 use crate::error::{Error, Location};
 use crate::hash::FastMap;
-use crate::manifest::{Manifest, Node, ResourceType};
+use crate::manifest::{Manifest, Materialization, Node, ResourceType};
 use crate::relation::Relation;
 use crate::sql::columns::{Resolve, Shape, Unresolved};
 
@@ -138,7 +138,7 @@ fn reads(manifest: &Manifest, node: &Node, id: &str) -> bool {
         dep == id
             || manifest
                 .node(dep)
-                .is_some_and(|d| d.materialized() == "ephemeral" && reads(manifest, d, id))
+                .is_some_and(|d| d.materialized() == Materialization::Ephemeral && reads(manifest, d, id))
     })
 }
 

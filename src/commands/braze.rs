@@ -5,7 +5,7 @@ use crate::adapter;
 use crate::braze::{Setup, public_key_body};
 use crate::cli::Common;
 use crate::error::{Error, Result};
-use crate::manifest::ResourceType;
+use crate::manifest::{Materialization, ResourceType};
 use crate::run::output::say;
 
 use super::Session;
@@ -15,7 +15,7 @@ fn setup(session: &Session) -> Result<Setup> {
         .manifest
         .nodes
         .iter()
-        .filter(|n| n.resource_type == ResourceType::Model && n.materialized().starts_with("braze_"))
+        .filter(|n| n.resource_type == ResourceType::Model && matches!(n.materialized(), Materialization::BrazeSync(_)))
         .filter_map(|n| n.relation.clone())
         .collect();
     let database = session.target.database.clone().unwrap_or_else(|| "ANALYTICS".into());

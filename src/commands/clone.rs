@@ -11,7 +11,7 @@ use crate::adapter::Catalog;
 use crate::adapter::{self, RelationKind};
 use crate::cli::{Common, Selection};
 use crate::error::{Error, Result};
-use crate::manifest::{Manifest, ResourceType};
+use crate::manifest::{Manifest, Materialization, ResourceType};
 use crate::project::Target;
 use crate::relation::{Quoting, Relation};
 use crate::run::output::{plural, say};
@@ -161,7 +161,7 @@ fn other_target(session: &Session, name: &str) -> Result<Target> {
 fn pairs(to: &Manifest, from: &HashMap<String, Relation>, selected: &BTreeSet<usize>) -> Vec<Pair> {
     selected
         .iter()
-        .filter(|&&i| to.nodes[i].materialized() != "ephemeral")
+        .filter(|&&i| to.nodes[i].materialized() != Materialization::Ephemeral)
         .filter_map(|&i| {
             let node = &to.nodes[i];
             let from_rel = from.get(&node.unique_id)?.clone();

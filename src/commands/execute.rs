@@ -8,7 +8,7 @@ use crate::adapter::{self, Adapter, Connection, RelationKind};
 use crate::cli::{Common, RunFlags};
 use crate::compile::Compiled;
 use crate::error::{EXIT_FAILURE, Error, Result};
-use crate::manifest::{Node, ResourceType};
+use crate::manifest::{Materialization, Node, ResourceType};
 use crate::materialize::{self, Job};
 use crate::run::output::{plural, say};
 use crate::run::{self, NodeResult, Status, Work};
@@ -76,7 +76,7 @@ pub fn execute(
     // Ephemeral models are not built: they are compiled into the models that ref them.
     let plan: BTreeSet<usize> = selected
         .into_iter()
-        .filter(|&i| session.manifest.nodes[i].materialized() != "ephemeral")
+        .filter(|&i| session.manifest.nodes[i].materialized() != Materialization::Ephemeral)
         .collect();
     if plan.is_empty() {
         crate::artifacts::write_manifest(session, &Default::default())?;
@@ -129,7 +129,7 @@ pub fn execute(
 
     let ordered: Vec<usize> = plan.iter().copied().collect();
     let is_incremental = |n: &Node| {
-        n.materialized() == "incremental"
+        n.materialized() == Materialization::Incremental
             && !flags.full_refresh
             && n.config_bool("full_refresh") != Some(true)
             && n.relation

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use crate::check::lineage::{Graph, render};
 use crate::cli::{Common, LineageOutput};
 use crate::error::{Error, Result};
-use crate::manifest::ResourceType;
+use crate::manifest::{Materialization, ResourceType};
 use crate::sql::columns::ColRef;
 use crate::suggest::closest;
 
@@ -17,7 +17,8 @@ pub fn analyze_all(session: &Session) -> Result<crate::check::Analysis> {
     let nodes: Vec<usize> = (0..session.manifest.nodes.len())
         .filter(|&i| {
             let n = &session.manifest.nodes[i];
-            matches!(n.resource_type, ResourceType::Model | ResourceType::Snapshot) && n.materialized() != "ephemeral"
+            matches!(n.resource_type, ResourceType::Model | ResourceType::Snapshot)
+                && n.materialized() != Materialization::Ephemeral
         })
         .collect();
     let rendered: Vec<(usize, Result<String>)> = {

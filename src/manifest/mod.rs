@@ -2,14 +2,17 @@
 //! dependencies and the relation it builds. Plain data: `parse` builds it once per command;
 //! graph, compile, the SQL check, execution and artifacts read it.
 
+pub mod materialization;
 pub mod node;
 pub mod render;
+pub mod threshold;
 
 use std::collections::HashMap;
 
 use crate::hash::FastMap;
 use crate::relation::Relation;
 use crate::suggest::closest;
+pub use materialization::{BrazeSync, Materialization};
 pub use node::{ColumnInfo, Node, ResourceType, SourceNode, TestInfo};
 
 #[derive(Debug, Clone, Default)]
@@ -143,7 +146,7 @@ impl Manifest {
         if let Some(deferred) = self.deferred.get(name) {
             return Ok(Cow::Borrowed(deferred));
         }
-        if node.materialized() == "ephemeral" {
+        if node.materialized() == Materialization::Ephemeral {
             return Ok(Cow::Owned(ephemeral_cte(name)));
         }
         node.relation

@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 
+use super::materialization::Materialization;
 use super::render::RefCall;
 use crate::relation::Relation;
 
@@ -90,16 +91,19 @@ pub struct Node {
 }
 
 impl Node {
-    pub fn materialized(&self) -> &str {
+    /// How the node is built. A model's `materialized` config was checked by the parse phase;
+    /// a model without one is a view.
+    pub fn materialized(&self) -> Materialization {
         match self.resource_type {
-            ResourceType::Seed => "seed",
-            ResourceType::Test | ResourceType::UnitTest => "test",
-            ResourceType::Snapshot => "snapshot",
+            ResourceType::Seed => Materialization::Seed,
+            ResourceType::Test | ResourceType::UnitTest => Materialization::Test,
+            ResourceType::Snapshot => Materialization::Snapshot,
             ResourceType::Model => self
                 .config
                 .get("materialized")
                 .and_then(Value::as_str)
-                .unwrap_or("view"),
+                .and_then(Materialization::of_model)
+                .unwrap_or(Materialization::View),
         }
     }
 

@@ -19,8 +19,8 @@ use crate::error::{Error, Location, Result, combine, line_of};
 use crate::hash::FastMap;
 use crate::jinja::objects::{ModelObj, relation_value};
 use crate::jinja::{JinjaEnv, Mode, Scope, path_name};
-use crate::manifest::Manifest;
 use crate::manifest::node::{ColumnInfo, Node, ResourceType, SourceNode, TestInfo};
+use crate::manifest::{Manifest, Materialization};
 use crate::project::config::{folder_config, merge_config};
 use crate::project::schema::{ColumnDecl, NodePatch};
 use crate::project::{Project, SourceFile, Target};
@@ -230,7 +230,7 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
     let relations: Vec<Option<Result<Relation>>> = nodes
         .par_iter()
         .map(|node| {
-            let built = node.resource_type != ResourceType::Test && node.materialized() != "ephemeral";
+            let built = node.resource_type != ResourceType::Test && node.materialized() != Materialization::Ephemeral;
             built.then(|| relation_for(&schemas, target, node))
         })
         .collect();
@@ -809,7 +809,7 @@ fn check_materialized(
     let value = node.config.get("materialized");
     if value
         .and_then(Value::as_str)
-        .is_some_and(|m| crate::materialize::MODEL_MATERIALIZATIONS.contains(&m))
+        .is_some_and(|m| Materialization::of_model(m).is_some())
     {
         return Ok(());
     }
@@ -825,7 +825,11 @@ fn check_materialized(
     )
     .help(format!(
         "use one of: {}",
-        crate::materialize::MODEL_MATERIALIZATIONS.join(", ")
+        Materialization::MODEL
+            .iter()
+            .map(|m| m.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     )))
 }
 

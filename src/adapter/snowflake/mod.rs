@@ -35,7 +35,7 @@ use std::time::Duration;
 
 use super::{Adapter, Connection, RelationKind, Rows, SeedType, literal};
 use crate::error::{Error, Result};
-use crate::manifest::Node;
+use crate::manifest::{Materialization, Node};
 use crate::project::Target;
 use crate::relation::Relation;
 use auth::{Credentials, KeyPair};
@@ -242,7 +242,8 @@ impl Adapter for SnowflakeAdapter {
 /// only be cloned into a transient one, so the clone is transient exactly where mozt builds the
 /// table transient (`table` models and seeds, unless `transient: false`).
 pub fn clone_ddl(node: &Node, from: &Relation, to: &Relation) -> String {
-    let transient = matches!(node.materialized(), "table" | "seed") && config_flag(&node.config, "transient", true);
+    let transient = matches!(node.materialized(), Materialization::Table | Materialization::Seed)
+        && config_flag(&node.config, "transient", true);
     let transient = if transient { "transient " } else { "" };
     format!("create or replace {transient}table {to} clone {from}")
 }

@@ -14,7 +14,7 @@ const IDENTIFIERS: &[&str] = &["external_id", "braze_id", "email", "phone", "ali
 pub fn build(mut job: Job<'_>) -> Result<Outcome> {
     let rel = job.relation.clone();
     let ids = super::identifiers(job.node, IDENTIFIERS)?;
-    let state = super::beside(&rel, "braze_state");
+    let state = crate::manifest::materialization::braze_state_table(&rel);
     let stage = crate::materialize::stage(&mut job, &rel)?;
     let result = sync(&mut job, &rel, &stage, &state, ids);
     crate::materialize::discard(&mut job, &stage);

@@ -25,29 +25,20 @@ use std::time::Duration;
 use super::{Job, Outcome, atomic, swap};
 use crate::adapter::RelationKind;
 use crate::error::{Error, Result};
-use crate::manifest::Node;
+use crate::manifest::{BrazeSync, Node};
 use crate::relation::Relation;
 
 /// Braze's limits per row.
 pub const MAX_ATTRIBUTES: usize = 250;
 pub const MAX_PAYLOAD_BYTES: usize = 1_000_000;
 
-/// The `materialized` values of the Braze sync tables.
-pub const MATERIALIZATIONS: &[&str] = &[
-    "braze_user_sync",
-    "braze_event_sync",
-    "braze_purchase_sync",
-    "braze_user_delete_sync",
-    "braze_catalog_sync",
-];
-
-pub fn build(job: Job<'_>) -> Result<Outcome> {
-    match job.node.materialized() {
-        "braze_event_sync" => events::build(job),
-        "braze_purchase_sync" => purchases::build(job),
-        "braze_user_delete_sync" => deletes::build(job),
-        "braze_catalog_sync" => catalog::build(job),
-        _ => attributes::build(job),
+pub fn build(kind: BrazeSync, job: Job<'_>) -> Result<Outcome> {
+    match kind {
+        BrazeSync::User => attributes::build(job),
+        BrazeSync::Event => events::build(job),
+        BrazeSync::Purchase => purchases::build(job),
+        BrazeSync::UserDelete => deletes::build(job),
+        BrazeSync::Catalog => catalog::build(job),
     }
 }
 
