@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod compile;
 pub mod deploy;
+pub mod engine;
 pub mod error;
 pub mod files;
 pub mod graph;

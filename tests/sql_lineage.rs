@@ -8,18 +8,17 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use mozt::check::lineage::{Graph, Tree, leaves};
-use mozt::cli::Common;
-use mozt::commands::Session;
-use mozt::commands::lineage::analyze_all;
+use mozt::engine::lineage::analyze_all;
+use mozt::engine::{LoadOptions, Session};
 use mozt::sql::columns::ColRef;
 
 fn session() -> Session {
-    let common = Common {
+    let options = LoadOptions {
         project_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
         target: Some("dev".to_string()),
         ..Default::default()
     };
-    Session::load(&common).expect("load the sample project")
+    Session::load(&options).expect("load the sample project")
 }
 
 fn set(items: &[&str]) -> BTreeSet<String> {

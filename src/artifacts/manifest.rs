@@ -11,7 +11,6 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::check::lineage::LineageJson;
-use crate::commands::Session;
 use crate::compile::Compiled;
 use crate::error::{Error, Result};
 use crate::files::Overwrite;
@@ -87,25 +86,26 @@ struct SourceEntry<'a> {
     checksums: Checksums,
 }
 
-pub fn write_manifest(session: &Session, compiled: &HashMap<usize, Compiled>) -> Result<()> {
-    let m = &session.manifest;
-    let checksums = session.checksums();
+/// Write target/manifest.json: every node with its checksums (by node index) and, for the
+/// compiled ones, their compiled path and column lineage.
+pub fn write_manifest(
+    ctx: &super::Context<'_>,
+    checksums: &[Checksums],
+    compiled: &HashMap<usize, Compiled>,
+) -> Result<()> {
+    let m = ctx.manifest;
     let started = Instant::now();
     #[cfg(debug_assertions)]
     check_node_fields(&m.nodes, checksums);
     let json_err = |e: serde_json::Error| Error::runtime(format!("cannot write manifest.json: {e}"));
 
-    let path = session
-        .project
-        .root
-        .join(&session.project.file.target_path)
-        .join("manifest.json");
+    let path = ctx.dir.join("manifest.json");
     super::create_parent(&path)?;
     let io_err = |e: std::io::Error| write_err(&path, e);
     let mut out = Overwrite::open(&path).map_err(io_err)?;
 
     let mut head = b"{\"metadata\":".to_vec();
-    serde_json::to_writer(&mut head, &super::metadata(session)).map_err(json_err)?;
+    serde_json::to_writer(&mut head, &ctx.metadata()).map_err(json_err)?;
     head.extend_from_slice(b",\"nodes\":{");
     out.write(&[&head]).map_err(io_err)?;
     // child_map's index is built on the side while the workers write the nodes.

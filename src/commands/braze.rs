@@ -3,12 +3,11 @@
 
 use crate::adapter;
 use crate::braze::{Setup, public_key_body};
-use crate::cli::Common;
 use crate::error::{Error, Result};
 use crate::manifest::{Materialization, ResourceType};
 use crate::run::output::say;
 
-use super::Session;
+use crate::engine::{LoadOptions, Session};
 
 fn setup(session: &Session) -> Result<Setup> {
     let tables = session
@@ -73,8 +72,8 @@ fn emit(session: &Session, statements: &[String], apply: bool) -> Result<()> {
     .help("the statements need SECURITYADMIN or higher; fix what failed and run again (running twice changes nothing)"))
 }
 
-pub fn run_setup(common: &Common, public_key: Option<&std::path::Path>, apply: bool) -> Result<i32> {
-    let session = Session::load(common)?;
+pub fn run_setup(load: &LoadOptions, public_key: Option<&std::path::Path>, apply: bool) -> Result<i32> {
+    let session = Session::load(load)?;
     let setup = setup(&session)?;
     let key = public_key.map(read_key).transpose()?;
     say("-- Braze Cloud Data Ingestion: access for Braze to the sync tables (needs SECURITYADMIN or higher).");
@@ -88,8 +87,8 @@ pub fn run_setup(common: &Common, public_key: Option<&std::path::Path>, apply: b
     Ok(0)
 }
 
-pub fn run_rotate(common: &Common, public_key: &std::path::Path, slot: u8, apply: bool) -> Result<i32> {
-    let session = Session::load(common)?;
+pub fn run_rotate(load: &LoadOptions, public_key: &std::path::Path, slot: u8, apply: bool) -> Result<i32> {
+    let session = Session::load(load)?;
     let setup = setup(&session)?;
     let key = read_key(public_key)?;
     let (now, later) = setup.rotate_key(&key, slot);

@@ -9,14 +9,13 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::adapter::Catalog;
 use crate::adapter::{self, RelationKind};
-use crate::cli::{Common, Selection};
 use crate::error::{Error, Result};
 use crate::manifest::{Manifest, Materialization, ResourceType};
 use crate::project::Target;
 use crate::relation::{Quoting, Relation};
 use crate::run::output::{plural, say};
 
-use super::Session;
+use crate::engine::{LoadOptions, Selection, Session};
 
 /// The alias an other DuckDB file is attached under.
 const ATTACHED: &str = "mozt_clone_from";
@@ -27,8 +26,8 @@ struct Pair {
     to: Relation,
 }
 
-pub fn run(common: &Common, selection: &Selection, from_target: Option<&str>) -> Result<i32> {
-    let session = Session::load(common)?;
+pub fn run(load: &LoadOptions, selection: &Selection, from_target: Option<&str>) -> Result<i32> {
+    let session = Session::load(load)?;
     let selected = session.select(
         selection,
         &[ResourceType::Model, ResourceType::Seed, ResourceType::Snapshot],
@@ -36,7 +35,7 @@ pub fn run(common: &Common, selection: &Selection, from_target: Option<&str>) ->
     let (label, from, found, other_file) = match from_target {
         Some(name) => {
             let from = other_target(&session, name)?;
-            let vars = super::parse_vars(common.vars.as_deref())?;
+            let vars = crate::engine::parse_vars(load.vars.as_deref())?;
             // Not from the partial parse cache: it holds the renders of the current target.
             let manifest = crate::parse::parse(&session.project, &from, &vars, false)?.manifest;
             let relations: HashMap<String, Relation> = manifest

@@ -8,13 +8,12 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::adapter;
-use crate::cli::{Common, Selection};
 use crate::error::{EXIT_FAILURE, Error, Location, Result};
 use crate::graph::Key;
 use crate::manifest::SourceNode;
 use crate::run::output::{plural, say};
 
-use super::Session;
+use crate::engine::{LoadOptions, Selection, Session};
 
 /// `{count: 24, period: hour}`, in seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -75,9 +74,9 @@ impl Outcome {
     }
 }
 
-pub fn run(common: &Common, selection: &Selection, output: Option<&Path>) -> Result<i32> {
+pub fn run(load: &LoadOptions, selection: &Selection, output: Option<&Path>) -> Result<i32> {
     let started = Instant::now();
-    let session = Session::load(common)?;
+    let session = Session::load(load)?;
     let keys = session.select_keys(selection)?;
     let mut checks: Vec<(&SourceNode, String, Criteria)> = vec![];
     for key in keys {
@@ -108,7 +107,7 @@ pub fn run(common: &Common, selection: &Selection, output: Option<&Path>) -> Res
     };
     if checks.is_empty() {
         say("Nothing to do: no selected source table has a freshness and a loaded_at_field.");
-        write(&session, &out_path, vec![], started.elapsed().as_secs_f64())?;
+        crate::artifacts::write_sources(&session.artifacts(), &out_path, vec![], started.elapsed().as_secs_f64())?;
         return Ok(0);
     }
 
@@ -188,7 +187,12 @@ pub fn run(common: &Common, selection: &Selection, output: Option<&Path>) -> Res
     }
     let count = |o: &str| results.iter().filter(|r| r["status"] == o).count();
     let (pass, warn, stale, errors) = (count("pass"), count("warn"), count("error"), count("runtime error"));
-    write(&session, &out_path, results, started.elapsed().as_secs_f64())?;
+    crate::artifacts::write_sources(
+        &session.artifacts(),
+        &out_path,
+        results,
+        started.elapsed().as_secs_f64(),
+    )?;
     say("");
     say(&format!(
         "Done. PASS={pass} WARN={warn} ERROR STALE={stale} ERROR={errors} TOTAL={total}; wrote {}",
@@ -345,26 +349,6 @@ fn line(seq: usize, total: usize, label: &str, what: &str, secs: f64) -> String 
     let head = format!("{seq:>3} of {total} {label} {what}");
     let dots = 72usize.saturating_sub(head.chars().count() + 1).max(3);
     format!("{head} {} [{secs:.2}s]", ".".repeat(dots))
-}
-
-fn write(session: &Session, path: &Path, results: Vec<Value>, elapsed: f64) -> Result<()> {
-    let doc = json!({
-        "metadata": {
-            "mozt_version": env!("CARGO_PKG_VERSION"),
-            "generated_at": chrono::Utc::now().to_rfc3339(),
-            "project_name": session.manifest.project_name,
-            "target_name": session.target.name,
-            "adapter_type": session.target.kind,
-        },
-        "elapsed_time": elapsed,
-        "results": results,
-    });
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| Error::runtime(format!("cannot create {}: {e}", parent.display())))?;
-    }
-    let text = serde_json::to_string_pretty(&doc).map_err(|e| Error::runtime(e.to_string()))?;
-    std::fs::write(path, text).map_err(|e| Error::runtime(format!("cannot write {}: {e}", path.display())))
 }
 
 #[cfg(test)]

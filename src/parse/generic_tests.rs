@@ -461,9 +461,9 @@ fn build(
     }
     for key in ["error_if", "warn_if"] {
         if let Some(v) = config.get(key)
-            && !v
-                .as_str()
-                .is_some_and(|s| crate::manifest::threshold::Threshold::parse(s).is_some())
+            && v.as_str()
+                .and_then(crate::manifest::threshold::Threshold::parse)
+                .is_none()
         {
             return Err(fail(
                 format!("test {name} on {on} has {key}: {v}, which mozt cannot read"),
