@@ -43,39 +43,93 @@ struct Patch<'a> {
 /// Parse the project. With `partial`, renders whose inputs did not change since the last parse
 /// are reused from `target/partial_parse.json` (see `partial`).
 pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, partial: bool) -> Result<Parsed> {
-    let mut vars: Map<String, Value> = project.file.vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    for (k, v) in cli_vars {
-        vars.insert(k.clone(), v.clone());
-    }
-    let generic_dirs: Vec<PathBuf> = project
-        .file
-        .test_paths
-        .iter()
-        .map(|p| Path::new(p).join("generic"))
-        .collect();
-    // Unit test fixtures (`tests/fixtures/`) are data, not singular tests.
-    let fixture_dirs: Vec<PathBuf> = project
-        .file
-        .test_paths
-        .iter()
-        .map(|p| Path::new(p).join("fixtures"))
-        .collect();
-    let (generic_tests, singular_tests): (Vec<&SourceFile>, Vec<&SourceFile>) = project
-        .tests
-        .iter()
-        .filter(|f| !fixture_dirs.iter().any(|d| f.path.starts_with(d)))
-        .partition(|f| generic_dirs.iter().any(|d| f.path.starts_with(d)));
+    let vars = merged_vars(project, cli_vars);
+    let (generic_tests, singular_tests) = test_files(project);
     let mut macro_files: Vec<SourceFile> = project.macros.clone();
     macro_files.extend(generic_tests.into_iter().cloned());
     let mut jinja = JinjaEnv::new(&macro_files, target, vars.clone())?;
     let memo = partial::Memo::load(&project.target_dir(), target, &jinja, &vars, partial);
-
     let model_patches = patches(project, |f| &f.models, "models")?;
     let seed_patches = patches(project, |f| &f.seeds, "seeds")?;
     let snapshot_patches = patches(project, |f| &f.snapshots, "snapshots")?;
     let snapshots = snapshots::find(project)?;
 
-    let name = project.name().to_string();
+    let mut nodes = templated_nodes(
+        project,
+        &mut jinja,
+        &model_patches,
+        &snapshot_patches,
+        snapshots,
+        &singular_tests,
+    )?;
+    let started = std::time::Instant::now();
+    let mut disabled = render_all(project, &jinja, &memo, &model_patches, &mut nodes)?;
+    tracing::debug!("rendered {} templates in {:?}", nodes.len(), started.elapsed());
+    add_seeds(project, &seed_patches, &mut nodes, &mut disabled)?;
+    assign_relations(&jinja, target, &mut nodes)?;
+    tracing::debug!("relations of {} nodes in {:?}", nodes.len(), started.elapsed());
+
+    let sources = sources(project, target)?;
+    generic_tests::generate(project, &mut jinja, &memo, &mut nodes, &sources)?;
+    let unit_tests = unit_tests::generate(project, &nodes, &sources)?;
+    nodes.extend(unit_tests);
+    tracing::debug!("tests generated and rendered at {:?}", started.elapsed());
+    tracing::debug!(
+        "parse renders reusable by compile: {} of {}",
+        nodes.iter().filter(|n| n.prerender.is_some()).count(),
+        nodes.len()
+    );
+    let mut manifest = Manifest::new(project.name().to_string(), nodes, sources);
+    resolve_dependencies(&mut manifest, project, &disabled)?;
+    tracing::debug!("dependencies resolved at {:?}", started.elapsed());
+    let cache_written = memo.save();
+    Ok(Parsed {
+        manifest: std::sync::Arc::new(manifest),
+        jinja,
+        cache_written,
+    })
+}
+
+/// The project's vars with `--vars` over them.
+fn merged_vars(project: &Project, cli_vars: &Map<String, Value>) -> Map<String, Value> {
+    let mut vars: Map<String, Value> = project.file.vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    for (k, v) in cli_vars {
+        vars.insert(k.clone(), v.clone());
+    }
+    vars
+}
+
+/// The files under the test paths: generic test definitions (`tests/generic/`, read as
+/// macros) and singular tests; unit test fixtures (`tests/fixtures/`) are data, neither.
+fn test_files(project: &Project) -> (Vec<&SourceFile>, Vec<&SourceFile>) {
+    let under = |folder: &str| -> Vec<PathBuf> {
+        project
+            .file
+            .test_paths
+            .iter()
+            .map(|p| Path::new(p).join(folder))
+            .collect()
+    };
+    let generic_dirs = under("generic");
+    let fixture_dirs = under("fixtures");
+    project
+        .tests
+        .iter()
+        .filter(|f| !fixture_dirs.iter().any(|d| f.path.starts_with(d)))
+        .partition(|f| generic_dirs.iter().any(|d| f.path.starts_with(d)))
+}
+
+/// The nodes defined by a template of their own: models, snapshots and singular tests, with
+/// their templates added to the environment (all of them before any renders, in parallel).
+fn templated_nodes(
+    project: &Project,
+    jinja: &mut JinjaEnv,
+    model_patches: &HashMap<&str, Patch>,
+    snapshot_patches: &HashMap<&str, Patch>,
+    snapshots: Vec<snapshots::SnapshotSource>,
+    singular_tests: &[&SourceFile],
+) -> Result<Vec<Node>> {
+    let name = project.name();
     let mut errors = vec![];
 
     // Room for every node, tests included, so that none is moved once made (a node is large,
@@ -84,7 +138,6 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
     let mut nodes: Vec<Node> = Vec::with_capacity(
         project.models.len() + snapshots.len() + singular_tests.len() + project.seeds.len() + declared_tests,
     );
-    // Models: skeletons first (templates must all be added before rendering in parallel).
     nodes.par_extend(project.models.par_iter().map(|file| {
         skeleton(
             project,
@@ -122,7 +175,7 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
         }
         nodes.push(node);
     }
-    for file in &singular_tests {
+    for file in singular_tests {
         let mut node = skeleton(
             project,
             file,
@@ -147,15 +200,25 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
         return Err(combine(errors));
     }
     check_duplicates(&nodes, 0)?;
+    Ok(nodes)
+}
 
-    // Render every model and singular test once in parse mode.
-    let started = std::time::Instant::now();
+/// Render every model, snapshot and singular test once in parse mode, fold what each render
+/// recorded into its node, and drop the disabled ones; their names (so that a ref() to one
+/// says so).
+fn render_all(
+    project: &Project,
+    jinja: &JinjaEnv,
+    memo: &partial::Memo,
+    model_patches: &HashMap<&str, Patch>,
+    nodes: &mut Vec<Node>,
+) -> Result<Vec<String>> {
     // Each node's render is folded into it in place, on the worker that rendered it (a node is
     // large: moving ten thousand of them costs more than it seems).
     let rendered: Vec<Rendered> = nodes
         .par_iter_mut()
         .map(|node| {
-            let scope = match memo.render(&jinja, node) {
+            let scope = match memo.render(jinja, node) {
                 Ok(scope) => scope,
                 Err(e) => return Rendered::Failed(e),
             };
@@ -169,13 +232,13 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
             if node.config_bool("enabled") == Some(false) {
                 return Rendered::Disabled;
             }
-            let materialized = check_materialized(node, &scope.recorded.config, project, &model_patches).err();
+            let materialized = check_materialized(node, &scope.recorded.config, project, model_patches).err();
             let snapshot = snapshots::check_config(node).err();
             Rendered::Kept(materialized, snapshot)
         })
         .collect();
-    // Names of disabled models and seeds, so that a ref() to one says so.
     let mut disabled: Vec<String> = vec![];
+    let mut errors = vec![];
     // Snapshot config errors are reported once every template has rendered and is materialized.
     let mut later = vec![];
     let mut keep = Vec::with_capacity(nodes.len());
@@ -200,9 +263,16 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
         let mut keep = keep.into_iter();
         nodes.retain(|_| keep.next().unwrap_or(true));
     }
-    tracing::debug!("rendered {} templates in {:?}", nodes.len(), started.elapsed());
+    Ok(disabled)
+}
 
-    // Seeds.
+/// A node per seed file (disabled ones named in `disabled`).
+fn add_seeds(
+    project: &Project,
+    seed_patches: &HashMap<&str, Patch>,
+    nodes: &mut Vec<Node>,
+    disabled: &mut Vec<String>,
+) -> Result<()> {
     let seeds_from = nodes.len();
     for path in &project.seeds {
         let file = SourceFile {
@@ -223,10 +293,13 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
             disabled.push(node.name.clone());
         }
     }
-    check_duplicates(&nodes, seeds_from)?;
+    check_duplicates(nodes, seeds_from)
+}
 
-    // Relations (each may call the project's generate_schema_name macro: in parallel).
-    let schemas = SchemaNames::new(&jinja, target);
+/// Each built node's relation (each may call the project's generate_schema_name macro: in
+/// parallel).
+fn assign_relations(jinja: &JinjaEnv, target: &Target, nodes: &mut [Node]) -> Result<()> {
+    let schemas = SchemaNames::new(jinja, target);
     let relations: Vec<Option<Result<Relation>>> = nodes
         .par_iter()
         .map(|node| {
@@ -234,6 +307,7 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
             built.then(|| relation_for(&schemas, target, node))
         })
         .collect();
+    let mut errors = vec![];
     for (node, relation) in nodes.iter_mut().zip(relations) {
         match relation {
             Some(Ok(r)) => node.relation = Some(r),
@@ -241,30 +315,11 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
             None => {}
         }
     }
-    if !errors.is_empty() {
-        return Err(combine(errors));
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(combine(errors))
     }
-
-    tracing::debug!("relations of {} nodes in {:?}", nodes.len(), started.elapsed());
-    let sources = sources(project, target)?;
-    generic_tests::generate(project, &mut jinja, &memo, &mut nodes, &sources)?;
-    let unit_tests = unit_tests::generate(project, &nodes, &sources)?;
-    nodes.extend(unit_tests);
-    tracing::debug!("tests generated and rendered at {:?}", started.elapsed());
-    tracing::debug!(
-        "parse renders reusable by compile: {} of {}",
-        nodes.iter().filter(|n| n.prerender.is_some()).count(),
-        nodes.len()
-    );
-    let mut manifest = Manifest::new(name, nodes, sources);
-    resolve_dependencies(&mut manifest, project, &disabled)?;
-    tracing::debug!("dependencies resolved at {:?}", started.elapsed());
-    let cache_written = memo.save();
-    Ok(Parsed {
-        manifest: std::sync::Arc::new(manifest),
-        jinja,
-        cache_written,
-    })
 }
 
 /// What one model's or singular test's parse render, folded into its node, left.
