@@ -344,27 +344,11 @@ fn build(
     index: usize,
     entry: &Value,
 ) -> Result<Option<Built>> {
-    let mut path = subject.path.clone();
-    if let Some(c) = column {
-        path.push(c.name.as_str());
-    }
     let on = match column {
         Some(c) => format!("column {} of {}", c.name, subject.what),
         None => subject.what.clone(),
     };
-    let entry_name = match entry {
-        Value::String(s) => Some(s.as_str()),
-        Value::Object(m) => m
-            .get("test_name")
-            .and_then(Value::as_str)
-            .or_else(|| m.keys().next().map(String::as_str)),
-        _ => None,
-    };
-    let loc = Site {
-        path: path.iter().map(|p| p.to_string()).collect(),
-        index,
-        needle: entry_name.map(str::to_string),
-    };
+    let loc = entry_site(subject, column, index, entry);
     let fail = |msg: String, help: String| -> Error {
         Error::project(msg)
             .at(loc.location(doc))
@@ -383,31 +367,7 @@ fn build(
             "write a test as `- not_null`, or `- accepted_values: {values: [a, b], config: {severity: warn}}`".into(),
         )
     })?;
-
-    // The test macro: `test_<name>`; a namespaced `package.name` falls back to the project's own.
-    let macro_name = [
-        format!("test_{test}"),
-        format!("test_{}", test.rsplit('.').next().unwrap_or(&test)),
-    ]
-    .into_iter()
-    .find(|m| jinja.has_macro(m));
-    let Some(macro_name) = macro_name else {
-        let known: Vec<&str> = jinja.macro_names().filter_map(|m| m.strip_prefix("test_")).collect();
-        let hints = closest(&test, known.iter().copied());
-        let mut all = known.clone();
-        all.sort_unstable();
-        return Err(fail(
-            format!("unknown test '{test}' on {on}"),
-            match hints.is_empty() {
-                true => format!(
-                    "known tests: {}; define others with {{% test {test}(model, column_name) %}} in tests/generic/ or macros/",
-                    all.join(", ")
-                ),
-                false => did_you_mean(&hints, ""),
-            },
-        ));
-    };
-
+    let macro_name = test_macro(jinja, &test).map_err(|(msg, help)| fail(format!("{msg} on {on}"), help))?;
     if let Some(c) = column {
         let col = if c.quote == Some(true) {
             crate::relation::quote(&c.name)
@@ -418,7 +378,6 @@ fn build(
     }
     check_args(jinja, &macro_name, &test, &args).map_err(|(msg, help)| fail(format!("{msg} on {on}"), help))?;
 
-    // Config: defaults, then project.yml `data-tests:` folders, then the entry's own.
     let mut fqn = vec![project.name().to_string()];
     if let Some(dir) = yaml_dir(project, &doc.path) {
         fqn.extend(dir);
@@ -426,51 +385,11 @@ fn build(
     let (short, full) = test_name(subject.prefix, &test, &subject.label, &args);
     let name = name.unwrap_or(short);
     fqn.push(name.clone());
-    let mut config = Map::new();
-    config.insert("enabled".into(), Value::Bool(true));
-    config.insert("severity".into(), Value::String("error".into()));
-    merge_config(&mut config, &folder_config(&project.file.tests, &fqn));
-    // Tags written on the tested model (or source) and on the column apply to its tests.
-    for tags in [subject.tags.as_ref(), column.and_then(|c| c.other.get("tags"))]
-        .into_iter()
-        .flatten()
-    {
-        let mut layer = Map::new();
-        layer.insert("tags".into(), tags.clone());
-        merge_config(&mut config, &layer);
-    }
-    merge_config(&mut config, &entry_config);
-    let disabled = matches!(config.get("enabled"), Some(Value::Bool(false)))
-        || config
-            .get("enabled")
-            .and_then(Value::as_str)
-            .is_some_and(|s| s.eq_ignore_ascii_case("false"));
-    if disabled {
+    let mut config = test_config(project, &fqn, subject, column, &entry_config);
+    if disabled(&config) {
         return Ok(None);
     }
-    if let Some(sev) = config.get("severity") {
-        let ok = sev
-            .as_str()
-            .is_some_and(|s| matches!(s.to_ascii_lowercase().as_str(), "warn" | "error"));
-        if !ok {
-            return Err(fail(
-                format!("test {name} on {on} has severity {sev}"),
-                "severity is `warn` or `error`".into(),
-            ));
-        }
-    }
-    for key in ["error_if", "warn_if"] {
-        if let Some(v) = config.get(key)
-            && v.as_str()
-                .and_then(crate::manifest::threshold::Threshold::parse)
-                .is_none()
-        {
-            return Err(fail(
-                format!("test {name} on {on} has {key}: {v}, which mozt cannot read"),
-                "write a comparison with the count of failing rows: \"!=0\", \">10\", \">=5\"".into(),
-            ));
-        }
-    }
+    check_test_config(&config).map_err(|(msg, help)| fail(format!("test {name} on {on} has {msg}"), help))?;
     if let Some(where_) = config.get("where").and_then(Value::as_str)
         && (where_.contains("{{") || where_.contains("{%"))
     {
@@ -478,7 +397,6 @@ fn build(
         config.insert("where".into(), Value::String(rendered));
     }
 
-    let template = format!("__mozt_test__/{name}");
     let raw_code = call_template(&macro_name, &subject.expr, &args);
     // Tests whose call differs only in the subject (no Jinja in their arguments) share a render.
     let share = raw_code
@@ -489,7 +407,7 @@ fn build(
             key,
             subject: subject.placeholder.clone(),
         });
-    let mut kwargs = args.clone();
+    let mut kwargs = args;
     kwargs.remove("column_name");
     let node = Node {
         unique_id: format!("test.{}.{name}", project.name()),
@@ -499,7 +417,7 @@ fn build(
         original_file_path: doc.path.clone(),
         fqn,
         raw_code: raw_code.into(),
-        template,
+        template: format!("__mozt_test__/{name}"),
         config,
         refs: vec![],
         sources: vec![],
@@ -519,6 +437,115 @@ fn build(
     };
     tracing::trace!("test {name} ({full})");
     Ok(Some((Box::new(node), loc, entry_config, share)))
+}
+
+/// Where a test entry stands in its YAML file (for error locations).
+fn entry_site(subject: &Subject<'_>, column: Option<&ColumnDecl>, index: usize, entry: &Value) -> Site {
+    let mut path = subject.path.clone();
+    if let Some(c) = column {
+        path.push(c.name.as_str());
+    }
+    let entry_name = match entry {
+        Value::String(s) => Some(s.as_str()),
+        Value::Object(m) => m
+            .get("test_name")
+            .and_then(Value::as_str)
+            .or_else(|| m.keys().next().map(String::as_str)),
+        _ => None,
+    };
+    Site {
+        path: path.iter().map(|p| p.to_string()).collect(),
+        index,
+        needle: entry_name.map(str::to_string),
+    }
+}
+
+/// The macro a test calls: `test_<name>`; a namespaced `package.name` falls back to the
+/// project's own. Else the message and help naming the known tests.
+fn test_macro(jinja: &JinjaEnv, test: &str) -> std::result::Result<String, (String, String)> {
+    let found = [
+        format!("test_{test}"),
+        format!("test_{}", test.rsplit('.').next().unwrap_or(test)),
+    ]
+    .into_iter()
+    .find(|m| jinja.has_macro(m));
+    if let Some(name) = found {
+        return Ok(name);
+    }
+    let known: Vec<&str> = jinja.macro_names().filter_map(|m| m.strip_prefix("test_")).collect();
+    let hints = closest(test, known.iter().copied());
+    let mut all = known.clone();
+    all.sort_unstable();
+    Err((
+        format!("unknown test '{test}'"),
+        match hints.is_empty() {
+            true => format!(
+                "known tests: {}; define others with {{% test {test}(model, column_name) %}} in tests/generic/ or macros/",
+                all.join(", ")
+            ),
+            false => did_you_mean(&hints, ""),
+        },
+    ))
+}
+
+/// A test's config: defaults, then project.yml `data-tests:` folders, then the tags of the
+/// tested model (or source) and column, then the entry's own.
+fn test_config(
+    project: &Project,
+    fqn: &[String],
+    subject: &Subject<'_>,
+    column: Option<&ColumnDecl>,
+    entry_config: &Map<String, Value>,
+) -> Map<String, Value> {
+    let mut config = Map::new();
+    config.insert("enabled".into(), Value::Bool(true));
+    config.insert("severity".into(), Value::String("error".into()));
+    merge_config(&mut config, &folder_config(&project.file.tests, fqn));
+    for tags in [subject.tags.as_ref(), column.and_then(|c| c.other.get("tags"))]
+        .into_iter()
+        .flatten()
+    {
+        let mut layer = Map::new();
+        layer.insert("tags".into(), tags.clone());
+        merge_config(&mut config, &layer);
+    }
+    merge_config(&mut config, entry_config);
+    config
+}
+
+/// `enabled: false` (or `"false"`).
+fn disabled(config: &Map<String, Value>) -> bool {
+    matches!(config.get("enabled"), Some(Value::Bool(false)))
+        || config
+            .get("enabled")
+            .and_then(Value::as_str)
+            .is_some_and(|s| s.eq_ignore_ascii_case("false"))
+}
+
+/// A test's severity and thresholds are values mozt can act on; else what is wrong (after
+/// "test X on Y has") and the help.
+fn check_test_config(config: &Map<String, Value>) -> std::result::Result<(), (String, String)> {
+    if let Some(sev) = config.get("severity") {
+        let ok = sev
+            .as_str()
+            .is_some_and(|s| matches!(s.to_ascii_lowercase().as_str(), "warn" | "error"));
+        if !ok {
+            return Err((format!("severity {sev}"), "severity is `warn` or `error`".into()));
+        }
+    }
+    for key in ["error_if", "warn_if"] {
+        if let Some(v) = config.get(key)
+            && v.as_str()
+                .and_then(crate::manifest::threshold::Threshold::parse)
+                .is_none()
+        {
+            return Err((
+                format!("{key}: {v}, which mozt cannot read"),
+                "write a comparison with the count of failing rows: \"!=0\", \">10\", \">=5\"".into(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Read one entry of a `data_tests:` list.
