@@ -101,49 +101,8 @@ pub fn generate(
     sources: &[SourceNode],
 ) -> Result<()> {
     let refable = crate::manifest::node::refable_by_name(nodes);
-    // Each YAML file's tests are built on its own (in parallel), then gathered in file order.
-    let env: &JinjaEnv = jinja;
-    let per_doc: Vec<(Vec<Declared<'_>>, Vec<Error>)> = project
-        .schema_files
-        .par_iter()
-        .map(|doc| {
-            let mut out = vec![];
-            let mut errors = vec![];
-            doc_tests(project, env, doc, &refable, sources, &mut out, &mut errors);
-            (out, errors)
-        })
-        .collect();
-    // A declared test is large: gathered into a vector of the right size, each is moved once.
-    let mut out: Vec<Declared<'_>> = Vec::with_capacity(per_doc.iter().map(|(o, _)| o.len()).sum());
-    let mut errors = vec![];
-    for (o, e) in per_doc {
-        out.extend(o);
-        errors.extend(e);
-    }
-    if !errors.is_empty() {
-        return Err(combine(errors));
-    }
-
-    // Two declarations of the same test on the same column get the same name.
-    let mut seen: FastMap<&str, (&Site, &SchemaDoc)> = crate::hash::fast_map(out.len());
-    for (node, site, doc, _, _) in &out {
-        if let Some((prev, prev_doc)) = seen.insert(node.name.as_str(), (site, doc)) {
-            errors.push(
-                Error::project(format!(
-                    "two tests are named '{}' (the first is at {})",
-                    node.name,
-                    prev.location(prev_doc)
-                ))
-                .at(site.location(doc))
-                .with_source_line(&doc.text)
-                .help("remove the duplicate, or give one of them another name with `name:`"),
-            );
-        }
-    }
-    if !errors.is_empty() {
-        return Err(combine(errors));
-    }
-
+    let out = declared_tests(project, jinja, &refable, sources)?;
+    check_unique_names(&out)?;
     jinja.add_templates(
         out.par_iter()
             .map(|(n, ..)| (n.template.clone(), std::sync::Arc::clone(&n.raw_code)))
@@ -163,52 +122,12 @@ pub fn generate(
     let mut finished: Vec<(Option<Box<Node>>, Vec<Error>)> = out
         .into_par_iter()
         .zip(rendered)
-        .map(|((mut node, loc, doc, entry_config, _), result)| {
-            let scope = match result {
-                Ok(scope) => scope,
-                Err(e) => return (None, vec![e]),
-            };
-            let mut errors = vec![];
-            for r in &scope.recorded.refs {
-                if let Err(e) = check_ref(r, &refable, project.name()) {
-                    errors.push(e.at(loc.location(doc)).with_source_line(&doc.text));
-                }
-            }
-            for (s, t) in &scope.recorded.sources {
-                if !sources.iter().any(|x| &x.source_name == s && &x.name == t) {
-                    let declared: Vec<String> = sources
-                        .iter()
-                        .map(|x| format!("{}.{}", x.source_name, x.name))
-                        .collect();
-                    let hints = closest(&format!("{s}.{t}"), declared.iter().map(String::as_str));
-                    errors.push(
-                        Error::project(format!(
-                            "test {} reads source('{s}', '{t}'), which is not declared",
-                            node.name
-                        ))
-                        .at(loc.location(doc))
-                        .with_source_line(&doc.text)
-                        .help(did_you_mean(&hints, "declare it under `sources:` in a YAML file")),
-                    );
-                }
-            }
-            // `{{ config(...) }}` in the test's macro: above project.yml, below the entry's own.
-            let mut layer = scope.recorded.config.clone();
-            for k in entry_config.keys() {
-                layer.remove(k);
-            }
-            merge_config(&mut node.config, &layer);
-            if node.config_bool("enabled") == Some(false) {
-                return (None, errors);
-            }
-            node.refs = scope.recorded.refs;
-            node.sources = scope.recorded.sources;
-            node.prerender = scope.prerender;
-            node.vars_used = scope.recorded.vars;
-            (Some(node), errors)
+        .map(|(declared, result)| match result {
+            Ok(scope) => finish(project, &refable, sources, declared, scope),
+            Err(e) => (None, vec![e]),
         })
         .collect();
-    errors.extend(finished.iter_mut().flat_map(|(_, errs)| std::mem::take(errs)));
+    let errors: Vec<Error> = finished.iter_mut().flat_map(|(_, errs)| std::mem::take(errs)).collect();
     if !errors.is_empty() {
         return Err(combine(errors));
     }
@@ -216,6 +135,112 @@ pub fn generate(
     let kept: Vec<Box<Node>> = finished.into_iter().filter_map(|(node, _)| node).collect();
     nodes.par_extend(kept.into_par_iter().map(|n| *n));
     Ok(())
+}
+
+/// Every schema file's tests, built on its own (in parallel), then gathered in file order.
+fn declared_tests<'p>(
+    project: &'p Project,
+    jinja: &JinjaEnv,
+    refable: &FastMap<&str, &Node>,
+    sources: &[SourceNode],
+) -> Result<Vec<Declared<'p>>> {
+    let per_doc: Vec<(Vec<Declared<'_>>, Vec<Error>)> = project
+        .schema_files
+        .par_iter()
+        .map(|doc| {
+            let mut out = vec![];
+            let mut errors = vec![];
+            doc_tests(project, jinja, doc, refable, sources, &mut out, &mut errors);
+            (out, errors)
+        })
+        .collect();
+    // A declared test is large: gathered into a vector of the right size, each is moved once.
+    let mut out: Vec<Declared<'_>> = Vec::with_capacity(per_doc.iter().map(|(o, _)| o.len()).sum());
+    let mut errors = vec![];
+    for (o, e) in per_doc {
+        out.extend(o);
+        errors.extend(e);
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(combine(errors))
+    }
+}
+
+/// Two declarations of the same test on the same column get the same name: an error naming
+/// both places.
+fn check_unique_names(out: &[Declared<'_>]) -> Result<()> {
+    let mut errors = vec![];
+    let mut seen: FastMap<&str, (&Site, &SchemaDoc)> = crate::hash::fast_map(out.len());
+    for (node, site, doc, _, _) in out {
+        if let Some((prev, prev_doc)) = seen.insert(node.name.as_str(), (site, doc)) {
+            errors.push(
+                Error::project(format!(
+                    "two tests are named '{}' (the first is at {})",
+                    node.name,
+                    prev.location(prev_doc)
+                ))
+                .at(site.location(doc))
+                .with_source_line(&doc.text)
+                .help("remove the duplicate, or give one of them another name with `name:`"),
+            );
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(combine(errors))
+    }
+}
+
+/// Fold a test's parse render into its node: check the refs and sources it read, and add the
+/// configs its macro set. None when that config disables it; the errors found.
+fn finish(
+    project: &Project,
+    refable: &FastMap<&str, &Node>,
+    sources: &[SourceNode],
+    (mut node, loc, doc, entry_config, _): Declared<'_>,
+    scope: crate::jinja::Scope,
+) -> (Option<Box<Node>>, Vec<Error>) {
+    let mut errors = vec![];
+    for r in &scope.recorded.refs {
+        if let Err(e) = check_ref(r, refable, project.name()) {
+            errors.push(e.at(loc.location(doc)).with_source_line(&doc.text));
+        }
+    }
+    for (s, t) in &scope.recorded.sources {
+        if !sources.iter().any(|x| &x.source_name == s && &x.name == t) {
+            let declared: Vec<String> = sources
+                .iter()
+                .map(|x| format!("{}.{}", x.source_name, x.name))
+                .collect();
+            let hints = closest(&format!("{s}.{t}"), declared.iter().map(String::as_str));
+            errors.push(
+                Error::project(format!(
+                    "test {} reads source('{s}', '{t}'), which is not declared",
+                    node.name
+                ))
+                .at(loc.location(doc))
+                .with_source_line(&doc.text)
+                .help(did_you_mean(&hints, "declare it under `sources:` in a YAML file")),
+            );
+        }
+    }
+    // `{{ config(...) }}` in the test's macro: above project.yml, below the entry's own.
+    let mut layer = scope.recorded.config.clone();
+    for k in entry_config.keys() {
+        layer.remove(k);
+    }
+    merge_config(&mut node.config, &layer);
+    if node.config_bool("enabled") == Some(false) {
+        return (None, errors);
+    }
+    node.refs = scope.recorded.refs;
+    node.sources = scope.recorded.sources;
+    node.prerender = scope.prerender;
+    node.vars_used = scope.recorded.vars;
+    (Some(node), errors)
 }
 
 /// A generic test entry being built: the node, where it is declared, its file, and the config
