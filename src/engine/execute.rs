@@ -81,63 +81,11 @@ pub fn execute(
     }
     check_seed_files(session, &plan)?;
 
-    // What the warehouse holds decides is_incremental(), so it is read before compiling.
     let adapter = adapter::for_target(&session.target, &session.project.root)?;
     let mut conn = adapter.connect()?;
-    let schemas: BTreeSet<String> = plan
-        .iter()
-        .filter_map(|&i| session.manifest.nodes[i].relation.as_ref())
-        .map(|r| r.schema.clone())
-        .collect();
-    let mut schemas: Vec<String> = schemas.into_iter().collect();
     prepare(adapter.as_ref(), conn.as_mut(), &plan)?;
-    // --defer: what the plan reads but does not build is looked up in the same catalog query.
-    let previous = match flags.selection.defer {
-        true => session.previous_state(&flags.selection)?.cloned(),
-        false => None,
-    };
-    let deferrable = match &previous {
-        Some(_) => crate::state::defer::candidates(&session.manifest, &plan),
-        None => BTreeSet::new(),
-    };
-    let mut listed = schemas.clone();
-    add_missing(
-        &mut listed,
-        crate::state::defer::schemas(&session.manifest, &deferrable),
-    );
-    let catalog = Catalog::new(conn.list_relations(&listed)?);
-    if let Some(previous) = &previous {
-        let deferred = crate::state::defer::resolve(&session.manifest, &deferrable, &catalog, previous);
-        if !deferred.is_empty() {
-            std::sync::Arc::make_mut(&mut session.manifest).deferred = deferred;
-        }
-    }
-    add_missing(
-        &mut schemas,
-        crate::test::failures_schemas(&session.manifest, &plan, flags.store_failures, &session.target),
-    );
-
-    let ordered: Vec<usize> = plan.iter().copied().collect();
-    let is_incremental = |n: &Node| {
-        n.materialized() == Materialization::Incremental
-            && !flags.full_refresh
-            && n.config_bool("full_refresh") != Some(true)
-            && n.relation
-                .as_ref()
-                .is_some_and(|r| catalog.kind(r) == Some(RelationKind::Table))
-    };
-    let mut compiled = crate::compile::compile_all(
-        &session.jinja,
-        &session.manifest,
-        &ordered,
-        &session.project.root,
-        &session.target_dir(),
-        &is_incremental,
-    )?;
-    let source_columns = crate::check::catalog::source_columns(&session.manifest, &ordered, conn.as_mut());
-    session.check_sql(&mut compiled, flags.strict, &source_columns)?;
-    session.write_manifest(&compiled)?;
-
+    let (catalog, schemas) = read_catalog(session, &plan, flags, conn.as_mut())?;
+    let compiled = compile_and_check(session, &plan, flags, &catalog, conn.as_mut())?;
     for s in &schemas {
         conn.execute(&format!(
             "create schema if not exists {}",
@@ -188,6 +136,81 @@ pub fn execute(
         plan,
         compiled,
     })
+}
+
+/// Read what the warehouse holds in the plan's schemas (it decides `is_incremental()`, so it
+/// is read before compiling), resolve `--defer` from the same listing, and give the schemas
+/// the run must create (the plan's, and the test failures' with `--store-failures`).
+fn read_catalog(
+    session: &mut Session,
+    plan: &BTreeSet<usize>,
+    flags: &RunOptions,
+    conn: &mut dyn Connection,
+) -> Result<(Catalog, Vec<String>)> {
+    let schemas: BTreeSet<String> = plan
+        .iter()
+        .filter_map(|&i| session.manifest.nodes[i].relation.as_ref())
+        .map(|r| r.schema.clone())
+        .collect();
+    let mut schemas: Vec<String> = schemas.into_iter().collect();
+    // --defer: what the plan reads but does not build is looked up in the same catalog query.
+    let previous = match flags.selection.defer {
+        true => session.previous_state(&flags.selection)?.cloned(),
+        false => None,
+    };
+    let deferrable = match &previous {
+        Some(_) => crate::state::defer::candidates(&session.manifest, plan),
+        None => BTreeSet::new(),
+    };
+    let mut listed = schemas.clone();
+    add_missing(
+        &mut listed,
+        crate::state::defer::schemas(&session.manifest, &deferrable),
+    );
+    let catalog = Catalog::new(conn.list_relations(&listed)?);
+    if let Some(previous) = &previous {
+        let deferred = crate::state::defer::resolve(&session.manifest, &deferrable, &catalog, previous);
+        if !deferred.is_empty() {
+            std::sync::Arc::make_mut(&mut session.manifest).deferred = deferred;
+        }
+    }
+    add_missing(
+        &mut schemas,
+        crate::test::failures_schemas(&session.manifest, plan, flags.store_failures, &session.target),
+    );
+    Ok((catalog, schemas))
+}
+
+/// Compile the plan against the catalog, check its SQL (with the sources' columns as the
+/// warehouse has them), and write manifest.json.
+fn compile_and_check(
+    session: &Session,
+    plan: &BTreeSet<usize>,
+    flags: &RunOptions,
+    catalog: &Catalog,
+    conn: &mut dyn Connection,
+) -> Result<HashMap<usize, Compiled>> {
+    let ordered: Vec<usize> = plan.iter().copied().collect();
+    let is_incremental = |n: &Node| {
+        n.materialized() == Materialization::Incremental
+            && !flags.full_refresh
+            && n.config_bool("full_refresh") != Some(true)
+            && n.relation
+                .as_ref()
+                .is_some_and(|r| catalog.kind(r) == Some(RelationKind::Table))
+    };
+    let mut compiled = crate::compile::compile_all(
+        &session.jinja,
+        &session.manifest,
+        &ordered,
+        &session.project.root,
+        &session.target_dir(),
+        &is_incremental,
+    )?;
+    let source_columns = crate::check::catalog::source_columns(&session.manifest, &ordered, conn);
+    session.check_sql(&mut compiled, flags.strict, &source_columns)?;
+    session.write_manifest(&compiled)?;
+    Ok(compiled)
 }
 
 /// Append the schemas `list` does not hold yet, keeping its order.
