@@ -5,6 +5,7 @@
 //! `Session` is what every command starts from: the project loaded, the target resolved, the
 //! manifest parsed and the DAG built.
 
+pub mod clone;
 pub mod compile;
 pub mod deploy;
 pub mod execute;
