@@ -128,95 +128,14 @@ fn with_file_map<T>(
 /// and analysed in one go, level by level over the DAG, so that no more than a level's syntax
 /// trees are held at once.
 pub fn analyze(input: &Input, sql: &HashMap<usize, (&str, bool)>) -> Result<Analysis> {
-    let manifest = input.manifest;
     let dialect = dialect_for(input.target_kind);
     let started = std::time::Instant::now();
     let mut indices: Vec<usize> = sql.keys().copied().collect();
     indices.sort_unstable();
-    let kind = |i: &usize| manifest.nodes[*i].resource_type;
-
-    // Tests: syntax only. They are parsed alongside the models, filling the gaps at the end of
-    // each level.
-    let tests = || -> Vec<Error> {
-        let check = |i: usize| {
-            let (text, incremental) = sql[&i];
-            parse_node(input, dialect.as_ref(), &manifest.nodes[i], text, incremental).err()
-        };
-        // Tests whose SQL differs only in the relations it names are parsed once per group.
-        let keyed: Vec<(usize, Option<String>)> = indices
-            .par_iter()
-            .filter(|i| kind(i) == ResourceType::Test)
-            .map(|&i| (i, shapes::key(manifest, &manifest.nodes[i], sql[&i].0)))
-            .collect();
-        let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut alone = vec![];
-        for (i, key) in keyed {
-            match key {
-                Some(k) => groups.entry(k).or_default().push(i),
-                None => alone.push(i),
-            }
-        }
-        let mut groups: Vec<Vec<usize>> = groups.into_values().collect();
-        groups.extend(alone.into_iter().map(|i| vec![i]));
-        let mut errors: Vec<(usize, Error)> = groups
-            .par_iter()
-            .flat_map_iter(|group| match check(group[0]) {
-                None => vec![],
-                Some(first) if group.len() == 1 => vec![(group[0], first)],
-                Some(_) => group.iter().filter_map(|&i| check(i).map(|e| (i, e))).collect(),
-            })
-            .collect();
-        errors.sort_by_key(|(i, _)| *i);
-        let tested: usize = groups.iter().map(Vec::len).sum();
-        tracing::debug!("syntax of {tested} tests checked with {} parses", groups.len());
-        errors.into_iter().map(|(_, e)| e).collect()
-    };
-
-    // Models and snapshots: syntax, relations, columns and lineage, parents before children.
-    let models = || {
-        let analysable: BTreeSet<usize> = indices
-            .iter()
-            .copied()
-            .filter(|i| matches!(kind(i), ResourceType::Model | ResourceType::Snapshot))
-            .collect();
-        let (catalog, (mut shapes, levels)) = rayon::join(
-            || Catalog::new(manifest),
-            || {
-                rayon::join(
-                    || base_shapes(manifest, input.root, input.source_columns),
-                    || levels(manifest, &analysable),
-                )
-            },
-        );
-        let mut analysis = Analysis::default();
-        let mut errors: Vec<Error> = vec![];
-        for level in levels {
-            let results: Vec<Analysed> = level
-                .par_iter()
-                .map(|&i| {
-                    let resolver = NodeResolver {
-                        manifest,
-                        catalog: &catalog,
-                        node: &manifest.nodes[i],
-                        shapes: &shapes,
-                    };
-                    analyse_node(input, dialect.as_ref(), &resolver, sql[&i])
-                })
-                .collect();
-            for (&i, r) in level.iter().zip(results) {
-                errors.extend(r.errors);
-                analysis.warnings.extend(r.warnings);
-                let Some((complete, lineage, shape)) = r.result else {
-                    continue;
-                };
-                analysis.complete.insert(i, complete);
-                analysis.lineage.insert(i, Arc::new(lineage));
-                shapes.insert(manifest.nodes[i].unique_id.as_str(), shape);
-            }
-        }
-        (analysis, errors)
-    };
-    let (mut errors, (analysis, model_errors)) = rayon::join(tests, models);
+    let (mut errors, (analysis, model_errors)) = rayon::join(
+        || check_tests(input, dialect.as_ref(), sql, &indices),
+        || analyse_models(input, dialect.as_ref(), sql, &indices),
+    );
     errors.extend(model_errors);
     tracing::debug!("SQL check of {} nodes in {:?}", indices.len(), started.elapsed());
     for w in &analysis.warnings {
@@ -229,6 +148,105 @@ pub fn analyze(input: &Input, sql: &HashMap<usize, (&str, bool)>) -> Result<Anal
         e.kind = ErrorKind::Project;
         Err(e)
     }
+}
+
+/// Tests: syntax only. They are parsed alongside the models, filling the gaps at the end of
+/// each level; tests whose SQL differs only in the relations it names are parsed once per
+/// group.
+fn check_tests(
+    input: &Input,
+    dialect: &(dyn Dialect + Send + Sync),
+    sql: &HashMap<usize, (&str, bool)>,
+    indices: &[usize],
+) -> Vec<Error> {
+    let manifest = input.manifest;
+    let check = |i: usize| {
+        let (text, incremental) = sql[&i];
+        parse_node(input, dialect, &manifest.nodes[i], text, incremental).err()
+    };
+    let keyed: Vec<(usize, Option<String>)> = indices
+        .par_iter()
+        .filter(|&&i| manifest.nodes[i].resource_type == ResourceType::Test)
+        .map(|&i| (i, shapes::key(manifest, &manifest.nodes[i], sql[&i].0)))
+        .collect();
+    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut alone = vec![];
+    for (i, key) in keyed {
+        match key {
+            Some(k) => groups.entry(k).or_default().push(i),
+            None => alone.push(i),
+        }
+    }
+    let mut groups: Vec<Vec<usize>> = groups.into_values().collect();
+    groups.extend(alone.into_iter().map(|i| vec![i]));
+    let mut errors: Vec<(usize, Error)> = groups
+        .par_iter()
+        .flat_map_iter(|group| match check(group[0]) {
+            None => vec![],
+            Some(first) if group.len() == 1 => vec![(group[0], first)],
+            Some(_) => group.iter().filter_map(|&i| check(i).map(|e| (i, e))).collect(),
+        })
+        .collect();
+    errors.sort_by_key(|(i, _)| *i);
+    let tested: usize = groups.iter().map(Vec::len).sum();
+    tracing::debug!("syntax of {tested} tests checked with {} parses", groups.len());
+    errors.into_iter().map(|(_, e)| e).collect()
+}
+
+/// Models and snapshots: syntax, relations, columns and lineage, parents before children.
+fn analyse_models(
+    input: &Input,
+    dialect: &(dyn Dialect + Send + Sync),
+    sql: &HashMap<usize, (&str, bool)>,
+    indices: &[usize],
+) -> (Analysis, Vec<Error>) {
+    let manifest = input.manifest;
+    let analysable: BTreeSet<usize> = indices
+        .iter()
+        .copied()
+        .filter(|&i| {
+            matches!(
+                manifest.nodes[i].resource_type,
+                ResourceType::Model | ResourceType::Snapshot
+            )
+        })
+        .collect();
+    let (catalog, (mut shapes, levels)) = rayon::join(
+        || Catalog::new(manifest),
+        || {
+            rayon::join(
+                || base_shapes(manifest, input.root, input.source_columns),
+                || levels(manifest, &analysable),
+            )
+        },
+    );
+    let mut analysis = Analysis::default();
+    let mut errors: Vec<Error> = vec![];
+    for level in levels {
+        let results: Vec<Analysed> = level
+            .par_iter()
+            .map(|&i| {
+                let resolver = NodeResolver {
+                    manifest,
+                    catalog: &catalog,
+                    node: &manifest.nodes[i],
+                    shapes: &shapes,
+                };
+                analyse_node(input, dialect, &resolver, sql[&i])
+            })
+            .collect();
+        for (&i, r) in level.iter().zip(results) {
+            errors.extend(r.errors);
+            analysis.warnings.extend(r.warnings);
+            let Some((complete, lineage, shape)) = r.result else {
+                continue;
+            };
+            analysis.complete.insert(i, complete);
+            analysis.lineage.insert(i, Arc::new(lineage));
+            shapes.insert(manifest.nodes[i].unique_id.as_str(), shape);
+        }
+    }
+    (analysis, errors)
 }
 
 /// What the analysis of one model or snapshot found.
@@ -355,41 +373,72 @@ fn base_shapes<'m>(manifest: &'m Manifest, root: &Path, catalog: &catalog::Sourc
 
 /// The analysable nodes grouped so that every node comes after the nodes it depends on.
 fn levels(manifest: &Manifest, queries: &BTreeSet<usize>) -> Vec<Vec<usize>> {
-    const UNSEEN: usize = usize::MAX;
-    const VISITING: usize = usize::MAX - 1;
-    // Depth per node index; a node met again while its own depth is being found (a cycle, which
-    // the DAG rejects elsewhere) counts as depth 0 there.
-    let mut depth = vec![UNSEEN; manifest.nodes.len()];
-    fn depth_of(i: usize, manifest: &Manifest, queries: &BTreeSet<usize>, depth: &mut [usize]) -> usize {
-        match depth[i] {
-            UNSEEN => {}
-            VISITING => return 0,
-            d => return d,
-        }
-        depth[i] = VISITING;
-        let mut d = 0;
-        for dep in &manifest.nodes[i].depends_on {
-            if let Some(j) = manifest.index_of(dep)
-                && queries.contains(&j)
-            {
-                d = d.max(depth_of(j, manifest, queries, depth) + 1);
-            }
-        }
-        depth[i] = d;
-        d
-    }
+    let depth = depths(manifest, queries);
     let mut out: Vec<Vec<usize>> = vec![];
     for &i in queries {
-        let d = depth_of(i, manifest, queries, &mut depth);
+        let d = depth[i];
         if out.len() <= d {
             out.resize(d + 1, vec![]);
         }
-    }
-    for &i in queries {
-        out[depth[i]].push(i);
+        out[d].push(i);
     }
     if out.is_empty() {
         out.push(vec![]);
     }
     out
+}
+
+/// Each analysable node's depth (by node index): 0 with no analysable parent, else one more
+/// than its deepest analysable parent. A walk with a stack of its own, so that a chain of any
+/// length of models cannot overflow the thread's stack; a node met again while its own depth is
+/// being found (a cycle, which the DAG rejects elsewhere) counts as depth 0 there.
+fn depths(manifest: &Manifest, queries: &BTreeSet<usize>) -> Vec<usize> {
+    const UNSEEN: usize = usize::MAX;
+    const VISITING: usize = usize::MAX - 1;
+    let mut depth = vec![UNSEEN; manifest.nodes.len()];
+    let parents = |i: usize| -> Vec<usize> {
+        manifest.nodes[i]
+            .depends_on
+            .iter()
+            .filter_map(|dep| manifest.index_of(dep))
+            .filter(|j| queries.contains(j))
+            .collect()
+    };
+    for &root in queries {
+        if depth[root] != UNSEEN {
+            continue;
+        }
+        // (node, its parents, how many of them are done, its depth so far)
+        let mut stack: Vec<(usize, Vec<usize>, usize, usize)> = vec![(root, parents(root), 0, 0)];
+        depth[root] = VISITING;
+        while let Some(top) = stack.last_mut() {
+            let (node, ps, next, d) = top;
+            let Some(&p) = ps.get(*next) else {
+                let done = *d;
+                depth[*node] = done;
+                stack.pop();
+                if let Some((_, _, next, d)) = stack.last_mut() {
+                    *d = (*d).max(done + 1);
+                    *next += 1;
+                }
+                continue;
+            };
+            match depth[p] {
+                UNSEEN => {
+                    depth[p] = VISITING;
+                    let pp = parents(p);
+                    stack.push((p, pp, 0, 0));
+                }
+                VISITING => {
+                    *d = (*d).max(1);
+                    *next += 1;
+                }
+                known => {
+                    *d = (*d).max(known + 1);
+                    *next += 1;
+                }
+            }
+        }
+    }
+    depth
 }
