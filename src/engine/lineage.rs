@@ -47,17 +47,8 @@ pub fn analyze_all(session: &Session) -> Result<crate::check::Analysis> {
         return Err(crate::error::combine(errors));
     }
     let refs: HashMap<usize, (&str, bool)> = sql.iter().map(|(&i, s)| (i, (s.as_str(), false))).collect();
-    let target_dir = session.target_dir();
-    let input = crate::check::Input {
-        jinja: &session.jinja,
-        manifest: &session.manifest,
-        root: &session.project.root,
-        target_dir: &target_dir,
-        target_kind: &session.target.kind,
-        strict: false,
-        source_columns: &Default::default(),
-    };
-    crate::check::analyze(&input, &refs)
+    let no_catalog = Default::default();
+    crate::check::analyze(&session.check_input(false, &no_catalog), &refs)
 }
 
 /// The (unique id, column) a user's `MODEL.COLUMN` or `SOURCE.TABLE.COLUMN` names.

@@ -225,17 +225,24 @@ impl Session {
         strict: bool,
         source_columns: &crate::check::catalog::SourceColumns,
     ) -> Result<crate::check::Analysis> {
-        let target_dir = self.target_dir();
-        let input = crate::check::Input {
+        crate::check::check_compiled(&self.check_input(strict, source_columns), compiled)
+    }
+
+    /// What the SQL check reads of the session.
+    fn check_input<'a>(
+        &'a self,
+        strict: bool,
+        source_columns: &'a crate::check::catalog::SourceColumns,
+    ) -> crate::check::Input<'a> {
+        crate::check::Input {
             jinja: &self.jinja,
             manifest: &self.manifest,
             root: &self.project.root,
-            target_dir: &target_dir,
+            target_dir: &self.project.file.target_path,
             target_kind: &self.target.kind,
             strict,
             source_columns,
-        };
-        crate::check::check_compiled(&input, compiled)
+        }
     }
 }
 
