@@ -434,15 +434,36 @@ fn build(
         });
     let mut kwargs = args;
     kwargs.remove("column_name");
-    let node = Node {
+    let info = TestInfo {
+        test_name: test,
+        attached_to: Some(subject.unique_id.clone()),
+        column_name: column.map(|c| c.name.clone()),
+        kwargs,
+    };
+    let node = test_node(project, &doc.path, name.clone(), fqn, raw_code, config, info);
+    tracing::trace!("test {name} ({full})");
+    Ok(Some((Box::new(node), loc, entry_config, share)))
+}
+
+/// A data test's node before its render.
+fn test_node(
+    project: &Project,
+    file: &Path,
+    name: String,
+    fqn: Vec<String>,
+    raw_code: String,
+    config: Map<String, Value>,
+    info: TestInfo,
+) -> Node {
+    Node {
         unique_id: format!("test.{}.{name}", project.name()),
-        name: name.clone(),
+        template: format!("__mozt_test__/{name}"),
+        name,
         resource_type: ResourceType::Test,
         package_name: project.name().to_string(),
-        original_file_path: doc.path.clone(),
+        original_file_path: file.to_path_buf(),
         fqn,
         raw_code: raw_code.into(),
-        template: format!("__mozt_test__/{name}"),
         config,
         refs: vec![],
         sources: vec![],
@@ -450,18 +471,11 @@ fn build(
         relation: None,
         description: String::new(),
         columns: Default::default(),
-        test: Some(TestInfo {
-            test_name: test,
-            attached_to: Some(subject.unique_id.clone()),
-            column_name: column.map(|c| c.name.clone()),
-            kwargs,
-        }),
+        test: Some(info),
         vars_used: vec![],
         yaml_checksum: None,
         prerender: None,
-    };
-    tracing::trace!("test {name} ({full})");
-    Ok(Some((Box::new(node), loc, entry_config, share)))
+    }
 }
 
 /// Where a test entry stands in its YAML file (for error locations).
