@@ -12,6 +12,7 @@ pub mod lineage;
 pub mod messages;
 pub mod relations;
 mod shapes;
+pub mod statements;
 mod text;
 
 use rayon::prelude::*;

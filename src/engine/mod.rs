@@ -225,6 +225,7 @@ impl Session {
         strict: bool,
         source_columns: &crate::check::catalog::SourceColumns,
     ) -> Result<crate::check::Analysis> {
+        crate::check::statements::refuse_multiple(&self.manifest, compiled, &self.target.kind)?;
         crate::check::check_compiled(&self.check_input(strict, source_columns), compiled)
     }
 

@@ -11,6 +11,7 @@ mod names;
 pub mod parse;
 pub mod refs;
 mod scope;
+pub mod statements;
 pub mod tokens;
 
 use std::sync::Arc;
