@@ -224,6 +224,18 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = LineageOutput::Text)]
         output: LineageOutput,
     },
+    /// Install the packages of packages.yml (or dependencies.yml) into dbt_packages/, as
+    /// package-lock.yml pins them (resolving again and writing the lock when it is missing or stale).
+    Deps {
+        #[command(flatten)]
+        common: Common,
+        /// Resolve the packages again (newest versions in range) and rewrite package-lock.yml.
+        #[arg(long)]
+        upgrade: bool,
+        /// Only write package-lock.yml; install nothing.
+        #[arg(long)]
+        lock: bool,
+    },
     /// Check the project and the connection to the target.
     Debug {
         #[command(flatten)]
@@ -325,6 +337,7 @@ pub fn main() -> i32 {
         | Command::Show { common, .. }
         | Command::Lineage { common, .. }
         | Command::Debug { common }
+        | Command::Deps { common, .. }
         | Command::Source {
             command: SourceCommand::Freshness { common, .. },
         }
@@ -394,6 +407,7 @@ fn dispatch(command: Command) -> Result<i32, Error> {
             output,
         } => commands::lineage::run(&common, &column, downstream, output),
         Command::Debug { common } => commands::debug::run(&common),
+        Command::Deps { common, upgrade, lock } => commands::deps::run(&common, upgrade, lock),
         Command::Source {
             command:
                 SourceCommand::Freshness {
