@@ -20,7 +20,9 @@ pub struct Checkout {
 
 /// A URL fit to print: a password or token in it is replaced by `***`.
 pub fn shown_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
     let host_end = rest.find('/').unwrap_or(rest.len());
     match rest[..host_end].rfind('@') {
         Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
@@ -75,12 +77,21 @@ pub fn checkout(url: &str, revision: Option<&str>, subdirectory: Option<&str>, i
         }
     }
     let Some(sha) = sha else {
-        return Err(Error::project(format!("`{rev}` is not a branch, tag or commit of {shown}"))
-            .help("set `revision:` to a branch, a tag or a commit of the repository"));
+        return Err(
+            Error::project(format!("`{rev}` is not a branch, tag or commit of {shown}"))
+                .help("set `revision:` to a branch, a tag or a commit of the repository"),
+        );
     };
     let out = git(
         Some(into),
-        &["-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", &sha],
+        &[
+            "-c",
+            "advice.detachedHead=false",
+            "checkout",
+            "--quiet",
+            "--detach",
+            &sha,
+        ],
     )
     .map_err(missing_git)?;
     if !out.status.success() {

@@ -50,7 +50,11 @@ impl Hub {
         let base = std::env::var("MOZT_HUB_URL")
             .ok()
             .filter(|s| !s.trim().is_empty())
-            .or_else(|| std::env::var("DBT_PACKAGE_HUB_URL").ok().filter(|s| !s.trim().is_empty()))
+            .or_else(|| {
+                std::env::var("DBT_PACKAGE_HUB_URL")
+                    .ok()
+                    .filter(|s| !s.trim().is_empty())
+            })
             .unwrap_or_else(|| DEFAULT_HUB_URL.to_string());
         Hub::new(&base)
     }
@@ -95,8 +99,10 @@ impl Hub {
             }
         }
         let detail = last.map(|e| e.to_string()).unwrap_or_default();
-        Err(Error::runtime(format!("cannot reach the package hub at {url}: {detail}"))
-            .help("check the network, or point MOZT_HUB_URL (or DBT_PACKAGE_HUB_URL) at a reachable hub"))
+        Err(
+            Error::runtime(format!("cannot reach the package hub at {url}: {detail}"))
+                .help("check the network, or point MOZT_HUB_URL (or DBT_PACKAGE_HUB_URL) at a reachable hub"),
+        )
     }
 
     fn get_json(&self, url: &str) -> Result<Value> {
@@ -115,8 +121,15 @@ impl Hub {
         if self.index.is_none() {
             let url = format!("{}api/v1/index.json", self.base);
             let names = match self.get_json(&url)? {
-                Value::Array(items) => items.into_iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
-                _ => return Err(Error::runtime(format!("the package hub's index at {url} is not a list"))),
+                Value::Array(items) => items
+                    .into_iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect(),
+                _ => {
+                    return Err(Error::runtime(format!(
+                        "the package hub's index at {url} is not a list"
+                    )));
+                }
             };
             self.index = Some(names);
         }
@@ -157,7 +170,10 @@ impl Hub {
                         name: name.to_string(),
                         packages,
                         tarball: tarball.to_string(),
-                        sha1: info.pointer("/downloads/sha1").and_then(Value::as_str).map(str::to_string),
+                        sha1: info
+                            .pointer("/downloads/sha1")
+                            .and_then(Value::as_str)
+                            .map(str::to_string),
                         require_dbt_version,
                     },
                 ));
@@ -189,7 +205,9 @@ impl Hub {
             .read_to_end(&mut body)
             .map_err(|e| Error::runtime(format!("cannot download {url}: {e}")))?;
         if body.len() as u64 > MAX_TARBALL_BYTES {
-            return Err(Error::runtime(format!("{url} is larger than {MAX_TARBALL_BYTES} bytes")));
+            return Err(Error::runtime(format!(
+                "{url} is larger than {MAX_TARBALL_BYTES} bytes"
+            )));
         }
         Ok(body)
     }
@@ -201,7 +219,9 @@ pub fn admits_dbt(info: &HubVersion) -> bool {
     if info.require_dbt_version.is_empty() {
         return true;
     }
-    let Ok(dbt) = Version::parse(DBT_VERSION) else { return true };
+    let Ok(dbt) = Version::parse(DBT_VERSION) else {
+        return true;
+    };
     let mut specs = Vec::new();
     for text in &info.require_dbt_version {
         for part in text.split(',') {

@@ -44,15 +44,17 @@ impl Staging {
         let old = self.base.join("old");
         let had_old = std::fs::symlink_metadata(install_dir).is_ok();
         if had_old {
-            std::fs::rename(install_dir, &old).map_err(|e| {
-                Error::runtime(format!("cannot move the old {} aside: {e}", install_dir.display()))
-            })?;
+            std::fs::rename(install_dir, &old)
+                .map_err(|e| Error::runtime(format!("cannot move the old {} aside: {e}", install_dir.display())))?;
         }
         if let Err(e) = std::fs::rename(&self.packages, install_dir) {
             if had_old {
                 let _ = std::fs::rename(&old, install_dir);
             }
-            return Err(Error::runtime(format!("cannot move the packages into {}: {e}", install_dir.display())));
+            return Err(Error::runtime(format!(
+                "cannot move the packages into {}: {e}",
+                install_dir.display()
+            )));
         }
         Ok(())
     }

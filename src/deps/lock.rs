@@ -153,13 +153,18 @@ fn plain_ok(s: &str) -> bool {
         return false;
     }
     let lower = s.to_ascii_lowercase();
-    if matches!(lower.as_str(), "~" | "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n") {
+    if matches!(
+        lower.as_str(),
+        "~" | "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
+    ) {
         return false;
     }
     // Numbers (ints, floats), and dates, read back as other types.
     let body = s.strip_prefix(['-', '+']).unwrap_or(s);
     let numeric = !body.is_empty()
-        && body.chars().all(|c| c.is_ascii_digit() || c == '_' || c == '.' || c == 'e' || c == 'E')
+        && body
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '_' || c == '.' || c == 'e' || c == 'E')
         && body.chars().filter(|c| *c == '.').count() <= 1
         && body.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '.');
     let special_float = matches!(lower.trim_start_matches(['-', '+']), ".inf" | ".nan");
@@ -190,9 +195,11 @@ pub fn read(root: &Path, shown_root: &Path) -> Result<Option<Lock>> {
         Some(Value::Array(a)) => a.clone(),
         None | Some(Value::Null) => Vec::new(),
         Some(_) => {
-            return Err(Error::project(format!("{}: `packages:` must be a list", shown.display()))
-                .in_file(&shown)
-                .help("delete package-lock.yml and run `mozt deps` to write it again"));
+            return Err(
+                Error::project(format!("{}: `packages:` must be a list", shown.display()))
+                    .in_file(&shown)
+                    .help("delete package-lock.yml and run `mozt deps` to write it again"),
+            );
         }
     };
     let lines = spec::item_lines(&text, "packages");

@@ -30,7 +30,11 @@ pub struct Options {
 
 /// How a folder is named in messages: relative paths stay as given, `.` disappears.
 fn shown_root(dir: &Path) -> PathBuf {
-    if dir == Path::new(".") { PathBuf::new() } else { dir.to_path_buf() }
+    if dir == Path::new(".") {
+        PathBuf::new()
+    } else {
+        dir.to_path_buf()
+    }
 }
 
 /// `mozt deps`: resolve (or read the lock), write package-lock.yml, install. Each line of

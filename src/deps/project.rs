@@ -37,11 +37,15 @@ pub fn read(dir: &Path, shown: &Path) -> Result<ProjectKeys> {
     let shown_file = shown.join(path.file_name().unwrap_or_default());
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&shown_file, e))?;
     let doc: Value = serde_yaml_ng::from_str(&text).map_err(|e| crate::error::yaml_error(&shown_file, &e, &text))?;
-    let name = doc.get("name").and_then(Value::as_str).map(str::to_string).ok_or_else(|| {
-        Error::project(format!("{} has no `name:`", shown_file.display()))
-            .in_file(&shown_file)
-            .help("give the project a name: `name: my_project`")
-    })?;
+    let name = doc
+        .get("name")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| {
+            Error::project(format!("{} has no `name:`", shown_file.display()))
+                .in_file(&shown_file)
+                .help("give the project a name: `name: my_project`")
+        })?;
     let install_path = match doc.get("packages-install-path") {
         None | Some(Value::Null) => PathBuf::from(DEFAULT_INSTALL_PATH),
         Some(Value::String(s)) if !s.trim().is_empty() => PathBuf::from(s.trim()),

@@ -134,8 +134,10 @@ impl Fetcher {
         let rev = (revision != "HEAD").then_some(revision);
         let c = git::checkout(url, rev, subdirectory, &dir)?;
         self.checkouts.insert(key, c.clone());
-        self.checkouts
-            .insert((url.to_string(), c.sha.clone(), subdirectory.map(str::to_string)), c.clone());
+        self.checkouts.insert(
+            (url.to_string(), c.sha.clone(), subdirectory.map(str::to_string)),
+            c.clone(),
+        );
         Ok(c)
     }
 
@@ -168,7 +170,7 @@ impl Fetcher {
             Pin::Hub { package, version, .. } => {
                 let info = self.hub.version(package, version)?;
                 let requirer = Requirer::Package {
-                    name: info.name.clone(),
+                    name: package.clone(),
                     version: version.clone(),
                 };
                 let mut deps = Vec::new();
@@ -195,8 +197,10 @@ impl Fetcher {
             } => {
                 let c = self.checkout(url, revision, subdirectory.as_deref())?;
                 let short: String = c.sha.chars().take(7).collect();
-                self.read_package(&c.root, None, &short)
-                    .map(|m| Metadata { sha: Some(c.sha.clone()), ..m })
+                self.read_package(&c.root, None, &short).map(|m| Metadata {
+                    sha: Some(c.sha.clone()),
+                    ..m
+                })
             }
             Pin::Local { path } => {
                 let dir = super::local::resolve(&self.root, path)?;
@@ -341,7 +345,9 @@ fn incorporate(existing: &mut Unpinned, new: Unpinned) {
         (Unpinned::Hub { reqs, .. }, Unpinned::Hub { reqs: more, .. }) => reqs.extend(more),
         (
             Unpinned::Git {
-                revisions, warn_unpinned, ..
+                revisions,
+                warn_unpinned,
+                ..
             },
             Unpinned::Git {
                 revisions: more,
@@ -381,7 +387,9 @@ fn pin(unpinned: &Unpinned, hub: &mut Hub) -> Result<Pin> {
                     "Package {package} was not found in the package index ({})",
                     hub.base()
                 ))
-                .help("check the package's name on the hub (namespace/name, e.g. dbt-labs/dbt_utils)")));
+                .help(
+                    "check the package's name on the hub (namespace/name, e.g. dbt-labs/dbt_utils)",
+                )));
             }
             let all: Vec<Specifier> = reqs.iter().flat_map(|r| r.specs.iter().cloned()).collect();
             let Some(range) = Range::of(&all) else {
@@ -409,7 +417,10 @@ fn pin(unpinned: &Unpinned, hub: &mut Hub) -> Result<Pin> {
                 ))
                 .help("change the version range to one the hub offers (versions that require another dbt version are not offered)")));
             };
-            let latest = candidates.last().map(|(_, s)| s.clone()).unwrap_or_else(|| chosen.clone());
+            let latest = candidates
+                .last()
+                .map(|(_, s)| s.clone())
+                .unwrap_or_else(|| chosen.clone());
             Ok(Pin::Hub {
                 package: package.clone(),
                 version: chosen.clone(),

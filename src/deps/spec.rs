@@ -121,11 +121,11 @@ pub fn read_project_specs(dir: &Path, shown_dir: &Path, requirer: &Requirer) -> 
     }
     let has_packages = |doc: &Value| doc.get("packages").is_some();
     if found.len() == 2 && found.iter().all(|(_, _, _, d)| has_packages(d)) {
-        return Err(Error::project(
-            "The 'packages' key cannot be specified in both packages.yml and dependencies.yml",
-        )
-        .in_file(&found[1].1)
-        .help("move every package into one of the two files"));
+        return Err(
+            Error::project("The 'packages' key cannot be specified in both packages.yml and dependencies.yml")
+                .in_file(&found[1].1)
+                .help("move every package into one of the two files"),
+        );
     }
     let mut chosen = None;
     for (_, shown, text, doc) in found {
@@ -160,12 +160,16 @@ pub fn read_project_specs(dir: &Path, shown_dir: &Path, requirer: &Requirer) -> 
                 }
             }
             _ => {
-                return Err(Error::project(format!("{} must be a mapping with a `packages:` list", shown.display()))
-                    .in_file(&shown));
+                return Err(
+                    Error::project(format!("{} must be a mapping with a `packages:` list", shown.display()))
+                        .in_file(&shown),
+                );
             }
         }
     }
-    let Some((shown, text, doc)) = chosen else { return Ok(None) };
+    let Some((shown, text, doc)) = chosen else {
+        return Ok(None);
+    };
     let entries = match doc.get("packages") {
         Some(Value::Array(a)) => a.clone(),
         Some(Value::Null) | None => Vec::new(),
@@ -180,7 +184,11 @@ pub fn read_project_specs(dir: &Path, shown_dir: &Path, requirer: &Requirer) -> 
     let fallback = crate::error::line_of(&text, "packages:");
     let mut specs = Vec::with_capacity(entries.len());
     for (i, entry) in entries.iter().enumerate() {
-        let line = if lines.len() == entries.len() { Some(lines[i]) } else { fallback };
+        let line = if lines.len() == entries.len() {
+            Some(lines[i])
+        } else {
+            fallback
+        };
         let origin = Origin {
             requirer: requirer.clone(),
             file: Some(shown.clone()),
@@ -322,7 +330,12 @@ pub fn parse_entry(entry: &Value, origin: Origin) -> Result<PackageSpec> {
                         match item {
                             Value::String(s) => out.push(s.trim().to_string()),
                             Value::Number(n) => out.push(n.to_string()),
-                            _ => return Err(err("a `version:` list holds version strings".into(), "quote each version")),
+                            _ => {
+                                return Err(err(
+                                    "a `version:` list holds version strings".into(),
+                                    "quote each version",
+                                ));
+                            }
                         }
                     }
                     out
@@ -374,9 +387,18 @@ pub fn parse_entry(entry: &Value, origin: Origin) -> Result<PackageSpec> {
             let subdirectory = string("subdirectory", false)?;
             let warn = flag("warn-unpinned")?;
             hash.insert("git".into(), Value::String(url.clone()));
-            hash.insert("revision".into(), rendered.get("revision").cloned().unwrap_or(Value::Null));
-            hash.insert("subdirectory".into(), rendered.get("subdirectory").cloned().unwrap_or(Value::Null));
-            hash.insert("warn-unpinned".into(), rendered.get("warn-unpinned").cloned().unwrap_or(Value::Null));
+            hash.insert(
+                "revision".into(),
+                rendered.get("revision").cloned().unwrap_or(Value::Null),
+            );
+            hash.insert(
+                "subdirectory".into(),
+                rendered.get("subdirectory").cloned().unwrap_or(Value::Null),
+            );
+            hash.insert(
+                "warn-unpinned".into(),
+                rendered.get("warn-unpinned").cloned().unwrap_or(Value::Null),
+            );
             Source::Git {
                 url,
                 url_written,

@@ -102,7 +102,10 @@ impl Version {
         let bad = || BadVersion(text.to_string());
         let (rest, build) = match text.split_once('+') {
             Some((r, b)) => {
-                if !b.split('.').all(|p| p.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')) {
+                if !b
+                    .split('.')
+                    .all(|p| p.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-'))
+                {
                     return Err(bad());
                 }
                 (r, Some(b.to_string()))
@@ -345,7 +348,10 @@ mod tests {
     #[test]
     fn parses_what_dbt_parses() {
         assert_eq!(Version::parse("1.2.3").unwrap().to_string(), "1.2.3");
-        assert_eq!(Version::parse("1.0.0-rc.1+b5").unwrap().prerelease.as_deref(), Some("rc.1"));
+        assert_eq!(
+            Version::parse("1.0.0-rc.1+b5").unwrap().prerelease.as_deref(),
+            Some("rc.1")
+        );
         assert_eq!(Version::parse("1.0.0b1").unwrap().prerelease.as_deref(), Some("b1"));
         for bad in ["1.0", "01.0.0", "1.0.0-", "v1.0.0", "1.0.0.0", "", "1.x.0"] {
             assert!(Version::parse(bad).is_err(), "{bad}");
