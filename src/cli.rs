@@ -235,6 +235,12 @@ pub enum Command {
         /// Only write package-lock.yml; install nothing.
         #[arg(long)]
         lock: bool,
+        /// Add a package to the packages file first: NAME@VERSION (dbt-labs/dbt_utils@1.3.0).
+        #[arg(long, value_name = "NAME@VERSION")]
+        add_package: Option<String>,
+        /// Where --add-package's package comes from.
+        #[arg(long, value_enum, default_value_t = crate::deps::add::AddSource::Hub)]
+        source: crate::deps::add::AddSource,
     },
     /// Check the project and the connection to the target.
     Debug {
@@ -407,7 +413,13 @@ fn dispatch(command: Command) -> Result<i32, Error> {
             output,
         } => commands::lineage::run(&common, &column, downstream, output),
         Command::Debug { common } => commands::debug::run(&common),
-        Command::Deps { common, upgrade, lock } => commands::deps::run(&common, upgrade, lock),
+        Command::Deps {
+            common,
+            upgrade,
+            lock,
+            add_package,
+            source,
+        } => commands::deps::run(&common, upgrade, lock, add_package, source),
         Command::Source {
             command:
                 SourceCommand::Freshness {

@@ -430,3 +430,66 @@ fn no_packages_is_a_warning() {
     assert!(out.stdout.contains("No packages were found"), "{}", out.stdout);
     assert!(hub.requests().is_empty());
 }
+
+#[test]
+fn tarball_packages_are_named_by_their_entry() {
+    let hub = StubHub::start();
+    hub.serve_bytes(
+        "/downloads/pkg.tar.gz",
+        deps_support::tar_gz(&[
+            ("pkg-main/dbt_project.yml".into(), "name: tarred\n".into()),
+            (
+                "pkg-main/macros/t.sql".into(),
+                "{% macro t() %}1{% endmacro %}\n".into(),
+            ),
+        ]),
+    );
+    let p = project_with(&format!(
+        "packages:\n  - tarball: {}downloads/pkg.tar.gz\n    name: my_pkg\n",
+        hub.url()
+    ));
+    let out = deps(&p, &hub, &[]);
+    out.assert_ok();
+    insta::assert_snapshot!("tarball_install", stable(&out.stdout, &hub, &[]));
+    assert!(p.path().join("dbt_packages/my_pkg/macros/t.sql").exists());
+    insta::assert_snapshot!("tarball_lock", stable(&p.read("package-lock.yml"), &hub, &[]));
+
+    // Two folders at the top: not a package.
+    hub.serve_bytes(
+        "/downloads/two.tar.gz",
+        deps_support::tar_gz(&[
+            ("a/dbt_project.yml".into(), "name: a\n".into()),
+            ("b/dbt_project.yml".into(), "name: b\n".into()),
+        ]),
+    );
+    let p = project_with(&format!(
+        "packages:\n  - tarball: {}downloads/two.tar.gz\n    name: two\n",
+        hub.url()
+    ));
+    let out = deps(&p, &hub, &[]);
+    out.assert_project_error();
+    assert!(out.stderr.contains("Incorrect structure for package"), "{}", out.stderr);
+}
+
+#[test]
+fn add_package_rewrites_the_packages_file_like_dbt() {
+    let hub = hub_with_packages();
+    let p = project_with("packages:\n  - package: acme/utils\n    version: 0.9.0\n  - local: local_pkgs/elsewhere\n");
+    p.write("local_pkgs/elsewhere/dbt_project.yml", "name: elsewhere\n");
+    let out = deps(&p, &hub, &["--add-package", "acme/utils@>=1.0.0,<1.1.0"]);
+    out.assert_ok();
+    insta::assert_snapshot!("add_package_output", out.stdout);
+    insta::assert_snapshot!("add_package_file", p.read("packages.yml"));
+    assert!(installed_version(&p, "utils").contains("'1.0.0'"));
+
+    // Without a packages file, one is made.
+    let p = TestProject::with_yml(&project_yml("shop", ""));
+    let out = deps(&p, &hub, &["--add-package", "acme/marketing@1.0.0"]);
+    out.assert_ok();
+    assert!(out.stdout.contains("Created packages.yml"), "{}", out.stdout);
+    assert_eq!(
+        p.read("packages.yml"),
+        "packages:\n  - package: acme/marketing\n    version: 1.0.0\n"
+    );
+    assert!(p.path().join("dbt_packages/utils").exists());
+}

@@ -3,10 +3,17 @@
 use crate::cli::Common;
 use crate::error::Result;
 
-pub fn run(common: &Common, upgrade: bool, lock: bool) -> Result<i32> {
+pub fn run(
+    common: &Common,
+    upgrade: bool,
+    lock: bool,
+    add_package: Option<String>,
+    source: crate::deps::add::AddSource,
+) -> Result<i32> {
     let options = crate::deps::Options {
         upgrade,
         lock_only: lock,
+        add_package: add_package.map(|p| (p, source)),
     };
     crate::deps::deps(&common.project_dir, options, &mut |line| crate::run::output::say(line))?;
     Ok(0)

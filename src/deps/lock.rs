@@ -155,7 +155,7 @@ fn plain_ok(s: &str) -> bool {
     let lower = s.to_ascii_lowercase();
     if matches!(
         lower.as_str(),
-        "~" | "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
+        "~" | "null" | "true" | "false" | "yes" | "no" | "on" | "off"
     ) {
         return false;
     }

@@ -3,6 +3,7 @@
 //! `dbt_packages/` (or `packages-install-path`). `mozt deps` runs [`deps`]; the project loader
 //! lists what is installed with [`installed`].
 
+pub mod add;
 pub mod git;
 pub mod hub;
 pub mod install;
@@ -20,12 +21,14 @@ use resolve::{Fetcher, Pin, Resolved};
 use spec::Requirer;
 
 /// What `mozt deps` was asked to do.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Resolve again even when package-lock.yml matches the packages file.
     pub upgrade: bool,
     /// Only write package-lock.yml; install nothing.
     pub lock_only: bool,
+    /// `--add-package NAME@VERSION` and its `--source`: added to the packages file first.
+    pub add_package: Option<(String, add::AddSource)>,
 }
 
 /// How a folder is named in messages: relative paths stay as given, `.` disappears.
@@ -40,9 +43,32 @@ fn shown_root(dir: &Path) -> PathBuf {
 /// `mozt deps`: resolve (or read the lock), write package-lock.yml, install. Each line of
 /// progress goes to `say`.
 pub fn deps(dir: &Path, options: Options, say: &mut dyn FnMut(&str)) -> Result<()> {
+    run_deps(dir, options, say).map_err(with_snippet)
+}
+
+/// Show the line an error points at, when the error has none yet and the file is readable.
+fn with_snippet(e: Error) -> Error {
+    if e.snippet.is_some() {
+        return e;
+    }
+    let text = e
+        .location
+        .as_ref()
+        .filter(|l| l.line.is_some())
+        .and_then(|l| std::fs::read_to_string(&l.file).ok());
+    match text {
+        Some(text) => e.with_source_line(&text),
+        None => e,
+    }
+}
+
+fn run_deps(dir: &Path, options: Options, say: &mut dyn FnMut(&str)) -> Result<()> {
     let shown = shown_root(dir);
     let keys = project::read(dir, &shown)?;
     let install_dir = dir.join(&keys.install_path);
+    if let Some((package, source)) = &options.add_package {
+        add::add_package(dir, &shown, package, *source, say)?;
+    }
     let specs = spec::read_project_specs(dir, &shown, &Requirer::Root)?
         .map(|f| f.specs)
         .unwrap_or_default();
@@ -123,7 +149,7 @@ fn nice_version(p: &Resolved) -> String {
         Pin::Git { revision, .. } if revision == "HEAD" && p.sha.is_none() => "HEAD (default revision)".into(),
         Pin::Git { .. } => format!("revision {}", p.version_label()),
         Pin::Local { path } => format!("<local @ {path}>"),
-        Pin::Tarball { .. } => "tarball".into(),
+        Pin::Tarball { url, .. } => format!("tarball (url: {})", git::shown_url(url)),
     }
 }
 

@@ -55,7 +55,7 @@ impl Pin {
                 None => git::shown_url(url),
             },
             Pin::Local { path } => path.clone(),
-            Pin::Tarball { url, .. } => git::shown_url(url),
+            Pin::Tarball { name, .. } => name.clone(),
         }
     }
 }
@@ -103,6 +103,7 @@ pub struct Fetcher {
     pub downloads: PathBuf,
     checkouts: HashMap<(String, String, Option<String>), Checkout>,
     tarballs: HashMap<String, PathBuf>,
+    tarball_dirs: HashMap<String, PathBuf>,
     counter: usize,
 }
 
@@ -115,6 +116,7 @@ impl Fetcher {
             downloads: downloads.to_path_buf(),
             checkouts: HashMap::new(),
             tarballs: HashMap::new(),
+            tarball_dirs: HashMap::new(),
             counter: 0,
         }
     }
@@ -141,6 +143,11 @@ impl Fetcher {
         Ok(c)
     }
 
+    /// Where a tarball was unpacked (its package folder is this, or the one folder inside).
+    fn tarballs_root(&self, url: &str) -> PathBuf {
+        self.tarball_dirs.get(url).cloned().unwrap_or_default()
+    }
+
     /// A tarball downloaded and unpacked; the package's folder.
     pub fn tarball(&mut self, url: &str, sha1: Option<&str>) -> Result<PathBuf> {
         if let Some(p) = self.tarballs.get(url) {
@@ -161,6 +168,7 @@ impl Fetcher {
         let dir = self.fresh_dir("tarball");
         let root = super::install::unpack(&bytes, &dir, url)?;
         self.tarballs.insert(url.to_string(), root.clone());
+        self.tarball_dirs.insert(url.to_string(), dir);
         Ok(root)
     }
 
@@ -206,9 +214,21 @@ impl Fetcher {
                 let dir = super::local::resolve(&self.root, path)?;
                 self.read_package(&dir, Some(PathBuf::from(path)), "local")
             }
-            Pin::Tarball { url, .. } => {
+            Pin::Tarball { url, name, .. } => {
                 let dir = self.tarball(url, None)?;
-                self.read_package(&dir, None, "tarball")
+                if dir == self.tarballs_root(url) {
+                    return Err(Error::project(format!(
+                        "Incorrect structure for package extracted from {}: the tarball must hold one folder \
+                         with the package's files",
+                        git::shown_url(url)
+                    )));
+                }
+                // As dbt does, a tarball package is named by its `name:`, not its dbt_project.yml.
+                let meta = self.read_package(&dir, Some(self.install_shown.join(name)), "tarball")?;
+                Ok(Metadata {
+                    name: name.clone(),
+                    ..meta
+                })
             }
         }
     }
