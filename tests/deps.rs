@@ -305,6 +305,17 @@ fn git_warnings_and_errors() {
     out.assert_ok();
     assert!(!out.stderr.contains("not pinned"), "{}", out.stderr);
 
+    // An abbreviated commit id (a full clone finds it); the lock records the whole id.
+    let sha = git(&r, &["rev-parse", "HEAD"]);
+    let p = project_with(&format!("packages:\n  - git: {}\n    revision: {}\n", file_url(&r), &sha[..8]));
+    deps(&p, &hub, &[]).assert_ok();
+    assert!(p.read("package-lock.yml").contains(&format!("revision: {sha}")));
+    assert!(p.path().join("dbt_packages/pkg_r/dbt_project.yml").exists());
+    // Installing from that lock fetches the commit itself.
+    std::fs::remove_dir_all(p.path().join("dbt_packages")).expect("remove");
+    deps(&p, &hub, &[]).assert_ok();
+    assert!(p.path().join("dbt_packages/pkg_r/dbt_project.yml").exists());
+
     // A revision that does not exist.
     let p = project_with(&format!("packages:\n  - git: {}\n    revision: v9\n", file_url(&r)));
     let out = deps(&p, &hub, &[]);

@@ -46,41 +46,20 @@ fn missing_git(e: std::io::Error) -> Error {
     Error::runtime(format!("cannot run `git`: {e}")).help("install git: git packages are cloned with it")
 }
 
-/// Clone `url` into `into` (which must not exist) and check out `revision`.
+/// Clone `url` into `into` (which must not exist) and check out `revision`: first a shallow
+/// clone of just that revision (as dbt does), then, where the server or the revision does not
+/// allow one (an abbreviated commit id), a full clone.
 pub fn checkout(url: &str, revision: Option<&str>, subdirectory: Option<&str>, into: &Path) -> Result<Checkout> {
     let shown = shown_url(url);
-    let target = into.to_string_lossy().to_string();
-    tracing::debug!("git clone {shown}");
-    let out = git(None, &["clone", "--quiet", "--no-checkout", "--", url, &target]).map_err(missing_git)?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr).replace(url, &shown);
-        return Err(Error::runtime(format!("cannot clone {shown}: {}", stderr.trim()))
-            .help("check the URL and that this machine may read the repository"));
-    }
     let rev = revision.unwrap_or("HEAD");
-    let candidates = if rev == "HEAD" {
-        vec!["HEAD".to_string()]
-    } else {
-        vec![
-            format!("refs/remotes/origin/{rev}"),
-            format!("refs/tags/{rev}"),
-            rev.to_string(),
-        ]
-    };
-    let mut sha = None;
-    for cand in &candidates {
-        let spec = format!("{cand}^{{commit}}");
-        let out = git(Some(into), &["rev-parse", "--verify", "--quiet", &spec]).map_err(missing_git)?;
-        if out.status.success() {
-            sha = Some(String::from_utf8_lossy(&out.stdout).trim().to_string());
-            break;
+    let sha = match shallow(url, revision, into)? {
+        Some(sha) => sha,
+        None => {
+            if into.exists() {
+                std::fs::remove_dir_all(into).map_err(|e| Error::io(into, e))?;
+            }
+            full(url, rev, into, &shown)?
         }
-    }
-    let Some(sha) = sha else {
-        return Err(
-            Error::project(format!("`{rev}` is not a branch, tag or commit of {shown}"))
-                .help("set `revision:` to a branch, a tag or a commit of the repository"),
-        );
     };
     let out = git(
         Some(into),
@@ -124,6 +103,100 @@ pub fn checkout(url: &str, revision: Option<&str>, subdirectory: Option<&str>, i
         root,
         sha,
     })
+}
+
+fn is_full_sha(rev: &str) -> bool {
+    rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A depth-1 clone (or fetch, for a commit id) of the revision; its commit, or None when the
+/// shallow way did not work.
+fn shallow(url: &str, revision: Option<&str>, into: &Path) -> Result<Option<String>> {
+    let target = into.to_string_lossy().to_string();
+    let run = |dir: Option<&Path>, args: &[&str]| -> Result<bool> {
+        Ok(git(dir, args).map_err(missing_git)?.status.success())
+    };
+    let (fetched, head) = match revision {
+        None | Some("HEAD") => (
+            run(
+                None,
+                &["clone", "--quiet", "--depth", "1", "--no-checkout", "--", url, &target],
+            )?,
+            "HEAD",
+        ),
+        Some(sha) if is_full_sha(sha) => {
+            std::fs::create_dir_all(into).map_err(|e| Error::io(into, e))?;
+            let fetched = run(Some(into), &["init", "--quiet"])?
+                && run(Some(into), &["remote", "add", "origin", url])?
+                && run(Some(into), &["fetch", "--quiet", "--depth", "1", "origin", sha])?;
+            (fetched, "FETCH_HEAD")
+        }
+        Some(rev) => (
+            run(
+                None,
+                &[
+                    "clone",
+                    "--quiet",
+                    "--depth",
+                    "1",
+                    "--branch",
+                    rev,
+                    "--no-checkout",
+                    "--",
+                    url,
+                    &target,
+                ],
+            )?,
+            "HEAD",
+        ),
+    };
+    if !fetched {
+        return Ok(None);
+    }
+    let spec = format!("{head}^{{commit}}");
+    let out = git(Some(into), &["rev-parse", "--verify", "--quiet", &spec]).map_err(missing_git)?;
+    if !out.status.success() {
+        return Ok(None);
+    }
+    let sha = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if let Some(wanted) = revision.filter(|r| is_full_sha(r))
+        && !sha.eq_ignore_ascii_case(wanted)
+    {
+        return Ok(None);
+    }
+    Ok(Some(sha))
+}
+
+/// A full clone; the commit of `rev` looked up as a branch, a tag, then a commit.
+fn full(url: &str, rev: &str, into: &Path, shown: &str) -> Result<String> {
+    let target = into.to_string_lossy().to_string();
+    tracing::debug!("git clone {shown}");
+    let out = git(None, &["clone", "--quiet", "--no-checkout", "--", url, &target]).map_err(missing_git)?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr).replace(url, shown);
+        return Err(Error::runtime(format!("cannot clone {shown}: {}", stderr.trim()))
+            .help("check the URL and that this machine may read the repository"));
+    }
+    let candidates = if rev == "HEAD" {
+        vec!["HEAD".to_string()]
+    } else {
+        vec![
+            format!("refs/remotes/origin/{rev}"),
+            format!("refs/tags/{rev}"),
+            rev.to_string(),
+        ]
+    };
+    for cand in &candidates {
+        let spec = format!("{cand}^{{commit}}");
+        let out = git(Some(into), &["rev-parse", "--verify", "--quiet", &spec]).map_err(missing_git)?;
+        if out.status.success() {
+            return Ok(String::from_utf8_lossy(&out.stdout).trim().to_string());
+        }
+    }
+    Err(
+        Error::project(format!("`{rev}` is not a branch, tag or commit of {shown}"))
+            .help("set `revision:` to a branch, a tag or a commit of the repository"),
+    )
 }
 
 /// dbt's warning for a package that follows a branch instead of a fixed revision.
