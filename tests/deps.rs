@@ -307,7 +307,11 @@ fn git_warnings_and_errors() {
 
     // An abbreviated commit id (a full clone finds it); the lock records the whole id.
     let sha = git(&r, &["rev-parse", "HEAD"]);
-    let p = project_with(&format!("packages:\n  - git: {}\n    revision: {}\n", file_url(&r), &sha[..8]));
+    let p = project_with(&format!(
+        "packages:\n  - git: {}\n    revision: {}\n",
+        file_url(&r),
+        &sha[..8]
+    ));
     deps(&p, &hub, &[]).assert_ok();
     assert!(p.read("package-lock.yml").contains(&format!("revision: {sha}")));
     assert!(p.path().join("dbt_packages/pkg_r/dbt_project.yml").exists());
@@ -503,4 +507,23 @@ fn add_package_rewrites_the_packages_file_like_dbt() {
         "packages:\n  - package: acme/marketing\n    version: 1.0.0\n"
     );
     assert!(p.path().join("dbt_packages/utils").exists());
+}
+
+#[test]
+fn a_lock_written_by_dbt_is_honoured() {
+    // The packages file and the lock dbt-core 1.11's `dbt deps` wrote for it against the same
+    // hub: the hashes agree, so mozt installs from the lock without resolving or rewriting it.
+    let mut hub = hub_with_packages();
+    hub.publish("acme/utils", "1.9.0", json!([]));
+    let p = project_with(
+        "packages:\n  - package: acme/utils\n    version: [\">=0.9.0\", \"<3.0.0\"]\n  - package: acme/marketing\n    version: 1.0.0\n",
+    );
+    let dbt_lock = "packages:\n  - name: utils\n    package: acme/utils\n    version: 1.2.0\n  - name: marketing\n    package: acme/marketing\n    version: 1.0.0\nsha1_hash: 86212a35bd04f95591116619ba75335f49e7b6dc\n";
+    p.write("package-lock.yml", dbt_lock);
+    let out = deps(&p, &hub, &[]);
+    out.assert_ok();
+    assert!(!out.stdout.contains("Updating lock file"), "{}", out.stdout);
+    assert_eq!(p.read("package-lock.yml"), dbt_lock);
+    // 1.9.0 would be resolved now; the lock keeps 1.2.0.
+    assert!(installed_version(&p, "utils").contains("'1.2.0'"));
 }

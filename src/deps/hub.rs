@@ -142,6 +142,15 @@ impl Hub {
             let url = format!("{}api/v1/{package}.json", self.base);
             let doc = self.get_json(&url)?;
             let bad = |what: &str| Error::runtime(format!("the package hub's answer for {package} ({url}) {what}"));
+            let text = |k: &str| doc.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+            if text("redirectnamespace").is_some() || text("redirectname").is_some() {
+                let namespace = text("redirectnamespace").or(text("namespace")).unwrap_or_default();
+                let name = text("redirectname").or(text("name")).unwrap_or_default();
+                tracing::warn!(
+                    "The package {package} has moved to {namespace}/{name} on the hub: update its name in the \
+                     packages file"
+                );
+            }
             let Some(Value::Object(versions)) = doc.get("versions") else {
                 return Err(bad("has no `versions` mapping"));
             };

@@ -8,6 +8,28 @@ use std::path::{Path, PathBuf};
 use super::resolve::{Fetcher, Pin, Resolved};
 use crate::error::{Error, Result};
 
+const STAGING_PREFIX: &str = ".mozt-deps-";
+
+/// Remove staging folders left by a `mozt deps` that was killed (its process is gone).
+fn remove_stale(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    for e in entries.filter_map(|e| e.ok()) {
+        let name = e.file_name().to_string_lossy().to_string();
+        let Some(pid) = name
+            .strip_prefix(STAGING_PREFIX)
+            .and_then(|r| r.split('-').next())
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let alive = pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists();
+        if !alive && cfg!(target_os = "linux") {
+            tracing::debug!("removing the stale staging folder {}", e.path().display());
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
 /// A staging folder next to the install folder; removed when dropped.
 pub struct Staging {
     base: PathBuf,
@@ -26,7 +48,8 @@ impl Staging {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or(0);
-        let base = parent.join(format!(".mozt-deps-{}-{stamp}", std::process::id()));
+        remove_stale(parent);
+        let base = parent.join(format!("{STAGING_PREFIX}{}-{stamp}", std::process::id()));
         let downloads = base.join("downloads");
         let packages = base.join("packages");
         for d in [&downloads, &packages] {
@@ -145,7 +168,13 @@ pub fn unpack(bytes: &[u8], dir: &Path, url: &str) -> Result<PathBuf> {
             continue;
         }
         // `unpack_in` refuses paths that leave `dir`.
-        entry.unpack_in(dir).map_err(bad)?;
+        if !entry.unpack_in(dir).map_err(bad)? {
+            let path = entry.path().map(|p| p.display().to_string()).unwrap_or_default();
+            return Err(Error::runtime(format!(
+                "{} holds a path outside its folder ({path}); it is not installed",
+                super::git::shown_url(url)
+            )));
+        }
     }
     let mut top: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(dir, e))?
@@ -155,4 +184,56 @@ pub fn unpack(bytes: &[u8], dir: &Path, url: &str) -> Result<PathBuf> {
         return Ok(top.remove(0));
     }
     Ok(dir.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tarball(entries: &[(&str, tar::EntryType, &[u8])]) -> Vec<u8> {
+        let enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut b = tar::Builder::new(enc);
+        for (path, kind, data) in entries {
+            let mut h = tar::Header::new_ustar();
+            h.set_entry_type(*kind);
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            // Written raw, so that a path leaving the folder reaches the unpacker.
+            let name = &mut h.as_old_mut().name;
+            name[..path.len()].copy_from_slice(path.as_bytes());
+            h.set_cksum();
+            b.append(&h, *data).unwrap();
+        }
+        b.into_inner().unwrap().finish().unwrap()
+    }
+
+    #[test]
+    fn github_style_tarballs_unpack_to_their_one_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let bytes = tarball(&[
+            (
+                "pax_global_header",
+                tar::EntryType::XGlobalHeader,
+                b"52 comment=0123456789abcdef0123456789abcdef01234567\n",
+            ),
+            ("dbt-utils-1.1.0/", tar::EntryType::Directory, b""),
+            (
+                "dbt-utils-1.1.0/dbt_project.yml",
+                tar::EntryType::Regular,
+                b"name: dbt_utils\n",
+            ),
+        ]);
+        let root = unpack(&bytes, &dir.path().join("x"), "https://example.com/t.tar.gz").unwrap();
+        assert_eq!(root, dir.path().join("x/dbt-utils-1.1.0"));
+        assert!(root.join("dbt_project.yml").exists());
+    }
+
+    #[test]
+    fn paths_leaving_the_folder_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let bytes = tarball(&[("../evil.txt", tar::EntryType::Regular, b"x")]);
+        let err = unpack(&bytes, &dir.path().join("x"), "https://example.com/t.tar.gz").unwrap_err();
+        assert!(err.to_string().contains("outside its folder"), "{err}");
+        assert!(!dir.path().join("evil.txt").exists());
+    }
 }
