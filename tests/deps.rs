@@ -527,3 +527,16 @@ fn a_lock_written_by_dbt_is_honoured() {
     // 1.9.0 would be resolved now; the lock keeps 1.2.0.
     assert!(installed_version(&p, "utils").contains("'1.2.0'"));
 }
+
+#[test]
+fn vars_render_in_the_packages_file() {
+    let hub = hub_with_packages();
+    let p = project_with("packages:\n  - package: acme/utils\n    version: \"{{ var('utils_version', '0.9.0') }}\"\n");
+    deps(&p, &hub, &["--vars", "{utils_version: 1.0.0}"]).assert_ok();
+    assert!(installed_version(&p, "utils").contains("'1.0.0'"));
+    // dbt hashes the rendered entries too: other vars, another hash, resolved again.
+    let out = deps(&p, &hub, &[]);
+    out.assert_ok();
+    assert!(out.stdout.contains("Updating lock file"), "{}", out.stdout);
+    assert!(installed_version(&p, "utils").contains("'0.9.0'"));
+}

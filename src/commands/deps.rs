@@ -14,6 +14,7 @@ pub fn run(
         upgrade,
         lock_only: lock,
         add_package: add_package.map(|p| (p, source)),
+        vars: super::parse_vars(common.vars.as_deref())?,
     };
     crate::deps::deps(&common.project_dir, options, &mut |line| crate::run::output::say(line))?;
     Ok(0)

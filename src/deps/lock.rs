@@ -181,7 +181,7 @@ pub struct Lock {
 }
 
 /// Read `package-lock.yml` of the project in `root`, if there is one.
-pub fn read(root: &Path, shown_root: &Path) -> Result<Option<Lock>> {
+pub fn read(root: &Path, shown_root: &Path, vars: &spec::Vars) -> Result<Option<Lock>> {
     let path = root.join(LOCK_FILE);
     let shown = shown_root.join(LOCK_FILE);
     let text = match std::fs::read_to_string(&path) {
@@ -210,7 +210,7 @@ pub fn read(root: &Path, shown_root: &Path) -> Result<Option<Lock>> {
             file: Some(shown.clone()),
             line: lines.get(i).copied(),
         };
-        specs.push(spec::parse_entry(entry, origin).map_err(|e| {
+        specs.push(spec::parse_entry(entry, origin, vars).map_err(|e| {
             e.with_source_line(&text)
                 .help("delete package-lock.yml (or run `mozt deps --upgrade`) to resolve the packages again")
         })?);
@@ -237,7 +237,7 @@ mod tests {
         let yaml = "packages:\n  - package: dbt-labs/dbt_utils\n    version: [\">=1.0.0\", \"<2.0.0\"]\n  - package: a/b\n    version: 1.1.0\n    install_prerelease: true\n  - git: file:///x/repo.git\n    revision: v1.0\n    subdirectory: sub\n    warn-unpinned: false\n  - git: file:///y\n  - local: ../loc\n";
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("packages.yml"), yaml).unwrap();
-        let file = spec::read_project_specs(dir.path(), Path::new(""), &Requirer::Root)
+        let file = spec::read_project_specs(dir.path(), Path::new(""), &Requirer::Root, &spec::Vars::new())
             .unwrap()
             .unwrap();
         assert_eq!(spec_hash(&file.specs), "c918252c60172d83b84466546eb62e427503621c");

@@ -29,6 +29,8 @@ pub struct Options {
     pub lock_only: bool,
     /// `--add-package NAME@VERSION` and its `--source`: added to the packages file first.
     pub add_package: Option<(String, add::AddSource)>,
+    /// `--vars`: what `var()` in packages files reads.
+    pub vars: spec::Vars,
 }
 
 /// How a folder is named in messages: relative paths stay as given, `.` disappears.
@@ -69,11 +71,17 @@ fn run_deps(dir: &Path, options: Options, say: &mut dyn FnMut(&str)) -> Result<(
     if let Some((package, source)) = &options.add_package {
         add::add_package(dir, &shown, package, *source, say)?;
     }
-    let specs = spec::read_project_specs(dir, &shown, &Requirer::Root)?
+    let specs = spec::read_project_specs(dir, &shown, &Requirer::Root, &options.vars)?
         .map(|f| f.specs)
         .unwrap_or_default();
     let staging = install::Staging::new(&install_dir)?;
-    let mut fetcher = Fetcher::new(dir, &keys.install_path, hub::Hub::from_env(), &staging.downloads);
+    let mut fetcher = Fetcher::new(
+        dir,
+        &keys.install_path,
+        hub::Hub::from_env(),
+        &staging.downloads,
+        options.vars.clone(),
+    );
 
     if specs.is_empty() {
         say("Warning: No packages were found in packages.yml");
@@ -84,7 +92,7 @@ fn run_deps(dir: &Path, options: Options, say: &mut dyn FnMut(&str)) -> Result<(
     }
 
     let hash = lock::spec_hash(&specs);
-    let previous = lock::read(dir, &shown)?;
+    let previous = lock::read(dir, &shown, &options.vars)?;
     let stale = match &previous {
         None => true,
         Some(l) => options.upgrade || l.hash.as_deref() != Some(hash.as_str()),
@@ -192,8 +200,10 @@ pub fn installed(root: &Path) -> Result<Vec<InstalledPackage>> {
     let shown = shown_root(root);
     let keys = project::read(root, &shown)?;
     let install_dir = root.join(&keys.install_path);
-    let specs = spec::read_project_specs(root, &shown, &Requirer::Root)?;
-    let lock = lock::read(root, &shown)?;
+    // `var()` in a packages file reads --vars; here (no command line) their defaults.
+    let vars = spec::Vars::new();
+    let specs = spec::read_project_specs(root, &shown, &Requirer::Root, &vars)?;
+    let lock = lock::read(root, &shown, &vars)?;
     let mut out = Vec::new();
     match &lock {
         Some(l) => {

@@ -99,6 +99,8 @@ pub struct Fetcher {
     /// How the install folder is shown in messages (a package's files are named as installed).
     pub install_shown: PathBuf,
     pub hub: Hub,
+    /// `--vars`, for `var()` in packages files.
+    pub vars: spec::Vars,
     /// A temporary folder for clones and downloads.
     pub downloads: PathBuf,
     checkouts: HashMap<(String, String, Option<String>), Checkout>,
@@ -108,11 +110,12 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    pub fn new(root: &Path, install_shown: &Path, hub: Hub, downloads: &Path) -> Fetcher {
+    pub fn new(root: &Path, install_shown: &Path, hub: Hub, downloads: &Path, vars: spec::Vars) -> Fetcher {
         Fetcher {
             root: root.to_path_buf(),
             install_shown: install_shown.to_path_buf(),
             hub,
+            vars,
             downloads: downloads.to_path_buf(),
             checkouts: HashMap::new(),
             tarballs: HashMap::new(),
@@ -189,7 +192,7 @@ impl Fetcher {
                         file: None,
                         line: None,
                     };
-                    deps.push(spec::parse_entry(entry, origin)?);
+                    deps.push(spec::parse_entry(entry, origin, &self.vars)?);
                 }
                 Ok(Metadata {
                     name: info.name,
@@ -243,7 +246,7 @@ impl Fetcher {
             name: name.clone(),
             version: version.to_string(),
         };
-        let deps = spec::read_project_specs(dir, &shown, &requirer)?
+        let deps = spec::read_project_specs(dir, &shown, &requirer, &self.vars)?
             .map(|f| f.specs)
             .unwrap_or_default();
         Ok(Metadata {

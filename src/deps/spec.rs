@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Location, Result};
 
+/// `--vars`: what `var()` in a packages file reads.
+pub type Vars = Map<String, Value>;
+
 pub const PACKAGES_FILE: &str = "packages.yml";
 pub const DEPENDENCIES_FILE: &str = "dependencies.yml";
 
@@ -102,7 +105,7 @@ pub struct SpecFile {
 
 /// Read the packages a project folder asks for: `packages:` of dependencies.yml or packages.yml
 /// (not both). None when neither file lists packages.
-pub fn read_project_specs(dir: &Path, shown_dir: &Path, requirer: &Requirer) -> Result<Option<SpecFile>> {
+pub fn read_project_specs(dir: &Path, shown_dir: &Path, requirer: &Requirer, vars: &Vars) -> Result<Option<SpecFile>> {
     let mut found: Vec<(PathBuf, PathBuf, String, Value)> = Vec::new();
     for file in [PACKAGES_FILE, DEPENDENCIES_FILE] {
         let path = dir.join(file);
@@ -194,7 +197,7 @@ pub fn read_project_specs(dir: &Path, shown_dir: &Path, requirer: &Requirer) -> 
             file: Some(shown.clone()),
             line,
         };
-        let spec = parse_entry(entry, origin).map_err(|e| e.with_source_line(&text))?;
+        let spec = parse_entry(entry, origin, vars).map_err(|e| e.with_source_line(&text))?;
         specs.push(spec);
     }
     Ok(Some(SpecFile { path: shown, specs }))
@@ -243,7 +246,7 @@ pub fn item_lines(text: &str, key: &str) -> Vec<usize> {
 }
 
 /// One list entry (from a packages file, a lock file or the hub's metadata).
-pub fn parse_entry(entry: &Value, origin: Origin) -> Result<PackageSpec> {
+pub fn parse_entry(entry: &Value, origin: Origin, vars: &Vars) -> Result<PackageSpec> {
     let err = |msg: String, help: &str| {
         let mut e = Error::project(msg).help(help.to_string());
         if let Some(loc) = origin.location() {
@@ -257,7 +260,12 @@ pub fn parse_entry(entry: &Value, origin: Origin) -> Result<PackageSpec> {
             "write `- package: dbt-labs/dbt_utils` with `version:`, `- git: <url>` or `- local: <folder>`",
         ));
     };
-    let rendered = render_map(raw).map_err(|m| err(m, "set the environment variable, or give env_var() a default"))?;
+    let rendered = render_map(raw, vars).map_err(|m| {
+        err(
+            m,
+            "set the environment variable (or pass the var with --vars), or give it a default",
+        )
+    })?;
     let kind = ["package", "git", "local", "tarball", "private"]
         .into_iter()
         .find(|k| rendered.contains_key(*k));
@@ -441,16 +449,16 @@ pub fn parse_entry(entry: &Value, origin: Origin) -> Result<PackageSpec> {
 }
 
 /// Render `{{ env_var('X') }}` in every string of an entry.
-fn render_map(raw: &Map<String, Value>) -> std::result::Result<Map<String, Value>, String> {
+fn render_map(raw: &Map<String, Value>, vars: &Vars) -> std::result::Result<Map<String, Value>, String> {
     let mut out = Map::new();
     for (k, v) in raw {
         let v = match v {
-            Value::String(s) => Value::String(render_str(s)?),
+            Value::String(s) => Value::String(render_str(s, vars)?),
             Value::Array(items) => Value::Array(
                 items
                     .iter()
                     .map(|i| match i {
-                        Value::String(s) => render_str(s).map(Value::String),
+                        Value::String(s) => render_str(s, vars).map(Value::String),
                         other => Ok(other.clone()),
                     })
                     .collect::<std::result::Result<_, _>>()?,
@@ -462,7 +470,7 @@ fn render_map(raw: &Map<String, Value>) -> std::result::Result<Map<String, Value
     Ok(out)
 }
 
-fn render_str(s: &str) -> std::result::Result<String, String> {
+fn render_str(s: &str, vars: &Vars) -> std::result::Result<String, String> {
     if !s.contains("{{") && !s.contains("{%") {
         return Ok(s.to_string());
     }
@@ -476,6 +484,23 @@ fn render_str(s: &str) -> std::result::Result<String, String> {
                     minijinja::Error::new(
                         minijinja::ErrorKind::InvalidOperation,
                         format!("env_var('{name}'): the environment variable is not set"),
+                    )
+                }),
+            }
+        },
+    );
+    let known = vars.clone();
+    env.add_function(
+        "var",
+        move |name: String,
+              default: Option<minijinja::Value>|
+              -> std::result::Result<minijinja::Value, minijinja::Error> {
+            match known.get(&name) {
+                Some(v) => Ok(minijinja::Value::from(minijinja::value::Serde(v.clone()))),
+                None => default.ok_or_else(|| {
+                    minijinja::Error::new(
+                        minijinja::ErrorKind::InvalidOperation,
+                        format!("Required var '{name}' not found in --vars"),
                     )
                 }),
             }
@@ -505,10 +530,18 @@ mod tests {
         // SAFETY of the test: a variable name no other test reads.
         unsafe { std::env::set_var("MOZT_SPEC_TEST_TOKEN", "s3cret") };
         assert_eq!(
-            render_str("https://{{ env_var('MOZT_SPEC_TEST_TOKEN') }}@host/r.git").unwrap(),
+            render_str("https://{{ env_var('MOZT_SPEC_TEST_TOKEN') }}@host/r.git", &Vars::new()).unwrap(),
             "https://s3cret@host/r.git"
         );
-        assert_eq!(render_str("{{ env_var('MOZT_SPEC_UNSET_X', 'd') }}").unwrap(), "d");
-        assert!(render_str("{{ env_var('MOZT_SPEC_UNSET_X') }}").is_err());
+        assert_eq!(
+            render_str("{{ env_var('MOZT_SPEC_UNSET_X', 'd') }}", &Vars::new()).unwrap(),
+            "d"
+        );
+        assert!(render_str("{{ env_var('MOZT_SPEC_UNSET_X') }}", &Vars::new()).is_err());
+        let mut vars = Vars::new();
+        vars.insert("utils_version".into(), Value::String("1.2.0".into()));
+        assert_eq!(render_str("{{ var('utils_version') }}", &vars).unwrap(), "1.2.0");
+        assert_eq!(render_str("{{ var('other', '2.0.0') }}", &vars).unwrap(), "2.0.0");
+        assert!(render_str("{{ var('other') }}", &vars).is_err());
     }
 }
