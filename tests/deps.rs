@@ -540,3 +540,32 @@ fn vars_render_in_the_packages_file() {
     assert!(out.stdout.contains("Updating lock file"), "{}", out.stdout);
     assert!(installed_version(&p, "utils").contains("'0.9.0'"));
 }
+
+#[test]
+fn a_conflict_with_a_packages_own_file_names_its_line() {
+    let hub = hub_with_packages();
+    let tmp = tempfile::tempdir().expect("temp dir");
+    write_files(
+        tmp.path(),
+        &[
+            ("proj/project.yml", &project_yml("shop", "")),
+            (
+                "proj/packages.yml",
+                "packages:\n  - local: local_pkgs/shared\n  - package: acme/utils\n    version: \">=1.0.0\"\n",
+            ),
+            ("proj/local_pkgs/shared/dbt_project.yml", "name: shared\n"),
+            (
+                "proj/local_pkgs/shared/packages.yml",
+                "packages:\n  # old on purpose\n  - package: acme/utils\n    version: \"<1.0.0\"\n",
+            ),
+        ],
+    );
+    // Run from the parent folder: paths are shown as the command line names them.
+    let out = common::run_mozt(
+        tmp.path(),
+        &["deps", "--project-dir", "proj"],
+        &[("MOZT_HUB_URL", &hub.url())],
+    );
+    out.assert_project_error();
+    insta::assert_snapshot!("local_conflict", out.stderr);
+}

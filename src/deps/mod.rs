@@ -77,6 +77,7 @@ fn run_deps(dir: &Path, options: Options, say: &mut dyn FnMut(&str)) -> Result<(
     let staging = install::Staging::new(&install_dir)?;
     let mut fetcher = Fetcher::new(
         dir,
+        &shown,
         &keys.install_path,
         hub::Hub::from_env(),
         &staging.downloads,

@@ -96,6 +96,8 @@ pub struct Metadata {
 pub struct Fetcher {
     /// The root project's folder (local packages are relative to it).
     pub root: PathBuf,
+    /// How the project folder is shown in messages.
+    pub shown_root: PathBuf,
     /// How the install folder is shown in messages (a package's files are named as installed).
     pub install_shown: PathBuf,
     pub hub: Hub,
@@ -110,10 +112,18 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    pub fn new(root: &Path, install_shown: &Path, hub: Hub, downloads: &Path, vars: spec::Vars) -> Fetcher {
+    pub fn new(
+        root: &Path,
+        shown_root: &Path,
+        install_path: &Path,
+        hub: Hub,
+        downloads: &Path,
+        vars: spec::Vars,
+    ) -> Fetcher {
         Fetcher {
             root: root.to_path_buf(),
-            install_shown: install_shown.to_path_buf(),
+            shown_root: shown_root.to_path_buf(),
+            install_shown: shown_root.join(install_path),
             hub,
             vars,
             downloads: downloads.to_path_buf(),
@@ -209,14 +219,16 @@ impl Fetcher {
             } => {
                 let c = self.checkout(url, revision, subdirectory.as_deref())?;
                 let short: String = c.sha.chars().take(7).collect();
-                self.read_package(&c.root, None, &short).map(|m| Metadata {
-                    sha: Some(c.sha.clone()),
-                    ..m
-                })
+                self.read_package(&c.root, None, &format!("at {short}"))
+                    .map(|m| Metadata {
+                        sha: Some(c.sha.clone()),
+                        ..m
+                    })
             }
             Pin::Local { path } => {
                 let dir = super::local::resolve(&self.root, path)?;
-                self.read_package(&dir, Some(PathBuf::from(path)), "local")
+                let shown = self.shown_root.join(path);
+                self.read_package(&dir, Some(shown), "")
             }
             Pin::Tarball { url, name, .. } => {
                 let dir = self.tarball(url, None)?;
@@ -228,7 +240,7 @@ impl Fetcher {
                     )));
                 }
                 // As dbt does, a tarball package is named by its `name:`, not its dbt_project.yml.
-                let meta = self.read_package(&dir, Some(self.install_shown.join(name)), "tarball")?;
+                let meta = self.read_package(&dir, Some(self.install_shown.join(name)), "")?;
                 Ok(Metadata {
                     name: name.clone(),
                     ..meta

@@ -18,7 +18,8 @@ pub type Vars = Map<String, Value>;
 pub const PACKAGES_FILE: &str = "packages.yml";
 pub const DEPENDENCIES_FILE: &str = "dependencies.yml";
 
-/// Who asked for a package: the root project, or a package (by its name and version).
+/// Who asked for a package: the root project, or a package (by its name and version: a hub
+/// version, `at <commit>` for git, empty for local and tarball packages).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Requirer {
     Root,
@@ -38,6 +39,7 @@ impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.requirer {
             Requirer::Root => write!(f, "the project")?,
+            Requirer::Package { name, version } if version.is_empty() => write!(f, "package {name}")?,
             Requirer::Package { name, version } => write!(f, "package {name} {version}")?,
         }
         match (&self.file, self.line) {
