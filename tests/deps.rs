@@ -569,3 +569,21 @@ fn a_conflict_with_a_packages_own_file_names_its_line() {
     out.assert_project_error();
     insta::assert_snapshot!("local_conflict", out.stderr);
 }
+
+#[test]
+fn packages_that_need_each_other_resolve_once() {
+    // dbt 1.11 loops forever here; mozt expands a package again only when its pin changes.
+    let hub = StubHub::start();
+    let p = project_with("packages:\n  - local: pk/a\n");
+    p.write("pk/a/dbt_project.yml", "name: a\n")
+        .write("pk/a/packages.yml", "packages:\n  - local: pk/b\n")
+        .write("pk/b/dbt_project.yml", "name: b\n")
+        .write("pk/b/packages.yml", "packages:\n  - local: pk/a\n");
+    deps(&p, &hub, &[]).assert_ok();
+    let names: Vec<String> = mozt::deps::installed(p.path())
+        .expect("installed")
+        .into_iter()
+        .map(|i| i.name)
+        .collect();
+    assert_eq!(names, ["a", "b"]);
+}
