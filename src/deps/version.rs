@@ -168,8 +168,15 @@ impl Version {
 }
 
 fn prerelease_cmp(a: &str, b: &str) -> Ordering {
+    let numeric = |s: &str| {
+        if s.bytes().all(|c| c.is_ascii_digit()) {
+            s.parse::<u64>().ok()
+        } else {
+            None
+        }
+    };
     for (x, y) in a.split('.').zip(b.split('.')) {
-        let order = match (number(x).filter(|_| x.bytes().all(|c| c.is_ascii_digit())), number(y)) {
+        let order = match (numeric(x), numeric(y)) {
             (Some(x), Some(y)) => x.cmp(&y),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
