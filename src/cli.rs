@@ -261,6 +261,24 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = LineageOutput::Text)]
         output: LineageOutput,
     },
+    /// Install the packages of packages.yml (or dependencies.yml) into dbt_packages/, as
+    /// package-lock.yml pins them (resolving again and writing the lock when it is missing or stale).
+    Deps {
+        #[command(flatten)]
+        common: Common,
+        /// Resolve the packages again (newest versions in range) and rewrite package-lock.yml.
+        #[arg(long)]
+        upgrade: bool,
+        /// Only write package-lock.yml; install nothing.
+        #[arg(long)]
+        lock: bool,
+        /// Add a package to the packages file first: NAME@VERSION (dbt-labs/dbt_utils@1.3.0).
+        #[arg(long, value_name = "NAME@VERSION")]
+        add_package: Option<String>,
+        /// Where --add-package's package comes from.
+        #[arg(long, value_enum, default_value_t = crate::deps::add::AddSource::Hub)]
+        source: crate::deps::add::AddSource,
+    },
     /// Check the project and the connection to the target.
     Debug {
         #[command(flatten)]
@@ -347,6 +365,7 @@ pub fn main() -> i32 {
         | Command::Show { common, .. }
         | Command::Lineage { common, .. }
         | Command::Debug { common }
+        | Command::Deps { common, .. }
         | Command::Source {
             command: SourceCommand::Freshness { common, .. },
         }
@@ -423,6 +442,13 @@ fn dispatch(command: Command) -> Result<i32, Error> {
             output,
         } => commands::lineage::run(&common.load_options(), &column, downstream, output),
         Command::Debug { common } => commands::debug::run(&common.load_options()),
+        Command::Deps {
+            common,
+            upgrade,
+            lock,
+            add_package,
+            source,
+        } => commands::deps::run(&common.load_options(), upgrade, lock, add_package, source),
         Command::Source {
             command:
                 SourceCommand::Freshness {

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod compile;
 pub mod deploy;
+pub mod deps;
 pub mod engine;
 pub mod error;
 pub mod files;
