@@ -60,7 +60,8 @@ pub fn write_sources(ctx: &Context<'_>, path: &Path, results: Vec<Value>, elapse
 fn write(path: &Path, doc: &Value) -> Result<()> {
     create_parent(path)?;
     let text = serde_json::to_string_pretty(doc).map_err(|e| Error::runtime(e.to_string()))?;
-    std::fs::write(path, text).map_err(|e| Error::runtime(format!("cannot write {}: {e}", path.display())))
+    crate::files::write_atomic(path, text.as_bytes())
+        .map_err(|e| Error::runtime(format!("cannot write {}: {e}", path.display())))
 }
 
 fn create_parent(path: &Path) -> Result<()> {

@@ -180,9 +180,7 @@ fn resolve_locked(specs: &[spec::PackageSpec], root_name: &str, fetcher: &mut Fe
 }
 
 fn write_atomically(path: &Path, text: &str) -> Result<()> {
-    let tmp = path.with_extension("yml.tmp");
-    std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    crate::files::write_atomic(path, text.as_bytes()).map_err(|e| Error::io(path, e))
 }
 
 /// An installed package: its project name, folder and version (the hub version, the git commit,

@@ -385,8 +385,7 @@ fn write_atomic(path: &Path, header: &Header, entries: &HashMap<String, Kept>) -
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+    let mut out = std::io::BufWriter::new(crate::files::AtomicFile::create(path)?);
     serde_json::to_writer(&mut out, header).map_err(std::io::Error::other)?;
     for (key, kept) in entries {
         out.write_all(b"\n")?;
@@ -398,7 +397,5 @@ fn write_atomic(path: &Path, header: &Header, entries: &HashMap<String, Kept>) -
         }
     }
     writeln!(out)?;
-    out.flush()?;
-    drop(out);
-    std::fs::rename(&tmp, path)
+    out.into_inner().map_err(|e| e.into_error())?.finish().map(|_| ())
 }
