@@ -53,7 +53,7 @@ pub fn analyze_all(session: &Session) -> Result<crate::check::Analysis> {
         manifest: &session.manifest,
         root: &session.project.root,
         target_dir: &target_dir,
-        target_kind: &session.target.kind,
+        target_kind: session.target.kind,
         strict: false,
         source_columns: &Default::default(),
     };

@@ -230,7 +230,7 @@ impl Session {
             manifest: &self.manifest,
             root: &self.project.root,
             target_dir: &target_dir,
-            target_kind: &self.target.kind,
+            target_kind: self.target.kind,
             strict,
             source_columns,
         };

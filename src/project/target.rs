@@ -5,6 +5,7 @@
 use serde_json::{Map, Value};
 use std::path::Path;
 
+use super::AdapterKind;
 use crate::error::{Error, Location, Result, line_of};
 
 /// Keys whose values are never printed, logged or written to an artifact.
@@ -19,8 +20,8 @@ pub const SECRET_KEYS: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct Target {
     pub name: String,
-    /// `duckdb` or `snowflake`.
-    pub kind: String,
+    /// The warehouse (`type:`).
+    pub kind: AdapterKind,
     pub schema: String,
     pub database: Option<String>,
     pub threads: usize,
@@ -37,7 +38,7 @@ impl Target {
             }
         }
         m.insert("name".into(), Value::String(self.name.clone()));
-        m.insert("type".into(), Value::String(self.kind.clone()));
+        m.insert("type".into(), Value::String(self.kind.as_str().into()));
         m.insert("schema".into(), Value::String(self.schema.clone()));
         m.insert(
             "database".into(),
@@ -69,7 +70,7 @@ pub fn resolve(
         (None, None) if names.is_empty() => {
             return Ok(Target {
                 name: "dev".into(),
-                kind: "duckdb".into(),
+                kind: AdapterKind::DuckDb,
                 schema: "main".into(),
                 database: None,
                 threads: 4,
@@ -106,14 +107,14 @@ pub fn resolve(
         })?;
         settings.insert(k.clone(), rendered);
     }
-    let kind = settings.get("type").and_then(Value::as_str).unwrap_or("").to_string();
-    if !matches!(kind.as_str(), "duckdb" | "snowflake") {
+    let type_name = settings.get("type").and_then(Value::as_str).unwrap_or("");
+    let Ok(kind) = type_name.parse::<AdapterKind>() else {
         return Err(Error::project(format!(
-            "target '{name}' has type '{kind}'; mozt supports duckdb and snowflake"
+            "target '{name}' has type '{type_name}'; mozt supports duckdb and snowflake"
         ))
         .at(at(&format!("{name}:")))
         .help("set `type: duckdb` or `type: snowflake`"));
-    }
+    };
     let schema = settings
         .get("schema")
         .and_then(Value::as_str)
@@ -130,7 +131,7 @@ pub fn resolve(
             })? as usize,
     };
     let mut database = settings.get("database").and_then(Value::as_str).map(str::to_string);
-    if kind == "duckdb" && database.is_none() {
+    if kind == AdapterKind::DuckDb && database.is_none() {
         database = Some(duckdb_catalog_name(
             settings.get("path").and_then(Value::as_str).unwrap_or(":memory:"),
         ));

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use super::{Adapter, Connection, RelationKind, Rows, SeedType, literal};
 use crate::error::{Error, Result};
-use crate::project::Target;
+use crate::project::{AdapterKind, Target};
 use crate::relation::Relation;
 
 pub struct DuckDbAdapter {
@@ -46,8 +46,8 @@ fn runtime(e: duckdb::Error) -> Error {
 }
 
 impl Adapter for DuckDbAdapter {
-    fn kind(&self) -> &'static str {
-        "duckdb"
+    fn kind(&self) -> AdapterKind {
+        AdapterKind::DuckDb
     }
 
     fn connect(&self) -> Result<Box<dyn Connection>> {
@@ -68,10 +68,6 @@ impl Adapter for DuckDbAdapter {
             SeedType::Timestamp => "TIMESTAMP",
             SeedType::Text => "VARCHAR",
         }
-    }
-
-    fn dialect(&self) -> Box<dyn sqlparser::dialect::Dialect + Send + Sync> {
-        Box::new(sqlparser::dialect::DuckDbDialect {})
     }
 }
 

@@ -36,7 +36,7 @@ use std::time::Duration;
 use super::{Adapter, Connection, RelationKind, Rows, SeedType, literal};
 use crate::error::{Error, Result};
 use crate::manifest::{Materialization, Node};
-use crate::project::Target;
+use crate::project::{AdapterKind, Target};
 use crate::relation::Relation;
 use auth::{Credentials, KeyPair};
 use client::{Session, Settings};
@@ -174,8 +174,8 @@ impl SnowflakeAdapter {
 }
 
 impl Adapter for SnowflakeAdapter {
-    fn kind(&self) -> &'static str {
-        "snowflake"
+    fn kind(&self) -> AdapterKind {
+        AdapterKind::Snowflake
     }
 
     /// DDL commits the open transaction on Snowflake.
@@ -211,10 +211,6 @@ impl Adapter for SnowflakeAdapter {
             SeedType::Timestamp => "TIMESTAMP_NTZ",
             SeedType::Text => "VARCHAR",
         }
-    }
-
-    fn dialect(&self) -> Box<dyn sqlparser::dialect::Dialect + Send + Sync> {
-        Box::new(sqlparser::dialect::SnowflakeDialect {})
     }
 
     fn version_query(&self) -> &'static str {

@@ -63,7 +63,7 @@ pub(super) fn build(mut job: Job<'_>, kind: &Kind) -> Result<Outcome> {
 
 /// The `properties` member: the JSON object column as it is, or the other columns.
 fn properties(job: &Job<'_>, rel: &Relation, columns: &Columns, others: &Columns) -> Result<Option<Member>> {
-    let snowflake = job.adapter.kind() == "snowflake";
+    let snowflake = job.adapter.kind() == crate::project::AdapterKind::Snowflake;
     if let Some((c, ty)) = super::find(columns, "properties") {
         if others.len() > 1 {
             return Err(Error::project(format!(
@@ -126,7 +126,7 @@ fn sync(
     kind: &Kind,
 ) -> Result<Outcome> {
     let node = job.node;
-    let snowflake = job.adapter.kind() == "snowflake";
+    let snowflake = job.adapter.kind() == crate::project::AdapterKind::Snowflake;
     let columns = job.conn.columns(stage)?;
     super::require(node, &columns, ids, "the Braze identifier")?;
     let required: Vec<&str> = kind.fields.iter().filter(|f| f.required).map(|f| f.name).collect();

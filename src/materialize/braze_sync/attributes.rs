@@ -25,7 +25,7 @@ pub fn build(mut job: Job<'_>) -> Result<Outcome> {
 /// JSON object of the changed ones and how many changed, as SQL. `old_columns` are the
 /// state's columns (none before the first run: every non-null field counts as changed).
 pub(super) fn diff(job: &Job<'_>, rel: &Relation, fields: &Columns, old_columns: &Columns) -> (String, String) {
-    let snowflake = job.adapter.kind() == "snowflake";
+    let snowflake = job.adapter.kind() == crate::project::AdapterKind::Snowflake;
     let mut members = vec![];
     let mut counts = vec![];
     for (c, ty) in fields {
