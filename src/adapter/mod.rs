@@ -5,6 +5,7 @@
 mod catalog;
 pub mod duckdb;
 pub mod snowflake;
+mod sql;
 
 use serde_json::Value;
 use std::collections::HashMap;
@@ -16,6 +17,7 @@ use crate::relation::Relation;
 
 pub use crate::project::csv::SeedType;
 pub use catalog::Catalog;
+pub use sql::SqlDialect;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RelationKind {
@@ -36,6 +38,8 @@ pub trait Adapter: Send + Sync {
     /// A new connection for one worker thread.
     fn connect(&self) -> Result<Box<dyn Connection>>;
     fn seed_type(&self, t: SeedType) -> &'static str;
+    /// The SQL that differs between warehouses, for code that writes its own.
+    fn sql(&self) -> &dyn SqlDialect;
     /// Whether DDL can be rolled back inside a transaction (DuckDB: yes; Snowflake: DDL commits).
     fn transactional_ddl(&self) -> bool {
         true

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
 
-use super::{Adapter, Connection, RelationKind, Rows, SeedType, literal};
+mod sql;
+
+use super::{Adapter, Connection, RelationKind, Rows, SeedType, SqlDialect, literal};
 use crate::error::{Error, Result};
 use crate::project::{AdapterKind, Target};
 use crate::relation::Relation;
@@ -57,6 +59,10 @@ impl Adapter for DuckDbAdapter {
             .map_err(|_| Error::runtime("the DuckDB connection was poisoned by a panic"))?;
         let conn = root.try_clone().map_err(runtime)?;
         Ok(Box::new(DuckDbConnection { conn }))
+    }
+
+    fn sql(&self) -> &dyn SqlDialect {
+        &sql::DuckDbSql
     }
 
     fn seed_type(&self, t: SeedType) -> &'static str {

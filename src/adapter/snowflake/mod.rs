@@ -22,6 +22,7 @@ pub mod auth;
 pub mod client;
 pub mod decode;
 pub mod split;
+mod sql;
 #[cfg(test)]
 mod stub;
 #[cfg(test)]
@@ -33,7 +34,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Adapter, Connection, RelationKind, Rows, SeedType, literal};
+use super::{Adapter, Connection, RelationKind, Rows, SeedType, SqlDialect, literal};
 use crate::error::{Error, Result};
 use crate::manifest::{Materialization, Node};
 use crate::project::{AdapterKind, Target};
@@ -200,6 +201,10 @@ impl Adapter for SnowflakeAdapter {
             warehouse: self.warehouse.clone(),
             comment: None,
         }))
+    }
+
+    fn sql(&self) -> &dyn SqlDialect {
+        &sql::SnowflakeSql
     }
 
     fn seed_type(&self, t: SeedType) -> &'static str {

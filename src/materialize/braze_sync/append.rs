@@ -63,7 +63,7 @@ pub(super) fn build(mut job: Job<'_>, kind: &Kind) -> Result<Outcome> {
 
 /// The `properties` member: the JSON object column as it is, or the other columns.
 fn properties(job: &Job<'_>, rel: &Relation, columns: &Columns, others: &Columns) -> Result<Option<Member>> {
-    let snowflake = job.adapter.kind() == crate::project::AdapterKind::Snowflake;
+    let sql = job.adapter.sql();
     if let Some((c, ty)) = super::find(columns, "properties") {
         if others.len() > 1 {
             return Err(Error::project(format!(
@@ -80,16 +80,9 @@ fn properties(job: &Job<'_>, rel: &Relation, columns: &Columns, others: &Columns
             .help("a properties column holds the whole JSON object; other columns become properties only without it"));
         }
         let q = format!("n.{}", rel.quote_ident(c));
-        let t = ty.to_ascii_uppercase();
-        let json = match (snowflake, t.as_str()) {
-            (true, "VARIANT" | "OBJECT") => format!("to_json({q})"),
-            (true, _) => format!("to_json(parse_json({q}))"),
-            (false, "JSON") => format!("cast({q} as varchar)"),
-            (false, _) => format!("cast(cast({q} as json) as varchar)"),
-        };
         return Ok(Some(Member {
             key: "properties".into(),
-            json,
+            json: sql.json_document_text(&q, ty),
             when: Some(format!("{q} is not null")),
         }));
     }
@@ -101,8 +94,8 @@ fn properties(job: &Job<'_>, rel: &Relation, columns: &Columns, others: &Columns
         .map(|(c, ty)| {
             let q = format!("n.{}", rel.quote_ident(c));
             Member {
-                key: super::json_key(c, snowflake),
-                json: super::json_value(&q, ty, snowflake),
+                key: sql.column_name_as_written(c),
+                json: super::json_value(sql, &q, ty),
                 when: Some(format!("{q} is not null")),
             }
         })
@@ -111,7 +104,7 @@ fn properties(job: &Job<'_>, rel: &Relation, columns: &Columns, others: &Columns
     let any: Vec<String> = members.iter().filter_map(|m| m.when.clone()).collect();
     Ok(Some(Member {
         key: "properties".into(),
-        json: super::json_object(&members),
+        json: super::json_object(sql, &members),
         when: Some(any.join(" or ")),
     }))
 }
@@ -126,7 +119,6 @@ fn sync(
     kind: &Kind,
 ) -> Result<Outcome> {
     let node = job.node;
-    let snowflake = job.adapter.kind() == crate::project::AdapterKind::Snowflake;
     let columns = job.conn.columns(stage)?;
     super::require(node, &columns, ids, "the Braze identifier")?;
     let required: Vec<&str> = kind.fields.iter().filter(|f| f.required).map(|f| f.name).collect();
@@ -160,7 +152,7 @@ fn sync(
         };
         members.push(Member {
             key: f.name.into(),
-            json: super::json_value(&expr, ty, snowflake),
+            json: super::json_value(job.adapter.sql(), &expr, ty),
             when: (!f.required).then(|| format!("{q} is not null")),
         });
     }
@@ -179,7 +171,10 @@ fn sync(
     // The rows and their keys as text: the unique_key, or the identifier and the payload's hash.
     let id_cols: Vec<String> = ids.iter().map(|c| rel.quote_ident(c)).collect();
     let mut inner: Vec<String> = id_cols.iter().map(|c| format!("n.{c}")).collect();
-    inner.push(format!("{} as payload", super::json_object(&members)));
+    inner.push(format!(
+        "{} as payload",
+        super::json_object(job.adapter.sql(), &members)
+    ));
     let mut key_exprs: Vec<String> = vec![];
     if key_names.is_empty() {
         key_exprs.extend(id_cols.iter().map(|c| format!("cast(p.{c} as varchar)")));
