@@ -1,12 +1,14 @@
 //! Snowflake's SQL for the code that writes its own (see `adapter::SqlDialect`).
 
-use crate::adapter::{SqlDialect, literal};
+use super::sf_literal;
+use crate::adapter::SqlDialect;
 
 pub struct SnowflakeSql;
 
 impl SqlDialect for SnowflakeSql {
+    /// Snowflake reads a backslash in a string literal as an escape: it is doubled too.
     fn string_literal(&self, s: &str) -> String {
-        literal(s)
+        sf_literal(s)
     }
 
     fn iso_timestamp(&self, expr: &str) -> String {
