@@ -1,6 +1,8 @@
 //! The only way the rest of mozt reaches a warehouse. Each warehouse is a folder here that
-//! implements `Adapter` (how to connect, what its SQL looks like) and `Connection` (run
-//! statements, read rows, list relations).
+//! implements `Adapter` (how to connect, what its SQL looks like), `Connection` (run
+//! statements, read rows, list relations) and, in its `sql.rs`, `SqlDialect` (the SQL
+//! fragments that differ between warehouses, for code that writes SQL of its own). Which
+//! warehouse a target names is a `project::AdapterKind`; `for_target` opens its adapter.
 
 mod catalog;
 pub mod duckdb;
