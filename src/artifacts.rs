@@ -29,7 +29,7 @@ impl Context<'_> {
             "generated_at": chrono::Utc::now().to_rfc3339(),
             "project_name": self.manifest.project_name,
             "target_name": self.target.name,
-            "adapter_type": self.target.kind,
+            "adapter_type": self.target.kind.as_str(),
         })
     }
 }

@@ -46,8 +46,8 @@ pub struct Input<'a> {
     pub manifest: &'a Arc<Manifest>,
     pub root: &'a Path,
     pub target_dir: &'a str,
-    /// The target's type (`duckdb`, `snowflake`).
-    pub target_kind: &'a str,
+    /// The target's warehouse (its SQL dialect).
+    pub target_kind: crate::project::AdapterKind,
     /// Hard-coded relations are errors, not warnings.
     pub strict: bool,
     /// Source columns read from the warehouse catalog (empty when not connected).

@@ -9,10 +9,15 @@ use std::collections::HashMap;
 use crate::compile::{Compiled, display_path};
 use crate::error::{Error, ErrorKind, Location, Result, combine};
 use crate::manifest::{Manifest, ResourceType};
+use crate::project::AdapterKind;
 use crate::sql::statements::second_statement;
 
 /// Fail with every node whose compiled SQL holds more than one statement.
-pub fn refuse_multiple(manifest: &Manifest, compiled: &HashMap<usize, Compiled>, target_kind: &str) -> Result<()> {
+pub fn refuse_multiple(
+    manifest: &Manifest,
+    compiled: &HashMap<usize, Compiled>,
+    target_kind: AdapterKind,
+) -> Result<()> {
     let dialect = crate::sql::dialect_for(target_kind);
     let mut found: Vec<(usize, Error)> = compiled
         .par_iter()

@@ -2,6 +2,7 @@
 //! tools.
 
 use super::{messages, relations};
+use crate::project::AdapterKind;
 use crate::sql::columns::{self, Analyzer, Shape};
 use crate::sql::parse::{self, Outcome};
 use crate::sql::{dialect_for, single_query};
@@ -20,7 +21,7 @@ impl columns::Resolve for Tables<'_> {
 /// Check one SQL text as `mozt compile` would, against tables whose columns are known (name as
 /// written in the SQL -> columns); any other table is read as unknown. Returns the messages of
 /// the errors found (empty when the SQL is fine). For tests and tools.
-pub fn check_text(sql: &str, target_kind: &str, tables: &[(&str, &[&str])]) -> Vec<String> {
+pub fn check_text(sql: &str, target_kind: AdapterKind, tables: &[(&str, &[&str])]) -> Vec<String> {
     let subject = messages::Subject {
         kind: "model",
         name: "query",
@@ -50,7 +51,7 @@ pub type TextColumns = Vec<(String, Vec<String>)>;
 
 /// The output columns of one SQL text and the upstream columns of each (`table.column`), with
 /// whether the list is exact. For tests and tools.
-pub fn columns_of_text(sql: &str, target_kind: &str, tables: &[(&str, &[&str])]) -> Option<(TextColumns, bool)> {
+pub fn columns_of_text(sql: &str, target_kind: AdapterKind, tables: &[(&str, &[&str])]) -> Option<(TextColumns, bool)> {
     let dialect = dialect_for(target_kind);
     let Outcome::Parsed(statements) = parse::parse(sql, dialect.as_ref()) else {
         return None;

@@ -5,6 +5,7 @@ use crate::adapter;
 use crate::braze::{Setup, public_key_body};
 use crate::error::{Error, Result};
 use crate::manifest::{Materialization, ResourceType};
+use crate::project::AdapterKind;
 use crate::run::output::say;
 
 use crate::engine::{LoadOptions, Session};
@@ -36,7 +37,7 @@ fn emit(session: &Session, statements: &[String], apply: bool) -> Result<()> {
         }
         return Ok(());
     }
-    if session.target.kind != "snowflake" {
+    if session.target.kind != AdapterKind::Snowflake {
         return Err(Error::project(format!(
             "--apply runs the statements on Snowflake, and target '{}' is {}",
             session.target.name, session.target.kind

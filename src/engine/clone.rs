@@ -12,7 +12,7 @@ use crate::adapter::Catalog;
 use crate::adapter::{self, RelationKind};
 use crate::error::{Error, Result};
 use crate::manifest::{Manifest, Materialization, ResourceType};
-use crate::project::Target;
+use crate::project::{AdapterKind, Target};
 use crate::relation::{Quoting, Relation};
 
 /// The alias an other DuckDB file is attached under.
@@ -135,7 +135,7 @@ fn state_origin(session: &Session, selection: &Selection) -> Result<Origin> {
         return Err(Error::project("clone needs the relations to copy from")
             .help("pass --from-target NAME (a target in project.yml) or --state DIR (a previous run's artifacts)"));
     };
-    let quoting = Quoting::for_target_type(&session.target.kind);
+    let quoting = Quoting::for_target_type(session.target.kind);
     let relations = previous
         .nodes
         .iter()
@@ -232,7 +232,7 @@ fn pairs(to: &Manifest, from: &HashMap<String, Relation>, selected: &BTreeSet<us
 
 /// On DuckDB, the other target's database file when it is not the current one.
 fn duckdb_other_file(session: &Session, from: &Target) -> Option<std::path::PathBuf> {
-    if session.target.kind != "duckdb" {
+    if session.target.kind != AdapterKind::DuckDb {
         return None;
     }
     let path = |t: &Target| t.setting("path").map(|p| session.project.root.join(p));

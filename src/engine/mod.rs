@@ -225,7 +225,7 @@ impl Session {
         strict: bool,
         source_columns: &crate::check::catalog::SourceColumns,
     ) -> Result<crate::check::Analysis> {
-        crate::check::statements::refuse_multiple(&self.manifest, compiled, &self.target.kind)?;
+        crate::check::statements::refuse_multiple(&self.manifest, compiled, self.target.kind)?;
         crate::check::check_compiled(&self.check_input(strict, source_columns), compiled)
     }
 
@@ -240,7 +240,7 @@ impl Session {
             manifest: &self.manifest,
             root: &self.project.root,
             target_dir: &self.project.file.target_path,
-            target_kind: &self.target.kind,
+            target_kind: self.target.kind,
             strict,
             source_columns,
         }

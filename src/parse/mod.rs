@@ -520,7 +520,7 @@ fn relation_for(schemas: &SchemaNames, target: &Target, node: &Node) -> Result<R
             target,
             node.config_str("target_database").or(node.config_str("database")),
         );
-        return Ok(Relation::new(database, fixed, identifier).with_quoting(Quoting::for_target_type(&target.kind)));
+        return Ok(Relation::new(database, fixed, identifier).with_quoting(Quoting::for_target_type(target.kind)));
     }
     let custom = node.config_str("schema").filter(|s| !s.is_empty());
     let schema = schemas.of(node, custom)?;
@@ -531,7 +531,7 @@ fn relation_for(schemas: &SchemaNames, target: &Target, node: &Node) -> Result<R
         .to_string();
     Ok(
         Relation::new(database_for(target, node.config_str("database")), schema, identifier)
-            .with_quoting(Quoting::for_target_type(&target.kind)),
+            .with_quoting(Quoting::for_target_type(target.kind)),
     )
 }
 
@@ -604,7 +604,7 @@ impl<'a> SchemaNames<'a> {
 /// The database part of a relation: None when it is the target's own default database.
 fn database_for(target: &Target, configured: Option<&str>) -> Option<String> {
     let db = configured.map(str::to_string).or_else(|| target.database.clone())?;
-    if target.kind == "duckdb" && target.database.as_deref() == Some(db.as_str()) {
+    if target.kind == crate::project::AdapterKind::DuckDb && target.database.as_deref() == Some(db.as_str()) {
         return None;
     }
     Some(db)
@@ -638,7 +638,7 @@ fn sources(project: &Project, target: &Target) -> Result<Vec<SourceNode>> {
                         schema.clone(),
                         identifier.clone(),
                     )
-                    .with_quoting(Quoting::for_target_type(&target.kind)),
+                    .with_quoting(Quoting::for_target_type(target.kind)),
                     description: table.description.clone().unwrap_or_default(),
                     columns: column_infos(&table.columns),
                     loaded_at_field: table.loaded_at_field.clone().or_else(|| src.loaded_at_field.clone()),

@@ -17,20 +17,20 @@ pub mod tokens;
 use std::sync::Arc;
 
 use sqlparser::ast::Statement;
-use sqlparser::dialect::{Dialect, DuckDbDialect, GenericDialect, SnowflakeDialect};
+use sqlparser::dialect::{Dialect, DuckDbDialect, SnowflakeDialect};
 
+use crate::project::AdapterKind;
 use columns::Col;
 
 /// Per output column (named), in order, the upstream columns it derives from. Shared: the
 /// analysis and the compiled node hold the same list.
 pub type NodeLineage = Arc<Vec<Col>>;
 
-/// The sqlparser dialect of a target type.
-pub fn dialect_for(kind: &str) -> Box<dyn Dialect + Send + Sync> {
-    match kind.to_ascii_lowercase().as_str() {
-        "snowflake" => Box::new(dialect::Fast(SnowflakeDialect {})),
-        "duckdb" => Box::new(dialect::Fast(DuckDbDialect {})),
-        _ => Box::new(GenericDialect {}),
+/// The sqlparser dialect of a warehouse: how compiled SQL is read (the one place that says).
+pub fn dialect_for(kind: AdapterKind) -> Box<dyn Dialect + Send + Sync> {
+    match kind {
+        AdapterKind::Snowflake => Box::new(dialect::Fast(SnowflakeDialect {})),
+        AdapterKind::DuckDb => Box::new(dialect::Fast(DuckDbDialect {})),
     }
 }
 
