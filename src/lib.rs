@@ -4,6 +4,7 @@
 pub mod adapter;
 pub mod artifacts;
 pub mod braze;
+pub mod cancel;
 pub mod check;
 pub mod cli;
 pub mod commands;

@@ -119,6 +119,8 @@ pub fn execute(
     } else {
         &session.dag
     };
+    // From here the first Ctrl-C cancels the run instead of ending the process.
+    let graceful = crate::cancel::Graceful::enter();
     let results = run::execute(
         &session.manifest,
         dag,
@@ -127,9 +129,17 @@ pub fn execute(
         adapter.as_ref(),
         &runner,
     )?;
+    let cancelled = crate::cancel::requested();
+    if cancelled {
+        crate::cancel::cleaning_up();
+    }
     let elapsed = session.started.elapsed().as_secs_f64();
     crate::artifacts::write_run_results(&session.artifacts(), &results, elapsed)?;
-    let code = super::summary::summarize(&session.manifest, &results, elapsed);
+    let mut code = super::summary::summarize(&session.manifest, &results, elapsed);
+    if cancelled {
+        code = super::summary::cancelled(drop_leftovers(adapter.as_ref(), &schemas));
+    }
+    drop(graceful);
     Ok(Executed {
         results,
         code,
@@ -167,7 +177,17 @@ fn read_catalog(
         &mut listed,
         crate::state::defer::schemas(&session.manifest, &deferrable),
     );
-    let catalog = Catalog::new(conn.list_relations(&listed)?);
+    let mut found = conn.list_relations(&listed)?;
+    // Relations a killed run left behind go before anything is built.
+    let dropped = materialize::swap::drop_leftovers(conn, &mut found)?;
+    if !dropped.is_empty() {
+        say(&format!(
+            "Dropped {} an interrupted run left behind: {}",
+            plural(dropped.len(), "temporary relation"),
+            dropped.iter().map(|r| r.short()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let catalog = Catalog::new(found);
     if let Some(previous) = &previous {
         let deferred = crate::state::defer::resolve(&session.manifest, &deferrable, &catalog, previous);
         if !deferred.is_empty() {
@@ -211,6 +231,14 @@ fn compile_and_check(
     session.check_sql(&mut compiled, flags.strict, &source_columns)?;
     session.write_manifest(&compiled)?;
     Ok(compiled)
+}
+
+/// After Ctrl-C: drop the temporary relations the interrupted nodes left in `schemas`, on a
+/// connection of its own (the workers' are gone). What it could not drop is said.
+fn drop_leftovers(adapter: &dyn Adapter, schemas: &[String]) -> Result<usize, Error> {
+    let mut conn = adapter.connect()?;
+    let mut found = conn.list_relations(schemas)?;
+    Ok(materialize::swap::drop_leftovers(conn.as_mut(), &mut found)?.len())
 }
 
 /// Append the schemas `list` does not hold yet, keeping its order.

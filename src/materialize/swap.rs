@@ -1,10 +1,17 @@
 //! Build aside, then swap: a relation is built under a temporary name and renamed into place
 //! in one transaction, so a failed build never destroys the previous good version.
 
+use std::collections::HashMap;
+
 use super::Job;
-use crate::adapter::RelationKind;
+use crate::adapter::{Connection, RelationKind};
 use crate::error::Result;
 use crate::relation::Relation;
+
+/// The suffixes of the relations a build makes and drops again before it ends: only a killed
+/// or cancelled run leaves them behind.
+const SCRATCH: [&str; 3] = ["__mozt_tmp", "__mozt_stage", "__mozt_changes"];
+const BACKUP: &str = "__mozt_backup";
 
 pub fn temp_relation(r: &Relation) -> Relation {
     r.with_identifier(format!("{}__mozt_tmp", r.identifier))
@@ -65,4 +72,35 @@ pub fn swap_in(job: &mut Job<'_>, built: &Relation, kind: RelationKind, final_re
     job.catalog.set(built, None);
     job.catalog.set(final_rel, Some(kind));
     Ok(())
+}
+
+/// The relations of `found` a killed or cancelled build left behind: temporary and staging
+/// tables, and a backup whose relation is back in place (a backup alone is the previous
+/// version of its relation and is kept).
+pub fn leftovers(found: &HashMap<Relation, RelationKind>) -> Vec<(Relation, RelationKind)> {
+    let mut out: Vec<(Relation, RelationKind)> = found
+        .iter()
+        .filter(|(r, _)| {
+            let id = r.identifier.to_ascii_lowercase();
+            SCRATCH.iter().any(|s| id.ends_with(s))
+                || (id.ends_with(BACKUP) && {
+                    let base = &r.identifier[..r.identifier.len() - BACKUP.len()];
+                    found.contains_key(&r.with_identifier(base))
+                })
+        })
+        .map(|(r, k)| (r.clone(), *k))
+        .collect();
+    out.sort_by_key(|(r, _)| r.to_string());
+    out
+}
+
+/// Drop what `leftovers` finds in `found` and forget it there; the relations dropped.
+pub fn drop_leftovers(conn: &mut dyn Connection, found: &mut HashMap<Relation, RelationKind>) -> Result<Vec<Relation>> {
+    let mut dropped = vec![];
+    for (r, kind) in leftovers(found) {
+        conn.execute(&drop_sql(&r, kind))?;
+        found.remove(&r);
+        dropped.push(r);
+    }
+    Ok(dropped)
 }

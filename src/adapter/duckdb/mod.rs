@@ -58,7 +58,13 @@ impl Adapter for DuckDbAdapter {
             .lock()
             .map_err(|_| Error::runtime("the DuckDB connection was poisoned by a panic"))?;
         let conn = root.try_clone().map_err(runtime)?;
-        Ok(Box::new(DuckDbConnection { conn }))
+        // Ctrl-C interrupts the statement this connection runs (crate::cancel).
+        let handle = conn.interrupt_handle();
+        let on_cancel = crate::cancel::register(move || handle.interrupt());
+        Ok(Box::new(DuckDbConnection {
+            conn,
+            _on_cancel: on_cancel,
+        }))
     }
 
     fn sql(&self) -> &dyn SqlDialect {
@@ -79,21 +85,33 @@ impl Adapter for DuckDbAdapter {
 
 pub struct DuckDbConnection {
     conn: duckdb::Connection,
+    _on_cancel: crate::cancel::HookGuard,
+}
+
+/// A DuckDB error; an interrupted statement reads as cancelled.
+fn statement_error(e: duckdb::Error) -> Error {
+    if crate::cancel::requested() {
+        Error::runtime(crate::cancel::CANCELLED_MESSAGE)
+    } else {
+        runtime(e)
+    }
 }
 
 impl Connection for DuckDbConnection {
     fn execute(&mut self, sql: &str) -> Result<()> {
         tracing::debug!(target: "mozt::sql", "{sql}");
-        self.conn.execute_batch(sql).map_err(runtime)
+        crate::cancel::check()?;
+        self.conn.execute_batch(sql).map_err(statement_error)
     }
 
     fn query(&mut self, sql: &str) -> Result<Rows> {
         tracing::debug!(target: "mozt::sql", "{sql}");
-        let mut stmt = self.conn.prepare(sql).map_err(runtime)?;
-        let mut rows = stmt.query([]).map_err(runtime)?;
+        crate::cancel::check()?;
+        let mut stmt = self.conn.prepare(sql).map_err(statement_error)?;
+        let mut rows = stmt.query([]).map_err(statement_error)?;
         let mut out = Rows::default();
         let mut width = 0;
-        while let Some(row) = rows.next().map_err(runtime)? {
+        while let Some(row) = rows.next().map_err(statement_error)? {
             if out.columns.is_empty() {
                 let stmt = row.as_ref();
                 width = stmt.column_count();
@@ -145,6 +163,7 @@ impl Connection for DuckDbConnection {
 
     fn insert_rows(&mut self, relation: &Relation, columns: &[String], rows: &[Vec<Option<String>>]) -> Result<()> {
         // The appender casts VARCHAR input to each column's type, and is far faster than INSERTs.
+        crate::cancel::check()?;
         let mut app = match &relation.database {
             None => self.conn.appender_to_db(&relation.identifier, &relation.schema),
             Some(db) => self

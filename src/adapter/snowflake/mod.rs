@@ -159,7 +159,7 @@ impl SnowflakeAdapter {
         }
         settings.query_timeout = seconds(target, "query_timeout")?;
         let warehouse = settings.warehouse.clone();
-        client::install_ctrl_c_handler();
+        client::register_abort_on_cancel();
         Ok(SnowflakeAdapter {
             settings: Arc::new(settings),
             credentials: Arc::new(credentials),
