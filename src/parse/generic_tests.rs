@@ -198,7 +198,8 @@ pub fn generate(
                 layer.remove(k);
             }
             merge_config(&mut node.config, &layer);
-            if node.config_bool("enabled") == Some(false) {
+            node.resolve_settings();
+            if !node.settings.enabled {
                 return (None, errors);
             }
             node.refs = scope.recorded.refs;
@@ -501,6 +502,7 @@ fn build(
         raw_code: raw_code.into(),
         template,
         config,
+        settings: Default::default(),
         refs: vec![],
         sources: vec![],
         depends_on: vec![],
@@ -513,6 +515,7 @@ fn build(
             column_name: column.map(|c| c.name.clone()),
             kwargs,
         }),
+        unit: None,
         vars_used: vec![],
         yaml_checksum: None,
         prerender: None,

@@ -3,81 +3,18 @@
 //! `UnitTest` node attached to its model; the spec, fixtures read, is kept in its `TestInfo`.
 //! What they run is built in `crate::test::unit`.
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use crate::error::{Error, Location, Result, combine};
 use crate::hash::FastMap;
+use crate::manifest::NodeConfig;
 use crate::manifest::node::{Node, ResourceType, SourceNode, TestInfo};
+use crate::manifest::unit_test::{Fixture, Given, Input, UnitSpec};
 use crate::project::config::merge_config;
 use crate::project::{Project, SchemaDoc};
 use crate::suggest::closest;
-
-/// A unit test, read and checked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UnitSpec {
-    /// The tested model's name.
-    pub model: String,
-    pub given: Vec<Given>,
-    pub expect: Fixture,
-    /// `overrides: {vars: ...}`.
-    #[serde(default)]
-    pub vars: Map<String, Value>,
-    /// `overrides: {macros: {is_incremental: true}}`.
-    #[serde(default)]
-    pub is_incremental: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Given {
-    pub input: Input,
-    pub fixture: Fixture,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Input {
-    Ref { name: String },
-    Source { source: String, table: String },
-    This,
-}
-
-impl Input {
-    /// The name of the CTE standing in for this input.
-    pub fn cte(&self) -> String {
-        let raw = match self {
-            Input::Ref { name } => format!("__mozt_given__{name}"),
-            Input::Source { source, table } => format!("__mozt_given__{source}__{table}"),
-            Input::This => "__mozt_given__this".to_string(),
-        };
-        raw.chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
-            .collect()
-    }
-
-    pub fn label(&self) -> String {
-        match self {
-            Input::Ref { name } => format!("ref('{name}')"),
-            Input::Source { source, table } => format!("source('{source}', '{table}')"),
-            Input::This => "this".to_string(),
-        }
-    }
-}
-
-/// Rows for an input or the expected output.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "format", rename_all = "snake_case")]
-pub enum Fixture {
-    /// Rows as column -> value. From CSV every value is text (or null for an empty cell).
-    Rows {
-        rows: Vec<Map<String, Value>>,
-        from_csv: bool,
-    },
-    /// A query returning the rows.
-    Sql { sql: String },
-}
 
 /// Read every `unit_tests:` entry of the project's schema files into nodes.
 pub fn generate(project: &Project, nodes: &[Node], sources: &[SourceNode]) -> Result<Vec<Node>> {
@@ -322,6 +259,7 @@ fn read(
         fqn,
         raw_code: "".into(),
         template: model.template.clone(),
+        settings: NodeConfig::read(&config),
         config,
         refs: vec![],
         sources: vec![],
@@ -339,6 +277,7 @@ fn read(
             column_name: None,
             kwargs,
         }),
+        unit: Some(std::sync::Arc::new(spec)),
         vars_used: vec![],
         yaml_checksum: None,
         prerender: None,

@@ -13,8 +13,8 @@ use super::TestRun;
 use crate::adapter::{Connection, literal};
 use crate::compile::Compiled;
 use crate::compile::unit_test::spec;
+use crate::manifest::unit_test::{Fixture, Input, UnitSpec};
 use crate::manifest::{ColumnInfo, Manifest, Node};
-use crate::parse::unit_tests::{Fixture, Input, UnitSpec};
 use crate::relation::{Relation, quote_if_needed};
 use crate::run::{NodeResult, Status};
 
@@ -40,7 +40,7 @@ pub fn execute(node: &Node, compiled: &Compiled, conn: &mut dyn Connection, run:
     };
     let mut ctes = vec![];
     for g in &spec.given {
-        match input_cte(run.manifest, &spec, &g.input, &g.fixture, conn) {
+        match input_cte(run.manifest, spec, &g.input, &g.fixture, conn) {
             Ok(body) => ctes.push(format!("{} as (\n{}\n)", g.input.cte(), indent(&body))),
             Err(e) => return fail(Status::Error, format!("input {}: {e}", g.input.label()), vec![]),
         }
