@@ -246,8 +246,20 @@ pub fn compile_all(
                 Ok(Compiled {
                     sql,
                     path,
-                    pre_hooks: hooks(jinja, manifest, node, ("pre_hook", &node.settings.pre_hook), incr)?,
-                    post_hooks: hooks(jinja, manifest, node, ("post_hook", &node.settings.post_hook), incr)?,
+                    pre_hooks: hooks(
+                        jinja,
+                        manifest,
+                        node,
+                        ("pre_hook", &node.settings.build().pre_hook),
+                        incr,
+                    )?,
+                    post_hooks: hooks(
+                        jinja,
+                        manifest,
+                        node,
+                        ("post_hook", &node.settings.build().post_hook),
+                        incr,
+                    )?,
                     incremental: incr,
                     lineage: None,
                 })

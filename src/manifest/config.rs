@@ -12,22 +12,31 @@ use std::fmt;
 use super::materialization::Materialization;
 use super::threshold::Threshold;
 
-/// A node's configs, typed. See the module comment for how values are read.
-#[derive(Debug, Clone, PartialEq)]
+/// A node's configs, typed. See the module comment for how values are read. The configs every
+/// node has are fields; those of one kind of node are in groups (`build`, `test`, `warehouse`),
+/// kept only for a node that sets one of them, so a node stays small.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NodeConfig {
     /// A model's `materialized`, when it names one mozt has (the parse phase rejects others).
     pub materialized: Option<Materialization>,
-    /// `enabled` (true unless set to false or "no").
-    pub enabled: bool,
+    /// `enabled` set to false (or "no").
+    pub disabled: bool,
     /// `full_refresh`: Some(true) rebuilds an incremental model in full on every run.
     pub full_refresh: Option<bool>,
     pub tags: Vec<String>,
     pub alias: Option<Box<str>>,
     pub schema: Option<Box<str>>,
     pub database: Option<Box<str>>,
+    build: Option<Box<BuildConfig>>,
+    test: Option<Box<TestConfig>>,
+    warehouse: Option<Box<WarehouseConfig>>,
+}
+
+/// How a model, seed or snapshot is built.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildConfig {
     pub pre_hook: Vec<String>,
     pub post_hook: Vec<String>,
-
     /// `unique_key`: one column, a comma-separated list, or a list (incremental models,
     /// snapshots, Braze syncs).
     pub unique_key: Vec<String>,
@@ -35,7 +44,6 @@ pub struct NodeConfig {
     pub on_schema_change: OnSchemaChange,
     pub merge_update_columns: Option<Vec<String>>,
     pub merge_exclude_columns: Option<Vec<String>>,
-
     /// A snapshot's `strategy`, when it is one mozt knows (the parse phase rejects others).
     pub strategy: Option<SnapshotStrategy>,
     pub updated_at: Option<Box<str>>,
@@ -45,8 +53,36 @@ pub struct NodeConfig {
     pub hard_deletes: HardDeletes,
     pub target_schema: Option<Box<str>>,
     pub target_database: Option<Box<str>>,
+    /// A seed's CSV `delimiter` (its first byte; a comma by default).
+    pub delimiter: u8,
+    /// A Braze sync's `braze_identifier`.
+    pub braze_identifier: BrazeIdentifier,
+}
 
-    /// A data test's `severity` (anything but `error` warns).
+impl BuildConfig {
+    const DEFAULT: BuildConfig = BuildConfig {
+        pre_hook: Vec::new(),
+        post_hook: Vec::new(),
+        unique_key: Vec::new(),
+        incremental_strategy: None,
+        on_schema_change: OnSchemaChange::Ignore,
+        merge_update_columns: None,
+        merge_exclude_columns: None,
+        strategy: None,
+        updated_at: None,
+        check_cols: None,
+        hard_deletes: HardDeletes::Ignore,
+        target_schema: None,
+        target_database: None,
+        delimiter: b',',
+        braze_identifier: BrazeIdentifier::ExternalId,
+    };
+}
+
+/// How a data test is judged and where its failing rows go.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestConfig {
+    /// `severity` (anything but `error` warns).
     pub severity: Severity,
     pub error_if: Condition,
     pub warn_if: Condition,
@@ -54,59 +90,42 @@ pub struct NodeConfig {
     pub store_failures_as: StoreFailuresAs,
     pub limit: Option<u64>,
     pub fail_calc: Option<Box<str>>,
+}
 
-    /// A seed's CSV `delimiter` (its first byte; a comma by default).
-    pub delimiter: u8,
-    /// A Braze sync's `braze_identifier`.
-    pub braze_identifier: BrazeIdentifier,
+impl TestConfig {
+    const DEFAULT: TestConfig = TestConfig {
+        severity: Severity::Error,
+        error_if: Condition::NOT_ZERO,
+        warn_if: Condition::NOT_ZERO,
+        store_failures: None,
+        store_failures_as: StoreFailuresAs::Table,
+        limit: None,
+        fail_calc: None,
+    };
+}
 
-    /// Snowflake: tables are transient unless `transient: false`.
+/// Warehouse settings of a node (Snowflake's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WarehouseConfig {
+    /// Tables are transient unless `transient: false`.
     pub transient: bool,
     pub copy_grants: bool,
     pub query_tag: Option<Box<str>>,
     pub snowflake_warehouse: Option<Box<str>>,
 }
 
-impl Default for NodeConfig {
-    /// The configs of an empty config map.
-    fn default() -> Self {
-        NodeConfig {
-            materialized: None,
-            enabled: true,
-            full_refresh: None,
-            tags: vec![],
-            alias: None,
-            schema: None,
-            database: None,
-            pre_hook: vec![],
-            post_hook: vec![],
-            unique_key: vec![],
-            incremental_strategy: None,
-            on_schema_change: OnSchemaChange::Ignore,
-            merge_update_columns: None,
-            merge_exclude_columns: None,
-            strategy: None,
-            updated_at: None,
-            check_cols: None,
-            hard_deletes: HardDeletes::Ignore,
-            target_schema: None,
-            target_database: None,
-            severity: Severity::Error,
-            error_if: Condition::default(),
-            warn_if: Condition::default(),
-            store_failures: None,
-            store_failures_as: StoreFailuresAs::Table,
-            limit: None,
-            fail_calc: None,
-            delimiter: b',',
-            braze_identifier: BrazeIdentifier::ExternalId,
-            transient: true,
-            copy_grants: false,
-            query_tag: None,
-            snowflake_warehouse: None,
-        }
-    }
+impl WarehouseConfig {
+    const DEFAULT: WarehouseConfig = WarehouseConfig {
+        transient: true,
+        copy_grants: false,
+        query_tag: None,
+        snowflake_warehouse: None,
+    };
 }
+
+static BUILD: BuildConfig = BuildConfig::DEFAULT;
+static TEST: TestConfig = TestConfig::DEFAULT;
+static WAREHOUSE: WarehouseConfig = WarehouseConfig::DEFAULT;
 
 impl NodeConfig {
     /// Read the keys mozt acts on from a resolved config map, in one pass over its entries.
@@ -116,61 +135,114 @@ impl NodeConfig {
         for (key, v) in config {
             match key.as_str() {
                 "materialized" => c.materialized = v.as_str().and_then(Materialization::of_model),
-                "enabled" => c.enabled = flag(v) != Some(false),
+                "enabled" => c.disabled = flag(v) == Some(false),
                 "full_refresh" => c.full_refresh = flag(v),
                 "tags" => c.tags = text_list(v).unwrap_or_default(),
                 "alias" => c.alias = text(v),
                 "schema" => c.schema = text(v),
                 "database" => c.database = text(v),
-                "pre_hook" => c.pre_hook = text_list(v).unwrap_or_default(),
-                "post_hook" => c.post_hook = text_list(v).unwrap_or_default(),
-                "unique_key" => c.unique_key = unique_key(v),
-                "incremental_strategy" => c.incremental_strategy = v.as_str().map(IncrementalStrategy::from_name),
-                "on_schema_change" => {
-                    c.on_schema_change = v.as_str().map_or(OnSchemaChange::Ignore, OnSchemaChange::from_name)
-                }
-                "merge_update_columns" => c.merge_update_columns = text_list(v),
-                "merge_exclude_columns" => c.merge_exclude_columns = text_list(v),
-                "strategy" => c.strategy = v.as_str().and_then(SnapshotStrategy::from_name),
-                "updated_at" => c.updated_at = text(v),
-                "check_cols" => {
-                    c.check_cols = v
-                        .as_array()
-                        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
-                }
-                "hard_deletes" => c.hard_deletes = v.as_str().map_or(HardDeletes::Ignore, HardDeletes::from_name),
                 "invalidate_hard_deletes" => invalidate_hard_deletes = flag(v) == Some(true),
-                "target_schema" => c.target_schema = text(v),
-                "target_database" => c.target_database = text(v),
-                "severity" => c.severity = v.as_str().map_or(Severity::Error, Severity::from_name),
-                "error_if" => c.error_if = Condition::read(v),
-                "warn_if" => c.warn_if = Condition::read(v),
-                "store_failures" => c.store_failures = flag(v),
-                "store_failures_as" => {
-                    c.store_failures_as = match v.as_str() {
-                        Some("view") => StoreFailuresAs::View,
-                        _ => StoreFailuresAs::Table,
-                    }
+                _ => {
+                    let _ = c.read_build(key, v) || c.read_test(key, v) || c.read_warehouse(key, v);
                 }
-                "limit" => c.limit = count(v),
-                "fail_calc" => c.fail_calc = text(v),
-                "delimiter" => c.delimiter = v.as_str().and_then(|d| d.bytes().next()).unwrap_or(b','),
-                "braze_identifier" => {
-                    c.braze_identifier = v
-                        .as_str()
-                        .map_or(BrazeIdentifier::ExternalId, BrazeIdentifier::from_name)
-                }
-                "transient" => c.transient = flag(v).unwrap_or(true),
-                "copy_grants" => c.copy_grants = flag(v).unwrap_or(false),
-                "query_tag" => c.query_tag = text(v),
-                "snowflake_warehouse" => c.snowflake_warehouse = text(v),
-                _ => {}
             }
         }
         if invalidate_hard_deletes {
-            c.hard_deletes = HardDeletes::Invalidate;
+            c.build_mut().hard_deletes = HardDeletes::Invalidate;
         }
         c
+    }
+
+    /// `enabled` (true unless set to false or "no").
+    pub fn enabled(&self) -> bool {
+        !self.disabled
+    }
+
+    pub fn build(&self) -> &BuildConfig {
+        self.build.as_deref().unwrap_or(&BUILD)
+    }
+
+    pub fn test(&self) -> &TestConfig {
+        self.test.as_deref().unwrap_or(&TEST)
+    }
+
+    pub fn warehouse(&self) -> &WarehouseConfig {
+        self.warehouse.as_deref().unwrap_or(&WAREHOUSE)
+    }
+
+    fn build_mut(&mut self) -> &mut BuildConfig {
+        self.build.get_or_insert_with(|| Box::new(BuildConfig::DEFAULT))
+    }
+
+    /// Reads `key` when it is one of `BuildConfig`'s; false when it is not.
+    fn read_build(&mut self, key: &str, v: &Value) -> bool {
+        let set: fn(&mut BuildConfig, &Value) = match key {
+            "pre_hook" => |b, v| b.pre_hook = text_list(v).unwrap_or_default(),
+            "post_hook" => |b, v| b.post_hook = text_list(v).unwrap_or_default(),
+            "unique_key" => |b, v| b.unique_key = unique_key(v),
+            "incremental_strategy" => |b, v| b.incremental_strategy = v.as_str().map(IncrementalStrategy::from_name),
+            "on_schema_change" => {
+                |b, v| b.on_schema_change = v.as_str().map_or(OnSchemaChange::Ignore, OnSchemaChange::from_name)
+            }
+            "merge_update_columns" => |b, v| b.merge_update_columns = text_list(v),
+            "merge_exclude_columns" => |b, v| b.merge_exclude_columns = text_list(v),
+            "strategy" => |b, v| b.strategy = v.as_str().and_then(SnapshotStrategy::from_name),
+            "updated_at" => |b, v| b.updated_at = text(v),
+            "check_cols" => |b, v| {
+                b.check_cols = v
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+            },
+            "hard_deletes" => |b, v| b.hard_deletes = v.as_str().map_or(HardDeletes::Ignore, HardDeletes::from_name),
+            "target_schema" => |b, v| b.target_schema = text(v),
+            "target_database" => |b, v| b.target_database = text(v),
+            "delimiter" => |b, v| b.delimiter = v.as_str().and_then(|d| d.bytes().next()).unwrap_or(b','),
+            "braze_identifier" => |b, v| {
+                b.braze_identifier = v
+                    .as_str()
+                    .map_or(BrazeIdentifier::ExternalId, BrazeIdentifier::from_name)
+            },
+            _ => return false,
+        };
+        set(self.build_mut(), v);
+        true
+    }
+
+    /// Reads `key` when it is one of `TestConfig`'s; false when it is not.
+    fn read_test(&mut self, key: &str, v: &Value) -> bool {
+        let set: fn(&mut TestConfig, &Value) = match key {
+            "severity" => |t, v| t.severity = v.as_str().map_or(Severity::Error, Severity::from_name),
+            "error_if" => |t, v| t.error_if = Condition::read(v),
+            "warn_if" => |t, v| t.warn_if = Condition::read(v),
+            "store_failures" => |t, v| t.store_failures = flag(v),
+            "store_failures_as" => |t, v| {
+                t.store_failures_as = match v.as_str() {
+                    Some("view") => StoreFailuresAs::View,
+                    _ => StoreFailuresAs::Table,
+                }
+            },
+            "limit" => |t, v| t.limit = count(v),
+            "fail_calc" => |t, v| t.fail_calc = text(v),
+            _ => return false,
+        };
+        set(self.test.get_or_insert_with(|| Box::new(TestConfig::DEFAULT)), v);
+        true
+    }
+
+    /// Reads `key` when it is one of `WarehouseConfig`'s; false when it is not.
+    fn read_warehouse(&mut self, key: &str, v: &Value) -> bool {
+        let set: fn(&mut WarehouseConfig, &Value) = match key {
+            "transient" => |w, v| w.transient = flag(v).unwrap_or(true),
+            "copy_grants" => |w, v| w.copy_grants = flag(v).unwrap_or(false),
+            "query_tag" => |w, v| w.query_tag = text(v),
+            "snowflake_warehouse" => |w, v| w.snowflake_warehouse = text(v),
+            _ => return false,
+        };
+        set(
+            self.warehouse.get_or_insert_with(|| Box::new(WarehouseConfig::DEFAULT)),
+            v,
+        );
+        true
     }
 }
 
@@ -387,20 +459,26 @@ impl StoreFailuresAs {
 
 /// A test's `warn_if` / `error_if`: the condition as written (shown in messages) and as read.
 /// A condition mozt cannot read (the parse phase rejects those in YAML) counts as `!=0`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Condition {
     written: Option<Box<str>>,
     threshold: Option<Threshold>,
 }
 
 impl Condition {
+    /// Unset: `!=0`.
+    const NOT_ZERO: Condition = Condition {
+        written: None,
+        threshold: None,
+    };
+
     fn read(v: &Value) -> Condition {
         match v.as_str() {
             Some(s) => Condition {
                 written: Some(s.into()),
                 threshold: Threshold::parse(s),
             },
-            None => Condition::default(),
+            None => Condition::NOT_ZERO,
         }
     }
 
@@ -497,25 +575,25 @@ mod tests {
             "transient": "false", "copy_grants": "yes",
         }));
         assert_eq!(c.materialized, Some(Materialization::Incremental));
-        assert!(!c.enabled);
+        assert!(!c.enabled());
         assert_eq!(c.full_refresh, Some(true));
         assert_eq!(c.tags, ["nightly"]);
-        assert_eq!(c.unique_key, ["a", "b"]);
-        assert_eq!(c.incremental_strategy, Some(IncrementalStrategy::DeleteInsert));
-        assert_eq!(c.on_schema_change, OnSchemaChange::Fail);
-        assert_eq!(c.merge_update_columns, Some(vec!["x".to_string()]));
-        assert_eq!(c.strategy, Some(SnapshotStrategy::Check));
-        assert_eq!(c.check_cols, Some(vec!["x".to_string()]));
-        assert_eq!(c.hard_deletes, HardDeletes::NewRecord);
-        assert_eq!(c.severity, Severity::Warn);
-        assert_eq!(c.error_if.to_string(), "> 10");
-        assert!(c.error_if.holds(11) && !c.error_if.holds(10));
-        assert_eq!(c.limit, Some(5));
-        assert_eq!(c.store_failures_as, StoreFailuresAs::View);
-        assert_eq!(c.delimiter, b'|');
-        assert_eq!(c.braze_identifier, BrazeIdentifier::Alias);
-        assert_eq!(c.braze_identifier.as_str(), "alias");
-        assert!(!c.transient && c.copy_grants);
+        assert_eq!(c.build().unique_key, ["a", "b"]);
+        assert_eq!(c.build().incremental_strategy, Some(IncrementalStrategy::DeleteInsert));
+        assert_eq!(c.build().on_schema_change, OnSchemaChange::Fail);
+        assert_eq!(c.build().merge_update_columns, Some(vec!["x".to_string()]));
+        assert_eq!(c.build().strategy, Some(SnapshotStrategy::Check));
+        assert_eq!(c.build().check_cols, Some(vec!["x".to_string()]));
+        assert_eq!(c.build().hard_deletes, HardDeletes::NewRecord);
+        assert_eq!(c.test().severity, Severity::Warn);
+        assert_eq!(c.test().error_if.to_string(), "> 10");
+        assert!(c.test().error_if.holds(11) && !c.test().error_if.holds(10));
+        assert_eq!(c.test().limit, Some(5));
+        assert_eq!(c.test().store_failures_as, StoreFailuresAs::View);
+        assert_eq!(c.build().delimiter, b'|');
+        assert_eq!(c.build().braze_identifier, BrazeIdentifier::Alias);
+        assert_eq!(c.build().braze_identifier.as_str(), "alias");
+        assert!(!c.warehouse().transient && c.warehouse().copy_grants);
     }
 
     #[test]
@@ -528,26 +606,26 @@ mod tests {
             "transient": "perhaps",
         }));
         assert_eq!(c.materialized, None);
-        assert!(c.enabled);
-        assert!(c.tags.is_empty() && c.unique_key.is_empty());
+        assert!(c.enabled());
+        assert!(c.tags.is_empty() && c.build().unique_key.is_empty());
         assert_eq!(
-            c.incremental_strategy.as_ref().map(|s| s.as_str()),
+            c.build().incremental_strategy.as_ref().map(|s| s.as_str()),
             Some("insert_overwrite")
         );
-        assert_eq!(c.on_schema_change, OnSchemaChange::Ignore);
-        assert_eq!(c.strategy, None);
-        assert_eq!(c.check_cols, None);
-        assert_eq!(c.hard_deletes, HardDeletes::Invalidate);
-        assert_eq!(c.severity, Severity::Error);
-        assert_eq!(c.warn_if.to_string(), "lots");
-        assert!(c.warn_if.holds(1) && !c.warn_if.holds(0));
-        assert_eq!(c.limit, None);
-        assert_eq!(c.delimiter, b',');
-        assert_eq!(c.braze_identifier.to_string(), "fax");
-        assert!(c.braze_identifier.columns().is_empty());
-        assert!(c.transient);
+        assert_eq!(c.build().on_schema_change, OnSchemaChange::Ignore);
+        assert_eq!(c.build().strategy, None);
+        assert_eq!(c.build().check_cols, None);
+        assert_eq!(c.build().hard_deletes, HardDeletes::Invalidate);
+        assert_eq!(c.test().severity, Severity::Error);
+        assert_eq!(c.test().warn_if.to_string(), "lots");
+        assert!(c.test().warn_if.holds(1) && !c.test().warn_if.holds(0));
+        assert_eq!(c.test().limit, None);
+        assert_eq!(c.build().delimiter, b',');
+        assert_eq!(c.build().braze_identifier.to_string(), "fax");
+        assert!(c.build().braze_identifier.columns().is_empty());
+        assert!(c.warehouse().transient);
         assert_eq!(
-            read(json!({"invalidate_hard_deletes": "true"})).hard_deletes,
+            read(json!({"invalidate_hard_deletes": "true"})).build().hard_deletes,
             HardDeletes::Invalidate
         );
     }

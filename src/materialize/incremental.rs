@@ -34,9 +34,9 @@ fn has(cols: &[(String, String)], name: &str) -> bool {
 
 fn apply(job: &mut Job<'_>, rel: &Relation, tmp: &Relation) -> Result<Outcome> {
     let node = job.node;
-    let keys = &node.settings.unique_key;
+    let keys = &node.settings.build().unique_key;
     let strategy =
-        node.settings.incremental_strategy.clone().unwrap_or_else(|| {
+        node.settings.build().incremental_strategy.clone().unwrap_or_else(|| {
             IncrementalStrategy::from_name(job.adapter.default_incremental_strategy(!keys.is_empty()))
         });
     let existing = job.conn.columns(rel)?;
@@ -106,7 +106,7 @@ impl SchemaChange {
                 .iter()
                 .map(|(c, ty)| format!("alter table {rel} add column {} {ty}", rel.quote_ident(c)))
         };
-        match &node.settings.on_schema_change {
+        match &node.settings.build().on_schema_change {
             OnSchemaChange::Ignore => Ok((vec![], kept().collect())),
             OnSchemaChange::Fail => {
                 if !self.added.is_empty() || !self.removed.is_empty() {
@@ -148,7 +148,7 @@ fn statements(
     tmp: &Relation,
     columns: &[String],
 ) -> Result<Vec<String>> {
-    let keys = &node.settings.unique_key;
+    let keys = &node.settings.build().unique_key;
     let col_list = columns
         .iter()
         .map(|c| rel.quote_ident(c))
@@ -199,7 +199,7 @@ fn statements(
 /// `merge into`: matched rows update the columns of `merge_update_columns` (or all but
 /// `merge_exclude_columns` and the key), new rows are inserted.
 fn merge(node: &Node, rel: &Relation, tmp: &Relation, columns: &[String]) -> String {
-    let config = &node.settings;
+    let config = node.settings.build();
     let keys = &config.unique_key;
     let on: Vec<String> = keys
         .iter()

@@ -13,7 +13,7 @@ use crate::relation::Relation;
 pub fn build(mut job: Job<'_>) -> Result<Outcome> {
     let node = job.node;
     let rel = job.relation.clone();
-    let config = &node.settings;
+    let config = node.settings.build();
     let keys: Vec<String> = config.unique_key.iter().map(|k| rel.quote_ident(k)).collect();
     let check = config.strategy == Some(SnapshotStrategy::Check);
     let run_ts = format!(
@@ -142,7 +142,7 @@ fn new_columns(job: &mut Job<'_>, rel: &Relation, stage: &Relation) -> Result<Ve
 /// Strategy `check`: a row changed when one of `check_cols` (all columns but the key when it
 /// is not a list) differs from its current version.
 fn check_condition(node: &Node, rel: &Relation, keys: &[String], source_cols: &[String]) -> String {
-    let cols: Vec<String> = match &node.settings.check_cols {
+    let cols: Vec<String> = match &node.settings.build().check_cols {
         Some(listed) => listed.iter().map(|c| rel.quote_ident(c)).collect(),
         None => source_cols
             .iter()

@@ -199,7 +199,7 @@ pub fn generate(
             }
             merge_config(&mut node.config, &layer);
             node.resolve_settings();
-            if !node.settings.enabled {
+            if !node.settings.enabled() {
                 return (None, errors);
             }
             node.refs = scope.recorded.refs;

@@ -167,7 +167,7 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
             node.vars_used = scope.recorded.vars;
             node.vars_used
                 .extend(scope.recorded.env_vars.into_iter().map(|v| format!("env:{v}")));
-            if !node.settings.enabled {
+            if !node.settings.enabled() {
                 return Rendered::Disabled;
             }
             let materialized = check_materialized(node, &scope.recorded.config, project, &model_patches).err();
@@ -219,7 +219,7 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
             seed_patches.get(stem(path)),
         );
         node.resolve_settings();
-        if node.settings.enabled {
+        if node.settings.enabled() {
             nodes.push(node);
         } else {
             disabled.push(node.name.clone());
@@ -465,9 +465,9 @@ fn relation_for(schemas: &SchemaNames, target: &Target, node: &Node) -> Result<R
         .filter(|s| !s.is_empty())
         .unwrap_or(&node.name)
         .to_string();
-    if let Some(fixed) = c.target_schema.as_deref().filter(|s| !s.is_empty()) {
+    if let Some(fixed) = c.build().target_schema.as_deref().filter(|s| !s.is_empty()) {
         // A snapshot's target_schema is used as written, as in dbt before 1.9.
-        let database = database_for(target, c.target_database.as_deref().or(c.database.as_deref()));
+        let database = database_for(target, c.build().target_database.as_deref().or(c.database.as_deref()));
         return Ok(Relation::new(database, fixed, identifier).with_quoting(Quoting::for_target_type(&target.kind)));
     }
     let custom = c.schema.as_deref().filter(|s| !s.is_empty());

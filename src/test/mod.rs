@@ -34,7 +34,7 @@ pub fn execute(node: &Node, compiled: &Compiled, conn: &mut dyn Connection, run:
         return unit::execute(node, compiled, conn, run);
     }
     let mut sql = compiled.sql.trim().trim_end_matches(';').trim_end().to_string();
-    let config = &node.settings;
+    let config = node.settings.test();
     if let Some(limit) = config.limit {
         sql = format!("select * from (\n{sql}\n) as mozt_limited limit {limit}");
     }
@@ -119,8 +119,8 @@ fn failing_rows(n: u64) -> String {
 /// `fails if != 0`: the condition that decided a WARN or FAIL.
 fn threshold(node: &Node, status: Status) -> String {
     match status {
-        Status::Fail => format!("fails if {}", node.settings.error_if),
-        _ => format!("warns if {}", node.settings.warn_if),
+        Status::Fail => format!("fails if {}", node.settings.test().error_if),
+        _ => format!("warns if {}", node.settings.test().warn_if),
     }
 }
 
@@ -139,7 +139,7 @@ fn as_count(v: &Value) -> u64 {
 
 /// The test's own `store_failures` config wins; otherwise `--store-failures`.
 pub fn stores_failures(node: &Node, flag: bool) -> bool {
-    node.resource_type == ResourceType::Test && node.settings.store_failures.unwrap_or(flag)
+    node.resource_type == ResourceType::Test && node.settings.test().store_failures.unwrap_or(flag)
 }
 
 /// Where a test's failing rows are kept: `<target schema>_test_failures.<test name or alias>`
@@ -168,7 +168,7 @@ pub fn failures_schemas(manifest: &Manifest, plan: &BTreeSet<usize>, flag: bool,
 
 /// PASS, WARN or FAIL from the count and the test's severity and thresholds.
 pub fn judge(node: &Node, failures: u64) -> Status {
-    let config = &node.settings;
+    let config = node.settings.test();
     if config.severity == Severity::Error && config.error_if.holds(failures) {
         Status::Fail
     } else if config.warn_if.holds(failures) {

@@ -242,8 +242,8 @@ impl Adapter for SnowflakeAdapter {
 /// only be cloned into a transient one, so the clone is transient exactly where mozt builds the
 /// table transient (`table` models and seeds, unless `transient: false`).
 pub fn clone_ddl(node: &Node, from: &Relation, to: &Relation) -> String {
-    let transient =
-        matches!(node.materialized(), Materialization::Table | Materialization::Seed) && node.settings.transient;
+    let transient = matches!(node.materialized(), Materialization::Table | Materialization::Seed)
+        && node.settings.warehouse().transient;
     let transient = if transient { "transient " } else { "" };
     format!("create or replace {transient}table {to} clone {from}")
 }
@@ -251,13 +251,21 @@ pub fn clone_ddl(node: &Node, from: &Relation, to: &Relation) -> String {
 /// `create or replace [transient] table ... [copy grants] as`: atomic on Snowflake, so a failed
 /// build leaves the previous table. Tables are transient unless `transient: false`.
 pub fn table_ddl(config: &NodeConfig, relation: &Relation, select: &str) -> String {
-    let transient = if config.transient { "transient " } else { "" };
-    let grants = if config.copy_grants { " copy grants" } else { "" };
+    let transient = if config.warehouse().transient { "transient " } else { "" };
+    let grants = if config.warehouse().copy_grants {
+        " copy grants"
+    } else {
+        ""
+    };
     format!("create or replace {transient}table {relation}{grants} as\n{select}")
 }
 
 pub fn view_ddl(config: &NodeConfig, relation: &Relation, select: &str) -> String {
-    let grants = if config.copy_grants { " copy grants" } else { "" };
+    let grants = if config.warehouse().copy_grants {
+        " copy grants"
+    } else {
+        ""
+    };
     format!("create or replace view {relation}{grants} as\n{select}")
 }
 
@@ -315,7 +323,7 @@ impl Connection for SnowflakeConnection {
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
         };
-        let tag = text(&config.query_tag).or_else(|| self.default_tag.clone());
+        let tag = text(&config.warehouse().query_tag).or_else(|| self.default_tag.clone());
         if tag != self.tag {
             match &tag {
                 Some(t) => self.run_plain(&format!("alter session set query_tag = {}", sf_literal(t)))?,
@@ -323,7 +331,7 @@ impl Connection for SnowflakeConnection {
             }
             self.tag = tag;
         }
-        let warehouse = text(&config.snowflake_warehouse).or_else(|| self.default_warehouse.clone());
+        let warehouse = text(&config.warehouse().snowflake_warehouse).or_else(|| self.default_warehouse.clone());
         if warehouse != self.warehouse
             && let Some(w) = &warehouse
         {

@@ -54,7 +54,7 @@ pub(super) fn build(mut job: Job<'_>, kind: &Kind) -> Result<Outcome> {
     let rel = job.relation.clone();
     let ids = super::identifiers(job.node, IDENTIFIERS)?;
     let node = job.node;
-    let keys = &node.settings.unique_key;
+    let keys = &node.settings.build().unique_key;
     let state = crate::manifest::materialization::braze_state_table(&rel);
     let stage = crate::materialize::stage(&mut job, &rel)?;
     let result = sync(&mut job, &rel, &stage, &state, ids, keys, kind);

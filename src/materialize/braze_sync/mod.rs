@@ -48,7 +48,7 @@ pub(super) type Columns = Vec<(String, String)>;
 /// The identifier columns a row carries, by the `braze_identifier` config (`external_id` by
 /// default), among those `allowed` for this kind of sync.
 pub(super) fn identifiers(node: &Node, allowed: &[&str]) -> Result<&'static [&'static str]> {
-    let identifier = &node.settings.braze_identifier;
+    let identifier = &node.settings.build().braze_identifier;
     let ids = identifier.columns();
     let kind = identifier.as_str();
     if ids.is_empty() || !allowed.contains(&kind) {
