@@ -142,6 +142,7 @@ impl NodeConfig {
                 "schema" => c.schema = text(v),
                 "database" => c.database = text(v),
                 "invalidate_hard_deletes" => invalidate_hard_deletes = flag(v) == Some(true),
+                // Each group reads its own keys; the others are not mozt's to act on.
                 _ => {
                     let _ = c.read_build(key, v) || c.read_test(key, v) || c.read_warehouse(key, v);
                 }
@@ -294,26 +295,6 @@ fn count(v: &Value) -> Option<u64> {
     }
 }
 
-/// Writes the name a closed set's value has in config, or the text written for one outside it.
-macro_rules! named {
-    ($ty:ident { $($variant:ident => $name:literal),* $(,)? }) => {
-        impl $ty {
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $($ty::$variant => $name,)*
-                    #[allow(unreachable_patterns)]
-                    _ => self.other_text(),
-                }
-            }
-        }
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
 /// How a later run of an incremental model applies the new rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IncrementalStrategy {
@@ -334,15 +315,22 @@ impl IncrementalStrategy {
         }
     }
 
-    fn other_text(&self) -> &str {
+    /// The name as written in config.
+    pub fn as_str(&self) -> &str {
         match self {
+            IncrementalStrategy::Append => "append",
+            IncrementalStrategy::DeleteInsert => "delete+insert",
+            IncrementalStrategy::Merge => "merge",
             IncrementalStrategy::Other(s) => s,
-            _ => "",
         }
     }
 }
 
-named!(IncrementalStrategy { Append => "append", DeleteInsert => "delete+insert", Merge => "merge" });
+impl fmt::Display for IncrementalStrategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// What an incremental model does when its columns changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -366,20 +354,23 @@ impl OnSchemaChange {
         }
     }
 
-    fn other_text(&self) -> &str {
+    /// The name as written in config.
+    pub fn as_str(&self) -> &str {
         match self {
+            OnSchemaChange::Ignore => "ignore",
+            OnSchemaChange::Fail => "fail",
+            OnSchemaChange::AppendNewColumns => "append_new_columns",
+            OnSchemaChange::SyncAllColumns => "sync_all_columns",
             OnSchemaChange::Other(s) => s,
-            _ => "",
         }
     }
 }
 
-named!(OnSchemaChange {
-    Ignore => "ignore",
-    Fail => "fail",
-    AppendNewColumns => "append_new_columns",
-    SyncAllColumns => "sync_all_columns",
-});
+impl fmt::Display for OnSchemaChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// How a snapshot finds changed rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -531,21 +522,24 @@ impl BrazeIdentifier {
         }
     }
 
-    fn other_text(&self) -> &str {
+    /// The name as written in config (`alias` for `user_alias` too).
+    pub fn as_str(&self) -> &str {
         match self {
+            BrazeIdentifier::ExternalId => "external_id",
+            BrazeIdentifier::BrazeId => "braze_id",
+            BrazeIdentifier::Email => "email",
+            BrazeIdentifier::Phone => "phone",
+            BrazeIdentifier::Alias => "alias",
             BrazeIdentifier::Other(s) => s,
-            _ => "",
         }
     }
 }
 
-named!(BrazeIdentifier {
-    ExternalId => "external_id",
-    BrazeId => "braze_id",
-    Email => "email",
-    Phone => "phone",
-    Alias => "alias",
-});
+impl fmt::Display for BrazeIdentifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 #[cfg(test)]
 mod tests {
