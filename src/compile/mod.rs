@@ -140,12 +140,14 @@ fn render_node(
     ephemeral::inject(jinja, manifest, sql, &refs)
 }
 
-fn hooks(jinja: &JinjaEnv, manifest: &Arc<Manifest>, node: &Node, key: &str, incremental: bool) -> Result<Vec<String>> {
-    let list: Vec<String> = match node.config.get(key) {
-        Some(serde_json::Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
-        Some(serde_json::Value::String(s)) => vec![s.clone()],
-        _ => vec![],
-    };
+/// A model's `pre_hook` or `post_hook` statements (`key`, for messages), rendered.
+fn hooks(
+    jinja: &JinjaEnv,
+    manifest: &Arc<Manifest>,
+    node: &Node,
+    (key, list): (&str, &[String]),
+    incremental: bool,
+) -> Result<Vec<String>> {
     let mut out = vec![];
     for (i, text) in list.iter().enumerate() {
         let name = format!("{} ({key} {})", path_name(&node.original_file_path), i + 1);
@@ -205,8 +207,20 @@ pub fn compile_all(
                 Ok(Compiled {
                     sql,
                     path,
-                    pre_hooks: hooks(jinja, manifest, node, "pre_hook", incr)?,
-                    post_hooks: hooks(jinja, manifest, node, "post_hook", incr)?,
+                    pre_hooks: hooks(
+                        jinja,
+                        manifest,
+                        node,
+                        ("pre_hook", &node.settings.build().pre_hook),
+                        incr,
+                    )?,
+                    post_hooks: hooks(
+                        jinja,
+                        manifest,
+                        node,
+                        ("post_hook", &node.settings.build().post_hook),
+                        incr,
+                    )?,
                     incremental: incr,
                     lineage: None,
                 })

@@ -229,7 +229,7 @@ fn matching(manifest: &Manifest, atom: &Atom) -> Result<BTreeSet<Key>> {
             "name" => glob(v, &n.name) || v == n.package_name || fqn_matches(v, &n.fqn),
             "fqn" => fqn_matches(v, &n.fqn),
             "path" => path_matches(v, &n.original_file_path),
-            "tag" => n.tags().iter().any(|t| glob(v, t)),
+            "tag" => n.settings.tags.iter().any(|t| glob(v, t)),
             "resource_type" => {
                 n.resource_type.as_str() == v || (v == "test" && n.resource_type == ResourceType::UnitTest)
             }

@@ -2,16 +2,19 @@
 //! dependencies and the relation it builds. Plain data: `parse` builds it once per command;
 //! graph, compile, the SQL check, execution and artifacts read it.
 
+pub mod config;
 pub mod materialization;
 pub mod node;
 pub mod render;
 pub mod threshold;
+pub mod unit_test;
 
 use std::collections::HashMap;
 
 use crate::hash::FastMap;
 use crate::relation::Relation;
 use crate::suggest::closest;
+pub use config::NodeConfig;
 pub use materialization::{BrazeSync, Materialization};
 pub use node::{ColumnInfo, Node, ResourceType, SourceNode, TestInfo};
 

@@ -14,10 +14,7 @@ use crate::project::csv;
 /// the project's (exit 2), located in the seed file; `mozt seed`/`build` run this for every
 /// selected seed before anything is built.
 pub fn read_checked(root: &Path, node: &Node) -> Result<(csv::SeedData, Map<String, Value>)> {
-    let delimiter = node
-        .config_str("delimiter")
-        .and_then(|d| d.bytes().next())
-        .unwrap_or(b',');
+    let delimiter = node.settings.build().delimiter;
     let data = csv::read(root, &node.original_file_path, delimiter)?;
     let overrides = node
         .config

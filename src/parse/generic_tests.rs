@@ -233,7 +233,8 @@ fn finish(
         layer.remove(k);
     }
     merge_config(&mut node.config, &layer);
-    if node.config_bool("enabled") == Some(false) {
+    node.resolve_settings();
+    if !node.settings.enabled() {
         return (None, errors);
     }
     node.refs = scope.recorded.refs;
@@ -465,6 +466,7 @@ fn test_node(
         fqn,
         raw_code: raw_code.into(),
         config,
+        settings: Default::default(),
         refs: vec![],
         sources: vec![],
         depends_on: vec![],
@@ -472,6 +474,7 @@ fn test_node(
         description: String::new(),
         columns: Default::default(),
         test: Some(info),
+        unit: None,
         vars_used: vec![],
         yaml_checksum: None,
         prerender: None,

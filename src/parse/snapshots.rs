@@ -113,8 +113,9 @@ pub fn check_config(node: &Node) -> Result<()> {
             .at(at())
             .help(help));
     }
-    match node.config_str("strategy") {
-        Some("timestamp") if node.config_str("updated_at").is_none() => Err(Error::project(format!(
+    let text = |key: &str| node.config.get(key).and_then(Value::as_str);
+    match text("strategy") {
+        Some("timestamp") if text("updated_at").is_none() => Err(Error::project(format!(
             "snapshot {} uses strategy 'timestamp' but names no updated_at column",
             node.name
         ))
