@@ -116,6 +116,18 @@ fn promote_all(
     .collect();
     let stmts = promote::statements(adapter.as_ref(), target_manifest, staged, &view_sql, &staging, &target)?;
     promote::apply(adapter.as_ref(), conn.as_mut(), &stmts)?;
+    // The promoted relations get their grants and comments in the target (a swap or a clone
+    // does not carry what the target's relation had).
+    for s in staged {
+        let kind = staging.kind(&s.staging).unwrap_or(RelationKind::Table);
+        crate::materialize::publish::apply(
+            adapter.as_ref(),
+            conn.as_mut(),
+            &target_manifest.nodes[s.index],
+            &s.target,
+            kind,
+        )?;
+    }
     Ok(staged.len())
 }
 

@@ -93,6 +93,7 @@ pub fn execute(
         ))?;
     }
     drop(conn);
+    note_grants(session, &plan, adapter.as_ref());
 
     say(&format!(
         "Running {} with {} on target {} ({})",
@@ -239,6 +240,27 @@ fn drop_leftovers(adapter: &dyn Adapter, schemas: &[String]) -> Result<usize, Er
     let mut conn = adapter.connect()?;
     let mut found = conn.list_relations(schemas)?;
     Ok(materialize::swap::drop_leftovers(conn.as_mut(), &mut found)?.len())
+}
+
+/// Where the warehouse has no access control (DuckDB), say once that `grants` are not applied.
+fn note_grants(session: &Session, plan: &BTreeSet<usize>, adapter: &dyn Adapter) {
+    if adapter.has_grants() {
+        return;
+    }
+    let with: Vec<&str> = plan
+        .iter()
+        .map(|&i| &session.manifest.nodes[i])
+        .filter(|n| n.settings.publish().grants.is_some())
+        .map(|n| n.name.as_str())
+        .collect();
+    if !with.is_empty() {
+        say(&format!(
+            "Note: {} has no access control, so the grants of {} ({}) are not applied.",
+            adapter.kind(),
+            plural(with.len(), "node"),
+            with.join(", ")
+        ));
+    }
 }
 
 /// Append the schemas `list` does not hold yet, keeping its order.

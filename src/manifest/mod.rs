@@ -5,6 +5,7 @@
 pub mod config;
 pub mod materialization;
 pub mod node;
+pub mod publish;
 pub mod render;
 pub mod threshold;
 pub mod unit_test;

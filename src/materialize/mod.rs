@@ -3,7 +3,9 @@
 
 pub mod atomic;
 pub mod braze_sync;
+pub mod contract;
 pub mod incremental;
+pub mod publish;
 pub mod seed;
 pub mod snapshot;
 pub mod swap;

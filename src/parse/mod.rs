@@ -410,6 +410,7 @@ pub fn column_infos(columns: &[ColumnDecl]) -> IndexMap<String, ColumnInfo> {
                     name: c.name.clone(),
                     description: c.description.clone().unwrap_or_default(),
                     data_type: c.data_type.clone(),
+                    constraints: crate::manifest::publish::Constraint::read_list(c.other.get("constraints")),
                 },
             )
         })

@@ -10,6 +10,7 @@ mod sql;
 
 use super::{Adapter, Connection, RelationKind, Rows, SeedType, SqlDialect, literal};
 use crate::error::{Error, Result};
+use crate::manifest::publish::ConstraintKind;
 use crate::project::{AdapterKind, Target};
 use crate::relation::Relation;
 
@@ -71,6 +72,15 @@ impl Adapter for DuckDbAdapter {
         &sql::DuckDbSql
     }
 
+    /// DuckDB checks not null, primary key, unique and check constraints. A foreign key would
+    /// keep the table it points to from being replaced, so it is not created.
+    fn enforces(&self, kind: &ConstraintKind) -> bool {
+        matches!(
+            kind,
+            ConstraintKind::NotNull | ConstraintKind::PrimaryKey | ConstraintKind::Unique | ConstraintKind::Check
+        )
+    }
+
     fn seed_type(&self, t: SeedType) -> &'static str {
         match t {
             SeedType::Boolean => "BOOLEAN",
@@ -130,6 +140,16 @@ impl Connection for DuckDbConnection {
             out.columns = stmt.column_names();
         }
         Ok(out)
+    }
+
+    fn query_columns(&mut self, sql: &str) -> Result<Vec<(String, String)>> {
+        let sql = sql.trim_end().trim_end_matches(';');
+        let rows = self.query(&format!("describe select * from (\n{sql}\n) as mozt_query"))?;
+        Ok(rows
+            .rows
+            .into_iter()
+            .filter_map(|r| Some((r.first()?.as_str()?.to_string(), r.get(1)?.as_str()?.to_string())))
+            .collect())
     }
 
     fn list_relations(&mut self, schemas: &[String]) -> Result<HashMap<Relation, RelationKind>> {
