@@ -31,7 +31,7 @@ impl Runner<'_> {
         };
         // An enforced contract is checked before anything runs.
         let contract = match node.settings.publish().contract_enforced && node.resource_type == ResourceType::Model {
-            true => materialize::contract::check(conn, node, &compiled.sql),
+            true => materialize::contract::check(self.adapter, conn, node, &compiled.sql),
             false => Ok(()),
         };
         let outcome = contract

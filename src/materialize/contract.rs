@@ -22,9 +22,14 @@ struct Declared<'a> {
 }
 
 /// Check the model's SQL against its contract; an error listing every difference.
-pub fn check(conn: &mut dyn Connection, node: &Node, sql: &str) -> Result<()> {
+pub fn check(adapter: &dyn Adapter, conn: &mut dyn Connection, node: &Node, sql: &str) -> Result<()> {
     let declared = declared(conn, node)?;
-    let actual = conn.query_columns(sql)?;
+    // Names as the model wrote them (Snowflake reports unquoted names in upper case).
+    let actual: Vec<(String, String)> = conn
+        .query_columns(sql)?
+        .into_iter()
+        .map(|(name, ty)| (adapter.sql().column_name_as_written(&name), ty))
+        .collect();
     let mut diffs: Vec<String> = vec![];
     for (name, ty) in &actual {
         match declared.iter().find(|d| d.column.name.eq_ignore_ascii_case(name)) {
