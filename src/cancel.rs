@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use crate::error::{Error, Result};
 
 /// The exit code after Ctrl-C (128 + SIGINT, as a shell reports it).
-pub const EXIT_CANCELLED: i32 = 130;
+pub(crate) const EXIT_CANCELLED: i32 = 130;
 
 const IDLE: u8 = 0;
 const GRACEFUL: u8 = 1;
@@ -29,11 +29,11 @@ type Hook = Arc<dyn Fn() + Send + Sync>;
 static HOOKS: Mutex<Vec<(u64, Hook)>> = Mutex::new(Vec::new());
 
 /// The message of the error a statement fails with once the run is cancelled.
-pub const CANCELLED_MESSAGE: &str = "cancelled by Ctrl-C";
+pub(crate) const CANCELLED_MESSAGE: &str = "cancelled by Ctrl-C";
 
 /// Install the Ctrl-C handler (once per process; a handler someone else installed first is
 /// left in place).
-pub fn install() {
+pub(crate) fn install() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let _ = ctrlc::set_handler(on_signal);
@@ -75,12 +75,12 @@ fn run_hooks() {
 }
 
 /// Whether the user asked to stop (the run is cancelling or cleaning up after it).
-pub fn requested() -> bool {
+pub(crate) fn requested() -> bool {
     STATE.load(Ordering::SeqCst) >= CANCELLING
 }
 
 /// An error when statements must not start any more (the run is cancelling).
-pub fn check() -> Result<()> {
+pub(crate) fn check() -> Result<()> {
     match STATE.load(Ordering::SeqCst) {
         CANCELLING => Err(Error::runtime(CANCELLED_MESSAGE)),
         _ => Ok(()),
@@ -88,15 +88,15 @@ pub fn check() -> Result<()> {
 }
 
 /// The run stopped its workers after a cancel: the statements of its clean-up may run.
-pub fn cleaning_up() {
+pub(crate) fn cleaning_up() {
     let _ = STATE.compare_exchange(CANCELLING, CLEANING, Ordering::SeqCst, Ordering::SeqCst);
 }
 
 /// While alive, the first Ctrl-C cancels the run instead of ending the process.
-pub struct Graceful(());
+pub(crate) struct Graceful(());
 
 impl Graceful {
-    pub fn enter() -> Graceful {
+    pub(crate) fn enter() -> Graceful {
         install();
         let _ = STATE.compare_exchange(IDLE, GRACEFUL, Ordering::SeqCst, Ordering::SeqCst);
         Graceful(())
@@ -111,10 +111,10 @@ impl Drop for Graceful {
 }
 
 /// A registered hook; dropping it unregisters the hook.
-pub struct HookGuard(u64);
+pub(crate) struct HookGuard(u64);
 
 /// Register `hook`, called when the user cancels (from the signal handler's side thread).
-pub fn register(hook: impl Fn() + Send + Sync + 'static) -> HookGuard {
+pub(crate) fn register(hook: impl Fn() + Send + Sync + 'static) -> HookGuard {
     let id = NEXT_HOOK.fetch_add(1, Ordering::SeqCst);
     if let Ok(mut list) = HOOKS.lock() {
         list.push((id, Arc::new(hook)));

@@ -22,7 +22,7 @@ struct Declared<'a> {
 }
 
 /// Check the model's SQL against its contract; an error listing every difference.
-pub fn check(adapter: &dyn Adapter, conn: &mut dyn Connection, node: &Node, sql: &str) -> Result<()> {
+pub(crate) fn check(adapter: &dyn Adapter, conn: &mut dyn Connection, node: &Node, sql: &str) -> Result<()> {
     let declared = declared(conn, node)?;
     // Names as the model wrote them (Snowflake reports unquoted names in upper case).
     let actual: Vec<(String, String)> = conn
@@ -116,7 +116,7 @@ fn declared<'a>(conn: &mut dyn Connection, node: &'a Node) -> Result<Vec<Declare
 
 /// The columns of the table an enforced contract creates: each declared name and type with
 /// the constraints the warehouse enforces; the others are warned about.
-pub fn column_definitions(adapter: &dyn Adapter, node: &Node, relation: &Relation) -> String {
+pub(crate) fn column_definitions(adapter: &dyn Adapter, node: &Node, relation: &Relation) -> String {
     let mut defs = vec![];
     for c in node.columns.values() {
         let mut def = format!(
@@ -155,7 +155,7 @@ pub fn column_definitions(adapter: &dyn Adapter, node: &Node, relation: &Relatio
 }
 
 /// `select <declared columns> from (<sql>)`: the model's rows in the contract's column order.
-pub fn select_in_order(node: &Node, relation: &Relation, sql: &str) -> String {
+pub(crate) fn select_in_order(node: &Node, relation: &Relation, sql: &str) -> String {
     let cols: Vec<String> = node.columns.values().map(|c| relation.quote_ident(&c.name)).collect();
     format!("select {} from (\n{sql}\n) as mozt_contract", cols.join(", "))
 }

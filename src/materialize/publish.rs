@@ -16,7 +16,7 @@ use crate::manifest::publish::Grant;
 use crate::relation::Relation;
 
 /// Apply the node's grants and comments to `relation`, built as `kind`.
-pub fn apply(
+pub(crate) fn apply(
     adapter: &dyn Adapter,
     conn: &mut dyn Connection,
     node: &Node,
@@ -53,7 +53,12 @@ fn fold(name: &str) -> String {
 
 /// The statements that make the grants on a relation exactly `wanted`, given what `show
 /// grants` returned (`existing`); revokes first.
-pub fn grant_statements(relation: &Relation, kind: RelationKind, existing: &[Grant], wanted: &[Grant]) -> Vec<String> {
+pub(crate) fn grant_statements(
+    relation: &Relation,
+    kind: RelationKind,
+    existing: &[Grant],
+    wanted: &[Grant],
+) -> Vec<String> {
     let same =
         |a: &Grant, b: &Grant| a.privilege.eq_ignore_ascii_case(&b.privilege) && fold(&a.grantee) == fold(&b.grantee);
     let kw = keyword(kind);

@@ -13,11 +13,11 @@ use crate::relation::Relation;
 const SCRATCH: [&str; 3] = ["__mozt_tmp", "__mozt_stage", "__mozt_changes"];
 const BACKUP: &str = "__mozt_backup";
 
-pub fn temp_relation(r: &Relation) -> Relation {
+pub(crate) fn temp_relation(r: &Relation) -> Relation {
     r.with_identifier(format!("{}__mozt_tmp", r.identifier))
 }
 
-pub fn backup_relation(r: &Relation) -> Relation {
+pub(crate) fn backup_relation(r: &Relation) -> Relation {
     r.with_identifier(format!("{}__mozt_backup", r.identifier))
 }
 
@@ -29,7 +29,7 @@ fn drop_sql(r: &Relation, kind: RelationKind) -> String {
 }
 
 /// Drop a leftover temporary relation from an earlier failed run, whatever its kind.
-pub fn clear(job: &mut Job<'_>, r: &Relation) -> Result<()> {
+pub(crate) fn clear(job: &mut Job<'_>, r: &Relation) -> Result<()> {
     if let Some(kind) = job.catalog.kind(r) {
         job.conn.execute(&drop_sql(r, kind))?;
         job.catalog.set(r, None);
@@ -38,7 +38,7 @@ pub fn clear(job: &mut Job<'_>, r: &Relation) -> Result<()> {
 }
 
 /// Move `built` (of kind `kind`) into `final_rel`'s place, replacing whatever is there.
-pub fn swap_in(job: &mut Job<'_>, built: &Relation, kind: RelationKind, final_rel: &Relation) -> Result<()> {
+pub(crate) fn swap_in(job: &mut Job<'_>, built: &Relation, kind: RelationKind, final_rel: &Relation) -> Result<()> {
     let existing = job.catalog.kind(final_rel);
     let backup = backup_relation(final_rel);
     let kw = match kind {
@@ -77,7 +77,7 @@ pub fn swap_in(job: &mut Job<'_>, built: &Relation, kind: RelationKind, final_re
 /// The relations of `found` a killed or cancelled build left behind: temporary and staging
 /// tables, and a backup whose relation is back in place (a backup alone is the previous
 /// version of its relation and is kept).
-pub fn leftovers(found: &HashMap<Relation, RelationKind>) -> Vec<(Relation, RelationKind)> {
+pub(crate) fn leftovers(found: &HashMap<Relation, RelationKind>) -> Vec<(Relation, RelationKind)> {
     let mut out: Vec<(Relation, RelationKind)> = found
         .iter()
         .filter(|(r, _)| {
@@ -95,7 +95,10 @@ pub fn leftovers(found: &HashMap<Relation, RelationKind>) -> Vec<(Relation, Rela
 }
 
 /// Drop what `leftovers` finds in `found` and forget it there; the relations dropped.
-pub fn drop_leftovers(conn: &mut dyn Connection, found: &mut HashMap<Relation, RelationKind>) -> Result<Vec<Relation>> {
+pub(crate) fn drop_leftovers(
+    conn: &mut dyn Connection,
+    found: &mut HashMap<Relation, RelationKind>,
+) -> Result<Vec<Relation>> {
     let mut dropped = vec![];
     for (r, kind) in leftovers(found) {
         conn.execute(&drop_sql(&r, kind))?;

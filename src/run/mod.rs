@@ -3,8 +3,8 @@
 //! independent branches go on. After Ctrl-C (crate::cancel) no node starts, the running ones
 //! are recorded as cancelled, and the nodes not started as skipped.
 
-pub mod output;
-pub mod results;
+pub(crate) mod output;
+pub(crate) mod results;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::mpsc;
@@ -15,10 +15,10 @@ use crate::adapter::{Adapter, Connection};
 use crate::error::Result;
 use crate::graph::{Dag, Key};
 use crate::manifest::Manifest;
-pub use results::{NodeResult, Status};
+pub(crate) use results::{NodeResult, Status};
 
 /// How one node is run, given a connection of the worker's own.
-pub trait Work: Sync {
+pub(crate) trait Work: Sync {
     fn run(&self, index: usize, conn: &mut dyn Connection) -> NodeResult;
     /// How a finished node is described in its progress line.
     fn describe(&self, index: usize, result: &NodeResult) -> String;
@@ -57,7 +57,7 @@ fn plan_parents(dag: &Dag, plan: &BTreeSet<usize>, i: usize) -> Vec<usize> {
 
 /// Run `plan` (manifest indices) in dependency order; returns one result per node, in the
 /// order they finished.
-pub fn execute(
+pub(crate) fn execute(
     manifest: &Manifest,
     dag: &Dag,
     plan: &BTreeSet<usize>,
