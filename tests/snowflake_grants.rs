@@ -205,12 +205,20 @@ fn forget_replaced(sql: &str, grants: &Grants) {
     }
 }
 
+/// Targets `sf` (schema analytics, the default) and `ci` (schema ci) through the proxy.
 fn project(name: &str, proxy: &Proxy) -> (common::TestProject, String) {
     let database = format!("{}_{}", name.to_ascii_uppercase(), std::process::id());
+    let target = |schema: &str| {
+        format!(
+            "    type: snowflake\n    base_url: \"{}\"\n    account: local\n    user: mozt\n    password: any\n    \
+             database: {database}\n    schema: {schema}\n    threads: 2\n",
+            proxy.url
+        )
+    };
     let p = common::TestProject::with_yml(&format!(
-        "name: {name}\ntargets:\n  default: sf\n  sf:\n    type: snowflake\n    base_url: \"{}\"\n    account: local\n    \
-         user: mozt\n    password: any\n    database: {database}\n    schema: analytics\n    threads: 2\n",
-        proxy.url
+        "name: {name}\ntargets:\n  default: sf\n  sf:\n{}  ci:\n{}",
+        target("analytics"),
+        target("ci")
     ));
     (p, database)
 }
@@ -276,4 +284,17 @@ fn deploy_promotes_the_grants_with_the_relations_on_snowflake() {
         "the table cloned into place has the grants"
     );
     assert_eq!(proxy.on(&format!("{db}.ANALYTICS.V")), pairs(&[("SELECT", "BI")]));
+}
+
+#[test]
+fn clone_gives_the_copied_tables_their_grants_on_snowflake() {
+    let proxy = Proxy::start(common::emulator_url());
+    let (p, db) = project("mozt_grants_clone", &proxy);
+    p.write(
+        "models/t.sql",
+        "{{ config(materialized='table', grants={'select': ['bi']}) }}\nselect 1 as id\n",
+    );
+    p.ok(&["run"]);
+    p.ok(&["clone", "-t", "ci", "--from-target", "sf"]);
+    assert_eq!(proxy.on(&format!("{db}.CI.T")), pairs(&[("SELECT", "BI")]));
 }

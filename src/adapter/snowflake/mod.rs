@@ -16,7 +16,8 @@
 //! | `session_parameters` | a map of session parameters set at login |
 //! | `connect_timeout`, `query_timeout` | seconds |
 //!
-//! Model configs: `transient` (default true), `copy_grants`, `snowflake_warehouse`, `query_tag`.
+//! Model configs: `transient` (default true), `copy_grants`, `snowflake_warehouse`, `query_tag`;
+//! `grants` are applied by `materialize::publish` where `has_grants` is true.
 
 pub mod auth;
 pub mod client;
