@@ -120,3 +120,30 @@ fn an_enforced_contract_lists_every_difference_before_anything_is_built() {
         out.stdout
     );
 }
+
+#[test]
+fn model_level_constraints_cover_several_columns_on_duckdb() {
+    let p = TestProject::new("model_constraints");
+    p.write(
+        "models/pairs.sql",
+        "{{ config(materialized='table', contract={'enforced': true}) }}\nselect 1 as a, 2 as b, 3 as c\n",
+    )
+    .write(
+        "models/schema.yml",
+        "models:\n  - name: pairs\n    constraints:\n      - {type: primary_key, columns: [a, b]}\n      - {type: not_null, columns: [c]}\n      - {type: check, expression: 'c > a'}\n    columns:\n      - {name: a, data_type: integer}\n      - {name: b, data_type: integer}\n      - {name: c, data_type: integer}\n",
+    );
+    p.ok(&["run"]);
+    assert_eq!(
+        p.query(
+            "select constraint_type, constraint_text from duckdb_constraints() \
+             where table_name = 'pairs' order by 1, 2"
+        ),
+        [
+            ["CHECK", "CHECK((c > a))"],
+            ["NOT NULL", "NOT NULL"],
+            ["NOT NULL", "NOT NULL"],
+            ["NOT NULL", "NOT NULL"],
+            ["PRIMARY KEY", "PRIMARY KEY(a, b)"]
+        ]
+    );
+}

@@ -99,6 +99,9 @@ pub struct Node {
     /// The parse render's text, which compile fills in instead of rendering again.
     #[serde(skip)]
     pub prerender: Option<std::sync::Arc<super::render::Prerender>>,
+    /// The model's own `constraints:` in schema YAML (over one or more `columns:`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<super::publish::Constraint>,
 }
 
 impl Node {

@@ -73,6 +73,9 @@ pub struct Constraint {
     /// A `check`'s expression, or a `foreign_key`'s `other_table (column)`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expression: Option<String>,
+    /// The columns of a model-level constraint.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -118,7 +121,16 @@ impl Constraint {
                     other => ConstraintKind::Other(other.to_string()),
                 };
                 let expression = c.get("expression").and_then(Value::as_str).map(str::to_string);
-                Some(Constraint { kind, expression })
+                let columns = c
+                    .get("columns")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                    .unwrap_or_default();
+                Some(Constraint {
+                    kind,
+                    expression,
+                    columns,
+                })
             })
             .collect()
     }

@@ -11,7 +11,7 @@
 
 use crate::adapter::{Adapter, Connection};
 use crate::error::{Error, Result};
-use crate::manifest::publish::ConstraintKind;
+use crate::manifest::publish::{Constraint, ConstraintKind};
 use crate::manifest::{ColumnInfo, Node};
 use crate::relation::Relation;
 
@@ -115,8 +115,13 @@ fn declared<'a>(conn: &mut dyn Connection, node: &'a Node) -> Result<Vec<Declare
 }
 
 /// The columns of the table an enforced contract creates: each declared name and type with
-/// the constraints the warehouse enforces; the others are warned about.
+/// the constraints the warehouse enforces, then the model's own constraints (over several
+/// columns); the others are warned about.
 pub(crate) fn column_definitions(adapter: &dyn Adapter, node: &Node, relation: &Relation) -> String {
+    let model_not_null: Vec<&str> = enforced(adapter, node, "the model", &node.constraints)
+        .filter(|k| k.kind == ConstraintKind::NotNull)
+        .flat_map(|k| k.columns.iter().map(String::as_str))
+        .collect();
     let mut defs = vec![];
     for c in node.columns.values() {
         let mut def = format!(
@@ -124,34 +129,69 @@ pub(crate) fn column_definitions(adapter: &dyn Adapter, node: &Node, relation: &
             relation.quote_ident(&c.name),
             c.data_type.as_deref().unwrap_or("")
         );
-        for k in &c.constraints {
-            if !adapter.enforces(&k.kind) {
-                tracing::warn!(
-                    "model {}: the {} constraint on column {} is not created: on {} mozt creates only \
-                     the constraints the warehouse checks on a table it rebuilds",
-                    node.name,
-                    k.kind.as_str(),
-                    c.name,
-                    adapter.kind()
-                );
-                continue;
-            }
+        let on = format!("column {}", c.name);
+        for k in enforced(adapter, node, &on, &c.constraints) {
             match (&k.kind, k.expression.as_deref()) {
                 (ConstraintKind::NotNull, _) => def.push_str(" not null"),
                 (ConstraintKind::PrimaryKey, _) => def.push_str(" primary key"),
                 (ConstraintKind::Unique, _) => def.push_str(" unique"),
                 (ConstraintKind::Check, Some(e)) => def.push_str(&format!(" check ({e})")),
-                (kind, _) => tracing::warn!(
-                    "model {}: the {} constraint on column {} is not created (a check needs an expression)",
-                    node.name,
-                    kind.as_str(),
-                    c.name
-                ),
+                _ => warn_unusable(node, &on, k),
             }
+        }
+        if model_not_null.iter().any(|n| n.eq_ignore_ascii_case(&c.name)) && !def.ends_with(" not null") {
+            def.push_str(" not null");
         }
         defs.push(def);
     }
+    for k in enforced(adapter, node, "the model", &node.constraints) {
+        let cols: Vec<String> = k.columns.iter().map(|c| relation.quote_ident(c)).collect();
+        match (&k.kind, k.expression.as_deref()) {
+            (ConstraintKind::NotNull, _) => {}
+            (ConstraintKind::PrimaryKey, _) if !cols.is_empty() => {
+                defs.push(format!("primary key ({})", cols.join(", ")))
+            }
+            (ConstraintKind::Unique, _) if !cols.is_empty() => defs.push(format!("unique ({})", cols.join(", "))),
+            (ConstraintKind::Check, Some(e)) => defs.push(format!("check ({e})")),
+            _ => warn_unusable(node, "the model", k),
+        }
+    }
     defs.join(", ")
+}
+
+/// The constraints of `list` the warehouse enforces; a warning for each of the others.
+fn enforced<'a>(
+    adapter: &'a dyn Adapter,
+    node: &'a Node,
+    on: &'a str,
+    list: &'a [Constraint],
+) -> impl Iterator<Item = &'a Constraint> + 'a {
+    list.iter().filter(move |k| {
+        let ok = adapter.enforces(&k.kind);
+        if !ok {
+            tracing::warn!(
+                "model {}: the {} constraint on {on} is not created: on {} mozt creates only the \
+                 constraints the warehouse checks on a table it rebuilds",
+                node.name,
+                k.kind.as_str(),
+                adapter.kind()
+            );
+        }
+        ok
+    })
+}
+
+fn warn_unusable(node: &Node, on: &str, k: &Constraint) {
+    tracing::warn!(
+        "model {}: the {} constraint on {on} is not created: it needs {}",
+        node.name,
+        k.kind.as_str(),
+        if k.kind == ConstraintKind::Check {
+            "an expression"
+        } else {
+            "columns"
+        }
+    );
 }
 
 /// `select <declared columns> from (<sql>)`: the model's rows in the contract's column order.
