@@ -138,7 +138,7 @@ pub fn execute(
     crate::artifacts::write_run_results(&session.artifacts(), &results, elapsed)?;
     let mut code = super::summary::summarize(&session.manifest, &results, elapsed);
     if cancelled {
-        code = super::summary::cancelled(drop_leftovers(adapter.as_ref(), &schemas));
+        code = super::summary::cancelled(drop_leftovers(session, &plan, adapter.as_ref(), &schemas));
     }
     drop(graceful);
     Ok(Executed {
@@ -180,7 +180,7 @@ fn read_catalog(
     );
     let mut found = conn.list_relations(&listed)?;
     // Relations a killed run left behind go before anything is built.
-    let dropped = materialize::swap::drop_leftovers(conn, &mut found)?;
+    let dropped = materialize::swap::drop_leftovers(conn, &mut found, &owners(session, plan))?;
     if !dropped.is_empty() {
         say(&format!(
             "Dropped {} an interrupted run left behind: {}",
@@ -236,10 +236,23 @@ fn compile_and_check(
 
 /// After Ctrl-C: drop the temporary relations the interrupted nodes left in `schemas`, on a
 /// connection of its own (the workers' are gone). What it could not drop is said.
-fn drop_leftovers(adapter: &dyn Adapter, schemas: &[String]) -> Result<usize, Error> {
+fn drop_leftovers(
+    session: &Session,
+    plan: &BTreeSet<usize>,
+    adapter: &dyn Adapter,
+    schemas: &[String],
+) -> Result<usize, Error> {
     let mut conn = adapter.connect()?;
     let mut found = conn.list_relations(schemas)?;
-    Ok(materialize::swap::drop_leftovers(conn.as_mut(), &mut found)?.len())
+    Ok(materialize::swap::drop_leftovers(conn.as_mut(), &mut found, &owners(session, plan))?.len())
+}
+
+/// The relations the plan builds: only their leftovers are this run's to drop.
+fn owners(session: &Session, plan: &BTreeSet<usize>) -> std::collections::HashSet<materialize::swap::Owner> {
+    plan.iter()
+        .filter_map(|&i| session.manifest.nodes[i].relation.as_ref())
+        .map(materialize::swap::owner)
+        .collect()
 }
 
 /// Where the warehouse has no access control (DuckDB), say once that `grants` are not applied.

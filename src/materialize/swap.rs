@@ -1,7 +1,7 @@
 //! Build aside, then swap: a relation is built under a temporary name and renamed into place
 //! in one transaction, so a failed build never destroys the previous good version.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::Job;
 use crate::adapter::{Connection, RelationKind};
@@ -74,19 +74,33 @@ pub(crate) fn swap_in(job: &mut Job<'_>, built: &Relation, kind: RelationKind, f
     Ok(())
 }
 
-/// The relations of `found` a killed or cancelled build left behind: temporary and staging
-/// tables, and a backup whose relation is back in place (a backup alone is the previous
-/// version of its relation and is kept).
-pub(crate) fn leftovers(found: &HashMap<Relation, RelationKind>) -> Vec<(Relation, RelationKind)> {
+/// `(schema, identifier)` in lower case: how a leftover is matched with the relation it was
+/// made for, whatever the warehouse reports for the database.
+pub(crate) type Owner = (String, String);
+
+pub(crate) fn owner(r: &Relation) -> Owner {
+    (r.schema.to_ascii_lowercase(), r.identifier.to_ascii_lowercase())
+}
+
+/// The relations of `found` a killed or cancelled build of one of `owners` left behind:
+/// temporary and staging tables, and a backup whose relation is back in place (a backup alone
+/// is the previous version of its relation and is kept). Only the run's own relations count,
+/// so a run never drops what another run, building other models, is working with.
+pub(crate) fn leftovers(
+    found: &HashMap<Relation, RelationKind>,
+    owners: &HashSet<Owner>,
+) -> Vec<(Relation, RelationKind)> {
+    let base_of = |r: &Relation| -> Option<(Relation, bool)> {
+        let id = r.identifier.to_ascii_lowercase();
+        let suffix = SCRATCH.iter().chain([&BACKUP]).find(|s| id.ends_with(**s))?;
+        let base = r.with_identifier(&r.identifier[..r.identifier.len() - suffix.len()]);
+        Some((base, *suffix == BACKUP))
+    };
     let mut out: Vec<(Relation, RelationKind)> = found
         .iter()
-        .filter(|(r, _)| {
-            let id = r.identifier.to_ascii_lowercase();
-            SCRATCH.iter().any(|s| id.ends_with(s))
-                || (id.ends_with(BACKUP) && {
-                    let base = &r.identifier[..r.identifier.len() - BACKUP.len()];
-                    found.contains_key(&r.with_identifier(base))
-                })
+        .filter(|(r, _)| match base_of(r) {
+            Some((base, backup)) => owners.contains(&owner(&base)) && (!backup || found.contains_key(&base)),
+            None => false,
         })
         .map(|(r, k)| (r.clone(), *k))
         .collect();
@@ -98,9 +112,10 @@ pub(crate) fn leftovers(found: &HashMap<Relation, RelationKind>) -> Vec<(Relatio
 pub(crate) fn drop_leftovers(
     conn: &mut dyn Connection,
     found: &mut HashMap<Relation, RelationKind>,
+    owners: &HashSet<Owner>,
 ) -> Result<Vec<Relation>> {
     let mut dropped = vec![];
-    for (r, kind) in leftovers(found) {
+    for (r, kind) in leftovers(found, owners) {
         conn.execute(&drop_sql(&r, kind))?;
         found.remove(&r);
         dropped.push(r);
