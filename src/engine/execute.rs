@@ -130,16 +130,7 @@ pub fn execute(
         adapter.as_ref(),
         &runner,
     )?;
-    let cancelled = crate::cancel::requested();
-    if cancelled {
-        crate::cancel::cleaning_up();
-    }
-    let elapsed = session.started.elapsed().as_secs_f64();
-    crate::artifacts::write_run_results(&session.artifacts(), &results, elapsed)?;
-    let mut code = super::summary::summarize(&session.manifest, &results, elapsed);
-    if cancelled {
-        code = super::summary::cancelled(drop_leftovers(session, &plan, adapter.as_ref(), &schemas));
-    }
+    let code = report(session, &plan, adapter.as_ref(), &schemas, &results)?;
     drop(graceful);
     Ok(Executed {
         results,
@@ -232,6 +223,30 @@ fn compile_and_check(
     session.check_sql(&mut compiled, flags.strict, &source_columns)?;
     session.write_manifest(&compiled)?;
     Ok(compiled)
+}
+
+/// Write run_results.json and print the summary; after Ctrl-C also drop what the interrupted
+/// nodes left. The exit code.
+fn report(
+    session: &Session,
+    plan: &BTreeSet<usize>,
+    adapter: &dyn Adapter,
+    schemas: &[String],
+    results: &[NodeResult],
+) -> Result<i32> {
+    let cancelled = crate::cancel::requested();
+    if cancelled {
+        crate::cancel::cleaning_up();
+    }
+    let elapsed = session.started.elapsed().as_secs_f64();
+    crate::artifacts::write_run_results(&session.artifacts(), results, elapsed)?;
+    let code = super::summary::summarize(&session.manifest, results, elapsed);
+    if cancelled {
+        return Ok(super::summary::cancelled(drop_leftovers(
+            session, plan, adapter, schemas,
+        )));
+    }
+    Ok(code)
 }
 
 /// After Ctrl-C: drop the temporary relations the interrupted nodes left in `schemas`, on a
