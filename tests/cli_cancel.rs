@@ -75,10 +75,11 @@ impl Running {
     }
 
     fn interrupt(&self) {
-        let status = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
+        // The shell's own kill, so no procps is needed.
+        let status = Command::new("sh")
+            .args(["-c", &format!("kill -INT {}", self.child.id())])
             .status()
-            .expect("run kill");
+            .expect("run sh");
         assert!(status.success(), "kill -INT failed");
     }
 
