@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod compile;
 pub mod deploy;
+pub mod docs;
 pub mod error;
 pub mod files;
 pub mod graph;

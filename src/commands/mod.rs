@@ -6,6 +6,7 @@ pub mod clone;
 pub mod compile;
 pub mod debug;
 pub mod deploy;
+pub mod docs;
 pub mod execute;
 pub mod freshness;
 pub mod init;
