@@ -454,11 +454,12 @@ fn dispatch(command: Command) -> Result<i32, Error> {
                 },
         } => commands::braze::run_rotate(&common, &public_key, slot, apply),
         Command::Docs {
-            command: DocsCommand::Generate {
-                common,
-                static_site,
-                out,
-            },
+            command:
+                DocsCommand::Generate {
+                    common,
+                    static_site,
+                    out,
+                },
         } => commands::docs::generate(&common, static_site, out.as_deref()),
         Command::Docs {
             command: DocsCommand::Serve { common, port, host },

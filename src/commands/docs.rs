@@ -28,12 +28,13 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
 pub fn generate(common: &Common, static_site: bool, out: Option<&Path>) -> Result<i32> {
     let session = Session::load(common)?;
     let target_dir = session.project.target_dir();
-    let nodes: Vec<usize> = session.select(
-        &Selection::default(),
-        &[ResourceType::Model, ResourceType::Test, ResourceType::Snapshot],
-    )?
-    .into_iter()
-    .collect();
+    let nodes: Vec<usize> = session
+        .select(
+            &Selection::default(),
+            &[ResourceType::Model, ResourceType::Test, ResourceType::Snapshot],
+        )?
+        .into_iter()
+        .collect();
     let (_, compiled) = rayon::join(
         || session.checksums(),
         || -> Result<_> {
@@ -78,7 +79,11 @@ pub fn generate(common: &Common, static_site: bool, out: Option<&Path>) -> Resul
     let data_path = target_dir.join(DATA_SCRIPT);
     write_data(&data_path, &session, &compiled, &extras)?;
 
-    let mut wrote = format!("{}/catalog.json and {}", session.target_dir(), display(&session, &data_path));
+    let mut wrote = format!(
+        "{}/catalog.json and {}",
+        session.target_dir(),
+        display(&session, &data_path)
+    );
     if static_site {
         let dir = static_dir(&session, out);
         site::write_files(&dir).map_err(io_err(&dir))?;
@@ -129,7 +134,9 @@ fn write_data(
 fn static_dir(session: &Session, out: Option<&Path>) -> PathBuf {
     match out {
         Some(p) if p.is_absolute() => p.to_path_buf(),
-        Some(p) => std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf()),
+        Some(p) => std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf()),
         None => session.project.target_dir().join(STATIC_DIR),
     }
 }

@@ -127,7 +127,11 @@ pub fn read(conn: &mut dyn Connection, warehouse: Warehouse, manifest: &Manifest
             Warehouse::Snowflake => read_snowflake(conn, database.as_deref(), &schemas, &mut tables),
         };
         if let Err(e) = result {
-            tracing::warn!("cannot read the catalog of {}: {}", database.as_deref().unwrap_or("the database"), e);
+            tracing::warn!(
+                "cannot read the catalog of {}: {}",
+                database.as_deref().unwrap_or("the database"),
+                e
+            );
             catalog.errors.push(e.message.clone());
         }
     }
@@ -203,11 +207,23 @@ fn stats(row_count: Option<i64>, bytes: Option<i64>, last_modified: Option<Strin
         out.insert(k, v);
     }
     if let Some(b) = bytes {
-        let (k, v) = stat("bytes", "Approximate Size", json!(b), true, "Approximate size of the table in bytes");
+        let (k, v) = stat(
+            "bytes",
+            "Approximate Size",
+            json!(b),
+            true,
+            "Approximate size of the table in bytes",
+        );
         out.insert(k, v);
     }
     if let Some(t) = last_modified {
-        let (k, v) = stat("last_modified", "Last Modified", json!(t), true, "The timestamp of the last change");
+        let (k, v) = stat(
+            "last_modified",
+            "Last Modified",
+            json!(t),
+            true,
+            "The timestamp of the last change",
+        );
         out.insert(k, v);
     }
     let has = !out.is_empty();
@@ -229,7 +245,9 @@ fn stats(row_count: Option<i64>, bytes: Option<i64>, last_modified: Option<Strin
 /// last_modified) and (database, schema, table, column, index, type, comment).
 fn fill(tables: &mut HashMap<Key, TableEntry>, table_rows: crate::adapter::Rows, column_rows: crate::adapter::Rows) {
     for r in &table_rows.rows {
-        let (Some(schema), Some(name)) = (text(r.get(1)), text(r.get(2))) else { continue };
+        let (Some(schema), Some(name)) = (text(r.get(1)), text(r.get(2))) else {
+            continue;
+        };
         let entry = TableEntry {
             metadata: TableMetadata {
                 table_type: text(r.get(3)).unwrap_or_else(|| "BASE TABLE".to_string()),
@@ -301,7 +319,10 @@ fn read_snowflake(
     tables: &mut HashMap<Key, TableEntry>,
 ) -> Result<()> {
     let prefix = match database {
-        Some(db) => format!("{}.", crate::relation::quote_with(db, crate::relation::Quoting::UpperCase)),
+        Some(db) => format!(
+            "{}.",
+            crate::relation::quote_with(db, crate::relation::Quoting::UpperCase)
+        ),
         None => String::new(),
     };
     let filter = format!("lower(table_schema) in ({})", in_list(schemas));

@@ -244,7 +244,10 @@ pub fn results_by_id(path: &std::path::Path) -> HashMap<String, Value> {
     let doc: Value = match serde_json::from_str(&text) {
         Ok(v) => v,
         Err(e) => {
-            tracing::warn!("{} is not valid JSON ({e}); the site shows no results from it", path.display());
+            tracing::warn!(
+                "{} is not valid JSON ({e}); the site shows no results from it",
+                path.display()
+            );
             return HashMap::new();
         }
     };

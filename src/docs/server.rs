@@ -5,7 +5,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -67,7 +67,7 @@ fn route(path: &str) -> Answer {
     }
 }
 
-fn handle(stream: TcpStream, data: &PathBuf) -> std::io::Result<()> {
+fn handle(stream: TcpStream, data: &Path) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
@@ -94,7 +94,7 @@ fn handle(stream: TcpStream, data: &PathBuf) -> std::io::Result<()> {
     };
     match route(path) {
         Answer::Static(content_type, body) => respond(&mut out, "200 OK", content_type, body.as_bytes(), with_body),
-        Answer::Data => match std::fs::read(data.as_path()) {
+        Answer::Data => match std::fs::read(data) {
             Ok(bytes) => respond(&mut out, "200 OK", "text/javascript; charset=utf-8", &bytes, with_body),
             Err(e) => {
                 let body = format!(
@@ -104,7 +104,13 @@ fn handle(stream: TcpStream, data: &PathBuf) -> std::io::Result<()> {
                         data.display()
                     ))
                 );
-                respond(&mut out, "200 OK", "text/javascript; charset=utf-8", body.as_bytes(), with_body)
+                respond(
+                    &mut out,
+                    "200 OK",
+                    "text/javascript; charset=utf-8",
+                    body.as_bytes(),
+                    with_body,
+                )
             }
         },
         Answer::NotFound => respond(&mut out, "404 Not Found", "text/plain", b"not found\n", with_body),
@@ -131,7 +137,10 @@ mod tests {
     fn routes_the_site_files_and_nothing_else() {
         assert!(matches!(route("/"), Answer::Static("text/html; charset=utf-8", _)));
         assert!(matches!(route("/index.html?x=1"), Answer::Static(..)));
-        assert!(matches!(route("/app.js"), Answer::Static("text/javascript; charset=utf-8", _)));
+        assert!(matches!(
+            route("/app.js"),
+            Answer::Static("text/javascript; charset=utf-8", _)
+        ));
         assert!(matches!(route("/data.js"), Answer::Data));
         assert!(matches!(route("/../Cargo.toml"), Answer::NotFound));
         assert!(matches!(route("/target/catalog.json"), Answer::NotFound));

@@ -9,17 +9,36 @@ pub const DATA_FILE: &str = "data.js";
 
 /// (file name, content type, text) of each file of the site, data.js excepted.
 pub const FILES: &[(&str, &str, &str)] = &[
-    ("index.html", "text/html; charset=utf-8", include_str!("site/index.html")),
+    (
+        "index.html",
+        "text/html; charset=utf-8",
+        include_str!("site/index.html"),
+    ),
     ("style.css", "text/css; charset=utf-8", include_str!("site/style.css")),
-    ("text.js", "text/javascript; charset=utf-8", include_str!("site/text.js")),
-    ("select.js", "text/javascript; charset=utf-8", include_str!("site/select.js")),
-    ("graph.js", "text/javascript; charset=utf-8", include_str!("site/graph.js")),
+    (
+        "text.js",
+        "text/javascript; charset=utf-8",
+        include_str!("site/text.js"),
+    ),
+    (
+        "select.js",
+        "text/javascript; charset=utf-8",
+        include_str!("site/select.js"),
+    ),
+    (
+        "graph.js",
+        "text/javascript; charset=utf-8",
+        include_str!("site/graph.js"),
+    ),
     ("app.js", "text/javascript; charset=utf-8", include_str!("site/app.js")),
 ];
 
 /// A file of the site by its name.
 pub fn file(name: &str) -> Option<(&'static str, &'static str)> {
-    FILES.iter().find(|(n, _, _)| *n == name).map(|(_, t, body)| (*t, *body))
+    FILES
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, t, body)| (*t, *body))
 }
 
 /// Write the site's files into `dir` (the data script is written by the caller).

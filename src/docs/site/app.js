@@ -358,7 +358,7 @@
 
   // ---- column lineage --------------------------------------------------------------------
   var downIndex = null;
-  function colKey(id, col) { return id + "\u0001" + col.toLowerCase(); }
+  function colKey(id, col) { return id + "|" + col.toLowerCase(); }
   // The upstream columns of a node's column, from its lineage ({column: {node: [columns]}}).
   function upstreamOf(id, col) {
     var n = byId[id];
