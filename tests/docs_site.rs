@@ -282,6 +282,37 @@ fn docs_site_in_a_browser_served_and_static() {
     );
 }
 
+/// A project of 450 models (model i reads model i/2): more than the DAG draws at once.
+fn wide_project() -> TestProject {
+    let p = TestProject::new("wide");
+    p.write("models/m_0.sql", "select 1 as id\n");
+    for i in 1..450 {
+        p.write(
+            &format!("models/m_{i}.sql"),
+            &format!("select id from {{{{ ref('m_{}') }}}}\n", i / 2),
+        );
+    }
+    p.ok(&["docs", "generate", "--static"]);
+    p
+}
+
+/// The whole DAG of a large project is not drawn (a message says how to narrow it); a
+/// selection in it is.
+fn check_dag_cap(b: &Browser, p: &TestProject) {
+    let index = format!("file://{}", p.path().join("target/docs/index.html").display());
+    b.goto(&format!("{index}#/dag/"));
+    b.wait_until("the message about the drawing's cap", |b| {
+        b.find_all("#dag-message")
+            .first()
+            .is_some_and(|e| b.text(e).contains("450 nodes; the drawing shows at most 400"))
+    });
+    assert_eq!(css_count(b, "svg.graph g.node"), 0, "nothing drawn over the cap");
+    b.goto(&format!("{index}#/dag/%2Bm_300"));
+    // m_300's ancestors: 150, 75, 37, 18, 9, 4, 2, 1, 0.
+    b.wait_until("the DAG of +m_300", |b| css_count(b, "svg.graph g.node") == 10);
+    b.screenshot(&screenshots().join("static-dag-wide.png"));
+}
+
 #[test]
 fn serve_without_generate_says_what_to_run() {
     let p = TestProject::new("empty_docs");

@@ -330,10 +330,36 @@ fn read_snowflake(
         "select table_catalog, table_schema, table_name, table_type, comment, table_owner, row_count, bytes, \
          to_varchar(last_altered) from {prefix}information_schema.tables where {filter}"
     ))?;
+    // Snowflake lists views in `tables` too; information_schema.views is read as well (for
+    // warehouses that list them only there), filling in only what `tables` did not list.
+    let view_rows = conn.query(&format!(
+        "select table_catalog, table_schema, table_name, 'VIEW', comment, table_owner, null, null, \
+         to_varchar(last_altered) from {prefix}information_schema.views where {filter}"
+    ))?;
     let column_rows = conn.query(&format!(
         "select table_catalog, table_schema, table_name, column_name, ordinal_position, data_type, comment \
          from {prefix}information_schema.columns where {filter} order by table_schema, table_name, ordinal_position"
     ))?;
-    fill(tables, table_rows, column_rows);
+    let mut all = table_rows;
+    let listed: std::collections::HashSet<Key> = all
+        .rows
+        .iter()
+        .filter_map(|r| {
+            Some((
+                text(r.get(1))?.to_ascii_lowercase(),
+                text(r.get(2))?.to_ascii_lowercase(),
+            ))
+        })
+        .collect();
+    all.rows.extend(
+        view_rows
+            .rows
+            .into_iter()
+            .filter(|r| match (text(r.get(1)), text(r.get(2))) {
+                (Some(s), Some(n)) => !listed.contains(&(s.to_ascii_lowercase(), n.to_ascii_lowercase())),
+                _ => false,
+            }),
+    );
+    fill(tables, all, column_rows);
     Ok(())
 }
