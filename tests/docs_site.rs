@@ -59,12 +59,16 @@ impl Drop for Served {
     }
 }
 
-/// The sample, with one extra model whose description holds Markdown and raw HTML.
+/// The sample, with one extra model whose descriptions hold Markdown, raw HTML and a doc() call.
 fn project() -> TestProject {
     let p = sample_project();
     p.write("models/docs_probe.sql", "select 1 as id\n").write(
         "models/docs_probe.yml",
-        "models:\n  - name: docs_probe\n    description: |\n      **Bold** words, `code`, a [link](https://example.com) and\n      <img src=x onerror=\"window.__probe = 1\"> left as text.\n\n      - first\n      - second\n    columns:\n      - name: id\n        description: The <b>id</b>.\n        tests: [not_null]\n",
+        "models:\n  - name: docs_probe\n    description: |\n      **Bold** words, `code`, a [link](https://example.com) and\n      <img src=x onerror=\"window.__probe = 1\"> left as text.\n\n      - first\n      - second\n    columns:\n      - name: id\n        description: \"{{ doc('probe_id') }}\"\n        tests: [not_null]\n",
+    )
+    .write(
+        "models/docs_probe.md",
+        "{% docs probe_id %}\nThe <b>id</b>, from a docs block.\n{% enddocs %}\n",
     );
     p.ok(&["build"]);
     // The sample's data is from 2024, so every checked source is stale (exit 1); the results
@@ -234,6 +238,11 @@ fn check_site(b: &Browser, index: &str, prefix: &str, expected_dag: usize) {
     b.wait_for(".description strong");
     assert_eq!(css_count(b, ".description img"), 0, "no HTML from a description");
     assert_eq!(css_count(b, "#columns b"), 0, "no HTML from a column description");
+    let id_row = b.text(&b.wait_for("#columns tr[data-column='id']"));
+    assert!(
+        id_row.contains("The <b>id</b>, from a docs block."),
+        "doc() resolves: {id_row}"
+    );
     assert_eq!(css_count(b, ".description li"), 2, "the list renders");
     assert_eq!(b.script("return window.__probe === undefined"), Value::Bool(true));
     let desc = b.text(&b.wait_for(".description"));

@@ -27,6 +27,7 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
 
 pub fn generate(common: &Common, static_site: bool, out: Option<&Path>) -> Result<i32> {
     let session = Session::load(common)?;
+    let blocks = crate::docs::blocks::DocBlocks::load(&session.project)?;
     let target_dir = session.project.target_dir();
     let nodes: Vec<usize> = session
         .select(
@@ -75,6 +76,7 @@ pub fn generate(common: &Common, static_site: bool, out: Option<&Path>) -> Resul
         catalog: &catalog,
         run_results: data::results_by_id(&target_dir.join("run_results.json")),
         freshness: data::results_by_id(&target_dir.join("sources.json")),
+        blocks,
     };
     let data_path = target_dir.join(DATA_SCRIPT);
     write_data(&data_path, &session, &compiled, &extras)?;

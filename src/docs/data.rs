@@ -9,10 +9,12 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::io::Write;
 
+use super::blocks::DocBlocks;
 use super::catalog::{Catalog, TableEntry};
 use crate::compile::Compiled;
 use crate::manifest::{ColumnInfo, Manifest, Node, SourceNode};
 use crate::sql::lineage::LineageJson;
+use std::borrow::Cow;
 
 /// What the site shows besides the manifest: read from the project's target folder.
 pub struct Extras<'a> {
@@ -22,6 +24,8 @@ pub struct Extras<'a> {
     pub run_results: HashMap<String, Value>,
     /// target/sources.json's `results`, by unique id.
     pub freshness: HashMap<String, Value>,
+    /// `{% docs %}` blocks that descriptions pull in with `{{ doc('name') }}`.
+    pub blocks: DocBlocks,
 }
 
 #[derive(Serialize)]
@@ -29,7 +33,7 @@ struct Column<'a> {
     name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     data_type: Option<&'a str>,
-    description: &'a str,
+    description: Cow<'a, str>,
 }
 
 /// A column the warehouse has but the YAML does not declare.
@@ -50,7 +54,7 @@ struct NodeDoc<'a> {
     package: &'a str,
     path: String,
     fqn: &'a [String],
-    description: &'a str,
+    description: Cow<'a, str>,
     tags: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     owner: Option<&'a str>,
@@ -81,7 +85,7 @@ struct SourceDoc<'a> {
     source_name: &'a str,
     table: &'a str,
     path: String,
-    description: &'a str,
+    description: Cow<'a, str>,
     relation: String,
     columns: Vec<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -111,7 +115,12 @@ fn owner(config: &Map<String, Value>) -> Option<&str> {
 }
 
 /// The YAML's columns, with the warehouse's types, then the warehouse's other columns.
-fn columns(declared: &IndexMap<String, ColumnInfo>, catalog: Option<&TableEntry>) -> Vec<Value> {
+fn columns(
+    declared: &IndexMap<String, ColumnInfo>,
+    catalog: Option<&TableEntry>,
+    blocks: &DocBlocks,
+    owner_name: &str,
+) -> Vec<Value> {
     let mut out = Vec::with_capacity(declared.len());
     let typed = |name: &str| {
         catalog.and_then(|c| {
@@ -126,7 +135,7 @@ fn columns(declared: &IndexMap<String, ColumnInfo>, catalog: Option<&TableEntry>
         out.push(serde_json::to_value(Column {
             name: &c.name,
             data_type,
-            description: &c.description,
+            description: blocks.resolve(&c.description, &format!("{owner_name}.{}", c.name)),
         }));
     }
     if let Some(cat) = catalog {
@@ -153,13 +162,13 @@ fn node_doc<'a>(n: &'a Node, compiled: Option<&'a Compiled>, extras: &'a Extras)
         package: &n.package_name,
         path: n.original_file_path.to_string_lossy().into_owned(),
         fqn: &n.fqn,
-        description: &n.description,
+        description: extras.blocks.resolve(&n.description, &n.name),
         tags: n.tags(),
         owner: owner(&n.config),
         config: &n.config,
         depends_on: &n.depends_on,
         relation: n.relation.as_ref().map(|r| r.to_string()),
-        columns: columns(&n.columns, catalog),
+        columns: columns(&n.columns, catalog, &extras.blocks, &n.name),
         raw_sql: &n.raw_code,
         compiled_sql: compiled.map(|c| c.sql.as_str()),
         lineage: compiled.and_then(|c| c.lineage.as_ref()).map(LineageJson),
@@ -178,9 +187,9 @@ fn source_doc<'a>(s: &'a SourceNode, extras: &'a Extras) -> SourceDoc<'a> {
         source_name: &s.source_name,
         table: &s.name,
         path: s.original_file_path.to_string_lossy().into_owned(),
-        description: &s.description,
+        description: extras.blocks.resolve(&s.description, &s.unique_id),
         relation: s.relation.to_string(),
-        columns: columns(&s.columns, catalog),
+        columns: columns(&s.columns, catalog, &extras.blocks, &s.unique_id),
         loaded_at_field: s.loaded_at_field.as_deref(),
         freshness_config: s.freshness.as_ref(),
         freshness: extras.freshness.get(&s.unique_id),
