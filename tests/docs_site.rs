@@ -289,6 +289,8 @@ fn docs_site_in_a_browser_served_and_static() {
         "static-",
         expected_dag,
     );
+
+    check_dag_cap(&browser, &wide_project());
 }
 
 /// A project of 450 models (model i reads model i/2): more than the DAG draws at once.

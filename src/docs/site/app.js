@@ -303,10 +303,25 @@
   }
 
   // ---- the DAG ---------------------------------------------------------------------------
+  // Example selections from this project: the model with the most parents, its most common
+  // tag, the first source, the Braze syncs.
+  function examples() {
+    var out = [];
+    var models = D.nodes.filter(function (n) { return n.kind === "model" && !isBraze(n); });
+    var widest = models.sort(function (a, b) { return parents[b.id].length - parents[a.id].length; })[0];
+    if (widest) out.push("+" + widest.name);
+    var tags = {};
+    D.nodes.forEach(function (n) { (n.tags || []).forEach(function (t) { tags[t] = (tags[t] || 0) + 1; }); });
+    var top = Object.keys(tags).sort(function (a, b) { return tags[b] - tags[a]; })[0];
+    if (top) out.push("tag:" + top);
+    if (D.sources.length) out.push("source:" + D.sources[0].source_name + "+");
+    if (D.nodes.some(isBraze)) out.push("config.materialized:braze_*");
+    return out;
+  }
   function pageDag(sel) {
     main.innerHTML = '<h1>DAG</h1><form id="dag-form" class="dag-form"><input id="dag-input" type="text" spellcheck="false" placeholder="+dim_users  tag:braze  source:braze+  (empty: whole project)" value="' + esc(sel) + '">' +
       ' <label><input type="checkbox" id="dag-tests"> tests</label> <button type="submit">Draw</button></form>' +
-      '<p class="examples">Try <a href="' + dagHref("+dim_users") + '">+dim_users</a> <a href="' + dagHref("tag:braze") + '">tag:braze</a> <a href="' + dagHref("source:braze+") + '">source:braze+</a> <a href="' + dagHref("resource_type:model,config.materialized:braze_*") + '">Braze syncs</a></p>' +
+      '<p class="examples">Try ' + examples().map(function (e) { return '<a href="' + dagHref(e) + '">' + esc(e) + "</a>"; }).join(" ") + "</p>" +
       '<div id="dag-message" class="muted"></div><div id="dag" class="graph-box"></div>' +
       '<p class="legend"><span class="dot k-source"></span>source <span class="dot k-seed"></span>seed <span class="dot k-model"></span>model <span class="dot k-snapshot"></span>snapshot <span class="dot k-braze"></span>Braze sync <span class="dot k-test"></span>test</p>';
     var form = document.getElementById("dag-form");

@@ -5,7 +5,7 @@
 "use strict";
 
 var MoztGraph = (function () {
-  var NODE_W = 230, NODE_H = 40, LAYER_GAP = 90, ROW_GAP = 14, SWEEPS = 8;
+  var NODE_W = 230, NODE_H = 40, LAYER_GAP = 90, ROW_GAP = 14, SWEEPS = 8, MIN_FIRST_ZOOM = 0.55;
   var SVG_NS = "http://www.w3.org/2000/svg";
 
   // nodes: [{id, label, sub, cls, title}], edges: [[fromId, toId]] (from is upstream).
@@ -248,16 +248,19 @@ var MoztGraph = (function () {
       else if (z === "out") zoomAt(1 / 1.25, w / 2, h / 2);
       else if (z === "fit") fit();
     });
+    // First view: the whole drawing when it is legible so; else legible, centred on the
+    // focus node (or the drawing's middle). The Fit button always shows everything.
     fit();
-    if (opts.focus) {
+    if (state.k < MIN_FIRST_ZOOM) {
       var f = g.nodes.filter(function (n) { return n.id === opts.focus; })[0];
-      if (f && state.k < 0.3) {
-        var w = svg.clientWidth || 800, h = svg.clientHeight || 500;
-        state.k = 0.6;
-        state.x = w / 2 - (f.x + NODE_W / 2) * state.k;
-        state.y = h / 2 - (f.y + NODE_H / 2) * state.k;
-        apply();
-      }
+      var cx = f ? f.x + NODE_W / 2 : g.width / 2, cy = f ? f.y + NODE_H / 2 : g.height / 2;
+      var w = svg.clientWidth || 800, h = svg.clientHeight || 500;
+      state.k = MIN_FIRST_ZOOM;
+      state.y = h / 2 - cy * state.k;
+      if (!f) state.x = 20;
+      else if (f.x + NODE_W >= g.width - 1) state.x = w - 20 - g.width * state.k; // last layer: right-aligned
+      else state.x = w / 2 - cx * state.k;
+      apply();
     }
     return svg;
   }
