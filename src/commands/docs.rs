@@ -55,19 +55,24 @@ pub fn generate(common: &Common, static_site: bool, out: Option<&Path>) -> Resul
     crate::artifacts::write_manifest(&session, &compiled)?;
 
     let catalog = read_catalog(&session)?;
-    let metadata = json!({
+    let generated_at = chrono::Utc::now().to_rfc3339();
+    // dbt's catalog schema allows no other metadata fields.
+    let catalog_metadata = json!({
         "dbt_schema_version": catalog::SCHEMA_VERSION,
-        "mozt_version": env!("CARGO_PKG_VERSION"),
-        "generated_at": chrono::Utc::now().to_rfc3339(),
-        "project_name": session.manifest.project_name,
-        "target_name": session.target.name,
-        "adapter_type": session.target.kind,
+        "generated_at": generated_at,
         "invocation_id": null,
         "env": {},
     });
+    let metadata = json!({
+        "mozt_version": env!("CARGO_PKG_VERSION"),
+        "generated_at": generated_at,
+        "project_name": session.manifest.project_name,
+        "target_name": session.target.name,
+        "adapter_type": session.target.kind,
+    });
     let catalog_path = target_dir.join("catalog.json");
     std::fs::create_dir_all(&target_dir).map_err(io_err(&target_dir))?;
-    let text = serde_json::to_string_pretty(&catalog.to_json(metadata.clone()))
+    let text = serde_json::to_string_pretty(&catalog.to_json(catalog_metadata))
         .map_err(|e| Error::runtime(format!("cannot write catalog.json: {e}")))?;
     std::fs::write(&catalog_path, text).map_err(io_err(&catalog_path))?;
 
