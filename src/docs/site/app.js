@@ -59,6 +59,11 @@
     var cls = { success: "ok", pass: "ok", warn: "warn", error: "bad", fail: "bad", runtime_error: "bad", skipped: "muted" }[status] || "muted";
     return '<span class="status ' + cls + '">' + esc(status) + "</span>";
   }
+  // 2026-12-07T07:34:12.356538082+00:00 -> 2026-12-07 07:34:12 UTC
+  function when(iso) {
+    var m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.\d+)?(Z|\+00:00)?/.exec(iso || "");
+    return m ? m[1] + " " + m[2] + (m[3] ? " UTC" : "") : String(iso || "");
+  }
   function seconds(t) { return typeof t === "number" ? (t < 10 ? t.toFixed(2) : t.toFixed(1)) + "s" : ""; }
   function bytes(b) {
     if (typeof b !== "number") return "";
@@ -175,7 +180,7 @@
     var syncs = D.nodes.filter(isBraze);
     var fresh = D.sources.filter(function (s) { return s.freshness; });
     main.innerHTML = "<h1>" + esc(m.project_name || "Project") + "</h1>" +
-      '<p class="muted">Generated ' + esc(m.generated_at || "") + " from target <b>" + esc(m.target_name || "") + "</b> (" + esc(m.adapter_type || "") + ") by mozt " + esc(m.mozt_version || "") + "</p>" +
+      '<p class="muted">Generated ' + esc(when(m.generated_at)) + " from target <b>" + esc(m.target_name || "") + "</b> (" + esc(m.adapter_type || "") + ") by mozt " + esc(m.mozt_version || "") + "</p>" +
       '<div class="cards">' +
       card("Models", count(function (n) { return n.kind === "model"; })) +
       card("Braze syncs", syncs.length) +
@@ -193,7 +198,7 @@
         }).join("") + "</table>" : '<p class="muted">None.</p>') +
       "<h2>Source freshness</h2>" + (fresh.length ? '<table class="grid"><tr><th>Source</th><th>Status</th><th>Last loaded</th></tr>' +
         fresh.map(function (s) {
-          return "<tr><td>" + link(s) + "</td><td>" + statusBadge(s.freshness.status) + "</td><td>" + esc(s.freshness.max_loaded_at || "") + "</td></tr>";
+          return "<tr><td>" + link(s) + "</td><td>" + statusBadge(s.freshness.status) + "</td><td>" + esc(when(s.freshness.max_loaded_at)) + "</td></tr>";
         }).join("") + "</table>" : '<p class="muted">No target/sources.json: run <code>mozt source freshness</code>.</p>') +
       '<h2>Explore</h2><p>Search above, or draw the <a href="' + dagHref("") + '">whole DAG</a>, or a selection such as <a href="' + dagHref("tag:braze") + '">tag:braze</a>.</p>';
   }
@@ -201,6 +206,7 @@
 
   // ---- a node's page ---------------------------------------------------------------------
   function testLabel(t) {
+    if (t.kind === "unit_test") return "unit: " + t.name;
     var info = t.test || {};
     var name = info.test_name || t.name;
     var kw = info.kwargs || {};
@@ -226,12 +232,16 @@
     if (n.path) facts.push(["File", "<code>" + esc(n.path) + "</code>"]);
     if (n.owner) facts.push(["Owner", esc(n.owner)]);
     if (n.tags && n.tags.length) facts.push(["Tags", n.tags.map(function (t) { return '<a class="tag" href="' + dagHref("tag:" + t) + '">' + esc(t) + "</a>"; }).join(" ")]);
-    if (n.run) facts.push(["Last run", statusBadge(n.run.status) + " " + esc(seconds(n.run.execution_time)) + (n.run.generated_at ? ' <span class="muted">' + esc(n.run.generated_at) + "</span>" : "") +
+    if (n.run) facts.push(["Last run", statusBadge(n.run.status) + " " + esc(seconds(n.run.execution_time)) + (n.run.generated_at ? ' <span class="muted">at ' + esc(when(n.run.generated_at)) + "</span>" : "") +
       (n.run.message ? '<div class="muted run-message">' + esc(n.run.message) + "</div>" : "")]);
     else if (!isTest(n) && n.kind !== "source") facts.push(["Last run", '<span class="muted">not in target/run_results.json</span>']);
     if (n.kind === "source") {
       if (n.loaded_at_field) facts.push(["Loaded at", "<code>" + esc(n.loaded_at_field) + "</code>"]);
-      if (n.freshness) facts.push(["Freshness", statusBadge(n.freshness.status) + " last loaded " + esc(n.freshness.max_loaded_at || "?") +
+      var fc = n.freshness_config || {};
+      var after = function (a) { return a && a.count != null ? a.count + " " + a.period + (a.count === 1 ? "" : "s") : null; };
+      var rule = [after(fc.warn_after) && "warn after " + after(fc.warn_after), after(fc.error_after) && "error after " + after(fc.error_after)].filter(Boolean);
+      if (rule.length) facts.push(["Freshness rule", esc(rule.join(", "))]);
+      if (n.freshness) facts.push(["Freshness", statusBadge(n.freshness.status) + " last loaded " + esc(when(n.freshness.max_loaded_at) || "?") +
         (typeof n.freshness.max_loaded_at_time_ago_in_s === "number" ? " (" + Math.round(n.freshness.max_loaded_at_time_ago_in_s / 3600) + " h before the check)" : "")]);
       else if (n.freshness_config) facts.push(["Freshness", '<span class="muted">not checked yet (mozt source freshness)</span>']);
     }
