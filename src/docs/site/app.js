@@ -329,7 +329,7 @@
     return out;
   }
   function pageDag(sel) {
-    main.innerHTML = '<h1>DAG</h1><form id="dag-form" class="dag-form"><input id="dag-input" type="text" spellcheck="false" placeholder="+dim_users  tag:braze  source:braze+  (empty: whole project)" value="' + esc(sel) + '">' +
+    main.innerHTML = '<h1>DAG</h1><form id="dag-form" class="dag-form"><input id="dag-input" type="text" spellcheck="false" placeholder="' + esc(examples().join("  ")) + '  (empty: whole project)" value="' + esc(sel) + '">' +
       ' <label><input type="checkbox" id="dag-tests"> tests</label> <button type="submit">Draw</button></form>' +
       '<p class="examples">Try ' + examples().map(function (e) { return '<a href="' + dagHref(e) + '">' + esc(e) + "</a>"; }).join(" ") + "</p>" +
       '<div id="dag-message" class="muted"></div><div id="dag" class="graph-box"></div>' +
@@ -357,8 +357,9 @@
     if (!ids.length) { msg.textContent = "The selection \u201c" + sel + "\u201d matches no node."; return; }
     if (ids.length > DAG_CAP) {
       msg.className = "error-box";
+      var ex = examples();
       msg.innerHTML = "The selection has <b>" + ids.length + "</b> nodes; the drawing shows at most " + DAG_CAP +
-        " so that it stays readable. Narrow it, for example <code>+dim_users</code>, <code>tag:braze</code>, <code>path:models/marts</code>, or <code>2+name</code> (two levels up).";
+        " so that it stays readable. Narrow it: a model with its parents (<code>" + esc(ex[0] || "+name") + "</code>), two levels up (<code>2+name</code>), a tag (<code>tag:name</code>) or a folder (<code>path:models/marts</code>); join two with a comma for both.";
       return;
     }
     var set = {};
