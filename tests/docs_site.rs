@@ -249,6 +249,44 @@ fn check_site(b: &Browser, index: &str, prefix: &str, expected_dag: usize) {
     assert!(desc.contains("<img src=x"), "the HTML shows as text: {desc}");
 }
 
+/// The site's selector (JavaScript) picks what `mozt ls` picks, for each kind of selector.
+fn check_selectors_match_mozt(b: &Browser, p: &TestProject, index: &str) {
+    let selectors = [
+        "tag:marts",
+        "path:models/staging",
+        "stg_braze__user+",
+        "@stg_braze__user",
+        "2+fct_message_funnel",
+        "tag:braze,config.materialized:table",
+        "source:braze+1",
+        "resource_type:seed",
+        "staging.braze",
+        "int_braze__*",
+        "dim_users fct_campaign_performance",
+    ];
+    for sel in selectors {
+        let want = ls_count(p, sel);
+        let encoded: String = sel
+            .bytes()
+            .map(|c| match c {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'.' | b'-' => (c as char).to_string(),
+                _ => format!("%{c:02X}"),
+            })
+            .collect();
+        b.goto(&format!("{index}#/dag/{encoded}"));
+        let expect = format!("{want} node{}, ", if want == 1 { "" } else { "s" });
+        b.wait_until(&format!("`{sel}` to draw {want} nodes as mozt ls selects"), |b| {
+            b.find_all("#dag-message")
+                .first()
+                .is_some_and(|e| b.text(e).starts_with(&expect))
+                && b.find_all("#dag-input")
+                    .first()
+                    .and_then(|e| b.attr(e, "value"))
+                    .is_some_and(|v| v == sel)
+        });
+    }
+}
+
 #[test]
 fn docs_site_in_a_browser_served_and_static() {
     let p = project();
@@ -282,6 +320,7 @@ fn docs_site_in_a_browser_served_and_static() {
     let browser = Browser::start();
     let served = Served::start(&p);
     check_site(&browser, &format!("{}index.html", served.url), "", expected_dag);
+    check_selectors_match_mozt(&browser, &p, &format!("{}index.html", served.url));
     drop(served);
 
     let index = p.path().join("target/docs/index.html");
