@@ -179,6 +179,12 @@ fn check_site(b: &Browser, index: &str, prefix: &str, expected_dag: usize) {
     b.click(&b.wait_for(".graph-tools button[data-z='out']"));
     let after = b.script("return document.querySelector('svg.graph g.viewport').getAttribute('transform')");
     assert_ne!(before, after, "zoom changes the drawing's transform");
+    // Drag to pan: the transform moves, and no node opens.
+    let url = b.current_url();
+    b.drag(&b.wait_for("svg.graph"), 120, 40);
+    let dragged = b.script("return document.querySelector('svg.graph g.viewport').getAttribute('transform')");
+    assert_ne!(after, dragged, "dragging pans the drawing");
+    assert_eq!(b.current_url(), url, "a drag opens nothing");
     b.click(&b.wait_for(".graph-tools button[data-z='fit']"));
     b.screenshot(&shots.join(format!("{prefix}dag.png")));
     // Click a node to open it.

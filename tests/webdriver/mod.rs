@@ -199,6 +199,25 @@ impl Browser {
         self.post(&format!("/element/{}/click", e.0), json!({}));
     }
 
+    /// Press the mouse at the element's centre, move it by (dx, dy), release it.
+    pub fn drag(&self, e: &Element, dx: i64, dy: i64) {
+        let mut origin = serde_json::Map::new();
+        origin.insert(ELEMENT_KEY.to_string(), Value::String(e.0.clone()));
+        self.post(
+            "/actions",
+            json!({"actions": [{
+                "type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"},
+                "actions": [
+                    {"type": "pointerMove", "duration": 0, "origin": Value::Object(origin), "x": 0, "y": 0},
+                    {"type": "pointerDown", "button": 0},
+                    {"type": "pointerMove", "duration": 150, "origin": "pointer", "x": dx, "y": dy},
+                    {"type": "pointerUp", "button": 0},
+                ],
+            }]}),
+        );
+        let _ = ureq::delete(&self.url("/actions")).call();
+    }
+
     pub fn type_into(&self, e: &Element, text: &str) {
         self.post(&format!("/element/{}/value", e.0), json!({ "text": text }));
     }

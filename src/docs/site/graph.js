@@ -205,23 +205,35 @@ var MoztGraph = (function () {
       var r = svg.getBoundingClientRect();
       zoomAt(ev.deltaY < 0 ? 1.15 : 1 / 1.15, ev.clientX - r.left, ev.clientY - r.top);
     }, { passive: false });
+    // Drag to pan. The pointer is captured only once it moves, so a plain click still lands
+    // on the node under it.
     var drag = null;
-    svg.addEventListener("mousedown", function (ev) {
-      drag = { x: ev.clientX, y: ev.clientY, sx: state.x, sy: state.y, moved: false };
-      svg.classList.add("dragging");
+    svg.addEventListener("pointerdown", function (ev) {
+      if (ev.button !== 0) return;
+      drag = { id: ev.pointerId, x: ev.clientX, y: ev.clientY, sx: state.x, sy: state.y, moved: false };
     });
-    window.addEventListener("mousemove", function (ev) {
-      if (!drag) return;
+    svg.addEventListener("pointermove", function (ev) {
+      if (!drag || ev.pointerId !== drag.id) return;
       var dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
-      if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
+      if (!drag.moved && Math.abs(dx) + Math.abs(dy) > 3) {
+        drag.moved = true;
+        svg.setPointerCapture(ev.pointerId);
+        svg.classList.add("dragging");
+      }
+      if (!drag.moved) return;
       state.x = drag.sx + dx;
       state.y = drag.sy + dy;
       apply();
     });
-    window.addEventListener("mouseup", function () {
+    function endDrag(ev) {
+      if (!drag || ev.pointerId !== drag.id) return;
+      if (drag.moved) svg.releasePointerCapture(ev.pointerId);
       svg.classList.remove("dragging");
-      setTimeout(function () { drag = null; }, 0);
-    });
+      var was = drag;
+      setTimeout(function () { if (drag === was) drag = null; }, 0);
+    }
+    svg.addEventListener("pointerup", endDrag);
+    svg.addEventListener("pointercancel", endDrag);
     function open(target) {
       var node = target.closest && target.closest("g.node");
       if (node && opts.onClick) opts.onClick(node.getAttribute("data-id"));
