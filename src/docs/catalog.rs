@@ -11,26 +11,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::adapter::{Connection, literal};
 use crate::error::Result;
 use crate::manifest::Manifest;
+use crate::project::AdapterKind;
 use crate::relation::Relation;
-
-pub const SCHEMA_VERSION: &str = "https://schemas.getdbt.com/dbt/catalog/v1.json";
-
-/// Which catalog queries a warehouse answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Warehouse {
-    DuckDb,
-    Snowflake,
-}
-
-impl Warehouse {
-    pub fn from_kind(kind: &str) -> Option<Warehouse> {
-        match kind.to_ascii_lowercase().as_str() {
-            "duckdb" => Some(Warehouse::DuckDb),
-            "snowflake" => Some(Warehouse::Snowflake),
-            _ => None,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ColumnEntry {
@@ -78,17 +60,6 @@ pub struct Catalog {
     pub errors: Vec<String>,
 }
 
-impl Catalog {
-    pub fn to_json(&self, metadata: Value) -> Value {
-        json!({
-            "metadata": metadata,
-            "nodes": self.nodes,
-            "sources": self.sources,
-            "errors": if self.errors.is_empty() { Value::Null } else { json!(self.errors) },
-        })
-    }
-}
-
 /// A relation's key for matching catalog rows: lower-case schema and name (both warehouses
 /// here compare unquoted names without case).
 type Key = (String, String);
@@ -98,7 +69,7 @@ fn key_of(r: &Relation) -> Key {
 }
 
 /// Read the catalog of every relation the manifest names (models, seeds, snapshots, sources).
-pub fn read(conn: &mut dyn Connection, warehouse: Warehouse, manifest: &Manifest) -> Catalog {
+pub fn read(conn: &mut dyn Connection, warehouse: AdapterKind, manifest: &Manifest) -> Catalog {
     let mut wanted: HashMap<Key, Vec<(bool, String)>> = HashMap::new();
     // Schemas to read, per database (None: the connection's default database).
     let mut schemas: BTreeMap<Option<String>, BTreeSet<String>> = BTreeMap::new();
@@ -123,8 +94,8 @@ pub fn read(conn: &mut dyn Connection, warehouse: Warehouse, manifest: &Manifest
     for (database, schemas) in &schemas {
         let schemas: Vec<&String> = schemas.iter().collect();
         let result = match warehouse {
-            Warehouse::DuckDb => read_duckdb(conn, database.as_deref(), &schemas, &mut tables),
-            Warehouse::Snowflake => read_snowflake(conn, database.as_deref(), &schemas, &mut tables),
+            AdapterKind::DuckDb => read_duckdb(conn, database.as_deref(), &schemas, &mut tables),
+            AdapterKind::Snowflake => read_snowflake(conn, database.as_deref(), &schemas, &mut tables),
         };
         if let Err(e) = result {
             tracing::warn!(

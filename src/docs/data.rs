@@ -11,9 +11,9 @@ use std::io::Write;
 
 use super::blocks::DocBlocks;
 use super::catalog::{Catalog, TableEntry};
+use crate::check::lineage::LineageJson;
 use crate::compile::Compiled;
 use crate::manifest::{ColumnInfo, Manifest, Node, SourceNode};
-use crate::sql::lineage::LineageJson;
 use std::borrow::Cow;
 
 /// What the site shows besides the manifest: read from the project's target folder.
@@ -158,7 +158,7 @@ fn node_doc<'a>(n: &'a Node, compiled: Option<&'a Compiled>, extras: &'a Extras)
         id: &n.unique_id,
         name: &n.name,
         kind: n.resource_type.as_str(),
-        materialized: n.materialized(),
+        materialized: n.materialized().as_str(),
         package: &n.package_name,
         path: n.original_file_path.to_string_lossy().into_owned(),
         fqn: &n.fqn,
