@@ -9,17 +9,10 @@ use crate::error::Result;
 
 pub const SCHEMA_VERSION: &str = "https://schemas.getdbt.com/dbt/catalog/v1.json";
 
-/// Write target/catalog.json. Its metadata holds only the fields dbt's catalog schema allows
-/// (the schema forbids others), so mozt's own (version, target) stay in the other artifacts.
+/// Write target/catalog.json.
 pub fn write_catalog(ctx: &Context<'_>, catalog: &Catalog) -> Result<()> {
     let doc = json!({
-        "metadata": {
-            "dbt_schema_version": SCHEMA_VERSION,
-            "dbt_version": super::DBT_VERSION,
-            "generated_at": chrono::Utc::now().to_rfc3339(),
-            "invocation_id": null,
-            "env": {},
-        },
+        "metadata": ctx.dbt_metadata(SCHEMA_VERSION),
         "nodes": catalog.nodes,
         "sources": catalog.sources,
         "errors": if catalog.errors.is_empty() { Value::Null } else { json!(catalog.errors) },

@@ -36,7 +36,13 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
 pub fn generate(session: &Session, static_dir: Option<&Path>) -> Result<Generated> {
     let blocks = DocBlocks::load(&session.project)?;
     let compiled = super::compile::compile(session, &Selection::default(), false)?;
+    let started = std::time::Instant::now();
     let catalog = read_catalog(session)?;
+    tracing::debug!(
+        "read the catalog of {} relations in {:?}",
+        catalog.nodes.len() + catalog.sources.len(),
+        started.elapsed()
+    );
     let ctx = session.artifacts();
     crate::artifacts::write_catalog(&ctx, &catalog)?;
 
@@ -48,7 +54,9 @@ pub fn generate(session: &Session, static_dir: Option<&Path>) -> Result<Generate
         blocks,
     };
     let data_path = ctx.dir.join(DATA_SCRIPT);
+    let started = std::time::Instant::now();
     write_data(&data_path, session, &compiled, &extras)?;
+    tracing::debug!("wrote the site's data in {:?}", started.elapsed());
     if let Some(dir) = static_dir {
         site::write_files(dir).map_err(io_err(dir))?;
         let copy = dir.join(site::DATA_FILE);
