@@ -14,13 +14,13 @@ use crate::error::{Error, Result};
 use crate::manifest::Manifest;
 use crate::project::Target;
 
-pub use catalog::write_catalog;
+pub(crate) use catalog::write_catalog;
+pub(crate) use manifest::write_manifest;
+pub(crate) use run_results::write_run_results;
 
 /// The dbt release whose artifact schemas (manifest v12, run_results v6, sources v3, catalog
 /// v1) mozt's artifacts follow, as their `dbt_version`.
-pub const DBT_VERSION: &str = "1.11.0";
-pub use manifest::write_manifest;
-pub use run_results::write_run_results;
+pub(crate) const DBT_VERSION: &str = "1.11.0";
 
 /// What every artifact describes: the manifest, the target it was built for, and the folder
 /// the artifacts go to (the project's target path).
@@ -32,7 +32,7 @@ pub struct Context<'a> {
 }
 
 /// sources.json's schema (`mozt source freshness`).
-pub const SOURCES_SCHEMA_VERSION: &str = "https://schemas.getdbt.com/dbt/sources/v3.json";
+pub(crate) const SOURCES_SCHEMA_VERSION: &str = "https://schemas.getdbt.com/dbt/sources/v3.json";
 
 impl Context<'_> {
     /// The metadata of an artifact in dbt's schema `schema`: the fields every dbt artifact has,
@@ -63,7 +63,7 @@ impl Context<'_> {
 }
 
 /// Write a source freshness report (target/sources.json, or the path given).
-pub fn write_sources(ctx: &Context<'_>, path: &Path, results: Vec<Value>, elapsed: f64) -> Result<()> {
+pub(crate) fn write_sources(ctx: &Context<'_>, path: &Path, results: Vec<Value>, elapsed: f64) -> Result<()> {
     let doc = json!({
         "metadata": ctx.dbt_metadata(SOURCES_SCHEMA_VERSION),
         "results": results,

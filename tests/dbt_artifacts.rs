@@ -3,6 +3,8 @@
 //! project parse with dbt-artifacts-parser (PyPI), installed into a venv by
 //! scripts/dbt_artifacts.sh as the emulator is; and the check fails when a required field is
 //! missing.
+// Test code unwraps: a failure there is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

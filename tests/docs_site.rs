@@ -4,6 +4,8 @@
 //! browser searches for a model, opens it, checks its columns and their tests, follows the DAG
 //! of dim_users and the column lineage of a dim_users column, on the served site and on the
 //! static export opened from file://. Screenshots go to target/docs-screenshots/.
+// Test code unwraps: a failure there is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 mod webdriver;

@@ -7,10 +7,10 @@ use super::Context;
 use crate::docs::catalog::Catalog;
 use crate::error::Result;
 
-pub const SCHEMA_VERSION: &str = "https://schemas.getdbt.com/dbt/catalog/v1.json";
+pub(super) const SCHEMA_VERSION: &str = "https://schemas.getdbt.com/dbt/catalog/v1.json";
 
 /// Write target/catalog.json.
-pub fn write_catalog(ctx: &Context<'_>, catalog: &Catalog) -> Result<()> {
+pub(crate) fn write_catalog(ctx: &Context<'_>, catalog: &Catalog) -> Result<()> {
     let doc = json!({
         "metadata": ctx.dbt_metadata(SCHEMA_VERSION),
         "nodes": catalog.nodes,

@@ -14,8 +14,8 @@ use crate::check::lineage::LineageJson;
 use crate::compile::Compiled;
 use crate::error::{Error, Result};
 use crate::files::AtomicFile;
+use crate::manifest::unit_test::{Fixture, UnitSpec};
 use crate::manifest::{ColumnInfo, Node, ResourceType, SourceNode};
-use crate::parse::unit_tests::{Fixture, UnitSpec};
 use crate::relation::Relation;
 use crate::state::checksum::Checksums;
 
@@ -27,7 +27,7 @@ const CHUNK: usize = 256;
 /// Entries serialized, then written, at a time (a few MB).
 const BATCH: usize = 8 * CHUNK;
 
-pub const SCHEMA_VERSION: &str = "https://schemas.getdbt.com/dbt/manifest/v12.json";
+pub(super) const SCHEMA_VERSION: &str = "https://schemas.getdbt.com/dbt/manifest/v12.json";
 
 /// dbt's `checksum` of a node (its FileHash): the body's SHA-256, or `none` without a body.
 #[derive(Serialize)]
@@ -103,7 +103,7 @@ struct NodeEntry<'a> {
     alias: &'a str,
     checksum: FileHash,
     config: &'a Map<String, Value>,
-    tags: Vec<String>,
+    tags: &'a [String],
     description: &'a str,
     columns: &'a IndexMap<String, ColumnInfo>,
     meta: Meta<'a>,
@@ -165,7 +165,7 @@ impl<'a> NodeEntry<'a> {
             alias,
             checksum: FileHash::of(checksums),
             config: &n.config,
-            tags: n.tags(),
+            tags: &n.settings.tags,
             description: &n.description,
             columns: &n.columns,
             meta: Meta {
@@ -355,7 +355,7 @@ impl<'a> UnitTestEntry<'a> {
 
 /// Write target/manifest.json: every node with its checksums (by node index) and, for the
 /// compiled ones, their compiled path and column lineage.
-pub fn write_manifest(
+pub(crate) fn write_manifest(
     ctx: &super::Context<'_>,
     checksums: &[Checksums],
     compiled: &HashMap<usize, Compiled>,
@@ -401,9 +401,14 @@ pub fn write_manifest(
     out.write(&[b"},\"unit_tests\":{"]).map_err(io_err)?;
     stream_entries(&mut out, &path, &units, |buf, _, &i| {
         let n = &m.nodes[i];
-        let spec = crate::compile::unit_test::spec(n).map_err(|e| serde::ser::Error::custom(e.message))?;
+        let Some(spec) = &n.unit else {
+            return Err(serde::ser::Error::custom(format!(
+                "{} has no unit test spec",
+                n.unique_id
+            )));
+        };
         key(buf, &n.unique_id)?;
-        serde_json::to_writer(buf, &UnitTestEntry::new(n, &spec, &checksums[i])?)
+        serde_json::to_writer(buf, &UnitTestEntry::new(n, spec, &checksums[i])?)
     })?;
     out.write(&[b"},\"parent_map\":{"]).map_err(io_err)?;
     stream_entries(&mut out, &path, &m.nodes, |buf, _, n| {

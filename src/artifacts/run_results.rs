@@ -9,7 +9,7 @@ use super::Context;
 use crate::error::Result;
 use crate::run::{NodeResult, Status};
 
-pub const SCHEMA_VERSION: &str = "https://schemas.getdbt.com/dbt/run-results/v6.json";
+pub(super) const SCHEMA_VERSION: &str = "https://schemas.getdbt.com/dbt/run-results/v6.json";
 
 #[derive(Serialize)]
 struct Timing<'a> {
@@ -63,7 +63,7 @@ impl<'a> Entry<'a> {
 }
 
 /// Write target/run_results.json: every node's status, timing and message.
-pub fn write_run_results(ctx: &Context<'_>, results: &[NodeResult], elapsed: f64) -> Result<()> {
+pub(crate) fn write_run_results(ctx: &Context<'_>, results: &[NodeResult], elapsed: f64) -> Result<()> {
     let doc = json!({
         "metadata": ctx.dbt_metadata(SCHEMA_VERSION),
         "results": results.iter().map(Entry::new).collect::<Vec<_>>(),

@@ -9,7 +9,7 @@ use crate::engine::{LoadOptions, Session};
 use crate::error::{Error, Result};
 use crate::run::output::{plural, say, say_always};
 
-pub fn generate(load: &LoadOptions, static_site: bool, out: Option<&Path>) -> Result<i32> {
+pub(crate) fn generate(load: &LoadOptions, static_site: bool, out: Option<&Path>) -> Result<i32> {
     let session = Session::load(load)?;
     let static_dir = static_site.then(|| static_dir(&session, out));
     let done = crate::engine::docs::generate(&session, static_dir.as_deref())?;
@@ -54,7 +54,7 @@ fn display(session: &Session, path: &Path) -> String {
         .to_string()
 }
 
-pub fn serve(load: &LoadOptions, host: &str, port: u16) -> Result<i32> {
+pub(crate) fn serve(load: &LoadOptions, host: &str, port: u16) -> Result<i32> {
     let data_path = crate::engine::docs::site_data(&load.project_dir)?;
     let server = server::Server::bind(host, port, data_path).map_err(|e| {
         Error::project(format!("cannot listen on {host}:{port}: {e}"))

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::project::Project;
 
 #[derive(Debug, Default)]
-pub struct DocBlocks {
+pub(crate) struct DocBlocks {
     /// name -> (text, the file it is in).
     blocks: HashMap<String, (String, PathBuf)>,
 }
@@ -31,7 +31,7 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 impl DocBlocks {
     /// Read every `.md` file under the project's model, seed, snapshot and macro paths.
-    pub fn load(project: &Project) -> Result<DocBlocks> {
+    pub(crate) fn load(project: &Project) -> Result<DocBlocks> {
         let mut out = DocBlocks::default();
         let f = &project.file;
         let dirs = f
@@ -59,7 +59,7 @@ impl DocBlocks {
     }
 
     /// The blocks of one file's text (`rel` names it in errors).
-    pub fn read_file(&mut self, rel: &Path, text: &str) -> Result<()> {
+    pub(crate) fn read_file(&mut self, rel: &Path, text: &str) -> Result<()> {
         let mut pos = 0;
         while let Some(found) = text[pos..].find("{%") {
             let start = pos + found;
@@ -110,17 +110,14 @@ impl DocBlocks {
         Ok(())
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.blocks.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.blocks.is_empty()
     }
 
     /// `text` with each `{{ doc('name') }}` replaced by the block's text; `what` names the
     /// description in the warning for a block that does not exist (the call is then left as is).
-    pub fn resolve<'a>(&self, text: &'a str, what: &str) -> Cow<'a, str> {
+    pub(crate) fn resolve<'a>(&self, text: &'a str, what: &str) -> Cow<'a, str> {
         if !text.contains("doc(") {
             return Cow::Borrowed(text);
         }

@@ -69,7 +69,7 @@ fn key_of(r: &Relation) -> Key {
 }
 
 /// Read the catalog of every relation the manifest names (models, seeds, snapshots, sources).
-pub fn read(conn: &mut dyn Connection, warehouse: AdapterKind, manifest: &Manifest) -> Catalog {
+pub(crate) fn read(conn: &mut dyn Connection, warehouse: AdapterKind, manifest: &Manifest) -> Catalog {
     let mut wanted: HashMap<Key, Vec<(bool, String)>> = HashMap::new();
     // Schemas to read, per database (None: the connection's default database).
     let mut schemas: BTreeMap<Option<String>, BTreeSet<String>> = BTreeMap::new();

@@ -17,7 +17,7 @@ use crate::manifest::{ColumnInfo, Manifest, Node, SourceNode};
 use std::borrow::Cow;
 
 /// What the site shows besides the manifest: read from the project's target folder.
-pub struct Extras<'a> {
+pub(crate) struct Extras<'a> {
     pub metadata: Value,
     pub catalog: &'a Catalog,
     /// target/run_results.json's `results`, by unique id.
@@ -55,7 +55,7 @@ struct NodeDoc<'a> {
     path: String,
     fqn: &'a [String],
     description: Cow<'a, str>,
-    tags: Vec<String>,
+    tags: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     owner: Option<&'a str>,
     config: &'a Map<String, Value>,
@@ -163,7 +163,7 @@ fn node_doc<'a>(n: &'a Node, compiled: Option<&'a Compiled>, extras: &'a Extras)
         path: n.original_file_path.to_string_lossy().into_owned(),
         fqn: &n.fqn,
         description: extras.blocks.resolve(&n.description, &n.name),
-        tags: n.tags(),
+        tags: &n.settings.tags,
         owner: owner(&n.config),
         config: &n.config,
         depends_on: &n.depends_on,
@@ -199,7 +199,7 @@ fn source_doc<'a>(s: &'a SourceNode, extras: &'a Extras) -> SourceDoc<'a> {
 
 /// Write the site's data as `window.MOZT_DOCS = {...};`. `<` is written as `\u003c` inside
 /// the JSON so no text from the project can close the script element it is loaded into.
-pub fn write_script(
+pub(crate) fn write_script(
     out: &mut impl Write,
     manifest: &Manifest,
     compiled: &HashMap<usize, Compiled>,
@@ -246,7 +246,7 @@ impl<W: Write> Write for ScriptSafe<'_, W> {
 
 /// The `results` of a JSON artifact under target/ (run_results.json, sources.json), by
 /// unique id; empty when the file is missing or unreadable (a warning names it).
-pub fn results_by_id(path: &std::path::Path) -> HashMap<String, Value> {
+pub(crate) fn results_by_id(path: &std::path::Path) -> HashMap<String, Value> {
     let Ok(text) = std::fs::read_to_string(path) else {
         return HashMap::new();
     };

@@ -2,8 +2,8 @@
 //! `mozt docs serve` (a local web server), or `--static` (the site as files that open from the
 //! file system). The command itself is in `commands/docs.rs`.
 
-pub mod blocks;
-pub mod catalog;
-pub mod data;
-pub mod server;
-pub mod site;
+pub(crate) mod blocks;
+pub(crate) mod catalog;
+pub(crate) mod data;
+pub(crate) mod server;
+pub(crate) mod site;

@@ -14,14 +14,14 @@ use super::site;
 /// The most a request's head may take (request line and headers).
 const MAX_HEAD: usize = 16 * 1024;
 
-pub struct Server {
+pub(crate) struct Server {
     listener: TcpListener,
     /// The data script written by `mozt docs generate`.
     data: Arc<PathBuf>,
 }
 
 impl Server {
-    pub fn bind(host: &str, port: u16, data: PathBuf) -> std::io::Result<Server> {
+    pub(crate) fn bind(host: &str, port: u16, data: PathBuf) -> std::io::Result<Server> {
         let listener = TcpListener::bind((host, port))?;
         Ok(Server {
             listener,
@@ -29,12 +29,12 @@ impl Server {
         })
     }
 
-    pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+    pub(crate) fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
         self.listener.local_addr()
     }
 
     /// Answer requests until the process ends.
-    pub fn run(self) {
+    pub(crate) fn run(self) {
         for stream in self.listener.incoming() {
             let Ok(stream) = stream else { continue };
             let data = Arc::clone(&self.data);

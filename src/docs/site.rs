@@ -5,10 +5,10 @@
 use std::path::Path;
 
 /// The name the data script has next to index.html.
-pub const DATA_FILE: &str = "data.js";
+pub(crate) const DATA_FILE: &str = "data.js";
 
 /// (file name, content type, text) of each file of the site, data.js excepted.
-pub const FILES: &[(&str, &str, &str)] = &[
+pub(crate) const FILES: &[(&str, &str, &str)] = &[
     (
         "index.html",
         "text/html; charset=utf-8",
@@ -34,7 +34,7 @@ pub const FILES: &[(&str, &str, &str)] = &[
 ];
 
 /// A file of the site by its name.
-pub fn file(name: &str) -> Option<(&'static str, &'static str)> {
+pub(crate) fn file(name: &str) -> Option<(&'static str, &'static str)> {
     FILES
         .iter()
         .find(|(n, _, _)| *n == name)
@@ -42,7 +42,7 @@ pub fn file(name: &str) -> Option<(&'static str, &'static str)> {
 }
 
 /// Write the site's files into `dir` (the data script is written by the caller).
-pub fn write_files(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn write_files(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     for (name, _, body) in FILES {
         std::fs::write(dir.join(name), body)?;

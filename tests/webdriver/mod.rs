@@ -3,6 +3,8 @@
 //! commands the tests use (navigate, find, click, type, read text, run a script, screenshot).
 //! Both programs come from apt (`scripts/browser.sh`); when they are missing the test fails
 //! and says how to install them.
+// Test code unwraps: a failure there is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
 use serde_json::{Value, json};
@@ -37,23 +39,23 @@ fn find_program(env_var: &str, names: &[&str]) -> PathBuf {
     );
 }
 
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     l.local_addr().expect("local address").port()
 }
 
 /// chromedriver and one headless Chromium session; both end when this is dropped.
-pub struct Browser {
+pub(crate) struct Browser {
     driver: Child,
     base: String,
     session: String,
 }
 
 #[derive(Clone, Debug)]
-pub struct Element(String);
+pub(crate) struct Element(String);
 
 impl Browser {
-    pub fn start() -> Browser {
+    pub(crate) fn start() -> Browser {
         let chrome = find_program("CHROME", &["chromium", "chromium-browser"]);
         let chromedriver = find_program("CHROMEDRIVER", &["chromedriver", "chromium-driver"]);
         let port = free_port();
@@ -140,15 +142,15 @@ impl Browser {
             .and_then(|v| v.get("value").cloned())
     }
 
-    pub fn goto(&self, url: &str) {
+    pub(crate) fn goto(&self, url: &str) {
         self.post("/url", json!({ "url": url }));
     }
 
-    pub fn current_url(&self) -> String {
+    pub(crate) fn current_url(&self) -> String {
         self.get("/url").as_str().unwrap_or_default().to_string()
     }
 
-    pub fn find_all(&self, css: &str) -> Vec<Element> {
+    pub(crate) fn find_all(&self, css: &str) -> Vec<Element> {
         let v = self
             .try_post("/elements", json!({"using": "css selector", "value": css}))
             .unwrap_or(Value::Null);
@@ -163,7 +165,7 @@ impl Browser {
     }
 
     /// Wait until `css` matches an element, and return the first.
-    pub fn wait_for(&self, css: &str) -> Element {
+    pub(crate) fn wait_for(&self, css: &str) -> Element {
         let started = Instant::now();
         loop {
             if let Some(e) = self.find_all(css).into_iter().next() {
@@ -181,7 +183,7 @@ impl Browser {
     }
 
     /// Wait until `check` holds (it is given the page's text), or fail with `what`.
-    pub fn wait_until(&self, what: &str, check: impl Fn(&Browser) -> bool) {
+    pub(crate) fn wait_until(&self, what: &str, check: impl Fn(&Browser) -> bool) {
         let started = Instant::now();
         while !check(self) {
             if started.elapsed() > WAIT {
@@ -195,12 +197,12 @@ impl Browser {
         }
     }
 
-    pub fn click(&self, e: &Element) {
+    pub(crate) fn click(&self, e: &Element) {
         self.post(&format!("/element/{}/click", e.0), json!({}));
     }
 
     /// Press the mouse at the element's centre, move it by (dx, dy), release it.
-    pub fn drag(&self, e: &Element, dx: i64, dy: i64) {
+    pub(crate) fn drag(&self, e: &Element, dx: i64, dy: i64) {
         let mut origin = serde_json::Map::new();
         origin.insert(ELEMENT_KEY.to_string(), Value::String(e.0.clone()));
         self.post(
@@ -218,33 +220,33 @@ impl Browser {
         let _ = ureq::delete(&self.url("/actions")).call();
     }
 
-    pub fn type_into(&self, e: &Element, text: &str) {
+    pub(crate) fn type_into(&self, e: &Element, text: &str) {
         self.post(&format!("/element/{}/value", e.0), json!({ "text": text }));
     }
 
-    pub fn clear(&self, e: &Element) {
+    pub(crate) fn clear(&self, e: &Element) {
         self.post(&format!("/element/{}/clear", e.0), json!({}));
     }
 
-    pub fn text(&self, e: &Element) -> String {
+    pub(crate) fn text(&self, e: &Element) -> String {
         self.get(&format!("/element/{}/text", e.0))
             .as_str()
             .unwrap_or_default()
             .to_string()
     }
 
-    pub fn attr(&self, e: &Element, name: &str) -> Option<String> {
+    pub(crate) fn attr(&self, e: &Element, name: &str) -> Option<String> {
         self.get(&format!("/element/{}/attribute/{name}", e.0))
             .as_str()
             .map(str::to_string)
     }
 
     /// Run a script in the page (`return ...;`) and give back its value.
-    pub fn script(&self, script: &str) -> Value {
+    pub(crate) fn script(&self, script: &str) -> Value {
         self.post("/execute/sync", json!({"script": script, "args": []}))
     }
 
-    pub fn text_of_page(&self) -> String {
+    pub(crate) fn text_of_page(&self) -> String {
         self.try_post(
             "/execute/sync",
             json!({"script": "return document.body ? document.body.innerText : ''", "args": []}),
@@ -254,7 +256,7 @@ impl Browser {
     }
 
     /// Save a PNG of the window.
-    pub fn screenshot(&self, path: &Path) {
+    pub(crate) fn screenshot(&self, path: &Path) {
         use base64::Engine;
         let v = self.get("/screenshot");
         let b64 = v.as_str().expect("a screenshot as base64");
