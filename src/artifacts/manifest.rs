@@ -14,6 +14,7 @@ use crate::check::lineage::LineageJson;
 use crate::compile::Compiled;
 use crate::error::{Error, Result};
 use crate::files::AtomicFile;
+use crate::manifest::publish::Constraint;
 use crate::manifest::unit_test::{Fixture, UnitSpec};
 use crate::manifest::{ColumnInfo, Node, ResourceType, SourceNode};
 use crate::relation::Relation;
@@ -108,6 +109,9 @@ struct NodeEntry<'a> {
     columns: &'a IndexMap<String, ColumnInfo>,
     meta: Meta<'a>,
     depends_on: DependsOn<'a>,
+    /// A model's own constraints (dbt's model-level constraints).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    constraints: &'a [Constraint],
     relation_name: Option<String>,
     raw_code: &'a str,
     /// Not on a seed (dbt's schema has no compiled SQL for seeds).
@@ -179,6 +183,7 @@ impl<'a> NodeEntry<'a> {
                 macros: [],
                 nodes: (!seed).then_some(n.depends_on.as_slice()),
             },
+            constraints: &n.constraints,
             relation_name: n.relation.as_ref().map(Relation::to_string),
             raw_code: &n.raw_code,
             language: (!seed).then_some("sql"),
