@@ -1,7 +1,11 @@
-//! The JSON artifacts under target/: manifest.json (nodes, configs, dependencies, compiled
-//! paths) and run_results.json (status, timing, message per node). Secrets never appear here.
+//! The JSON artifacts under target/, in dbt's published schemas: manifest.json (v12: nodes,
+//! configs, dependencies, compiled paths; mozt's checksums and column lineage in each entry's
+//! `meta.mozt`), run_results.json (v6), sources.json (v3) and catalog.json (v1). Secrets never
+//! appear here.
 
+mod catalog;
 mod manifest;
+mod run_results;
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -9,9 +13,14 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::manifest::Manifest;
 use crate::project::Target;
-use crate::run::NodeResult;
 
+pub(crate) use catalog::write_catalog;
 pub(crate) use manifest::write_manifest;
+pub(crate) use run_results::write_run_results;
+
+/// The dbt release whose artifact schemas (manifest v12, run_results v6, sources v3, catalog
+/// v1) mozt's artifacts follow, as their `dbt_version`.
+pub(crate) const DBT_VERSION: &str = "1.11.0";
 
 /// What every artifact describes: the manifest, the target it was built for, and the folder
 /// the artifacts go to (the project's target path).
@@ -22,8 +31,27 @@ pub struct Context<'a> {
     pub threads: usize,
 }
 
+/// sources.json's schema (`mozt source freshness`).
+pub(crate) const SOURCES_SCHEMA_VERSION: &str = "https://schemas.getdbt.com/dbt/sources/v3.json";
+
 impl Context<'_> {
-    fn metadata(&self) -> Value {
+    /// The metadata of an artifact in dbt's schema `schema`: the fields every dbt artifact has,
+    /// with mozt's version and the target's name in `env` (the one map the schemas leave open).
+    pub fn dbt_metadata(&self, schema: &str) -> Value {
+        json!({
+            "dbt_schema_version": schema,
+            "dbt_version": DBT_VERSION,
+            "generated_at": chrono::Utc::now().to_rfc3339(),
+            "invocation_id": null,
+            "env": {
+                "MOZT_VERSION": env!("CARGO_PKG_VERSION"),
+                "MOZT_TARGET": self.target.name,
+            },
+        })
+    }
+
+    /// mozt's metadata of an artifact: its version, when, the project and the target.
+    pub fn metadata(&self) -> Value {
         json!({
             "mozt_version": env!("CARGO_PKG_VERSION"),
             "generated_at": chrono::Utc::now().to_rfc3339(),
@@ -34,23 +62,12 @@ impl Context<'_> {
     }
 }
 
-/// Write target/run_results.json: every node's status, timing and message.
-pub(crate) fn write_run_results(ctx: &Context<'_>, results: &[NodeResult], elapsed: f64) -> Result<()> {
-    let doc = json!({
-        "metadata": ctx.metadata(),
-        "elapsed_time": elapsed,
-        "args": { "target": ctx.target.name, "threads": ctx.threads },
-        "results": results,
-    });
-    write(&ctx.dir.join("run_results.json"), &doc)
-}
-
 /// Write a source freshness report (target/sources.json, or the path given).
 pub(crate) fn write_sources(ctx: &Context<'_>, path: &Path, results: Vec<Value>, elapsed: f64) -> Result<()> {
     let doc = json!({
-        "metadata": ctx.metadata(),
-        "elapsed_time": elapsed,
+        "metadata": ctx.dbt_metadata(SOURCES_SCHEMA_VERSION),
         "results": results,
+        "elapsed_time": elapsed,
     });
     write(path, &doc)
 }

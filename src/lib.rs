@@ -11,6 +11,7 @@ pub(crate) mod commands;
 pub(crate) mod compile;
 pub(crate) mod deploy;
 pub mod deps;
+pub(crate) mod docs;
 pub mod engine;
 pub(crate) mod error;
 pub(crate) mod files;

@@ -193,7 +193,7 @@ fn manifest_json_content() {
     p.ok(&["compile"]);
     let mut m = p.json("target/manifest.json");
     m["metadata"]["generated_at"] = "[generated_at]".into();
-    m["metadata"]["mozt_version"] = "[version]".into();
+    m["metadata"]["env"]["MOZT_VERSION"] = "[version]".into();
     let text = serde_json::to_string_pretty(&m).expect("JSON prints");
     insta::assert_snapshot!(text);
 }
@@ -242,7 +242,7 @@ fn manifest_and_run_results_describe_the_run() {
         .iter()
         .find(|x| x["unique_id"] == "seed.shop.raw_orders")
         .expect("seed result");
-    assert_eq!(seed["rows_affected"], 3);
+    assert_eq!(seed["adapter_response"]["rows_affected"], 3);
     // Parents finish before their children.
     let pos = |id: &str| results.iter().position(|x| x["unique_id"] == id).expect("in results");
     assert!(pos("seed.shop.raw_orders") < pos("model.shop.stg_orders"));

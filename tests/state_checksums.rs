@@ -83,7 +83,11 @@ fn checksum_lines(p: &TestProject) -> String {
             continue;
         };
         for (id, entry) in entries {
-            let Some(sums) = entry["checksums"].as_object() else {
+            // mozt's checksums sit in `meta.mozt` (a unit test's in `config.meta.mozt`).
+            let extras = entry
+                .pointer("/meta/mozt")
+                .or_else(|| entry.pointer("/config/meta/mozt"));
+            let Some(sums) = extras.and_then(|e| e["checksums"].as_object()) else {
                 panic!("{id} has no checksums: {entry}");
             };
             for (kind, sum) in sums {

@@ -99,34 +99,18 @@ pub(crate) fn run(load: &LoadOptions, selection: &Selection, output: Option<&Pat
     for (seq, (src, field, criteria)) in checks.iter().enumerate() {
         let t0 = Instant::now();
         let now = chrono::Utc::now().naive_utc();
-        let (outcome, max_loaded_at, age, message) = measure(conn.as_mut(), src, field, criteria, now);
+        let measured = measure(conn.as_mut(), src, field, criteria, now);
+        let (outcome, message) = (measured.outcome, &measured.message);
         let elapsed = t0.elapsed().as_secs_f64();
         say(&line(
             seq + 1,
             total,
             outcome.label(),
-            &describe(src, criteria, outcome, &message),
+            &describe(src, criteria, outcome, message),
             elapsed,
         ));
         worst = worse(worst, outcome);
-        let after = |a: Option<After>| match a {
-            Some(a) => json!({"count": a.count, "period": a.period}),
-            None => json!({"count": null, "period": null}),
-        };
-        results.push(json!({
-            "unique_id": src.unique_id,
-            "status": outcome.status(),
-            "max_loaded_at": max_loaded_at.map(|t| t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()),
-            "snapshotted_at": now.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
-            "max_loaded_at_time_ago_in_s": age,
-            "criteria": {
-                "warn_after": after(criteria.warn_after),
-                "error_after": after(criteria.error_after),
-                "filter": criteria.filter,
-            },
-            "execution_time": elapsed,
-            "message": if outcome == Outcome::Error { Value::String(message) } else { Value::Null },
-        }));
+        results.push(result_json(src, criteria, &measured, now, elapsed));
     }
     let count = |o: &str| results.iter().filter(|r| r["status"] == o).count();
     let (pass, warn, stale, errors) = (count("pass"), count("warn"), count("error"), count("runtime error"));
@@ -183,43 +167,80 @@ fn report_path(session: &Session, output: Option<&Path>) -> PathBuf {
     }
 }
 
-/// The newest load of one source table against its criteria: the outcome, the newest
-/// `loaded_at_field`, its age in seconds, and the message.
+/// One table's freshness: the outcome, the newest `loaded_at_field` and its age in seconds
+/// (None when they could not be read), and the message.
+struct Measured {
+    outcome: Outcome,
+    max_loaded_at: Option<chrono::NaiveDateTime>,
+    age: Option<f64>,
+    message: String,
+}
+
+/// The newest load of one source table against its criteria.
 fn measure(
     conn: &mut dyn crate::adapter::Connection,
     src: &SourceNode,
     field: &str,
     criteria: &Criteria,
     now: chrono::NaiveDateTime,
-) -> (Outcome, Option<chrono::NaiveDateTime>, Option<f64>, String) {
+) -> Measured {
+    let failed = |message: String| Measured {
+        outcome: Outcome::Error,
+        max_loaded_at: None,
+        age: None,
+        message,
+    };
     let mut sql = format!("select max({field}) as max_loaded_at from {}", src.relation);
     if let Some(f) = &criteria.filter {
         sql.push_str(&format!(" where {f}"));
     }
     match conn.query(&sql) {
-        Err(e) => (Outcome::Error, None, None, e.message.clone()),
+        Err(e) => failed(e.message.clone()),
         Ok(rows) => match rows.rows.first().and_then(|r| r.first()) {
-            None | Some(Value::Null) => (
-                Outcome::Error,
-                None,
-                None,
-                format!("max({field}) is null: the table is empty"),
-            ),
+            None | Some(Value::Null) => failed(format!("max({field}) is null: the table is empty")),
             Some(v) => match loaded_at(v) {
-                None => (
-                    Outcome::Error,
-                    None,
-                    None,
-                    format!("max({field}) is {v}, which is not a timestamp"),
-                ),
+                None => failed(format!("max({field}) is {v}, which is not a timestamp")),
                 Some(t) => {
                     let age = (now - t).num_milliseconds() as f64 / 1000.0;
-                    let outcome = judge(criteria, age);
-                    (outcome, Some(t), Some(age), format!("{} old", human_age(age)))
+                    Measured {
+                        outcome: judge(criteria, age),
+                        max_loaded_at: Some(t),
+                        age: Some(age),
+                        message: format!("{} old", human_age(age)),
+                    }
                 }
             },
         },
     }
+}
+
+/// One table's entry in sources.json, in dbt's sources v3 schema: a table that could not be
+/// measured has only its error; a measured one its newest load, age, criteria and timing.
+fn result_json(src: &SourceNode, criteria: &Criteria, m: &Measured, now: chrono::NaiveDateTime, elapsed: f64) -> Value {
+    let (Some(max_loaded_at), Some(age)) = (m.max_loaded_at, m.age) else {
+        return json!({"unique_id": src.unique_id, "status": m.outcome.status(), "error": m.message});
+    };
+    let stamp = |t: chrono::NaiveDateTime| t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+    let after = |a: Option<After>| match a {
+        Some(a) => json!({"count": a.count, "period": a.period}),
+        None => json!({"count": null, "period": null}),
+    };
+    json!({
+        "unique_id": src.unique_id,
+        "max_loaded_at": stamp(max_loaded_at),
+        "snapshotted_at": stamp(now),
+        "max_loaded_at_time_ago_in_s": age,
+        "status": m.outcome.status(),
+        "criteria": {
+            "warn_after": after(criteria.warn_after),
+            "error_after": after(criteria.error_after),
+            "filter": criteria.filter,
+        },
+        "adapter_response": {},
+        "timing": [],
+        "thread_id": "main",
+        "execution_time": elapsed,
+    })
 }
 
 /// The progress line's text: the table, the message, and the limit it passed.

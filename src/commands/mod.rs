@@ -7,6 +7,7 @@ pub(crate) mod compile;
 pub(crate) mod debug;
 pub(crate) mod deploy;
 pub(crate) mod deps;
+pub(crate) mod docs;
 pub(crate) mod execute;
 pub(crate) mod freshness;
 pub(crate) mod init;

@@ -8,6 +8,7 @@
 pub mod clone;
 pub mod compile;
 pub mod deploy;
+pub mod docs;
 pub mod execute;
 pub mod lineage;
 mod runner;

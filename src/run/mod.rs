@@ -77,10 +77,10 @@ pub(crate) fn execute(
     }
 
     std::thread::scope(|s| {
-        for mut conn in conns {
+        for (n, mut conn) in conns.into_iter().enumerate() {
             let rx = Arc::clone(&task_rx);
             let tx = done_tx.clone();
-            s.spawn(move || worker(work, conn.as_mut(), &rx, &tx));
+            s.spawn(move || worker(n + 1, work, conn.as_mut(), &rx, &tx));
         }
         drop(done_tx);
 
@@ -110,9 +110,10 @@ pub(crate) fn execute(
     Ok(schedule.results)
 }
 
-/// A worker thread: run the nodes it is sent on its own connection, and send back each
-/// result with its time.
+/// A worker thread (numbered from 1): run the nodes it is sent on its own connection, and send
+/// back each result with its time and the worker's name.
 fn worker(
+    number: usize,
     work: &dyn Work,
     conn: &mut dyn Connection,
     tasks: &Mutex<mpsc::Receiver<usize>>,
@@ -125,8 +126,12 @@ fn worker(
         };
         let Ok(i) = next else { break };
         let started = Instant::now();
+        let started_at = chrono::Utc::now().to_rfc3339();
         let mut r = work.run(i, conn);
         r.execution_time = started.elapsed().as_secs_f64();
+        r.thread_id = format!("Thread-{number} (worker)");
+        r.started_at = Some(started_at);
+        r.completed_at = Some(chrono::Utc::now().to_rfc3339());
         if done.send((i, r)).is_err() {
             break;
         }

@@ -60,6 +60,12 @@ pub struct NodeResult {
     /// More lines shown under a failure (a row diff, where to look).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<String>,
+    /// The worker that ran it (`Thread-2 (worker)`, as dbt names them); empty when it did not
+    /// run (skipped).
+    pub thread_id: String,
+    /// When it started and finished running (UTC, RFC 3339); None when it did not run.
+    pub started_at: Option<String>,
+    pub completed_at: Option<String>,
 }
 
 impl NodeResult {
@@ -74,6 +80,9 @@ impl NodeResult {
             relation_name: None,
             compiled_path: None,
             details: vec![],
+            thread_id: String::new(),
+            started_at: None,
+            completed_at: None,
         }
     }
 }

@@ -61,6 +61,16 @@ impl Checksums {
     }
 }
 
+impl Checksums {
+    /// The body's SHA-256 as hex (dbt's one `checksum` per node), when the node has a body.
+    pub fn body_hex(&self) -> Option<String> {
+        match &self.0[Kind::Body as usize] {
+            Some(Sum::Sha256(d)) => Some(String::from_utf8_lossy(&hex_sha256(d)).into_owned()),
+            _ => None,
+        }
+    }
+}
+
 /// Written as an object with the kinds in alphabetical order (as manifest.json always had).
 impl serde::Serialize for Checksums {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

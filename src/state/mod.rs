@@ -54,36 +54,13 @@ impl PreviousState {
             ..Default::default()
         };
         let sources = doc.get("sources").and_then(Value::as_object);
-        for (id, n) in nodes.iter().chain(sources.into_iter().flatten()) {
-            let checksums = n.get("checksums").and_then(Value::as_object).map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                    .collect()
-            });
-            let relation = n.get("relation").and_then(|r| {
-                Some(Relation::new(
-                    r.get("database").and_then(Value::as_str).map(str::to_string),
-                    r.get("schema")?.as_str()?,
-                    r.get("identifier")?.as_str()?,
-                ))
-            });
-            out.nodes.insert(
-                id.clone(),
-                OldNode {
-                    resource_type: n
-                        .get("resource_type")
-                        .and_then(Value::as_str)
-                        .unwrap_or("source")
-                        .to_string(),
-                    checksums,
-                    relation,
-                    materialized: n
-                        .get("config")
-                        .and_then(|c| c.get("materialized"))
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
-                },
-            );
+        let unit_tests = doc.get("unit_tests").and_then(Value::as_object);
+        for (id, n) in nodes
+            .iter()
+            .chain(sources.into_iter().flatten())
+            .chain(unit_tests.into_iter().flatten())
+        {
+            out.nodes.insert(id.clone(), old_node(n));
         }
         if out.nodes.values().any(|n| n.checksums.is_none()) {
             tracing::warn!(
@@ -115,6 +92,61 @@ impl PreviousState {
     }
 }
 
+/// An entry of manifest.json (dbt's manifest v12 shape): mozt's checksums under `meta.mozt`
+/// (`config.meta.mozt` for a unit test), the relation from `database`, `schema` and `alias`
+/// (`identifier` for a source) when it has a `relation_name` (tests and ephemeral models
+/// build none). Manifests written by mozt before it took dbt's shape kept `checksums` and `relation` at
+/// the top of the entry: they are read too, so a production run's artifacts stay usable
+/// across the upgrade.
+fn old_node(n: &Value) -> OldNode {
+    let extras = n.pointer("/meta/mozt").or_else(|| n.pointer("/config/meta/mozt"));
+    let checksums = extras
+        .and_then(|e| e.get("checksums"))
+        .or_else(|| n.get("checksums"))
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        });
+    let relation = n.get("relation_name").and_then(Value::as_str).and_then(|_| {
+        n.get("relation")
+            .filter(|r| r.is_object())
+            .and_then(relation_of)
+            .or_else(|| {
+                let identifier = n.get("alias").or_else(|| n.get("identifier"))?.as_str()?;
+                Some(Relation::new(
+                    n.get("database").and_then(Value::as_str).map(str::to_string),
+                    n.get("schema")?.as_str()?,
+                    identifier,
+                ))
+            })
+    });
+    OldNode {
+        resource_type: n
+            .get("resource_type")
+            .and_then(Value::as_str)
+            .unwrap_or("source")
+            .to_string(),
+        checksums,
+        relation,
+        materialized: n
+            .get("config")
+            .and_then(|c| c.get("materialized"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    }
+}
+
+/// `{"database", "schema", "identifier"}` (the entries of an older mozt's manifest).
+fn relation_of(r: &Value) -> Option<Relation> {
+    Some(Relation::new(
+        r.get("database").and_then(Value::as_str).map(str::to_string),
+        r.get("schema")?.as_str()?,
+        r.get("identifier")?.as_str()?,
+    ))
+}
+
 fn read_json(path: &Path) -> Result<Value> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::project(format!("cannot read {}: {e}", path.display())).at(Location::file(path)))?;
@@ -123,4 +155,39 @@ fn read_json(path: &Path) -> Result<Value> {
             .at(Location::at(path, e.line()))
             .help("use the manifest.json and run_results.json that mozt wrote, unchanged")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    /// A model's entry as mozt writes it now (dbt's v12 shape) and as it wrote it before
+    /// (`checksums` and `relation` at the top) read the same; a test's names no relation.
+    #[test]
+    fn entries_of_both_shapes_read_the_same() {
+        let now = json!({
+            "database": null, "schema": "analytics", "alias": "dim_users", "resource_type": "model",
+            "relation_name": "analytics.dim_users", "config": {"materialized": "table"},
+            "meta": {"mozt": {"checksums": {"body": "ab"}}},
+        });
+        let before = json!({
+            "resource_type": "model", "relation_name": "analytics.dim_users",
+            "relation": {"database": null, "schema": "analytics", "identifier": "dim_users"},
+            "config": {"materialized": "table"}, "checksums": {"body": "ab"},
+        });
+        for entry in [now, before] {
+            let n = super::old_node(&entry);
+            assert_eq!(
+                n.relation.map(|r| r.to_string()).as_deref(),
+                Some("analytics.dim_users")
+            );
+            assert_eq!(n.checksums.and_then(|c| c.get("body").cloned()).as_deref(), Some("ab"));
+            assert_eq!(n.materialized.as_deref(), Some("table"));
+        }
+        let test =
+            json!({"schema": "analytics", "alias": "not_null_x", "relation_name": null, "resource_type": "test"});
+        assert!(super::old_node(&test).relation.is_none());
+        let unit = json!({"resource_type": "unit_test", "config": {"meta": {"mozt": {"checksums": {"yaml": "cd"}}}}});
+        assert!(super::old_node(&unit).checksums.is_some_and(|c| c["yaml"] == "cd"));
+    }
 }
