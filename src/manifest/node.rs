@@ -96,6 +96,10 @@ pub struct Node {
     /// The parse render's text, which compile fills in instead of rendering again.
     #[serde(skip)]
     pub prerender: Option<std::sync::Arc<super::render::Prerender>>,
+    /// Its Jinja looked at the warehouse (`run_query`, `adapter.get_columns_in_relation`, ...):
+    /// the run renders it again against the live connection once its parents exist.
+    #[serde(skip)]
+    pub introspects: bool,
 }
 
 impl Node {

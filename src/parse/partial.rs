@@ -173,6 +173,10 @@ impl Memo {
 
     /// The entry to save for a successful render (None when it read something untracked).
     fn entry(&self, rec: &Recorded, prerender: Option<&Arc<Prerender>>) -> Option<Entry> {
+        // Introspective renders are few and must mark their node every parse.
+        if rec.introspects {
+            return None;
+        }
         let mut macros: Vec<(String, String)> = vec![];
         for name in &rec.macros {
             if macros.iter().any(|(n, _)| n == name) {
@@ -308,6 +312,8 @@ fn recorded(entry: Entry) -> Recorded {
         env_vars: entry.env_vars.into_iter().map(|(n, _)| n).collect(),
         vars: entry.vars.into_iter().map(|(n, _)| n).collect(),
         macros: entry.macros.into_iter().map(|(n, _)| n).collect(),
+        // A render that introspects is never saved (see `entry`).
+        introspects: false,
     }
 }
 
