@@ -12,4 +12,5 @@ pub mod freshness;
 pub mod init;
 pub mod lineage;
 pub mod ls;
+pub mod run_operation;
 pub mod show;

@@ -10,6 +10,7 @@ pub mod compile;
 pub mod deploy;
 pub mod execute;
 pub mod lineage;
+pub mod operation;
 mod runner;
 mod summary;
 

@@ -171,6 +171,18 @@ impl JinjaEnv {
         Ok(this)
     }
 
+    /// The root project's `dispatch:` orders, sorted by namespace (what partial parsing
+    /// compares: a new order can change what every dispatching macro renders).
+    pub fn dispatch_orders(&self) -> Vec<(String, Vec<String>)> {
+        let mut orders: Vec<(String, Vec<String>)> = self
+            .registry
+            .read()
+            .map(|r| r.dispatch.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
+        orders.sort();
+        orders
+    }
+
     /// Set `flags` (how the command was invoked) for the renders that follow.
     pub fn set_flags(&mut self, flags: globals::Flags) {
         self.env.add_global("flags", Value::from_object(flags));
@@ -338,6 +350,45 @@ impl JinjaEnv {
     pub fn render_str(&self, name: &str, text: &str, ctx: Value, scope: Scope) -> (Result<String>, Scope) {
         let (result, scope) = scope::with_scope(scope, || self.env.render_named_str(name, text, ctx));
         (result.map_err(|e| jinja_error(&e, name, Some(text))), scope)
+    }
+
+    /// The macro a name leads to outside any template: a bare name (the root project's macros
+    /// over the built-in ones) or `package.name`.
+    pub fn macro_value(&self, name: &str) -> Option<Value> {
+        let registry = self.registry.read().ok()?;
+        let (package, bare) = match name.split_once('.') {
+            Some((p, m)) => (Some(p), m),
+            None => (None, name),
+        };
+        let template = registry.find(package, bare)?;
+        Some(namespace::macro_value(&self.registry, package, bare, template))
+    }
+
+    /// Call macro `name` (bare or `package.name`) with keyword arguments, outside any
+    /// template, with `scope` installed (`mozt run-operation`).
+    pub fn call_macro_kwargs(
+        &self,
+        name: &str,
+        kwargs: serde_json::Map<String, serde_json::Value>,
+        scope: Scope,
+    ) -> (Result<Value>, Scope) {
+        let Some(f) = self.macro_value(name) else {
+            let known = self.macros.keys().chain(self.qualified.keys()).map(String::as_str);
+            let hints = crate::suggest::closest(name, known);
+            let mut e = Error::project(format!("no macro named {name}"));
+            e = e.help(match hints.is_empty() {
+                true => "macros come from {% macro %} blocks in macros/ or in an installed package".to_string(),
+                false => format!("did you mean {}?", hints.join(", ")),
+            });
+            return (Err(e), scope);
+        };
+        let kwargs: minijinja::value::Kwargs = kwargs.into_iter().map(|(k, v)| (k, to_value(v))).collect();
+        let (result, scope) = scope::with_scope(scope, || {
+            let mut state = self.env.empty_state();
+            f.call(&mut state, &[Value::from(kwargs)])
+        });
+        let template = self.macro_template(name).cloned().unwrap_or_else(|| name.to_string());
+        (result.map_err(|e| self.error(&e, &template)), scope)
     }
 
     /// Call a macro by name outside any template (e.g. generate_schema_name).

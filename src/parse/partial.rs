@@ -371,6 +371,7 @@ fn global_key(target: &Target, jinja: &JinjaEnv) -> String {
         h.update(template.as_bytes());
         h.update(b";");
     }
+    h.update(serde_json::to_vec(&jinja.dispatch_orders()).unwrap_or_default());
     hex(&h.finalize())
 }
 
