@@ -5,7 +5,7 @@ use crate::engine::{LoadOptions, Session, operation, parse_vars};
 use crate::error::{Error, Result};
 use crate::run::output::say;
 
-pub fn run(load: &LoadOptions, name: &str, args: Option<&str>) -> Result<i32> {
+pub(crate) fn run(load: &LoadOptions, name: &str, args: Option<&str>) -> Result<i32> {
     let args = parse_vars(args).map_err(|e| {
         Error::project(e.message.replace("--vars", "--args"))
             .help("pass the macro's arguments as a mapping: --args '{schema: analytics}'")

@@ -14,9 +14,9 @@ use crate::project::AdapterKind;
 use crate::relation::{Quoting, Relation};
 
 #[derive(Debug)]
-pub struct AdapterObj {
-    pub registry: Shared,
-    pub kind: AdapterKind,
+pub(crate) struct AdapterObj {
+    pub(crate) registry: Shared,
+    pub(crate) kind: AdapterKind,
 }
 
 /// The relation a template passed (a `ref()`, `source()`, `this` or `api.Relation.create`).
@@ -124,8 +124,8 @@ impl Object for AdapterObj {
 
 /// `api`: `api.Relation.create(...)`, `api.Column(name, dtype)`.
 #[derive(Debug)]
-pub struct Api {
-    pub kind: AdapterKind,
+pub(crate) struct Api {
+    pub(crate) kind: AdapterKind,
 }
 
 impl Object for Api {
@@ -206,7 +206,7 @@ impl Object for ApiClass {
 
 /// A column as dbt's `Column`: `.name`, `.column`, `.dtype`, `.data_type`, `.quoted`, and
 /// `is_string()`, `is_number()`, `is_integer()`, `is_float()`.
-pub fn column(name: String, dtype: String, quoting: Quoting) -> Value {
+pub(crate) fn column(name: String, dtype: String, quoting: Quoting) -> Value {
     Value::from_object(ColumnObj { name, dtype, quoting })
 }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::warehouse::err;
 
 /// `zip(a, b, ...)`: lists of the i-th items, as long as the shortest argument.
-pub fn zip(lists: Rest<Value>) -> Result<Value, Error> {
+pub(crate) fn zip(lists: Rest<Value>) -> Result<Value, Error> {
     let lists: Vec<Vec<Value>> = lists
         .iter()
         .map(|l| l.try_iter().map(Iterator::collect))
@@ -23,7 +23,7 @@ pub fn zip(lists: Rest<Value>) -> Result<Value, Error> {
 }
 
 /// `set(items)`: the distinct items, in first-seen order (a Python set has no order).
-pub fn set(items: Option<Value>) -> Result<Value, Error> {
+pub(crate) fn set(items: Option<Value>) -> Result<Value, Error> {
     let mut out: Vec<Value> = vec![];
     if let Some(items) = items {
         for item in items.try_iter()? {
@@ -35,14 +35,14 @@ pub fn set(items: Option<Value>) -> Result<Value, Error> {
     Ok(Value::from(out))
 }
 
-pub fn tojson(value: Value) -> Result<Value, Error> {
+pub(crate) fn tojson(value: Value) -> Result<Value, Error> {
     serde_json::to_string(&value)
         .map(Value::from)
         .map_err(|e| err(format!("tojson: {e}")))
 }
 
 /// `fromjson(text, default=None)`.
-pub fn fromjson(text: &str, default: Option<Value>) -> Result<Value, Error> {
+pub(crate) fn fromjson(text: &str, default: Option<Value>) -> Result<Value, Error> {
     match serde_json::from_str::<serde_json::Value>(text) {
         Ok(v) => Ok(super::to_value(v)),
         Err(_) if default.is_some() => Ok(default.unwrap_or_default()),
@@ -50,14 +50,14 @@ pub fn fromjson(text: &str, default: Option<Value>) -> Result<Value, Error> {
     }
 }
 
-pub fn toyaml(value: Value) -> Result<Value, Error> {
+pub(crate) fn toyaml(value: Value) -> Result<Value, Error> {
     serde_yaml_ng::to_string(&value)
         .map(Value::from)
         .map_err(|e| err(format!("toyaml: {e}")))
 }
 
 /// `fromyaml(text, default=None)`.
-pub fn fromyaml(text: &str, default: Option<Value>) -> Result<Value, Error> {
+pub(crate) fn fromyaml(text: &str, default: Option<Value>) -> Result<Value, Error> {
     match serde_yaml_ng::from_str::<serde_json::Value>(text) {
         Ok(v) => Ok(super::to_value(v)),
         Err(_) if default.is_some() => Ok(default.unwrap_or_default()),
@@ -66,7 +66,7 @@ pub fn fromyaml(text: &str, default: Option<Value>) -> Result<Value, Error> {
 }
 
 /// `local_md5(text)`: the md5 hex digest of the text (computed by mozt, not the warehouse).
-pub fn local_md5(text: &str) -> String {
+pub(crate) fn local_md5(text: &str) -> String {
     use md5::{Digest, Md5};
     Md5::digest(text.as_bytes())
         .iter()
@@ -75,14 +75,14 @@ pub fn local_md5(text: &str) -> String {
 }
 
 /// A new invocation id (a random UUID), one per process.
-pub fn invocation_id() -> String {
+pub(crate) fn invocation_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
 /// `builtins`: dbt's own `ref`, `source` and `config`, for a project that overrides them with
 /// macros of the same name.
 #[derive(Debug)]
-pub struct Builtins;
+pub(crate) struct Builtins;
 
 impl Object for Builtins {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
@@ -100,7 +100,7 @@ impl Object for Builtins {
 
 /// `modules`: `datetime`, `re`, `itertools` (the parts of them listed in the Jinja docs).
 #[derive(Debug)]
-pub struct Modules;
+pub(crate) struct Modules;
 
 impl Object for Modules {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
@@ -176,7 +176,7 @@ fn datetime_method(method: &str, args: &[Value]) -> Result<Value, Error> {
 struct DateTime(chrono::NaiveDateTime, bool);
 
 /// `run_started_at`: now, in UTC, printing as RFC 3339 (`2024-07-01T12:00:00.123+00:00`).
-pub fn run_started_at() -> Value {
+pub(crate) fn run_started_at() -> Value {
     Value::from_object(RunStartedAt(DateTime(chrono::Utc::now().naive_utc(), false)))
 }
 
@@ -333,7 +333,7 @@ fn itertools_method(method: &str, args: &[Value]) -> Result<Value, Error> {
 /// `WHICH`); set by the engine before it compiles.
 #[derive(Debug, Default, Clone, serde::Serialize)]
 #[allow(non_snake_case)]
-pub struct Flags {
+pub(crate) struct Flags {
     pub FULL_REFRESH: bool,
     pub STORE_FAILURES: bool,
     pub FAIL_FAST: bool,

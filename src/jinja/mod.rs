@@ -2,17 +2,17 @@
 //! macro template (compiled once), mozt's built-in cross-database macros, and the functions
 //! dbt users know (ref, source, config, var, env_var, target, this, ...).
 
-pub mod adapter_obj;
-pub mod builtins;
-pub mod functions;
-pub mod globals;
-pub mod macro_text;
-pub mod namespace;
-pub mod objects;
-pub mod packages;
-pub mod prerender;
-pub mod scope;
-pub mod warehouse;
+pub(crate) mod adapter_obj;
+pub(crate) mod builtins;
+pub(crate) mod functions;
+pub(crate) mod globals;
+pub(crate) mod macro_text;
+pub(crate) mod namespace;
+pub(crate) mod objects;
+pub(crate) mod packages;
+pub(crate) mod prerender;
+pub(crate) mod scope;
+pub(crate) mod warehouse;
 
 use minijinja::value::Value;
 use minijinja::{Environment, UndefinedBehavior};
@@ -23,8 +23,8 @@ use std::sync::{Arc, RwLock};
 use crate::error::{Error, Location, Result};
 use crate::project::{SourceFile, Target};
 use objects::{ConfigObj, RETURN_MARKER};
-pub use packages::Packages;
-pub use scope::{Mode, Scope};
+pub(crate) use packages::Packages;
+pub(crate) use scope::{Mode, Scope};
 
 pub struct JinjaEnv {
     pub env: Environment<'static>,
@@ -62,7 +62,7 @@ impl JinjaEnv {
 
     /// `new`, with the macros of installed packages under their namespaces and the root
     /// project's name and `dispatch:` order (see `namespace`).
-    pub fn with_packages(
+    pub(crate) fn with_packages(
         macro_files: &[SourceFile],
         packages: &Packages,
         target: &Target,
@@ -184,7 +184,7 @@ impl JinjaEnv {
     }
 
     /// Set `flags` (how the command was invoked) for the renders that follow.
-    pub fn set_flags(&mut self, flags: globals::Flags) {
+    pub(crate) fn set_flags(&mut self, flags: globals::Flags) {
         self.env.add_global("flags", Value::from_object(flags));
     }
 
@@ -450,12 +450,12 @@ impl JinjaEnv {
 }
 
 /// Any serializable value as a template value.
-pub fn to_value<T: serde::Serialize>(v: T) -> Value {
+pub(crate) fn to_value<T: serde::Serialize>(v: T) -> Value {
     Value::from(minijinja::value::Serde(v))
 }
 
 /// Template names are relative paths with `/` separators.
-pub fn path_name(path: &Path) -> String {
+pub(crate) fn path_name(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
@@ -514,7 +514,7 @@ fn jinja_error(err: &minijinja::Error, file: &str, source: Option<&str>) -> Erro
 /// What a macro `name` is called inside its template: a macro file defines its macros under
 /// these names, so that a bare name in it always leads to the macro object (`MacroFn`, which
 /// handles `return()` and package namespaces), never to the template's own definition.
-pub const HIDDEN_PREFIX: &str = "__mozt_macro__";
+pub(crate) const HIDDEN_PREFIX: &str = "__mozt_macro__";
 
 /// `text` with every `{% macro name(` renamed `{% macro __mozt_macro__name(`.
 fn hide_macro_names(text: &str) -> String {
@@ -563,7 +563,7 @@ fn macro_names(text: &str) -> Vec<String> {
 }
 
 /// `{% test name(model, column_name) %}...{% endtest %}` becomes the macro `test_name`.
-pub fn convert_test_blocks(text: &str) -> String {
+pub(crate) fn convert_test_blocks(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(idx) = rest.find("{%") {

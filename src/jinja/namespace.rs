@@ -15,28 +15,28 @@ use std::sync::{Arc, RwLock};
 use super::objects::MacroFn;
 
 /// The package name of mozt's built-in macros (dbt's internal namespace).
-pub const DBT: &str = "dbt";
+pub(crate) const DBT: &str = "dbt";
 
 /// Every macro by package, and the dispatch search orders; shared by the environment and the
 /// objects templates see.
 #[derive(Debug, Default)]
-pub struct Registry {
+pub(crate) struct Registry {
     /// The root project's name (its macros are also the package of that name).
-    pub root: String,
+    pub(crate) root: String,
     /// The prefix dispatch tries before `default` (`duckdb`, `snowflake`).
-    pub adapter: String,
+    pub(crate) adapter: String,
     /// Package -> macro name -> the template defining it.
-    pub packages: HashMap<String, HashMap<String, String>>,
+    pub(crate) packages: HashMap<String, HashMap<String, String>>,
     /// Bare name -> template (the root project's macros over the built-in ones).
-    pub global: HashMap<String, String>,
+    pub(crate) global: HashMap<String, String>,
     /// Root `dispatch:` entries: macro namespace -> packages to search, in order.
-    pub dispatch: HashMap<String, Vec<String>>,
+    pub(crate) dispatch: HashMap<String, Vec<String>>,
 }
 
-pub type Shared = Arc<RwLock<Registry>>;
+pub(crate) type Shared = Arc<RwLock<Registry>>;
 
 impl Registry {
-    pub fn add(&mut self, package: &str, name: &str, template: &str, global: bool) {
+    pub(crate) fn add(&mut self, package: &str, name: &str, template: &str, global: bool) {
         self.packages
             .entry(package.to_string())
             .or_default()
@@ -47,7 +47,7 @@ impl Registry {
     }
 
     /// The template of macro `name` in `package` (None: the bare names).
-    pub fn find(&self, package: Option<&str>, name: &str) -> Option<&str> {
+    pub(crate) fn find(&self, package: Option<&str>, name: &str) -> Option<&str> {
         match package {
             None => self.global.get(name),
             Some(p) => self.packages.get(p)?.get(name),
@@ -55,15 +55,8 @@ impl Registry {
         .map(String::as_str)
     }
 
-    pub fn has_package(&self, package: &str) -> bool {
+    pub(crate) fn has_package(&self, package: &str) -> bool {
         self.packages.contains_key(package)
-    }
-
-    /// Every package's macros as `package.name` -> template.
-    pub fn qualified(&self) -> impl Iterator<Item = (String, &str)> {
-        self.packages
-            .iter()
-            .flat_map(|(p, ms)| ms.iter().map(move |(m, t)| (format!("{p}.{m}"), t.as_str())))
     }
 
     /// The packages `adapter.dispatch(_, namespace)` searches (None: the bare names).
@@ -79,7 +72,7 @@ impl Registry {
     }
 
     /// The macro `adapter.dispatch(name, namespace)` returns, or the names it looked for.
-    pub fn dispatch(&self, name: &str, namespace: Option<&str>) -> Result<(Option<String>, String, String), String> {
+    pub(crate) fn dispatch(&self, name: &str, namespace: Option<&str>) -> Result<(Option<String>, String, String), String> {
         let mut tried = vec![];
         for package in self.search_order(namespace) {
             for prefix in [self.adapter.as_str(), "default"] {
@@ -102,7 +95,7 @@ impl Registry {
 }
 
 /// A macro value that runs with its package's own macros visible by bare name.
-pub fn macro_value(registry: &Shared, package: Option<&str>, name: &str, template: &str) -> Value {
+pub(crate) fn macro_value(registry: &Shared, package: Option<&str>, name: &str, template: &str) -> Value {
     let locals = package.filter(|p| *p != DBT).map(|p| {
         Value::from_object(PackageLocals {
             registry: registry.clone(),
@@ -122,9 +115,9 @@ pub fn macro_value(registry: &Shared, package: Option<&str>, name: &str, templat
 
 /// `dbt_utils`, `dbt`, `my_project`: a package's macros as attributes.
 #[derive(Debug)]
-pub struct Namespace {
-    pub registry: Shared,
-    pub package: String,
+pub(crate) struct Namespace {
+    pub(crate) registry: Shared,
+    pub(crate) package: String,
 }
 
 impl Object for Namespace {
@@ -147,7 +140,7 @@ impl Object for Namespace {
 
 /// The macros of one package, seen by bare name from inside that package's macros.
 #[derive(Debug)]
-pub struct PackageLocals {
+pub(crate) struct PackageLocals {
     registry: Shared,
     package: String,
 }
@@ -165,7 +158,7 @@ impl Object for PackageLocals {
 }
 
 /// `adapter.dispatch(macro_name, macro_namespace=None)`: the macro to call.
-pub fn dispatch(registry: &Shared, name: &str, namespace: Option<&str>) -> Result<Value, Error> {
+pub(crate) fn dispatch(registry: &Shared, name: &str, namespace: Option<&str>) -> Result<Value, Error> {
     if name.contains('.') {
         return Err(Error::new(
             ErrorKind::InvalidOperation,

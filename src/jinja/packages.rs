@@ -13,26 +13,26 @@ use crate::project::{Project, SourceFile};
 
 /// One package's macro files (paths relative to the root project).
 #[derive(Debug, Clone)]
-pub struct MacroPackage {
-    pub name: String,
-    pub files: Vec<SourceFile>,
+pub(crate) struct MacroPackage {
+    pub(crate) name: String,
+    pub(crate) files: Vec<SourceFile>,
 }
 
 /// What the environment needs of the root project and its packages.
 #[derive(Debug, Clone, Default)]
-pub struct Packages {
+pub(crate) struct Packages {
     /// The root project's name (its own macro namespace).
-    pub root: String,
-    pub packages: Vec<MacroPackage>,
+    pub(crate) root: String,
+    pub(crate) packages: Vec<MacroPackage>,
     /// The root's `dispatch:` entries: macro namespace -> search order.
-    pub dispatch: Vec<(String, Vec<String>)>,
+    pub(crate) dispatch: Vec<(String, Vec<String>)>,
 }
 
 /// Folders deeper than this under a macro path are not read.
 const MAX_DEPTH: usize = 32;
 
 /// The root project's name, its `dispatch:` order and every installed package's macros.
-pub fn load(project: &Project) -> Result<Packages> {
+pub(crate) fn load(project: &Project) -> Result<Packages> {
     let keys = crate::deps::project::read(&project.root, Path::new(""))?;
     let install_dir = project.root.join(&keys.install_path);
     let mut packages = vec![];

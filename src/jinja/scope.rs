@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::sync::Arc;
 
-pub use crate::manifest::render::RefCall;
+pub(crate) use crate::manifest::render::RefCall;
 use crate::relation::Relation;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +71,7 @@ thread_local! {
 }
 
 /// Run `f` with `scope` installed for this thread; gives the scope back afterwards.
-pub fn with_scope<T>(scope: Scope, f: impl FnOnce() -> T) -> (T, Scope) {
+pub(crate) fn with_scope<T>(scope: Scope, f: impl FnOnce() -> T) -> (T, Scope) {
     let previous = CURRENT.with(|c| c.borrow_mut().replace(scope));
     let out = f();
     let scope = CURRENT.with(|c| {
@@ -85,7 +85,7 @@ pub fn with_scope<T>(scope: Scope, f: impl FnOnce() -> T) -> (T, Scope) {
 }
 
 /// Access the current scope, if a render is under way on this thread.
-pub fn current<T>(f: impl FnOnce(Option<&mut Scope>) -> T) -> T {
+pub(crate) fn current<T>(f: impl FnOnce(Option<&mut Scope>) -> T) -> T {
     CURRENT.with(|c| f(c.borrow_mut().as_mut()))
 }
 
@@ -157,7 +157,7 @@ impl Resolver for crate::manifest::Manifest {
 /// `graph`: the project's nodes and sources, known from compile on (empty at parse, where
 /// reading it makes compile render the node again).
 #[derive(Debug)]
-pub struct GraphObj;
+pub(crate) struct GraphObj;
 
 impl minijinja::value::Object for GraphObj {
     fn get_value(self: &Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {

@@ -15,7 +15,7 @@ use super::scope;
 use crate::adapter::{Connection, Rows};
 
 /// The connection a run-time render queries (shared by the workers; a query holds it briefly).
-pub type Live = Arc<Mutex<Box<dyn Connection>>>;
+pub(crate) type Live = Arc<Mutex<Box<dyn Connection>>>;
 
 pub(super) fn err(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidOperation, msg.into())
@@ -23,7 +23,7 @@ pub(super) fn err(msg: impl Into<String>) -> Error {
 
 /// Note that the current render looks at the warehouse (its parse text cannot be reused and
 /// its node renders again at run time); the live connection, when there is one.
-pub fn introspect() -> Option<Live> {
+pub(crate) fn introspect() -> Option<Live> {
     scope::current(|s| {
         let s = s?;
         s.recorded.introspects = true;
@@ -35,7 +35,7 @@ pub fn introspect() -> Option<Live> {
 }
 
 /// Run `f` on the live connection.
-pub fn with_conn<T>(live: &Live, f: impl FnOnce(&mut dyn Connection) -> crate::error::Result<T>) -> Result<T, Error> {
+pub(crate) fn with_conn<T>(live: &Live, f: impl FnOnce(&mut dyn Connection) -> crate::error::Result<T>) -> Result<T, Error> {
     let mut conn = live
         .lock()
         .map_err(|_| err("the warehouse connection was poisoned by a panic"))?;
@@ -44,7 +44,7 @@ pub fn with_conn<T>(live: &Live, f: impl FnOnce(&mut dyn Connection) -> crate::e
 
 /// `execute`: true only in a run-time render, where queries reach the warehouse.
 #[derive(Debug)]
-pub struct Execute;
+pub(crate) struct Execute;
 
 impl Object for Execute {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
@@ -59,7 +59,7 @@ impl Object for Execute {
 }
 
 /// `run_query(sql)`: the result table, or none when not executing.
-pub fn run_query(sql: Value) -> Result<Value, Error> {
+pub(crate) fn run_query(sql: Value) -> Result<Value, Error> {
     let Some(live) = introspect() else {
         return Ok(Value::from(()));
     };
@@ -68,7 +68,7 @@ pub fn run_query(sql: Value) -> Result<Value, Error> {
 }
 
 /// `load_result(name)`: what `{% call statement(name) %}` stored, or none.
-pub fn load_result(name: &str) -> Value {
+pub(crate) fn load_result(name: &str) -> Value {
     introspect();
     scope::current(|s| s.and_then(|s| s.results.get(name).cloned())).unwrap_or(Value::from(()))
 }
@@ -76,7 +76,7 @@ pub fn load_result(name: &str) -> Value {
 /// `{% call statement(name='main', fetch_result=False) %}sql{% endcall %}`: runs the body when
 /// executing and keeps the result for `load_result(name)`.
 #[derive(Debug)]
-pub struct Statement;
+pub(crate) struct Statement;
 
 impl Object for Statement {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
@@ -138,13 +138,13 @@ fn statement_result(rows: Option<Rows>) -> Value {
 }
 
 /// Query rows as an agate-like table.
-pub fn table(rows: Rows) -> Value {
+pub(crate) fn table(rows: Rows) -> Value {
     Value::from_object(Table(Arc::new(rows)))
 }
 
 /// A query's result: iterating gives rows; `.rows`, `.columns`, `.column_names`.
 #[derive(Debug)]
-pub struct Table(Arc<Rows>);
+pub(crate) struct Table(Arc<Rows>);
 
 impl Table {
     fn row(&self, i: usize) -> Option<Value> {
