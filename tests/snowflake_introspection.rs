@@ -33,5 +33,8 @@ fn a_staging_model_is_built_from_its_sources_columns_on_snowflake() {
     );
     assert_eq!(rows.len(), 2, "{rows:?}");
     let text = serde_json::to_string(&rows).unwrap_or_default().to_lowercase();
-    assert!(text.contains("ann") && text.contains("bob") && !text.contains("secret"), "{text}");
+    assert!(
+        text.contains("ann") && text.contains("bob") && !text.contains("secret"),
+        "{text}"
+    );
 }

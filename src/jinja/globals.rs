@@ -357,3 +357,43 @@ impl Object for Flags {
         Enumerator::Str(&["FULL_REFRESH", "STORE_FAILURES", "FAIL_FAST", "WHICH"])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(template: &str) -> String {
+        let mut env = minijinja::Environment::new();
+        env.add_function("zip", zip);
+        env.add_function("set", set);
+        env.add_function("fromyaml", fromyaml);
+        env.add_function("tojson", tojson);
+        env.add_function("local_md5", local_md5);
+        env.add_global("modules", Value::from_object(Modules));
+        env.render_str(template, ())
+            .unwrap_or_else(|e| panic!("{template}: {e}"))
+    }
+
+    #[test]
+    fn python_helpers_render_as_in_dbt() {
+        assert_eq!(
+            render("{{ zip([1, 2, 3], ['a', 'b']) | list }}"),
+            r#"[[1, "a"], [2, "b"]]"#
+        );
+        assert_eq!(render("{{ set(['b', 'a', 'b']) }}"), r#"["b", "a"]"#);
+        assert_eq!(render("{{ fromyaml('a: [1, 2]').a[1] }}"), "2");
+        assert_eq!(render("{{ tojson({'k': 1}) }}"), r#"{"k":1}"#);
+        assert_eq!(render("{{ local_md5('mozt') }}"), "3bd5c0366dd33bf0d7300430c751f180");
+        assert_eq!(
+            render(r"{{ modules.re.sub('(\\w+)@(\\w+)', '\\2 at \\1', 'ann@x') }}"),
+            "x at ann"
+        );
+        assert_eq!(render("{{ modules.re.match('a(b)', 'abc')[1] }}"), "b");
+        assert_eq!(render("{{ modules.re.match('b', 'abc') is none }}"), "true");
+        assert_eq!(render("{{ modules.itertools.product([1, 2], ['x']) | length }}"), "2");
+        assert_eq!(
+            render("{{ modules.datetime.datetime.strptime('2024-07-01', '%Y-%m-%d').strftime('%d/%m') }}"),
+            "01/07"
+        );
+    }
+}

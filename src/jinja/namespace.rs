@@ -72,7 +72,11 @@ impl Registry {
     }
 
     /// The macro `adapter.dispatch(name, namespace)` returns, or the names it looked for.
-    pub(crate) fn dispatch(&self, name: &str, namespace: Option<&str>) -> Result<(Option<String>, String, String), String> {
+    pub(crate) fn dispatch(
+        &self,
+        name: &str,
+        namespace: Option<&str>,
+    ) -> Result<(Option<String>, String, String), String> {
         let mut tried = vec![];
         for package in self.search_order(namespace) {
             for prefix in [self.adapter.as_str(), "default"] {

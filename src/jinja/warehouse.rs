@@ -35,7 +35,10 @@ pub(crate) fn introspect() -> Option<Live> {
 }
 
 /// Run `f` on the live connection.
-pub(crate) fn with_conn<T>(live: &Live, f: impl FnOnce(&mut dyn Connection) -> crate::error::Result<T>) -> Result<T, Error> {
+pub(crate) fn with_conn<T>(
+    live: &Live,
+    f: impl FnOnce(&mut dyn Connection) -> crate::error::Result<T>,
+) -> Result<T, Error> {
     let mut conn = live
         .lock()
         .map_err(|_| err("the warehouse connection was poisoned by a panic"))?;
