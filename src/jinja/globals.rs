@@ -378,9 +378,9 @@ mod tests {
     fn python_helpers_render_as_in_dbt() {
         assert_eq!(
             render("{{ zip([1, 2, 3], ['a', 'b']) | list }}"),
-            r#"[[1, "a"], [2, "b"]]"#
+            "[[1, 'a'], [2, 'b']]"
         );
-        assert_eq!(render("{{ set(['b', 'a', 'b']) }}"), r#"["b", "a"]"#);
+        assert_eq!(render("{{ set(['b', 'a', 'b']) }}"), "['b', 'a']");
         assert_eq!(render("{{ fromyaml('a: [1, 2]').a[1] }}"), "2");
         assert_eq!(render("{{ tojson({'k': 1}) }}"), r#"{"k":1}"#);
         assert_eq!(render("{{ local_md5('mozt') }}"), "3bd5c0366dd33bf0d7300430c751f180");
@@ -389,7 +389,7 @@ mod tests {
             "x at ann"
         );
         assert_eq!(render("{{ modules.re.match('a(b)', 'abc')[1] }}"), "b");
-        assert_eq!(render("{{ modules.re.match('b', 'abc') is none }}"), "true");
+        assert_eq!(render("{{ modules.re.match('b', 'abc') is none }}"), "True");
         assert_eq!(render("{{ modules.itertools.product([1, 2], ['x']) | length }}"), "2");
         assert_eq!(
             render("{{ modules.datetime.datetime.strptime('2024-07-01', '%Y-%m-%d').strftime('%d/%m') }}"),
