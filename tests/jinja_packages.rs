@@ -175,14 +175,23 @@ fn run_query_and_statement_results_shape_a_model() {
              select\n\
              {%- for m in methods %}\n    sum(case when method = '{{ m }}' then amount end) as {{ m }}_amount,\n{%- endfor %}\n    \
              {{ total }} as total_amount,\n    {{ zip(['a', 'b'], [1, 2]) | length }} as pairs,\n    \
-             '{{ local_md5('mozt') }}' as md5,\n    {{ set([1, 1, 2]) | length }} as distinct_items\n\
+             '{{ local_md5('mozt') }}' as md5,\n    {{ set([1, 1, 2]) | length }} as distinct_items,\n    \
+             '{{ this.include(database=False).render() }}' as me\n\
              from {{ ref('payments') }}\n",
         );
     p.ok(&["build"]);
     insta::assert_snapshot!("run_query_pivot", p.read("target/compiled/shop/models/pivot.sql"));
     assert_eq!(
-        p.query("select card_amount, cash_amount, total_amount, pairs, md5, distinct_items from analytics.pivot"),
-        vec![vec!["17", "5", "22", "2", "3bd5c0366dd33bf0d7300430c751f180", "2"]]
+        p.query("select card_amount, cash_amount, total_amount, pairs, md5, distinct_items, me from analytics.pivot"),
+        vec![vec![
+            "17",
+            "5",
+            "22",
+            "2",
+            "3bd5c0366dd33bf0d7300430c751f180",
+            "2",
+            "analytics.pivot"
+        ]]
     );
 }
 

@@ -33,6 +33,32 @@ impl Object for RelationObj {
             _ => None,
         }
     }
+    /// `relation.render()` (its name in SQL), `relation.include(database=False, ...)` (the
+    /// relation without the parts set false), `relation.quote(...)` (unchanged: mozt quotes
+    /// where needed).
+    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
+        if self.placeholder.is_some() {
+            prerender::taint();
+        }
+        match method {
+            "render" => Ok(Value::from(self.relation.to_string())),
+            "include" => {
+                let (kwargs,): (Kwargs,) = minijinja::value::from_args(args)?;
+                let keep = |k: &str| -> Result<bool, Error> { Ok(kwargs.get::<Option<bool>>(k)?.unwrap_or(true)) };
+                let mut r = self.relation.clone();
+                if !keep("database")? {
+                    r.database = None;
+                }
+                if !keep("schema")? {
+                    r.schema = String::new();
+                }
+                keep("identifier")?;
+                Ok(relation_value(r))
+            }
+            "quote" => Ok(relation_value(self.relation.clone())),
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
     fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Printed straight into the output, a placeholder goes through the environment's
         // formatter instead; any other use needs the real name.
