@@ -152,7 +152,12 @@ fn a_staging_model_is_built_from_the_columns_of_its_source() {
         p.query("select * from analytics.people_star order by 1"),
         vec![vec!["1", "Ann"], vec!["2", "Bob"]]
     );
-    // A model that does not introspect keeps its single parse-time render.
+    // `mozt show` renders an introspective model against the warehouse too.
+    let shown = p.ok(&["show", "-s", "stg_people", "--output", "csv"]);
+    assert_eq!(
+        shown.stdout.lines().next(),
+        Some("person_id,person_full_name,person_email")
+    );
     assert_eq!(
         p.query(
             "select column_name from information_schema.columns where table_name = 'stg_people' order by ordinal_position"
