@@ -152,6 +152,18 @@ fn a_staging_model_is_built_from_the_columns_of_its_source() {
         p.query("select * from analytics.people_star order by 1"),
         vec![vec!["1", "Ann"], vec!["2", "Bob"]]
     );
+    // A generic test that reads the tested relation's columns runs its run-time render.
+    p.write(
+        "tests/generic/column_count.sql",
+        "{% test column_count(model, expected) %}\n\
+         select 1 as failure where {{ adapter.get_columns_in_relation(model) | length }} != {{ expected }}\n\
+         {% endtest %}\n",
+    )
+    .write(
+        "models/stg.yml",
+        "models:\n  - name: stg_people\n    data_tests:\n      - column_count: {expected: 3}\n",
+    );
+    p.ok(&["test"]);
     // `mozt show` renders an introspective model against the warehouse too.
     let shown = p.ok(&["show", "-s", "stg_people", "--output", "csv"]);
     assert_eq!(

@@ -240,6 +240,7 @@ fn finish(
     node.refs = scope.recorded.refs;
     node.sources = scope.recorded.sources;
     node.prerender = scope.prerender;
+    node.introspects = scope.recorded.introspects;
     node.vars_used = scope.recorded.vars;
     (Some(node), errors)
 }
