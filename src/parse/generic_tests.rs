@@ -480,6 +480,7 @@ fn test_node(
         yaml_checksum: None,
         prerender: None,
         introspects: false,
+        constraints: vec![],
     }
 }
 

@@ -339,6 +339,7 @@ fn unit_node(
         yaml_checksum: None,
         prerender: None,
         introspects: false,
+        constraints: vec![],
     }
 }
 
