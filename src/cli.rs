@@ -248,6 +248,18 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
     },
+    /// Call a macro against the warehouse (grants, maintenance, loading data): its run_query,
+    /// statement and adapter calls run on the target's connection.
+    RunOperation {
+        #[command(flatten)]
+        common: Common,
+        /// The macro: a name from macros/, or PACKAGE.NAME.
+        #[arg(value_name = "MACRO")]
+        macro_name: String,
+        /// The macro's keyword arguments, as a YAML or JSON mapping.
+        #[arg(long)]
+        args: Option<String>,
+    },
     /// Column-level lineage: the upstream columns a column derives from, up to sources (or,
     /// with --downstream, every column that derives from it). Offline.
     Lineage {
@@ -394,6 +406,7 @@ pub fn main() -> i32 {
         | Command::Clone { common, .. }
         | Command::Ls { common, .. }
         | Command::Show { common, .. }
+        | Command::RunOperation { common, .. }
         | Command::Lineage { common, .. }
         | Command::Debug { common }
         | Command::Deps { common, .. }
@@ -475,6 +488,11 @@ fn dispatch(command: Command) -> Result<i32, Error> {
             downstream,
             output,
         } => commands::lineage::run(&common.load_options(), &column, downstream, output),
+        Command::RunOperation {
+            common,
+            macro_name,
+            args,
+        } => commands::run_operation::run(&common.load_options(), &macro_name, args.as_deref()),
         Command::Debug { common } => commands::debug::run(&common.load_options()),
         Command::Deps {
             common,
@@ -531,7 +549,8 @@ fn init_logging(common: &Common) {
     use tracing_subscriber::EnvFilter;
     let default = match common.verbose {
         0 if common.quiet => "error",
-        0 => "warn",
+        // `log(msg, info=True)` in Jinja shows, as in dbt.
+        0 => "warn,mozt::jinja=info",
         1 => "mozt=debug,warn",
         _ => "mozt=trace,info",
     };

@@ -13,4 +13,5 @@ pub(crate) mod freshness;
 pub(crate) mod init;
 pub(crate) mod lineage;
 pub(crate) mod ls;
+pub(crate) mod run_operation;
 pub(crate) mod show;

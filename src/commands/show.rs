@@ -24,11 +24,15 @@ pub(crate) fn run(
     output: OutputFormat,
 ) -> Result<i32> {
     let mut session = Session::load(load)?;
+    let adapter = adapter::for_target(&session.target, &session.project.root)?;
+    // What the query's Jinja runs on the warehouse (run_query, get_columns_in_relation, ...).
+    let live: crate::jinja::warehouse::Live = std::sync::Arc::new(std::sync::Mutex::new(adapter.connect()?));
     let sql = match inline {
         Some(query) => {
             session.jinja.add_template("<inline>", query.to_string())?;
             let mut scope = Scope::new(Mode::Compile);
             scope.resolver = Some(session.manifest.clone());
+            scope.live = Some(live);
             let (sql, _) = session.jinja.render("<inline>", minijinja::Value::from(()), scope);
             sql?
         }
@@ -57,11 +61,13 @@ pub(crate) fn run(
                     "select * from {}",
                     node.relation.as_ref().map(|r| r.to_string()).unwrap_or_default()
                 ),
+                _ if node.introspects => {
+                    crate::compile::render_live(&session.jinja, &session.manifest, node, false, live)?
+                }
                 _ => crate::compile::render(&session.jinja, &session.manifest, node)?,
             }
         }
     };
-    let adapter = adapter::for_target(&session.target, &session.project.root)?;
     let mut conn = adapter.connect()?;
     let query = format!(
         "select * from (\n{}\n) as mozt_show limit {limit}",

@@ -75,6 +75,26 @@ pub(crate) fn render_raw<'a>(
     result.map(|sql| (sql, Cow::Owned(scope.recorded.refs)))
 }
 
+/// Render a node whose template looks at the warehouse again, at run time, with `live` as the
+/// connection its `run_query`, `statement` and `adapter` calls use (its parents exist by now).
+/// Ephemeral upstreams are injected as in `render`.
+pub(crate) fn render_live(
+    jinja: &JinjaEnv,
+    manifest: &Arc<Manifest>,
+    node: &Node,
+    incremental: bool,
+    live: crate::jinja::warehouse::Live,
+) -> Result<String> {
+    let mut scope = scope_for(manifest, node, incremental);
+    scope.live = Some(live);
+    let (result, scope) = jinja.render(&node.template, node_context(node, this_of(node)), scope);
+    let sql = result?;
+    if !ephemeral::any(manifest) {
+        return Ok(sql);
+    }
+    ephemeral::inject(jinja, manifest, sql, &scope.recorded.refs)
+}
+
 /// What a placeholder of `node`'s parse render stands for, as SQL (see `prerender`).
 pub(crate) fn fill(manifest: &Manifest, node: &Node, p: &Placeholder) -> Option<String> {
     let mut out = String::new();

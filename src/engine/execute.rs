@@ -24,6 +24,17 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The command's name (what `flags.WHICH` says).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Run => "run",
+            Kind::Seed => "seed",
+            Kind::Snapshot => "snapshot",
+            Kind::Test => "test",
+            Kind::Build => "build",
+        }
+    }
+
     pub fn resource_types(self) -> &'static [ResourceType] {
         match self {
             Kind::Run => &[ResourceType::Model],
@@ -80,6 +91,12 @@ pub fn execute(
         });
     }
     check_seed_files(session, &plan)?;
+    session.jinja.set_flags(crate::jinja::globals::Flags {
+        FULL_REFRESH: flags.full_refresh,
+        STORE_FAILURES: flags.store_failures,
+        FAIL_FAST: flags.fail_fast,
+        WHICH: kind.as_str().to_string(),
+    });
 
     let adapter = adapter::for_target(&session.target, &session.project.root)?;
     let mut conn = adapter.connect()?;
@@ -108,6 +125,7 @@ pub fn execute(
         adapter: adapter.as_ref(),
         catalog: &catalog,
         flags,
+        live: std::sync::Mutex::new(None),
     };
     // In build, what depends on a model also waits for the model's tests, and unit tests run
     // before their model.

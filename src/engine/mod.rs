@@ -11,6 +11,7 @@ pub mod deploy;
 pub mod docs;
 pub mod execute;
 pub mod lineage;
+pub mod operation;
 mod runner;
 mod summary;
 #[cfg(test)]
@@ -229,7 +230,21 @@ impl Session {
         source_columns: &crate::check::catalog::SourceColumns,
     ) -> Result<crate::check::Analysis> {
         crate::check::statements::refuse_multiple(&self.manifest, compiled, self.target.kind)?;
-        crate::check::check_compiled(&self.check_input(strict, source_columns), compiled)
+        // A node whose Jinja looks at the warehouse has its SQL only at run time, once its
+        // parents exist (see `runner`): it is left out of the check, and its children see its
+        // columns as unknown.
+        let introspective: Vec<usize> = compiled
+            .keys()
+            .copied()
+            .filter(|&i| self.manifest.nodes[i].introspects)
+            .collect();
+        let held: Vec<(usize, crate::compile::Compiled)> = introspective
+            .into_iter()
+            .filter_map(|i| compiled.remove(&i).map(|c| (i, c)))
+            .collect();
+        let analysis = crate::check::check_compiled(&self.check_input(strict, source_columns), compiled);
+        compiled.extend(held);
+        analysis
     }
 
     /// What the SQL check reads of the session.

@@ -2,10 +2,12 @@
 //! materialization (with its hooks), or run a test; and the line printed when it finishes.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use crate::adapter::{Adapter, Catalog, Connection};
 use crate::compile::Compiled;
 use crate::error::{Error, Result};
+use crate::jinja::warehouse::Live;
 use crate::manifest::{Node, ResourceType};
 use crate::materialize::{self, Job};
 use crate::run::{NodeResult, Status, Work};
@@ -18,9 +20,44 @@ pub(super) struct Runner<'a> {
     pub(super) adapter: &'a dyn Adapter,
     pub(super) catalog: &'a Catalog,
     pub(super) flags: &'a RunOptions,
+    /// The connection introspective renders query, opened at the first one.
+    pub(super) live: Mutex<Option<Live>>,
 }
 
 impl Runner<'_> {
+    /// The connection for introspective renders (one, shared by the workers).
+    fn live(&self) -> Result<Live> {
+        let mut slot = self
+            .live
+            .lock()
+            .map_err(|_| Error::runtime("the introspection connection was poisoned by a panic"))?;
+        if let Some(live) = slot.as_ref() {
+            return Ok(live.clone());
+        }
+        let live: Live = Arc::new(Mutex::new(self.adapter.connect()?));
+        *slot = Some(live.clone());
+        Ok(live)
+    }
+
+    /// A node whose Jinja looks at the warehouse, rendered again now that its parents exist;
+    /// the compiled file is rewritten with the SQL that runs.
+    fn render_live(&self, node: &Node, compiled: &Compiled) -> Result<Compiled> {
+        let sql = crate::compile::render_live(
+            &self.session.jinja,
+            &self.session.manifest,
+            node,
+            compiled.incremental,
+            self.live()?,
+        )?;
+        let file = self.session.project.root.join(&compiled.path);
+        crate::files::write_if_changed(&file, sql.as_bytes())
+            .map_err(|e| Error::runtime(format!("cannot write {}: {e}", file.display())))?;
+        Ok(Compiled {
+            sql,
+            ..compiled.clone()
+        })
+    }
+
     fn build(&self, node: &Node, compiled: &Compiled, conn: &mut dyn Connection) -> NodeResult {
         let Some(relation) = node.relation.as_ref() else {
             return NodeResult::new(
@@ -90,6 +127,17 @@ impl Work for Runner<'_> {
         let node = &self.session.manifest.nodes[index];
         let Some(compiled) = self.compiled.get(&index) else {
             return NodeResult::new(&node.unique_id, Status::Error, "not compiled");
+        };
+        let rendered;
+        let compiled = match node.introspects && node.resource_type != ResourceType::Seed {
+            false => compiled,
+            true => match self.render_live(node, compiled) {
+                Ok(c) => {
+                    rendered = c;
+                    &rendered
+                }
+                Err(e) => return NodeResult::new(&node.unique_id, Status::Error, e.to_string()),
+            },
         };
         if let Err(e) = conn.set_node(&node.unique_id, &node.settings) {
             return NodeResult::new(&node.unique_id, Status::Error, e.to_string());

@@ -114,13 +114,19 @@ pub(crate) fn return_fn(value: Value) -> Result<Value, Error> {
     Err(Error::new(ErrorKind::InvalidOperation, RETURN_MARKER))
 }
 
-pub(crate) fn log(msg: Value, info: Option<bool>) -> Value {
-    if info.unwrap_or(false) {
+/// `log(msg, info=False)`: at info level the message shows on the console.
+pub(crate) fn log(msg: Value, info: Option<bool>, kwargs: minijinja::value::Kwargs) -> Result<Value, Error> {
+    let info = match info {
+        Some(i) => i,
+        None => kwargs.get::<Option<bool>>("info")?.unwrap_or(false),
+    };
+    kwargs.assert_all_used()?;
+    if info {
         tracing::info!(target: "mozt::jinja", "{msg}");
     } else {
         tracing::debug!(target: "mozt::jinja", "{msg}");
     }
-    Value::from("")
+    Ok(Value::from(""))
 }
 
 /// `var('name')`, `var('name', default)` over project vars overlaid with `--vars`.

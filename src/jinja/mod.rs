@@ -2,12 +2,17 @@
 //! macro template (compiled once), mozt's built-in cross-database macros, and the functions
 //! dbt users know (ref, source, config, var, env_var, target, this, ...).
 
+pub(crate) mod adapter_obj;
 pub(crate) mod builtins;
 pub(crate) mod functions;
+pub(crate) mod globals;
 pub(crate) mod macro_text;
+pub(crate) mod namespace;
 pub(crate) mod objects;
+pub(crate) mod packages;
 pub(crate) mod prerender;
 pub(crate) mod scope;
+pub(crate) mod warehouse;
 
 use minijinja::value::Value;
 use minijinja::{Environment, UndefinedBehavior};
@@ -17,13 +22,22 @@ use std::sync::{Arc, RwLock};
 
 use crate::error::{Error, Location, Result};
 use crate::project::{SourceFile, Target};
-use objects::{ConfigObj, MacroFn, RETURN_MARKER};
+use objects::{ConfigObj, RETURN_MARKER};
+pub(crate) use packages::Packages;
 pub(crate) use scope::{Mode, Scope};
 
 pub struct JinjaEnv {
     pub env: Environment<'static>,
     /// Macro name -> template that defines it (later definitions override earlier ones).
     macros: BTreeMap<String, String>,
+    /// `package.name` -> template, for every macro of every package (built-in ones are the
+    /// package `dbt`, the root project's the package of its name).
+    qualified: BTreeMap<String, String>,
+    /// Packages, namespaces and dispatch orders, as the objects templates see them.
+    registry: namespace::Shared,
+    /// Macro file template -> its text as written (the environment holds it with the macro
+    /// names hidden, see `hide_macro_names`).
+    macro_texts: HashMap<String, Arc<str>>,
     /// Project vars with `--vars` laid over them (what `var()` reads).
     pub vars: Arc<serde_json::Map<String, serde_json::Value>>,
     /// Macro file template -> hash of its text (what partial parsing checks).
@@ -40,6 +54,17 @@ impl JinjaEnv {
     /// `--vars` already laid over them.
     pub fn new(
         macro_files: &[SourceFile],
+        target: &Target,
+        vars: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<JinjaEnv> {
+        JinjaEnv::with_packages(macro_files, &Packages::default(), target, vars)
+    }
+
+    /// `new`, with the macros of installed packages under their namespaces and the root
+    /// project's name and `dispatch:` order (see `namespace`).
+    pub(crate) fn with_packages(
+        macro_files: &[SourceFile],
+        packages: &Packages,
         target: &Target,
         vars: serde_json::Map<String, serde_json::Value>,
     ) -> Result<JinjaEnv> {
@@ -60,6 +85,7 @@ impl JinjaEnv {
                 .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())),
             None => minijinja::escape_formatter(out, state, value),
         });
+        env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         env.add_function("ref", functions::ref_fn);
         env.add_function("source", functions::source_fn);
         env.add_function("env_var", functions::env_var);
@@ -72,7 +98,24 @@ impl JinjaEnv {
         env.add_global("exceptions", Value::from_object(functions::Exceptions));
         env.add_global("target", crate::jinja::to_value(target.public()));
         env.add_global("mozt_version", Value::from(env!("CARGO_PKG_VERSION")));
-        env.add_global("run_started_at", Value::from(chrono::Utc::now().to_rfc3339()));
+        env.add_global("run_started_at", globals::run_started_at());
+        env.add_global("invocation_id", Value::from(globals::invocation_id()));
+        env.add_global("execute", Value::from_object(warehouse::Execute));
+        env.add_function("run_query", warehouse::run_query);
+        env.add_function("load_result", warehouse::load_result);
+        env.add_global("statement", Value::from_object(warehouse::Statement));
+        env.add_function("zip", globals::zip);
+        env.add_function("set", globals::set);
+        env.add_function("tojson", globals::tojson);
+        env.add_function("fromjson", globals::fromjson);
+        env.add_function("toyaml", globals::toyaml);
+        env.add_function("fromyaml", globals::fromyaml);
+        env.add_function("local_md5", globals::local_md5);
+        env.add_global("modules", Value::from_object(globals::Modules));
+        env.add_global("builtins", Value::from_object(globals::Builtins));
+        env.add_global("flags", Value::from_object(globals::Flags::default()));
+        env.add_global("graph", Value::from_object(scope::GraphObj));
+        env.add_global("api", Value::from_object(adapter_obj::Api { kind: target.kind }));
 
         let sources: Arc<RwLock<crate::hash::FastMap<String, Arc<str>>>> = Arc::default();
         let lookup = sources.clone();
@@ -82,24 +125,71 @@ impl JinjaEnv {
                 .ok()
                 .and_then(|m| m.get(name).map(|text| text.to_string())))
         });
+        let registry = namespace::Registry {
+            root: packages.root.clone(),
+            adapter: target.kind.as_str().to_string(),
+            dispatch: packages.dispatch.iter().cloned().collect(),
+            ..Default::default()
+        };
         let mut this = JinjaEnv {
             env,
             macros: BTreeMap::new(),
+            qualified: BTreeMap::new(),
+            registry: Arc::new(RwLock::new(registry)),
+            macro_texts: HashMap::new(),
             vars,
             macro_hashes: HashMap::new(),
             macro_captures: HashSet::new(),
             sources,
         };
         for (name, text) in builtins::FILES {
-            this.add_macro_file(name, text)?;
+            this.add_macro_file(name, text, namespace::DBT, true)?;
+        }
+        for package in &packages.packages {
+            for f in &package.files {
+                this.add_macro_file(&path_name(&f.path), &f.text, &package.name, false)?;
+            }
         }
         for f in macro_files {
-            this.add_macro_file(&path_name(&f.path), &f.text)?;
+            this.add_macro_file(&path_name(&f.path), &f.text, &packages.root, true)?;
+        }
+        let adapter = adapter_obj::AdapterObj {
+            registry: this.registry.clone(),
+            kind: target.kind,
+        };
+        this.env.add_global("adapter", Value::from_object(adapter));
+        let names = std::iter::once(namespace::DBT)
+            .chain(packages.packages.iter().map(|p| p.name.as_str()))
+            .chain(Some(packages.root.as_str()).filter(|r| !r.is_empty()));
+        for package in names {
+            let ns = namespace::Namespace {
+                registry: this.registry.clone(),
+                package: package.to_string(),
+            };
+            this.env.add_global(package.to_string(), Value::from_object(ns));
         }
         Ok(this)
     }
 
-    fn add_macro_file(&mut self, name: &str, text: &str) -> Result<()> {
+    /// The root project's `dispatch:` orders, sorted by namespace (what partial parsing
+    /// compares: a new order can change what every dispatching macro renders).
+    pub fn dispatch_orders(&self) -> Vec<(String, Vec<String>)> {
+        let mut orders: Vec<(String, Vec<String>)> = self
+            .registry
+            .read()
+            .map(|r| r.dispatch.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
+        orders.sort();
+        orders
+    }
+
+    /// Set `flags` (how the command was invoked) for the renders that follow.
+    pub(crate) fn set_flags(&mut self, flags: globals::Flags) {
+        self.env.add_global("flags", Value::from_object(flags));
+    }
+
+    /// Add a macro file of `package`; `global`: its macros are also callable by bare name.
+    fn add_macro_file(&mut self, name: &str, text: &str, package: &str, global: bool) -> Result<()> {
         let converted = convert_test_blocks(text);
         let names = macro_names(&converted);
         let hash = crate::hash::sha256_hex(converted.as_bytes());
@@ -109,19 +199,23 @@ impl JinjaEnv {
         } else {
             self.macro_captures.remove(name);
         }
-        let text_for_error = converted.clone();
+        let hidden = hide_macro_names(&converted);
         self.env
-            .add_template_owned(name.to_string(), converted)
-            .map_err(|e| jinja_error(&e, name, Some(&text_for_error)))?;
+            .add_template_owned(name.to_string(), hidden)
+            .map_err(|e| jinja_error(&e, name, Some(&converted)))?;
+        self.macro_texts.insert(name.to_string(), converted.into());
+        let mut registry = self
+            .registry
+            .write()
+            .map_err(|_| Error::runtime("the macro registry was poisoned by a panic"))?;
         for m in names {
-            self.macros.insert(m.clone(), name.to_string());
-            self.env.add_global(
-                m.clone(),
-                Value::from_object(MacroFn {
-                    template: name.to_string(),
-                    name: m,
-                }),
-            );
+            registry.add(package, &m, name, global);
+            self.qualified.insert(format!("{package}.{m}"), name.to_string());
+            if global {
+                self.macros.insert(m.clone(), name.to_string());
+                self.env
+                    .add_global(m.clone(), namespace::macro_value(&self.registry, None, &m, name));
+            }
         }
         Ok(())
     }
@@ -159,20 +253,28 @@ impl JinjaEnv {
         if let Some(text) = self.sources.read().ok().and_then(|m| m.get(name).cloned()) {
             return Some(text.to_string());
         }
+        if let Some(text) = self.macro_texts.get(name) {
+            return Some(text.to_string());
+        }
         self.env.get_template(name).ok().map(|t| t.source().to_string())
+    }
+
+    /// The template defining macro `name` (bare, or `package.name`).
+    fn macro_template(&self, name: &str) -> Option<&String> {
+        self.macros.get(name).or_else(|| self.qualified.get(name))
     }
 
     /// The hash of the text of the file that defines macro `name`.
     pub fn macro_file_hash(&self, name: &str) -> Option<&str> {
-        self.macros
-            .get(name)
+        self.macro_template(name)
             .and_then(|t| self.macro_hashes.get(t))
             .map(String::as_str)
     }
 
     /// Whether the file defining macro `name` captures output (see `prerender`).
     pub fn macro_captures_output(&self, name: &str) -> bool {
-        self.macros.get(name).is_some_and(|t| self.macro_captures.contains(t))
+        self.macro_template(name)
+            .is_some_and(|t| self.macro_captures.contains(t))
     }
 
     /// Whether a template added with `add_template` captures output (see `prerender`); true
@@ -185,9 +287,12 @@ impl JinjaEnv {
             .unwrap_or(true)
     }
 
-    /// Every macro name with the template that defines it, sorted by name.
+    /// Every macro name (bare, then `package.name`) with the template that defines it.
     pub fn macro_templates(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.macros.iter().map(|(n, t)| (n.as_str(), t.as_str()))
+        self.macros
+            .iter()
+            .chain(&self.qualified)
+            .map(|(n, t)| (n.as_str(), t.as_str()))
     }
 
     pub fn has_macro(&self, name: &str) -> bool {
@@ -196,8 +301,8 @@ impl JinjaEnv {
 
     /// The template that defines a macro, and that template's source text.
     pub fn macro_source(&self, name: &str) -> Option<(String, String)> {
-        let template = self.macros.get(name)?;
-        let source = self.env.get_template(template).ok()?.source().to_string();
+        let template = self.macro_template(name)?;
+        let source = self.macro_texts.get(template)?.to_string();
         Some((template.clone(), source))
     }
 
@@ -245,6 +350,45 @@ impl JinjaEnv {
     pub fn render_str(&self, name: &str, text: &str, ctx: Value, scope: Scope) -> (Result<String>, Scope) {
         let (result, scope) = scope::with_scope(scope, || self.env.render_named_str(name, text, ctx));
         (result.map_err(|e| jinja_error(&e, name, Some(text))), scope)
+    }
+
+    /// The macro a name leads to outside any template: a bare name (the root project's macros
+    /// over the built-in ones) or `package.name`.
+    pub fn macro_value(&self, name: &str) -> Option<Value> {
+        let registry = self.registry.read().ok()?;
+        let (package, bare) = match name.split_once('.') {
+            Some((p, m)) => (Some(p), m),
+            None => (None, name),
+        };
+        let template = registry.find(package, bare)?;
+        Some(namespace::macro_value(&self.registry, package, bare, template))
+    }
+
+    /// Call macro `name` (bare or `package.name`) with keyword arguments, outside any
+    /// template, with `scope` installed (`mozt run-operation`).
+    pub fn call_macro_kwargs(
+        &self,
+        name: &str,
+        kwargs: serde_json::Map<String, serde_json::Value>,
+        scope: Scope,
+    ) -> (Result<Value>, Scope) {
+        let Some(f) = self.macro_value(name) else {
+            let known = self.macros.keys().chain(self.qualified.keys()).map(String::as_str);
+            let hints = crate::suggest::closest(name, known);
+            let mut e = Error::project(format!("no macro named {name}"));
+            e = e.help(match hints.is_empty() {
+                true => "macros come from {% macro %} blocks in macros/ or in an installed package".to_string(),
+                false => format!("did you mean {}?", hints.join(", ")),
+            });
+            return (Err(e), scope);
+        };
+        let kwargs: minijinja::value::Kwargs = kwargs.into_iter().map(|(k, v)| (k, to_value(v))).collect();
+        let (result, scope) = scope::with_scope(scope, || {
+            let mut state = self.env.empty_state();
+            f.call(&mut state, &[Value::from(kwargs)])
+        });
+        let template = self.macro_template(name).cloned().unwrap_or_else(|| name.to_string());
+        (result.map_err(|e| self.error(&e, &template)), scope)
     }
 
     /// Call a macro by name outside any template (e.g. generate_schema_name).
@@ -367,6 +511,34 @@ fn jinja_error(err: &minijinja::Error, file: &str, source: Option<&str>) -> Erro
     e
 }
 
+/// What a macro `name` is called inside its template: a macro file defines its macros under
+/// these names, so that a bare name in it always leads to the macro object (`MacroFn`, which
+/// handles `return()` and package namespaces), never to the template's own definition.
+pub(crate) const HIDDEN_PREFIX: &str = "__mozt_macro__";
+
+/// `text` with every `{% macro name(` renamed `{% macro __mozt_macro__name(`.
+fn hide_macro_names(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut rest = text;
+    while let Some(idx) = rest.find("{%") {
+        out.push_str(&rest[..idx + 2]);
+        rest = &rest[idx + 2..];
+        let lead = rest.len() - rest.trim_start_matches(['-', '+']).trim_start().len();
+        let t = &rest[lead..];
+        if let Some(after) = t.strip_prefix("macro")
+            && after.starts_with(char::is_whitespace)
+        {
+            let space = after.len() - after.trim_start().len();
+            let head = lead + "macro".len() + space;
+            out.push_str(&rest[..head]);
+            out.push_str(HIDDEN_PREFIX);
+            rest = &rest[head..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Names of the macros a file defines (`{% macro name(...) %}`).
 fn macro_names(text: &str) -> Vec<String> {
     let mut names = vec![];
@@ -432,6 +604,10 @@ mod tests {
     fn finds_macro_names_and_converts_test_blocks() {
         let text = "{% macro a(x) %}{% endmacro %}\n{%- macro b_2() -%}{%- endmacro %}";
         assert_eq!(macro_names(text), vec!["a", "b_2"]);
+        assert_eq!(
+            hide_macro_names(text),
+            "{% macro __mozt_macro__a(x) %}{% endmacro %}\n{%- macro __mozt_macro__b_2() -%}{%- endmacro %}"
+        );
         let t = convert_test_blocks("{% test is_even(model, column_name) %}select 1{% endtest %}");
         assert_eq!(t, "{% macro test_is_even(model, column_name) %}select 1{% endmacro %}");
         let t = convert_test_blocks("{%- test x(model) -%}\n{{ 1 }}\n{%- endtest -%}");

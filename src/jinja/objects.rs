@@ -33,6 +33,32 @@ impl Object for RelationObj {
             _ => None,
         }
     }
+    /// `relation.render()` (its name in SQL), `relation.include(database=False, ...)` (the
+    /// relation without the parts set false), `relation.quote(...)` (unchanged: mozt quotes
+    /// where needed).
+    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
+        if self.placeholder.is_some() {
+            prerender::taint();
+        }
+        match method {
+            "render" => Ok(Value::from(self.relation.to_string())),
+            "include" => {
+                let (kwargs,): (Kwargs,) = minijinja::value::from_args(args)?;
+                let keep = |k: &str| -> Result<bool, Error> { Ok(kwargs.get::<Option<bool>>(k)?.unwrap_or(true)) };
+                let mut r = self.relation.clone();
+                if !keep("database")? {
+                    r.database = None;
+                }
+                if !keep("schema")? {
+                    r.schema = String::new();
+                }
+                keep("identifier")?;
+                Ok(relation_value(r))
+            }
+            "quote" => Ok(relation_value(self.relation.clone())),
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
     fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Printed straight into the output, a placeholder goes through the environment's
         // formatter instead; any other use needs the real name.
@@ -155,6 +181,11 @@ impl Object for ConfigObj {
 pub(crate) struct MacroFn {
     pub template: String,
     pub name: String,
+    /// The name partial parsing records (`name`, or `package.name` when reached through a
+    /// package).
+    pub recorded: String,
+    /// A package macro's own package, whose macros it sees by bare name (see `namespace`).
+    pub locals: Option<Value>,
 }
 
 impl Object for MacroFn {
@@ -167,19 +198,44 @@ impl Object for MacroFn {
     fn call(self: &Arc<Self>, state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
         scope::current(|s| {
             if let Some(s) = s
-                && !s.recorded.macros.contains(&self.name)
+                && !s.recorded.macros.contains(&self.recorded)
             {
-                s.recorded.macros.push(self.name.clone());
+                s.recorded.macros.push(self.recorded.clone());
             }
         });
         let tmpl = state.env().get_template(&self.template)?;
-        let ctx = minijinja::context! {
-            this => state.lookup("this"),
-            model => state.lookup("model"),
+        let ctx = match &self.locals {
+            None => minijinja::context! {
+                this => state.lookup("this"),
+                model => state.lookup("model"),
+            },
+            Some(locals) => minijinja::context! {
+                this => state.lookup("this"),
+                model => state.lookup("model"),
+                ..locals.clone()
+            },
         };
         let mut captured = tmpl.render_captured(ctx)?;
         let saved = scope::current(|s| s.and_then(|s| s.returned.take()));
-        let result = captured.with_state_mut(|macro_state| macro_state.call_macro(&self.name, args));
+        let hidden = format!("{}{}", super::HIDDEN_PREFIX, self.name);
+        let depth = scope::current(|s| {
+            s.map(|s| {
+                s.macro_depth += 1;
+                s.macro_depth
+            })
+        });
+        if depth.is_some_and(|d| d > MAX_MACRO_DEPTH) {
+            scope::current(|s| s.map(|s| s.macro_depth -= 1));
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!(
+                    "macro {} calls macros more than {MAX_MACRO_DEPTH} deep (endless recursion?)",
+                    self.name
+                ),
+            ));
+        }
+        let result = captured.with_state_mut(|macro_state| macro_state.call_macro(&hidden, args));
+        scope::current(|s| s.map(|s| s.macro_depth -= 1));
         let returned = scope::current(|s| {
             s.and_then(|s| {
                 let r = s.returned.take();
@@ -197,6 +253,9 @@ impl Object for MacroFn {
         }
     }
 }
+
+/// How deep macros may call macros (a bound on recursion the project controls).
+const MAX_MACRO_DEPTH: usize = 200;
 
 /// The error `return()` raises to stop a macro; MacroFn turns it into the macro's value.
 pub(crate) const RETURN_MARKER: &str = "__mozt_return__";

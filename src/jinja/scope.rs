@@ -20,6 +20,10 @@ pub enum Mode {
 pub trait Resolver: Send + Sync {
     fn resolve_ref(&self, package: Option<&str>, name: &str) -> Result<Relation, String>;
     fn resolve_source(&self, source: &str, table: &str) -> Result<Relation, String>;
+    /// `graph`: `{nodes: {unique_id: node}, sources: {unique_id: source}}`.
+    fn graph(&self) -> Value {
+        serde_json::json!({ "nodes": {}, "sources": {} })
+    }
 }
 
 #[derive(Default, Clone)]
@@ -32,6 +36,10 @@ pub struct Recorded {
     pub vars: Vec<String>,
     /// Project and built-in macros called by name (for partial parsing).
     pub macros: Vec<String>,
+    /// The template looked at the warehouse (`run_query`, `statement`, `execute`,
+    /// `adapter.get_columns_in_relation`, ...): it is rendered again at run time against the
+    /// live connection (see `warehouse`).
+    pub introspects: bool,
 }
 
 pub struct Scope {
@@ -49,6 +57,13 @@ pub struct Scope {
     pub pending: Option<super::prerender::Pending>,
     /// A finished parse render's reusable text.
     pub prerender: Option<Arc<super::prerender::Prerender>>,
+    /// The warehouse connection of a run-time render; None at parse and compile, where
+    /// `execute` is false and introspection answers empty (see `warehouse`).
+    pub live: Option<super::warehouse::Live>,
+    /// `{% call statement('name') %}` results, for `load_result('name')`.
+    pub results: std::collections::HashMap<String, minijinja::Value>,
+    /// How many macro calls are under way (bounded, see `objects::MacroFn`).
+    pub macro_depth: usize,
 }
 
 thread_local! {
@@ -86,6 +101,9 @@ impl Scope {
             var_overrides: Map::new(),
             pending: None,
             prerender: None,
+            live: None,
+            results: std::collections::HashMap::new(),
+            macro_depth: 0,
         }
     }
 }
@@ -99,5 +117,63 @@ impl Resolver for crate::manifest::Manifest {
         self.source(source, table)
             .map(|s| s.relation.clone())
             .ok_or_else(|| format!("source('{source}', '{table}') is not declared in any schema YAML file"))
+    }
+
+    fn graph(&self) -> Value {
+        let relation_keys = |m: &mut Map<String, Value>, r: Option<&Relation>| {
+            m.insert("database".into(), r.and_then(|r| r.database.clone()).into());
+            m.insert("schema".into(), r.map(|r| r.schema.clone()).into());
+            m.insert("alias".into(), r.map(|r| r.identifier.clone()).into());
+            m.insert("relation_name".into(), r.map(|r| r.to_string()).into());
+        };
+        let mut nodes = Map::new();
+        for node in &self.nodes {
+            let Ok(Value::Object(mut m)) = serde_json::to_value(node) else {
+                continue;
+            };
+            m.insert("depends_on".into(), serde_json::json!({ "nodes": node.depends_on }));
+            m.insert("raw_code".into(), Value::from(node.raw_code.as_ref()));
+            m.insert(
+                "tags".into(),
+                node.config.get("tags").cloned().unwrap_or(Value::Array(vec![])),
+            );
+            relation_keys(&mut m, node.relation.as_ref());
+            nodes.insert(node.unique_id.clone(), Value::Object(m));
+        }
+        let mut sources = Map::new();
+        for source in &self.sources {
+            let Ok(Value::Object(mut m)) = serde_json::to_value(source) else {
+                continue;
+            };
+            m.insert("resource_type".into(), Value::from("source"));
+            m.insert("identifier".into(), Value::from(source.relation.identifier.clone()));
+            relation_keys(&mut m, Some(&source.relation));
+            sources.insert(source.unique_id.clone(), Value::Object(m));
+        }
+        serde_json::json!({ "nodes": nodes, "sources": sources })
+    }
+}
+
+/// `graph`: the project's nodes and sources, known from compile on (empty at parse, where
+/// reading it makes compile render the node again).
+#[derive(Debug)]
+pub(crate) struct GraphObj;
+
+impl minijinja::value::Object for GraphObj {
+    fn get_value(self: &Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
+        let key = key.as_str()?;
+        if !matches!(key, "nodes" | "sources" | "exposures" | "metrics") {
+            return None;
+        }
+        let graph = current(|s| {
+            let s = s?;
+            if let Some(p) = s.pending.as_mut() {
+                p.tainted = true;
+            }
+            s.resolver.clone()
+        })
+        .map(|r| r.graph());
+        let part = graph.and_then(|mut g| g.get_mut(key).map(Value::take));
+        Some(crate::jinja::to_value(part.unwrap_or(Value::Object(Map::new()))))
     }
 }

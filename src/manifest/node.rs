@@ -99,6 +99,10 @@ pub struct Node {
     /// The parse render's text, which compile fills in instead of rendering again.
     #[serde(skip)]
     pub prerender: Option<std::sync::Arc<super::render::Prerender>>,
+    /// Its Jinja looked at the warehouse (`run_query`, `adapter.get_columns_in_relation`, ...):
+    /// the run renders it again against the live connection once its parents exist.
+    #[serde(skip)]
+    pub introspects: bool,
     /// The model's own `constraints:` in schema YAML (over one or more `columns:`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub constraints: Vec<super::publish::Constraint>,

@@ -240,6 +240,7 @@ fn finish(
     node.refs = scope.recorded.refs;
     node.sources = scope.recorded.sources;
     node.prerender = scope.prerender;
+    node.introspects = scope.recorded.introspects;
     node.vars_used = scope.recorded.vars;
     (Some(node), errors)
 }
@@ -478,6 +479,7 @@ fn test_node(
         vars_used: vec![],
         yaml_checksum: None,
         prerender: None,
+        introspects: false,
         constraints: vec![],
     }
 }

@@ -52,7 +52,8 @@ pub(crate) fn parse(
     let (generic_tests, singular_tests) = test_files(project);
     let mut macro_files: Vec<SourceFile> = project.macros.clone();
     macro_files.extend(generic_tests.into_iter().cloned());
-    let mut jinja = JinjaEnv::new(&macro_files, target, vars.clone())?;
+    let packages = crate::jinja::packages::load(project)?;
+    let mut jinja = JinjaEnv::with_packages(&macro_files, &packages, target, vars.clone())?;
     let memo = partial::Memo::load(&project.target_dir(), target, &jinja, &vars, partial);
     let model_patches = patches(project, |f| &f.models, "models")?;
     let seed_patches = patches(project, |f| &f.seeds, "seeds")?;
@@ -232,6 +233,7 @@ fn render_all(
             node.refs = scope.recorded.refs;
             node.sources = scope.recorded.sources;
             node.prerender = scope.prerender;
+            node.introspects = scope.recorded.introspects;
             node.vars_used = scope.recorded.vars;
             node.vars_used
                 .extend(scope.recorded.env_vars.into_iter().map(|v| format!("env:{v}")));
@@ -404,6 +406,7 @@ fn skeleton(
         vars_used: vec![],
         yaml_checksum,
         prerender: None,
+        introspects: false,
         constraints,
     }
 }

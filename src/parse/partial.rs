@@ -173,6 +173,10 @@ impl Memo {
 
     /// The entry to save for a successful render (None when it read something untracked).
     fn entry(&self, rec: &Recorded, prerender: Option<&Arc<Prerender>>) -> Option<Entry> {
+        // Introspective renders are few and must mark their node every parse.
+        if rec.introspects {
+            return None;
+        }
         let mut macros: Vec<(String, String)> = vec![];
         for name in &rec.macros {
             if macros.iter().any(|(n, _)| n == name) {
@@ -300,6 +304,8 @@ fn recorded(entry: Entry) -> Recorded {
         env_vars: entry.env_vars.into_iter().map(|(n, _)| n).collect(),
         vars: entry.vars.into_iter().map(|(n, _)| n).collect(),
         macros: entry.macros.into_iter().map(|(n, _)| n).collect(),
+        // A render that introspects is never saved (see `entry`).
+        introspects: false,
     }
 }
 
@@ -358,6 +364,7 @@ fn global_key(target: &Target, jinja: &JinjaEnv) -> String {
         h.update(template.as_bytes());
         h.update(b";");
     }
+    h.update(serde_json::to_vec(&jinja.dispatch_orders()).unwrap_or_default());
     hex(&h.finalize())
 }
 

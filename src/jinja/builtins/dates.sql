@@ -1,50 +1,62 @@
 {#
-    Date and time macros shipped with mozt. Each renders SQL for target.type ('duckdb' or
-    'snowflake'); arguments are SQL expressions (strings), datepart a bare word such as 'day'.
-    Self-contained: no macro here calls another macro.
+    Date and time macros shipped with mozt (dbt's cross-database macros). Each one dispatches
+    (adapter.dispatch(name, 'dbt')): `<adapter>__name` where the warehouse's SQL differs, else
+    `default__name` (DuckDB's form). A project overrides one for its warehouse by defining
+    `duckdb__name`, `snowflake__name` or `default__name` in its macros/.
+    Arguments are SQL expressions (strings); datepart is a bare word such as 'day'.
 #}
 
 {# Number of datepart boundaries crossed from first_date to second_date (second - first). #}
 {% macro datediff(first_date, second_date, datepart) -%}
-    {%- if target.type == 'snowflake' -%}
-        datediff({{ datepart }}, {{ first_date }}, {{ second_date }})
-    {%- else -%}
-        date_diff('{{ datepart }}', {{ first_date }}, {{ second_date }})
-    {%- endif -%}
+    {{ return(adapter.dispatch('datediff', 'dbt')(first_date, second_date, datepart)) }}
+{%- endmacro %}
+{% macro default__datediff(first_date, second_date, datepart) -%}
+    date_diff('{{ datepart }}', {{ first_date }}, {{ second_date }})
+{%- endmacro %}
+{% macro snowflake__datediff(first_date, second_date, datepart) -%}
+    datediff({{ datepart }}, {{ first_date }}, {{ second_date }})
 {%- endmacro %}
 
 {# from_date_or_timestamp plus interval (an integer expression) dateparts. #}
 {% macro dateadd(datepart, interval, from_date_or_timestamp) -%}
-    {%- if target.type == 'snowflake' -%}
-        dateadd({{ datepart }}, {{ interval }}, {{ from_date_or_timestamp }})
-    {%- else -%}
-        ({{ from_date_or_timestamp }} + cast({{ interval }} as bigint) * interval 1 {{ datepart }})
-    {%- endif -%}
+    {{ return(adapter.dispatch('dateadd', 'dbt')(datepart, interval, from_date_or_timestamp)) }}
+{%- endmacro %}
+{% macro default__dateadd(datepart, interval, from_date_or_timestamp) -%}
+    ({{ from_date_or_timestamp }} + cast({{ interval }} as bigint) * interval 1 {{ datepart }})
+{%- endmacro %}
+{% macro snowflake__dateadd(datepart, interval, from_date_or_timestamp) -%}
+    dateadd({{ datepart }}, {{ interval }}, {{ from_date_or_timestamp }})
 {%- endmacro %}
 
 {# date truncated to the start of its datepart (day, week, month, quarter, year, hour, ...). #}
 {% macro date_trunc(datepart, date) -%}
-    {%- if target.type == 'snowflake' -%}
-        date_trunc({{ datepart }}, {{ date }})
-    {%- else -%}
-        date_trunc('{{ datepart }}', {{ date }})
-    {%- endif -%}
+    {{ return(adapter.dispatch('date_trunc', 'dbt')(datepart, date)) }}
+{%- endmacro %}
+{% macro default__date_trunc(datepart, date) -%}
+    date_trunc('{{ datepart }}', {{ date }})
+{%- endmacro %}
+{% macro snowflake__date_trunc(datepart, date) -%}
+    date_trunc({{ datepart }}, {{ date }})
 {%- endmacro %}
 
 {# The current time in UTC, as a timestamp without time zone. #}
 {% macro current_timestamp() -%}
-    {%- if target.type == 'snowflake' -%}
-        sysdate()
-    {%- else -%}
-        cast((current_timestamp at time zone 'UTC') as timestamp)
-    {%- endif -%}
+    {{ return(adapter.dispatch('current_timestamp', 'dbt')()) }}
+{%- endmacro %}
+{% macro default__current_timestamp() -%}
+    cast((current_timestamp at time zone 'UTC') as timestamp)
+{%- endmacro %}
+{% macro snowflake__current_timestamp() -%}
+    sysdate()
 {%- endmacro %}
 
 {# Unix epoch seconds (a number, fractions allowed) to a UTC timestamp without time zone. #}
 {% macro to_timestamp_epoch(expr) -%}
-    {%- if target.type == 'snowflake' -%}
-        to_timestamp_ntz({{ expr }})
-    {%- else -%}
-        epoch_ms(cast(round(({{ expr }}) * 1000) as bigint))
-    {%- endif -%}
+    {{ return(adapter.dispatch('to_timestamp_epoch', 'dbt')(expr)) }}
+{%- endmacro %}
+{% macro default__to_timestamp_epoch(expr) -%}
+    epoch_ms(cast(round(({{ expr }}) * 1000) as bigint))
+{%- endmacro %}
+{% macro snowflake__to_timestamp_epoch(expr) -%}
+    to_timestamp_ntz({{ expr }})
 {%- endmacro %}

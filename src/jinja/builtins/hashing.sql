@@ -2,11 +2,14 @@
     Hashing macros shipped with mozt. md5 gives the same 32 hex digits on DuckDB and Snowflake
     for the same text; note that casting a non-text value to text may print it differently on
     the two engines (timestamps, floats), so keys built from such values differ across engines.
-    Self-contained: no macro here calls another macro.
+    Each dispatches like the date macros (dates.sql).
 #}
 
 {# md5 hex digest of one expression cast to text (null stays null). #}
 {% macro hash(field) -%}
+    {{ return(adapter.dispatch('hash', 'dbt')(field)) }}
+{%- endmacro %}
+{% macro default__hash(field) -%}
     md5(cast({{ field }} as varchar))
 {%- endmacro %}
 
@@ -16,6 +19,9 @@
     field_list: a list of SQL expressions, e.g. surrogate_key(['user_key', 'dispatch_id']).
 #}
 {% macro surrogate_key(field_list) -%}
+    {{ return(adapter.dispatch('surrogate_key', 'dbt')(field_list)) }}
+{%- endmacro %}
+{% macro default__surrogate_key(field_list) -%}
     md5(
     {%- for field in field_list -%}
         coalesce(cast({{ field }} as varchar), '_mozt_null_')

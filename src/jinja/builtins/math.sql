@@ -1,6 +1,5 @@
 {#
-    Arithmetic macros shipped with mozt.
-    Self-contained: no macro here calls another macro.
+    Arithmetic macros shipped with mozt. Each dispatches like the date macros (dates.sql).
 #}
 
 {#
@@ -8,5 +7,8 @@
     (integer division never truncates).
 #}
 {% macro safe_divide(numerator, denominator) -%}
+    {{ return(adapter.dispatch('safe_divide', 'dbt')(numerator, denominator)) }}
+{%- endmacro %}
+{% macro default__safe_divide(numerator, denominator) -%}
     (cast({{ numerator }} as double) / nullif(cast({{ denominator }} as double), 0))
 {%- endmacro %}

@@ -1,10 +1,12 @@
 {#
-    String and JSON macros shipped with mozt.
-    Self-contained: no macro here calls another macro.
+    String and JSON macros shipped with mozt. Each dispatches like the date macros (dates.sql).
 #}
 
 {# The part_number-th (1-based) piece of string_text split on delimiter_text. #}
 {% macro split_part(string_text, delimiter_text, part_number) -%}
+    {{ return(adapter.dispatch('split_part', 'dbt')(string_text, delimiter_text, part_number)) }}
+{%- endmacro %}
+{% macro default__split_part(string_text, delimiter_text, part_number) -%}
     split_part({{ string_text }}, {{ delimiter_text }}, {{ part_number }})
 {%- endmacro %}
 
@@ -13,9 +15,11 @@
     path is a literal dotted key path without a leading '$', e.g. 'payment_method' or 'a.b'.
 #}
 {% macro json_extract_string(json_text, path) -%}
-    {%- if target.type == 'snowflake' -%}
-        json_extract_path_text({{ json_text }}, '{{ path }}')
-    {%- else -%}
-        json_extract_string({{ json_text }}, '$.{{ path }}')
-    {%- endif -%}
+    {{ return(adapter.dispatch('json_extract_string', 'dbt')(json_text, path)) }}
+{%- endmacro %}
+{% macro default__json_extract_string(json_text, path) -%}
+    json_extract_string({{ json_text }}, '$.{{ path }}')
+{%- endmacro %}
+{% macro snowflake__json_extract_string(json_text, path) -%}
+    json_extract_path_text({{ json_text }}, '{{ path }}')
 {%- endmacro %}

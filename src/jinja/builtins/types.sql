@@ -1,39 +1,55 @@
 {#
-    Portable type names shipped with mozt, for casts: cast(x as {{ type_string() }}).
-    Self-contained: no macro here calls another macro.
+    Portable type names shipped with mozt, for casts: cast(x as {{ dbt.type_string() }}).
+    Each dispatches like the date macros (dates.sql).
 #}
 
 {% macro type_string() -%}
+    {{ return(adapter.dispatch('type_string', 'dbt')()) }}
+{%- endmacro %}
+{% macro default__type_string() -%}
     varchar
 {%- endmacro %}
 
 {# A timestamp without time zone (Snowflake TIMESTAMP_NTZ); values are meant to be UTC. #}
 {% macro type_timestamp() -%}
-    {%- if target.type == 'snowflake' -%}
-        timestamp_ntz
-    {%- else -%}
-        timestamp
-    {%- endif -%}
+    {{ return(adapter.dispatch('type_timestamp', 'dbt')()) }}
+{%- endmacro %}
+{% macro default__type_timestamp() -%}
+    timestamp
+{%- endmacro %}
+{% macro snowflake__type_timestamp() -%}
+    timestamp_ntz
 {%- endmacro %}
 
 {# Exact decimal, for money. #}
 {% macro type_numeric() -%}
+    {{ return(adapter.dispatch('type_numeric', 'dbt')()) }}
+{%- endmacro %}
+{% macro default__type_numeric() -%}
     numeric(28, 6)
 {%- endmacro %}
 
 {# Double precision floating point, for ratios. #}
 {% macro type_float() -%}
-    {%- if target.type == 'snowflake' -%}
-        float
-    {%- else -%}
-        double
-    {%- endif -%}
+    {{ return(adapter.dispatch('type_float', 'dbt')()) }}
+{%- endmacro %}
+{% macro default__type_float() -%}
+    double
+{%- endmacro %}
+{% macro snowflake__type_float() -%}
+    float
 {%- endmacro %}
 
 {% macro type_int() -%}
+    {{ return(adapter.dispatch('type_int', 'dbt')()) }}
+{%- endmacro %}
+{% macro default__type_int() -%}
     bigint
 {%- endmacro %}
 
 {% macro type_boolean() -%}
+    {{ return(adapter.dispatch('type_boolean', 'dbt')()) }}
+{%- endmacro %}
+{% macro default__type_boolean() -%}
     boolean
 {%- endmacro %}

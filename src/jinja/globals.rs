@@ -1,0 +1,399 @@
+//! The small functions and objects dbt's context adds: `zip`, `set`, `tojson`, `fromjson`,
+//! `toyaml`, `fromyaml`, `local_md5`, `invocation_id`, `flags`, `builtins`, and `modules`
+//! (a part of Python's `datetime`, `re` and `itertools`).
+
+use minijinja::value::{Enumerator, Object, ObjectRepr, Rest, Value, from_args};
+use minijinja::{Error, ErrorKind, State};
+use std::sync::Arc;
+
+use super::warehouse::err;
+
+/// `zip(a, b, ...)`: lists of the i-th items, as long as the shortest argument.
+pub(crate) fn zip(lists: Rest<Value>) -> Result<Value, Error> {
+    let lists: Vec<Vec<Value>> = lists
+        .iter()
+        .map(|l| l.try_iter().map(Iterator::collect))
+        .collect::<Result<_, _>>()?;
+    let len = lists.iter().map(Vec::len).min().unwrap_or(0);
+    Ok(Value::from(
+        (0..len)
+            .map(|i| Value::from(lists.iter().map(|l| l[i].clone()).collect::<Vec<_>>()))
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// `set(items)`: the distinct items, in first-seen order (a Python set has no order).
+pub(crate) fn set(items: Option<Value>) -> Result<Value, Error> {
+    let mut out: Vec<Value> = vec![];
+    if let Some(items) = items {
+        for item in items.try_iter()? {
+            if !out.contains(&item) {
+                out.push(item);
+            }
+        }
+    }
+    Ok(Value::from(out))
+}
+
+pub(crate) fn tojson(value: Value) -> Result<Value, Error> {
+    serde_json::to_string(&value)
+        .map(Value::from)
+        .map_err(|e| err(format!("tojson: {e}")))
+}
+
+/// `fromjson(text, default=None)`.
+pub(crate) fn fromjson(text: &str, default: Option<Value>) -> Result<Value, Error> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(v) => Ok(super::to_value(v)),
+        Err(_) if default.is_some() => Ok(default.unwrap_or_default()),
+        Err(e) => Err(err(format!("fromjson: {e}"))),
+    }
+}
+
+pub(crate) fn toyaml(value: Value) -> Result<Value, Error> {
+    serde_yaml_ng::to_string(&value)
+        .map(Value::from)
+        .map_err(|e| err(format!("toyaml: {e}")))
+}
+
+/// `fromyaml(text, default=None)`.
+pub(crate) fn fromyaml(text: &str, default: Option<Value>) -> Result<Value, Error> {
+    match serde_yaml_ng::from_str::<serde_json::Value>(text) {
+        Ok(v) => Ok(super::to_value(v)),
+        Err(_) if default.is_some() => Ok(default.unwrap_or_default()),
+        Err(e) => Err(err(format!("fromyaml: {e}"))),
+    }
+}
+
+/// `local_md5(text)`: the md5 hex digest of the text (computed by mozt, not the warehouse).
+pub(crate) fn local_md5(text: &str) -> String {
+    use md5::{Digest, Md5};
+    Md5::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A new invocation id (a random UUID), one per process.
+pub(crate) fn invocation_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// `builtins`: dbt's own `ref`, `source` and `config`, for a project that overrides them with
+/// macros of the same name.
+#[derive(Debug)]
+pub(crate) struct Builtins;
+
+impl Object for Builtins {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "ref" => Some(Value::from_function(super::functions::ref_fn)),
+            "source" => Some(Value::from_function(super::functions::source_fn)),
+            "config" => Some(Value::from_object(super::objects::ConfigObj)),
+            _ => None,
+        }
+    }
+}
+
+/// `modules`: `datetime`, `re`, `itertools` (the parts of them listed in the Jinja docs).
+#[derive(Debug)]
+pub(crate) struct Modules;
+
+impl Object for Modules {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let module = match key.as_str()? {
+            "datetime" => Module::Datetime,
+            "re" => Module::Re,
+            "itertools" => Module::Itertools,
+            _ => return None,
+        };
+        Some(Value::from_object(module))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Module {
+    Datetime,
+    /// `datetime.datetime` and `datetime.date`.
+    DatetimeClass,
+    DateClass,
+    Re,
+    Itertools,
+}
+
+impl Object for Module {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match (**self, key.as_str()?) {
+            (Module::Datetime, "datetime") => Some(Value::from_object(Module::DatetimeClass)),
+            (Module::Datetime, "date") => Some(Value::from_object(Module::DateClass)),
+            _ => None,
+        }
+    }
+    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
+        match **self {
+            Module::DatetimeClass => datetime_method(method, args),
+            Module::DateClass => match method {
+                "today" => Ok(Value::from_object(DateTime(chrono::Utc::now().naive_utc(), true))),
+                _ => Err(Error::from(ErrorKind::UnknownMethod)),
+            },
+            Module::Re => re_method(method, args),
+            Module::Itertools => itertools_method(method, args),
+            Module::Datetime => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+}
+
+fn datetime_method(method: &str, args: &[Value]) -> Result<Value, Error> {
+    match method {
+        // Python's naive now() is local time; mozt's renders use UTC so runs do not depend on
+        // the machine's zone.
+        "now" | "utcnow" => Ok(Value::from_object(DateTime(chrono::Utc::now().naive_utc(), false))),
+        "strptime" => {
+            let (text, format): (&str, &str) = from_args(args)?;
+            let parsed = chrono::NaiveDateTime::parse_from_str(text, format)
+                .or_else(|_| {
+                    chrono::NaiveDate::parse_from_str(text, format).map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
+                })
+                .map_err(|e| err(format!("datetime.strptime('{text}', '{format}'): {e}")))?;
+            Ok(Value::from_object(DateTime(parsed, false)))
+        }
+        _ => Err(Error::from(ErrorKind::UnknownMethod)),
+    }
+}
+
+/// A `datetime.datetime` (or a `date`, when the flag is set): prints ISO, `strftime`,
+/// `isoformat`, and its parts as attributes.
+#[derive(Debug)]
+struct DateTime(chrono::NaiveDateTime, bool);
+
+/// `run_started_at`: now, in UTC, printing as RFC 3339 (`2024-07-01T12:00:00.123+00:00`).
+pub(crate) fn run_started_at() -> Value {
+    Value::from_object(RunStartedAt(DateTime(chrono::Utc::now().naive_utc(), false)))
+}
+
+#[derive(Debug)]
+struct RunStartedAt(DateTime);
+
+impl Object for RunStartedAt {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        Arc::new(DateTime(self.0.0, false)).get_value(key)
+    }
+    fn call_method(self: &Arc<Self>, state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
+        Arc::new(DateTime(self.0.0, false)).call_method(state, method, args)
+    }
+    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.0.and_utc().to_rfc3339())
+    }
+}
+
+impl Object for DateTime {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        use chrono::{Datelike, Timelike};
+        let d = &self.0;
+        Some(Value::from(match key.as_str()? {
+            "year" => d.year() as i64,
+            "month" => d.month() as i64,
+            "day" => d.day() as i64,
+            "hour" => d.hour() as i64,
+            "minute" => d.minute() as i64,
+            "second" => d.second() as i64,
+            _ => return None,
+        }))
+    }
+    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
+        match method {
+            "strftime" => {
+                let (format,): (&str,) = from_args(args)?;
+                let mut out = String::new();
+                use std::fmt::Write;
+                write!(out, "{}", self.0.format(format))
+                    .map_err(|_| err(format!("strftime: bad format '{format}'")))?;
+                Ok(Value::from(out))
+            }
+            "isoformat" => Ok(Value::from(self.iso())),
+            "date" => Ok(Value::from_object(DateTime(self.0, true))),
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.iso().replace('T', " "))
+    }
+}
+
+impl DateTime {
+    fn iso(&self) -> String {
+        match self.1 {
+            true => self.0.format("%Y-%m-%d").to_string(),
+            false => self.0.format("%Y-%m-%dT%H:%M:%S%.f").to_string(),
+        }
+    }
+}
+
+fn regex(pattern: &str) -> Result<regex::Regex, Error> {
+    regex::Regex::new(pattern).map_err(|e| err(format!("modules.re: bad pattern '{pattern}': {e}")))
+}
+
+fn re_method(method: &str, args: &[Value]) -> Result<Value, Error> {
+    match method {
+        "search" | "match" | "fullmatch" => {
+            let (pattern, text): (&str, &str) = from_args(args)?;
+            let anchored = match method {
+                "match" => format!("^(?:{pattern})"),
+                "fullmatch" => format!("^(?:{pattern})$"),
+                _ => pattern.to_string(),
+            };
+            Ok(match regex(&anchored)?.captures(text) {
+                Some(c) => Value::from(
+                    c.iter()
+                        .map(|g| g.map(|m| Value::from(m.as_str())).unwrap_or_default())
+                        .collect::<Vec<_>>(),
+                ),
+                None => Value::from(()),
+            })
+        }
+        "findall" => {
+            let (pattern, text): (&str, &str) = from_args(args)?;
+            let found: Vec<Value> = regex(pattern)?
+                .find_iter(text)
+                .map(|m| Value::from(m.as_str()))
+                .collect();
+            Ok(Value::from(found))
+        }
+        "sub" => {
+            let (pattern, replacement, text): (&str, &str, &str) = from_args(args)?;
+            // Python writes groups as \1; the regex crate as ${1}.
+            let replacement = regex(r"\\(\d+)")?.replace_all(replacement, "$${$1}");
+            Ok(Value::from(
+                regex(pattern)?.replace_all(text, replacement.as_ref()).to_string(),
+            ))
+        }
+        "split" => {
+            let (pattern, text): (&str, &str) = from_args(args)?;
+            Ok(Value::from(
+                regex(pattern)?.split(text).map(Value::from).collect::<Vec<_>>(),
+            ))
+        }
+        "escape" => {
+            let (text,): (&str,) = from_args(args)?;
+            Ok(Value::from(regex::escape(text)))
+        }
+        _ => Err(Error::from(ErrorKind::UnknownMethod)),
+    }
+}
+
+/// Most items `itertools` may produce (a product of long lists grows fast).
+const MAX_ITEMS: usize = 1_000_000;
+
+fn itertools_method(method: &str, args: &[Value]) -> Result<Value, Error> {
+    let lists: Vec<Vec<Value>> = args
+        .iter()
+        .map(|l| l.try_iter().map(Iterator::collect))
+        .collect::<Result<_, _>>()?;
+    match method {
+        "chain" => Ok(Value::from(lists.into_iter().flatten().collect::<Vec<_>>())),
+        "product" => {
+            let mut out: Vec<Vec<Value>> = vec![vec![]];
+            for list in &lists {
+                if out.len().saturating_mul(list.len()) > MAX_ITEMS {
+                    return Err(err("itertools.product: more than a million items"));
+                }
+                out = out
+                    .iter()
+                    .flat_map(|prefix| {
+                        list.iter().map(move |item| {
+                            let mut p = prefix.clone();
+                            p.push(item.clone());
+                            p
+                        })
+                    })
+                    .collect();
+            }
+            Ok(Value::from(out.into_iter().map(Value::from).collect::<Vec<_>>()))
+        }
+        _ => Err(Error::from(ErrorKind::UnknownMethod)),
+    }
+}
+
+/// `flags`: how the command was invoked (`FULL_REFRESH`, `STORE_FAILURES`, `FAIL_FAST`,
+/// `WHICH`); set by the engine before it compiles.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+#[allow(non_snake_case)]
+pub(crate) struct Flags {
+    pub FULL_REFRESH: bool,
+    pub STORE_FAILURES: bool,
+    pub FAIL_FAST: bool,
+    pub WHICH: String,
+}
+
+impl Object for Flags {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "FULL_REFRESH" => Some(Value::from(self.FULL_REFRESH)),
+            "STORE_FAILURES" => Some(Value::from(self.STORE_FAILURES)),
+            "FAIL_FAST" => Some(Value::from(self.FAIL_FAST)),
+            "WHICH" => Some(Value::from(self.WHICH.clone())),
+            _ => None,
+        }
+    }
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(&["FULL_REFRESH", "STORE_FAILURES", "FAIL_FAST", "WHICH"])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(template: &str) -> String {
+        let mut env = minijinja::Environment::new();
+        env.add_function("zip", zip);
+        env.add_function("set", set);
+        env.add_function("fromyaml", fromyaml);
+        env.add_function("tojson", tojson);
+        env.add_function("local_md5", local_md5);
+        env.add_global("modules", Value::from_object(Modules));
+        env.render_str(template, ())
+            .unwrap_or_else(|e| panic!("{template}: {e}"))
+    }
+
+    #[test]
+    fn python_helpers_render_as_in_dbt() {
+        assert_eq!(
+            render("{{ zip([1, 2, 3], ['a', 'b']) | list }}"),
+            "[[1, 'a'], [2, 'b']]"
+        );
+        assert_eq!(render("{{ set(['b', 'a', 'b']) }}"), "['b', 'a']");
+        assert_eq!(render("{{ fromyaml('a: [1, 2]').a[1] }}"), "2");
+        assert_eq!(render("{{ tojson({'k': 1}) }}"), r#"{"k":1}"#);
+        assert_eq!(render("{{ local_md5('mozt') }}"), "3bd5c0366dd33bf0d7300430c751f180");
+        assert_eq!(
+            render(r"{{ modules.re.sub('(\\w+)@(\\w+)', '\\2 at \\1', 'ann@x') }}"),
+            "x at ann"
+        );
+        assert_eq!(render("{{ modules.re.match('a(b)', 'abc')[1] }}"), "b");
+        assert_eq!(render("{{ modules.re.match('b', 'abc') is none }}"), "True");
+        assert_eq!(render("{{ modules.itertools.product([1, 2], ['x']) | length }}"), "2");
+        assert_eq!(
+            render("{{ modules.datetime.datetime.strptime('2024-07-01', '%Y-%m-%d').strftime('%d/%m') }}"),
+            "01/07"
+        );
+    }
+}
