@@ -128,7 +128,16 @@ pub struct Analyzer<'r> {
     pub(super) resolve: &'r dyn Resolve,
     pub issues: Vec<Issue>,
     pub unresolved: Vec<Unresolved>,
+    /// How many queries and nested joins enclose the one being read.
+    depth: usize,
+    /// Why the SQL nests deeper than the analysis reads (then nothing is reported).
+    too_deep: Option<&'static str>,
 }
+
+/// How deeply queries (subqueries, CTEs, parenthesized set operations) and parenthesized joins
+/// may nest before the analysis gives up on a model: each level is a few nested calls, and a
+/// worker thread's stack is small.
+const MAX_DEPTH: usize = 128;
 
 fn ident_name(i: &Ident) -> String {
     i.value.clone()
@@ -176,15 +185,57 @@ impl<'r> Analyzer<'r> {
             resolve,
             issues: vec![],
             unresolved: vec![],
+            depth: 0,
+            too_deep: None,
         }
     }
 
-    /// The output columns of a query (the model's SELECT).
+    /// The output columns of a query (the model's SELECT). SQL nested deeper than the analysis
+    /// reads is not analysed: no issue, no hard-coded relation, unknown columns (the warehouse
+    /// has the last word).
     pub fn analyze(&mut self, q: &Query) -> Shape {
-        self.query(q, &vec![], None)
+        let shape = self.query(q, &vec![], None);
+        match self.too_deep {
+            None => shape,
+            Some(what) => {
+                tracing::debug!("SQL not analysed: {what} nests more than {MAX_DEPTH} levels deep");
+                self.issues.clear();
+                self.unresolved.clear();
+                Shape::unknown()
+            }
+        }
+    }
+
+    /// Note that the SQL nests deeper than the analysis reads.
+    pub(super) fn too_deep(&mut self, what: &'static str) {
+        self.too_deep.get_or_insert(what);
+    }
+
+    /// Enter one more level of nesting: false (and nothing to read) past `MAX_DEPTH`, else
+    /// `leave` when done.
+    fn enter(&mut self, what: &'static str) -> bool {
+        if self.depth >= MAX_DEPTH || self.too_deep.is_some() {
+            self.too_deep(what);
+            return false;
+        }
+        self.depth += 1;
+        true
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
     }
 
     pub(super) fn query(&mut self, q: &Query, ctes: &Ctes, outer: Option<&Scope>) -> Shape {
+        if !self.enter("a query") {
+            return Shape::unknown();
+        }
+        let shape = self.query_inner(q, ctes, outer);
+        self.leave();
+        shape
+    }
+
+    fn query_inner(&mut self, q: &Query, ctes: &Ctes, outer: Option<&Scope>) -> Shape {
         // Only a query with its own WITH needs a new list of visible CTEs.
         let with_ctes;
         let env: &Ctes = match &q.with {
@@ -236,23 +287,48 @@ impl<'r> Analyzer<'r> {
     }
 
     fn set_expr(&mut self, body: &SetExpr, env: &Ctes, outer: Option<&Scope>) -> Shape {
+        // `a union all b union all c ...` is as deep as it is long, leaning left: read down its
+        // left side without nesting calls, then each branch left to right.
+        let mut rights = vec![];
+        let mut leftmost = body;
+        while let SetExpr::SetOperation {
+            left,
+            right,
+            set_quantifier,
+            ..
+        } = leftmost
+        {
+            rights.push((right.as_ref(), set_quantifier));
+            leftmost = left;
+        }
+        let mut shape = self.set_branch(leftmost, env, outer);
+        for (right, set_quantifier) in rights.into_iter().rev() {
+            // A set operation on the right (`a union b intersect c`) nests.
+            let r = if matches!(right, SetExpr::SetOperation { .. }) {
+                if !self.enter("a set operation") {
+                    return Shape::unknown();
+                }
+                let r = self.set_expr(right, env, outer);
+                self.leave();
+                r
+            } else {
+                self.set_branch(right, env, outer)
+            };
+            let by_name = matches!(
+                set_quantifier,
+                SetQuantifier::ByName | SetQuantifier::AllByName | SetQuantifier::DistinctByName
+            );
+            shape = merge_set(shape, r, by_name);
+        }
+        shape
+    }
+
+    /// One branch of a set operation (not itself a set operation).
+    fn set_branch(&mut self, body: &SetExpr, env: &Ctes, outer: Option<&Scope>) -> Shape {
         match body {
             SetExpr::Select(s) => self.select(s, env, outer, &[]),
             SetExpr::Query(q) => self.query(q, env, outer),
-            SetExpr::SetOperation {
-                left,
-                right,
-                set_quantifier,
-                ..
-            } => {
-                let l = self.set_expr(left, env, outer);
-                let r = self.set_expr(right, env, outer);
-                let by_name = matches!(
-                    set_quantifier,
-                    SetQuantifier::ByName | SetQuantifier::AllByName | SetQuantifier::DistinctByName
-                );
-                merge_set(l, r, by_name)
-            }
+            SetExpr::SetOperation { .. } => self.set_expr(body, env, outer),
             SetExpr::Values(v) => {
                 let scope = Scope::new(outer, env);
                 for row in &v.rows {
@@ -267,6 +343,15 @@ impl<'r> Analyzer<'r> {
     }
 
     fn factor(&mut self, f: &TableFactor, env: &Ctes, scope: &mut Scope) {
+        if !self.enter("a table in FROM") {
+            scope.opaque = true;
+            return;
+        }
+        self.factor_inner(f, env, scope);
+        self.leave();
+    }
+
+    fn factor_inner(&mut self, f: &TableFactor, env: &Ctes, scope: &mut Scope) {
         match f {
             TableFactor::Table { name, alias, args, .. } => {
                 let last = last_part(name);
