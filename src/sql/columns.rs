@@ -8,7 +8,10 @@
 //! does not model) turns checking off for the references it could satisfy.
 
 use serde::Serialize;
+use std::collections::HashSet;
 use std::sync::Arc;
+
+use crate::hash::FastMap;
 
 use sqlparser::ast::{
     Expr, GroupByExpr, Ident, NamedWindowExpr, ObjectName, OrderByKind, Query, Select, SelectItem,
@@ -18,7 +21,7 @@ use sqlparser::tokenizer::Span;
 
 use super::expr::join_on;
 use super::refs::{Ref, Refs};
-use super::scope::{Ctes, Scope, Source};
+use super::scope::{Ctes, NameIndex, Scope, Source};
 
 /// One upstream column: the unique id of a model, seed, snapshot or source, and a column name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -255,10 +258,7 @@ impl<'r> Analyzer<'r> {
                 let shape = self.set_expr(other, env, outer);
                 // ORDER BY over a union names output columns (or positions).
                 let mut scope = Scope::new(outer, env);
-                scope.sources.push(Source {
-                    alias: String::new(),
-                    shape: shape.clone(),
-                });
+                scope.sources.push(Source::new(String::new(), shape.clone()));
                 for e in order {
                     self.expr(e, &scope, true);
                 }
@@ -385,25 +385,25 @@ impl<'r> Analyzer<'r> {
                     });
                     Shape::unknown()
                 };
-                scope.sources.push(Source {
-                    alias: alias_name,
-                    shape: apply_alias(shape, alias.as_ref()),
-                });
+                scope
+                    .sources
+                    .push(Source::new(alias_name, apply_alias(shape, alias.as_ref())));
             }
             TableFactor::Derived { subquery, alias, .. } => {
                 // LATERAL, and DuckDB's implicit lateral: the subquery may read what precedes it.
                 let view = Scope {
                     sources: scope.sources.clone(),
                     aliases: vec![],
+                    alias_index: NameIndex::default(),
                     opaque: scope.opaque,
                     parent: scope.parent,
                     ctes: env,
                 };
                 let shape = self.query(subquery, env, Some(&view));
-                scope.sources.push(Source {
-                    alias: alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or_default(),
-                    shape: apply_alias(shape, alias.as_ref()),
-                });
+                scope.sources.push(Source::new(
+                    alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or_default(),
+                    apply_alias(shape, alias.as_ref()),
+                ));
             }
             TableFactor::NestedJoin {
                 table_with_joins,
@@ -432,10 +432,9 @@ impl<'r> Analyzer<'r> {
                         for s in inner.sources {
                             shape.cols.extend(s.shape.cols);
                         }
-                        scope.sources.push(Source {
-                            alias: ident_name(&a.name),
-                            shape: apply_alias(shape, Some(a)),
-                        });
+                        scope
+                            .sources
+                            .push(Source::new(ident_name(&a.name), apply_alias(shape, Some(a))));
                     }
                     None => scope.sources.extend(inner.sources),
                 }
@@ -460,10 +459,9 @@ impl<'r> Analyzer<'r> {
                     let mut inner = Scope::new(scope.parent, env);
                     self.factor(table, env, &mut inner);
                 }
-                scope.sources.push(Source {
-                    alias: alias.unwrap_or_default(),
-                    shape: Shape::unknown(),
-                });
+                scope
+                    .sources
+                    .push(Source::new(alias.unwrap_or_default(), Shape::unknown()));
             }
         }
     }
@@ -490,10 +488,14 @@ impl<'r> Analyzer<'r> {
 
         // Aliases first, so that any item, WHERE, GROUP BY or QUALIFY can use one (both dialects
         // allow it); their lineage is filled in as the items are read.
+        // Each alias's first place in `scope.aliases`.
+        let mut alias_at: FastMap<Arc<str>, usize> = FastMap::default();
         for item in &s.projection {
             if let SelectItem::ExprWithAlias { alias, .. } = item {
+                let name = col_name(alias);
+                alias_at.entry(name.clone()).or_insert(scope.aliases.len());
                 scope.aliases.push(Col {
-                    name: col_name(alias),
+                    name,
                     from: Refs::new(),
                 });
             }
@@ -526,7 +528,7 @@ impl<'r> Analyzer<'r> {
                         name: col_name(alias),
                         from,
                     };
-                    if let Some(a) = scope.aliases.iter_mut().find(|a| a.name == col.name) {
+                    if let Some(a) = alias_at.get(&col.name).and_then(|&i| scope.aliases.get_mut(i)) {
                         a.from = col.from.clone();
                     }
                     out.cols.push(col);
@@ -550,10 +552,11 @@ impl<'r> Analyzer<'r> {
                     if let [one] = open.as_slice() {
                         shape.passthrough = one.shape.passthrough.clone();
                     }
+                    // A join USING the same name shows the column once.
+                    let mut seen: HashSet<String> = HashSet::new();
                     for src in &scope.sources {
                         for c in &src.shape.cols {
-                            // A join USING the same name shows the column once.
-                            if shape.find(&c.name).is_none() {
+                            if c.name.is_empty() || seen.insert(c.name.to_ascii_lowercase()) {
                                 shape.cols.push(c.clone());
                             }
                         }
@@ -682,10 +685,21 @@ fn append_star(out: &mut Shape, shape: Shape) {
 
 fn merge_set(mut l: Shape, r: Shape, by_name: bool) -> Shape {
     if by_name {
+        // Each name's first column in `l`.
+        let mut at: FastMap<String, usize> = FastMap::default();
+        for (i, x) in l.cols.iter().enumerate() {
+            at.entry(x.name.to_ascii_lowercase()).or_insert(i);
+        }
         for c in r.cols {
-            match l.cols.iter_mut().find(|x| x.name.eq_ignore_ascii_case(&c.name)) {
+            match at
+                .get(c.name.to_ascii_lowercase().as_str())
+                .and_then(|&i| l.cols.get_mut(i))
+            {
                 Some(x) => x.from.extend(c.from),
-                None => l.cols.push(c),
+                None => {
+                    at.insert(c.name.to_ascii_lowercase(), l.cols.len());
+                    l.cols.push(c);
+                }
             }
         }
     } else {
