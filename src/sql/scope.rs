@@ -159,15 +159,23 @@ impl<'p> Scope<'p> {
     /// no relation is called `q`, a field of a column `q` (a struct).
     pub(super) fn lookup_qualified(&self, q: &str, name: &str) -> (Found, Option<String>) {
         let mut scope = Some(self);
+        // The first relation called `q` that provably lacks the column: DuckDB then looks for
+        // `q.name` in the enclosing scopes (a subquery may reuse an outer alias).
+        let mut lacking: Option<(Found, Option<String>)> = None;
         while let Some(s) = scope {
             if let Some(src) = s.source(q) {
-                return match src.find(name) {
-                    Some(c) => (Found::Yes(c.from.clone()), None),
-                    None if src.shape.complete && !s.opaque => (Found::No(src.shape.names()), Some(src.alias.clone())),
-                    None => (Found::Maybe(src.shape.guess(name)), None),
-                };
+                match src.find(name) {
+                    Some(c) => return (Found::Yes(c.from.clone()), None),
+                    None if src.shape.complete && !s.opaque => {
+                        lacking.get_or_insert_with(|| (Found::No(src.shape.names()), Some(src.alias.clone())));
+                    }
+                    None => return (Found::Maybe(src.shape.guess(name)), None),
+                }
             }
             scope = s.parent;
+        }
+        if let Some(lacking) = lacking {
+            return lacking;
         }
         match self.lookup(q) {
             Found::Yes(from) => (Found::Yes(from), None),
