@@ -91,11 +91,42 @@ pub fn try_parse(dialect: &dyn Dialect, sql: &str) -> Result<Vec<Statement>, Par
             {
                 return Ok(statements);
             }
+            if too_nested(sql) {
+                return Err(ParserError::RecursionLimitExceeded);
+            }
             parser.with_tokens_with_locations(tokens)
         }
+        None if too_nested(sql) => return Err(ParserError::RecursionLimitExceeded),
         None => parser.try_with_sql(sql)?,
     };
     parser.parse_statements()
+}
+
+/// Whether `sql` nests so deeply that sqlparser may meet its recursion limit: it then may
+/// report the error of another reading than the one that failed (a CASE too deep read as a
+/// column named `case`), and spend long trying readings. Such SQL is not given to it (the fast
+/// parser, which reads most SQL, stops long before). Logged at debug level.
+fn too_nested(sql: &str) -> bool {
+    // Every level `nesting` counts has one of these bytes (`(`, `case`, `not`, `-`...): most
+    // SQL has too few of them to need a closer look.
+    let marks = sql
+        .bytes()
+        .filter(|b| {
+            matches!(
+                b,
+                b'(' | b'[' | b'{' | b'e' | b'E' | b't' | b'T' | b'-' | b'+' | b'~' | b'!' | b'@'
+            )
+        })
+        .count();
+    if (marks + 1) * LEVEL_COST < RECURSION_LIMIT {
+        return false;
+    }
+    let depth = nesting(sql);
+    let deep = depth * LEVEL_COST >= RECURSION_LIMIT;
+    if deep {
+        tracing::debug!("SQL nested {depth} levels deep is not given to the parser");
+    }
+    deep
 }
 
 /// Parse with sqlparser's own tokenizer only: what `try_parse` must always agree with.
@@ -221,36 +252,16 @@ pub fn nesting(sql: &str) -> usize {
     deepest + longest_run + 1
 }
 
-/// Why `sql` is too deep to parse and analyse, if it is: nested so deeply that sqlparser may
-/// meet its recursion limit (where it may report the error of another reading than the one
-/// that failed, such as a CASE too deep read as a column named `case`, and spend long trying
-/// readings), or with a syntax tree too deep (`MAX_TREE_DEPTH`).
+/// Why `sql` is too deep to parse and analyse, if it is: its syntax tree would be deeper than
+/// `MAX_TREE_DEPTH`. (SQL nested too deeply for sqlparser is caught in `try_parse`.)
 fn too_deep(sql: &str) -> Option<String> {
     // A chain of N operators takes at least N bytes.
-    if sql.len() > MAX_TREE_DEPTH {
-        let depth = tree_depth(sql);
-        if depth > MAX_TREE_DEPTH {
-            return Some(format!(
-                "its syntax tree would be about {depth} levels deep (chains of operators or set operations)"
-            ));
-        }
-    }
-    // Every level `nesting` counts has one of these bytes (`(`, `case`, `not`, `-`...): most
-    // SQL has too few of them to need a closer look.
-    let marks = sql
-        .bytes()
-        .filter(|b| {
-            matches!(
-                b,
-                b'(' | b'[' | b'{' | b'e' | b'E' | b't' | b'T' | b'-' | b'+' | b'~' | b'!' | b'@'
-            )
-        })
-        .count();
-    if (marks + 1) * LEVEL_COST < RECURSION_LIMIT {
+    if sql.len() <= MAX_TREE_DEPTH {
         return None;
     }
-    let depth = nesting(sql);
-    (depth * LEVEL_COST >= RECURSION_LIMIT).then(|| format!("nested {depth} levels deep, too deep for the parser"))
+    let depth = tree_depth(sql);
+    (depth > MAX_TREE_DEPTH)
+        .then(|| format!("its syntax tree would be about {depth} levels deep (chains of operators or set operations)"))
 }
 
 /// Words that join two expressions or two queries: each makes the tree one level deeper.
