@@ -4,39 +4,55 @@
 mod manifest;
 
 use serde_json::{Value, json};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::commands::Session;
 use crate::error::{Error, Result};
+use crate::manifest::Manifest;
+use crate::project::Target;
 use crate::run::NodeResult;
 
 pub use manifest::write_manifest;
 
-fn metadata(session: &Session) -> Value {
-    json!({
-        "mozt_version": env!("CARGO_PKG_VERSION"),
-        "generated_at": chrono::Utc::now().to_rfc3339(),
-        "project_name": session.manifest.project_name,
-        "target_name": session.target.name,
-        "adapter_type": session.target.kind,
-    })
+/// What every artifact describes: the manifest, the target it was built for, and the folder
+/// the artifacts go to (the project's target path).
+pub struct Context<'a> {
+    pub manifest: &'a Manifest,
+    pub target: &'a Target,
+    pub dir: PathBuf,
+    pub threads: usize,
 }
 
-pub fn write_run_results(session: &Session, results: &[NodeResult], elapsed: f64) -> Result<()> {
+impl Context<'_> {
+    fn metadata(&self) -> Value {
+        json!({
+            "mozt_version": env!("CARGO_PKG_VERSION"),
+            "generated_at": chrono::Utc::now().to_rfc3339(),
+            "project_name": self.manifest.project_name,
+            "target_name": self.target.name,
+            "adapter_type": self.target.kind.as_str(),
+        })
+    }
+}
+
+/// Write target/run_results.json: every node's status, timing and message.
+pub fn write_run_results(ctx: &Context<'_>, results: &[NodeResult], elapsed: f64) -> Result<()> {
     let doc = json!({
-        "metadata": metadata(session),
+        "metadata": ctx.metadata(),
         "elapsed_time": elapsed,
-        "args": { "target": session.target.name, "threads": session.threads },
+        "args": { "target": ctx.target.name, "threads": ctx.threads },
         "results": results,
     });
-    write(
-        &session
-            .project
-            .root
-            .join(&session.project.file.target_path)
-            .join("run_results.json"),
-        &doc,
-    )
+    write(&ctx.dir.join("run_results.json"), &doc)
+}
+
+/// Write a source freshness report (target/sources.json, or the path given).
+pub fn write_sources(ctx: &Context<'_>, path: &Path, results: Vec<Value>, elapsed: f64) -> Result<()> {
+    let doc = json!({
+        "metadata": ctx.metadata(),
+        "elapsed_time": elapsed,
+        "results": results,
+    });
+    write(path, &doc)
 }
 
 /// Write a JSON artifact, indented (manifest.json, which grows with the project, is written
@@ -44,7 +60,8 @@ pub fn write_run_results(session: &Session, results: &[NodeResult], elapsed: f64
 fn write(path: &Path, doc: &Value) -> Result<()> {
     create_parent(path)?;
     let text = serde_json::to_string_pretty(doc).map_err(|e| Error::runtime(e.to_string()))?;
-    std::fs::write(path, text).map_err(|e| Error::runtime(format!("cannot write {}: {e}", path.display())))
+    crate::files::write_atomic(path, text.as_bytes())
+        .map_err(|e| Error::runtime(format!("cannot write {}: {e}", path.display())))
 }
 
 fn create_parent(path: &Path) -> Result<()> {

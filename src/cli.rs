@@ -1,9 +1,15 @@
-//! Command-line interface: clap definitions and dispatch.
+//! Command-line interface: clap definitions, their translation into the engine's option
+//! structs (`crate::engine`), and dispatch to `crate::commands`.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 use crate::commands;
+use crate::commands::lineage::LineageOutput;
+use crate::commands::ls::LsOutput;
+use crate::commands::show::OutputFormat;
+use crate::engine::execute::Kind;
+use crate::engine::{LoadOptions, RunOptions};
 use crate::error::Error;
 
 #[derive(Parser, Debug)]
@@ -85,18 +91,49 @@ pub struct RunFlags {
     pub strict: bool,
 }
 
+impl Common {
+    /// The engine's options for loading the project.
+    pub fn load_options(&self) -> LoadOptions {
+        LoadOptions {
+            project_dir: self.project_dir.clone(),
+            target: self.target.clone(),
+            vars: self.vars.clone(),
+            threads: self.threads,
+            partial_parse: !self.no_partial_parse,
+        }
+    }
+}
+
+impl Selection {
+    /// The engine's selection.
+    pub fn options(&self) -> crate::engine::Selection {
+        crate::engine::Selection {
+            select: self.select.clone(),
+            exclude: self.exclude.clone(),
+            selector: self.selector.clone(),
+            state: self.state.clone(),
+            defer: self.defer,
+        }
+    }
+}
+
+impl RunFlags {
+    /// The engine's run options.
+    pub fn options(&self) -> RunOptions {
+        RunOptions {
+            selection: self.selection.options(),
+            full_refresh: self.full_refresh,
+            fail_fast: self.fail_fast,
+            store_failures: self.store_failures,
+            strict: self.strict,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum LogFormat {
     #[default]
     Text,
-    Json,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum OutputFormat {
-    #[default]
-    Table,
-    Csv,
     Json,
 }
 
@@ -224,6 +261,24 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = LineageOutput::Text)]
         output: LineageOutput,
     },
+    /// Install the packages of packages.yml (or dependencies.yml) into dbt_packages/, as
+    /// package-lock.yml pins them (resolving again and writing the lock when it is missing or stale).
+    Deps {
+        #[command(flatten)]
+        common: Common,
+        /// Resolve the packages again (newest versions in range) and rewrite package-lock.yml.
+        #[arg(long)]
+        upgrade: bool,
+        /// Only write package-lock.yml; install nothing.
+        #[arg(long)]
+        lock: bool,
+        /// Add a package to the packages file first: NAME@VERSION (dbt-labs/dbt_utils@1.3.0).
+        #[arg(long, value_name = "NAME@VERSION")]
+        add_package: Option<String>,
+        /// Where --add-package's package comes from.
+        #[arg(long, value_enum, default_value_t = crate::deps::add::AddSource::Hub)]
+        source: crate::deps::add::AddSource,
+    },
     /// Check the project and the connection to the target.
     Debug {
         #[command(flatten)]
@@ -286,21 +341,6 @@ pub enum SourceCommand {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum LineageOutput {
-    #[default]
-    Text,
-    Json,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LsOutput {
-    Selector,
-    Name,
-    Path,
-    Json,
-}
-
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -325,6 +365,7 @@ pub fn main() -> i32 {
         | Command::Show { common, .. }
         | Command::Lineage { common, .. }
         | Command::Debug { common }
+        | Command::Deps { common, .. }
         | Command::Source {
             command: SourceCommand::Freshness { common, .. },
         }
@@ -344,56 +385,70 @@ pub fn main() -> i32 {
 }
 
 fn dispatch(command: Command) -> Result<i32, Error> {
+    let run = |common: &Common, flags: &RunFlags, kind: Kind| {
+        commands::execute::run(&common.load_options(), &flags.options(), kind)
+    };
     match command {
         Command::Init { name } => commands::init::run(&name),
-        Command::Parse { common } => commands::compile::parse(&common),
+        Command::Parse { common } => commands::compile::parse(&common.load_options()),
         Command::Compile {
             common,
             selection,
             strict,
-        } => commands::compile::compile(&common, &selection, strict),
-        Command::Run { common, flags } => commands::execute::run(&common, &flags, commands::execute::Kind::Run),
-        Command::Seed { common, flags } => commands::execute::run(&common, &flags, commands::execute::Kind::Seed),
-        Command::Snapshot { common, flags } => {
-            commands::execute::run(&common, &flags, commands::execute::Kind::Snapshot)
-        }
-        Command::Test { common, flags } => commands::execute::run(&common, &flags, commands::execute::Kind::Test),
+        } => commands::compile::compile(&common.load_options(), &selection.options(), strict),
+        Command::Run { common, flags } => run(&common, &flags, Kind::Run),
+        Command::Seed { common, flags } => run(&common, &flags, Kind::Seed),
+        Command::Snapshot { common, flags } => run(&common, &flags, Kind::Snapshot),
+        Command::Test { common, flags } => run(&common, &flags, Kind::Test),
         Command::Build {
             common,
             flags,
             atomic: true,
-        } => commands::deploy::run(&common, &flags, false),
-        Command::Build { common, flags, .. } => commands::execute::run(&common, &flags, commands::execute::Kind::Build),
+        } => commands::deploy::run(&common.load_options(), &flags.options(), false),
+        Command::Build { common, flags, .. } => run(&common, &flags, Kind::Build),
         Command::Deploy {
             common,
             flags,
             keep_staging,
-        } => commands::deploy::run(&common, &flags, keep_staging),
+        } => commands::deploy::run(&common.load_options(), &flags.options(), keep_staging),
         Command::Clone {
             common,
             selection,
             from_target,
-        } => commands::clone::run(&common, &selection, from_target.as_deref()),
+        } => commands::clone::run(&common.load_options(), &selection.options(), from_target.as_deref()),
         Command::Ls {
             common,
             selection,
             resource_types,
             output,
-        } => commands::ls::run(&common, &selection, &resource_types, output),
+        } => commands::ls::run(&common.load_options(), &selection.options(), &resource_types, output),
         Command::Show {
             common,
             selection,
             inline,
             limit,
             output,
-        } => commands::show::run(&common, &selection, inline.as_deref(), limit, output),
+        } => commands::show::run(
+            &common.load_options(),
+            &selection.options(),
+            inline.as_deref(),
+            limit,
+            output,
+        ),
         Command::Lineage {
             common,
             column,
             downstream,
             output,
-        } => commands::lineage::run(&common, &column, downstream, output),
-        Command::Debug { common } => commands::debug::run(&common),
+        } => commands::lineage::run(&common.load_options(), &column, downstream, output),
+        Command::Debug { common } => commands::debug::run(&common.load_options()),
+        Command::Deps {
+            common,
+            upgrade,
+            lock,
+            add_package,
+            source,
+        } => commands::deps::run(&common.load_options(), upgrade, lock, add_package, source),
         Command::Source {
             command:
                 SourceCommand::Freshness {
@@ -401,7 +456,7 @@ fn dispatch(command: Command) -> Result<i32, Error> {
                     selection,
                     output,
                 },
-        } => commands::freshness::run(&common, &selection, output.as_deref()),
+        } => commands::freshness::run(&common.load_options(), &selection.options(), output.as_deref()),
         Command::Braze {
             command:
                 BrazeCommand::Setup {
@@ -409,7 +464,7 @@ fn dispatch(command: Command) -> Result<i32, Error> {
                     public_key,
                     apply,
                 },
-        } => commands::braze::run_setup(&common, public_key.as_deref(), apply),
+        } => commands::braze::run_setup(&common.load_options(), public_key.as_deref(), apply),
         Command::Braze {
             command:
                 BrazeCommand::RotateKey {
@@ -418,7 +473,7 @@ fn dispatch(command: Command) -> Result<i32, Error> {
                     slot,
                     apply,
                 },
-        } => commands::braze::run_rotate(&common, &public_key, slot, apply),
+        } => commands::braze::run_rotate(&common.load_options(), &public_key, slot, apply),
     }
 }
 

@@ -1,5 +1,6 @@
-//! Writing output files (compiled SQL, manifest.json) so that writing them again costs the file
-//! system as little as it can.
+//! Writing output files: artifacts are replaced as a whole (`AtomicFile`: never half-written,
+//! whatever stops the run), and compiled SQL so that writing it again costs the file system as
+//! little as it can.
 //!
 //! A compile writes one file per node, 15,000 of them in a large project, and most are unchanged
 //! from the last compile. Truncating a file to zero and writing it again makes ext4 (with its
@@ -10,7 +11,7 @@
 
 use std::fs::OpenOptions;
 use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Make `path` hold exactly `text`, writing only when it does not already.
 pub fn write_if_changed(path: &Path, text: &[u8]) -> std::io::Result<()> {
@@ -38,34 +39,71 @@ fn write_pieces_if_changed(path: &Path, pieces: &[&[u8]]) -> std::io::Result<()>
     Ok(())
 }
 
-/// A file written from its start in pieces as they are made (so that it is never whole in
-/// memory), in place: an existing file is overwritten and cut to the new length at the end,
-/// never truncated to zero first. For a file that always changes (manifest.json, whose head
-/// says when it was written), where comparing first would only cost a read.
-pub struct Overwrite {
-    file: std::fs::File,
+/// A file replaced as a whole: written under a temporary name beside `path` (so that it is on
+/// the same file system) and renamed over it when finished. A reader, or a run that is killed or
+/// fills the disk meanwhile, finds the previous file or the new one, never a part; a write that
+/// fails or is dropped unfinished removes its temporary file. The pieces are written as they are
+/// made, so a large file (manifest.json) is never whole in memory.
+pub struct AtomicFile {
+    file: Option<std::fs::File>,
+    tmp: PathBuf,
+    path: PathBuf,
     len: u64,
 }
 
-impl Overwrite {
-    pub fn open(path: &Path) -> std::io::Result<Overwrite> {
-        let file = OpenOptions::new().write(true).create(true).truncate(false).open(path)?;
-        Ok(Overwrite { file, len: 0 })
+impl AtomicFile {
+    pub fn create(path: &Path) -> std::io::Result<AtomicFile> {
+        let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+        let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+        let file = std::fs::File::create(&tmp)?;
+        Ok(AtomicFile {
+            file: Some(file),
+            tmp,
+            path: path.to_path_buf(),
+            len: 0,
+        })
     }
 
     /// Append the pieces, in order.
     pub fn write(&mut self, pieces: &[&[u8]]) -> std::io::Result<()> {
-        write_all_pieces(&mut self.file, pieces)?;
+        let Some(file) = self.file.as_mut() else {
+            return Err(ErrorKind::BrokenPipe.into());
+        };
+        write_all_pieces(file, pieces)?;
         self.len += pieces.iter().map(|p| p.len() as u64).sum::<u64>();
         Ok(())
     }
 
-    /// Cut what an older, longer file left after the end; returns the length written.
-    pub fn finish(self) -> std::io::Result<u64> {
-        if self.file.metadata()?.len() != self.len {
-            self.file.set_len(self.len)?;
-        }
+    /// Put the file in place; returns the length written.
+    pub fn finish(mut self) -> std::io::Result<u64> {
+        drop(self.file.take());
+        std::fs::rename(&self.tmp, &self.path)?;
         Ok(self.len)
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        // Not finished, or the rename failed: the temporary file goes.
+        if self.tmp.exists() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Replace `path` with `text` as a whole (see `AtomicFile`).
+pub fn write_atomic(path: &Path, text: &[u8]) -> std::io::Result<()> {
+    let mut out = AtomicFile::create(path)?;
+    out.write(&[text])?;
+    out.finish().map(|_| ())
+}
+
+impl std::io::Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        AtomicFile::write(self, &[buf]).map(|_| buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -139,17 +177,27 @@ mod tests {
     }
 
     #[test]
-    fn overwrites_in_pieces_and_cuts_an_older_longer_file() {
+    fn replaces_a_file_whole_and_leaves_nothing_when_dropped() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.json");
         for pieces in [&["{\"a\":", "[1,2,3]", "}"][..], &["{}"], &[], &["{\"b\":", "2}"]] {
-            let mut out = super::Overwrite::open(&path).unwrap();
+            let mut out = super::AtomicFile::create(&path).unwrap();
             for p in pieces {
                 out.write(&[p.as_bytes(), b""]).unwrap();
             }
             assert_eq!(out.finish().unwrap(), pieces.concat().len() as u64);
             assert_eq!(std::fs::read_to_string(&path).unwrap(), pieces.concat());
         }
+        // Unfinished (a failed write): the old file stays, and no temporary file is left.
+        let mut out = super::AtomicFile::create(&path).unwrap();
+        out.write(&[b"{\"half"]).unwrap();
+        drop(out);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"b\":2}");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("m.json")]);
     }
 
     #[test]

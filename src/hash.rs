@@ -54,3 +54,26 @@ mod tests {
         );
     }
 }
+
+/// A checksum: a SHA-256 digest, kept as bytes (written as hex only in manifest.json).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sum {
+    Sha256([u8; 32]),
+    /// A file that could not be read: a value that never equals a stored checksum.
+    Unreadable,
+}
+
+impl Sum {
+    pub fn of(bytes: &[u8]) -> Sum {
+        Sum::Sha256(Sha256::digest(bytes).into())
+    }
+
+    /// Whether a checksum stored in an earlier manifest.json is this one (never for a file
+    /// that could not be read).
+    pub fn matches(&self, stored: &str) -> bool {
+        match self {
+            Sum::Sha256(d) => hex_sha256(d) == stored.as_bytes(),
+            Sum::Unreadable => false,
+        }
+    }
+}

@@ -3,6 +3,8 @@
 use serde::Serialize;
 use std::fmt;
 
+use crate::project::AdapterKind;
+
 /// Equality, hashing and order look at the three names only, not at `quoting`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Relation {
@@ -28,11 +30,10 @@ pub enum Quoting {
 }
 
 impl Quoting {
-    pub fn for_target_type(kind: &str) -> Quoting {
-        if kind.eq_ignore_ascii_case("snowflake") {
-            Quoting::UpperCase
-        } else {
-            Quoting::Standard
+    pub fn for_target_type(kind: AdapterKind) -> Quoting {
+        match kind {
+            AdapterKind::Snowflake => Quoting::UpperCase,
+            AdapterKind::DuckDb => Quoting::Standard,
         }
     }
 }

@@ -397,6 +397,31 @@ fn catalog(db: Db) {
     assert_eq!(sync_rows(&p, "catalog_sync", "ID").len(), 6);
 }
 
+/// Column names with a double quote or a backslash: the keys are written into SQL string
+/// literals, which Snowflake reads with backslash escapes; the payload is the same valid JSON
+/// on both warehouses.
+fn odd_column_names(db: Db) {
+    let p = project(db, "bz_odd_names");
+    p.write(
+        "models/odd_sync.sql",
+        "{{ config(materialized='braze_user_sync') }}\n\
+         select 'u1' as external_id, 1 as \"say \"\"hi\"\"\", 2 as \"back\\slash\"\n",
+    );
+    p.ok(&["run"]);
+    let rows = sync_rows(&p, "odd_sync", "EXTERNAL_ID");
+    assert_eq!(by_id(&rows), vec![("u1", &json!({"say \"hi\"": 1, "back\\slash": 2}))]);
+}
+
+#[test]
+fn odd_column_names_on_duckdb() {
+    odd_column_names(Db::DuckDb);
+}
+
+#[test]
+fn odd_column_names_on_snowflake() {
+    odd_column_names(Db::Snowflake);
+}
+
 #[test]
 fn events_on_duckdb() {
     events(Db::DuckDb);

@@ -408,6 +408,23 @@ fn unknown_target() {
 }
 
 #[test]
+fn unknown_target_type() {
+    let p = TestProject::with_yml(
+        "name: errs\ntargets:\n  default: dev\n  dev:\n    type: postgres\n    schema: analytics\n",
+    );
+    p.write("models/base.sql", "select 1 as id\n");
+    for cmd in ["run", "compile", "debug"] {
+        let out = p.mozt(&[cmd]);
+        let msg = check(&p, &out, "project.yml:4");
+        assert!(
+            msg.contains("target 'dev' has type 'postgres'; mozt supports duckdb and snowflake"),
+            "{cmd}: {msg}"
+        );
+        assert!(msg.contains("set `type: duckdb` or `type: snowflake`"), "{cmd}: {msg}");
+    }
+}
+
+#[test]
 fn seed_header_naming_a_column_twice() {
     let p = project();
     p.write("seeds/dup.csv", "id,name,ID\n1,a,2\n");

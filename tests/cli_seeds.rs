@@ -177,3 +177,24 @@ fn bom_crlf_spaces_in_names_and_header_only_files() {
     );
     assert_eq!(p.scalar("select count(*) from analytics.header_only"), "0");
 }
+
+#[test]
+fn an_unclosed_quote_is_an_error_not_a_merged_row() {
+    let p = TestProject::new("seed_quote");
+    p.write("seeds/people.csv", "id,name\n1,\"Alice\n2,Bob\n3,Carol\n");
+    let out = p.mozt(&["seed"]);
+    out.assert_project_error();
+    assert!(
+        out.stderr.contains("seeds/people.csv:2") && out.stderr.contains("never closed"),
+        "names the file and the line of the open quote:\n{}",
+        out.stderr
+    );
+    assert!(
+        !p.db_path().exists() || p.relation_type("analytics", "people").is_none(),
+        "nothing was loaded"
+    );
+    // Closed, a quoted field may hold a line break.
+    p.write("seeds/people.csv", "id,name\n1,\"Alice\nSmith\"\n2,Bob\n");
+    p.ok(&["seed"]);
+    assert_eq!(p.scalar("select count(*) from analytics.people"), "2");
+}

@@ -129,7 +129,7 @@ fn connect(database: &str) -> Box<dyn Connection> {
     }
     let target = Target {
         name: "sf_test".into(),
-        kind: "snowflake".into(),
+        kind: mozt::project::AdapterKind::Snowflake,
         schema: "analytics".into(),
         database: Some(database.into()),
         threads: 1,

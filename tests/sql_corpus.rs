@@ -5,7 +5,14 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use mozt::sql::{check_text, parse};
+use mozt::check::check_text;
+use mozt::project::AdapterKind;
+use mozt::sql::parse;
+
+/// The warehouse a dialect name (`duckdb`, `snowflake`) names.
+fn kind(dialect: &str) -> AdapterKind {
+    dialect.parse().expect("a warehouse type")
+}
 
 /// Tables the corpus queries read whose columns are known, so that references are checked.
 const TABLES: &[(&str, &[&str])] = &[
@@ -61,11 +68,11 @@ fn no_false_errors(file: &str, dialect: &str) -> (usize, Vec<String>) {
     let mut failures = vec![];
     let mut skipped = vec![];
     for (name, sql) in &queries {
-        let errors = check_text(sql, dialect, TABLES);
+        let errors = check_text(sql, kind(dialect), TABLES);
         if !errors.is_empty() {
             failures.push(format!("{name}:\n{}", errors.join("\n")));
         }
-        let d = mozt::sql::dialect_for(dialect);
+        let d = mozt::sql::dialect_for(kind(dialect));
         if !matches!(parse::parse(sql, d.as_ref()), parse::Outcome::Parsed(_)) {
             skipped.push(name.clone());
         }
@@ -116,7 +123,7 @@ fn corpus_is_large_enough() {
 
 /// A broken query and the messages it gives.
 fn broken(dialect: &str, sql: &str) -> String {
-    let errors = check_text(sql, dialect, TABLES);
+    let errors = check_text(sql, kind(dialect), TABLES);
     assert!(!errors.is_empty(), "no error for broken SQL:\n{sql}");
     errors.join("\n\n")
 }
@@ -206,7 +213,10 @@ fn uncertainty_stays_silent() {
         "with s as (select * from raw.unknown_table) select s.whatever from s",
         "select id from events e where exists (select 1 from unknown_table x where x.foo = e.id)",
     ] {
-        assert!(check_text(sql, "snowflake", TABLES).is_empty(), "false error on: {sql}");
+        assert!(
+            check_text(sql, AdapterKind::Snowflake, TABLES).is_empty(),
+            "false error on: {sql}"
+        );
     }
 }
 
@@ -338,12 +348,12 @@ fn hard_coded_relation_warns_and_fails_with_strict() {
 // --- Output columns -------------------------------------------------------------------------
 
 fn columns(dialect: &str, sql: &str) -> (Vec<String>, bool) {
-    let (cols, complete) = mozt::sql::columns_of_text(sql, dialect, TABLES).expect("parses");
+    let (cols, complete) = mozt::check::columns_of_text(sql, kind(dialect), TABLES).expect("parses");
     (cols.into_iter().map(|(c, _)| c).collect(), complete)
 }
 
 fn lineage_of(dialect: &str, sql: &str, column: &str) -> Vec<String> {
-    let (cols, _) = mozt::sql::columns_of_text(sql, dialect, TABLES).expect("parses");
+    let (cols, _) = mozt::check::columns_of_text(sql, kind(dialect), TABLES).expect("parses");
     cols.into_iter()
         .find(|(c, _)| c == column)
         .map(|(_, from)| from)

@@ -7,19 +7,18 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use mozt::cli::Common;
-use mozt::commands::Session;
-use mozt::commands::lineage::analyze_all;
+use mozt::check::lineage::{Graph, Tree, leaves};
+use mozt::engine::lineage::analyze_all;
+use mozt::engine::{LoadOptions, Session};
 use mozt::sql::columns::ColRef;
-use mozt::sql::lineage::{Graph, Tree, leaves};
 
 fn session() -> Session {
-    let common = Common {
+    let options = LoadOptions {
         project_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
         target: Some("dev".to_string()),
         ..Default::default()
     };
-    Session::load(&common).expect("load the sample project")
+    Session::load(&options).expect("load the sample project")
 }
 
 fn set(items: &[&str]) -> BTreeSet<String> {
@@ -312,7 +311,7 @@ fn output_columns_are_derived_through_star_and_ctes() {
     // Every column declared in YAML for a model is among the columns derived from its SQL.
     for n in &session.manifest.nodes {
         // Custom materializations may build other columns than the select's.
-        if !["view", "table", "incremental"].contains(&n.materialized()) {
+        if !["view", "table", "incremental"].contains(&n.materialized().as_str()) {
             continue;
         }
         if let Some(derived) = graph.columns(&n.unique_id) {

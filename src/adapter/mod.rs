@@ -1,17 +1,25 @@
 //! The only way the rest of mozt reaches a warehouse. Each warehouse is a folder here that
-//! implements `Adapter` (how to connect, what its SQL looks like) and `Connection` (run
-//! statements, read rows, list relations).
+//! implements `Adapter` (how to connect, what its SQL looks like), `Connection` (run
+//! statements, read rows, list relations) and, in its `sql.rs`, `SqlDialect` (the SQL
+//! fragments that differ between warehouses, for code that writes SQL of its own). Which
+//! warehouse a target names is a `project::AdapterKind`; `for_target` opens its adapter.
 
+mod catalog;
 pub mod duckdb;
 pub mod snowflake;
+mod sql;
 
 use serde_json::Value;
 use std::collections::HashMap;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::manifest::Node;
-use crate::project::Target;
+use crate::project::{AdapterKind, Target};
 use crate::relation::Relation;
+
+pub use crate::project::csv::SeedType;
+pub use catalog::Catalog;
+pub use sql::SqlDialect;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RelationKind {
@@ -26,25 +34,14 @@ pub struct Rows {
     pub rows: Vec<Vec<Value>>,
 }
 
-/// Column types a seed can have, mapped by each adapter to its own type names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SeedType {
-    Boolean,
-    Integer,
-    Float,
-    Date,
-    Timestamp,
-    Text,
-}
-
 pub trait Adapter: Send + Sync {
-    /// `duckdb` or `snowflake`, as `target.type`.
-    fn kind(&self) -> &'static str;
+    /// Which warehouse this is (the target's `type:`).
+    fn kind(&self) -> AdapterKind;
     /// A new connection for one worker thread.
     fn connect(&self) -> Result<Box<dyn Connection>>;
     fn seed_type(&self, t: SeedType) -> &'static str;
-    /// The SQL dialect, for reading compiled SQL.
-    fn dialect(&self) -> Box<dyn sqlparser::dialect::Dialect + Send + Sync>;
+    /// The SQL that differs between warehouses, for code that writes its own.
+    fn sql(&self) -> &dyn SqlDialect;
     /// Whether DDL can be rolled back inside a transaction (DuckDB: yes; Snowflake: DDL commits).
     fn transactional_ddl(&self) -> bool {
         true
@@ -109,16 +106,11 @@ pub trait Connection: Send {
     }
 }
 
-/// Open the adapter a target names.
+/// Open the adapter a target names (its type was checked when the target was read).
 pub fn for_target(target: &Target, project_root: &std::path::Path) -> Result<Box<dyn Adapter>> {
-    match target.kind.as_str() {
-        "duckdb" => Ok(Box::new(duckdb::DuckDbAdapter::open(target, project_root)?)),
-        "snowflake" => Ok(Box::new(snowflake::SnowflakeAdapter::open(target, project_root)?)),
-        other => Err(Error::project(format!(
-            "target '{}' has type {other}, which this build of mozt cannot run yet",
-            target.name
-        ))
-        .help("use a duckdb target (the default `dev`)")),
+    match target.kind {
+        AdapterKind::DuckDb => Ok(Box::new(duckdb::DuckDbAdapter::open(target, project_root)?)),
+        AdapterKind::Snowflake => Ok(Box::new(snowflake::SnowflakeAdapter::open(target, project_root)?)),
     }
 }
 

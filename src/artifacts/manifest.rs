@@ -10,13 +10,12 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Instant;
 
-use crate::commands::Session;
+use crate::check::lineage::LineageJson;
 use crate::compile::Compiled;
 use crate::error::{Error, Result};
-use crate::files::Overwrite;
+use crate::files::AtomicFile;
 use crate::manifest::{ColumnInfo, Node, ResourceType, SourceNode, TestInfo};
 use crate::relation::Relation;
-use crate::sql::lineage::LineageJson;
 use crate::state::checksum::Checksums;
 
 /// Entries serialized per task: enough to keep a task's overhead small.
@@ -87,25 +86,26 @@ struct SourceEntry<'a> {
     checksums: Checksums,
 }
 
-pub fn write_manifest(session: &Session, compiled: &HashMap<usize, Compiled>) -> Result<()> {
-    let m = &session.manifest;
-    let checksums = session.checksums();
+/// Write target/manifest.json: every node with its checksums (by node index) and, for the
+/// compiled ones, their compiled path and column lineage.
+pub fn write_manifest(
+    ctx: &super::Context<'_>,
+    checksums: &[Checksums],
+    compiled: &HashMap<usize, Compiled>,
+) -> Result<()> {
+    let m = ctx.manifest;
     let started = Instant::now();
     #[cfg(debug_assertions)]
     check_node_fields(&m.nodes, checksums);
     let json_err = |e: serde_json::Error| Error::runtime(format!("cannot write manifest.json: {e}"));
 
-    let path = session
-        .project
-        .root
-        .join(&session.project.file.target_path)
-        .join("manifest.json");
+    let path = ctx.dir.join("manifest.json");
     super::create_parent(&path)?;
     let io_err = |e: std::io::Error| write_err(&path, e);
-    let mut out = Overwrite::open(&path).map_err(io_err)?;
+    let mut out = AtomicFile::create(&path).map_err(io_err)?;
 
     let mut head = b"{\"metadata\":".to_vec();
-    serde_json::to_writer(&mut head, &super::metadata(session)).map_err(json_err)?;
+    serde_json::to_writer(&mut head, &ctx.metadata()).map_err(json_err)?;
     head.extend_from_slice(b",\"nodes\":{");
     out.write(&[&head]).map_err(io_err)?;
     // child_map's index is built on the side while the workers write the nodes.
@@ -173,7 +173,7 @@ fn key(buf: &mut Vec<u8>, key: &str) -> serde_json::Result<()> {
 /// written to the file while the next is serialized, into the buffers of the one before: the
 /// file is never whole in memory, and its buffers stop growing after the first batches.
 fn stream_entries<T: Sync>(
-    out: &mut Overwrite,
+    out: &mut AtomicFile,
     path: &Path,
     items: &[T],
     write: impl Fn(&mut Vec<u8>, usize, &T) -> serde_json::Result<()> + Sync,
@@ -198,7 +198,7 @@ fn stream_entries<T: Sync>(
         bufs.truncate(chunks);
         Ok(())
     };
-    let write_out = |out: &mut Overwrite, bufs: &[Vec<u8>]| {
+    let write_out = |out: &mut AtomicFile, bufs: &[Vec<u8>]| {
         out.write(&bufs.iter().map(Vec::as_slice).collect::<Vec<_>>())
             .map_err(|e| write_err(path, e))
     };
@@ -252,8 +252,8 @@ fn check_node_fields(nodes: &[Node], checksums: &[Checksums]) {
 
 #[cfg(test)]
 mod tests {
+    use crate::check::lineage::{LineageJson, to_json};
     use crate::sql::columns::Col;
-    use crate::sql::lineage::{LineageJson, to_json};
     use crate::sql::refs::{Ref, Refs};
 
     /// Several batches (and a part batch), written while the next is serialized into the
@@ -264,7 +264,7 @@ mod tests {
         let path = dir.path().join("m.json");
         for n in [0, 1, super::CHUNK + 1, 2 * super::BATCH + 3 * super::CHUNK + 7] {
             let items: Vec<String> = (0..n).map(|i| format!("node_{i}")).collect();
-            let mut out = crate::files::Overwrite::open(&path).unwrap();
+            let mut out = crate::files::AtomicFile::create(&path).unwrap();
             out.write(&[b"{"]).unwrap();
             super::stream_entries(&mut out, &path, &items, |buf, i, item| {
                 super::key(buf, item)?;

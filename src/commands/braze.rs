@@ -3,19 +3,19 @@
 
 use crate::adapter;
 use crate::braze::{Setup, public_key_body};
-use crate::cli::Common;
 use crate::error::{Error, Result};
-use crate::manifest::ResourceType;
+use crate::manifest::{Materialization, ResourceType};
+use crate::project::AdapterKind;
 use crate::run::output::say;
 
-use super::Session;
+use crate::engine::{LoadOptions, Session};
 
 fn setup(session: &Session) -> Result<Setup> {
     let tables = session
         .manifest
         .nodes
         .iter()
-        .filter(|n| n.resource_type == ResourceType::Model && n.materialized().starts_with("braze_"))
+        .filter(|n| n.resource_type == ResourceType::Model && matches!(n.materialized(), Materialization::BrazeSync(_)))
         .filter_map(|n| n.relation.clone())
         .collect();
     let database = session.target.database.clone().unwrap_or_else(|| "ANALYTICS".into());
@@ -37,7 +37,7 @@ fn emit(session: &Session, statements: &[String], apply: bool) -> Result<()> {
         }
         return Ok(());
     }
-    if session.target.kind != "snowflake" {
+    if session.target.kind != AdapterKind::Snowflake {
         return Err(Error::project(format!(
             "--apply runs the statements on Snowflake, and target '{}' is {}",
             session.target.name, session.target.kind
@@ -73,8 +73,8 @@ fn emit(session: &Session, statements: &[String], apply: bool) -> Result<()> {
     .help("the statements need SECURITYADMIN or higher; fix what failed and run again (running twice changes nothing)"))
 }
 
-pub fn run_setup(common: &Common, public_key: Option<&std::path::Path>, apply: bool) -> Result<i32> {
-    let session = Session::load(common)?;
+pub fn run_setup(load: &LoadOptions, public_key: Option<&std::path::Path>, apply: bool) -> Result<i32> {
+    let session = Session::load(load)?;
     let setup = setup(&session)?;
     let key = public_key.map(read_key).transpose()?;
     say("-- Braze Cloud Data Ingestion: access for Braze to the sync tables (needs SECURITYADMIN or higher).");
@@ -88,8 +88,8 @@ pub fn run_setup(common: &Common, public_key: Option<&std::path::Path>, apply: b
     Ok(0)
 }
 
-pub fn run_rotate(common: &Common, public_key: &std::path::Path, slot: u8, apply: bool) -> Result<i32> {
-    let session = Session::load(common)?;
+pub fn run_rotate(load: &LoadOptions, public_key: &std::path::Path, slot: u8, apply: bool) -> Result<i32> {
+    let session = Session::load(load)?;
     let setup = setup(&session)?;
     let key = read_key(public_key)?;
     let (now, later) = setup.rotate_key(&key, slot);

@@ -1,15 +1,13 @@
 //! `mozt parse` and `mozt compile`.
 
-use crate::cli::{Common, Selection};
+use crate::engine::{LoadOptions, Selection, Session};
 use crate::error::Result;
 use crate::manifest::ResourceType;
 use crate::run::output::{plural, say};
 
-use super::Session;
-
-pub fn parse(common: &Common) -> Result<i32> {
-    let session = Session::load(common)?;
-    crate::artifacts::write_manifest(&session, &Default::default())?;
+pub fn parse(load: &LoadOptions) -> Result<i32> {
+    let session = Session::load(load)?;
+    session.write_manifest(&Default::default())?;
     let m = &session.manifest;
     say(&format!(
         "Parsed {}, {}, {}, {} in {:.2}s; wrote {}/manifest.json",
@@ -24,32 +22,9 @@ pub fn parse(common: &Common) -> Result<i32> {
     Ok(0)
 }
 
-pub fn compile(common: &Common, selection: &Selection, strict: bool) -> Result<i32> {
-    let session = Session::load(common)?;
-    let plan = session.select(
-        selection,
-        &[ResourceType::Model, ResourceType::Test, ResourceType::Snapshot],
-    )?;
-    let nodes: Vec<usize> = plan.into_iter().collect();
-    // The checksums manifest.json needs are worked out on the side, filling the gaps the
-    // SQL check leaves between DAG levels.
-    let (_, compiled) = rayon::join(
-        || session.checksums(),
-        || -> Result<_> {
-            let mut compiled = crate::compile::compile_all(
-                &session.jinja,
-                &session.manifest,
-                &nodes,
-                &session.project.root,
-                &session.target_dir(),
-                &|_| false, // compile is offline: is_incremental() is false
-            )?;
-            session.check_sql(&mut compiled, strict, &Default::default())?;
-            Ok(compiled)
-        },
-    );
-    let compiled = compiled?;
-    crate::artifacts::write_manifest(&session, &compiled)?;
+pub fn compile(load: &LoadOptions, selection: &Selection, strict: bool) -> Result<i32> {
+    let session = Session::load(load)?;
+    let compiled = crate::engine::compile::compile(&session, selection, strict)?;
     say(&format!(
         "Compiled {} in {:.2}s into {}/compiled/",
         plural(compiled.len(), "node"),

@@ -3,20 +3,20 @@
 use serde_json::Value;
 
 use crate::adapter;
-use crate::cli::Common;
+use crate::engine::LoadOptions;
 use crate::error::Result;
 use crate::project::Project;
 use crate::project::target::SECRET_KEYS;
 use crate::run::output::say;
 
-pub fn run(common: &Common) -> Result<i32> {
-    let project = Project::load(&common.project_dir)?;
+pub fn run(load: &LoadOptions) -> Result<i32> {
+    let project = Project::load(&load.project_dir)?;
     say(&format!(
         "project: {} ({})",
         project.name(),
         project.root.join("project.yml").display()
     ));
-    let target = project.resolve_target(common.target.as_deref())?;
+    let target = project.resolve_target(load.target.as_deref())?;
     say(&format!("target: {} (type {})", target.name, target.kind));
     for (k, v) in &target.settings {
         let shown = if SECRET_KEYS.contains(&k.as_str()) {

@@ -4,17 +4,16 @@
 //! is older than its `error_after` (or cannot be queried).
 
 use serde_json::{Value, json};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::adapter;
-use crate::cli::{Common, Selection};
 use crate::error::{EXIT_FAILURE, Error, Location, Result};
 use crate::graph::Key;
 use crate::manifest::SourceNode;
 use crate::run::output::{plural, say};
 
-use super::Session;
+use crate::engine::{LoadOptions, Selection, Session};
 
 /// `{count: 24, period: hour}`, in seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -75,40 +74,14 @@ impl Outcome {
     }
 }
 
-pub fn run(common: &Common, selection: &Selection, output: Option<&Path>) -> Result<i32> {
+pub fn run(load: &LoadOptions, selection: &Selection, output: Option<&Path>) -> Result<i32> {
     let started = Instant::now();
-    let session = Session::load(common)?;
-    let keys = session.select_keys(selection)?;
-    let mut checks: Vec<(&SourceNode, String, Criteria)> = vec![];
-    for key in keys {
-        let Key::Source(i) = key else { continue };
-        let src = &session.manifest.sources[i];
-        let Some(criteria) = criteria(&session, src)? else {
-            continue;
-        };
-        let Some(field) = src.loaded_at_field.clone() else {
-            tracing::warn!(
-                "source {}.{} has a freshness but no loaded_at_field; skipped",
-                src.source_name,
-                src.name
-            );
-            continue;
-        };
-        checks.push((src, field, criteria));
-    }
-    let out_path = output
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| session.project.target_dir().join("sources.json"));
-    let out_path = if out_path.is_absolute() {
-        out_path
-    } else if output.is_some() {
-        std::env::current_dir().map(|d| d.join(&out_path)).unwrap_or(out_path)
-    } else {
-        out_path
-    };
+    let session = Session::load(load)?;
+    let checks = checks(&session, selection)?;
+    let out_path = report_path(&session, output);
     if checks.is_empty() {
         say("Nothing to do: no selected source table has a freshness and a loaded_at_field.");
-        write(&session, &out_path, vec![], started.elapsed().as_secs_f64())?;
+        crate::artifacts::write_sources(&session.artifacts(), &out_path, vec![], started.elapsed().as_secs_f64())?;
         return Ok(0);
     }
 
@@ -125,47 +98,16 @@ pub fn run(common: &Common, selection: &Selection, output: Option<&Path>) -> Res
     let mut worst = Outcome::Pass;
     for (seq, (src, field, criteria)) in checks.iter().enumerate() {
         let t0 = Instant::now();
-        let mut sql = format!("select max({field}) as max_loaded_at from {}", src.relation);
-        if let Some(f) = &criteria.filter {
-            sql.push_str(&format!(" where {f}"));
-        }
         let now = chrono::Utc::now().naive_utc();
-        let (outcome, max_loaded_at, age, message) = match conn.query(&sql) {
-            Err(e) => (Outcome::Error, None, None, e.message.clone()),
-            Ok(rows) => match rows.rows.first().and_then(|r| r.first()) {
-                None | Some(Value::Null) => (
-                    Outcome::Error,
-                    None,
-                    None,
-                    format!("max({field}) is null: the table is empty"),
-                ),
-                Some(v) => match loaded_at(v) {
-                    None => (
-                        Outcome::Error,
-                        None,
-                        None,
-                        format!("max({field}) is {v}, which is not a timestamp"),
-                    ),
-                    Some(t) => {
-                        let age = (now - t).num_milliseconds() as f64 / 1000.0;
-                        let outcome = judge(criteria, age);
-                        (outcome, Some(t), Some(age), format!("{} old", human_age(age)))
-                    }
-                },
-            },
-        };
+        let (outcome, max_loaded_at, age, message) = measure(conn.as_mut(), src, field, criteria, now);
         let elapsed = t0.elapsed().as_secs_f64();
-        let mut what = format!("freshness of {}.{}: {message}", src.source_name, src.name);
-        if matches!(outcome, Outcome::Warn | Outcome::Stale) {
-            let limit = match outcome {
-                Outcome::Stale => criteria.error_after.map(|a| format!("error after {}", a.describe())),
-                _ => criteria.warn_after.map(|a| format!("warn after {}", a.describe())),
-            };
-            if let Some(l) = limit {
-                what.push_str(&format!(" ({l})"));
-            }
-        }
-        say(&line(seq + 1, total, outcome.label(), &what, elapsed));
+        say(&line(
+            seq + 1,
+            total,
+            outcome.label(),
+            &describe(src, criteria, outcome, &message),
+            elapsed,
+        ));
         worst = worse(worst, outcome);
         let after = |a: Option<After>| match a {
             Some(a) => json!({"count": a.count, "period": a.period}),
@@ -188,7 +130,12 @@ pub fn run(common: &Common, selection: &Selection, output: Option<&Path>) -> Res
     }
     let count = |o: &str| results.iter().filter(|r| r["status"] == o).count();
     let (pass, warn, stale, errors) = (count("pass"), count("warn"), count("error"), count("runtime error"));
-    write(&session, &out_path, results, started.elapsed().as_secs_f64())?;
+    crate::artifacts::write_sources(
+        &session.artifacts(),
+        &out_path,
+        results,
+        started.elapsed().as_secs_f64(),
+    )?;
     say("");
     say(&format!(
         "Done. PASS={pass} WARN={warn} ERROR STALE={stale} ERROR={errors} TOTAL={total}; wrote {}",
@@ -199,6 +146,95 @@ pub fn run(common: &Common, selection: &Selection, output: Option<&Path>) -> Res
     } else {
         0
     })
+}
+
+/// The selected source tables with a freshness, their loaded_at_field and criteria (a table
+/// with a freshness but no loaded_at_field is skipped with a warning).
+fn checks<'s>(session: &'s Session, selection: &Selection) -> Result<Vec<(&'s SourceNode, String, Criteria)>> {
+    let mut checks = vec![];
+    for key in session.select_keys(selection)? {
+        let Key::Source(i) = key else { continue };
+        let src = &session.manifest.sources[i];
+        let Some(criteria) = criteria(session, src)? else {
+            continue;
+        };
+        let Some(field) = src.loaded_at_field.clone() else {
+            tracing::warn!(
+                "source {}.{} has a freshness but no loaded_at_field; skipped",
+                src.source_name,
+                src.name
+            );
+            continue;
+        };
+        checks.push((src, field, criteria));
+    }
+    Ok(checks)
+}
+
+/// Where the report goes: `--output` (relative to the working folder), else
+/// target/sources.json.
+fn report_path(session: &Session, output: Option<&Path>) -> PathBuf {
+    match output {
+        None => session.project.target_dir().join("sources.json"),
+        Some(p) if p.is_absolute() => p.to_path_buf(),
+        Some(p) => std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf()),
+    }
+}
+
+/// The newest load of one source table against its criteria: the outcome, the newest
+/// `loaded_at_field`, its age in seconds, and the message.
+fn measure(
+    conn: &mut dyn crate::adapter::Connection,
+    src: &SourceNode,
+    field: &str,
+    criteria: &Criteria,
+    now: chrono::NaiveDateTime,
+) -> (Outcome, Option<chrono::NaiveDateTime>, Option<f64>, String) {
+    let mut sql = format!("select max({field}) as max_loaded_at from {}", src.relation);
+    if let Some(f) = &criteria.filter {
+        sql.push_str(&format!(" where {f}"));
+    }
+    match conn.query(&sql) {
+        Err(e) => (Outcome::Error, None, None, e.message.clone()),
+        Ok(rows) => match rows.rows.first().and_then(|r| r.first()) {
+            None | Some(Value::Null) => (
+                Outcome::Error,
+                None,
+                None,
+                format!("max({field}) is null: the table is empty"),
+            ),
+            Some(v) => match loaded_at(v) {
+                None => (
+                    Outcome::Error,
+                    None,
+                    None,
+                    format!("max({field}) is {v}, which is not a timestamp"),
+                ),
+                Some(t) => {
+                    let age = (now - t).num_milliseconds() as f64 / 1000.0;
+                    let outcome = judge(criteria, age);
+                    (outcome, Some(t), Some(age), format!("{} old", human_age(age)))
+                }
+            },
+        },
+    }
+}
+
+/// The progress line's text: the table, the message, and the limit it passed.
+fn describe(src: &SourceNode, criteria: &Criteria, outcome: Outcome, message: &str) -> String {
+    let mut what = format!("freshness of {}.{}: {message}", src.source_name, src.name);
+    if matches!(outcome, Outcome::Warn | Outcome::Stale) {
+        let limit = match outcome {
+            Outcome::Stale => criteria.error_after.map(|a| format!("error after {}", a.describe())),
+            _ => criteria.warn_after.map(|a| format!("warn after {}", a.describe())),
+        };
+        if let Some(l) = limit {
+            what.push_str(&format!(" ({l})"));
+        }
+    }
+    what
 }
 
 fn worse(a: Outcome, b: Outcome) -> Outcome {
@@ -345,26 +381,6 @@ fn line(seq: usize, total: usize, label: &str, what: &str, secs: f64) -> String 
     let head = format!("{seq:>3} of {total} {label} {what}");
     let dots = 72usize.saturating_sub(head.chars().count() + 1).max(3);
     format!("{head} {} [{secs:.2}s]", ".".repeat(dots))
-}
-
-fn write(session: &Session, path: &Path, results: Vec<Value>, elapsed: f64) -> Result<()> {
-    let doc = json!({
-        "metadata": {
-            "mozt_version": env!("CARGO_PKG_VERSION"),
-            "generated_at": chrono::Utc::now().to_rfc3339(),
-            "project_name": session.manifest.project_name,
-            "target_name": session.target.name,
-            "adapter_type": session.target.kind,
-        },
-        "elapsed_time": elapsed,
-        "results": results,
-    });
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| Error::runtime(format!("cannot create {}: {e}", parent.display())))?;
-    }
-    let text = serde_json::to_string_pretty(&doc).map_err(|e| Error::runtime(e.to_string()))?;
-    std::fs::write(path, text).map_err(|e| Error::runtime(format!("cannot write {}: {e}", path.display())))
 }
 
 #[cfg(test)]

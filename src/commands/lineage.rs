@@ -1,130 +1,20 @@
-//! `mozt lineage MODEL.COLUMN` and `mozt lineage SOURCE.TABLE.COLUMN --downstream`: compile
-//! every model in memory (offline), read its SQL, and print a column's lineage tree.
+//! `mozt lineage MODEL.COLUMN` and `mozt lineage SOURCE.TABLE.COLUMN --downstream`: print a
+//! column's lineage tree, as text or JSON.
 
-use std::collections::HashMap;
-
-use crate::cli::{Common, LineageOutput};
+use crate::check::lineage::render;
+use crate::engine::{LoadOptions, Session};
 use crate::error::{Error, Result};
-use crate::manifest::{ResourceType, closest};
-use crate::sql::columns::ColRef;
-use crate::sql::lineage::{Graph, render};
 
-use super::Session;
-
-/// Compile the project's models and snapshots in memory and analyse them.
-pub fn analyze_all(session: &Session) -> Result<crate::sql::Analysis> {
-    let nodes: Vec<usize> = (0..session.manifest.nodes.len())
-        .filter(|&i| {
-            let n = &session.manifest.nodes[i];
-            matches!(n.resource_type, ResourceType::Model | ResourceType::Snapshot) && n.materialized() != "ephemeral"
-        })
-        .collect();
-    let rendered: Vec<(usize, Result<String>)> = {
-        use rayon::prelude::*;
-        nodes
-            .par_iter()
-            .map(|&i| {
-                let node = &session.manifest.nodes[i];
-                (
-                    i,
-                    crate::compile::render_with(&session.jinja, &session.manifest, node, false),
-                )
-            })
-            .collect()
-    };
-    let mut sql = HashMap::new();
-    let mut errors = vec![];
-    for (i, r) in rendered {
-        match r {
-            Ok(s) => {
-                sql.insert(i, s);
-            }
-            Err(e) => errors.push(e),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(crate::error::combine(errors));
-    }
-    let refs: HashMap<usize, (&str, bool)> = sql.iter().map(|(&i, s)| (i, (s.as_str(), false))).collect();
-    let target_dir = session.target_dir();
-    let input = crate::sql::Input {
-        jinja: &session.jinja,
-        manifest: &session.manifest,
-        root: &session.project.root,
-        target_dir: &target_dir,
-        target_kind: &session.target.kind,
-        strict: false,
-        source_columns: &Default::default(),
-    };
-    crate::sql::analyze(&input, &refs)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum LineageOutput {
+    #[default]
+    Text,
+    Json,
 }
 
-/// The (unique id, column) a user's `MODEL.COLUMN` or `SOURCE.TABLE.COLUMN` names.
-fn resolve(session: &Session, graph: &Graph, spec: &str) -> Result<ColRef> {
-    let m = &session.manifest;
-    let parts: Vec<&str> = spec.split('.').collect();
-    let (id, column) = match parts.as_slice() {
-        [source, table, column] => match m.source(source, table) {
-            Some(s) => (s.unique_id.clone(), column.to_string()),
-            None => {
-                let hints = m.closest_sources(source, table);
-                let mut e = Error::project(format!("no source table {source}.{table} is declared"));
-                if !hints.is_empty() {
-                    e = e.help(format!("did you mean {}?", hints.join(", ")));
-                }
-                return Err(e);
-            }
-        },
-        [model, column] => match m.by_name(model) {
-            Some(n) => (n.unique_id.clone(), column.to_string()),
-            None => {
-                let hints = closest(model, m.ref_names());
-                let mut e = Error::project(format!("no model, seed or snapshot named {model}"));
-                if !hints.is_empty() {
-                    e = e.help(format!("did you mean {}?", hints.join(", ")));
-                }
-                return Err(e);
-            }
-        },
-        _ => {
-            return Err(Error::project(format!("cannot read '{spec}' as a column"))
-                .help("write MODEL.COLUMN (dim_users.user_key) or SOURCE.TABLE.COLUMN (braze.user.email)"));
-        }
-    };
-    if let Some(cols) = graph.columns(&id)
-        && !cols.iter().any(|c| c.eq_ignore_ascii_case(&column))
-    {
-        let ordered = crate::sql::check::closest_first(&column, &cols);
-        return Err(Error::project(format!("{} has no column {column}", parts[0]))
-            .help(format!("its columns, closest first: {}", shortlist(&ordered))));
-    }
-    Ok(ColRef { node: id, column })
-}
-
-pub fn run(common: &Common, spec: &str, downstream: bool, output: LineageOutput) -> Result<i32> {
-    let session = Session::load(common)?;
-    let analysis = analyze_all(&session)?;
-    let graph = Graph::new(&session.manifest, &analysis.lineage);
-    let start = resolve(&session, &graph, spec)?;
-    let tree = if downstream {
-        graph.downstream(&start)
-    } else {
-        graph.upstream(&start)
-    };
-    // A source column nothing reads and the YAML does not declare is most likely a typo.
-    if tree.children.is_empty()
-        && let Some(src) = session.manifest.source_by_id(&start.node)
-        && !src.columns.is_empty()
-        && !src.columns.keys().any(|c| c.eq_ignore_ascii_case(&start.column))
-    {
-        let names: Vec<String> = src.columns.keys().cloned().collect();
-        let ordered = crate::sql::check::closest_first(&start.column, &names);
-        return Err(Error::project(format!(
-            "source {}.{} declares no column {}",
-            src.source_name, src.name, start.column
-        ))
-        .help(format!("its columns, closest first: {}", shortlist(&ordered))));
-    }
+pub fn run(load: &LoadOptions, spec: &str, downstream: bool, output: LineageOutput) -> Result<i32> {
+    let session = Session::load(load)?;
+    let tree = crate::engine::lineage::trace(&session, spec, downstream)?;
     let text = match output {
         LineageOutput::Text => render(&tree),
         LineageOutput::Json => serde_json::to_string_pretty(&tree).map_err(|e| Error::runtime(e.to_string()))? + "\n",
@@ -133,13 +23,4 @@ pub fn run(common: &Common, spec: &str, downstream: bool, output: LineageOutput)
     use std::io::Write;
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     Ok(0)
-}
-
-/// The first few names, and how many more there are.
-fn shortlist(names: &[String]) -> String {
-    let shown = names.iter().take(10).cloned().collect::<Vec<_>>().join(", ");
-    match names.len().saturating_sub(10) {
-        0 => shown,
-        more => format!("{shown} (and {more} more)"),
-    }
 }

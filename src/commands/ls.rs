@@ -1,15 +1,23 @@
 //! `mozt ls`: the selected nodes, one per line.
 
-use crate::cli::{Common, LsOutput, Selection};
 use crate::error::{Error, Result};
 use crate::graph::Key;
 use crate::jinja::path_name;
 use crate::run::output::say;
 
-use super::Session;
+use crate::engine::{LoadOptions, Selection, Session};
 
-pub fn run(common: &Common, selection: &Selection, resource_types: &[String], output: LsOutput) -> Result<i32> {
-    let session = Session::load(common)?;
+/// What `mozt ls` prints per node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LsOutput {
+    Selector,
+    Name,
+    Path,
+    Json,
+}
+
+pub fn run(load: &LoadOptions, selection: &Selection, resource_types: &[String], output: LsOutput) -> Result<i32> {
+    let session = Session::load(load)?;
     const KNOWN: &[&str] = &["model", "seed", "test", "unit_test", "snapshot", "source"];
     if let Some(bad) = resource_types.iter().find(|t| !KNOWN.contains(&t.as_str())) {
         return Err(

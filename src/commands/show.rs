@@ -1,21 +1,29 @@
 //! `mozt show`: preview the first rows of a model, or of an inline query, as a table, CSV or JSON.
 
 use crate::adapter::{self, Rows};
-use crate::cli::{Common, OutputFormat, Selection};
 use crate::error::{Error, Result};
 use crate::jinja::{Mode, Scope};
 use crate::manifest::ResourceType;
 
-use super::Session;
+use crate::engine::{LoadOptions, Selection, Session};
+
+/// How `mozt show` prints rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum OutputFormat {
+    #[default]
+    Table,
+    Csv,
+    Json,
+}
 
 pub fn run(
-    common: &Common,
+    load: &LoadOptions,
     selection: &Selection,
     inline: Option<&str>,
     limit: usize,
     output: OutputFormat,
 ) -> Result<i32> {
-    let mut session = Session::load(common)?;
+    let mut session = Session::load(load)?;
     let sql = match inline {
         Some(query) => {
             session.jinja.add_template("<inline>", query.to_string())?;

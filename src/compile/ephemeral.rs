@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::jinja::JinjaEnv;
 use crate::jinja::scope::RefCall;
-use crate::manifest::{Manifest, ephemeral_cte};
+use crate::manifest::{Manifest, Materialization, ephemeral_cte};
 
 /// Put the ephemeral models `refs` reaches in front of `sql` as CTEs.
 pub fn inject(jinja: &JinjaEnv, manifest: &Arc<Manifest>, sql: String, refs: &[RefCall]) -> Result<String> {
@@ -30,7 +30,10 @@ pub fn inject(jinja: &JinjaEnv, manifest: &Arc<Manifest>, sql: String, refs: &[R
 
 /// Whether any model is ephemeral (when none is, no model needs its refs looked at).
 pub fn any(manifest: &Manifest) -> bool {
-    manifest.nodes.iter().any(|n| n.materialized() == "ephemeral")
+    manifest
+        .nodes
+        .iter()
+        .any(|n| n.materialized() == Materialization::Ephemeral)
 }
 
 fn collect(
@@ -44,7 +47,7 @@ fn collect(
         let Some(node) = manifest.by_name(&r.name) else {
             continue;
         };
-        if node.materialized() != "ephemeral" || !seen.insert(node.name.clone()) {
+        if node.materialized() != Materialization::Ephemeral || !seen.insert(node.name.clone()) {
             continue;
         }
         let (body, inner) = super::render_raw(jinja, manifest, node, false)?;

@@ -3,6 +3,7 @@
 //! the SQL under target/compiled/.
 
 pub mod ephemeral;
+pub mod unit_test;
 
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -14,8 +15,8 @@ use crate::error::{Error, Result, combine};
 use crate::jinja::prerender::Placeholder;
 use crate::jinja::scope::RefCall;
 use crate::jinja::{JinjaEnv, Mode, Scope, path_name};
-use crate::manifest::parse::node_context;
 use crate::manifest::{Manifest, Node, ResourceType};
+use crate::parse::node_context;
 use crate::relation::Relation;
 
 #[derive(Debug, Clone, Default)]
@@ -130,7 +131,7 @@ fn render_node(
     ephemerals: bool,
 ) -> Result<String> {
     if node.resource_type == ResourceType::UnitTest {
-        return crate::test::unit::render(jinja, manifest, node);
+        return unit_test::render(jinja, manifest, node);
     }
     let (sql, refs) = render_raw(jinja, manifest, node, incremental)?;
     if !ephemerals {
@@ -177,43 +178,9 @@ pub fn compile_all(
         .par_iter()
         .map(|&i| compiled_path(target_dir, &manifest.project_name, &manifest.nodes[i]))
         .collect();
-    // The paths in byte order (a parallel sort; comparing paths component by component cost
-    // more than the rest of this): the nodes that share a file (the snapshots of one .sql file)
-    // come side by side, and so do most files of a folder.
-    let bytes = |k: usize| paths[k].as_os_str().as_encoded_bytes();
-    let mut order: Vec<usize> = (0..paths.len())
-        .filter(|&k| manifest.nodes[nodes[k]].resource_type != ResourceType::Seed)
-        .collect();
-    order.par_sort_unstable_by(|&a, &b| bytes(a).cmp(bytes(b)).then(a.cmp(&b)));
-    // The last of the nodes sharing a file writes it, so that it is written once and always
-    // with the same node's SQL.
-    let mut writes = vec![false; paths.len()];
-    for (n, &k) in order.iter().enumerate() {
-        writes[k] = order.get(n + 1).is_none_or(|&next| bytes(next) != bytes(k));
-    }
-    // The folders first, once each (a few hundred), so that writing a file is one open. A
-    // folder created now holds no file yet: its files are created without first trying to
-    // open an existing one (a compile from cold then costs one open per file, not two).
-    let mut fresh: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
-    let mut previous: Option<&Path> = None;
-    for &k in &order {
-        let Some(folder) = paths[k].parent() else { continue };
-        // A folder's files can come apart (its subfolders' files sort between them): a folder
-        // met again is already made.
-        if previous == Some(folder) || fresh.contains(folder) {
-            continue;
-        }
-        previous = Some(folder);
-        let abs = root.join(folder);
-        // The folder and those of its parents that are missing: creating it creates them, so
-        // they are fresh too (a test's folder, `_models.yml/`, sorts before the models beside it).
-        let mut missing = Some(folder);
-        while let Some(f) = missing.filter(|f| !f.as_os_str().is_empty() && !root.join(f).is_dir()) {
-            fresh.insert(f.to_path_buf());
-            missing = f.parent();
-        }
-        std::fs::create_dir_all(&abs).map_err(|e| Error::runtime(format!("cannot create {}: {e}", abs.display())))?;
-    }
+    let order = file_order(manifest, nodes, &paths);
+    let writes = writers(&order, &paths);
+    let fresh = make_folders(root, &paths, &order)?;
     let ephemerals = ephemeral::any(manifest);
     let results: Vec<(usize, Result<Compiled>)> = nodes
         .par_iter()
@@ -224,12 +191,7 @@ pub fn compile_all(
             let incr = incremental(node);
             let out = render_node(jinja, manifest, node, incr, ephemerals).and_then(|sql| {
                 if node.resource_type != ResourceType::Seed && writes {
-                    let file = root.join(&path);
-                    let written = match path.parent().is_some_and(|p| fresh.contains(p)) {
-                        true => std::fs::write(&file, &sql),
-                        false => crate::files::write_if_changed(&file, sql.as_bytes()),
-                    };
-                    written.map_err(|e| Error::runtime(format!("cannot write {}: {e}", file.display())))?;
+                    write_sql(root, &path, &fresh, &sql)?;
                 }
                 if matches!(node.resource_type, ResourceType::Model | ResourceType::Test) && is_blank_sql(&sql) {
                     return Err(Error::project(format!(
@@ -268,6 +230,69 @@ pub fn compile_all(
     } else {
         Err(combine(errors))
     }
+}
+
+/// The positions (in `paths`) of the nodes that write a file, in the paths' byte order (a
+/// parallel sort; comparing paths component by component cost more than the rest of this): the
+/// nodes that share a file (the snapshots of one .sql file) come side by side, and so do most
+/// files of a folder.
+fn file_order(manifest: &Manifest, nodes: &[usize], paths: &[PathBuf]) -> Vec<usize> {
+    let bytes = |k: usize| paths[k].as_os_str().as_encoded_bytes();
+    let mut order: Vec<usize> = (0..paths.len())
+        .filter(|&k| manifest.nodes[nodes[k]].resource_type != ResourceType::Seed)
+        .collect();
+    order.par_sort_unstable_by(|&a, &b| bytes(a).cmp(bytes(b)).then(a.cmp(&b)));
+    order
+}
+
+/// Whether each node writes its file: the last of the nodes sharing a file does, so that it is
+/// written once and always with the same node's SQL.
+fn writers(order: &[usize], paths: &[PathBuf]) -> Vec<bool> {
+    let bytes = |k: usize| paths[k].as_os_str().as_encoded_bytes();
+    let mut writes = vec![false; paths.len()];
+    for (n, &k) in order.iter().enumerate() {
+        writes[k] = order.get(n + 1).is_none_or(|&next| bytes(next) != bytes(k));
+    }
+    writes
+}
+
+/// Make the folders first, once each (a few hundred), so that writing a file is one open; the
+/// folders that were made now. A folder made now holds no file yet: its files are created
+/// without first trying to open an existing one (a compile from cold then costs one open per
+/// file, not two).
+fn make_folders(root: &Path, paths: &[PathBuf], order: &[usize]) -> Result<std::collections::HashSet<PathBuf>> {
+    let mut fresh: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    let mut previous: Option<&Path> = None;
+    for &k in order {
+        let Some(folder) = paths[k].parent() else { continue };
+        // A folder's files can come apart (its subfolders' files sort between them): a folder
+        // met again is already made.
+        if previous == Some(folder) || fresh.contains(folder) {
+            continue;
+        }
+        previous = Some(folder);
+        let abs = root.join(folder);
+        // The folder and those of its parents that are missing: creating it creates them, so
+        // they are fresh too (a test's folder, `_models.yml/`, sorts before the models beside it).
+        let mut missing = Some(folder);
+        while let Some(f) = missing.filter(|f| !f.as_os_str().is_empty() && !root.join(f).is_dir()) {
+            fresh.insert(f.to_path_buf());
+            missing = f.parent();
+        }
+        std::fs::create_dir_all(&abs).map_err(|e| Error::runtime(format!("cannot create {}: {e}", abs.display())))?;
+    }
+    Ok(fresh)
+}
+
+/// Write a node's compiled SQL (into a fresh folder without reading it first; elsewhere only
+/// when it changed).
+fn write_sql(root: &Path, path: &Path, fresh: &std::collections::HashSet<PathBuf>, sql: &str) -> Result<()> {
+    let file = root.join(path);
+    let written = match path.parent().is_some_and(|p| fresh.contains(p)) {
+        true => std::fs::write(&file, sql),
+        false => crate::files::write_if_changed(&file, sql.as_bytes()),
+    };
+    written.map_err(|e| Error::runtime(format!("cannot write {}: {e}", file.display())))
 }
 
 /// True when `sql` holds nothing but whitespace, `--` comments and `/* */` comments.

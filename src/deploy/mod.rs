@@ -8,10 +8,10 @@ pub mod promote;
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::adapter::Catalog;
 use crate::adapter::{Adapter, Connection, RelationKind};
 use crate::error::Result;
-use crate::manifest::{Manifest, Node, ResourceType};
-use crate::materialize::Catalog;
+use crate::manifest::{Manifest, Materialization, Node, ResourceType};
 use crate::relation::Relation;
 
 /// Appended to a schema's name to name its staging schema.
@@ -36,7 +36,7 @@ fn builds_relation(node: &Node) -> bool {
     matches!(
         node.resource_type,
         ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
-    ) && node.materialized() != "ephemeral"
+    ) && node.materialized() != Materialization::Ephemeral
 }
 
 /// The manifest with every relation `plan` builds moved to its staging schema (and the sources
@@ -102,20 +102,12 @@ pub fn names(schemas: &[Schema]) -> Vec<String> {
 
 /// The tables a materialization keeps next to its relation (state it reads on the next run).
 pub fn companions(node: &Node, rel: &Relation) -> Vec<Relation> {
-    let mut out = vec![rel.clone()];
-    if is_braze_sync(node) {
-        out.push(rel.with_identifier(format!("{}__mozt_braze_state", rel.identifier)));
-    }
-    out
-}
-
-fn is_braze_sync(node: &Node) -> bool {
-    crate::materialize::braze_sync::MATERIALIZATIONS.contains(&node.materialized())
+    node.materialized().owned_relations(rel)
 }
 
 /// Materializations whose next build starts from what the relation holds now.
 fn stateful(node: &Node) -> bool {
-    matches!(node.materialized(), "incremental" | "snapshot") || is_braze_sync(node)
+    node.materialized().is_stateful()
 }
 
 /// Start from empty staging schemas (a failed earlier deploy may have left one), then copy

@@ -12,10 +12,10 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{Staged, companions, target_schemas};
+use crate::adapter::Catalog;
 use crate::adapter::{Adapter, Connection, RelationKind};
 use crate::error::{Error, Result};
-use crate::manifest::Manifest;
-use crate::materialize::Catalog;
+use crate::manifest::{Manifest, Materialization};
 
 /// The statements that promote `staged`, in the order they must run. `view_sql` holds each
 /// staged view's SQL compiled with the target's names; `staging` and `target` what the
@@ -91,7 +91,8 @@ fn in_dependency_order<'a>(manifest: &Manifest, views: Vec<&'a Staged>) -> Vec<&
         // Ephemeral models are walked through: a view can reach another by way of one.
         let Some(index) = manifest.index_of(id) else { return };
         let staged = ids.get(id);
-        if (staged.is_none() && manifest.nodes[index].materialized() != "ephemeral") || !done.insert(id) {
+        if (staged.is_none() && manifest.nodes[index].materialized() != Materialization::Ephemeral) || !done.insert(id)
+        {
             return;
         }
         for dep in &manifest.nodes[index].depends_on {

@@ -87,7 +87,7 @@ impl Selectors {
     fn eval_named(&self, ctx: &Context, name: &str, stack: &mut Vec<String>) -> Result<BTreeSet<Key>> {
         let Some((_, def)) = self.entries.iter().find(|(n, _)| n == name) else {
             let names: Vec<&str> = self.entries.iter().map(|(n, _)| n.as_str()).collect();
-            let hints = crate::manifest::closest(name, names.iter().copied());
+            let hints = crate::suggest::closest(name, names.iter().copied());
             return Err(Error::project(format!("no selector named '{name}' in {FILE}"))
                 .at(Location::file(FILE))
                 .help(if hints.is_empty() {

@@ -2,7 +2,7 @@
 //! exceptions.raise_compiler_error.
 
 use minijinja::value::{Object, ObjectRepr, Value};
-use minijinja::{Environment, Error, ErrorKind, State};
+use minijinja::{Error, ErrorKind, State};
 use std::sync::Arc;
 
 use super::objects::{RETURN_MARKER, pending_relation, relation_value};
@@ -14,30 +14,14 @@ fn err(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidOperation, msg.into())
 }
 
-/// `env_var('NAME')` or `env_var('NAME', 'default')`.
+/// `env_var('NAME')` or `env_var('NAME', 'default')`, recorded for change detection.
 pub fn env_var(name: &str, default: Option<Value>) -> Result<Value, Error> {
     scope::current(|s| {
         if let Some(s) = s {
             s.recorded.env_vars.push(name.to_string());
         }
     });
-    match std::env::var(name) {
-        Ok(v) => Ok(Value::from(v)),
-        Err(_) => match default {
-            Some(d) => Ok(d),
-            None => Err(err(format!(
-                "env var '{name}' is not set and env_var() was given no default"
-            ))),
-        },
-    }
-}
-
-/// An environment with only env_var, for rendering settings (targets) before a project loads.
-pub fn minimal_env() -> Environment<'static> {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    env.add_function("env_var", env_var);
-    env
+    crate::project::env::env_var(name, default)
 }
 
 pub fn ref_fn(args: &[Value]) -> Result<Value, Error> {

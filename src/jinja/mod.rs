@@ -283,7 +283,7 @@ impl JinjaEnv {
                 .keys()
                 .map(String::as_str)
                 .filter(|m| !m.starts_with("test_"));
-            let hints = crate::manifest::closest(wanted, candidates);
+            let hints = crate::suggest::closest(wanted, candidates);
             e = e.help(if hints.is_empty() {
                 "macros come from {% macro %} blocks in .sql files under macros/; check the name".to_string()
             } else {

@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::sync::Arc;
 
+pub use crate::manifest::render::RefCall;
 use crate::relation::Relation;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,12 +20,6 @@ pub enum Mode {
 pub trait Resolver: Send + Sync {
     fn resolve_ref(&self, package: Option<&str>, name: &str) -> Result<Relation, String>;
     fn resolve_source(&self, source: &str, table: &str) -> Result<Relation, String>;
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct RefCall {
-    pub package: Option<String>,
-    pub name: String,
 }
 
 #[derive(Default, Clone)]
@@ -92,5 +87,17 @@ impl Scope {
             pending: None,
             prerender: None,
         }
+    }
+}
+
+impl Resolver for crate::manifest::Manifest {
+    fn resolve_ref(&self, package: Option<&str>, name: &str) -> Result<Relation, String> {
+        self.ref_relation(package, name).map(std::borrow::Cow::into_owned)
+    }
+
+    fn resolve_source(&self, source: &str, table: &str) -> Result<Relation, String> {
+        self.source(source, table)
+            .map(|s| s.relation.clone())
+            .ok_or_else(|| format!("source('{source}', '{table}') is not declared in any schema YAML file"))
     }
 }

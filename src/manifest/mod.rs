@@ -1,20 +1,18 @@
 //! The manifest: every node of the project after the parse phase, with its config, its
-//! dependencies and the relation it builds. Built once per command; read by graph, compile,
-//! execute and artifacts.
+//! dependencies and the relation it builds. Plain data: `parse` builds it once per command;
+//! graph, compile, the SQL check, execution and artifacts read it.
 
-pub mod generic_tests;
+pub mod materialization;
 pub mod node;
-pub mod parse;
-pub mod partial;
-mod shared_renders;
-pub mod snapshots;
-pub mod unit_tests;
+pub mod render;
+pub mod threshold;
 
 use std::collections::HashMap;
 
 use crate::hash::FastMap;
-use crate::jinja::scope::Resolver;
 use crate::relation::Relation;
+use crate::suggest::closest;
+pub use materialization::{BrazeSync, Materialization};
 pub use node::{ColumnInfo, Node, ResourceType, SourceNode, TestInfo};
 
 #[derive(Debug, Clone, Default)]
@@ -148,7 +146,7 @@ impl Manifest {
         if let Some(deferred) = self.deferred.get(name) {
             return Ok(Cow::Borrowed(deferred));
         }
-        if node.materialized() == "ephemeral" {
+        if node.materialized() == Materialization::Ephemeral {
             return Ok(Cow::Owned(ephemeral_cte(name)));
         }
         node.relation
@@ -158,29 +156,7 @@ impl Manifest {
     }
 }
 
-impl Resolver for Manifest {
-    fn resolve_ref(&self, package: Option<&str>, name: &str) -> Result<Relation, String> {
-        self.ref_relation(package, name).map(std::borrow::Cow::into_owned)
-    }
-
-    fn resolve_source(&self, source: &str, table: &str) -> Result<Relation, String> {
-        self.source(source, table)
-            .map(|s| s.relation.clone())
-            .ok_or_else(|| format!("source('{source}', '{table}') is not declared in any schema YAML file"))
-    }
-}
-
 /// The CTE an ephemeral model becomes in the models that ref it.
 pub fn ephemeral_cte(name: &str) -> Relation {
     Relation::new(None, "", format!("__mozt__cte__{name}"))
-}
-
-/// The closest few names to `wanted`, best first, for "did you mean" hints.
-pub fn closest<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let mut scored: Vec<(f64, &str)> = names
-        .map(|n| (strsim::jaro_winkler(wanted, n), n))
-        .filter(|(s, _)| *s > 0.7)
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
-    scored.into_iter().take(3).map(|(_, n)| n.to_string()).collect()
 }

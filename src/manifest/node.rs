@@ -5,7 +5,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 
-use crate::jinja::scope::RefCall;
+use super::materialization::Materialization;
+use super::render::RefCall;
 use crate::relation::Relation;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -83,23 +84,26 @@ pub struct Node {
     /// The `yaml` checksum of the node's entry in schema YAML, when it has one (worked out
     /// when the entry is read: the entry itself is not kept).
     #[serde(skip)]
-    pub yaml_checksum: Option<crate::state::checksum::Sum>,
+    pub yaml_checksum: Option<crate::hash::Sum>,
     /// The parse render's text, which compile fills in instead of rendering again.
     #[serde(skip)]
-    pub prerender: Option<std::sync::Arc<crate::jinja::prerender::Prerender>>,
+    pub prerender: Option<std::sync::Arc<super::render::Prerender>>,
 }
 
 impl Node {
-    pub fn materialized(&self) -> &str {
+    /// How the node is built. A model's `materialized` config was checked by the parse phase;
+    /// a model without one is a view.
+    pub fn materialized(&self) -> Materialization {
         match self.resource_type {
-            ResourceType::Seed => "seed",
-            ResourceType::Test | ResourceType::UnitTest => "test",
-            ResourceType::Snapshot => "snapshot",
+            ResourceType::Seed => Materialization::Seed,
+            ResourceType::Test | ResourceType::UnitTest => Materialization::Test,
+            ResourceType::Snapshot => Materialization::Snapshot,
             ResourceType::Model => self
                 .config
                 .get("materialized")
                 .and_then(Value::as_str)
-                .unwrap_or("view"),
+                .and_then(Materialization::of_model)
+                .unwrap_or(Materialization::View),
         }
     }
 

@@ -10,49 +10,11 @@ pub mod swap;
 pub mod table;
 pub mod view;
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
-use crate::adapter::{Adapter, Connection, RelationKind};
+use crate::adapter::{Adapter, Catalog, Connection, RelationKind};
 use crate::error::{Error, Result};
-use crate::manifest::Node;
+use crate::manifest::{Materialization, Node};
 use crate::project::Project;
 use crate::relation::Relation;
-
-/// What the warehouse holds, read once per run and kept current as nodes are built.
-#[derive(Default)]
-pub struct Catalog {
-    relations: Mutex<HashMap<Relation, RelationKind>>,
-}
-
-impl Catalog {
-    pub fn new(found: HashMap<Relation, RelationKind>) -> Catalog {
-        Catalog {
-            relations: Mutex::new(found),
-        }
-    }
-
-    fn key(r: &Relation) -> Relation {
-        Relation::new(
-            r.database.as_ref().map(|d| d.to_ascii_lowercase()),
-            r.schema.to_ascii_lowercase(),
-            r.identifier.to_ascii_lowercase(),
-        )
-    }
-
-    pub fn kind(&self, r: &Relation) -> Option<RelationKind> {
-        self.relations.lock().ok().and_then(|m| m.get(&Self::key(r)).copied())
-    }
-
-    pub fn set(&self, r: &Relation, kind: Option<RelationKind>) {
-        if let Ok(mut m) = self.relations.lock() {
-            match kind {
-                Some(k) => m.insert(Self::key(r), k),
-                None => m.remove(&Self::key(r)),
-            };
-        }
-    }
-}
 
 /// Everything a materialization needs for one node.
 pub struct Job<'a> {
@@ -72,20 +34,6 @@ pub struct Outcome {
     pub message: String,
     pub rows: Option<usize>,
 }
-
-/// The materializations a model can have (`seed` is for seeds only). The parse phase rejects
-/// any other value with its file and line.
-pub const MODEL_MATERIALIZATIONS: &[&str] = &[
-    "view",
-    "table",
-    "incremental",
-    "ephemeral",
-    "braze_user_sync",
-    "braze_event_sync",
-    "braze_purchase_sync",
-    "braze_user_delete_sync",
-    "braze_catalog_sync",
-];
 
 /// Run the model's SQL into `<name>__mozt_stage`, a table the materialization then reads.
 pub fn stage(job: &mut Job<'_>, rel: &Relation) -> Result<Relation> {
@@ -118,17 +66,16 @@ pub fn count_rows(job: &mut Job<'_>, rel: &Relation) -> Result<u64> {
 
 pub fn materialize(job: Job<'_>) -> Result<Outcome> {
     match job.node.materialized() {
-        "view" => view::build(job),
-        "table" => table::build(job),
-        "incremental" => incremental::build(job),
-        m if braze_sync::MATERIALIZATIONS.contains(&m) => braze_sync::build(job),
-        "seed" => seed::build(job),
-        "snapshot" => snapshot::build(job),
-        other => Err(Error::project(format!(
-            "model {} has materialized='{other}', which mozt does not know",
+        Materialization::View => view::build(job),
+        Materialization::Table => table::build(job),
+        Materialization::Incremental => incremental::build(job),
+        Materialization::BrazeSync(kind) => braze_sync::build(kind, job),
+        Materialization::Seed => seed::build(job),
+        Materialization::Snapshot => snapshot::build(job),
+        other @ (Materialization::Ephemeral | Materialization::Test) => Err(Error::runtime(format!(
+            "{} {} is {other}: it is not built as a relation",
+            job.node.resource_type.as_str(),
             job.node.name
-        ))
-        .in_file(&job.node.original_file_path)
-        .help("use view, table, incremental or ephemeral")),
+        ))),
     }
 }

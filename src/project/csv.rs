@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use crate::adapter::SeedType;
 use crate::error::{Error, Location, Result};
 
 pub struct SeedData {
@@ -13,12 +12,18 @@ pub struct SeedData {
 
 pub fn read(root: &Path, rel: &Path, delimiter: u8) -> Result<SeedData> {
     let abs = root.join(rel);
+    let bytes = std::fs::read(&abs).map_err(|e| Error::project(format!("cannot read seed: {e}")).in_file(rel))?;
+    if let Some(line) = unclosed_quote(&bytes, delimiter) {
+        return Err(Error::project("a quoted field of the seed is never closed")
+            .at(Location::at(rel, line))
+            .with_source_line(&String::from_utf8_lossy(&bytes))
+            .help("close the quote (a quote inside a quoted field is written twice: \"\")"));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(true)
         .flexible(false)
-        .from_path(&abs)
-        .map_err(|e| Error::project(format!("cannot read seed: {e}")).in_file(rel))?;
+        .from_reader(&bytes[..]);
     let headers = reader
         .headers()
         .map_err(|e| Error::project(format!("cannot read the seed's header row: {e}")).at(Location::at(rel, 1)))?;
@@ -53,6 +58,44 @@ pub fn read(root: &Path, rel: &Path, delimiter: u8) -> Result<SeedData> {
         );
     }
     Ok(SeedData { columns, rows })
+}
+
+/// The line where a quoted field opens that no quote closes before the end of the file (the
+/// CSV reader would take the rest of the file into that field, merging rows silently).
+fn unclosed_quote(bytes: &[u8], delimiter: u8) -> Option<usize> {
+    let mut line = 1;
+    // Where a field may start (after a delimiter or a line break), and where the open quoted
+    // field began.
+    let mut field_start = true;
+    let mut open: Option<usize> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'\n' {
+            line += 1;
+        }
+        match open {
+            Some(_) if b == b'"' && bytes.get(i + 1) == Some(&b'"') => i += 1,
+            Some(_) if b == b'"' => open = None,
+            Some(_) => {}
+            None if b == b'"' && field_start => open = Some(line),
+            None => {}
+        }
+        field_start = open.is_none() && (b == delimiter || b == b'\n' || b == b'\r');
+        i += 1;
+    }
+    open
+}
+
+/// Column types a seed can have, mapped by each adapter to its own type names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedType {
+    Boolean,
+    Integer,
+    Float,
+    Date,
+    Timestamp,
+    Text,
 }
 
 /// The narrowest type every non-empty value of column `col` fits.
@@ -114,6 +157,18 @@ fn is_timestamp(v: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_a_quote_never_closed() {
+        assert_eq!(super::unclosed_quote(b"id,name\n1,\"Alice\n2,Bob\n", b','), Some(2));
+        assert_eq!(
+            super::unclosed_quote(b"id,name\n1,\"Al\"\"ice\"\n2,\"B\nob\"\n", b','),
+            None
+        );
+        assert_eq!(super::unclosed_quote(b"id;name\n1;\"a;b\"\n", b';'), None);
+        // A quote inside an unquoted field is text.
+        assert_eq!(super::unclosed_quote(b"id,name\n1,6\" pipe\n", b','), None);
+    }
 
     fn col(vals: &[&str]) -> SeedType {
         let data = SeedData {

@@ -1,8 +1,10 @@
 //! Load a project from disk: project.yml, and the model, seed, test, macro and schema files.
 //! Nothing here renders Jinja or talks to a warehouse.
 
+mod adapter_kind;
 pub mod config;
 pub mod csv;
+pub mod env;
 pub mod schema;
 pub mod target;
 
@@ -11,6 +13,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+pub use adapter_kind::{AdapterKind, UnknownAdapterKind};
 pub use config::ProjectFile;
 pub use schema::SchemaDoc;
 pub use target::Target;

@@ -5,6 +5,7 @@
 use serde_json::{Map, Value};
 use std::path::Path;
 
+use super::AdapterKind;
 use crate::error::{Error, Location, Result, line_of};
 
 /// Keys whose values are never printed, logged or written to an artifact.
@@ -19,8 +20,8 @@ pub const SECRET_KEYS: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct Target {
     pub name: String,
-    /// `duckdb` or `snowflake`.
-    pub kind: String,
+    /// The warehouse (`type:`).
+    pub kind: AdapterKind,
     pub schema: String,
     pub database: Option<String>,
     pub threads: usize,
@@ -37,7 +38,7 @@ impl Target {
             }
         }
         m.insert("name".into(), Value::String(self.name.clone()));
-        m.insert("type".into(), Value::String(self.kind.clone()));
+        m.insert("type".into(), Value::String(self.kind.as_str().into()));
         m.insert("schema".into(), Value::String(self.schema.clone()));
         m.insert(
             "database".into(),
@@ -59,78 +60,23 @@ pub fn resolve(
     project_path: &Path,
     project_text: &str,
 ) -> Result<Target> {
-    let at = |needle: &str| Location::at(project_path, line_of(project_text, needle).unwrap_or(1));
-    let default = targets.get("default").and_then(Value::as_str);
-    let names: Vec<&str> = targets.keys().map(String::as_str).filter(|k| *k != "default").collect();
-    let name = match (requested, default) {
-        (Some(n), _) => n.to_string(),
-        (None, Some(d)) => d.to_string(),
-        (None, None) if names.len() == 1 => names[0].to_string(),
-        (None, None) if names.is_empty() => {
-            return Ok(Target {
-                name: "dev".into(),
-                kind: "duckdb".into(),
-                schema: "main".into(),
-                database: None,
-                threads: 4,
-                settings: Map::from_iter([("path".to_string(), Value::String("target/dev.duckdb".into()))]),
-            });
-        }
-        (None, None) => {
-            return Err(Error::project("project.yml has several targets and no `default:`")
-                .at(at("targets"))
-                .help(format!(
-                    "add `default: {}` under `targets:`, or pass --target",
-                    names[0]
-                )));
-        }
+    let yml = ProjectYml {
+        path: project_path,
+        text: project_text,
     };
-    let Some(raw) = targets.get(&name).filter(|_| name != "default") else {
-        return Err(Error::project(format!("target '{name}' is not defined in project.yml"))
-            .at(at("targets"))
-            .help(format!("defined targets: {}", names.join(", "))));
+    let Some(name) = target_name(targets, requested, &yml)? else {
+        return Ok(default_target());
     };
-    let Some(obj) = raw.as_object() else {
-        return Err(
-            Error::project(format!("target '{name}' must be a mapping of settings")).at(at(&format!("{name}:")))
-        );
-    };
-    let mut settings = Map::new();
-    for (k, v) in obj {
-        let rendered = render_value(v).map_err(|e| {
-            let mut err = Error::project(format!("in target '{name}', setting '{k}': {e}")).at(at(&format!("{k}:")));
-            if e.contains("env var") {
-                err = err.help("set the environment variable, or give env_var() a default: env_var('NAME', 'default')");
-            }
-            err.with_source_line(project_text)
-        })?;
-        settings.insert(k.clone(), rendered);
-    }
-    let kind = settings.get("type").and_then(Value::as_str).unwrap_or("").to_string();
-    if !matches!(kind.as_str(), "duckdb" | "snowflake") {
-        return Err(Error::project(format!(
-            "target '{name}' has type '{kind}'; mozt supports duckdb and snowflake"
-        ))
-        .at(at(&format!("{name}:")))
-        .help("set `type: duckdb` or `type: snowflake`"));
-    }
+    let settings = rendered_settings(targets, &name, &yml)?;
+    let kind = adapter_kind(&settings, &name, &yml)?;
     let schema = settings
         .get("schema")
         .and_then(Value::as_str)
         .unwrap_or("main")
         .to_string();
-    let threads = match settings.get("threads") {
-        None => 4,
-        Some(v) => v
-            .as_u64()
-            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-            .filter(|n| *n > 0)
-            .ok_or_else(|| {
-                Error::project(format!("target '{name}': threads must be a positive whole number")).at(at("threads:"))
-            })? as usize,
-    };
+    let threads = threads(&settings, &name, &yml)?;
     let mut database = settings.get("database").and_then(Value::as_str).map(str::to_string);
-    if kind == "duckdb" && database.is_none() {
+    if kind == AdapterKind::DuckDb && database.is_none() {
         database = Some(duckdb_catalog_name(
             settings.get("path").and_then(Value::as_str).unwrap_or(":memory:"),
         ));
@@ -143,6 +89,114 @@ pub fn resolve(
         threads,
         settings,
     })
+}
+
+/// project.yml, for pointing errors at the line they are about.
+struct ProjectYml<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl ProjectYml<'_> {
+    /// The first line holding `needle` (the first line when none does).
+    fn at(&self, needle: &str) -> Location {
+        Location::at(self.path, line_of(self.text, needle).unwrap_or(1))
+    }
+}
+
+/// The target to use: the requested one, else `default:`, else the only one. None when
+/// project.yml defines no target (the built-in `dev`).
+fn target_name(
+    targets: &indexmap::IndexMap<String, Value>,
+    requested: Option<&str>,
+    yml: &ProjectYml<'_>,
+) -> Result<Option<String>> {
+    let default = targets.get("default").and_then(Value::as_str);
+    let names: Vec<&str> = targets.keys().map(String::as_str).filter(|k| *k != "default").collect();
+    let name = match (requested, default) {
+        (Some(n), _) => n.to_string(),
+        (None, Some(d)) => d.to_string(),
+        (None, None) if names.len() == 1 => names[0].to_string(),
+        (None, None) if names.is_empty() => return Ok(None),
+        (None, None) => {
+            return Err(Error::project("project.yml has several targets and no `default:`")
+                .at(yml.at("targets"))
+                .help(format!(
+                    "add `default: {}` under `targets:`, or pass --target",
+                    names[0]
+                )));
+        }
+    };
+    if name == "default" || !targets.contains_key(&name) {
+        return Err(Error::project(format!("target '{name}' is not defined in project.yml"))
+            .at(yml.at("targets"))
+            .help(format!("defined targets: {}", names.join(", "))));
+    }
+    Ok(Some(name))
+}
+
+/// The target of a project.yml without `targets:`: DuckDB in target/dev.duckdb.
+fn default_target() -> Target {
+    Target {
+        name: "dev".into(),
+        kind: AdapterKind::DuckDb,
+        schema: "main".into(),
+        database: None,
+        threads: 4,
+        settings: Map::from_iter([("path".to_string(), Value::String("target/dev.duckdb".into()))]),
+    }
+}
+
+/// The target's settings, with `env_var()` rendered.
+fn rendered_settings(
+    targets: &indexmap::IndexMap<String, Value>,
+    name: &str,
+    yml: &ProjectYml<'_>,
+) -> Result<Map<String, Value>> {
+    let Some(obj) = targets.get(name).and_then(Value::as_object) else {
+        return Err(
+            Error::project(format!("target '{name}' must be a mapping of settings")).at(yml.at(&format!("{name}:")))
+        );
+    };
+    let mut settings = Map::new();
+    for (k, v) in obj {
+        let rendered = render_value(v).map_err(|e| {
+            let mut err =
+                Error::project(format!("in target '{name}', setting '{k}': {e}")).at(yml.at(&format!("{k}:")));
+            if e.contains("env var") {
+                err = err.help("set the environment variable, or give env_var() a default: env_var('NAME', 'default')");
+            }
+            err.with_source_line(yml.text)
+        })?;
+        settings.insert(k.clone(), rendered);
+    }
+    Ok(settings)
+}
+
+/// The warehouse the target's `type:` names.
+fn adapter_kind(settings: &Map<String, Value>, name: &str, yml: &ProjectYml<'_>) -> Result<AdapterKind> {
+    let type_name = settings.get("type").and_then(Value::as_str).unwrap_or("");
+    type_name.parse::<AdapterKind>().map_err(|_| {
+        Error::project(format!(
+            "target '{name}' has type '{type_name}'; mozt supports duckdb and snowflake"
+        ))
+        .at(yml.at(&format!("{name}:")))
+        .help("set `type: duckdb` or `type: snowflake`")
+    })
+}
+
+/// `threads:`, a positive whole number (4 when not set).
+fn threads(settings: &Map<String, Value>, name: &str, yml: &ProjectYml<'_>) -> Result<usize> {
+    let Some(v) = settings.get("threads") else {
+        return Ok(4);
+    };
+    v.as_u64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        .filter(|n| *n > 0)
+        .map(|n| n as usize)
+        .ok_or_else(|| {
+            Error::project(format!("target '{name}': threads must be a positive whole number")).at(yml.at("threads:"))
+        })
 }
 
 /// DuckDB names a database file's catalog after the file stem (`target/dev.duckdb` -> `dev`).
@@ -161,11 +215,88 @@ pub fn duckdb_catalog_name(path: &str) -> String {
 fn render_value(v: &Value) -> std::result::Result<Value, String> {
     match v {
         Value::String(s) if s.contains("{{") || s.contains("{%") => {
-            let env = crate::jinja::functions::minimal_env();
+            let env = super::env::settings_env();
             env.render_str(s, ())
                 .map(Value::String)
                 .map_err(|e| e.detail().map(str::to_string).unwrap_or_else(|| e.to_string()))
         }
         other => Ok(other.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Resolve `requested` from a project.yml text (its `targets:` map).
+    fn resolve_in(text: &str, requested: Option<&str>) -> Result<Target> {
+        let file: Value = serde_yaml_ng::from_str(text).expect("valid YAML");
+        let targets: indexmap::IndexMap<String, Value> =
+            serde_json::from_value(file["targets"].clone()).unwrap_or_default();
+        resolve(&targets, requested, Path::new("project.yml"), text)
+    }
+
+    fn error_at(text: &str, requested: Option<&str>) -> (String, Option<usize>) {
+        let err = resolve_in(text, requested).expect_err("an error");
+        (err.message, err.location.and_then(|l| l.line))
+    }
+
+    #[test]
+    fn without_targets_the_built_in_dev_target() {
+        let t = resolve_in("name: p\n", None).expect("resolves");
+        assert_eq!((t.name.as_str(), t.kind, t.threads), ("dev", AdapterKind::DuckDb, 4));
+        assert_eq!(t.setting("path"), Some("target/dev.duckdb"));
+        assert_eq!(t.database, None);
+    }
+
+    #[test]
+    fn the_requested_the_default_or_the_only_target() {
+        let two = "name: p\ntargets:\n  default: a\n  a: {type: duckdb, path: target/a.duckdb}\n  b: {type: snowflake, schema: s, database: DB, threads: '8'}\n";
+        let a = resolve_in(two, None).expect("default");
+        assert_eq!(
+            (a.name.as_str(), a.kind, a.database.as_deref()),
+            ("a", AdapterKind::DuckDb, Some("a"))
+        );
+        assert_eq!(a.schema, "main");
+        let b = resolve_in(two, Some("b")).expect("requested");
+        assert_eq!((b.kind, b.schema.as_str(), b.threads), (AdapterKind::Snowflake, "s", 8));
+        assert_eq!(b.public()["type"], "snowflake");
+        let one = "name: p\ntargets:\n  only: {type: duckdb}\n";
+        assert_eq!(resolve_in(one, None).expect("only").database.as_deref(), Some("memory"));
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let several = "name: p\ntargets:\n  a: {type: duckdb}\n  b: {type: duckdb}\n";
+        assert_eq!(
+            error_at(several, None),
+            ("project.yml has several targets and no `default:`".into(), Some(2))
+        );
+        assert_eq!(
+            error_at(several, Some("default")).0,
+            "target 'default' is not defined in project.yml"
+        );
+        assert_eq!(
+            error_at(several, Some("c")).0,
+            "target 'c' is not defined in project.yml"
+        );
+        let scalar = "name: p\ntargets:\n  a: duckdb\n";
+        assert_eq!(
+            error_at(scalar, None),
+            ("target 'a' must be a mapping of settings".into(), Some(3))
+        );
+        let typo = "name: p\ntargets:\n  a:\n    type: DuckDB\n";
+        assert_eq!(
+            error_at(typo, None),
+            (
+                "target 'a' has type 'DuckDB'; mozt supports duckdb and snowflake".into(),
+                Some(3)
+            )
+        );
+        let threads = "name: p\ntargets:\n  a:\n    type: duckdb\n    threads: 0\n";
+        assert_eq!(
+            error_at(threads, None),
+            ("target 'a': threads must be a positive whole number".into(), Some(5))
+        );
     }
 }

@@ -54,18 +54,6 @@ fn plan_parents(dag: &Dag, plan: &BTreeSet<usize>, i: usize) -> Vec<usize> {
     out
 }
 
-/// The result of a node that is not run, with its progress line printed.
-fn skip(manifest: &Manifest, work: &dyn Work, (seq, total): (usize, usize), index: usize, why: String) -> NodeResult {
-    let skipped = NodeResult::new(&manifest.nodes[index].unique_id, Status::Skipped, why);
-    output::say(&output::progress_line(
-        seq,
-        total,
-        &skipped,
-        &work.describe(index, &skipped),
-    ));
-    skipped
-}
-
 /// Run `plan` (manifest indices) in dependency order; returns one result per node, in the
 /// order they finished.
 pub fn execute(
@@ -76,25 +64,8 @@ pub fn execute(
     adapter: &dyn Adapter,
     work: &dyn Work,
 ) -> Result<Vec<NodeResult>> {
-    let total = plan.len();
-    // Parents and children restricted to the plan.
-    let mut waiting_on: HashMap<usize, usize> = HashMap::new();
-    let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
-    for &i in plan {
-        let parents = plan_parents(dag, plan, i);
-        waiting_on.insert(i, parents.len());
-        for p in parents {
-            children.entry(p).or_default().push(i);
-        }
-    }
-    // Ready nodes go out in project order (files sorted by path), so runs are reproducible
-    // with one thread; parents always come before their children.
-    let mut ready: Vec<usize> = plan.iter().copied().filter(|i| waiting_on[i] == 0).collect();
-    let mut state: HashMap<usize, State> = plan.iter().map(|&i| (i, State::Waiting)).collect();
-    let mut results = Vec::with_capacity(total);
-    let mut seq = 0usize;
-
-    let threads = threads.clamp(1, total.max(1));
+    let mut schedule = Schedule::new(manifest, dag, plan, work);
+    let threads = threads.clamp(1, schedule.total.max(1));
     let (task_tx, task_rx) = mpsc::channel::<usize>();
     let task_rx = Arc::new(Mutex::new(task_rx));
     let (done_tx, done_rx) = mpsc::channel::<(usize, NodeResult)>();
@@ -108,46 +79,15 @@ pub fn execute(
         for mut conn in conns {
             let rx = Arc::clone(&task_rx);
             let tx = done_tx.clone();
-            s.spawn(move || {
-                loop {
-                    let next = match rx.lock() {
-                        Ok(guard) => guard.recv(),
-                        Err(_) => break,
-                    };
-                    let Ok(i) = next else { break };
-                    let started = Instant::now();
-                    let mut r = work.run(i, conn.as_mut());
-                    r.execution_time = started.elapsed().as_secs_f64();
-                    if tx.send((i, r)).is_err() {
-                        break;
-                    }
-                }
-            });
+            s.spawn(move || worker(work, conn.as_mut(), &rx, &tx));
         }
         drop(done_tx);
 
         let mut running = 0usize;
-        let mut finished = 0usize;
-        let mut queue: VecDeque<usize> = VecDeque::new();
-        let dispatch = |ready: &mut Vec<usize>, queue: &mut VecDeque<usize>| {
-            ready.sort_by_key(|i| std::cmp::Reverse(*i));
-            while let Some(i) = ready.pop() {
-                queue.push_back(i);
-            }
-        };
-        dispatch(&mut ready, &mut queue);
-        let mut stopped_by: Option<usize> = None;
-        while finished < total {
-            if stopped_by.is_some() {
-                queue.clear();
-            }
+        while schedule.finished < schedule.total {
             // At most one node per worker in flight, so --fail-fast stops promptly.
             while running < threads {
-                let Some(i) = queue.pop_front() else { break };
-                if state[&i] != State::Waiting {
-                    continue;
-                }
-                state.insert(i, State::Running);
+                let Some(i) = schedule.next() else { break };
                 if task_tx.send(i).is_ok() {
                     running += 1;
                 }
@@ -157,58 +97,184 @@ pub fn execute(
             }
             let Ok((i, r)) = done_rx.recv() else { break };
             running -= 1;
-            finished += 1;
-            seq += 1;
-            state.insert(i, State::Done);
-            output::say(&output::progress_line(seq, total, &r, &work.describe(i, &r)));
-            let failed = r.status.is_failure();
-            results.push(r);
-            if failed && work.stop_on_failure() && stopped_by.is_none() {
-                stopped_by = Some(i);
-            }
-            if failed {
-                // Everything downstream is skipped.
-                let mut stack: Vec<usize> = children.get(&i).cloned().unwrap_or_default();
-                while let Some(c) = stack.pop() {
-                    if state[&c] != State::Waiting {
-                        continue;
-                    }
-                    state.insert(c, State::Done);
-                    finished += 1;
-                    seq += 1;
-                    let why = format!("skipped because {} failed", manifest.nodes[i].name);
-                    results.push(skip(manifest, work, (seq, total), c, why));
-                    stack.extend(children.get(&c).cloned().unwrap_or_default());
-                }
-            } else {
-                for &c in children.get(&i).map(Vec::as_slice).unwrap_or(&[]) {
-                    if let Some(w) = waiting_on.get_mut(&c) {
-                        *w -= 1;
-                        if *w == 0 && state[&c] == State::Waiting {
-                            ready.push(c);
-                        }
-                    }
-                }
-                dispatch(&mut ready, &mut queue);
-            }
+            schedule.done(i, r);
         }
         drop(task_tx);
-        if let Some(failed) = stopped_by {
-            let mut rest: Vec<usize> = state
-                .iter()
-                .filter(|(_, s)| **s == State::Waiting)
-                .map(|(i, _)| *i)
-                .collect();
-            rest.sort_unstable();
-            for c in rest {
-                seq += 1;
-                let why = format!(
-                    "not run: --fail-fast stopped the run after {} failed",
-                    manifest.nodes[failed].name
-                );
-                results.push(skip(manifest, work, (seq, total), c, why));
+        schedule.skip_the_rest();
+    });
+    Ok(schedule.results)
+}
+
+/// A worker thread: run the nodes it is sent on its own connection, and send back each
+/// result with its time.
+fn worker(
+    work: &dyn Work,
+    conn: &mut dyn Connection,
+    tasks: &Mutex<mpsc::Receiver<usize>>,
+    done: &mpsc::Sender<(usize, NodeResult)>,
+) {
+    loop {
+        let next = match tasks.lock() {
+            Ok(guard) => guard.recv(),
+            Err(_) => break,
+        };
+        let Ok(i) = next else { break };
+        let started = Instant::now();
+        let mut r = work.run(i, conn);
+        r.execution_time = started.elapsed().as_secs_f64();
+        if done.send((i, r)).is_err() {
+            break;
+        }
+    }
+}
+
+/// Which nodes of the plan wait, run or are done; what goes out next; the results so far.
+struct Schedule<'a> {
+    manifest: &'a Manifest,
+    work: &'a dyn Work,
+    /// How many of its parents in the plan each node still waits for.
+    waiting_on: HashMap<usize, usize>,
+    /// Children restricted to the plan.
+    children: HashMap<usize, Vec<usize>>,
+    state: HashMap<usize, State>,
+    /// Nodes ready to run, in the order they go out.
+    queue: VecDeque<usize>,
+    results: Vec<NodeResult>,
+    total: usize,
+    finished: usize,
+    /// The number of the last progress line.
+    seq: usize,
+    /// The node whose failure stopped the run (`--fail-fast`).
+    stopped_by: Option<usize>,
+}
+
+impl<'a> Schedule<'a> {
+    fn new(manifest: &'a Manifest, dag: &Dag, plan: &BTreeSet<usize>, work: &'a dyn Work) -> Schedule<'a> {
+        let mut waiting_on: HashMap<usize, usize> = HashMap::new();
+        let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
+        for &i in plan {
+            let parents = plan_parents(dag, plan, i);
+            waiting_on.insert(i, parents.len());
+            for p in parents {
+                children.entry(p).or_default().push(i);
             }
         }
-    });
-    Ok(results)
+        let mut schedule = Schedule {
+            manifest,
+            work,
+            state: plan.iter().map(|&i| (i, State::Waiting)).collect(),
+            queue: VecDeque::new(),
+            results: Vec::with_capacity(plan.len()),
+            total: plan.len(),
+            finished: 0,
+            seq: 0,
+            stopped_by: None,
+            waiting_on,
+            children,
+        };
+        let ready: Vec<usize> = plan.iter().copied().filter(|i| schedule.waiting_on[i] == 0).collect();
+        schedule.release(ready);
+        schedule
+    }
+
+    /// Queue nodes that became ready in project order (files sorted by path), so runs are
+    /// reproducible with one thread; parents always come before their children.
+    fn release(&mut self, mut ready: Vec<usize>) {
+        ready.sort_unstable();
+        self.queue.extend(ready);
+    }
+
+    /// The next node to start, marked running; None when none is ready (or the run stopped).
+    fn next(&mut self) -> Option<usize> {
+        if self.stopped_by.is_some() {
+            self.queue.clear();
+        }
+        while let Some(i) = self.queue.pop_front() {
+            if self.state[&i] == State::Waiting {
+                self.state.insert(i, State::Running);
+                return Some(i);
+            }
+        }
+        None
+    }
+
+    /// A node finished: print its line, keep its result, and release its children (or skip
+    /// everything downstream of a failure).
+    fn done(&mut self, i: usize, r: NodeResult) {
+        self.finished += 1;
+        self.seq += 1;
+        self.state.insert(i, State::Done);
+        output::say(&output::progress_line(
+            self.seq,
+            self.total,
+            &r,
+            &self.work.describe(i, &r),
+        ));
+        let failed = r.status.is_failure();
+        self.results.push(r);
+        if failed && self.work.stop_on_failure() && self.stopped_by.is_none() {
+            self.stopped_by = Some(i);
+        }
+        if failed {
+            self.skip_downstream(i);
+            return;
+        }
+        let mut ready = vec![];
+        for &c in self.children.get(&i).map(Vec::as_slice).unwrap_or(&[]) {
+            if let Some(w) = self.waiting_on.get_mut(&c) {
+                *w -= 1;
+                if *w == 0 && self.state[&c] == State::Waiting {
+                    ready.push(c);
+                }
+            }
+        }
+        self.release(ready);
+    }
+
+    /// Everything downstream of a failed node is skipped.
+    fn skip_downstream(&mut self, failed: usize) {
+        let mut stack: Vec<usize> = self.children.get(&failed).cloned().unwrap_or_default();
+        while let Some(c) = stack.pop() {
+            if self.state[&c] != State::Waiting {
+                continue;
+            }
+            self.state.insert(c, State::Done);
+            self.finished += 1;
+            let why = format!("skipped because {} failed", self.manifest.nodes[failed].name);
+            self.skip(c, why);
+            stack.extend(self.children.get(&c).cloned().unwrap_or_default());
+        }
+    }
+
+    /// After `--fail-fast` stopped the run, every node still waiting is reported as not run.
+    fn skip_the_rest(&mut self) {
+        let Some(failed) = self.stopped_by else { return };
+        let mut rest: Vec<usize> = self
+            .state
+            .iter()
+            .filter(|(_, s)| **s == State::Waiting)
+            .map(|(i, _)| *i)
+            .collect();
+        rest.sort_unstable();
+        for c in rest {
+            let why = format!(
+                "not run: --fail-fast stopped the run after {} failed",
+                self.manifest.nodes[failed].name
+            );
+            self.skip(c, why);
+        }
+    }
+
+    /// The result of a node that is not run, with its progress line printed.
+    fn skip(&mut self, index: usize, why: String) {
+        self.seq += 1;
+        let skipped = NodeResult::new(&self.manifest.nodes[index].unique_id, Status::Skipped, why);
+        output::say(&output::progress_line(
+            self.seq,
+            self.total,
+            &skipped,
+            &self.work.describe(index, &skipped),
+        ));
+        self.results.push(skipped);
+    }
 }

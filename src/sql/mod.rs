@@ -1,416 +1,44 @@
-//! Everything that reads SQL: after compile, each node's SQL is parsed with the target's
-//! dialect (`parse`; `tokens` tokenizes the common case fast), the relations it reads are
-//! resolved (`relations`), its output columns are derived (`columns`), references to columns
-//! that provably do not exist are reported (`check`), and each output column's upstream columns
-//! are recorded (`lineage`).
-//!
-//! Parsing runs in parallel; column analysis runs level by level over the DAG (a model's
-//! columns need its parents'), each level in parallel. All errors are reported together,
-//! before anything runs. Set `MOZT_SQL_CHECK=0` to turn the whole analysis off.
+//! The SQL language, outside any project: tokenizing (`tokens`, and `fast_parse` for the common
+//! SELECT), parsing with the target's dialect (`parse`, `dialect`), and deriving a query's
+//! output columns and where each comes from (`columns`, `expr`, `scope`, `names`, `refs`).
+//! The SQL check of a compiled project (`crate::check`) is built on this.
 
-pub mod catalog;
-pub mod check;
 pub mod columns;
 pub mod dialect;
 mod expr;
 pub mod fast_parse;
-pub mod lineage;
 mod names;
 pub mod parse;
 pub mod refs;
-pub mod relations;
 mod scope;
-mod shapes;
-mod text;
+pub mod statements;
 pub mod tokens;
 
-use rayon::prelude::*;
-use std::collections::{BTreeSet, HashMap};
-use std::path::Path;
 use std::sync::Arc;
 
 use sqlparser::ast::Statement;
-use sqlparser::dialect::{Dialect, DuckDbDialect, GenericDialect, SnowflakeDialect};
+use sqlparser::dialect::{Dialect, DuckDbDialect, SnowflakeDialect};
 
-use crate::compile::Compiled;
-use crate::error::{Error, ErrorKind, Result, combine};
-use crate::hash::FastMap;
-use crate::jinja::JinjaEnv;
-use crate::manifest::{Manifest, Node, ResourceType};
-use columns::{Analyzer, Col, Shape};
-use parse::Outcome;
-use relations::{Catalog, NodeResolver};
-pub use text::{TextColumns, check_text, columns_of_text};
+use crate::project::AdapterKind;
+use columns::Col;
 
 /// Per output column (named), in order, the upstream columns it derives from. Shared: the
 /// analysis and the compiled node hold the same list.
 pub type NodeLineage = Arc<Vec<Col>>;
 
-/// The sqlparser dialect of a target type.
-pub fn dialect_for(kind: &str) -> Box<dyn Dialect + Send + Sync> {
-    match kind.to_ascii_lowercase().as_str() {
-        "snowflake" => Box::new(dialect::Fast(SnowflakeDialect {})),
-        "duckdb" => Box::new(dialect::Fast(DuckDbDialect {})),
-        _ => Box::new(GenericDialect {}),
+/// The sqlparser dialect of a warehouse: how compiled SQL is read (the one place that says).
+pub fn dialect_for(kind: AdapterKind) -> Box<dyn Dialect + Send + Sync> {
+    match kind {
+        AdapterKind::Snowflake => Box::new(dialect::Fast(SnowflakeDialect {})),
+        AdapterKind::DuckDb => Box::new(dialect::Fast(DuckDbDialect {})),
     }
 }
 
-/// Whether the analysis is on (`MOZT_SQL_CHECK=0`/`off`/`false` turns it off).
-pub fn enabled() -> bool {
-    !matches!(
-        std::env::var("MOZT_SQL_CHECK").map(|v| v.to_ascii_lowercase()),
-        Ok(v) if v == "0" || v == "off" || v == "false"
-    )
-}
-
-pub struct Input<'a> {
-    pub jinja: &'a JinjaEnv,
-    pub manifest: &'a Arc<Manifest>,
-    pub root: &'a Path,
-    pub target_dir: &'a str,
-    /// The target's type (`duckdb`, `snowflake`).
-    pub target_kind: &'a str,
-    /// Hard-coded relations are errors, not warnings.
-    pub strict: bool,
-    /// Source columns read from the warehouse catalog (empty when not connected).
-    pub source_columns: &'a catalog::SourceColumns,
-}
-
-#[derive(Debug, Default)]
-pub struct Analysis {
-    /// Output columns and lineage per node index (models and snapshots that could be analysed).
-    pub lineage: HashMap<usize, NodeLineage>,
-    /// Whether a node's column list is exactly known.
-    pub complete: HashMap<usize, bool>,
-    /// Warnings (hard-coded relations without --strict), already logged.
-    pub warnings: Vec<Error>,
-}
-
-/// Analyse the compiled nodes, record lineage in `compiled`, log warnings, and fail with every
-/// error found.
-pub fn check_compiled(input: &Input, compiled: &mut HashMap<usize, Compiled>) -> Result<Analysis> {
-    if !enabled() {
-        return Ok(Analysis::default());
-    }
-    let sql: HashMap<usize, (&str, bool)> = compiled
-        .iter()
-        .map(|(&i, c)| (i, (c.sql.as_str(), c.incremental)))
-        .collect();
-    let analysis = analyze(input, &sql)?;
-    for (i, l) in &analysis.lineage {
-        if let Some(c) = compiled.get_mut(i) {
-            c.lineage = Some(l.clone());
-        }
-    }
-    Ok(analysis)
-}
-
-/// Parse one node's SQL: its query when it can be analysed, None when it is not a single
-/// query or sqlparser cannot read it (logged), or the syntax error.
-fn parse_node(
-    input: &Input,
-    dialect: &dyn sqlparser::dialect::Dialect,
-    node: &Node,
-    text: &str,
-    incremental: bool,
-) -> std::result::Result<Option<Box<sqlparser::ast::Query>>, Error> {
-    match parse::parse(text, dialect) {
-        Outcome::Parsed(statements) => Ok(single_query(statements)),
-        Outcome::Skipped(reason) => {
-            tracing::debug!("{}: SQL not analysed: {reason}", node.name);
-            Ok(None)
-        }
-        Outcome::Syntax(err) => {
-            let path = compiled_path(input, node);
-            Err(with_file_map(input, node, incremental, |map| {
-                check::syntax_error(&check::Subject::of(node), &err, &path, text, map)
-            }))
-        }
-    }
-}
-
-/// Call `f` with the map from the node's compiled SQL back to its model file (None when the
-/// node cannot be rendered again with output spans). Only built for a node with an error.
-fn with_file_map<T>(input: &Input, node: &Node, incremental: bool, f: impl FnOnce(Option<&check::FileMap>) -> T) -> T {
-    let spans = crate::compile::render_spans(input.jinja, input.manifest, node, incremental);
-    let map = spans.as_ref().map(|(raw, spans)| check::FileMap {
-        raw,
-        spans,
-        template: &node.template,
-        source: &node.raw_code,
-    });
-    f(map.as_ref())
-}
-
-/// Analyse compiled SQL (node index -> (sql, rendered incrementally)). Each model is parsed
-/// and analysed in one go, level by level over the DAG, so that no more than a level's syntax
-/// trees are held at once.
-pub fn analyze(input: &Input, sql: &HashMap<usize, (&str, bool)>) -> Result<Analysis> {
-    let manifest = input.manifest;
-    let dialect = dialect_for(input.target_kind);
-    let started = std::time::Instant::now();
-    let mut indices: Vec<usize> = sql.keys().copied().collect();
-    indices.sort_unstable();
-    let kind = |i: &usize| manifest.nodes[*i].resource_type;
-
-    // Tests: syntax only. They are parsed alongside the models, filling the gaps at the end of
-    // each level.
-    let tests = || -> Vec<Error> {
-        let check = |i: usize| {
-            let (text, incremental) = sql[&i];
-            parse_node(input, dialect.as_ref(), &manifest.nodes[i], text, incremental).err()
-        };
-        // Tests whose SQL differs only in the relations it names are parsed once per group.
-        let keyed: Vec<(usize, Option<String>)> = indices
-            .par_iter()
-            .filter(|i| kind(i) == ResourceType::Test)
-            .map(|&i| (i, shapes::key(manifest, &manifest.nodes[i], sql[&i].0)))
-            .collect();
-        let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut alone = vec![];
-        for (i, key) in keyed {
-            match key {
-                Some(k) => groups.entry(k).or_default().push(i),
-                None => alone.push(i),
-            }
-        }
-        let mut groups: Vec<Vec<usize>> = groups.into_values().collect();
-        groups.extend(alone.into_iter().map(|i| vec![i]));
-        let mut errors: Vec<(usize, Error)> = groups
-            .par_iter()
-            .flat_map_iter(|group| match check(group[0]) {
-                None => vec![],
-                Some(first) if group.len() == 1 => vec![(group[0], first)],
-                Some(_) => group.iter().filter_map(|&i| check(i).map(|e| (i, e))).collect(),
-            })
-            .collect();
-        errors.sort_by_key(|(i, _)| *i);
-        let tested: usize = groups.iter().map(Vec::len).sum();
-        tracing::debug!("syntax of {tested} tests checked with {} parses", groups.len());
-        errors.into_iter().map(|(_, e)| e).collect()
-    };
-
-    // Models and snapshots: syntax, relations, columns and lineage, parents before children.
-    let models = || {
-        let analysable: BTreeSet<usize> = indices
-            .iter()
-            .copied()
-            .filter(|i| matches!(kind(i), ResourceType::Model | ResourceType::Snapshot))
-            .collect();
-        let (catalog, (mut shapes, levels)) = rayon::join(
-            || Catalog::new(manifest),
-            || {
-                rayon::join(
-                    || base_shapes(manifest, input.root, input.source_columns),
-                    || levels(manifest, &analysable),
-                )
-            },
-        );
-        let mut analysis = Analysis::default();
-        let mut errors: Vec<Error> = vec![];
-        for level in levels {
-            let results: Vec<Analysed> = level
-                .par_iter()
-                .map(|&i| {
-                    let resolver = NodeResolver {
-                        manifest,
-                        catalog: &catalog,
-                        node: &manifest.nodes[i],
-                        shapes: &shapes,
-                    };
-                    analyse_node(input, dialect.as_ref(), &resolver, sql[&i])
-                })
-                .collect();
-            for (&i, r) in level.iter().zip(results) {
-                errors.extend(r.errors);
-                analysis.warnings.extend(r.warnings);
-                let Some((complete, lineage, shape)) = r.result else {
-                    continue;
-                };
-                analysis.complete.insert(i, complete);
-                analysis.lineage.insert(i, Arc::new(lineage));
-                shapes.insert(manifest.nodes[i].unique_id.as_str(), shape);
-            }
-        }
-        (analysis, errors)
-    };
-    let (mut errors, (analysis, model_errors)) = rayon::join(tests, models);
-    errors.extend(model_errors);
-    tracing::debug!("SQL check of {} nodes in {:?}", indices.len(), started.elapsed());
-    for w in &analysis.warnings {
-        tracing::warn!("{w}");
-    }
-    if errors.is_empty() {
-        Ok(analysis)
-    } else {
-        let mut e = combine(errors);
-        e.kind = ErrorKind::Project;
-        Err(e)
-    }
-}
-
-/// What the analysis of one model or snapshot found.
-struct Analysed {
-    /// Whether its column list is exact, its lineage (named columns), and its columns as its
-    /// children see them; None when its SQL could not be analysed.
-    result: Option<(bool, Vec<Col>, Shape)>,
-    errors: Vec<Error>,
-    warnings: Vec<Error>,
-}
-
-/// Parse and analyse one model or snapshot (its parents' shapes are known), and drop its syntax
-/// tree before returning.
-fn analyse_node(
-    input: &Input,
-    dialect: &dyn Dialect,
-    resolver: &NodeResolver,
-    (text, incremental): (&str, bool),
-) -> Analysed {
-    let node = resolver.node;
-    let mut out = Analysed {
-        result: None,
-        errors: vec![],
-        warnings: vec![],
-    };
-    let q = match parse_node(input, dialect, node, text, incremental) {
-        Ok(Some(q)) => q,
-        Ok(None) => return out,
-        Err(e) => {
-            out.errors.push(e);
-            return out;
-        }
-    };
-    let mut an = Analyzer::new(resolver);
-    let shape = an.analyze(&q);
-    drop(q);
-    // Only a node with something to report needs its file's name.
-    let path = if an.issues.is_empty() && an.unresolved.is_empty() {
-        String::new()
-    } else {
-        compiled_path(input, node)
-    };
-    if !an.issues.is_empty() {
-        with_file_map(input, node, incremental, |map| {
-            for issue in &an.issues {
-                out.errors
-                    .push(check::column_error(&check::Subject::of(node), issue, &path, text, map));
-            }
-        });
-    }
-    for u in &an.unresolved {
-        let e = relations::hard_coded(resolver.catalog, node, u, input.strict, &path);
-        let e = if u.span.start.line > 0 {
-            e.with_source_line(text)
-        } else {
-            e
-        };
-        if input.strict {
-            out.errors.push(e);
-        } else {
-            out.warnings.push(e);
-        }
-    }
-    // Snapshots add their own columns (dbt_valid_from, ...), and a custom materialization may
-    // build something else than the select's columns.
-    let standard = matches!(node.materialized(), "view" | "table" | "incremental" | "ephemeral");
-    let complete = shape.complete;
-    let lineage: Vec<Col> = shape.cols.into_iter().filter(|c| !c.name.is_empty()).collect();
-    // Its children see each column as derived from the model itself.
-    let id: Arc<str> = Arc::from(node.unique_id.as_str());
-    let seen = Shape::of_relation(&id, lineage.iter().map(|c| c.name.clone()), complete && standard);
-    out.result = Some((complete, lineage, seen));
-    out
-}
-
-fn compiled_path(input: &Input, node: &Node) -> String {
-    crate::compile::display_path(&crate::compile::compiled_path(
-        input.target_dir,
-        &input.manifest.project_name,
-        node,
-    ))
-}
-
-fn single_query(statements: Vec<Statement>) -> Option<Box<sqlparser::ast::Query>> {
+/// The one query of a statement list; None unless it is exactly one query.
+pub fn single_query(statements: Vec<Statement>) -> Option<Box<sqlparser::ast::Query>> {
     let mut it = statements.into_iter();
     match (it.next(), it.next()) {
         (Some(Statement::Query(q)), None) => Some(q),
         _ => None,
     }
-}
-
-/// Columns known before any SQL is read: seeds (their CSV header, exact) and sources (a seed's
-/// header when a seed loads them, else the warehouse catalog's columns when connected, exact,
-/// else their YAML columns, which may be incomplete). A model's columns are its YAML columns
-/// until its SQL says better (`NodeResolver` falls back to them).
-fn base_shapes<'m>(manifest: &'m Manifest, root: &Path, catalog: &catalog::SourceColumns) -> FastMap<&'m str, Shape> {
-    let mut shapes = FastMap::default();
-    let id = |s: &str| -> Arc<str> { Arc::from(s) };
-    let mut seed_by_relation: HashMap<String, Vec<String>> = HashMap::new();
-    // Each seed's header is read on the workers.
-    let seeds: Vec<(&Node, Vec<String>)> = manifest
-        .nodes
-        .par_iter()
-        .filter(|n| n.resource_type == ResourceType::Seed)
-        .filter_map(|n| relations::seed_columns(root, n).map(|cols| (n, cols)))
-        .collect();
-    for (n, cols) in seeds {
-        if let Some(r) = &n.relation {
-            seed_by_relation.insert(r.to_string().to_ascii_lowercase(), cols.clone());
-        }
-        let shape = Shape::of_relation(&id(&n.unique_id), cols.iter().map(String::as_str), true);
-        shapes.insert(n.unique_id.as_str(), shape);
-    }
-    for s in &manifest.sources {
-        let sid = id(&s.unique_id);
-        let shape = match seed_by_relation.get(&s.relation.to_string().to_ascii_lowercase()) {
-            Some(cols) => Shape::of_relation(&sid, cols.iter().map(String::as_str), true),
-            None => match catalog.get(&s.unique_id) {
-                Some(cols) => Shape::of_relation(&sid, cols.iter().map(String::as_str), true),
-                None => Shape::of_relation(&sid, s.columns.keys().map(String::as_str), false),
-            },
-        };
-        shapes.insert(s.unique_id.as_str(), shape);
-    }
-    shapes
-}
-
-/// The analysable nodes grouped so that every node comes after the nodes it depends on.
-fn levels(manifest: &Manifest, queries: &BTreeSet<usize>) -> Vec<Vec<usize>> {
-    const UNSEEN: usize = usize::MAX;
-    const VISITING: usize = usize::MAX - 1;
-    // Depth per node index; a node met again while its own depth is being found (a cycle, which
-    // the DAG rejects elsewhere) counts as depth 0 there.
-    let mut depth = vec![UNSEEN; manifest.nodes.len()];
-    fn depth_of(i: usize, manifest: &Manifest, queries: &BTreeSet<usize>, depth: &mut [usize]) -> usize {
-        match depth[i] {
-            UNSEEN => {}
-            VISITING => return 0,
-            d => return d,
-        }
-        depth[i] = VISITING;
-        let mut d = 0;
-        for dep in &manifest.nodes[i].depends_on {
-            if let Some(j) = manifest.index_of(dep)
-                && queries.contains(&j)
-            {
-                d = d.max(depth_of(j, manifest, queries, depth) + 1);
-            }
-        }
-        depth[i] = d;
-        d
-    }
-    let mut out: Vec<Vec<usize>> = vec![];
-    for &i in queries {
-        let d = depth_of(i, manifest, queries, &mut depth);
-        if out.len() <= d {
-            out.resize(d + 1, vec![]);
-        }
-    }
-    for &i in queries {
-        out[depth[i]].push(i);
-    }
-    if out.is_empty() {
-        out.push(vec![]);
-    }
-    out
 }

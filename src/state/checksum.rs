@@ -15,9 +15,8 @@
 //! `{% if is_incremental() %}` and depends on the target (so prod and CI would always differ),
 //! while macros and vars, the other inputs to rendering, are checked on their own.
 
-use crate::hash::{hex_sha256, sha256_hex};
+use crate::hash::{Sum, hex_sha256, sha256_hex};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -37,28 +36,6 @@ const NAMING_MACROS: &[&str] = &["generate_schema_name", "generate_alias_name", 
 /// few megabytes with no allocation of their own.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Checksums([Option<Sum>; 5]);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sum {
-    Sha256([u8; 32]),
-    /// A file that could not be read: a value that never equals a stored checksum.
-    Unreadable,
-}
-
-impl Sum {
-    fn of(bytes: &[u8]) -> Sum {
-        Sum::Sha256(Sha256::digest(bytes).into())
-    }
-
-    /// Whether a checksum stored in an earlier manifest.json is this one (never for a file
-    /// that could not be read).
-    pub fn matches(&self, stored: &str) -> bool {
-        match self {
-            Sum::Sha256(d) => hex_sha256(d) == stored.as_bytes(),
-            Sum::Unreadable => false,
-        }
-    }
-}
 
 /// A kind of change, as an index into `KINDS` (and into `Checksums`).
 #[derive(Debug, Clone, Copy)]

@@ -9,8 +9,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::PreviousState;
-use crate::manifest::{Manifest, ResourceType};
-use crate::materialize::Catalog;
+use crate::adapter::Catalog;
+use crate::manifest::{Manifest, Materialization, ResourceType};
 use crate::relation::Relation;
 
 /// Nodes (indexes) the plan reads but does not build: the candidates for deferral.
@@ -31,7 +31,7 @@ pub fn candidates(manifest: &Manifest, plan: &BTreeSet<usize>) -> BTreeSet<usize
             ) {
                 continue;
             }
-            if node.materialized() == "ephemeral" {
+            if node.materialized() == Materialization::Ephemeral {
                 // Compiled into its readers: what it reads counts as read by them.
                 stack.push(d);
             } else if !plan.contains(&d) {

@@ -177,40 +177,12 @@ pub fn judge(node: &Node, failures: u64) -> Status {
     let severity = node.config_str("severity").unwrap_or("error").to_ascii_lowercase();
     let error_if = node.config_str("error_if").unwrap_or("!=0");
     let warn_if = node.config_str("warn_if").unwrap_or("!=0");
-    if severity == "error" && condition(error_if, failures) {
+    if severity == "error" && crate::manifest::threshold::condition(error_if, failures) {
         Status::Fail
-    } else if condition(warn_if, failures) {
+    } else if crate::manifest::threshold::condition(warn_if, failures) {
         Status::Warn
     } else {
         Status::Pass
-    }
-}
-
-fn split_condition(expr: &str) -> Option<(&'static str, u64)> {
-    let e = expr.replace(' ', "");
-    let (op, num) = ["!=", "<>", ">=", "<=", "==", ">", "<", "="]
-        .iter()
-        .find_map(|op| e.strip_prefix(op).map(|rest| (*op, rest.to_string())))?;
-    Some((op, num.parse::<u64>().ok()?))
-}
-
-/// True when `expr` is a threshold mozt can read (`!=0`, `>10`, ...).
-pub fn valid_condition(expr: &str) -> bool {
-    split_condition(expr).is_some()
-}
-
-/// `!=0`, `>10`, `>=5`, `<3`, `=0`: dbt's threshold conditions.
-pub fn condition(expr: &str, n: u64) -> bool {
-    let Some((op, k)) = split_condition(expr) else {
-        return n != 0;
-    };
-    match op {
-        "!=" | "<>" => n != k,
-        ">=" => n >= k,
-        "<=" => n <= k,
-        ">" => n > k,
-        "<" => n < k,
-        _ => n == k,
     }
 }
 
@@ -284,23 +256,5 @@ pub fn build_order(dag: &mut Dag, manifest: &Manifest, plan: &BTreeSet<usize>) {
     }
     for (from, to) in edges {
         dag.add_edge(from, to);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{condition, valid_condition};
-
-    #[test]
-    fn thresholds() {
-        assert!(condition("!=0", 1));
-        assert!(!condition("!=0", 0));
-        assert!(condition(">10", 11));
-        assert!(!condition("> 10", 10));
-        assert!(condition(">=10", 10));
-        assert!(condition("<>3", 2));
-        assert!(valid_condition("= 0"));
-        assert!(!valid_condition("lots"));
-        assert!(!valid_condition(">x"));
     }
 }

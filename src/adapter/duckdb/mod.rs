@@ -6,9 +6,11 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
 
-use super::{Adapter, Connection, RelationKind, Rows, SeedType, literal};
+mod sql;
+
+use super::{Adapter, Connection, RelationKind, Rows, SeedType, SqlDialect, literal};
 use crate::error::{Error, Result};
-use crate::project::Target;
+use crate::project::{AdapterKind, Target};
 use crate::relation::Relation;
 
 pub struct DuckDbAdapter {
@@ -46,8 +48,8 @@ fn runtime(e: duckdb::Error) -> Error {
 }
 
 impl Adapter for DuckDbAdapter {
-    fn kind(&self) -> &'static str {
-        "duckdb"
+    fn kind(&self) -> AdapterKind {
+        AdapterKind::DuckDb
     }
 
     fn connect(&self) -> Result<Box<dyn Connection>> {
@@ -59,6 +61,10 @@ impl Adapter for DuckDbAdapter {
         Ok(Box::new(DuckDbConnection { conn }))
     }
 
+    fn sql(&self) -> &dyn SqlDialect {
+        &sql::DuckDbSql
+    }
+
     fn seed_type(&self, t: SeedType) -> &'static str {
         match t {
             SeedType::Boolean => "BOOLEAN",
@@ -68,10 +74,6 @@ impl Adapter for DuckDbAdapter {
             SeedType::Timestamp => "TIMESTAMP",
             SeedType::Text => "VARCHAR",
         }
-    }
-
-    fn dialect(&self) -> Box<dyn sqlparser::dialect::Dialect + Send + Sync> {
-        Box::new(sqlparser::dialect::DuckDbDialect {})
     }
 }
 

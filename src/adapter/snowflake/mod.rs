@@ -22,6 +22,7 @@ pub mod auth;
 pub mod client;
 pub mod decode;
 pub mod split;
+mod sql;
 #[cfg(test)]
 mod stub;
 #[cfg(test)]
@@ -33,10 +34,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Adapter, Connection, RelationKind, Rows, SeedType, literal};
+use super::{Adapter, Connection, RelationKind, Rows, SeedType, SqlDialect, literal};
 use crate::error::{Error, Result};
-use crate::manifest::Node;
-use crate::project::Target;
+use crate::manifest::{Materialization, Node};
+use crate::project::{AdapterKind, Target};
 use crate::relation::Relation;
 use auth::{Credentials, KeyPair};
 use client::{Session, Settings};
@@ -174,8 +175,8 @@ impl SnowflakeAdapter {
 }
 
 impl Adapter for SnowflakeAdapter {
-    fn kind(&self) -> &'static str {
-        "snowflake"
+    fn kind(&self) -> AdapterKind {
+        AdapterKind::Snowflake
     }
 
     /// DDL commits the open transaction on Snowflake.
@@ -202,6 +203,10 @@ impl Adapter for SnowflakeAdapter {
         }))
     }
 
+    fn sql(&self) -> &dyn SqlDialect {
+        &sql::SnowflakeSql
+    }
+
     fn seed_type(&self, t: SeedType) -> &'static str {
         match t {
             SeedType::Boolean => "BOOLEAN",
@@ -211,10 +216,6 @@ impl Adapter for SnowflakeAdapter {
             SeedType::Timestamp => "TIMESTAMP_NTZ",
             SeedType::Text => "VARCHAR",
         }
-    }
-
-    fn dialect(&self) -> Box<dyn sqlparser::dialect::Dialect + Send + Sync> {
-        Box::new(sqlparser::dialect::SnowflakeDialect {})
     }
 
     fn version_query(&self) -> &'static str {
@@ -242,7 +243,8 @@ impl Adapter for SnowflakeAdapter {
 /// only be cloned into a transient one, so the clone is transient exactly where mozt builds the
 /// table transient (`table` models and seeds, unless `transient: false`).
 pub fn clone_ddl(node: &Node, from: &Relation, to: &Relation) -> String {
-    let transient = matches!(node.materialized(), "table" | "seed") && config_flag(&node.config, "transient", true);
+    let transient = matches!(node.materialized(), Materialization::Table | Materialization::Seed)
+        && config_flag(&node.config, "transient", true);
     let transient = if transient { "transient " } else { "" };
     format!("create or replace {transient}table {to} clone {from}")
 }

@@ -23,7 +23,7 @@ fn target(url: &str) -> Target {
     }
     Target {
         name: "sf".into(),
-        kind: "snowflake".into(),
+        kind: crate::project::AdapterKind::Snowflake,
         schema: "analytics".into(),
         database: Some("ANALYTICS".into()),
         threads: 1,

@@ -54,7 +54,7 @@ pub(super) fn build(mut job: Job<'_>, kind: &Kind) -> Result<Outcome> {
     let rel = job.relation.clone();
     let ids = super::identifiers(job.node, IDENTIFIERS)?;
     let keys = incremental::unique_key(&job.node.config);
-    let state = super::beside(&rel, "braze_state");
+    let state = crate::manifest::materialization::braze_state_table(&rel);
     let stage = crate::materialize::stage(&mut job, &rel)?;
     let result = sync(&mut job, &rel, &stage, &state, ids, &keys, kind);
     crate::materialize::discard(&mut job, &stage);
@@ -63,7 +63,7 @@ pub(super) fn build(mut job: Job<'_>, kind: &Kind) -> Result<Outcome> {
 
 /// The `properties` member: the JSON object column as it is, or the other columns.
 fn properties(job: &Job<'_>, rel: &Relation, columns: &Columns, others: &Columns) -> Result<Option<Member>> {
-    let snowflake = job.adapter.kind() == "snowflake";
+    let sql = job.adapter.sql();
     if let Some((c, ty)) = super::find(columns, "properties") {
         if others.len() > 1 {
             return Err(Error::project(format!(
@@ -80,16 +80,9 @@ fn properties(job: &Job<'_>, rel: &Relation, columns: &Columns, others: &Columns
             .help("a properties column holds the whole JSON object; other columns become properties only without it"));
         }
         let q = format!("n.{}", rel.quote_ident(c));
-        let t = ty.to_ascii_uppercase();
-        let json = match (snowflake, t.as_str()) {
-            (true, "VARIANT" | "OBJECT") => format!("to_json({q})"),
-            (true, _) => format!("to_json(parse_json({q}))"),
-            (false, "JSON") => format!("cast({q} as varchar)"),
-            (false, _) => format!("cast(cast({q} as json) as varchar)"),
-        };
         return Ok(Some(Member {
             key: "properties".into(),
-            json,
+            json: sql.json_document_text(&q, ty),
             when: Some(format!("{q} is not null")),
         }));
     }
@@ -101,8 +94,8 @@ fn properties(job: &Job<'_>, rel: &Relation, columns: &Columns, others: &Columns
         .map(|(c, ty)| {
             let q = format!("n.{}", rel.quote_ident(c));
             Member {
-                key: super::json_key(c, snowflake),
-                json: super::json_value(&q, ty, snowflake),
+                key: sql.column_name_as_written(c),
+                json: super::json_value(sql, &q, ty),
                 when: Some(format!("{q} is not null")),
             }
         })
@@ -111,11 +104,16 @@ fn properties(job: &Job<'_>, rel: &Relation, columns: &Columns, others: &Columns
     let any: Vec<String> = members.iter().filter_map(|m| m.when.clone()).collect();
     Ok(Some(Member {
         key: "properties".into(),
-        json: super::json_object(&members),
+        json: super::json_object(sql, &members),
         when: Some(any.join(" or ")),
     }))
 }
 
+/// A rule on the model's rows: a SQL condition on the row `n` and what is wrong when it holds.
+type Rule = (String, String);
+
+/// Check the model's columns and rows, select the rows not sent before with their keys, and
+/// append them.
 fn sync(
     job: &mut Job<'_>,
     rel: &Relation,
@@ -125,23 +123,39 @@ fn sync(
     keys: &[String],
     kind: &Kind,
 ) -> Result<Outcome> {
-    let node = job.node;
-    let snowflake = job.adapter.kind() == "snowflake";
     let columns = job.conn.columns(stage)?;
-    super::require(node, &columns, ids, "the Braze identifier")?;
-    let required: Vec<&str> = kind.fields.iter().filter(|f| f.required).map(|f| f.name).collect();
-    super::require(node, &columns, &required, &format!("a field of Braze {}", kind.what))?;
     let key_names: Vec<&str> = keys.iter().map(String::as_str).collect();
-    super::require(node, &columns, &key_names, "named in unique_key")?;
+    let others = check_columns(job, &columns, ids, &key_names, kind)?;
+    let mut rules = super::identifier_rules(ids, rel);
+    let (mut members, field_rules) = field_members(job, rel, &columns, kind);
+    rules.extend(field_rules);
+    members.extend(properties(job, rel, &columns, &others)?);
+    refuse_bad_rows(job, rel, stage, ids, &key_names, rules)?;
+    let unsent = unsent_rows(job, rel, stage, state, ids, &key_names, &members)?;
+    send(job, rel, state, ids, kind, &unsent)
+}
+
+/// Fail unless the model selects the identifiers, the kind's required fields and the
+/// unique_key columns; the other columns, which become properties.
+fn check_columns(job: &Job<'_>, columns: &Columns, ids: &[&str], key_names: &[&str], kind: &Kind) -> Result<Columns> {
+    let node = job.node;
+    super::require(node, columns, ids, "the Braze identifier")?;
+    let required: Vec<&str> = kind.fields.iter().filter(|f| f.required).map(|f| f.name).collect();
+    super::require(node, columns, &required, &format!("a field of Braze {}", kind.what))?;
+    super::require(node, columns, key_names, "named in unique_key")?;
     let mut taken: Vec<&str> = ids.to_vec();
     taken.extend(kind.fields.iter().map(|f| f.name));
-    taken.extend(&key_names);
-    let others = super::other_columns(&columns, &taken);
+    taken.extend(key_names);
+    Ok(super::other_columns(columns, &taken))
+}
 
-    let mut rules = super::identifier_rules(ids, rel);
+/// The payload members of the kind's fields the model selects, and the rules their values
+/// follow (required ones present, each field's own check).
+fn field_members(job: &Job<'_>, rel: &Relation, columns: &Columns, kind: &Kind) -> (Vec<Member>, Vec<Rule>) {
+    let mut rules = vec![];
     let mut members = vec![];
     for f in kind.fields {
-        let Some((c, ty)) = super::find(&columns, f.name) else {
+        let Some((c, ty)) = super::find(columns, f.name) else {
             continue;
         };
         let q = format!("n.{}", rel.quote_ident(c));
@@ -160,12 +174,23 @@ fn sync(
         };
         members.push(Member {
             key: f.name.into(),
-            json: super::json_value(&expr, ty, snowflake),
+            json: super::json_value(job.adapter.sql(), &expr, ty),
             when: (!f.required).then(|| format!("{q} is not null")),
         });
     }
-    members.extend(properties(job, rel, &columns, &others)?);
-    for k in &key_names {
+    (members, rules)
+}
+
+/// Refuse the run when a row breaks a rule or has no unique_key, or when rows share one.
+fn refuse_bad_rows(
+    job: &mut Job<'_>,
+    rel: &Relation,
+    stage: &Relation,
+    ids: &[&str],
+    key_names: &[&str],
+    mut rules: Vec<Rule>,
+) -> Result<()> {
+    for k in key_names {
         rules.push((
             format!("n.{} is null", rel.quote_ident(k)),
             format!("unique_key column {k} is null"),
@@ -173,13 +198,35 @@ fn sync(
     }
     super::refuse_rows(job, stage, &super::label(ids, rel, "n"), &rules)?;
     if !key_names.is_empty() {
-        super::refuse_duplicates(job, stage, rel, &key_names, "unique_key must name one row")?;
+        super::refuse_duplicates(job, stage, rel, key_names, "unique_key must name one row")?;
     }
+    Ok(())
+}
 
-    // The rows and their keys as text: the unique_key, or the identifier and the payload's hash.
+/// The rows of this run not sent before, and how their keys are recorded in the state.
+struct Unsent {
+    /// The rows (identifiers, `payload`) and their keys as text (`mozt_key_<i>`), as SQL.
+    select: String,
+    /// The key columns: the state's columns.
+    key_cols: Vec<String>,
+    /// Whether the state table exists (it does after the first run).
+    state_exists: bool,
+}
+
+/// Select the rows and their keys as text: the unique_key, or the identifier and the
+/// payload's hash; without the keys the state records.
+fn unsent_rows(
+    job: &mut Job<'_>,
+    rel: &Relation,
+    stage: &Relation,
+    state: &Relation,
+    ids: &[&str],
+    key_names: &[&str],
+    members: &[Member],
+) -> Result<Unsent> {
     let id_cols: Vec<String> = ids.iter().map(|c| rel.quote_ident(c)).collect();
     let mut inner: Vec<String> = id_cols.iter().map(|c| format!("n.{c}")).collect();
-    inner.push(format!("{} as payload", super::json_object(&members)));
+    inner.push(format!("{} as payload", super::json_object(job.adapter.sql(), members)));
     let mut key_exprs: Vec<String> = vec![];
     if key_names.is_empty() {
         key_exprs.extend(id_cols.iter().map(|c| format!("cast(p.{c} as varchar)")));
@@ -217,8 +264,24 @@ fn sync(
         keyed.join(", "),
         inner.join(",\n  "),
     );
-    let keys = key_cols.join(", ");
-    super::with_batch(job, rel, &select, |job, batch| {
+    Ok(Unsent {
+        select,
+        key_cols,
+        state_exists,
+    })
+}
+
+/// Append the unsent rows to the sync table and record their keys in the state, atomically.
+fn send(
+    job: &mut Job<'_>,
+    rel: &Relation,
+    state: &Relation,
+    ids: &[&str],
+    kind: &Kind,
+    unsent: &Unsent,
+) -> Result<Outcome> {
+    let keys = unsent.key_cols.join(", ");
+    super::with_batch(job, rel, &unsent.select, |job, batch| {
         super::check_size(job, batch, &super::label(ids, rel, "n"), false)?;
         let (columns, values) = super::payload_columns(ids, rel);
         let sent = super::append(
@@ -228,7 +291,7 @@ fn sync(
                 columns,
                 values,
                 batch,
-                state_ddl: if state_exists {
+                state_ddl: if unsent.state_exists {
                     vec![]
                 } else {
                     vec![format!(

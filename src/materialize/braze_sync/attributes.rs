@@ -14,7 +14,7 @@ const IDENTIFIERS: &[&str] = &["external_id", "braze_id", "email", "phone", "ali
 pub fn build(mut job: Job<'_>) -> Result<Outcome> {
     let rel = job.relation.clone();
     let ids = super::identifiers(job.node, IDENTIFIERS)?;
-    let state = super::beside(&rel, "braze_state");
+    let state = crate::manifest::materialization::braze_state_table(&rel);
     let stage = crate::materialize::stage(&mut job, &rel)?;
     let result = sync(&mut job, &rel, &stage, &state, ids);
     crate::materialize::discard(&mut job, &stage);
@@ -25,7 +25,7 @@ pub fn build(mut job: Job<'_>) -> Result<Outcome> {
 /// JSON object of the changed ones and how many changed, as SQL. `old_columns` are the
 /// state's columns (none before the first run: every non-null field counts as changed).
 pub(super) fn diff(job: &Job<'_>, rel: &Relation, fields: &Columns, old_columns: &Columns) -> (String, String) {
-    let snowflake = job.adapter.kind() == "snowflake";
+    let sql = job.adapter.sql();
     let mut members = vec![];
     let mut counts = vec![];
     for (c, ty) in fields {
@@ -37,13 +37,13 @@ pub(super) fn diff(job: &Job<'_>, rel: &Relation, fields: &Columns, old_columns:
         };
         let changed = format!("(n.{q} is distinct from {old})");
         members.push(Member {
-            key: super::json_key(c, snowflake),
-            json: super::json_value(&format!("n.{q}"), ty, snowflake),
+            key: sql.column_name_as_written(c),
+            json: super::json_value(sql, &format!("n.{q}"), ty),
             when: Some(changed.clone()),
         });
         counts.push(format!("case when {changed} then 1 else 0 end"));
     }
-    (super::json_object(&members), counts.join(" + "))
+    (super::json_object(sql, &members), counts.join(" + "))
 }
 
 /// The state and how to join it to the model's rows (`n`) as `o`: a left join on `on`, or on

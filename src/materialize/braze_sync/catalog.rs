@@ -14,7 +14,7 @@ const MAX_ID_CHARS: usize = 250;
 
 pub fn build(mut job: Job<'_>) -> Result<Outcome> {
     let rel = job.relation.clone();
-    let state = super::beside(&rel, "braze_state");
+    let state = crate::manifest::materialization::braze_state_table(&rel);
     let stage = crate::materialize::stage(&mut job, &rel)?;
     let result = sync(&mut job, &rel, &stage, &state);
     crate::materialize::discard(&mut job, &stage);

@@ -23,31 +23,22 @@ use serde_json::Value;
 use std::time::Duration;
 
 use super::{Job, Outcome, atomic, swap};
-use crate::adapter::RelationKind;
+use crate::adapter::{RelationKind, SqlDialect};
 use crate::error::{Error, Result};
-use crate::manifest::Node;
+use crate::manifest::{BrazeSync, Node};
 use crate::relation::Relation;
 
 /// Braze's limits per row.
 pub const MAX_ATTRIBUTES: usize = 250;
 pub const MAX_PAYLOAD_BYTES: usize = 1_000_000;
 
-/// The `materialized` values of the Braze sync tables.
-pub const MATERIALIZATIONS: &[&str] = &[
-    "braze_user_sync",
-    "braze_event_sync",
-    "braze_purchase_sync",
-    "braze_user_delete_sync",
-    "braze_catalog_sync",
-];
-
-pub fn build(job: Job<'_>) -> Result<Outcome> {
-    match job.node.materialized() {
-        "braze_event_sync" => events::build(job),
-        "braze_purchase_sync" => purchases::build(job),
-        "braze_user_delete_sync" => deletes::build(job),
-        "braze_catalog_sync" => catalog::build(job),
-        _ => attributes::build(job),
+pub fn build(kind: BrazeSync, job: Job<'_>) -> Result<Outcome> {
+    match kind {
+        BrazeSync::User => attributes::build(job),
+        BrazeSync::Event => events::build(job),
+        BrazeSync::Purchase => purchases::build(job),
+        BrazeSync::UserDelete => deletes::build(job),
+        BrazeSync::Catalog => catalog::build(job),
     }
 }
 
@@ -116,7 +107,7 @@ pub(super) fn refuse_rows(job: &mut Job<'_>, stage: &Relation, label: &str, rule
     }
     let whens: Vec<String> = rules
         .iter()
-        .map(|(cond, what)| format!("when {cond} then '{}'", what.replace('\'', "''")))
+        .map(|(cond, what)| format!("when {cond} then {}", job.adapter.sql().string_literal(what)))
         .collect();
     let any: Vec<String> = rules.iter().map(|(cond, _)| format!("({cond})")).collect();
     let bad = offending_rows(
@@ -185,64 +176,17 @@ pub(super) fn identifier_rules(ids: &[&str], rel: &Relation) -> Vec<(String, Str
         .collect()
 }
 
-/// The key under which a column is sent. Snowflake reports unquoted names in upper case:
-/// those are sent in lower case (the name as written), so a payload is the same on every
-/// warehouse; a quoted mixed-case name keeps its case.
-pub(super) fn json_key(column: &str, snowflake: bool) -> String {
-    if snowflake && column.chars().any(|c| c.is_ascii_alphabetic()) && column == column.to_ascii_uppercase() {
-        column.to_ascii_lowercase()
-    } else {
-        column.to_string()
-    }
-}
-
 /// A column as JSON text: numbers, booleans, arrays as themselves, timestamps as ISO 8601,
 /// NULL as `null`.
-pub(super) fn json_value(expr: &str, ty: &str, snowflake: bool) -> String {
+pub(super) fn json_value(sql: &dyn SqlDialect, expr: &str, ty: &str) -> String {
     let t = ty.to_ascii_uppercase();
-    let is_ts = t.starts_with("TIMESTAMP") || t == "DATETIME";
-    if snowflake {
-        let v = if is_ts {
-            format!("to_variant({})", snowflake_iso(expr, true))
-        } else if t == "DATE" {
-            format!("to_variant({})", snowflake_iso(expr, false))
-        } else {
-            format!("to_variant({expr})")
-        };
-        format!("coalesce(to_json({v}), 'null')")
+    if t.starts_with("TIMESTAMP") || t == "DATETIME" {
+        sql.json_text(&sql.iso_timestamp(expr))
+    } else if t == "DATE" {
+        sql.json_text(&sql.iso_date(expr))
     } else {
-        let v = if is_ts {
-            format!("strftime({expr}, '%Y-%m-%dT%H:%M:%S.%gZ')")
-        } else if t == "DATE" {
-            format!("strftime({expr}, '%Y-%m-%d')")
-        } else {
-            expr.to_string()
-        };
-        format!("coalesce(cast(to_json({v}) as varchar), 'null')")
+        sql.json_text(expr)
     }
-}
-
-/// A Snowflake date or timestamp as ISO 8601 text (`2024-01-01T10:00:00.000Z`), from its
-/// parts: the same text as `to_varchar` with a format, which the emulator (fakesnow 0.12.1)
-/// ignores.
-fn snowflake_iso(expr: &str, time: bool) -> String {
-    let part = |f: &str, width: usize| format!("lpad(to_varchar({f}({expr})), {width}, '0')");
-    let date = format!(
-        "{} || '-' || {} || '-' || {}",
-        part("year", 4),
-        part("month", 2),
-        part("day", 2)
-    );
-    if !time {
-        return date;
-    }
-    format!(
-        "{date} || 'T' || {} || ':' || {} || ':' || {} || '.' || \
-         lpad(to_varchar(cast(floor(date_part(nanosecond, {expr}) / 1000000) as integer)), 3, '0') || 'Z'",
-        part("hour", 2),
-        part("minute", 2),
-        part("second", 2)
-    )
 }
 
 /// One member of a JSON object built in SQL: its key, its value as JSON text, and when it is
@@ -255,7 +199,7 @@ pub(super) struct Member {
 
 /// A JSON object as a SQL string expression. Each present member becomes `,"key":value`,
 /// absent ones nothing, and the leading comma goes (`{}` when none is present).
-pub(super) fn json_object(members: &[Member]) -> String {
+pub(super) fn json_object(sql: &dyn SqlDialect, members: &[Member]) -> String {
     if members.is_empty() {
         return "'{}'".to_string();
     }
@@ -263,7 +207,7 @@ pub(super) fn json_object(members: &[Member]) -> String {
         .iter()
         .map(|m| {
             let key = serde_json::to_string(&m.key).unwrap_or_else(|_| format!("\"{}\"", m.key));
-            let item = format!("'{}:' || {}", key.replace('\'', "''"), m.json);
+            let item = format!("{} || {}", sql.string_literal(&format!("{key}:")), m.json);
             match &m.when {
                 Some(cond) => format!("coalesce(',' || case when {cond} then {item} end, '')"),
                 None => format!("',' || {item}"),

@@ -21,12 +21,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::node::Node;
 use crate::error::Result;
 use crate::jinja::objects::pending_relation;
 use crate::jinja::prerender::{Pending, Placeholder, Prerender};
 use crate::jinja::scope::{Recorded, RefCall};
 use crate::jinja::{JinjaEnv, Mode, Scope};
+use crate::manifest::node::Node;
 use crate::project::Target;
 use crate::relation::Relation;
 
@@ -262,7 +262,7 @@ fn render_parse(jinja: &JinjaEnv, node: &Node) -> Result<Scope> {
     let mut scope = Scope::new(Mode::Parse);
     scope.config = node.config.clone();
     scope.pending = Some(pending);
-    let ctx = super::parse::node_context_with(node, pending_relation(this(), Some(this_placeholder)));
+    let ctx = super::node_context_with(node, pending_relation(this(), Some(this_placeholder)));
     let (result, mut scope) = jinja.render_once(&node.template, ctx, scope);
     if let Ok(text) = result {
         let pending = scope.pending.take();
@@ -275,7 +275,7 @@ fn render_parse(jinja: &JinjaEnv, node: &Node) -> Result<Scope> {
     }
     let mut scope = Scope::new(Mode::Parse);
     scope.config = node.config.clone();
-    let ctx = super::parse::node_context(node, this());
+    let ctx = super::node_context(node, this());
     let (result, scope) = jinja.render_once(&node.template, ctx, scope);
     result?;
     Ok(scope)
@@ -385,8 +385,7 @@ fn write_atomic(path: &Path, header: &Header, entries: &HashMap<String, Kept>) -
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+    let mut out = std::io::BufWriter::new(crate::files::AtomicFile::create(path)?);
     serde_json::to_writer(&mut out, header).map_err(std::io::Error::other)?;
     for (key, kept) in entries {
         out.write_all(b"\n")?;
@@ -398,7 +397,5 @@ fn write_atomic(path: &Path, header: &Header, entries: &HashMap<String, Kept>) -
         }
     }
     writeln!(out)?;
-    out.flush()?;
-    drop(out);
-    std::fs::rename(&tmp, path)
+    out.into_inner().map_err(|e| e.into_error())?.finish().map(|_| ())
 }

@@ -4,10 +4,10 @@
 
 use minijinja::{OutputSpan, OutputSpanKind};
 
-use super::columns::Issue;
-use super::parse::{SyntaxError, byte_offset, line_col};
 use crate::error::{Error, Location};
 use crate::manifest::Node;
+use crate::sql::columns::Issue;
+use crate::sql::parse::{SyntaxError, byte_offset, line_col};
 
 /// What an error is about: `model dim_users`, defined in `models/marts/dim_users.sql`.
 pub struct Subject<'a> {

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use super::node::{Node, ResourceType};
 use crate::error::{Error, Location, Result};
+use crate::manifest::node::{Node, ResourceType};
 use crate::project::{Project, SourceFile};
 
 /// A snapshot found in a file: its name, the body template text (padded with newlines so

@@ -10,11 +10,11 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::node::Node;
 use super::partial::Memo;
 use crate::error::{Error, Result};
-use crate::jinja::prerender::{Placeholder, replace_one};
 use crate::jinja::{JinjaEnv, Mode, Scope};
+use crate::manifest::node::Node;
+use crate::manifest::render::{Placeholder, replace_one};
 
 /// What makes a test's render shareable: its group, and the relation it tests.
 #[derive(Debug, Clone)]

@@ -1,9 +1,11 @@
 //! The check and the column derivation on one SQL text, outside any project: for tests and
 //! tools.
 
-use super::columns::{self, Analyzer, Shape};
-use super::parse::{self, Outcome};
-use super::{check, dialect_for, relations, single_query};
+use super::{messages, relations};
+use crate::project::AdapterKind;
+use crate::sql::columns::{self, Analyzer, Shape};
+use crate::sql::parse::{self, Outcome};
+use crate::sql::{dialect_for, single_query};
 
 /// Tables with known columns, by the name written in the SQL (for `check_text`).
 struct Tables<'a>(&'a [(&'a str, &'a [&'a str])]);
@@ -19,15 +21,15 @@ impl columns::Resolve for Tables<'_> {
 /// Check one SQL text as `mozt compile` would, against tables whose columns are known (name as
 /// written in the SQL -> columns); any other table is read as unknown. Returns the messages of
 /// the errors found (empty when the SQL is fine). For tests and tools.
-pub fn check_text(sql: &str, target_kind: &str, tables: &[(&str, &[&str])]) -> Vec<String> {
-    let subject = check::Subject {
+pub fn check_text(sql: &str, target_kind: AdapterKind, tables: &[(&str, &[&str])]) -> Vec<String> {
+    let subject = messages::Subject {
         kind: "model",
         name: "query",
         file: "query.sql".to_string(),
     };
     let dialect = dialect_for(target_kind);
     match parse::parse(sql, dialect.as_ref()) {
-        Outcome::Syntax(err) => vec![check::syntax_error(&subject, &err, "query.sql", sql, None).to_string()],
+        Outcome::Syntax(err) => vec![messages::syntax_error(&subject, &err, "query.sql", sql, None).to_string()],
         Outcome::Skipped(_) => vec![],
         Outcome::Parsed(statements) => match single_query(statements) {
             None => vec![],
@@ -37,7 +39,7 @@ pub fn check_text(sql: &str, target_kind: &str, tables: &[(&str, &[&str])]) -> V
                 an.analyze(&q);
                 an.issues
                     .iter()
-                    .map(|i| check::column_error(&subject, i, "query.sql", sql, None).to_string())
+                    .map(|i| messages::column_error(&subject, i, "query.sql", sql, None).to_string())
                     .collect()
             }
         },
@@ -49,7 +51,7 @@ pub type TextColumns = Vec<(String, Vec<String>)>;
 
 /// The output columns of one SQL text and the upstream columns of each (`table.column`), with
 /// whether the list is exact. For tests and tools.
-pub fn columns_of_text(sql: &str, target_kind: &str, tables: &[(&str, &[&str])]) -> Option<(TextColumns, bool)> {
+pub fn columns_of_text(sql: &str, target_kind: AdapterKind, tables: &[(&str, &[&str])]) -> Option<(TextColumns, bool)> {
     let dialect = dialect_for(target_kind);
     let Outcome::Parsed(statements) = parse::parse(sql, dialect.as_ref()) else {
         return None;

@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use sqlparser::ast::ObjectName;
 
-use super::columns::{Resolve, Shape, Unresolved};
 use crate::error::{Error, Location};
 use crate::hash::FastMap;
-use crate::manifest::{Manifest, Node, ResourceType};
+use crate::manifest::{Manifest, Materialization, Node, ResourceType};
 use crate::relation::Relation;
+use crate::sql::columns::{Resolve, Shape, Unresolved};
 
 /// Every relation of the project, by its lower-cased dotted names (`schema.table` and
 /// `database.schema.table`), to the unique id that builds or declares it.
@@ -138,7 +138,7 @@ fn reads(manifest: &Manifest, node: &Node, id: &str) -> bool {
         dep == id
             || manifest
                 .node(dep)
-                .is_some_and(|d| d.materialized() == "ephemeral" && reads(manifest, d, id))
+                .is_some_and(|d| d.materialized() == Materialization::Ephemeral && reads(manifest, d, id))
     })
 }
 

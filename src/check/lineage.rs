@@ -4,10 +4,10 @@
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 
-use super::NodeLineage;
-use super::columns::ColRef;
-use super::refs::{Ref, Refs};
 use crate::manifest::Manifest;
+use crate::sql::NodeLineage;
+use crate::sql::columns::ColRef;
+use crate::sql::refs::{Ref, Refs};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Tree {

@@ -8,8 +8,6 @@ use rayon::prelude::*;
 use serde_json::{Map, Value};
 use std::path::Path;
 
-use super::closest;
-use super::node::{Node, ResourceType, SourceNode, TestInfo};
 use super::shared_renders::{self, Share};
 use crate::error::{Error, Location, Result, combine};
 use crate::hash::FastMap;
@@ -17,9 +15,11 @@ use crate::jinja::macro_text::{has_word, signature};
 use crate::jinja::prerender::Placeholder;
 use crate::jinja::scope::{self, RefCall};
 use crate::jinja::{JinjaEnv, Mode, Scope};
+use crate::manifest::node::{Node, ResourceType, SourceNode, TestInfo};
 use crate::project::config::{folder_config, merge_config, normalize_key};
 use crate::project::schema::ColumnDecl;
 use crate::project::{Project, SchemaDoc};
+use crate::suggest::closest;
 
 /// Config keys a test entry may carry beside its arguments (dbt's older, flat form).
 const CONFIG_KEYS: &[&str] = &[
@@ -100,50 +100,9 @@ pub fn generate(
     nodes: &mut Vec<Node>,
     sources: &[SourceNode],
 ) -> Result<()> {
-    let refable = super::node::refable_by_name(nodes);
-    // Each YAML file's tests are built on its own (in parallel), then gathered in file order.
-    let env: &JinjaEnv = jinja;
-    let per_doc: Vec<(Vec<Declared<'_>>, Vec<Error>)> = project
-        .schema_files
-        .par_iter()
-        .map(|doc| {
-            let mut out = vec![];
-            let mut errors = vec![];
-            doc_tests(project, env, doc, &refable, sources, &mut out, &mut errors);
-            (out, errors)
-        })
-        .collect();
-    // A declared test is large: gathered into a vector of the right size, each is moved once.
-    let mut out: Vec<Declared<'_>> = Vec::with_capacity(per_doc.iter().map(|(o, _)| o.len()).sum());
-    let mut errors = vec![];
-    for (o, e) in per_doc {
-        out.extend(o);
-        errors.extend(e);
-    }
-    if !errors.is_empty() {
-        return Err(combine(errors));
-    }
-
-    // Two declarations of the same test on the same column get the same name.
-    let mut seen: FastMap<&str, (&Site, &SchemaDoc)> = crate::hash::fast_map(out.len());
-    for (node, site, doc, _, _) in &out {
-        if let Some((prev, prev_doc)) = seen.insert(node.name.as_str(), (site, doc)) {
-            errors.push(
-                Error::project(format!(
-                    "two tests are named '{}' (the first is at {})",
-                    node.name,
-                    prev.location(prev_doc)
-                ))
-                .at(site.location(doc))
-                .with_source_line(&doc.text)
-                .help("remove the duplicate, or give one of them another name with `name:`"),
-            );
-        }
-    }
-    if !errors.is_empty() {
-        return Err(combine(errors));
-    }
-
+    let refable = crate::manifest::node::refable_by_name(nodes);
+    let out = declared_tests(project, jinja, &refable, sources)?;
+    check_unique_names(&out)?;
     jinja.add_templates(
         out.par_iter()
             .map(|(n, ..)| (n.template.clone(), std::sync::Arc::clone(&n.raw_code)))
@@ -163,52 +122,12 @@ pub fn generate(
     let mut finished: Vec<(Option<Box<Node>>, Vec<Error>)> = out
         .into_par_iter()
         .zip(rendered)
-        .map(|((mut node, loc, doc, entry_config, _), result)| {
-            let scope = match result {
-                Ok(scope) => scope,
-                Err(e) => return (None, vec![e]),
-            };
-            let mut errors = vec![];
-            for r in &scope.recorded.refs {
-                if let Err(e) = check_ref(r, &refable, project.name()) {
-                    errors.push(e.at(loc.location(doc)).with_source_line(&doc.text));
-                }
-            }
-            for (s, t) in &scope.recorded.sources {
-                if !sources.iter().any(|x| &x.source_name == s && &x.name == t) {
-                    let declared: Vec<String> = sources
-                        .iter()
-                        .map(|x| format!("{}.{}", x.source_name, x.name))
-                        .collect();
-                    let hints = closest(&format!("{s}.{t}"), declared.iter().map(String::as_str));
-                    errors.push(
-                        Error::project(format!(
-                            "test {} reads source('{s}', '{t}'), which is not declared",
-                            node.name
-                        ))
-                        .at(loc.location(doc))
-                        .with_source_line(&doc.text)
-                        .help(did_you_mean(&hints, "declare it under `sources:` in a YAML file")),
-                    );
-                }
-            }
-            // `{{ config(...) }}` in the test's macro: above project.yml, below the entry's own.
-            let mut layer = scope.recorded.config.clone();
-            for k in entry_config.keys() {
-                layer.remove(k);
-            }
-            merge_config(&mut node.config, &layer);
-            if node.config_bool("enabled") == Some(false) {
-                return (None, errors);
-            }
-            node.refs = scope.recorded.refs;
-            node.sources = scope.recorded.sources;
-            node.prerender = scope.prerender;
-            node.vars_used = scope.recorded.vars;
-            (Some(node), errors)
+        .map(|(declared, result)| match result {
+            Ok(scope) => finish(project, &refable, sources, declared, scope),
+            Err(e) => (None, vec![e]),
         })
         .collect();
-    errors.extend(finished.iter_mut().flat_map(|(_, errs)| std::mem::take(errs)));
+    let errors: Vec<Error> = finished.iter_mut().flat_map(|(_, errs)| std::mem::take(errs)).collect();
     if !errors.is_empty() {
         return Err(combine(errors));
     }
@@ -216,6 +135,112 @@ pub fn generate(
     let kept: Vec<Box<Node>> = finished.into_iter().filter_map(|(node, _)| node).collect();
     nodes.par_extend(kept.into_par_iter().map(|n| *n));
     Ok(())
+}
+
+/// Every schema file's tests, built on its own (in parallel), then gathered in file order.
+fn declared_tests<'p>(
+    project: &'p Project,
+    jinja: &JinjaEnv,
+    refable: &FastMap<&str, &Node>,
+    sources: &[SourceNode],
+) -> Result<Vec<Declared<'p>>> {
+    let per_doc: Vec<(Vec<Declared<'_>>, Vec<Error>)> = project
+        .schema_files
+        .par_iter()
+        .map(|doc| {
+            let mut out = vec![];
+            let mut errors = vec![];
+            doc_tests(project, jinja, doc, refable, sources, &mut out, &mut errors);
+            (out, errors)
+        })
+        .collect();
+    // A declared test is large: gathered into a vector of the right size, each is moved once.
+    let mut out: Vec<Declared<'_>> = Vec::with_capacity(per_doc.iter().map(|(o, _)| o.len()).sum());
+    let mut errors = vec![];
+    for (o, e) in per_doc {
+        out.extend(o);
+        errors.extend(e);
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(combine(errors))
+    }
+}
+
+/// Two declarations of the same test on the same column get the same name: an error naming
+/// both places.
+fn check_unique_names(out: &[Declared<'_>]) -> Result<()> {
+    let mut errors = vec![];
+    let mut seen: FastMap<&str, (&Site, &SchemaDoc)> = crate::hash::fast_map(out.len());
+    for (node, site, doc, _, _) in out {
+        if let Some((prev, prev_doc)) = seen.insert(node.name.as_str(), (site, doc)) {
+            errors.push(
+                Error::project(format!(
+                    "two tests are named '{}' (the first is at {})",
+                    node.name,
+                    prev.location(prev_doc)
+                ))
+                .at(site.location(doc))
+                .with_source_line(&doc.text)
+                .help("remove the duplicate, or give one of them another name with `name:`"),
+            );
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(combine(errors))
+    }
+}
+
+/// Fold a test's parse render into its node: check the refs and sources it read, and add the
+/// configs its macro set. None when that config disables it; the errors found.
+fn finish(
+    project: &Project,
+    refable: &FastMap<&str, &Node>,
+    sources: &[SourceNode],
+    (mut node, loc, doc, entry_config, _): Declared<'_>,
+    scope: crate::jinja::Scope,
+) -> (Option<Box<Node>>, Vec<Error>) {
+    let mut errors = vec![];
+    for r in &scope.recorded.refs {
+        if let Err(e) = check_ref(r, refable, project.name()) {
+            errors.push(e.at(loc.location(doc)).with_source_line(&doc.text));
+        }
+    }
+    for (s, t) in &scope.recorded.sources {
+        if !sources.iter().any(|x| &x.source_name == s && &x.name == t) {
+            let declared: Vec<String> = sources
+                .iter()
+                .map(|x| format!("{}.{}", x.source_name, x.name))
+                .collect();
+            let hints = closest(&format!("{s}.{t}"), declared.iter().map(String::as_str));
+            errors.push(
+                Error::project(format!(
+                    "test {} reads source('{s}', '{t}'), which is not declared",
+                    node.name
+                ))
+                .at(loc.location(doc))
+                .with_source_line(&doc.text)
+                .help(did_you_mean(&hints, "declare it under `sources:` in a YAML file")),
+            );
+        }
+    }
+    // `{{ config(...) }}` in the test's macro: above project.yml, below the entry's own.
+    let mut layer = scope.recorded.config.clone();
+    for k in entry_config.keys() {
+        layer.remove(k);
+    }
+    merge_config(&mut node.config, &layer);
+    if node.config_bool("enabled") == Some(false) {
+        return (None, errors);
+    }
+    node.refs = scope.recorded.refs;
+    node.sources = scope.recorded.sources;
+    node.prerender = scope.prerender;
+    node.vars_used = scope.recorded.vars;
+    (Some(node), errors)
 }
 
 /// A generic test entry being built: the node, where it is declared, its file, and the config
@@ -344,27 +369,11 @@ fn build(
     index: usize,
     entry: &Value,
 ) -> Result<Option<Built>> {
-    let mut path = subject.path.clone();
-    if let Some(c) = column {
-        path.push(c.name.as_str());
-    }
     let on = match column {
         Some(c) => format!("column {} of {}", c.name, subject.what),
         None => subject.what.clone(),
     };
-    let entry_name = match entry {
-        Value::String(s) => Some(s.as_str()),
-        Value::Object(m) => m
-            .get("test_name")
-            .and_then(Value::as_str)
-            .or_else(|| m.keys().next().map(String::as_str)),
-        _ => None,
-    };
-    let loc = Site {
-        path: path.iter().map(|p| p.to_string()).collect(),
-        index,
-        needle: entry_name.map(str::to_string),
-    };
+    let loc = entry_site(subject, column, index, entry);
     let fail = |msg: String, help: String| -> Error {
         Error::project(msg)
             .at(loc.location(doc))
@@ -383,31 +392,7 @@ fn build(
             "write a test as `- not_null`, or `- accepted_values: {values: [a, b], config: {severity: warn}}`".into(),
         )
     })?;
-
-    // The test macro: `test_<name>`; a namespaced `package.name` falls back to the project's own.
-    let macro_name = [
-        format!("test_{test}"),
-        format!("test_{}", test.rsplit('.').next().unwrap_or(&test)),
-    ]
-    .into_iter()
-    .find(|m| jinja.has_macro(m));
-    let Some(macro_name) = macro_name else {
-        let known: Vec<&str> = jinja.macro_names().filter_map(|m| m.strip_prefix("test_")).collect();
-        let hints = closest(&test, known.iter().copied());
-        let mut all = known.clone();
-        all.sort_unstable();
-        return Err(fail(
-            format!("unknown test '{test}' on {on}"),
-            match hints.is_empty() {
-                true => format!(
-                    "known tests: {}; define others with {{% test {test}(model, column_name) %}} in tests/generic/ or macros/",
-                    all.join(", ")
-                ),
-                false => did_you_mean(&hints, ""),
-            },
-        ));
-    };
-
+    let macro_name = test_macro(jinja, &test).map_err(|(msg, help)| fail(format!("{msg} on {on}"), help))?;
     if let Some(c) = column {
         let col = if c.quote == Some(true) {
             crate::relation::quote(&c.name)
@@ -418,7 +403,6 @@ fn build(
     }
     check_args(jinja, &macro_name, &test, &args).map_err(|(msg, help)| fail(format!("{msg} on {on}"), help))?;
 
-    // Config: defaults, then project.yml `data-tests:` folders, then the entry's own.
     let mut fqn = vec![project.name().to_string()];
     if let Some(dir) = yaml_dir(project, &doc.path) {
         fqn.extend(dir);
@@ -426,49 +410,11 @@ fn build(
     let (short, full) = test_name(subject.prefix, &test, &subject.label, &args);
     let name = name.unwrap_or(short);
     fqn.push(name.clone());
-    let mut config = Map::new();
-    config.insert("enabled".into(), Value::Bool(true));
-    config.insert("severity".into(), Value::String("error".into()));
-    merge_config(&mut config, &folder_config(&project.file.tests, &fqn));
-    // Tags written on the tested model (or source) and on the column apply to its tests.
-    for tags in [subject.tags.as_ref(), column.and_then(|c| c.other.get("tags"))]
-        .into_iter()
-        .flatten()
-    {
-        let mut layer = Map::new();
-        layer.insert("tags".into(), tags.clone());
-        merge_config(&mut config, &layer);
-    }
-    merge_config(&mut config, &entry_config);
-    let disabled = matches!(config.get("enabled"), Some(Value::Bool(false)))
-        || config
-            .get("enabled")
-            .and_then(Value::as_str)
-            .is_some_and(|s| s.eq_ignore_ascii_case("false"));
-    if disabled {
+    let mut config = test_config(project, &fqn, subject, column, &entry_config);
+    if disabled(&config) {
         return Ok(None);
     }
-    if let Some(sev) = config.get("severity") {
-        let ok = sev
-            .as_str()
-            .is_some_and(|s| matches!(s.to_ascii_lowercase().as_str(), "warn" | "error"));
-        if !ok {
-            return Err(fail(
-                format!("test {name} on {on} has severity {sev}"),
-                "severity is `warn` or `error`".into(),
-            ));
-        }
-    }
-    for key in ["error_if", "warn_if"] {
-        if let Some(v) = config.get(key)
-            && !v.as_str().is_some_and(crate::test::valid_condition)
-        {
-            return Err(fail(
-                format!("test {name} on {on} has {key}: {v}, which mozt cannot read"),
-                "write a comparison with the count of failing rows: \"!=0\", \">10\", \">=5\"".into(),
-            ));
-        }
-    }
+    check_test_config(&config).map_err(|(msg, help)| fail(format!("test {name} on {on} has {msg}"), help))?;
     if let Some(where_) = config.get("where").and_then(Value::as_str)
         && (where_.contains("{{") || where_.contains("{%"))
     {
@@ -476,7 +422,6 @@ fn build(
         config.insert("where".into(), Value::String(rendered));
     }
 
-    let template = format!("__mozt_test__/{name}");
     let raw_code = call_template(&macro_name, &subject.expr, &args);
     // Tests whose call differs only in the subject (no Jinja in their arguments) share a render.
     let share = raw_code
@@ -487,17 +432,38 @@ fn build(
             key,
             subject: subject.placeholder.clone(),
         });
-    let mut kwargs = args.clone();
+    let mut kwargs = args;
     kwargs.remove("column_name");
-    let node = Node {
+    let info = TestInfo {
+        test_name: test,
+        attached_to: Some(subject.unique_id.clone()),
+        column_name: column.map(|c| c.name.clone()),
+        kwargs,
+    };
+    let node = test_node(project, &doc.path, name.clone(), fqn, raw_code, config, info);
+    tracing::trace!("test {name} ({full})");
+    Ok(Some((Box::new(node), loc, entry_config, share)))
+}
+
+/// A data test's node before its render.
+fn test_node(
+    project: &Project,
+    file: &Path,
+    name: String,
+    fqn: Vec<String>,
+    raw_code: String,
+    config: Map<String, Value>,
+    info: TestInfo,
+) -> Node {
+    Node {
         unique_id: format!("test.{}.{name}", project.name()),
-        name: name.clone(),
+        template: format!("__mozt_test__/{name}"),
+        name,
         resource_type: ResourceType::Test,
         package_name: project.name().to_string(),
-        original_file_path: doc.path.clone(),
+        original_file_path: file.to_path_buf(),
         fqn,
         raw_code: raw_code.into(),
-        template,
         config,
         refs: vec![],
         sources: vec![],
@@ -505,18 +471,120 @@ fn build(
         relation: None,
         description: String::new(),
         columns: Default::default(),
-        test: Some(TestInfo {
-            test_name: test,
-            attached_to: Some(subject.unique_id.clone()),
-            column_name: column.map(|c| c.name.clone()),
-            kwargs,
-        }),
+        test: Some(info),
         vars_used: vec![],
         yaml_checksum: None,
         prerender: None,
+    }
+}
+
+/// Where a test entry stands in its YAML file (for error locations).
+fn entry_site(subject: &Subject<'_>, column: Option<&ColumnDecl>, index: usize, entry: &Value) -> Site {
+    let mut path = subject.path.clone();
+    if let Some(c) = column {
+        path.push(c.name.as_str());
+    }
+    let entry_name = match entry {
+        Value::String(s) => Some(s.as_str()),
+        Value::Object(m) => m
+            .get("test_name")
+            .and_then(Value::as_str)
+            .or_else(|| m.keys().next().map(String::as_str)),
+        _ => None,
     };
-    tracing::trace!("test {name} ({full})");
-    Ok(Some((Box::new(node), loc, entry_config, share)))
+    Site {
+        path: path.iter().map(|p| p.to_string()).collect(),
+        index,
+        needle: entry_name.map(str::to_string),
+    }
+}
+
+/// The macro a test calls: `test_<name>`; a namespaced `package.name` falls back to the
+/// project's own. Else the message and help naming the known tests.
+fn test_macro(jinja: &JinjaEnv, test: &str) -> std::result::Result<String, (String, String)> {
+    let found = [
+        format!("test_{test}"),
+        format!("test_{}", test.rsplit('.').next().unwrap_or(test)),
+    ]
+    .into_iter()
+    .find(|m| jinja.has_macro(m));
+    if let Some(name) = found {
+        return Ok(name);
+    }
+    let known: Vec<&str> = jinja.macro_names().filter_map(|m| m.strip_prefix("test_")).collect();
+    let hints = closest(test, known.iter().copied());
+    let mut all = known.clone();
+    all.sort_unstable();
+    Err((
+        format!("unknown test '{test}'"),
+        match hints.is_empty() {
+            true => format!(
+                "known tests: {}; define others with {{% test {test}(model, column_name) %}} in tests/generic/ or macros/",
+                all.join(", ")
+            ),
+            false => did_you_mean(&hints, ""),
+        },
+    ))
+}
+
+/// A test's config: defaults, then project.yml `data-tests:` folders, then the tags of the
+/// tested model (or source) and column, then the entry's own.
+fn test_config(
+    project: &Project,
+    fqn: &[String],
+    subject: &Subject<'_>,
+    column: Option<&ColumnDecl>,
+    entry_config: &Map<String, Value>,
+) -> Map<String, Value> {
+    let mut config = Map::new();
+    config.insert("enabled".into(), Value::Bool(true));
+    config.insert("severity".into(), Value::String("error".into()));
+    merge_config(&mut config, &folder_config(&project.file.tests, fqn));
+    for tags in [subject.tags.as_ref(), column.and_then(|c| c.other.get("tags"))]
+        .into_iter()
+        .flatten()
+    {
+        let mut layer = Map::new();
+        layer.insert("tags".into(), tags.clone());
+        merge_config(&mut config, &layer);
+    }
+    merge_config(&mut config, entry_config);
+    config
+}
+
+/// `enabled: false` (or `"false"`).
+fn disabled(config: &Map<String, Value>) -> bool {
+    matches!(config.get("enabled"), Some(Value::Bool(false)))
+        || config
+            .get("enabled")
+            .and_then(Value::as_str)
+            .is_some_and(|s| s.eq_ignore_ascii_case("false"))
+}
+
+/// A test's severity and thresholds are values mozt can act on; else what is wrong (after
+/// "test X on Y has") and the help.
+fn check_test_config(config: &Map<String, Value>) -> std::result::Result<(), (String, String)> {
+    if let Some(sev) = config.get("severity") {
+        let ok = sev
+            .as_str()
+            .is_some_and(|s| matches!(s.to_ascii_lowercase().as_str(), "warn" | "error"));
+        if !ok {
+            return Err((format!("severity {sev}"), "severity is `warn` or `error`".into()));
+        }
+    }
+    for key in ["error_if", "warn_if"] {
+        if let Some(v) = config.get(key)
+            && v.as_str()
+                .and_then(crate::manifest::threshold::Threshold::parse)
+                .is_none()
+        {
+            return Err((
+                format!("{key}: {v}, which mozt cannot read"),
+                "write a comparison with the count of failing rows: \"!=0\", \">10\", \">=5\"".into(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Read one entry of a `data_tests:` list.

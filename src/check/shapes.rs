@@ -79,7 +79,7 @@ fn plain_parts(relation: &str) -> Option<usize> {
 }
 
 fn is_keyword(word: &str) -> bool {
-    super::tokens::keyword(word.as_bytes()) != sqlparser::keywords::Keyword::NoKeyword
+    crate::sql::tokens::keyword(word.as_bytes()) != sqlparser::keywords::Keyword::NoKeyword
 }
 
 #[cfg(test)]

@@ -2,6 +2,12 @@
 //! configs it calls; resolve configs in precedence order (model file > schema YAML > project.yml
 //! folders > defaults); decide each node's relation; check every ref and source.
 
+pub mod generic_tests;
+pub mod partial;
+mod shared_renders;
+pub mod snapshots;
+pub mod unit_tests;
+
 use indexmap::IndexMap;
 use rayon::prelude::*;
 use serde_json::{Map, Value};
@@ -9,22 +15,23 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::node::{ColumnInfo, Node, ResourceType, SourceNode, TestInfo};
-use super::{Manifest, closest};
 use crate::error::{Error, Location, Result, combine, line_of};
 use crate::hash::FastMap;
 use crate::jinja::objects::{ModelObj, relation_value};
 use crate::jinja::{JinjaEnv, Mode, Scope, path_name};
+use crate::manifest::node::{ColumnInfo, Node, ResourceType, SourceNode, TestInfo};
+use crate::manifest::{Manifest, Materialization};
 use crate::project::config::{folder_config, merge_config};
 use crate::project::schema::{ColumnDecl, NodePatch};
 use crate::project::{Project, SourceFile, Target};
 use crate::relation::{Quoting, Relation};
+use crate::suggest::closest;
 
 pub struct Parsed {
     pub manifest: std::sync::Arc<Manifest>,
     pub jinja: JinjaEnv,
     /// The partial-parse cache being written (waited for when dropped).
-    pub cache_written: super::partial::SaveHandle,
+    pub cache_written: partial::SaveHandle,
 }
 
 /// Where a YAML patch for a node came from.
@@ -36,39 +43,93 @@ struct Patch<'a> {
 /// Parse the project. With `partial`, renders whose inputs did not change since the last parse
 /// are reused from `target/partial_parse.json` (see `partial`).
 pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, partial: bool) -> Result<Parsed> {
+    let vars = merged_vars(project, cli_vars);
+    let (generic_tests, singular_tests) = test_files(project);
+    let mut macro_files: Vec<SourceFile> = project.macros.clone();
+    macro_files.extend(generic_tests.into_iter().cloned());
+    let mut jinja = JinjaEnv::new(&macro_files, target, vars.clone())?;
+    let memo = partial::Memo::load(&project.target_dir(), target, &jinja, &vars, partial);
+    let model_patches = patches(project, |f| &f.models, "models")?;
+    let seed_patches = patches(project, |f| &f.seeds, "seeds")?;
+    let snapshot_patches = patches(project, |f| &f.snapshots, "snapshots")?;
+    let snapshots = snapshots::find(project)?;
+
+    let mut nodes = templated_nodes(
+        project,
+        &mut jinja,
+        &model_patches,
+        &snapshot_patches,
+        snapshots,
+        &singular_tests,
+    )?;
+    let started = std::time::Instant::now();
+    let mut disabled = render_all(project, &jinja, &memo, &model_patches, &mut nodes)?;
+    tracing::debug!("rendered {} templates in {:?}", nodes.len(), started.elapsed());
+    add_seeds(project, &seed_patches, &mut nodes, &mut disabled)?;
+    assign_relations(&jinja, target, &mut nodes)?;
+    tracing::debug!("relations of {} nodes in {:?}", nodes.len(), started.elapsed());
+
+    let sources = sources(project, target)?;
+    generic_tests::generate(project, &mut jinja, &memo, &mut nodes, &sources)?;
+    let unit_tests = unit_tests::generate(project, &nodes, &sources)?;
+    nodes.extend(unit_tests);
+    tracing::debug!("tests generated and rendered at {:?}", started.elapsed());
+    tracing::debug!(
+        "parse renders reusable by compile: {} of {}",
+        nodes.iter().filter(|n| n.prerender.is_some()).count(),
+        nodes.len()
+    );
+    let mut manifest = Manifest::new(project.name().to_string(), nodes, sources);
+    resolve_dependencies(&mut manifest, project, &disabled)?;
+    tracing::debug!("dependencies resolved at {:?}", started.elapsed());
+    let cache_written = memo.save();
+    Ok(Parsed {
+        manifest: std::sync::Arc::new(manifest),
+        jinja,
+        cache_written,
+    })
+}
+
+/// The project's vars with `--vars` over them.
+fn merged_vars(project: &Project, cli_vars: &Map<String, Value>) -> Map<String, Value> {
     let mut vars: Map<String, Value> = project.file.vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     for (k, v) in cli_vars {
         vars.insert(k.clone(), v.clone());
     }
-    let generic_dirs: Vec<PathBuf> = project
-        .file
-        .test_paths
-        .iter()
-        .map(|p| Path::new(p).join("generic"))
-        .collect();
-    // Unit test fixtures (`tests/fixtures/`) are data, not singular tests.
-    let fixture_dirs: Vec<PathBuf> = project
-        .file
-        .test_paths
-        .iter()
-        .map(|p| Path::new(p).join("fixtures"))
-        .collect();
-    let (generic_tests, singular_tests): (Vec<&SourceFile>, Vec<&SourceFile>) = project
+    vars
+}
+
+/// The files under the test paths: generic test definitions (`tests/generic/`, read as
+/// macros) and singular tests; unit test fixtures (`tests/fixtures/`) are data, neither.
+fn test_files(project: &Project) -> (Vec<&SourceFile>, Vec<&SourceFile>) {
+    let under = |folder: &str| -> Vec<PathBuf> {
+        project
+            .file
+            .test_paths
+            .iter()
+            .map(|p| Path::new(p).join(folder))
+            .collect()
+    };
+    let generic_dirs = under("generic");
+    let fixture_dirs = under("fixtures");
+    project
         .tests
         .iter()
         .filter(|f| !fixture_dirs.iter().any(|d| f.path.starts_with(d)))
-        .partition(|f| generic_dirs.iter().any(|d| f.path.starts_with(d)));
-    let mut macro_files: Vec<SourceFile> = project.macros.clone();
-    macro_files.extend(generic_tests.into_iter().cloned());
-    let mut jinja = JinjaEnv::new(&macro_files, target, vars.clone())?;
-    let memo = super::partial::Memo::load(&project.target_dir(), target, &jinja, &vars, partial);
+        .partition(|f| generic_dirs.iter().any(|d| f.path.starts_with(d)))
+}
 
-    let model_patches = patches(project, |f| &f.models, "models")?;
-    let seed_patches = patches(project, |f| &f.seeds, "seeds")?;
-    let snapshot_patches = patches(project, |f| &f.snapshots, "snapshots")?;
-    let snapshots = super::snapshots::find(project)?;
-
-    let name = project.name().to_string();
+/// The nodes defined by a template of their own: models, snapshots and singular tests, with
+/// their templates added to the environment (all of them before any renders, in parallel).
+fn templated_nodes(
+    project: &Project,
+    jinja: &mut JinjaEnv,
+    model_patches: &HashMap<&str, Patch>,
+    snapshot_patches: &HashMap<&str, Patch>,
+    snapshots: Vec<snapshots::SnapshotSource>,
+    singular_tests: &[&SourceFile],
+) -> Result<Vec<Node>> {
+    let name = project.name();
     let mut errors = vec![];
 
     // Room for every node, tests included, so that none is moved once made (a node is large,
@@ -77,7 +138,6 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
     let mut nodes: Vec<Node> = Vec::with_capacity(
         project.models.len() + snapshots.len() + singular_tests.len() + project.seeds.len() + declared_tests,
     );
-    // Models: skeletons first (templates must all be added before rendering in parallel).
     nodes.par_extend(project.models.par_iter().map(|file| {
         skeleton(
             project,
@@ -115,7 +175,7 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
         }
         nodes.push(node);
     }
-    for file in &singular_tests {
+    for file in singular_tests {
         let mut node = skeleton(
             project,
             file,
@@ -140,15 +200,25 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
         return Err(combine(errors));
     }
     check_duplicates(&nodes, 0)?;
+    Ok(nodes)
+}
 
-    // Render every model and singular test once in parse mode.
-    let started = std::time::Instant::now();
+/// Render every model, snapshot and singular test once in parse mode, fold what each render
+/// recorded into its node, and drop the disabled ones; their names (so that a ref() to one
+/// says so).
+fn render_all(
+    project: &Project,
+    jinja: &JinjaEnv,
+    memo: &partial::Memo,
+    model_patches: &HashMap<&str, Patch>,
+    nodes: &mut Vec<Node>,
+) -> Result<Vec<String>> {
     // Each node's render is folded into it in place, on the worker that rendered it (a node is
     // large: moving ten thousand of them costs more than it seems).
     let rendered: Vec<Rendered> = nodes
         .par_iter_mut()
         .map(|node| {
-            let scope = match memo.render(&jinja, node) {
+            let scope = match memo.render(jinja, node) {
                 Ok(scope) => scope,
                 Err(e) => return Rendered::Failed(e),
             };
@@ -162,13 +232,13 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
             if node.config_bool("enabled") == Some(false) {
                 return Rendered::Disabled;
             }
-            let materialized = check_materialized(node, &scope.recorded.config, project, &model_patches).err();
-            let snapshot = super::snapshots::check_config(node).err();
+            let materialized = check_materialized(node, &scope.recorded.config, project, model_patches).err();
+            let snapshot = snapshots::check_config(node).err();
             Rendered::Kept(materialized, snapshot)
         })
         .collect();
-    // Names of disabled models and seeds, so that a ref() to one says so.
     let mut disabled: Vec<String> = vec![];
+    let mut errors = vec![];
     // Snapshot config errors are reported once every template has rendered and is materialized.
     let mut later = vec![];
     let mut keep = Vec::with_capacity(nodes.len());
@@ -193,9 +263,16 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
         let mut keep = keep.into_iter();
         nodes.retain(|_| keep.next().unwrap_or(true));
     }
-    tracing::debug!("rendered {} templates in {:?}", nodes.len(), started.elapsed());
+    Ok(disabled)
+}
 
-    // Seeds.
+/// A node per seed file (disabled ones named in `disabled`).
+fn add_seeds(
+    project: &Project,
+    seed_patches: &HashMap<&str, Patch>,
+    nodes: &mut Vec<Node>,
+    disabled: &mut Vec<String>,
+) -> Result<()> {
     let seeds_from = nodes.len();
     for path in &project.seeds {
         let file = SourceFile {
@@ -216,17 +293,21 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
             disabled.push(node.name.clone());
         }
     }
-    check_duplicates(&nodes, seeds_from)?;
+    check_duplicates(nodes, seeds_from)
+}
 
-    // Relations (each may call the project's generate_schema_name macro: in parallel).
-    let schemas = SchemaNames::new(&jinja, target);
+/// Each built node's relation (each may call the project's generate_schema_name macro: in
+/// parallel).
+fn assign_relations(jinja: &JinjaEnv, target: &Target, nodes: &mut [Node]) -> Result<()> {
+    let schemas = SchemaNames::new(jinja, target);
     let relations: Vec<Option<Result<Relation>>> = nodes
         .par_iter()
         .map(|node| {
-            let built = node.resource_type != ResourceType::Test && node.materialized() != "ephemeral";
+            let built = node.resource_type != ResourceType::Test && node.materialized() != Materialization::Ephemeral;
             built.then(|| relation_for(&schemas, target, node))
         })
         .collect();
+    let mut errors = vec![];
     for (node, relation) in nodes.iter_mut().zip(relations) {
         match relation {
             Some(Ok(r)) => node.relation = Some(r),
@@ -234,30 +315,11 @@ pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, 
             None => {}
         }
     }
-    if !errors.is_empty() {
-        return Err(combine(errors));
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(combine(errors))
     }
-
-    tracing::debug!("relations of {} nodes in {:?}", nodes.len(), started.elapsed());
-    let sources = sources(project, target)?;
-    super::generic_tests::generate(project, &mut jinja, &memo, &mut nodes, &sources)?;
-    let unit_tests = super::unit_tests::generate(project, &nodes, &sources)?;
-    nodes.extend(unit_tests);
-    tracing::debug!("tests generated and rendered at {:?}", started.elapsed());
-    tracing::debug!(
-        "parse renders reusable by compile: {} of {}",
-        nodes.iter().filter(|n| n.prerender.is_some()).count(),
-        nodes.len()
-    );
-    let mut manifest = Manifest::new(name, nodes, sources);
-    resolve_dependencies(&mut manifest, project, &disabled)?;
-    tracing::debug!("dependencies resolved at {:?}", started.elapsed());
-    let cache_written = memo.save();
-    Ok(Parsed {
-        manifest: std::sync::Arc::new(manifest),
-        jinja,
-        cache_written,
-    })
 }
 
 /// What one model's or singular test's parse render, folded into its node, left.
@@ -458,7 +520,7 @@ fn relation_for(schemas: &SchemaNames, target: &Target, node: &Node) -> Result<R
             target,
             node.config_str("target_database").or(node.config_str("database")),
         );
-        return Ok(Relation::new(database, fixed, identifier).with_quoting(Quoting::for_target_type(&target.kind)));
+        return Ok(Relation::new(database, fixed, identifier).with_quoting(Quoting::for_target_type(target.kind)));
     }
     let custom = node.config_str("schema").filter(|s| !s.is_empty());
     let schema = schemas.of(node, custom)?;
@@ -469,7 +531,7 @@ fn relation_for(schemas: &SchemaNames, target: &Target, node: &Node) -> Result<R
         .to_string();
     Ok(
         Relation::new(database_for(target, node.config_str("database")), schema, identifier)
-            .with_quoting(Quoting::for_target_type(&target.kind)),
+            .with_quoting(Quoting::for_target_type(target.kind)),
     )
 }
 
@@ -542,7 +604,7 @@ impl<'a> SchemaNames<'a> {
 /// The database part of a relation: None when it is the target's own default database.
 fn database_for(target: &Target, configured: Option<&str>) -> Option<String> {
     let db = configured.map(str::to_string).or_else(|| target.database.clone())?;
-    if target.kind == "duckdb" && target.database.as_deref() == Some(db.as_str()) {
+    if target.kind == crate::project::AdapterKind::DuckDb && target.database.as_deref() == Some(db.as_str()) {
         return None;
     }
     Some(db)
@@ -576,7 +638,7 @@ fn sources(project: &Project, target: &Target) -> Result<Vec<SourceNode>> {
                         schema.clone(),
                         identifier.clone(),
                     )
-                    .with_quoting(Quoting::for_target_type(&target.kind)),
+                    .with_quoting(Quoting::for_target_type(target.kind)),
                     description: table.description.clone().unwrap_or_default(),
                     columns: column_infos(&table.columns),
                     loaded_at_field: table.loaded_at_field.clone().or_else(|| src.loaded_at_field.clone()),
@@ -802,7 +864,7 @@ fn check_materialized(
     let value = node.config.get("materialized");
     if value
         .and_then(Value::as_str)
-        .is_some_and(|m| crate::materialize::MODEL_MATERIALIZATIONS.contains(&m))
+        .is_some_and(|m| Materialization::of_model(m).is_some())
     {
         return Ok(());
     }
@@ -818,7 +880,11 @@ fn check_materialized(
     )
     .help(format!(
         "use one of: {}",
-        crate::materialize::MODEL_MATERIALIZATIONS.join(", ")
+        Materialization::MODEL
+            .iter()
+            .map(|m| m.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     )))
 }
 

@@ -8,12 +8,12 @@ use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-use super::closest;
-use super::node::{Node, ResourceType, SourceNode, TestInfo};
 use crate::error::{Error, Location, Result, combine};
 use crate::hash::FastMap;
+use crate::manifest::node::{Node, ResourceType, SourceNode, TestInfo};
 use crate::project::config::merge_config;
 use crate::project::{Project, SchemaDoc};
+use crate::suggest::closest;
 
 /// A unit test, read and checked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,7 +93,7 @@ pub fn generate(project: &Project, nodes: &[Node], sources: &[SourceNode]) -> Re
         .filter(|n| n.resource_type == ResourceType::Model)
         .map(|n| (n.name.as_str(), n))
         .collect();
-    let refable = super::node::refable_by_name(nodes);
+    let refable = crate::manifest::node::refable_by_name(nodes);
     let mut out = vec![];
     let mut errors = vec![];
     let mut seen: HashSet<(String, String)> = HashSet::new();

@@ -1,0 +1,36 @@
+//! DuckDB's SQL for the code that writes its own (see `adapter::SqlDialect`).
+
+use crate::adapter::{SqlDialect, literal};
+
+pub struct DuckDbSql;
+
+impl SqlDialect for DuckDbSql {
+    fn string_literal(&self, s: &str) -> String {
+        literal(s)
+    }
+
+    fn iso_timestamp(&self, expr: &str) -> String {
+        format!("strftime({expr}, '%Y-%m-%dT%H:%M:%S.%gZ')")
+    }
+
+    fn iso_date(&self, expr: &str) -> String {
+        format!("strftime({expr}, '%Y-%m-%d')")
+    }
+
+    fn json_text(&self, expr: &str) -> String {
+        format!("coalesce(cast(to_json({expr}) as varchar), 'null')")
+    }
+
+    fn json_document_text(&self, expr: &str, ty: &str) -> String {
+        if ty.eq_ignore_ascii_case("JSON") {
+            format!("cast({expr} as varchar)")
+        } else {
+            format!("cast(cast({expr} as json) as varchar)")
+        }
+    }
+
+    /// DuckDB keeps a name's case as written.
+    fn column_name_as_written(&self, reported: &str) -> String {
+        reported.to_string()
+    }
+}

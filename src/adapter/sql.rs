@@ -1,0 +1,20 @@
+//! The SQL that differs between warehouses, for code that writes SQL of its own (the Braze
+//! syncs build JSON in SQL): each adapter hands out its `SqlDialect` (`Adapter::sql()`), so
+//! that code names no warehouse. Every method returns a SQL expression (or literal) as text.
+
+pub trait SqlDialect: Send + Sync {
+    /// `s` as a SQL string literal.
+    fn string_literal(&self, s: &str) -> String;
+    /// A timestamp as ISO 8601 text in milliseconds: `2024-01-01T10:00:00.000Z`.
+    fn iso_timestamp(&self, expr: &str) -> String;
+    /// A date as ISO 8601 text: `2024-01-01`.
+    fn iso_date(&self, expr: &str) -> String;
+    /// A value as JSON text: numbers, booleans and arrays as themselves, text quoted, NULL as
+    /// `null`.
+    fn json_text(&self, expr: &str) -> String;
+    /// A column of type `ty` that holds a JSON document (a JSON or VARIANT value, or text
+    /// holding JSON) as compact JSON text; NULL stays NULL.
+    fn json_document_text(&self, expr: &str, ty: &str) -> String;
+    /// A column's name as the model wrote it, from the name the warehouse reports.
+    fn column_name_as_written(&self, reported: &str) -> String;
+}

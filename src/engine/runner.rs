@@ -1,0 +1,126 @@
+//! What the scheduler runs for each node: build a model, seed or snapshot through its
+//! materialization (with its hooks), or run a test; and the line printed when it finishes.
+
+use std::collections::HashMap;
+
+use crate::adapter::{Adapter, Catalog, Connection};
+use crate::compile::Compiled;
+use crate::error::{Error, Result};
+use crate::manifest::{Node, ResourceType};
+use crate::materialize::{self, Job};
+use crate::run::{NodeResult, Status, Work};
+
+use super::{RunOptions, Session};
+
+pub(super) struct Runner<'a> {
+    pub(super) session: &'a Session,
+    pub(super) compiled: &'a HashMap<usize, Compiled>,
+    pub(super) adapter: &'a dyn Adapter,
+    pub(super) catalog: &'a Catalog,
+    pub(super) flags: &'a RunOptions,
+}
+
+impl Runner<'_> {
+    fn build(&self, node: &Node, compiled: &Compiled, conn: &mut dyn Connection) -> NodeResult {
+        let Some(relation) = node.relation.as_ref() else {
+            return NodeResult::new(
+                &node.unique_id,
+                Status::Error,
+                format!("{} has no relation to build", node.name),
+            );
+        };
+        let outcome = run_hooks(conn, &compiled.pre_hooks, "pre_hook")
+            .and_then(|_| {
+                materialize::materialize(Job {
+                    node,
+                    relation,
+                    sql: &compiled.sql,
+                    adapter: self.adapter,
+                    conn: &mut *conn,
+                    catalog: self.catalog,
+                    project: &self.session.project,
+                    incremental: compiled.incremental,
+                })
+            })
+            .and_then(|outcome| run_hooks(conn, &compiled.post_hooks, "post_hook").map(|_| outcome));
+        let mut r = match outcome {
+            Ok(outcome) => {
+                let mut r = NodeResult::new(&node.unique_id, Status::Success, outcome.message);
+                r.rows_affected = outcome.rows.map(|n| n as u64);
+                r
+            }
+            Err(e) => NodeResult::new(&node.unique_id, Status::Error, e.to_string()),
+        };
+        r.relation_name = Some(relation.to_string());
+        if node.resource_type != ResourceType::Seed {
+            r.compiled_path = Some(crate::compile::display_path(&compiled.path));
+        }
+        r
+    }
+}
+
+/// Run a model's pre- or post-hooks, in order.
+fn run_hooks(conn: &mut dyn Connection, hooks: &[String], which: &str) -> Result<()> {
+    for sql in hooks {
+        conn.execute(sql)
+            .map_err(|e| Error::runtime(format!("{which} failed: {}", e.message)))?;
+    }
+    Ok(())
+}
+
+impl Work for Runner<'_> {
+    fn stop_on_failure(&self) -> bool {
+        self.flags.fail_fast
+    }
+
+    fn run(&self, index: usize, conn: &mut dyn Connection) -> NodeResult {
+        let node = &self.session.manifest.nodes[index];
+        let Some(compiled) = self.compiled.get(&index) else {
+            return NodeResult::new(&node.unique_id, Status::Error, "not compiled");
+        };
+        if let Err(e) = conn.set_node(&node.unique_id, &node.config) {
+            return NodeResult::new(&node.unique_id, Status::Error, e.to_string());
+        }
+        match node.resource_type {
+            ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot => self.build(node, compiled, conn),
+            ResourceType::Test | ResourceType::UnitTest => {
+                let run = crate::test::TestRun {
+                    manifest: &self.session.manifest,
+                    target: &self.session.target,
+                    store_failures: self.flags.store_failures,
+                    root: &self.session.project.root,
+                };
+                crate::test::execute(node, compiled, conn, &run)
+            }
+        }
+    }
+
+    fn describe(&self, index: usize, result: &NodeResult) -> String {
+        let node = &self.session.manifest.nodes[index];
+        let rel = node
+            .relation
+            .as_ref()
+            .map(|r| r.short())
+            .unwrap_or_else(|| node.name.clone());
+        match (node.resource_type, result.status) {
+            (ResourceType::UnitTest, status) => {
+                let model = node.test.as_ref().and_then(|t| t.attached_to.as_deref()).unwrap_or("");
+                let model = model.rsplit('.').next().unwrap_or(model);
+                match status {
+                    Status::Fail => format!("{model}::{} ({} rows differ)", node.name, result.failures.unwrap_or(0)),
+                    _ => format!("{model}::{}", node.name),
+                }
+            }
+            (ResourceType::Test, Status::Fail | Status::Warn) => {
+                format!("{} ({} failing)", node.name, result.failures.unwrap_or(0))
+            }
+            (ResourceType::Test, _) => node.name.clone(),
+            (ResourceType::Seed, Status::Success) => {
+                format!("loaded seed {rel} ({} rows)", result.rows_affected.unwrap_or(0))
+            }
+            (_, Status::Success) => result.message.clone(),
+            (ResourceType::Seed, _) => format!("seed {rel}"),
+            (_, _) => format!("{} {rel}", node.materialized()),
+        }
+    }
+}
