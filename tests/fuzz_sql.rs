@@ -8,7 +8,9 @@
 //! `MOZT_FUZZ_SEED` the first seed; scripts/fuzz.sh runs many more in a release build. Cases
 //! that once failed are kept in `REGRESSIONS`.
 
-use mozt::sql::{check_text, dialect_for, parse};
+use mozt::check::check_text;
+use mozt::project::AdapterKind;
+use mozt::sql::{dialect_for, parse};
 
 /// The tables the statements read, with their columns (all integers).
 const TABLES: &[(&str, &[&str])] = &[("t1", &["a", "b", "c"]), ("t2", &["a", "d", "e"]), ("t3", &["f", "g"])];
@@ -276,8 +278,8 @@ fn env_number(name: &str, default: u64) -> u64 {
 /// The check's errors on one statement DuckDB accepts (empty when none), with whether sqlparser
 /// read it at all.
 fn check(sql: &str) -> (Vec<String>, bool) {
-    let errors = check_text(sql, "duckdb", TABLES);
-    let dialect = dialect_for("duckdb");
+    let errors = check_text(sql, AdapterKind::DuckDb, TABLES);
+    let dialect = dialect_for(AdapterKind::DuckDb);
     let parsed = matches!(parse::parse(sql, dialect.as_ref()), parse::Outcome::Parsed(_));
     (errors, parsed)
 }
