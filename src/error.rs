@@ -1,8 +1,12 @@
 //! The one error type a user sees. Every error a user can cause carries where it happened
 //! (file, line, column when known) and what to do about it, and maps to an exit code.
 
+mod secrets;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+pub use secrets::SECRET_KEYS;
 
 /// Exit code for a usage or project error (bad YAML, bad Jinja, unknown ref, cycle, ...).
 pub const EXIT_PROJECT: i32 = 2;
@@ -101,9 +105,10 @@ impl Error {
         self
     }
     /// Attach the source line the location points at, read from `source`.
+    /// Secrets in it are masked (`password: ********`).
     pub fn with_source_line(mut self, source: &str) -> Self {
         if let Some(line) = self.location.as_ref().and_then(|l| l.line)
-            && let Some(text) = source.lines().nth(line.saturating_sub(1))
+            && let Some(text) = secrets::masked_line(source, line)
         {
             let mut snippet = format!("{line:>4} | {}", text.trim_end());
             if let Some(col) = self.location.as_ref().and_then(|l| l.column) {

@@ -518,3 +518,33 @@ fn undefined_variable_in_a_macro_names_the_macro_line_and_the_model() {
     assert!(msg.contains("called from models/m.sql"), "{msg}");
     insta::assert_snapshot!("undefined_variable_in_macro", msg);
 }
+
+#[test]
+fn a_yaml_error_never_shows_a_secret() {
+    // The syntax error is on the password's line (a second ': ' in a plain value), or on a
+    // line inside a private key's block: the snippet shows where, never the secret.
+    let cases = [
+        (
+            "name: errs\ntargets:\n  default: dev\n  dev:\n    type: duckdb\n    password: hunter2: s3cret\n",
+            "project.yml:6",
+            "hunter2",
+        ),
+        (
+            "name: errs\ntargets:\n  default: dev\n  dev:\n    type: duckdb\n    private_key: |\n      MIIEvQIBADANBgkq\n     MIIEvQ-key-body: [\n",
+            "project.yml:8",
+            "MIIEvQ",
+        ),
+        (
+            "name: errs\ntargets:\n  default: dev\n  dev: {type: duckdb, Password: 'hunter2', schema: [a}\n",
+            "project.yml:4",
+            "hunter2",
+        ),
+    ];
+    for (yml, location, secret) in cases {
+        let p = TestProject::with_yml(yml);
+        let out = p.mozt(&["build"]);
+        let msg = check(&p, &out, location);
+        assert!(!msg.contains(secret), "the secret is shown:\n{msg}");
+        assert!(msg.contains("********"), "the line is shown, masked:\n{msg}");
+    }
+}

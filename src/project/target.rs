@@ -8,14 +8,7 @@ use std::path::Path;
 use super::AdapterKind;
 use crate::error::{Error, Location, Result, line_of};
 
-/// Keys whose values are never printed, logged or written to an artifact.
-pub const SECRET_KEYS: &[&str] = &[
-    "password",
-    "private_key",
-    "private_key_passphrase",
-    "token",
-    "passphrase",
-];
+pub use crate::error::SECRET_KEYS;
 
 #[derive(Debug, Clone)]
 pub struct Target {
