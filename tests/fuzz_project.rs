@@ -11,8 +11,11 @@
 //! scripts/fuzz.sh runs many more in a release build. Cases that once failed are kept in
 //! `REGRESSIONS`.
 
+mod fuzz_support;
+
 use std::path::Path;
 
+use fuzz_support::Budget;
 use mozt::engine::{LoadOptions, Selection, Session, compile};
 use mozt::project::csv;
 use serde_json::{Value, json};
@@ -332,7 +335,15 @@ fn run_case(dir: &Path, seed: u64, tally: &mut Tally) -> Option<String> {
     }
     let root = dir.join(seed.to_string());
     write(&root, &p.files);
-    let result = std::panic::catch_unwind(|| load_and_compile(&root));
+    let result = std::panic::catch_unwind(|| {
+        // The seeds are read as `mozt seed` reads them (an edited one too), types inferred.
+        for (path, _, _) in &p.seeds {
+            if let Ok(data) = csv::read(&root, Path::new(path), b',') {
+                let _types: Vec<_> = (0..data.columns.len()).map(|c| csv::infer(&data, c)).collect();
+            }
+        }
+        load_and_compile(&root)
+    });
     match (&result, valid) {
         (_, true) => tally.valid += 1,
         (Ok(Err(_)), false) => tally.refused += 1,
@@ -370,10 +381,6 @@ fn check_seeds(root: &Path, p: &Project) -> Option<String> {
     None
 }
 
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
 #[test]
 fn project_files_jinja_and_seeds_never_crash_mozt() {
     let dir = tempfile::tempdir().expect("a temporary folder");
@@ -397,27 +404,26 @@ fn project_files_jinja_and_seeds_never_crash_mozt() {
             Ok(Ok(())) => {}
         }
     }
-    let cases = env_number("MOZT_FUZZ_CASES", 40);
-    let seed = env_number("MOZT_FUZZ_SEED", 24);
-    let started = std::time::Instant::now();
+    let budget = Budget::from_env(40, 20);
+    let seed = budget.seed;
     let mut failures = vec![];
     let mut tally = Tally::default();
-    for case in 0..cases {
+    let mut cases = 0;
+    while budget.go_on("fuzz_project", cases) {
+        let case = cases;
+        cases += 1;
         if let Some(wrong) = run_case(dir.path(), seed.wrapping_add(case), &mut tally) {
             failures.push(wrong);
             if failures.len() >= 3 {
                 break;
             }
         }
-        if (case + 1) % 10_000 == 0 {
-            eprintln!("fuzz_project: {} cases in {:?}", case + 1, started.elapsed());
-        }
     }
     let _ = std::panic::take_hook();
     eprintln!(
         "fuzz_project: {cases} cases from seed {seed} in {:?}: {} valid projects compiled, {} edited ones \
          refused with a project error, {} edited ones still compiled",
-        started.elapsed(),
+        budget.started.elapsed(),
         tally.valid,
         tally.refused,
         tally.accepted

@@ -1,13 +1,18 @@
 //! Fuzzing the SQL check: a seeded generator writes valid-looking SQL (expressions, nested CASE,
 //! unions, CTEs, joins, subqueries, long chains), DuckDB says whether it accepts each statement
 //! (it prepares it against tables of known columns), and on every statement DuckDB accepts the
-//! check must report nothing: no syntax error, no missing column. It must never panic or abort
-//! (a stack overflow would kill this test process).
+//! check must report nothing: no syntax error, no missing column. Each statement is also checked
+//! once more with a few random edits (cut, repeated hundreds of times, or with brackets, quotes,
+//! comments or keywords put in), where anything may come of it but a panic. The check must
+//! never panic or abort (a stack overflow would kill this test process).
 //!
 //! `MOZT_FUZZ_CASES` sets how many statements (default 100, a few seconds in a debug build),
 //! `MOZT_FUZZ_SEED` the first seed; scripts/fuzz.sh runs many more in a release build. Cases
 //! that once failed are kept in `REGRESSIONS`.
 
+mod fuzz_support;
+
+use fuzz_support::Budget;
 use mozt::check::check_text;
 use mozt::project::AdapterKind;
 use mozt::sql::{dialect_for, parse};
@@ -256,6 +261,68 @@ impl Gen {
     }
 }
 
+/// `sql` with a few random edits (cut, repeated, or with a piece of SQL syntax put in): what
+/// the check reads of a model being written. Cut at character boundaries, so always UTF-8.
+fn mutate(rng: &mut fastrand::Rng, sql: &str) -> String {
+    const PIECES: &[&str] = &[
+        "(",
+        ")",
+        "((",
+        "case ",
+        " end",
+        "'",
+        "\"",
+        "--",
+        "/*",
+        "*/",
+        " union all ",
+        "select ",
+        ",",
+        ".",
+        "::",
+        " not ",
+        "-",
+        "[",
+        "{",
+        "$$",
+        "\u{feff}",
+        "é",
+        ";",
+        " over (",
+        " from ",
+        " join ",
+        " as ",
+        "e",
+    ];
+    let mut chars: Vec<char> = sql.chars().collect();
+    for _ in 0..rng.usize(1..4) {
+        let at = rng.usize(..=chars.len());
+        match rng.u8(..4) {
+            0 => {
+                let end = (at + rng.usize(1..12)).min(chars.len());
+                chars.drain(at..end);
+            }
+            1 => chars.truncate(at),
+            2 => {
+                let end = (at + rng.usize(1..40)).min(chars.len());
+                let copy: Vec<char> = chars[at..end].to_vec();
+                let times = if rng.u8(..8) == 0 { rng.usize(2..200) } else { 1 };
+                for _ in 0..times {
+                    chars.splice(at..at, copy.iter().copied());
+                }
+            }
+            _ => {
+                let piece = PIECES[rng.usize(..PIECES.len())];
+                let times = if rng.u8(..8) == 0 { rng.usize(2..300) } else { 1 };
+                for _ in 0..times {
+                    chars.splice(at..at, piece.chars());
+                }
+            }
+        }
+    }
+    chars.into_iter().collect()
+}
+
 /// What DuckDB says of a statement: accepted (it prepares), or not.
 fn duckdb_accepts(conn: &duckdb::Connection, sql: &str) -> bool {
     conn.prepare(sql).is_ok()
@@ -269,10 +336,6 @@ fn duckdb() -> duckdb::Connection {
             .expect("create a table");
     }
     conn
-}
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 /// The check's errors on one statement DuckDB accepts (empty when none), with whether sqlparser
@@ -291,16 +354,24 @@ fn the_check_reports_nothing_on_sql_duckdb_accepts() {
         assert!(duckdb_accepts(&conn, sql), "DuckDB rejects the regression {sql}");
         assert_eq!(check(sql).0, Vec::<String>::new(), "{sql}");
     }
-    let cases = env_number("MOZT_FUZZ_CASES", 100);
-    let seed = env_number("MOZT_FUZZ_SEED", 24);
+    let budget = Budget::from_env(100, 60);
+    let seed = budget.seed;
     let (mut accepted, mut analysed) = (0u64, 0u64);
     let (mut in_duckdb, mut in_check) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
-    for case in 0..cases {
+    let mut cases = 0;
+    while budget.go_on("fuzz_sql", cases) {
+        let case = cases;
+        cases += 1;
         let mut g = Gen {
             rng: fastrand::Rng::with_seed(seed.wrapping_add(case)),
             budget: 0,
         };
         let sql = g.statement();
+        // An edited copy: anything may come of it but a panic (a stack overflow aborts).
+        let edited = mutate(&mut g.rng, &sql);
+        if std::panic::catch_unwind(|| check(&edited)).is_err() {
+            panic!("seed {}: the check panics on\n{edited}", seed.wrapping_add(case));
+        }
         let started = std::time::Instant::now();
         let accepts = duckdb_accepts(&conn, &sql);
         in_duckdb += started.elapsed();
@@ -322,12 +393,17 @@ fn the_check_reports_nothing_on_sql_duckdb_accepts() {
         );
     }
     eprintln!(
-        "fuzz_sql: {cases} cases from seed {seed}, {accepted} accepted by DuckDB, {analysed} of those parsed \
-         (DuckDB {in_duckdb:?}, the check {in_check:?})"
+        "fuzz_sql: {cases} cases from seed {seed} (each a statement and an edited copy), {accepted} accepted \
+         by DuckDB, {analysed} of those parsed (DuckDB {in_duckdb:?}, the check {in_check:?}, in all {:?})",
+        budget.started.elapsed()
     );
     // The generator must mostly write SQL DuckDB accepts, and the check must mostly read it,
-    // or this test proves little.
-    assert!(accepted * 10 >= cases * 7, "DuckDB accepted only {accepted} of {cases}");
+    // or this test proves little (told over 30 cases or more; the default budget tries 100
+    // unless the machine is very slow).
+    assert!(
+        cases < 30 || accepted * 10 >= cases * 7,
+        "DuckDB accepted only {accepted} of {cases}"
+    );
     assert!(
         analysed * 10 >= accepted * 9,
         "the check parsed only {analysed} of {accepted}"
