@@ -51,10 +51,13 @@ struct Gen {
     rng: fastrand::Rng,
 }
 
-/// A generated project: its files, and the seed rows each CSV must read back as.
+/// A seed's rows: each cell's text, None when empty.
+type Rows = Vec<Vec<Option<String>>>;
+
+/// A generated project: its files, and the seeds (path, header, rows) as they must read back.
 struct Project {
     files: Vec<(String, Vec<u8>)>,
-    seeds: Vec<(String, Vec<String>, Vec<Vec<Option<String>>>)>,
+    seeds: Vec<(String, Vec<String>, Rows)>,
 }
 
 impl Gen {
@@ -140,10 +143,10 @@ impl Gen {
     }
 
     /// A CSV with a header of `cols` and rows of any text (quoted where needed).
-    fn csv(&mut self, cols: &[String]) -> (String, Vec<Vec<Option<String>>>) {
+    fn csv(&mut self, cols: &[String]) -> (String, Rows) {
         let newline = *self.pick(&["\n", "\r\n"]);
         let mut out = cols.join(",") + newline;
-        let rows: Vec<Vec<Option<String>>> = (0..self.rng.usize(0..6))
+        let rows: Rows = (0..self.rng.usize(0..6))
             .map(|_| {
                 cols.iter()
                     .map(|_| match self.rng.u8(..4) {

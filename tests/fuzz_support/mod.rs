@@ -30,7 +30,7 @@ impl Budget {
     /// Whether case number `case` (from 0) is to be tried; every 10,000 cases, `name` and the
     /// count so far are printed.
     pub fn go_on(&self, name: &str, case: u64) -> bool {
-        if case > 0 && case % 10_000 == 0 {
+        if case > 0 && case.is_multiple_of(10_000) {
             eprintln!("{name}: {case} cases in {:?}", self.started.elapsed());
         }
         case < self.cases && self.started.elapsed() < self.until
