@@ -548,3 +548,22 @@ fn a_yaml_error_never_shows_a_secret() {
         assert!(msg.contains("********"), "the line is shown, masked:\n{msg}");
     }
 }
+
+#[test]
+fn a_jinja_expression_too_long_to_compile_is_an_error_not_a_crash() {
+    // minijinja compiles a chain of operators with one nested call per operator: 50,000 of
+    // them overflowed the stack and aborted the process (exit 134).
+    for chain in [
+        vec!["1"; 50_000].join(" + "),
+        format!("{}1", "- ".repeat(50_000)),
+        vec!["'a'"; 50_000].join(" ~ "),
+    ] {
+        let p = project();
+        p.write("models/m.sql", &format!("select\n  {{{{ {chain} }}}} as x\n"));
+        let out = p.mozt(&["compile"]);
+        let msg = check(&p, &out, "models/m.sql:2");
+        assert!(msg.contains("operators: more than mozt compiles safely"), "{msg}");
+        // The line shown is cut to a screen's width.
+        assert!(msg.lines().all(|l| l.chars().count() < 300), "{msg}");
+    }
+}

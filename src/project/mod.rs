@@ -7,6 +7,7 @@ pub mod csv;
 pub mod env;
 pub mod schema;
 pub mod target;
+pub mod template_depth;
 
 use rayon::prelude::*;
 use std::fs;

@@ -208,6 +208,7 @@ pub fn duckdb_catalog_name(path: &str) -> String {
 fn render_value(v: &Value) -> std::result::Result<Value, String> {
     match v {
         Value::String(s) if s.contains("{{") || s.contains("{%") => {
+            super::template_depth::refuse(s)?;
             let env = super::env::settings_env();
             env.render_str(s, ())
                 .map(Value::String)
