@@ -9,7 +9,7 @@
 //!
 //! `MOZT_FUZZ_CASES` sets how many projects (default 40), `MOZT_FUZZ_SEED` the first seed;
 //! scripts/fuzz.sh runs many more in a release build. Cases that once failed are kept in
-//! `REGRESSIONS`.
+//! `regressions()`.
 
 mod fuzz_support;
 
@@ -20,19 +20,31 @@ use mozt::engine::{LoadOptions, Selection, Session, compile};
 use mozt::project::csv;
 use serde_json::{Value, json};
 
-/// Files (path, text) that once failed, put in a valid project, and text the error must not
+/// A file (path, text) that once failed, put in a valid project, and text its error must not
 /// show (kept as regressions).
-type Regression = (&'static [(&'static str, &'static str)], &'static str);
-const REGRESSIONS: &[Regression] = &[
-    // A YAML error on a password's line showed the password (issue 24).
-    (
-        &[(
-            "project.yml",
-            "name: fz\ntargets:\n  default: dev\n  dev:\n    type: duckdb\n    password: hunter2: x\n",
-        )],
-        "hunter2",
-    ),
-];
+struct Regression {
+    path: &'static str,
+    text: String,
+    hidden: &'static str,
+}
+
+fn regressions() -> Vec<Regression> {
+    vec![
+        // A YAML error on a password's line showed the password (issue 24).
+        Regression {
+            path: "project.yml",
+            text: "name: fz\ntargets:\n  default: dev\n  dev:\n    type: duckdb\n    password: hunter2: x\n".into(),
+            hidden: "hunter2",
+        },
+        // minijinja compiled a chain of 50,000 operators with a nested call each: the stack
+        // overflowed and the process aborted. (Its error shows the line cut to a screen's width.)
+        Regression {
+            path: "models/m0.sql",
+            text: format!("select {{{{ {} }}}} as a0", vec!["1"; 50_000].join(" + ")),
+            hidden: "1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1",
+        },
+    ]
+}
 
 /// Text made of `alphabet`, up to `max` characters.
 fn text(rng: &mut fastrand::Rng, alphabet: &[&str], max: usize) -> String {
@@ -96,7 +108,7 @@ impl Gen {
     /// to SQL naming output column `alias`.
     fn item(&mut self, cols: &[String], vars: &[(String, i64)], alias: &str) -> String {
         let col = self.pick(cols).clone();
-        match self.rng.u8(..10) {
+        match self.rng.u8(..11) {
             0 => format!("{{{{ plus('{col}', {}) }}}} as {alias}", self.rng.u8(..50)),
             1 if !vars.is_empty() => {
                 let (name, _) = self.pick(vars).clone();
@@ -119,6 +131,11 @@ impl Gen {
                 text(&mut self.rng, &["a", " ", "}", "%", "{"], 10)
             ),
             7 => format!("{{{{ \"{col}\" }}}} as {alias}"),
+            8 => {
+                // A long chain, within what mozt compiles (500 operators in one tag).
+                let n = self.rng.usize(1..250);
+                format!("{{{{ {} }}}} + {col} as {alias}", vec!["1"; n].join(" + "))
+            }
             _ => format!("{col} as {alias}"),
         }
     }
@@ -270,6 +287,14 @@ impl Gen {
             b"{% endif %}",
             b"\\",
             b"\r",
+            b" + 1",
+            b" ~ 'a'",
+            b"|abs",
+            b" or x",
+            b"not ",
+            b"{% if true %}",
+            b"  - ",
+            b"    ",
         ];
         let i = self.rng.usize(..p.files.len());
         let bytes = &mut p.files[i].1;
@@ -287,8 +312,15 @@ impl Gen {
                     bytes.splice(at..at, copy);
                 }
                 _ => {
+                    // A piece, now and then thousands of times (deep or long input).
                     let piece = PIECES[self.rng.usize(..PIECES.len())];
-                    bytes.splice(at..at, piece.iter().copied());
+                    let times = if self.rng.u8(..6) == 0 {
+                        self.rng.usize(2..20_000)
+                    } else {
+                        1
+                    };
+                    let many: Vec<u8> = piece.repeat(times);
+                    bytes.splice(at..at, many);
                 }
             }
         }
@@ -389,15 +421,14 @@ fn project_files_jinja_and_seeds_never_crash_mozt() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     // A panic is caught and reported with its seed; its default message would only add noise.
     std::panic::set_hook(Box::new(|_| {}));
-    for (n, (files, hidden)) in REGRESSIONS.iter().enumerate() {
+    for (n, r) in regressions().iter().enumerate() {
         let mut g = Gen {
             rng: fastrand::Rng::with_seed(n as u64),
         };
         let mut p = g.project();
-        for (path, text) in *files {
-            p.files.retain(|(f, _)| f != path);
-            p.files.push((path.to_string(), text.as_bytes().to_vec()));
-        }
+        p.files.retain(|(f, _)| f != r.path);
+        p.files.push((r.path.to_string(), r.text.as_bytes().to_vec()));
+        let hidden = r.hidden;
         let root = dir.path().join(format!("regression{n}"));
         write(&root, &p.files);
         let result = std::panic::catch_unwind(|| load_and_compile(&root));
