@@ -1,4 +1,4 @@
-//! Fuzzing what a project feeds mozt besides the SQL check's SQL (tests/fuzz_sql.rs): project.yml
+//! Fuzzing what a project feeds mozt besides the SQL check's SQL (tests/fuzz/sql.rs): project.yml
 //! and schema YAML, Jinja in models and macros, and seed CSV. A seeded generator writes a valid
 //! project in a temporary folder (YAML written by serde from random values, Jinja that renders
 //! to valid SQL over the seed's columns, CSV with quoted delimiters, quotes and line breaks),
@@ -11,11 +11,9 @@
 //! scripts/fuzz.sh runs many more in a release build. Cases that once failed are kept in
 //! `regressions()`.
 
-mod fuzz_support;
-
 use std::path::Path;
 
-use fuzz_support::Budget;
+use super::budget::Budget;
 use mozt::engine::{LoadOptions, Selection, Session, compile};
 use mozt::project::csv;
 use serde_json::{Value, json};
@@ -419,8 +417,6 @@ fn check_seeds(root: &Path, p: &Project) -> Option<String> {
 #[test]
 fn project_files_jinja_and_seeds_never_crash_mozt() {
     let dir = tempfile::tempdir().expect("a temporary folder");
-    // A panic is caught and reported with its seed; its default message would only add noise.
-    std::panic::set_hook(Box::new(|_| {}));
     for (n, r) in regressions().iter().enumerate() {
         let mut g = Gen {
             rng: fastrand::Rng::with_seed(n as u64),
@@ -453,7 +449,6 @@ fn project_files_jinja_and_seeds_never_crash_mozt() {
             }
         }
     }
-    let _ = std::panic::take_hook();
     eprintln!(
         "fuzz_project: {cases} cases from seed {seed} in {:?}: {} valid projects compiled, {} edited ones \
          refused with a project error, {} edited ones still compiled",

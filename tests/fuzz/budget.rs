@@ -1,4 +1,4 @@
-//! How long a fuzzing harness runs (tests/fuzz_sql.rs, tests/fuzz_project.rs): up to
+//! How long a fuzzing harness runs (tests/fuzz/sql.rs, tests/fuzz/project.rs): up to
 //! `MOZT_FUZZ_CASES` cases or `MOZT_FUZZ_SECONDS` seconds, whichever ends first, from the seed
 //! `MOZT_FUZZ_SEED`. In `cargo test` (and so in CI) a few seconds' worth; scripts/fuzz.sh runs
 //! a release build for as long as it is asked to.

@@ -8,12 +8,10 @@
 //! keywords put in), where anything may come of it but a panic. The check must never panic or
 //! abort (a stack overflow would kill this test process).
 //!
-//! The budget (tests/fuzz_support): 100 cases or 60 seconds in `cargo test`; scripts/fuzz.sh
+//! The budget (tests/fuzz/budget.rs): 100 cases or 60 seconds in `cargo test`; scripts/fuzz.sh
 //! runs many more in a release build. Cases that once failed are kept in `REGRESSIONS`.
 
-mod fuzz_support;
-
-use fuzz_support::Budget;
+use super::budget::Budget;
 use mozt::check::check_text;
 use mozt::project::AdapterKind;
 use mozt::sql::{dialect_for, parse};
