@@ -80,7 +80,7 @@ pub trait Connection: Send {
     /// Called before each node runs with its unique id and config: warehouses that tag or route
     /// statements per node (Snowflake: query_tag, snowflake_warehouse, a comment naming the
     /// node) apply them here.
-    fn set_node(&mut self, _node_id: &str, _config: &serde_json::Map<String, Value>) -> Result<()> {
+    fn set_node(&mut self, _node_id: &str, _config: &crate::manifest::NodeConfig) -> Result<()> {
         Ok(())
     }
     fn execute(&mut self, sql: &str) -> Result<()>;

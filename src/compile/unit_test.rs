@@ -1,21 +1,21 @@
 //! A unit test's SQL: the tested model's template rendered with each given input's `ref()` or
 //! `source()` naming a CTE of the given rows (`crate::test::unit` builds those CTEs and runs it).
 
-use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::jinja::scope::Resolver;
 use crate::jinja::{JinjaEnv, Mode, Scope};
+use crate::manifest::unit_test::{Input, UnitSpec};
 use crate::manifest::{Manifest, Node};
-use crate::parse::unit_tests::{Input, UnitSpec};
 use crate::relation::Relation;
 
-pub fn spec(node: &Node) -> Result<UnitSpec> {
-    let kwargs = node.test.as_ref().map(|t| t.kwargs.clone()).unwrap_or_default();
-    serde_json::from_value(Value::Object(kwargs)).map_err(|e| {
-        Error::project(format!("unit test {} is malformed: {e}", node.name)).in_file(&node.original_file_path)
+/// A unit test node's spec (every unit test node has one: the parse phase made it).
+pub(crate) fn spec(node: &Node) -> Result<&UnitSpec> {
+    node.unit.as_deref().ok_or_else(|| {
+        Error::project(format!("unit test {} is malformed: it has no spec", node.name))
+            .in_file(&node.original_file_path)
     })
 }
 
@@ -46,7 +46,7 @@ impl Resolver for GivenResolver {
 }
 
 /// The model's SQL for this unit test, its inputs named by their CTEs.
-pub fn render(jinja: &JinjaEnv, manifest: &Arc<Manifest>, node: &Node) -> Result<String> {
+pub(crate) fn render(jinja: &JinjaEnv, manifest: &Arc<Manifest>, node: &Node) -> Result<String> {
     let spec = spec(node)?;
     let model = manifest
         .by_name(&spec.model)

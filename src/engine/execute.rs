@@ -194,7 +194,7 @@ fn compile_and_check(
     let is_incremental = |n: &Node| {
         n.materialized() == Materialization::Incremental
             && !flags.full_refresh
-            && n.config_bool("full_refresh") != Some(true)
+            && n.settings.full_refresh != Some(true)
             && n.relation
                 .as_ref()
                 .is_some_and(|r| catalog.kind(r) == Some(RelationKind::Table))

@@ -78,7 +78,7 @@ impl Work for Runner<'_> {
         let Some(compiled) = self.compiled.get(&index) else {
             return NodeResult::new(&node.unique_id, Status::Error, "not compiled");
         };
-        if let Err(e) = conn.set_node(&node.unique_id, &node.config) {
+        if let Err(e) = conn.set_node(&node.unique_id, &node.settings) {
             return NodeResult::new(&node.unique_id, Status::Error, e.to_string());
         }
         match node.resource_type {

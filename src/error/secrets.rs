@@ -26,7 +26,7 @@ fn is_secret_key(key: &str) -> bool {
 }
 
 /// Line `line` (1-based) of `source` with any secret in it masked; None past the end.
-pub fn masked_line(source: &str, line: usize) -> Option<String> {
+pub(super) fn masked_line(source: &str, line: usize) -> Option<String> {
     // The indentation of a secret key whose value may go on in the lines below.
     let mut secret_block: Option<usize> = None;
     for (i, text) in source.lines().enumerate() {

@@ -2,12 +2,12 @@
 //! macro template (compiled once), mozt's built-in cross-database macros, and the functions
 //! dbt users know (ref, source, config, var, env_var, target, this, ...).
 
-pub mod builtins;
-pub mod functions;
-pub mod macro_text;
-pub mod objects;
-pub mod prerender;
-pub mod scope;
+pub(crate) mod builtins;
+pub(crate) mod functions;
+pub(crate) mod macro_text;
+pub(crate) mod objects;
+pub(crate) mod prerender;
+pub(crate) mod scope;
 
 use minijinja::value::Value;
 use minijinja::{Environment, UndefinedBehavior};
@@ -19,7 +19,7 @@ use crate::error::{Error, Location, Result};
 use crate::project::template_depth as depth;
 use crate::project::{SourceFile, Target};
 use objects::{ConfigObj, MacroFn, RETURN_MARKER};
-pub use scope::{Mode, Scope};
+pub(crate) use scope::{Mode, Scope};
 
 pub struct JinjaEnv {
     pub env: Environment<'static>,
@@ -318,18 +318,18 @@ impl JinjaEnv {
 }
 
 /// Any serializable value as a template value.
-pub fn to_value<T: serde::Serialize>(v: T) -> Value {
+pub(crate) fn to_value<T: serde::Serialize>(v: T) -> Value {
     Value::from(minijinja::value::Serde(v))
 }
 
 /// Template names are relative paths with `/` separators.
-pub fn path_name(path: &Path) -> String {
+pub(crate) fn path_name(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
 /// minijinja's error for a template with an expression too deep to compile safely (see
 /// `depth`), before it is given to minijinja.
-pub fn refuse_too_deep(text: &str) -> std::result::Result<(), minijinja::Error> {
+pub(crate) fn refuse_too_deep(text: &str) -> std::result::Result<(), minijinja::Error> {
     match depth::too_deep(text) {
         Some(_) => Err(minijinja::Error::new(
             minijinja::ErrorKind::SyntaxError,
@@ -434,7 +434,7 @@ fn macro_names(text: &str) -> Vec<String> {
 }
 
 /// `{% test name(model, column_name) %}...{% endtest %}` becomes the macro `test_name`.
-pub fn convert_test_blocks(text: &str) -> String {
+pub(crate) fn convert_test_blocks(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(idx) = rest.find("{%") {

@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 
+use super::config::NodeConfig;
 use super::materialization::Materialization;
 use super::render::RefCall;
 use crate::relation::Relation;
@@ -66,6 +67,10 @@ pub struct Node {
     #[serde(skip)]
     pub template: String,
     pub config: Map<String, Value>,
+    /// The configs mozt acts on, read from `config` once the parse phase has resolved it
+    /// (`resolve_settings`).
+    #[serde(skip)]
+    pub settings: NodeConfig,
     #[serde(skip)]
     pub refs: Vec<RefCall>,
     #[serde(skip)]
@@ -78,6 +83,9 @@ pub struct Node {
     pub columns: IndexMap<String, ColumnInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub test: Option<TestInfo>,
+    /// A unit test's spec (its `test.kwargs` hold the same, as manifest.json shows it).
+    #[serde(skip)]
+    pub unit: Option<std::sync::Arc<super::unit_test::UnitSpec>>,
     /// Vars and env vars the node's Jinja read (for change detection).
     #[serde(skip)]
     pub vars_used: Vec<String>,
@@ -98,42 +106,19 @@ impl Node {
             ResourceType::Seed => Materialization::Seed,
             ResourceType::Test | ResourceType::UnitTest => Materialization::Test,
             ResourceType::Snapshot => Materialization::Snapshot,
-            ResourceType::Model => self
-                .config
-                .get("materialized")
-                .and_then(Value::as_str)
-                .and_then(Materialization::of_model)
-                .unwrap_or(Materialization::View),
+            ResourceType::Model => self.settings.materialized.unwrap_or(Materialization::View),
         }
     }
 
-    pub fn tags(&self) -> Vec<String> {
-        match self.config.get("tags") {
-            Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
-            Some(Value::String(s)) => vec![s.clone()],
-            _ => vec![],
-        }
-    }
-
-    pub fn config_str(&self, key: &str) -> Option<&str> {
-        self.config.get(key).and_then(Value::as_str)
-    }
-
-    pub fn config_bool(&self, key: &str) -> Option<bool> {
-        match self.config.get(key)? {
-            Value::Bool(b) => Some(*b),
-            Value::String(s) => match s.to_ascii_lowercase().as_str() {
-                "true" | "yes" => Some(true),
-                "false" | "no" => Some(false),
-                _ => None,
-            },
-            _ => None,
-        }
+    /// Read `settings` from the resolved `config` (the parse phase calls this when it has
+    /// merged the node's last config layer).
+    pub fn resolve_settings(&mut self) {
+        self.settings = NodeConfig::read(&self.config);
     }
 }
 
 /// Models, seeds and snapshots by name: what `ref()` can name.
-pub fn refable_by_name(nodes: &[Node]) -> crate::hash::FastMap<&str, &Node> {
+pub(crate) fn refable_by_name(nodes: &[Node]) -> crate::hash::FastMap<&str, &Node> {
     let mut out = crate::hash::fast_map(nodes.len());
     for n in nodes {
         if matches!(

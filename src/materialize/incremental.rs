@@ -2,14 +2,14 @@
 //! later runs stage the new rows in a temporary table and apply them in one transaction with
 //! the model's strategy (`append`, `delete+insert`, `merge`), so a failed run changes nothing.
 
-use serde_json::Value;
-
 use super::{Job, Outcome, atomic, swap, table};
 use crate::adapter::RelationKind;
 use crate::error::{Error, Result};
+use crate::manifest::Node;
+use crate::manifest::config::{IncrementalStrategy, OnSchemaChange};
 use crate::relation::Relation;
 
-pub fn build(mut job: Job<'_>) -> Result<Outcome> {
+pub(crate) fn build(mut job: Job<'_>) -> Result<Outcome> {
     let rel = job.relation.clone();
     if !job.incremental || job.catalog.kind(&rel) != Some(RelationKind::Table) {
         let out = table::build(job)?;
@@ -28,96 +28,22 @@ pub fn build(mut job: Job<'_>) -> Result<Outcome> {
     result
 }
 
-/// The model's unique key: one column or a list.
-pub fn unique_key(config: &serde_json::Map<String, Value>) -> Vec<String> {
-    match config.get("unique_key") {
-        Some(Value::String(s)) => s
-            .split(',')
-            .map(|k| k.trim().to_string())
-            .filter(|k| !k.is_empty())
-            .collect(),
-        Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
-        _ => vec![],
-    }
-}
-
-fn list(config: &serde_json::Map<String, Value>, key: &str) -> Option<Vec<String>> {
-    match config.get(key)? {
-        Value::Array(a) => Some(a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()),
-        Value::String(s) => Some(vec![s.clone()]),
-        _ => None,
-    }
-}
-
 fn has(cols: &[(String, String)], name: &str) -> bool {
     cols.iter().any(|(c, _)| c.eq_ignore_ascii_case(name))
 }
 
 fn apply(job: &mut Job<'_>, rel: &Relation, tmp: &Relation) -> Result<Outcome> {
     let node = job.node;
-    let config = &node.config;
-    let keys = unique_key(config);
-    let strategy = node
-        .config_str("incremental_strategy")
-        .map(str::to_string)
-        .unwrap_or_else(|| job.adapter.default_incremental_strategy(!keys.is_empty()).to_string());
-    let on_change = node.config_str("on_schema_change").unwrap_or("ignore").to_string();
+    let keys = &node.settings.build().unique_key;
+    let strategy =
+        node.settings.build().incremental_strategy.clone().unwrap_or_else(|| {
+            IncrementalStrategy::from_name(job.adapter.default_incremental_strategy(!keys.is_empty()))
+        });
     let existing = job.conn.columns(rel)?;
     let incoming = job.conn.columns(tmp)?;
-    let added: Vec<(String, String)> = incoming.iter().filter(|(c, _)| !has(&existing, c)).cloned().collect();
-    let removed: Vec<String> = existing
-        .iter()
-        .filter(|(c, _)| !has(&incoming, c))
-        .map(|(c, _)| c.clone())
-        .collect();
-
-    let mut ddl: Vec<String> = vec![];
-    let mut stmts: Vec<String> = vec![];
-    let columns: Vec<String> = match on_change.as_str() {
-        "ignore" => existing
-            .iter()
-            .filter(|(c, _)| has(&incoming, c))
-            .map(|(c, _)| c.clone())
-            .collect(),
-        "fail" => {
-            if !added.is_empty() || !removed.is_empty() {
-                return Err(Error::runtime(format!(
-                    "the columns of {} changed (new: {}; missing: {}) and on_schema_change is 'fail'",
-                    node.name,
-                    names(added.iter().map(|(c, _)| c.as_str())),
-                    names(removed.iter().map(String::as_str)),
-                ))
-                .help("run with --full-refresh, or set on_schema_change to append_new_columns or sync_all_columns"));
-            }
-            existing.iter().map(|(c, _)| c.clone()).collect()
-        }
-        "append_new_columns" | "sync_all_columns" => {
-            for (c, ty) in &added {
-                ddl.push(format!("alter table {rel} add column {} {ty}", rel.quote_ident(c)));
-            }
-            if on_change == "sync_all_columns" {
-                for c in &removed {
-                    ddl.push(format!("alter table {rel} drop column {}", rel.quote_ident(c)));
-                }
-                incoming.iter().map(|(c, _)| c.clone()).collect()
-            } else {
-                existing
-                    .iter()
-                    .filter(|(c, _)| has(&incoming, c))
-                    .map(|(c, _)| c.clone())
-                    .chain(added.iter().map(|(c, _)| c.clone()))
-                    .collect()
-            }
-        }
-        other => {
-            return Err(Error::project(format!(
-                "on_schema_change '{other}' of model {} is not one of ignore, fail, append_new_columns, sync_all_columns",
-                node.name
-            ))
-            .in_file(&node.original_file_path));
-        }
-    };
-    for k in &keys {
+    let change = SchemaChange::between(&existing, &incoming);
+    let (ddl, columns) = change.apply(node, rel, &existing, &incoming)?;
+    for k in keys {
         if !has(&incoming, k) {
             return Err(Error::project(format!(
                 "unique_key '{k}' of model {} is not one of its columns",
@@ -126,78 +52,7 @@ fn apply(job: &mut Job<'_>, rel: &Relation, tmp: &Relation) -> Result<Outcome> {
             .in_file(&node.original_file_path));
         }
     }
-    let quoted: Vec<String> = columns.iter().map(|c| rel.quote_ident(c)).collect();
-    let col_list = quoted.join(", ");
-    let needs_key = || {
-        Error::project(format!(
-            "incremental strategy '{strategy}' of model {} needs a unique_key",
-            node.name
-        ))
-        .in_file(&node.original_file_path)
-        .help("set unique_key in the model's config, or use incremental_strategy='append'")
-    };
-    match strategy.as_str() {
-        "append" => stmts.push(format!("insert into {rel} ({col_list})\nselect {col_list} from {tmp}")),
-        "delete+insert" => {
-            if keys.is_empty() {
-                return Err(needs_key());
-            }
-            let k: Vec<String> = keys.iter().map(|c| rel.quote_ident(c)).collect();
-            let cond: Vec<String> = k.iter().map(|c| format!("{rel}.{c} = mozt_new.{c}")).collect();
-            stmts.push(format!(
-                "delete from {rel} where exists (select 1 from {tmp} as mozt_new where {})",
-                cond.join(" and ")
-            ));
-            stmts.push(format!("insert into {rel} ({col_list})\nselect {col_list} from {tmp}"));
-        }
-        "merge" => {
-            if keys.is_empty() {
-                return Err(needs_key());
-            }
-            let on: Vec<String> = keys
-                .iter()
-                .map(|c| format!("mozt_old.{q} = mozt_new.{q}", q = rel.quote_ident(c)))
-                .collect();
-            let update_cols: Vec<&String> = match list(config, "merge_update_columns") {
-                Some(only) => columns
-                    .iter()
-                    .filter(|c| only.iter().any(|o| o.eq_ignore_ascii_case(c)))
-                    .collect(),
-                None => {
-                    let exclude = list(config, "merge_exclude_columns").unwrap_or_default();
-                    columns
-                        .iter()
-                        .filter(|c| !exclude.iter().any(|o| o.eq_ignore_ascii_case(c)))
-                        .filter(|c| !keys.iter().any(|k| k.eq_ignore_ascii_case(c)))
-                        .collect()
-                }
-            };
-            let mut merge = format!(
-                "merge into {rel} as mozt_old\nusing {tmp} as mozt_new\non {}",
-                on.join(" and ")
-            );
-            if !update_cols.is_empty() {
-                let sets: Vec<String> = update_cols
-                    .iter()
-                    .map(|c| format!("{q} = mozt_new.{q}", q = rel.quote_ident(c)))
-                    .collect();
-                merge.push_str(&format!("\nwhen matched then update set {}", sets.join(", ")));
-            }
-            let values: Vec<String> = quoted.iter().map(|c| format!("mozt_new.{c}")).collect();
-            merge.push_str(&format!(
-                "\nwhen not matched then insert ({col_list}) values ({})",
-                values.join(", ")
-            ));
-            stmts.push(merge);
-        }
-        other => {
-            return Err(Error::project(format!(
-                "incremental_strategy '{other}' of model {} is not one of append, delete+insert, merge",
-                node.name
-            ))
-            .in_file(&node.original_file_path));
-        }
-    }
+    let stmts = statements(node, &strategy, rel, tmp, &columns)?;
     let staged = super::count_rows(job, tmp)?;
     atomic::apply(
         job,
@@ -211,6 +66,178 @@ fn apply(job: &mut Job<'_>, rel: &Relation, tmp: &Relation) -> Result<Outcome> {
         message: format!("applied {staged} new rows to {} ({strategy})", rel.short()),
         rows: Some(staged as usize),
     })
+}
+
+/// The columns the new rows add to the relation and the ones they no longer have.
+struct SchemaChange {
+    added: Vec<(String, String)>,
+    removed: Vec<String>,
+}
+
+impl SchemaChange {
+    fn between(existing: &[(String, String)], incoming: &[(String, String)]) -> SchemaChange {
+        SchemaChange {
+            added: incoming.iter().filter(|(c, _)| !has(existing, c)).cloned().collect(),
+            removed: existing
+                .iter()
+                .filter(|(c, _)| !has(incoming, c))
+                .map(|(c, _)| c.clone())
+                .collect(),
+        }
+    }
+
+    /// By the model's `on_schema_change`: the DDL that changes the relation's columns, and the
+    /// columns the new rows are written to.
+    fn apply(
+        &self,
+        node: &Node,
+        rel: &Relation,
+        existing: &[(String, String)],
+        incoming: &[(String, String)],
+    ) -> Result<(Vec<String>, Vec<String>)> {
+        let kept = || {
+            existing
+                .iter()
+                .filter(|(c, _)| has(incoming, c))
+                .map(|(c, _)| c.clone())
+        };
+        let add = || {
+            self.added
+                .iter()
+                .map(|(c, ty)| format!("alter table {rel} add column {} {ty}", rel.quote_ident(c)))
+        };
+        match &node.settings.build().on_schema_change {
+            OnSchemaChange::Ignore => Ok((vec![], kept().collect())),
+            OnSchemaChange::Fail => {
+                if !self.added.is_empty() || !self.removed.is_empty() {
+                    return Err(Error::runtime(format!(
+                        "the columns of {} changed (new: {}; missing: {}) and on_schema_change is 'fail'",
+                        node.name,
+                        names(self.added.iter().map(|(c, _)| c.as_str())),
+                        names(self.removed.iter().map(String::as_str)),
+                    ))
+                    .help("run with --full-refresh, or set on_schema_change to append_new_columns or sync_all_columns"));
+                }
+                Ok((vec![], existing.iter().map(|(c, _)| c.clone()).collect()))
+            }
+            OnSchemaChange::AppendNewColumns => Ok((
+                add().collect(),
+                kept().chain(self.added.iter().map(|(c, _)| c.clone())).collect(),
+            )),
+            OnSchemaChange::SyncAllColumns => {
+                let drop = self
+                    .removed
+                    .iter()
+                    .map(|c| format!("alter table {rel} drop column {}", rel.quote_ident(c)));
+                Ok((add().chain(drop).collect(), incoming.iter().map(|(c, _)| c.clone()).collect()))
+            }
+            OnSchemaChange::Other(other) => Err(Error::project(format!(
+                "on_schema_change '{other}' of model {} is not one of ignore, fail, append_new_columns, sync_all_columns",
+                node.name
+            ))
+            .in_file(&node.original_file_path)),
+        }
+    }
+}
+
+/// The statements that apply the staged rows in `tmp` to `rel` by the strategy.
+fn statements(
+    node: &Node,
+    strategy: &IncrementalStrategy,
+    rel: &Relation,
+    tmp: &Relation,
+    columns: &[String],
+) -> Result<Vec<String>> {
+    let keys = &node.settings.build().unique_key;
+    let col_list = columns
+        .iter()
+        .map(|c| rel.quote_ident(c))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let needs_key = || {
+        Error::project(format!(
+            "incremental strategy '{strategy}' of model {} needs a unique_key",
+            node.name
+        ))
+        .in_file(&node.original_file_path)
+        .help("set unique_key in the model's config, or use incremental_strategy='append'")
+    };
+    let insert = || format!("insert into {rel} ({col_list})\nselect {col_list} from {tmp}");
+    match strategy {
+        IncrementalStrategy::Append => Ok(vec![insert()]),
+        IncrementalStrategy::DeleteInsert => {
+            if keys.is_empty() {
+                return Err(needs_key());
+            }
+            let cond: Vec<String> = keys
+                .iter()
+                .map(|c| rel.quote_ident(c))
+                .map(|c| format!("{rel}.{c} = mozt_new.{c}"))
+                .collect();
+            Ok(vec![
+                format!(
+                    "delete from {rel} where exists (select 1 from {tmp} as mozt_new where {})",
+                    cond.join(" and ")
+                ),
+                insert(),
+            ])
+        }
+        IncrementalStrategy::Merge => {
+            if keys.is_empty() {
+                return Err(needs_key());
+            }
+            Ok(vec![merge(node, rel, tmp, columns)])
+        }
+        IncrementalStrategy::Other(other) => Err(Error::project(format!(
+            "incremental_strategy '{other}' of model {} is not one of append, delete+insert, merge",
+            node.name
+        ))
+        .in_file(&node.original_file_path)),
+    }
+}
+
+/// `merge into`: matched rows update the columns of `merge_update_columns` (or all but
+/// `merge_exclude_columns` and the key), new rows are inserted.
+fn merge(node: &Node, rel: &Relation, tmp: &Relation, columns: &[String]) -> String {
+    let config = node.settings.build();
+    let keys = &config.unique_key;
+    let on: Vec<String> = keys
+        .iter()
+        .map(|c| format!("mozt_old.{q} = mozt_new.{q}", q = rel.quote_ident(c)))
+        .collect();
+    let update_cols: Vec<&String> = match &config.merge_update_columns {
+        Some(only) => columns
+            .iter()
+            .filter(|c| only.iter().any(|o| o.eq_ignore_ascii_case(c)))
+            .collect(),
+        None => {
+            let exclude = config.merge_exclude_columns.as_deref().unwrap_or_default();
+            columns
+                .iter()
+                .filter(|c| !exclude.iter().any(|o| o.eq_ignore_ascii_case(c)))
+                .filter(|c| !keys.iter().any(|k| k.eq_ignore_ascii_case(c)))
+                .collect()
+        }
+    };
+    let mut merge = format!(
+        "merge into {rel} as mozt_old\nusing {tmp} as mozt_new\non {}",
+        on.join(" and ")
+    );
+    if !update_cols.is_empty() {
+        let sets: Vec<String> = update_cols
+            .iter()
+            .map(|c| format!("{q} = mozt_new.{q}", q = rel.quote_ident(c)))
+            .collect();
+        merge.push_str(&format!("\nwhen matched then update set {}", sets.join(", ")));
+    }
+    let quoted: Vec<String> = columns.iter().map(|c| rel.quote_ident(c)).collect();
+    let values: Vec<String> = quoted.iter().map(|c| format!("mozt_new.{c}")).collect();
+    merge.push_str(&format!(
+        "\nwhen not matched then insert ({}) values ({})",
+        quoted.join(", "),
+        values.join(", ")
+    ));
+    merge
 }
 
 fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {

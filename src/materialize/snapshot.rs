@@ -3,29 +3,28 @@
 //! `invalidate_hard_deletes`, rows gone from the source are closed too. Columns added:
 //! `mozt_scd_id`, `mozt_updated_at`, `mozt_valid_from`, `mozt_valid_to`.
 
-use serde_json::Value;
-
-use super::incremental::unique_key;
 use super::{Job, Outcome, atomic, swap};
 use crate::adapter::RelationKind;
 use crate::error::Result;
+use crate::manifest::Node;
+use crate::manifest::config::{HardDeletes, SnapshotStrategy};
 use crate::relation::Relation;
 
-pub fn build(mut job: Job<'_>) -> Result<Outcome> {
+pub(crate) fn build(mut job: Job<'_>) -> Result<Outcome> {
     let node = job.node;
     let rel = job.relation.clone();
-    let keys: Vec<String> = unique_key(&node.config).iter().map(|k| rel.quote_ident(k)).collect();
-    let check = node.config_str("strategy") == Some("check");
+    let config = node.settings.build();
+    let keys: Vec<String> = config.unique_key.iter().map(|k| rel.quote_ident(k)).collect();
+    let check = config.strategy == Some(SnapshotStrategy::Check);
     let run_ts = format!(
         "cast('{}' as timestamp)",
         chrono::Utc::now().format("%Y-%m-%d %H:%M:%S%.6f")
     );
-    let updated = |alias: &str| match node.config_str("updated_at") {
+    let updated = |alias: &str| match config.updated_at.as_deref() {
         Some(col) if !check => format!("cast({alias}.{} as timestamp)", rel.quote_ident(col)),
         _ => run_ts.clone(),
     };
-    let hard_deletes = node.config_bool("invalidate_hard_deletes") == Some(true)
-        || node.config_str("hard_deletes") == Some("invalidate");
+    let hard_deletes = config.hard_deletes == HardDeletes::Invalidate;
     let scd_id = |alias: &str| {
         let parts: Vec<String> = keys
             .iter()
@@ -89,49 +88,10 @@ fn later_run(
     scd_id: &str,
     updated: &str,
 ) -> Result<Outcome> {
-    let Later {
-        rel,
-        stage,
-        keys,
-        run_ts,
-        hard_deletes,
-    } = *ctx;
-    let node = job.node;
-    // New source columns are added to the snapshot table.
-    let existing = job.conn.columns(rel)?;
-    let mut ddl = vec![];
-    for (c, ty) in job.conn.columns(stage)? {
-        if !existing.iter().any(|(e, _)| e.eq_ignore_ascii_case(&c)) {
-            ddl.push(format!("alter table {rel} add column {} {ty}", rel.quote_ident(&c)));
-        }
-    }
-    let on = |a: &str, b: &str| {
-        keys.iter()
-            .map(|k| format!("{a}.{k} = {b}.{k}"))
-            .collect::<Vec<_>>()
-            .join(" and ")
-    };
+    let Later { rel, stage, keys, .. } = *ctx;
+    let mut ddl = new_columns(job, rel, stage)?;
     let changed = if check {
-        let cols: Vec<String> = match node.config.get("check_cols") {
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(|v| v.as_str().map(|c| rel.quote_ident(c)))
-                .collect(),
-            _ => source_cols
-                .iter()
-                .map(|c| rel.quote_ident(c))
-                .filter(|c| !keys.iter().any(|k| k.eq_ignore_ascii_case(c)))
-                .collect(),
-        };
-        let diffs: Vec<String> = cols
-            .iter()
-            .map(|c| format!("s.{c} is distinct from mozt_cur.{c}"))
-            .collect();
-        if diffs.is_empty() {
-            "false".to_string()
-        } else {
-            diffs.join(" or ")
-        }
+        check_condition(job.node, rel, keys, source_cols)
     } else {
         format!("{updated} > mozt_cur.mozt_updated_at")
     };
@@ -142,13 +102,80 @@ fn later_run(
         "create table {changes} as\nselect s.*, {updated} as mozt_new_updated_at\nfrom {stage} as s\n\
          left join {rel} as mozt_cur on {} and mozt_cur.mozt_valid_to is null\n\
          where mozt_cur.{first_key} is null or ({changed})",
-        on("s", "mozt_cur")
+        on(keys, "s", "mozt_cur")
     ));
+    let unit = atomic::Unit {
+        ddl,
+        dml: new_versions(ctx, &changes, source_cols, scd_id),
+        after: vec![format!("drop table {changes}")],
+    };
+    if let Err(e) = atomic::apply(job, unit) {
+        let _ = job.conn.execute(&format!("drop table if exists {changes}"));
+        return Err(e);
+    }
+    Ok(Outcome {
+        message: format!("snapshotted {}", rel.short()),
+        rows: None,
+    })
+}
+
+/// `a.k = b.k and ...` over the (quoted) key columns.
+fn on(keys: &[String], a: &str, b: &str) -> String {
+    keys.iter()
+        .map(|k| format!("{a}.{k} = {b}.{k}"))
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+/// The DDL adding the query's new columns to the snapshot table.
+fn new_columns(job: &mut Job<'_>, rel: &Relation, stage: &Relation) -> Result<Vec<String>> {
+    let existing = job.conn.columns(rel)?;
+    let mut ddl = vec![];
+    for (c, ty) in job.conn.columns(stage)? {
+        if !existing.iter().any(|(e, _)| e.eq_ignore_ascii_case(&c)) {
+            ddl.push(format!("alter table {rel} add column {} {ty}", rel.quote_ident(&c)));
+        }
+    }
+    Ok(ddl)
+}
+
+/// Strategy `check`: a row changed when one of `check_cols` (all columns but the key when it
+/// is not a list) differs from its current version.
+fn check_condition(node: &Node, rel: &Relation, keys: &[String], source_cols: &[String]) -> String {
+    let cols: Vec<String> = match &node.settings.build().check_cols {
+        Some(listed) => listed.iter().map(|c| rel.quote_ident(c)).collect(),
+        None => source_cols
+            .iter()
+            .map(|c| rel.quote_ident(c))
+            .filter(|c| !keys.iter().any(|k| k.eq_ignore_ascii_case(c)))
+            .collect(),
+    };
+    let diffs: Vec<String> = cols
+        .iter()
+        .map(|c| format!("s.{c} is distinct from mozt_cur.{c}"))
+        .collect();
+    if diffs.is_empty() {
+        "false".to_string()
+    } else {
+        diffs.join(" or ")
+    }
+}
+
+/// Close the current version of every changed row and insert its new one (and, with hard
+/// deletes invalidated, close the rows gone from the query).
+fn new_versions(ctx: &Later<'_>, changes: &Relation, source_cols: &[String], scd_id: &str) -> Vec<String> {
+    let Later {
+        rel,
+        stage,
+        keys,
+        run_ts,
+        hard_deletes,
+    } = *ctx;
     let mut stmts = vec![];
     stmts.push(format!(
         "update {rel} as mozt_cur set mozt_valid_to = mozt_chg.mozt_new_updated_at\nfrom {changes} as mozt_chg\n\
          where {} and mozt_cur.mozt_valid_to is null",
-        on("mozt_chg", "mozt_cur")
+        on(keys, "mozt_chg", "mozt_cur")
     ));
     let cols: Vec<String> = source_cols.iter().map(|c| rel.quote_ident(c)).collect();
     stmts.push(format!(
@@ -166,20 +193,8 @@ fn later_run(
         stmts.push(format!(
             "update {rel} as mozt_cur set mozt_valid_to = {run_ts}\n\
              where mozt_cur.mozt_valid_to is null and not exists (select 1 from {stage} as s where {})",
-            on("s", "mozt_cur")
+            on(keys, "s", "mozt_cur")
         ));
     }
-    let unit = atomic::Unit {
-        ddl,
-        dml: stmts,
-        after: vec![format!("drop table {changes}")],
-    };
-    if let Err(e) = atomic::apply(job, unit) {
-        let _ = job.conn.execute(&format!("drop table if exists {changes}"));
-        return Err(e);
-    }
-    Ok(Outcome {
-        message: format!("snapshotted {}", rel.short()),
-        rows: None,
-    })
+    stmts
 }

@@ -93,7 +93,7 @@ struct Entry {
 /// Build the test nodes of every schema file and append them to `nodes`, the project's models,
 /// seeds and snapshots (tests on a disabled or missing node are left out); their templates are
 /// added to `jinja` and rendered once in parse mode.
-pub fn generate(
+pub(crate) fn generate(
     project: &Project,
     jinja: &mut JinjaEnv,
     memo: &super::partial::Memo,
@@ -233,7 +233,8 @@ fn finish(
         layer.remove(k);
     }
     merge_config(&mut node.config, &layer);
-    if node.config_bool("enabled") == Some(false) {
+    node.resolve_settings();
+    if !node.settings.enabled() {
         return (None, errors);
     }
     node.refs = scope.recorded.refs;
@@ -465,6 +466,7 @@ fn test_node(
         fqn,
         raw_code: raw_code.into(),
         config,
+        settings: Default::default(),
         refs: vec![],
         sources: vec![],
         depends_on: vec![],
@@ -472,6 +474,7 @@ fn test_node(
         description: String::new(),
         columns: Default::default(),
         test: Some(info),
+        unit: None,
         vars_used: vec![],
         yaml_checksum: None,
         prerender: None,

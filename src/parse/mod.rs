@@ -2,11 +2,11 @@
 //! configs it calls; resolve configs in precedence order (model file > schema YAML > project.yml
 //! folders > defaults); decide each node's relation; check every ref and source.
 
-pub mod generic_tests;
-pub mod partial;
+pub(crate) mod generic_tests;
+pub(crate) mod partial;
 mod shared_renders;
-pub mod snapshots;
-pub mod unit_tests;
+pub(crate) mod snapshots;
+pub(crate) mod unit_tests;
 
 use indexmap::IndexMap;
 use rayon::prelude::*;
@@ -27,7 +27,7 @@ use crate::project::{Project, SourceFile, Target};
 use crate::relation::{Quoting, Relation};
 use crate::suggest::closest;
 
-pub struct Parsed {
+pub(crate) struct Parsed {
     pub manifest: std::sync::Arc<Manifest>,
     pub jinja: JinjaEnv,
     /// The partial-parse cache being written (waited for when dropped).
@@ -42,7 +42,12 @@ struct Patch<'a> {
 
 /// Parse the project. With `partial`, renders whose inputs did not change since the last parse
 /// are reused from `target/partial_parse.json` (see `partial`).
-pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, partial: bool) -> Result<Parsed> {
+pub(crate) fn parse(
+    project: &Project,
+    target: &Target,
+    cli_vars: &Map<String, Value>,
+    partial: bool,
+) -> Result<Parsed> {
     let vars = merged_vars(project, cli_vars);
     let (generic_tests, singular_tests) = test_files(project);
     let mut macro_files: Vec<SourceFile> = project.macros.clone();
@@ -223,13 +228,14 @@ fn render_all(
                 Err(e) => return Rendered::Failed(e),
             };
             merge_config(&mut node.config, &scope.recorded.config);
+            node.resolve_settings();
             node.refs = scope.recorded.refs;
             node.sources = scope.recorded.sources;
             node.prerender = scope.prerender;
             node.vars_used = scope.recorded.vars;
             node.vars_used
                 .extend(scope.recorded.env_vars.into_iter().map(|v| format!("env:{v}")));
-            if node.config_bool("enabled") == Some(false) {
+            if !node.settings.enabled() {
                 return Rendered::Disabled;
             }
             let materialized = check_materialized(node, &scope.recorded.config, project, model_patches).err();
@@ -279,7 +285,7 @@ fn add_seeds(
             path: path.clone(),
             text: "".into(),
         };
-        let node = skeleton(
+        let mut node = skeleton(
             project,
             &file,
             ResourceType::Seed,
@@ -287,7 +293,8 @@ fn add_seeds(
             &project.file.seeds,
             seed_patches.get(stem(path)),
         );
-        if node.config_bool("enabled") != Some(false) {
+        node.resolve_settings();
+        if node.settings.enabled() {
             nodes.push(node);
         } else {
             disabled.push(node.name.clone());
@@ -383,6 +390,7 @@ fn skeleton(
         raw_code: file.text.clone(),
         template: path_name(&file.path),
         config,
+        settings: Default::default(),
         refs: vec![],
         sources: vec![],
         depends_on: vec![],
@@ -390,13 +398,14 @@ fn skeleton(
         description,
         columns,
         test: None,
+        unit: None,
         vars_used: vec![],
         yaml_checksum,
         prerender: None,
     }
 }
 
-pub fn column_infos(columns: &[ColumnDecl]) -> IndexMap<String, ColumnInfo> {
+pub(crate) fn column_infos(columns: &[ColumnDecl]) -> IndexMap<String, ColumnInfo> {
     columns
         .iter()
         .map(|c| {
@@ -413,12 +422,12 @@ pub fn column_infos(columns: &[ColumnDecl]) -> IndexMap<String, ColumnInfo> {
 }
 
 /// The Jinja context of a node: `this` and `model`.
-pub fn node_context(node: &Node, this: Relation) -> minijinja::Value {
+pub(crate) fn node_context(node: &Node, this: Relation) -> minijinja::Value {
     node_context_with(node, relation_value(this))
 }
 
 /// The Jinja context of a node with `this` as given.
-pub fn node_context_with(node: &Node, this: minijinja::Value) -> minijinja::Value {
+pub(crate) fn node_context_with(node: &Node, this: minijinja::Value) -> minijinja::Value {
     minijinja::context! {
         this => this,
         model => minijinja::Value::from_object(ModelObj(node_value(node))),
@@ -509,28 +518,22 @@ fn check_duplicates(nodes: &[Node], from: usize) -> Result<()> {
 }
 
 fn relation_for(schemas: &SchemaNames, target: &Target, node: &Node) -> Result<Relation> {
-    if let Some(fixed) = node.config_str("target_schema").filter(|s| !s.is_empty()) {
-        // A snapshot's target_schema is used as written, as in dbt before 1.9.
-        let identifier = node
-            .config_str("alias")
-            .filter(|s| !s.is_empty())
-            .unwrap_or(&node.name)
-            .to_string();
-        let database = database_for(
-            target,
-            node.config_str("target_database").or(node.config_str("database")),
-        );
-        return Ok(Relation::new(database, fixed, identifier).with_quoting(Quoting::for_target_type(target.kind)));
-    }
-    let custom = node.config_str("schema").filter(|s| !s.is_empty());
-    let schema = schemas.of(node, custom)?;
-    let identifier = node
-        .config_str("alias")
+    let c = &node.settings;
+    let identifier = c
+        .alias
+        .as_deref()
         .filter(|s| !s.is_empty())
         .unwrap_or(&node.name)
         .to_string();
+    if let Some(fixed) = c.build().target_schema.as_deref().filter(|s| !s.is_empty()) {
+        // A snapshot's target_schema is used as written, as in dbt before 1.9.
+        let database = database_for(target, c.build().target_database.as_deref().or(c.database.as_deref()));
+        return Ok(Relation::new(database, fixed, identifier).with_quoting(Quoting::for_target_type(target.kind)));
+    }
+    let custom = c.schema.as_deref().filter(|s| !s.is_empty());
+    let schema = schemas.of(node, custom)?;
     Ok(
-        Relation::new(database_for(target, node.config_str("database")), schema, identifier)
+        Relation::new(database_for(target, c.database.as_deref()), schema, identifier)
             .with_quoting(Quoting::for_target_type(target.kind)),
     )
 }
@@ -840,7 +843,7 @@ fn check_materialized(
     ] {
         let Some(v) = node.config.get(key) else { continue };
         let ok = match key {
-            "enabled" => node.config_bool(key).is_some(),
+            "enabled" => crate::manifest::config::flag(v).is_some(),
             "tags" => v.as_array().is_none_or(|a| a.iter().all(Value::is_string)),
             _ => v.is_string() || v.is_null(),
         };

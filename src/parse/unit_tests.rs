@@ -3,84 +3,21 @@
 //! `UnitTest` node attached to its model; the spec, fixtures read, is kept in its `TestInfo`.
 //! What they run is built in `crate::test::unit`.
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use crate::error::{Error, Location, Result, combine};
 use crate::hash::FastMap;
+use crate::manifest::NodeConfig;
 use crate::manifest::node::{Node, ResourceType, SourceNode, TestInfo};
+use crate::manifest::unit_test::{Fixture, Given, Input, UnitSpec};
 use crate::project::config::merge_config;
 use crate::project::{Project, SchemaDoc};
 use crate::suggest::closest;
 
-/// A unit test, read and checked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UnitSpec {
-    /// The tested model's name.
-    pub model: String,
-    pub given: Vec<Given>,
-    pub expect: Fixture,
-    /// `overrides: {vars: ...}`.
-    #[serde(default)]
-    pub vars: Map<String, Value>,
-    /// `overrides: {macros: {is_incremental: true}}`.
-    #[serde(default)]
-    pub is_incremental: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Given {
-    pub input: Input,
-    pub fixture: Fixture,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Input {
-    Ref { name: String },
-    Source { source: String, table: String },
-    This,
-}
-
-impl Input {
-    /// The name of the CTE standing in for this input.
-    pub fn cte(&self) -> String {
-        let raw = match self {
-            Input::Ref { name } => format!("__mozt_given__{name}"),
-            Input::Source { source, table } => format!("__mozt_given__{source}__{table}"),
-            Input::This => "__mozt_given__this".to_string(),
-        };
-        raw.chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
-            .collect()
-    }
-
-    pub fn label(&self) -> String {
-        match self {
-            Input::Ref { name } => format!("ref('{name}')"),
-            Input::Source { source, table } => format!("source('{source}', '{table}')"),
-            Input::This => "this".to_string(),
-        }
-    }
-}
-
-/// Rows for an input or the expected output.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "format", rename_all = "snake_case")]
-pub enum Fixture {
-    /// Rows as column -> value. From CSV every value is text (or null for an empty cell).
-    Rows {
-        rows: Vec<Map<String, Value>>,
-        from_csv: bool,
-    },
-    /// A query returning the rows.
-    Sql { sql: String },
-}
-
 /// Read every `unit_tests:` entry of the project's schema files into nodes.
-pub fn generate(project: &Project, nodes: &[Node], sources: &[SourceNode]) -> Result<Vec<Node>> {
+pub(crate) fn generate(project: &Project, nodes: &[Node], sources: &[SourceNode]) -> Result<Vec<Node>> {
     if project
         .schema_files
         .iter()
@@ -143,6 +80,12 @@ fn problem(msg: impl Into<String>, help: impl Into<String>) -> Problem {
 
 const SHAPE: &str = "a unit test is {name, model, given: [{input: ref('x'), rows: [...]}], expect: {rows: [...]}}";
 
+/// Where a unit test's inputs are checked: the project's refable nodes and declared sources.
+struct Inputs<'a> {
+    refable: &'a FastMap<&'a str, &'a Node>,
+    sources: &'a [SourceNode],
+}
+
 fn read(
     project: &Project,
     doc: &SchemaDoc,
@@ -183,15 +126,43 @@ fn read(
         return Ok(None);
     }
 
-    // Inputs.
-    let mut given = vec![];
-    let mut given_keys: HashSet<Input> = HashSet::new();
+    let inputs = Inputs { refable, sources };
+    let given = read_given(project, m, &name, model, &inputs)?;
+    require_every_input(&name, model, &given, refable)?;
+    let expect = m.get("expect").and_then(Value::as_object).ok_or_else(|| {
+        problem(
+            format!("unit test {name} has no `expect`"),
+            "expect: {rows: [{column: value}]}",
+        )
+    })?;
+    let expect = fixture(project, expect, &format!("unit test {name}, expect"))?;
+    let (vars, is_incremental) = overrides(m);
+    let spec = UnitSpec {
+        model: model.name.clone(),
+        given,
+        expect,
+        vars,
+        is_incremental,
+    };
+    Ok(Some(unit_node(project, doc, m, name, model, config, spec)))
+}
+
+/// The `given` entries: each input read, checked against what the model reads, given once,
+/// with its rows.
+fn read_given(
+    project: &Project,
+    m: &Map<String, Value>,
+    name: &str,
+    model: &Node,
+    inputs: &Inputs<'_>,
+) -> std::result::Result<Vec<Given>, Problem> {
     let given_list = match m.get("given") {
-        None | Some(Value::Null) => vec![],
-        Some(Value::Array(a)) => a.clone(),
+        None | Some(Value::Null) => &[][..],
+        Some(Value::Array(a)) => a.as_slice(),
         Some(_) => return Err(problem(format!("unit test {name}: `given` must be a list"), SHAPE)),
     };
-    for g in &given_list {
+    let mut given: Vec<Given> = vec![];
+    for g in given_list {
         let g = g
             .as_object()
             .ok_or_else(|| problem(format!("unit test {name}: each `given` entry is a mapping"), SHAPE))?;
@@ -207,40 +178,9 @@ fn read(
                 "input: ref('model'), source('source', 'table') or this",
             )
         })?;
-        match &input {
-            Input::Ref { name: r } => {
-                if !refable.contains_key(r.as_str()) {
-                    let hints = closest(r, refable.keys().copied());
-                    return Err(problem(
-                        format!("unit test {name}: input ref('{r}') names no model, seed or snapshot"),
-                        hint(&hints, "check the name"),
-                    ));
-                }
-                if !model.refs.iter().any(|x| &x.name == r) {
-                    return Err(problem(
-                        format!("unit test {name}: model {model_name} does not read ref('{r}')"),
-                        format!("{model_name} reads: {}", inputs_of(model)),
-                    ));
-                }
-            }
-            Input::Source { source, table } => {
-                if !sources.iter().any(|s| &s.source_name == source && &s.name == table) {
-                    return Err(problem(
-                        format!("unit test {name}: input source('{source}', '{table}') is not declared"),
-                        "declare it under `sources:`",
-                    ));
-                }
-                if !model.sources.iter().any(|(s, t)| s == source && t == table) {
-                    return Err(problem(
-                        format!("unit test {name}: model {model_name} does not read source('{source}', '{table}')"),
-                        format!("{model_name} reads: {}", inputs_of(model)),
-                    ));
-                }
-            }
-            Input::This => {}
-        }
+        check_input(name, model, &input, inputs)?;
         let fixture = fixture(project, g, &format!("unit test {name}, input {input_text}"))?;
-        if !given_keys.insert(input.clone()) {
+        if given.iter().any(|x| x.input == input) {
             return Err(problem(
                 format!("unit test {name}: input {input_text} is given twice"),
                 "give each input once",
@@ -248,7 +188,60 @@ fn read(
         }
         given.push(Given { input, fixture });
     }
-    // Every input the model reads must be given, except seeds (used as they are).
+    Ok(given)
+}
+
+/// A given input must name something that exists, and that the model reads.
+fn check_input(name: &str, model: &Node, input: &Input, inputs: &Inputs<'_>) -> std::result::Result<(), Problem> {
+    let model_name = &model.name;
+    match input {
+        Input::Ref { name: r } => {
+            if !inputs.refable.contains_key(r.as_str()) {
+                let hints = closest(r, inputs.refable.keys().copied());
+                return Err(problem(
+                    format!("unit test {name}: input ref('{r}') names no model, seed or snapshot"),
+                    hint(&hints, "check the name"),
+                ));
+            }
+            if !model.refs.iter().any(|x| &x.name == r) {
+                return Err(problem(
+                    format!("unit test {name}: model {model_name} does not read ref('{r}')"),
+                    format!("{model_name} reads: {}", inputs_of(model)),
+                ));
+            }
+        }
+        Input::Source { source, table } => {
+            if !inputs
+                .sources
+                .iter()
+                .any(|s| &s.source_name == source && &s.name == table)
+            {
+                return Err(problem(
+                    format!("unit test {name}: input source('{source}', '{table}') is not declared"),
+                    "declare it under `sources:`",
+                ));
+            }
+            if !model.sources.iter().any(|(s, t)| s == source && t == table) {
+                return Err(problem(
+                    format!("unit test {name}: model {model_name} does not read source('{source}', '{table}')"),
+                    format!("{model_name} reads: {}", inputs_of(model)),
+                ));
+            }
+        }
+        Input::This => {}
+    }
+    Ok(())
+}
+
+/// Every input the model reads must be given, except seeds (used as they are).
+fn require_every_input(
+    name: &str,
+    model: &Node,
+    given: &[Given],
+    refable: &FastMap<&str, &Node>,
+) -> std::result::Result<(), Problem> {
+    let model_name = &model.name;
+    let given_keys: HashSet<&Input> = given.iter().map(|g| &g.input).collect();
     for r in &model.refs {
         let key = Input::Ref { name: r.name.clone() };
         let is_seed = refable
@@ -279,15 +272,11 @@ fn read(
             ));
         }
     }
+    Ok(())
+}
 
-    let expect = m.get("expect").and_then(Value::as_object).ok_or_else(|| {
-        problem(
-            format!("unit test {name} has no `expect`"),
-            "expect: {rows: [{column: value}]}",
-        )
-    })?;
-    let expect = fixture(project, expect, &format!("unit test {name}, expect"))?;
-
+/// `overrides:`: the vars, and whether `is_incremental()` is true.
+fn overrides(m: &Map<String, Value>) -> (Map<String, Value>, bool) {
     let overrides = m.get("overrides").and_then(Value::as_object);
     let vars = overrides
         .and_then(|o| o.get("vars"))
@@ -299,21 +288,26 @@ fn read(
         .and_then(|m| m.get("is_incremental"))
         .and_then(Value::as_bool)
         .unwrap_or(false);
+    (vars, is_incremental)
+}
 
-    let spec = UnitSpec {
-        model: model.name.clone(),
-        given,
-        expect,
-        vars,
-        is_incremental,
-    };
+/// The unit test's node, attached to its model; its kwargs are the spec as manifest.json shows it.
+fn unit_node(
+    project: &Project,
+    doc: &SchemaDoc,
+    m: &Map<String, Value>,
+    name: String,
+    model: &Node,
+    config: Map<String, Value>,
+    spec: UnitSpec,
+) -> Node {
     let kwargs = match serde_json::to_value(&spec) {
         Ok(Value::Object(o)) => o,
         _ => Map::new(),
     };
     let mut fqn = model.fqn.clone();
     fqn.push(name.clone());
-    Ok(Some(Node {
+    Node {
         unique_id: format!("unit_test.{}.{}.{name}", project.name(), model.name),
         name,
         resource_type: ResourceType::UnitTest,
@@ -322,6 +316,7 @@ fn read(
         fqn,
         raw_code: "".into(),
         template: model.template.clone(),
+        settings: NodeConfig::read(&config),
         config,
         refs: vec![],
         sources: vec![],
@@ -339,10 +334,11 @@ fn read(
             column_name: None,
             kwargs,
         }),
+        unit: Some(std::sync::Arc::new(spec)),
         vars_used: vec![],
         yaml_checksum: None,
         prerender: None,
-    }))
+    }
 }
 
 fn hint(hints: &[String], otherwise: &str) -> String {
@@ -367,7 +363,7 @@ fn inputs_of(model: &Node) -> String {
 }
 
 /// `ref('x')`, `ref("p", "x")`, `source('s', 't')`, `this`.
-pub fn parse_input(text: &str) -> Option<Input> {
+pub(crate) fn parse_input(text: &str) -> Option<Input> {
     let t = text.trim();
     if t == "this" {
         return Some(Input::This);
@@ -401,79 +397,38 @@ pub fn parse_input(text: &str) -> Option<Input> {
 /// text (format csv) or a query (format sql), inline or from a `fixture:` file.
 fn fixture(project: &Project, m: &Map<String, Value>, what: &str) -> std::result::Result<Fixture, Problem> {
     let format = m.get("format").and_then(Value::as_str).unwrap_or("dict");
-    let text = match (m.get("rows"), m.get("fixture").and_then(Value::as_str)) {
-        (Some(_), Some(_)) => {
-            return Err(problem(
-                format!("{what}: give `rows` or `fixture`, not both"),
-                "keep one",
-            ));
-        }
-        (None, Some(f)) => {
-            Some(read_fixture(project, f, format).map_err(|e| problem(format!("{what}: {}", e.0), e.1))?)
-        }
-        _ => None,
-    };
+    let file = fixture_file(project, m, format, what)?;
     match format {
         "dict" => {
-            if text.is_some() {
+            if file.is_some() {
                 return Err(problem(
                     format!("{what}: a fixture file needs `format: csv` or `format: sql`"),
                     "add format: csv",
                 ));
             }
-            let rows = match m.get("rows") {
-                None | Some(Value::Null) => vec![],
-                Some(Value::Array(a)) => a
-                    .iter()
-                    .map(|r| r.as_object().cloned())
-                    .collect::<Option<Vec<_>>>()
-                    .ok_or_else(|| {
-                        problem(
-                            format!("{what}: each row is a mapping of column to value"),
-                            "rows: [{id: 1, name: a}]",
-                        )
-                    })?,
-                Some(_) => {
-                    return Err(problem(
-                        format!("{what}: `rows` must be a list of rows"),
-                        "rows: [{id: 1, name: a}], or format: csv with rows as CSV text",
-                    ));
-                }
-            };
-            Ok(Fixture::Rows { rows, from_csv: false })
+            Ok(Fixture::Rows {
+                rows: dict_rows(m, what)?,
+                from_csv: false,
+            })
         }
         "csv" => {
-            let text = match text {
-                Some(t) => t,
-                None => m
-                    .get("rows")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| {
-                        problem(
-                            format!("{what}: with format: csv, `rows` is CSV text"),
-                            "rows: |\n  id,name\n  1,a",
-                        )
-                    })?
-                    .to_string(),
-            };
+            let text = file_or_rows(file, m).ok_or_else(|| {
+                problem(
+                    format!("{what}: with format: csv, `rows` is CSV text"),
+                    "rows: |\n  id,name\n  1,a",
+                )
+            })?;
             let rows = parse_csv(&text)
                 .map_err(|e| problem(format!("{what}: {e}"), "a header line, then one line per row"))?;
             Ok(Fixture::Rows { rows, from_csv: true })
         }
         "sql" => {
-            let sql = match text {
-                Some(t) => t,
-                None => m
-                    .get("rows")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| {
-                        problem(
-                            format!("{what}: with format: sql, `rows` is a query"),
-                            "rows: select 1 as id",
-                        )
-                    })?
-                    .to_string(),
-            };
+            let sql = file_or_rows(file, m).ok_or_else(|| {
+                problem(
+                    format!("{what}: with format: sql, `rows` is a query"),
+                    "rows: select 1 as id",
+                )
+            })?;
             Ok(Fixture::Sql { sql })
         }
         other => Err(problem(
@@ -481,6 +436,51 @@ fn fixture(project: &Project, m: &Map<String, Value>, what: &str) -> std::result
             "format is dict (the default), csv or sql",
         )),
     }
+}
+
+/// The text of the `fixture:` file, when the entry names one instead of giving `rows`.
+fn fixture_file(
+    project: &Project,
+    m: &Map<String, Value>,
+    format: &str,
+    what: &str,
+) -> std::result::Result<Option<String>, Problem> {
+    match (m.get("rows"), m.get("fixture").and_then(Value::as_str)) {
+        (Some(_), Some(_)) => Err(problem(
+            format!("{what}: give `rows` or `fixture`, not both"),
+            "keep one",
+        )),
+        (None, Some(f)) => Ok(Some(
+            read_fixture(project, f, format).map_err(|e| problem(format!("{what}: {}", e.0), e.1))?,
+        )),
+        _ => Ok(None),
+    }
+}
+
+/// `rows:` as a list of mappings (format dict).
+fn dict_rows(m: &Map<String, Value>, what: &str) -> std::result::Result<Vec<Map<String, Value>>, Problem> {
+    match m.get("rows") {
+        None | Some(Value::Null) => Ok(vec![]),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|r| r.as_object().cloned())
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| {
+                problem(
+                    format!("{what}: each row is a mapping of column to value"),
+                    "rows: [{id: 1, name: a}]",
+                )
+            }),
+        Some(_) => Err(problem(
+            format!("{what}: `rows` must be a list of rows"),
+            "rows: [{id: 1, name: a}], or format: csv with rows as CSV text",
+        )),
+    }
+}
+
+/// The fixture file's text, else `rows:` as text (formats csv and sql).
+fn file_or_rows(file: Option<String>, m: &Map<String, Value>) -> Option<String> {
+    file.or_else(|| m.get("rows").and_then(Value::as_str).map(str::to_string))
 }
 
 /// A fixture file `<test-path>/fixtures/**/<name>.csv` (or .sql).

@@ -3,7 +3,7 @@
 //! failing rows in a table. Unit tests are in `unit`. `build_order` makes `mozt build` wait for
 //! tests before what depends on the tested nodes.
 
-pub mod unit;
+pub(crate) mod unit;
 
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -12,13 +12,14 @@ use std::path::Path;
 use crate::adapter::{Connection, RelationKind};
 use crate::compile::Compiled;
 use crate::graph::{Dag, Key};
+use crate::manifest::config::{Severity, StoreFailuresAs};
 use crate::manifest::{Manifest, Node, ResourceType};
 use crate::project::Target;
 use crate::relation::Relation;
 use crate::run::{NodeResult, Status};
 
 /// What a test run needs beside the node.
-pub struct TestRun<'a> {
+pub(crate) struct TestRun<'a> {
     pub manifest: &'a Manifest,
     pub target: &'a Target,
     /// `--store-failures` was given.
@@ -28,22 +29,20 @@ pub struct TestRun<'a> {
 }
 
 /// Run one data test (or unit test) and judge it.
-pub fn execute(node: &Node, compiled: &Compiled, conn: &mut dyn Connection, run: &TestRun<'_>) -> NodeResult {
+pub(crate) fn execute(node: &Node, compiled: &Compiled, conn: &mut dyn Connection, run: &TestRun<'_>) -> NodeResult {
     if node.resource_type == ResourceType::UnitTest {
         return unit::execute(node, compiled, conn, run);
     }
     let mut sql = compiled.sql.trim().trim_end_matches(';').trim_end().to_string();
-    if let Some(limit) = config_u64(node, "limit") {
+    let config = node.settings.test();
+    if let Some(limit) = config.limit {
         sql = format!("select * from (\n{sql}\n) as mozt_limited limit {limit}");
     }
-    let fail_calc = node.config_str("fail_calc").unwrap_or("count(*)");
+    let fail_calc = config.fail_calc.as_deref().unwrap_or("count(*)");
     let stored = stores_failures(node, run.store_failures).then(|| failures_relation(node, run.target));
     let count_sql = match &stored {
         Some(rel) => {
-            let kind = match node.config_str("store_failures_as") {
-                Some("view") => "view",
-                _ => "table",
-            };
+            let kind = config.store_failures_as;
             // A relation of the other kind under the same name would block `create or replace`.
             let existing = conn
                 .list_relations(std::slice::from_ref(&rel.schema))
@@ -54,10 +53,11 @@ pub fn execute(node: &Node, compiled: &Compiled, conn: &mut dyn Connection, run:
                 })
                 .map(|(_, k)| k);
             let drop = match (existing, kind) {
-                (Some(RelationKind::View), "table") => format!("drop view if exists {rel};\n"),
-                (Some(RelationKind::Table), "view") => format!("drop table if exists {rel};\n"),
+                (Some(RelationKind::View), StoreFailuresAs::Table) => format!("drop view if exists {rel};\n"),
+                (Some(RelationKind::Table), StoreFailuresAs::View) => format!("drop table if exists {rel};\n"),
                 _ => String::new(),
             };
+            let kind = kind.as_str();
             let stmts = format!("{drop}create or replace {kind} {rel} as\nselect * from (\n{sql}\n) as mozt_failures");
             if let Err(e) = conn.execute(&stmts) {
                 return error_result(
@@ -119,8 +119,8 @@ fn failing_rows(n: u64) -> String {
 /// `fails if != 0`: the condition that decided a WARN or FAIL.
 fn threshold(node: &Node, status: Status) -> String {
     match status {
-        Status::Fail => format!("fails if {}", node.config_str("error_if").unwrap_or("!=0")),
-        _ => format!("warns if {}", node.config_str("warn_if").unwrap_or("!=0")),
+        Status::Fail => format!("fails if {}", node.settings.test().error_if),
+        _ => format!("warns if {}", node.settings.test().warn_if),
     }
 }
 
@@ -137,32 +137,31 @@ fn as_count(v: &Value) -> u64 {
     }
 }
 
-fn config_u64(node: &Node, key: &str) -> Option<u64> {
-    match node.config.get(key)? {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
 /// The test's own `store_failures` config wins; otherwise `--store-failures`.
-pub fn stores_failures(node: &Node, flag: bool) -> bool {
-    node.resource_type == ResourceType::Test && node.config_bool("store_failures").unwrap_or(flag)
+pub(crate) fn stores_failures(node: &Node, flag: bool) -> bool {
+    node.resource_type == ResourceType::Test && node.settings.test().store_failures.unwrap_or(flag)
 }
 
 /// Where a test's failing rows are kept: `<target schema>_test_failures.<test name or alias>`
 /// (a test's `schema` config replaces the `test_failures` suffix).
-pub fn failures_relation(node: &Node, target: &Target) -> Relation {
-    let suffix = node
-        .config_str("schema")
+pub(crate) fn failures_relation(node: &Node, target: &Target) -> Relation {
+    let config = &node.settings;
+    let suffix = config
+        .schema
+        .as_deref()
         .filter(|s| !s.is_empty())
         .unwrap_or("test_failures");
-    let identifier = node.config_str("alias").filter(|s| !s.is_empty()).unwrap_or(&node.name);
+    let identifier = config.alias.as_deref().filter(|s| !s.is_empty()).unwrap_or(&node.name);
     Relation::new(None, format!("{}_{suffix}", target.schema), identifier)
 }
 
 /// The schemas the planned tests store failures in (created before the run).
-pub fn failures_schemas(manifest: &Manifest, plan: &BTreeSet<usize>, flag: bool, target: &Target) -> Vec<String> {
+pub(crate) fn failures_schemas(
+    manifest: &Manifest,
+    plan: &BTreeSet<usize>,
+    flag: bool,
+    target: &Target,
+) -> Vec<String> {
     let set: BTreeSet<String> = plan
         .iter()
         .map(|&i| &manifest.nodes[i])
@@ -173,13 +172,11 @@ pub fn failures_schemas(manifest: &Manifest, plan: &BTreeSet<usize>, flag: bool,
 }
 
 /// PASS, WARN or FAIL from the count and the test's severity and thresholds.
-pub fn judge(node: &Node, failures: u64) -> Status {
-    let severity = node.config_str("severity").unwrap_or("error").to_ascii_lowercase();
-    let error_if = node.config_str("error_if").unwrap_or("!=0");
-    let warn_if = node.config_str("warn_if").unwrap_or("!=0");
-    if severity == "error" && crate::manifest::threshold::condition(error_if, failures) {
+pub(crate) fn judge(node: &Node, failures: u64) -> Status {
+    let config = node.settings.test();
+    if config.severity == Severity::Error && config.error_if.holds(failures) {
         Status::Fail
-    } else if crate::manifest::threshold::condition(warn_if, failures) {
+    } else if config.warn_if.holds(failures) {
         Status::Warn
     } else {
         Status::Pass
@@ -190,7 +187,7 @@ pub fn judge(node: &Node, failures: u64) -> Status {
 /// - a node waits for every planned data test whose dependencies are all among the node's
 ///   ancestors (so a failing test on a model stops the model's children, as in dbt);
 /// - a model's unit tests run before the model (after the model's own parents).
-pub fn build_order(dag: &mut Dag, manifest: &Manifest, plan: &BTreeSet<usize>) {
+pub(crate) fn build_order(dag: &mut Dag, manifest: &Manifest, plan: &BTreeSet<usize>) {
     let id_key: HashMap<&str, Key> = manifest
         .nodes
         .iter()

@@ -13,8 +13,8 @@ use super::TestRun;
 use crate::adapter::{Connection, literal};
 use crate::compile::Compiled;
 use crate::compile::unit_test::spec;
+use crate::manifest::unit_test::{Fixture, Input, UnitSpec};
 use crate::manifest::{ColumnInfo, Manifest, Node};
-use crate::parse::unit_tests::{Fixture, Input, UnitSpec};
 use crate::relation::{Relation, quote_if_needed};
 use crate::run::{NodeResult, Status};
 
@@ -22,7 +22,7 @@ use crate::run::{NodeResult, Status};
 const MODEL_CTE: &str = "__mozt_unit_model";
 
 /// Build the inputs, run the model's SQL on them and compare with the expected rows.
-pub fn execute(node: &Node, compiled: &Compiled, conn: &mut dyn Connection, run: &TestRun<'_>) -> NodeResult {
+pub(crate) fn execute(node: &Node, compiled: &Compiled, conn: &mut dyn Connection, run: &TestRun<'_>) -> NodeResult {
     let path = crate::compile::display_path(&compiled.path);
     let fail = |status: Status, message: String, details: Vec<String>| {
         let mut r = NodeResult::new(&node.unique_id, status, message);
@@ -40,7 +40,7 @@ pub fn execute(node: &Node, compiled: &Compiled, conn: &mut dyn Connection, run:
     };
     let mut ctes = vec![];
     for g in &spec.given {
-        match input_cte(run.manifest, &spec, &g.input, &g.fixture, conn) {
+        match input_cte(run.manifest, spec, &g.input, &g.fixture, conn) {
             Ok(body) => ctes.push(format!("{} as (\n{}\n)", g.input.cte(), indent(&body))),
             Err(e) => return fail(Status::Error, format!("input {}: {e}", g.input.label()), vec![]),
         }
@@ -254,26 +254,8 @@ fn compare(
     actual_columns: &[String],
     actual: &[Vec<Value>],
 ) -> std::result::Result<Option<Diff>, String> {
-    let mut columns: Vec<String> = vec![];
-    for row in expected {
-        for k in row.keys() {
-            if !columns.iter().any(|c| c.eq_ignore_ascii_case(k)) {
-                columns.push(k.clone());
-            }
-        }
-    }
-    let mut index = vec![];
-    for c in &columns {
-        match actual_columns.iter().position(|a| a.eq_ignore_ascii_case(c)) {
-            Some(i) => index.push(i),
-            None => {
-                return Err(format!(
-                    "the model returns no column `{c}` (it returns: {})",
-                    actual_columns.join(", ")
-                ));
-            }
-        }
-    }
+    let columns = expected_columns(expected);
+    let index = column_index(&columns, actual_columns)?;
     let expected_cells: Vec<Vec<Value>> = expected
         .iter()
         .map(|row| {
@@ -298,58 +280,110 @@ fn compare(
         })
         .collect();
 
-    let mut used = vec![false; actual_cells.len()];
-    let mut matched = vec![None; expected_cells.len()];
-    for (e, exp) in expected_cells.iter().enumerate() {
-        if let Some(a) = (0..actual_cells.len())
-            .find(|&a| !used[a] && exp.iter().zip(&actual_cells[a]).all(|(x, y)| same(x, y, from_csv)))
-        {
-            used[a] = true;
-            matched[e] = Some(a);
-        }
-    }
+    let (mut used, matched) = match_rows(&expected_cells, &actual_cells, from_csv);
     let missing = matched.iter().filter(|m| m.is_none()).count();
     let extra = used.iter().filter(|u| !**u).count();
     if missing == 0 && extra == 0 {
         return Ok(None);
     }
+    let table = diff_table(&expected_cells, &actual_cells, &matched, &mut used, from_csv);
+    Ok(Some(Diff {
+        lines: diff_lines(&columns, &table),
+        differing: missing + extra,
+    }))
+}
 
-    // Lines: each expected row in order (a missing one followed by the most similar extra
-    // row), then the remaining extra rows.
+/// The expected rows' columns, in the order they first appear (names compared in any case).
+fn expected_columns(expected: &[Map<String, Value>]) -> Vec<String> {
+    let mut columns: Vec<String> = vec![];
+    for row in expected {
+        for k in row.keys() {
+            if !columns.iter().any(|c| c.eq_ignore_ascii_case(k)) {
+                columns.push(k.clone());
+            }
+        }
+    }
+    columns
+}
+
+/// Where each expected column is among the model's output columns.
+fn column_index(columns: &[String], actual_columns: &[String]) -> std::result::Result<Vec<usize>, String> {
+    columns
+        .iter()
+        .map(|c| {
+            actual_columns
+                .iter()
+                .position(|a| a.eq_ignore_ascii_case(c))
+                .ok_or_else(|| {
+                    format!(
+                        "the model returns no column `{c}` (it returns: {})",
+                        actual_columns.join(", ")
+                    )
+                })
+        })
+        .collect()
+}
+
+/// Each expected row matched to the first actual row not matched yet that equals it: which
+/// actual rows are used, and the actual row of each expected one.
+fn match_rows(expected: &[Vec<Value>], actual: &[Vec<Value>], from_csv: bool) -> (Vec<bool>, Vec<Option<usize>>) {
+    let mut used = vec![false; actual.len()];
+    let mut matched = vec![None; expected.len()];
+    for (e, exp) in expected.iter().enumerate() {
+        if let Some(a) =
+            (0..actual.len()).find(|&a| !used[a] && exp.iter().zip(&actual[a]).all(|(x, y)| same(x, y, from_csv)))
+        {
+            used[a] = true;
+            matched[e] = Some(a);
+        }
+    }
+    (used, matched)
+}
+
+/// The diff's rows: each expected row in order (a missing one followed by the most similar
+/// extra row), then the remaining extra rows.
+fn diff_table(
+    expected: &[Vec<Value>],
+    actual: &[Vec<Value>],
+    matched: &[Option<usize>],
+    used: &mut [bool],
+    from_csv: bool,
+) -> Vec<(char, Vec<String>)> {
     let mut table: Vec<(char, Vec<String>)> = vec![];
-    for (e, exp) in expected_cells.iter().enumerate() {
+    for (e, exp) in expected.iter().enumerate() {
         match matched[e] {
             Some(_) => table.push((' ', exp.iter().map(show).collect())),
             None => {
                 table.push(('-', exp.iter().map(show).collect()));
-                let best = (0..actual_cells.len())
+                let best = (0..actual.len())
                     .filter(|&a| !used[a])
                     .map(|a| {
-                        let score = exp
-                            .iter()
-                            .zip(&actual_cells[a])
-                            .filter(|(x, y)| same(x, y, from_csv))
-                            .count();
+                        let score = exp.iter().zip(&actual[a]).filter(|(x, y)| same(x, y, from_csv)).count();
                         (score, a)
                     })
                     .filter(|(score, _)| *score > 0)
                     .max_by_key(|(score, a)| (*score, std::cmp::Reverse(*a)));
                 if let Some((_, a)) = best {
                     used[a] = true;
-                    table.push(('+', actual_cells[a].iter().map(show).collect()));
+                    table.push(('+', actual[a].iter().map(show).collect()));
                 }
             }
         }
     }
-    for (a, row) in actual_cells.iter().enumerate() {
+    for (a, row) in actual.iter().enumerate() {
         if !used[a] {
             table.push(('+', row.iter().map(show).collect()));
         }
     }
+    table
+}
+
+/// The diff as aligned text lines under a header of the expected columns.
+fn diff_lines(columns: &[String], table: &[(char, Vec<String>)]) -> Vec<String> {
     let header: Vec<String> = if columns.is_empty() {
         vec!["(no expected columns: the model should return no rows)".to_string()]
     } else {
-        columns.clone()
+        columns.to_vec()
     };
     let widths: Vec<usize> = (0..header.len())
         .map(|i| {
@@ -372,17 +406,14 @@ fn compare(
     };
     let mut lines = vec!["rows differ (- expected but not returned, + returned but not expected):".to_string()];
     lines.push(fmt_row(' ', &header));
-    for (mark, cells) in &table {
+    for (mark, cells) in table {
         if columns.is_empty() {
             lines.push(format!("{mark} (a row)"));
         } else {
             lines.push(fmt_row(*mark, cells));
         }
     }
-    Ok(Some(Diff {
-        lines,
-        differing: missing + extra,
-    }))
+    lines
 }
 
 fn show(v: &Value) -> String {

@@ -5,10 +5,10 @@
 
 use std::time::{Duration, Instant};
 
-pub struct Budget {
-    pub cases: u64,
-    pub seed: u64,
-    pub started: Instant,
+pub(crate) struct Budget {
+    pub(crate) cases: u64,
+    pub(crate) seed: u64,
+    pub(crate) started: Instant,
     until: Duration,
 }
 
@@ -18,7 +18,7 @@ fn env_number(name: &str) -> Option<u64> {
 
 impl Budget {
     /// The budget the environment sets, with these defaults.
-    pub fn from_env(cases: u64, seconds: u64) -> Budget {
+    pub(crate) fn from_env(cases: u64, seconds: u64) -> Budget {
         Budget {
             cases: env_number("MOZT_FUZZ_CASES").unwrap_or(cases),
             seed: env_number("MOZT_FUZZ_SEED").unwrap_or(24),
@@ -29,7 +29,7 @@ impl Budget {
 
     /// Whether case number `case` (from 0) is to be tried; every 10,000 cases, `name` and the
     /// count so far are printed.
-    pub fn go_on(&self, name: &str, case: u64) -> bool {
+    pub(crate) fn go_on(&self, name: &str, case: u64) -> bool {
         if case > 0 && case.is_multiple_of(10_000) {
             eprintln!("{name}: {case} cases in {:?}", self.started.elapsed());
         }

@@ -28,7 +28,7 @@ mod stub;
 #[cfg(test)]
 mod tests;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -36,7 +36,7 @@ use std::time::Duration;
 
 use super::{Adapter, Connection, RelationKind, Rows, SeedType, SqlDialect, literal};
 use crate::error::{Error, Result};
-use crate::manifest::{Materialization, Node};
+use crate::manifest::{Materialization, Node, NodeConfig};
 use crate::project::{AdapterKind, Target};
 use crate::relation::Relation;
 use auth::{Credentials, KeyPair};
@@ -223,11 +223,11 @@ impl Adapter for SnowflakeAdapter {
     }
 
     fn replace_table_sql(&self, node: &Node, relation: &Relation, select: &str) -> Option<String> {
-        Some(table_ddl(&node.config, relation, select))
+        Some(table_ddl(&node.settings, relation, select))
     }
 
     fn replace_view_sql(&self, node: &Node, relation: &Relation, select: &str) -> String {
-        view_ddl(&node.config, relation, select)
+        view_ddl(&node.settings, relation, select)
     }
 
     fn rename_target(&self, relation: &Relation) -> String {
@@ -244,32 +244,16 @@ impl Adapter for SnowflakeAdapter {
 /// table transient (`table` models and seeds, unless `transient: false`).
 pub fn clone_ddl(node: &Node, from: &Relation, to: &Relation) -> String {
     let transient = matches!(node.materialized(), Materialization::Table | Materialization::Seed)
-        && config_flag(&node.config, "transient", true);
+        && node.settings.warehouse().transient;
     let transient = if transient { "transient " } else { "" };
     format!("create or replace {transient}table {to} clone {from}")
 }
 
-fn config_flag(config: &Map<String, Value>, key: &str, default: bool) -> bool {
-    match config.get(key) {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => match s.to_ascii_lowercase().as_str() {
-            "true" | "yes" => true,
-            "false" | "no" => false,
-            _ => default,
-        },
-        _ => default,
-    }
-}
-
 /// `create or replace [transient] table ... [copy grants] as`: atomic on Snowflake, so a failed
 /// build leaves the previous table. Tables are transient unless `transient: false`.
-pub fn table_ddl(config: &Map<String, Value>, relation: &Relation, select: &str) -> String {
-    let transient = if config_flag(config, "transient", true) {
-        "transient "
-    } else {
-        ""
-    };
-    let grants = if config_flag(config, "copy_grants", false) {
+pub fn table_ddl(config: &NodeConfig, relation: &Relation, select: &str) -> String {
+    let transient = if config.warehouse().transient { "transient " } else { "" };
+    let grants = if config.warehouse().copy_grants {
         " copy grants"
     } else {
         ""
@@ -277,8 +261,8 @@ pub fn table_ddl(config: &Map<String, Value>, relation: &Relation, select: &str)
     format!("create or replace {transient}table {relation}{grants} as\n{select}")
 }
 
-pub fn view_ddl(config: &Map<String, Value>, relation: &Relation, select: &str) -> String {
-    let grants = if config_flag(config, "copy_grants", false) {
+pub fn view_ddl(config: &NodeConfig, relation: &Relation, select: &str) -> String {
+    let grants = if config.warehouse().copy_grants {
         " copy grants"
     } else {
         ""
@@ -332,16 +316,15 @@ impl SnowflakeConnection {
 }
 
 impl Connection for SnowflakeConnection {
-    fn set_node(&mut self, node_id: &str, config: &Map<String, Value>) -> Result<()> {
-        let text = |k: &str| {
-            config
-                .get(k)
-                .and_then(Value::as_str)
+    fn set_node(&mut self, node_id: &str, config: &NodeConfig) -> Result<()> {
+        let text = |value: &Option<Box<str>>| {
+            value
+                .as_deref()
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
         };
-        let tag = text("query_tag").or_else(|| self.default_tag.clone());
+        let tag = text(&config.warehouse().query_tag).or_else(|| self.default_tag.clone());
         if tag != self.tag {
             match &tag {
                 Some(t) => self.run_plain(&format!("alter session set query_tag = {}", sf_literal(t)))?,
@@ -349,7 +332,7 @@ impl Connection for SnowflakeConnection {
             }
             self.tag = tag;
         }
-        let warehouse = text("snowflake_warehouse").or_else(|| self.default_warehouse.clone());
+        let warehouse = text(&config.warehouse().snowflake_warehouse).or_else(|| self.default_warehouse.clone());
         if warehouse != self.warehouse
             && let Some(w) = &warehouse
         {

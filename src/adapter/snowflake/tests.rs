@@ -4,7 +4,7 @@
 
 use super::stub::{Seen, Stub};
 use super::*;
-use serde_json::json;
+use serde_json::{Map, json};
 use std::sync::Mutex;
 
 fn target(url: &str) -> Target {
@@ -67,12 +67,15 @@ fn each_node_gets_its_query_tag_warehouse_and_comment() {
     let mut config = Map::new();
     config.insert("query_tag".into(), json!("nightly"));
     config.insert("snowflake_warehouse".into(), json!("big_wh"));
-    conn.set_node("model.braze.dim_users", &config).expect("set node");
+    conn.set_node("model.braze.dim_users", &NodeConfig::read(&config))
+        .expect("set node");
     conn.execute("create table x as select 1; select 'a;b'")
         .expect("execute");
-    conn.set_node("model.braze.other", &Map::new()).expect("set node");
+    conn.set_node("model.braze.other", &NodeConfig::default())
+        .expect("set node");
     conn.execute("select 2").expect("execute");
-    conn.set_node("model.braze.third", &Map::new()).expect("set node");
+    conn.set_node("model.braze.third", &NodeConfig::default())
+        .expect("set node");
     let seen = statements.lock().expect("lock").clone();
     let comment = |id: &str| format!("/* {{\"app\":\"mozt\",\"node_id\":\"{id}\",\"target\":\"sf\"}} */");
     assert_eq!(
@@ -166,17 +169,17 @@ fn settings_and_ddl() {
     let rel = Relation::new(Some("ANALYTICS".into()), "analytics", "m");
     let mut config = Map::new();
     assert_eq!(
-        table_ddl(&config, &rel, "select 1"),
+        table_ddl(&NodeConfig::read(&config), &rel, "select 1"),
         "create or replace transient table ANALYTICS.analytics.m as\nselect 1"
     );
     config.insert("copy_grants".into(), json!(true));
     config.insert("transient".into(), json!(false));
     assert_eq!(
-        table_ddl(&config, &rel, "select 1"),
+        table_ddl(&NodeConfig::read(&config), &rel, "select 1"),
         "create or replace table ANALYTICS.analytics.m copy grants as\nselect 1"
     );
     assert_eq!(
-        view_ddl(&config, &rel, "select 1"),
+        view_ddl(&NodeConfig::read(&config), &rel, "select 1"),
         "create or replace view ANALYTICS.analytics.m copy grants as\nselect 1"
     );
     assert_eq!(adapter.rename_target(&rel), "ANALYTICS.analytics.m");

@@ -7,7 +7,7 @@
 
 use super::{Append, Columns, Member};
 use crate::error::{Error, Result};
-use crate::materialize::{Job, Outcome, incremental};
+use crate::materialize::{Job, Outcome};
 use crate::relation::Relation;
 
 const IDENTIFIERS: &[&str] = &["external_id", "braze_id", "email", "phone", "alias"];
@@ -24,7 +24,7 @@ pub(super) struct Field {
 }
 
 impl Field {
-    pub const fn new(
+    pub(super) const fn new(
         name: &'static str,
         required: bool,
         cast: Option<&'static str>,
@@ -53,10 +53,11 @@ pub(super) struct Kind {
 pub(super) fn build(mut job: Job<'_>, kind: &Kind) -> Result<Outcome> {
     let rel = job.relation.clone();
     let ids = super::identifiers(job.node, IDENTIFIERS)?;
-    let keys = incremental::unique_key(&job.node.config);
+    let node = job.node;
+    let keys = &node.settings.build().unique_key;
     let state = crate::manifest::materialization::braze_state_table(&rel);
     let stage = crate::materialize::stage(&mut job, &rel)?;
-    let result = sync(&mut job, &rel, &stage, &state, ids, &keys, kind);
+    let result = sync(&mut job, &rel, &stage, &state, ids, keys, kind);
     crate::materialize::discard(&mut job, &stage);
     result
 }

@@ -29,10 +29,10 @@ use crate::manifest::{BrazeSync, Node};
 use crate::relation::Relation;
 
 /// Braze's limits per row.
-pub const MAX_ATTRIBUTES: usize = 250;
-pub const MAX_PAYLOAD_BYTES: usize = 1_000_000;
+pub(crate) const MAX_ATTRIBUTES: usize = 250;
+pub(crate) const MAX_PAYLOAD_BYTES: usize = 1_000_000;
 
-pub fn build(kind: BrazeSync, job: Job<'_>) -> Result<Outcome> {
+pub(crate) fn build(kind: BrazeSync, job: Job<'_>) -> Result<Outcome> {
     match kind {
         BrazeSync::User => attributes::build(job),
         BrazeSync::Event => events::build(job),
@@ -48,16 +48,9 @@ pub(super) type Columns = Vec<(String, String)>;
 /// The identifier columns a row carries, by the `braze_identifier` config (`external_id` by
 /// default), among those `allowed` for this kind of sync.
 pub(super) fn identifiers(node: &Node, allowed: &[&str]) -> Result<&'static [&'static str]> {
-    let kind = node.config_str("braze_identifier").unwrap_or("external_id");
-    let ids: &'static [&'static str] = match kind {
-        "external_id" => &["external_id"],
-        "braze_id" => &["braze_id"],
-        "email" => &["email"],
-        "phone" => &["phone"],
-        "alias" | "user_alias" => &["alias_name", "alias_label"],
-        _ => &[],
-    };
-    let kind = if kind == "user_alias" { "alias" } else { kind };
+    let identifier = &node.settings.build().braze_identifier;
+    let ids = identifier.columns();
+    let kind = identifier.as_str();
     if ids.is_empty() || !allowed.contains(&kind) {
         return Err(Error::project(format!(
             "braze_identifier '{kind}' of model {} is not one of {}",
