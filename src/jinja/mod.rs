@@ -440,7 +440,8 @@ pub(crate) fn convert_test_blocks(text: &str) -> String {
     while let Some(idx) = rest.find("{%") {
         out.push_str(&rest[..idx]);
         let tag = &rest[idx..];
-        let Some(end) = tag.find("%}") else {
+        // The `%}` that closes the tag comes after its `{%` (in `{%}` they overlap).
+        let Some(end) = tag[2..].find("%}").map(|e| e + 2) else {
             out.push_str(tag);
             return out;
         };
