@@ -239,3 +239,24 @@ fn no_partial_parse_neither_reads_nor_writes_the_cache() {
     let (reused, _, _) = compile_both(&p, &[], &[]);
     assert_eq!(reused, 5);
 }
+
+#[test]
+fn a_cache_written_by_another_build_of_mozt_is_not_reused() {
+    let p = project();
+    let (_, rendered, _) = compile_both(&p, &[], &[]);
+    assert_eq!(rendered, 5);
+    let (reused, _, _) = compile_both(&p, &[], &[]);
+    assert_eq!(reused, 5);
+    // The same mozt copied elsewhere: another executable, as a rebuilt or upgraded mozt is.
+    let other = tempfile::tempdir().unwrap();
+    let copy = other.path().join("mozt");
+    std::fs::copy(env!("CARGO_BIN_EXE_mozt"), &copy).unwrap();
+    let out = std::process::Command::new(&copy)
+        .args(["compile", "-v"])
+        .current_dir(p.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let (reused, rendered) = counts(&String::from_utf8_lossy(&out.stderr));
+    assert_eq!((reused, rendered), (0, 5), "the cache of another build was reused");
+}

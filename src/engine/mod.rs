@@ -12,6 +12,8 @@ pub mod execute;
 pub mod lineage;
 mod runner;
 mod summary;
+#[cfg(test)]
+mod tests;
 
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;

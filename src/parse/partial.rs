@@ -350,6 +350,7 @@ fn node_key(jinja: &JinjaEnv, node: &Node) -> Option<String> {
 fn global_key(target: &Target, jinja: &JinjaEnv) -> String {
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(build_identity().as_bytes());
     h.update(serde_json::to_vec(&target.public()).unwrap_or_default());
     for (name, template) in jinja.macro_templates() {
         h.update(name.as_bytes());
@@ -358,6 +359,24 @@ fn global_key(target: &Target, jinja: &JinjaEnv) -> String {
         h.update(b";");
     }
     hex(&h.finalize())
+}
+
+/// Which build of mozt is running: its executable's size and modification time. Two builds of
+/// one version can render a template differently (placeholders, built-in macros), so a cache
+/// written by another build is not reused; an executable that cannot be read counts as a new one.
+fn build_identity() -> String {
+    let meta = std::env::current_exe().and_then(std::fs::metadata);
+    match meta {
+        Ok(m) => {
+            let modified = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{}:{modified}", m.len())
+        }
+        Err(_) => format!("unknown:{}", std::process::id()),
+    }
 }
 
 /// The saved entries by key, when the file's header matches this parse (format and `global`).
