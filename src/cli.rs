@@ -554,7 +554,12 @@ fn init_logging(common: &Common) {
         1 => "mozt=debug,warn",
         _ => "mozt=trace,info",
     };
-    let filter = EnvFilter::try_from_env("MOZT_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let mut filter = EnvFilter::try_from_env("MOZT_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    // sqlparser's debug lines print whole syntax trees with recursive calls, on the stack it
+    // grows on the heap (with no guard page): a deep tree would crash the process.
+    if let Ok(quiet) = "sqlparser=warn".parse() {
+        filter = filter.add_directive(quiet);
+    }
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

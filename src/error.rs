@@ -1,8 +1,12 @@
 //! The one error type a user sees. Every error a user can cause carries where it happened
 //! (file, line, column when known) and what to do about it, and maps to an exit code.
 
+mod secrets;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+pub use secrets::SECRET_KEYS;
 
 /// Exit code for a usage or project error (bad YAML, bad Jinja, unknown ref, cycle, ...).
 pub(crate) const EXIT_PROJECT: i32 = 2;
@@ -101,12 +105,15 @@ impl Error {
         self
     }
     /// Attach the source line the location points at, read from `source`.
+    /// Secrets in it are masked (`password: ********`).
     pub fn with_source_line(mut self, source: &str) -> Self {
         if let Some(line) = self.location.as_ref().and_then(|l| l.line)
-            && let Some(text) = source.lines().nth(line.saturating_sub(1))
+            && let Some(text) = secrets::masked_line(source, line)
         {
-            let mut snippet = format!("{line:>4} | {}", text.trim_end());
-            if let Some(col) = self.location.as_ref().and_then(|l| l.column) {
+            let column = self.location.as_ref().and_then(|l| l.column);
+            let (text, column) = clip(text.trim_end(), column);
+            let mut snippet = format!("{line:>4} | {text}");
+            if let Some(col) = column {
                 snippet.push_str(&format!("\n     | {}^", " ".repeat(col.saturating_sub(1))));
             }
             self.snippet = Some(snippet);
@@ -122,6 +129,31 @@ impl Error {
     pub fn io(path: &Path, err: std::io::Error) -> Self {
         Error::project(format!("cannot read {}: {err}", path.display())).in_file(path)
     }
+}
+
+/// The most characters of a source line shown under an error (a generated model can put
+/// megabytes on one line).
+const SNIPPET_WIDTH: usize = 160;
+
+/// `text` cut to `SNIPPET_WIDTH` characters around the 1-based `column` (from the start when
+/// there is none), `…` marking each cut, with the column moved to match.
+fn clip(text: &str, column: Option<usize>) -> (String, Option<usize>) {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= SNIPPET_WIDTH {
+        return (text.to_string(), column);
+    }
+    let at = column.unwrap_or(1).saturating_sub(1).min(chars.len());
+    let start = at.saturating_sub(SNIPPET_WIDTH / 2).min(chars.len() - SNIPPET_WIDTH);
+    let end = start + SNIPPET_WIDTH;
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    out.extend(&chars[start..end]);
+    if end < chars.len() {
+        out.push('…');
+    }
+    (out, column.map(|c| c.saturating_sub(start) + usize::from(start > 0)))
 }
 
 impl fmt::Display for Error {
@@ -196,4 +228,29 @@ pub(crate) fn yaml_error(path: &Path, err: &serde_yaml_ng::Error, source: &str) 
 /// The 1-based line of the first occurrence of `needle` in `text`, if any.
 pub(crate) fn line_of(text: &str, needle: &str) -> Option<usize> {
     text.find(needle).map(|idx| text[..idx].matches('\n').count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_line_is_cut_around_its_column() {
+        let line = format!("{}X{}", "a".repeat(1000), "b".repeat(1000));
+        let e = Error::project("bad")
+            .at(Location::at("m.sql", 1).with_column(1001))
+            .with_source_line(&line);
+        let snippet = e.snippet.unwrap_or_default();
+        let (text, caret) = snippet.split_once('\n').unwrap_or_default();
+        assert!(text.chars().count() < SNIPPET_WIDTH + 10, "{text}");
+        // The caret is under the X.
+        let x = text.chars().position(|c| c == 'X');
+        let under = caret.chars().position(|c| c == '^');
+        assert_eq!(x, under);
+        // A short line is shown whole.
+        let e = Error::project("bad")
+            .at(Location::at("m.sql", 1))
+            .with_source_line("select 1");
+        assert_eq!(e.snippet.as_deref(), Some("   1 | select 1"));
+    }
 }

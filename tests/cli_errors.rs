@@ -520,3 +520,52 @@ fn undefined_variable_in_a_macro_names_the_macro_line_and_the_model() {
     assert!(msg.contains("called from models/m.sql"), "{msg}");
     insta::assert_snapshot!("undefined_variable_in_macro", msg);
 }
+
+#[test]
+fn a_yaml_error_never_shows_a_secret() {
+    // The syntax error is on the password's line (a second ': ' in a plain value), or on a
+    // line inside a private key's block: the snippet shows where, never the secret.
+    let cases = [
+        (
+            "name: errs\ntargets:\n  default: dev\n  dev:\n    type: duckdb\n    password: hunter2: s3cret\n",
+            "project.yml:6",
+            "hunter2",
+        ),
+        (
+            "name: errs\ntargets:\n  default: dev\n  dev:\n    type: duckdb\n    private_key: |\n      MIIEvQIBADANBgkq\n     MIIEvQ-key-body: [\n",
+            "project.yml:8",
+            "MIIEvQ",
+        ),
+        (
+            "name: errs\ntargets:\n  default: dev\n  dev: {type: duckdb, Password: 'hunter2', schema: [a}\n",
+            "project.yml:4",
+            "hunter2",
+        ),
+    ];
+    for (yml, location, secret) in cases {
+        let p = TestProject::with_yml(yml);
+        let out = p.mozt(&["build"]);
+        let msg = check(&p, &out, location);
+        assert!(!msg.contains(secret), "the secret is shown:\n{msg}");
+        assert!(msg.contains("********"), "the line is shown, masked:\n{msg}");
+    }
+}
+
+#[test]
+fn a_jinja_expression_too_long_to_compile_is_an_error_not_a_crash() {
+    // minijinja compiles a chain of operators with one nested call per operator: 50,000 of
+    // them overflowed the stack and aborted the process (exit 134).
+    for chain in [
+        vec!["1"; 50_000].join(" + "),
+        format!("{}1", "- ".repeat(50_000)),
+        vec!["'a'"; 50_000].join(" ~ "),
+    ] {
+        let p = project();
+        p.write("models/m.sql", &format!("select\n  {{{{ {chain} }}}} as x\n"));
+        let out = p.mozt(&["compile"]);
+        let msg = check(&p, &out, "models/m.sql:2");
+        assert!(msg.contains("operators: more than mozt compiles safely"), "{msg}");
+        // The line shown is cut to a screen's width.
+        assert!(msg.lines().all(|l| l.chars().count() < 300), "{msg}");
+    }
+}

@@ -304,6 +304,7 @@ fn render_str(s: &str, vars: &Vars) -> std::result::Result<String, String> {
     if !s.contains("{{") && !s.contains("{%") {
         return Ok(s.to_string());
     }
+    crate::project::template_depth::refuse(s)?;
     let mut env = minijinja::Environment::new();
     env.add_function(
         "env_var",

@@ -21,6 +21,7 @@ use std::path::Path;
 use std::sync::{Arc, RwLock};
 
 use crate::error::{Error, Location, Result};
+use crate::project::template_depth as depth;
 use crate::project::{SourceFile, Target};
 use objects::{ConfigObj, RETURN_MARKER};
 pub(crate) use packages::Packages;
@@ -120,10 +121,12 @@ impl JinjaEnv {
         let sources: Arc<RwLock<crate::hash::FastMap<String, Arc<str>>>> = Arc::default();
         let lookup = sources.clone();
         env.set_loader(move |name| {
-            Ok(lookup
+            let text = lookup
                 .read()
                 .ok()
-                .and_then(|m| m.get(name).map(|text| text.to_string())))
+                .and_then(|m| m.get(name).map(|text| text.to_string()));
+            refuse_too_deep(text.as_deref().unwrap_or_default())?;
+            Ok(text)
         });
         let registry = namespace::Registry {
             root: packages.root.clone(),
@@ -198,6 +201,9 @@ impl JinjaEnv {
             self.macro_captures.insert(name.to_string());
         } else {
             self.macro_captures.remove(name);
+        }
+        if depth::too_deep(&converted).is_some() {
+            return Err(too_deep_error(name, &converted));
         }
         let hidden = hide_macro_names(&converted);
         self.env
@@ -332,7 +338,10 @@ impl JinjaEnv {
         let Some(text) = self.sources.read().ok().and_then(|m| m.get(name).cloned()) else {
             return self.render(name, ctx, scope);
         };
-        let (result, scope) = scope::with_scope(scope, || self.env.render_named_str(name, &text, ctx));
+        let (result, scope) = scope::with_scope(scope, || {
+            refuse_too_deep(&text)?;
+            self.env.render_named_str(name, &text, ctx)
+        });
         (result.map_err(|e| self.error(&e, name)), scope)
     }
 
@@ -348,7 +357,10 @@ impl JinjaEnv {
 
     /// Render a string that is not a file (a hook, an inline query), named for error messages.
     pub fn render_str(&self, name: &str, text: &str, ctx: Value, scope: Scope) -> (Result<String>, Scope) {
-        let (result, scope) = scope::with_scope(scope, || self.env.render_named_str(name, text, ctx));
+        let (result, scope) = scope::with_scope(scope, || {
+            refuse_too_deep(text)?;
+            self.env.render_named_str(name, text, ctx)
+        });
         (result.map_err(|e| jinja_error(&e, name, Some(text))), scope)
     }
 
@@ -459,8 +471,39 @@ pub(crate) fn path_name(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
+/// minijinja's error for a template with an expression too deep to compile safely (see
+/// `depth`), before it is given to minijinja.
+pub(crate) fn refuse_too_deep(text: &str) -> std::result::Result<(), minijinja::Error> {
+    match depth::too_deep(text) {
+        Some(_) => Err(minijinja::Error::new(
+            minijinja::ErrorKind::SyntaxError,
+            depth::TOO_DEEP,
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The error for template `file` whose text `source` holds an expression too deep to compile.
+fn too_deep_error(file: &str, source: &str) -> Error {
+    let help = "split the expression into steps with {% set %}, or build the list with a {% for %} loop";
+    match depth::too_deep(source) {
+        Some(d) => Error::project(d.message())
+            .at(Location::at(file, d.line))
+            .with_source_line(source)
+            .help(help),
+        None => Error::project("a Jinja expression too deep to compile")
+            .in_file(file)
+            .help(help),
+    }
+}
+
 fn jinja_error(err: &minijinja::Error, file: &str, source: Option<&str>) -> Error {
     let detail = err.detail().unwrap_or("");
+    if detail == depth::TOO_DEEP
+        && let Some(source) = source
+    {
+        return too_deep_error(file, source);
+    }
     let message = match err.kind() {
         minijinja::ErrorKind::UndefinedError => {
             let hint = if detail.is_empty() {
@@ -569,7 +612,8 @@ pub(crate) fn convert_test_blocks(text: &str) -> String {
     while let Some(idx) = rest.find("{%") {
         out.push_str(&rest[..idx]);
         let tag = &rest[idx..];
-        let Some(end) = tag.find("%}") else {
+        // The `%}` that closes the tag comes after its `{%` (in `{%}` they overlap).
+        let Some(end) = tag[2..].find("%}").map(|e| e + 2) else {
             out.push_str(tag);
             return out;
         };

@@ -848,6 +848,7 @@ fn quoted(s: &str) -> String {
 fn render_where(jinja: &JinjaEnv, text: &str, test: &str) -> Result<String> {
     let name = format!("where of test {test}");
     let (result, _) = scope::with_scope(Scope::new(Mode::Parse), || {
+        crate::jinja::refuse_too_deep(text)?;
         jinja.env.render_named_str(&name, text, minijinja::context! {})
     });
     result.map_err(|e| Error::project(format!("cannot render the `where` of test {test}: {e}")))

@@ -7,6 +7,7 @@ pub mod csv;
 pub mod env;
 pub mod schema;
 pub mod target;
+pub mod template_depth;
 
 use rayon::prelude::*;
 use std::fs;
@@ -136,7 +137,12 @@ enum Loaded {
 }
 
 fn read(root: &Path, rel: &Path) -> Result<String> {
-    fs::read_to_string(root.join(rel)).map_err(|e| Error::io(rel, e))
+    let mut text = fs::read_to_string(root.join(rel)).map_err(|e| Error::io(rel, e))?;
+    // A byte order mark (some Windows editors write one) is not part of the file's text.
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    Ok(text)
 }
 
 /// What a file under a folder of `kind` is, read (None when it is not a project file).

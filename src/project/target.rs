@@ -8,14 +8,7 @@ use std::path::Path;
 use super::AdapterKind;
 use crate::error::{Error, Location, Result, line_of};
 
-/// Keys whose values are never printed, logged or written to an artifact.
-pub const SECRET_KEYS: &[&str] = &[
-    "password",
-    "private_key",
-    "private_key_passphrase",
-    "token",
-    "passphrase",
-];
+pub use crate::error::SECRET_KEYS;
 
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -215,6 +208,7 @@ pub fn duckdb_catalog_name(path: &str) -> String {
 fn render_value(v: &Value) -> std::result::Result<Value, String> {
     match v {
         Value::String(s) if s.contains("{{") || s.contains("{%") => {
+            super::template_depth::refuse(s)?;
             let env = super::env::settings_env();
             env.render_str(s, ())
                 .map(Value::String)

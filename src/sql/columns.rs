@@ -8,7 +8,10 @@
 //! does not model) turns checking off for the references it could satisfy.
 
 use serde::Serialize;
+use std::collections::HashSet;
 use std::sync::Arc;
+
+use crate::hash::FastMap;
 
 use sqlparser::ast::{
     Expr, GroupByExpr, Ident, NamedWindowExpr, ObjectName, OrderByKind, Query, Select, SelectItem,
@@ -18,7 +21,7 @@ use sqlparser::tokenizer::Span;
 
 use super::expr::join_on;
 use super::refs::{Ref, Refs};
-use super::scope::{Ctes, Scope, Source};
+use super::scope::{Ctes, NameIndex, Scope, Source};
 
 /// One upstream column: the unique id of a model, seed, snapshot or source, and a column name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -128,7 +131,16 @@ pub struct Analyzer<'r> {
     pub(super) resolve: &'r dyn Resolve,
     pub issues: Vec<Issue>,
     pub unresolved: Vec<Unresolved>,
+    /// How many queries and nested joins enclose the one being read.
+    depth: usize,
+    /// Why the SQL nests deeper than the analysis reads (then nothing is reported).
+    too_deep: Option<&'static str>,
 }
+
+/// How deeply queries (subqueries, CTEs, parenthesized set operations) and parenthesized joins
+/// may nest before the analysis gives up on a model: each level is a few nested calls, and a
+/// worker thread's stack is small.
+const MAX_DEPTH: usize = 128;
 
 fn ident_name(i: &Ident) -> String {
     i.value.clone()
@@ -176,15 +188,57 @@ impl<'r> Analyzer<'r> {
             resolve,
             issues: vec![],
             unresolved: vec![],
+            depth: 0,
+            too_deep: None,
         }
     }
 
-    /// The output columns of a query (the model's SELECT).
+    /// The output columns of a query (the model's SELECT). SQL nested deeper than the analysis
+    /// reads is not analysed: no issue, no hard-coded relation, unknown columns (the warehouse
+    /// has the last word).
     pub fn analyze(&mut self, q: &Query) -> Shape {
-        self.query(q, &vec![], None)
+        let shape = self.query(q, &vec![], None);
+        match self.too_deep {
+            None => shape,
+            Some(what) => {
+                tracing::debug!("SQL not analysed: {what} nests more than {MAX_DEPTH} levels deep");
+                self.issues.clear();
+                self.unresolved.clear();
+                Shape::unknown()
+            }
+        }
+    }
+
+    /// Note that the SQL nests deeper than the analysis reads.
+    pub(super) fn too_deep(&mut self, what: &'static str) {
+        self.too_deep.get_or_insert(what);
+    }
+
+    /// Enter one more level of nesting: false (and nothing to read) past `MAX_DEPTH`, else
+    /// `leave` when done.
+    fn enter(&mut self, what: &'static str) -> bool {
+        if self.depth >= MAX_DEPTH || self.too_deep.is_some() {
+            self.too_deep(what);
+            return false;
+        }
+        self.depth += 1;
+        true
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
     }
 
     pub(super) fn query(&mut self, q: &Query, ctes: &Ctes, outer: Option<&Scope>) -> Shape {
+        if !self.enter("a query") {
+            return Shape::unknown();
+        }
+        let shape = self.query_inner(q, ctes, outer);
+        self.leave();
+        shape
+    }
+
+    fn query_inner(&mut self, q: &Query, ctes: &Ctes, outer: Option<&Scope>) -> Shape {
         // Only a query with its own WITH needs a new list of visible CTEs.
         let with_ctes;
         let env: &Ctes = match &q.with {
@@ -204,10 +258,7 @@ impl<'r> Analyzer<'r> {
                 let shape = self.set_expr(other, env, outer);
                 // ORDER BY over a union names output columns (or positions).
                 let mut scope = Scope::new(outer, env);
-                scope.sources.push(Source {
-                    alias: String::new(),
-                    shape: shape.clone(),
-                });
+                scope.sources.push(Source::new(String::new(), shape.clone()));
                 for e in order {
                     self.expr(e, &scope, true);
                 }
@@ -236,23 +287,48 @@ impl<'r> Analyzer<'r> {
     }
 
     fn set_expr(&mut self, body: &SetExpr, env: &Ctes, outer: Option<&Scope>) -> Shape {
+        // `a union all b union all c ...` is as deep as it is long, leaning left: read down its
+        // left side without nesting calls, then each branch left to right.
+        let mut rights = vec![];
+        let mut leftmost = body;
+        while let SetExpr::SetOperation {
+            left,
+            right,
+            set_quantifier,
+            ..
+        } = leftmost
+        {
+            rights.push((right.as_ref(), set_quantifier));
+            leftmost = left;
+        }
+        let mut shape = self.set_branch(leftmost, env, outer);
+        for (right, set_quantifier) in rights.into_iter().rev() {
+            // A set operation on the right (`a union b intersect c`) nests.
+            let r = if matches!(right, SetExpr::SetOperation { .. }) {
+                if !self.enter("a set operation") {
+                    return Shape::unknown();
+                }
+                let r = self.set_expr(right, env, outer);
+                self.leave();
+                r
+            } else {
+                self.set_branch(right, env, outer)
+            };
+            let by_name = matches!(
+                set_quantifier,
+                SetQuantifier::ByName | SetQuantifier::AllByName | SetQuantifier::DistinctByName
+            );
+            shape = merge_set(shape, r, by_name);
+        }
+        shape
+    }
+
+    /// One branch of a set operation (not itself a set operation).
+    fn set_branch(&mut self, body: &SetExpr, env: &Ctes, outer: Option<&Scope>) -> Shape {
         match body {
             SetExpr::Select(s) => self.select(s, env, outer, &[]),
             SetExpr::Query(q) => self.query(q, env, outer),
-            SetExpr::SetOperation {
-                left,
-                right,
-                set_quantifier,
-                ..
-            } => {
-                let l = self.set_expr(left, env, outer);
-                let r = self.set_expr(right, env, outer);
-                let by_name = matches!(
-                    set_quantifier,
-                    SetQuantifier::ByName | SetQuantifier::AllByName | SetQuantifier::DistinctByName
-                );
-                merge_set(l, r, by_name)
-            }
+            SetExpr::SetOperation { .. } => self.set_expr(body, env, outer),
             SetExpr::Values(v) => {
                 let scope = Scope::new(outer, env);
                 for row in &v.rows {
@@ -267,6 +343,15 @@ impl<'r> Analyzer<'r> {
     }
 
     fn factor(&mut self, f: &TableFactor, env: &Ctes, scope: &mut Scope) {
+        if !self.enter("a table in FROM") {
+            scope.opaque = true;
+            return;
+        }
+        self.factor_inner(f, env, scope);
+        self.leave();
+    }
+
+    fn factor_inner(&mut self, f: &TableFactor, env: &Ctes, scope: &mut Scope) {
         match f {
             TableFactor::Table { name, alias, args, .. } => {
                 let last = last_part(name);
@@ -300,25 +385,25 @@ impl<'r> Analyzer<'r> {
                     });
                     Shape::unknown()
                 };
-                scope.sources.push(Source {
-                    alias: alias_name,
-                    shape: apply_alias(shape, alias.as_ref()),
-                });
+                scope
+                    .sources
+                    .push(Source::new(alias_name, apply_alias(shape, alias.as_ref())));
             }
             TableFactor::Derived { subquery, alias, .. } => {
                 // LATERAL, and DuckDB's implicit lateral: the subquery may read what precedes it.
                 let view = Scope {
                     sources: scope.sources.clone(),
                     aliases: vec![],
+                    alias_index: NameIndex::default(),
                     opaque: scope.opaque,
                     parent: scope.parent,
                     ctes: env,
                 };
                 let shape = self.query(subquery, env, Some(&view));
-                scope.sources.push(Source {
-                    alias: alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or_default(),
-                    shape: apply_alias(shape, alias.as_ref()),
-                });
+                scope.sources.push(Source::new(
+                    alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or_default(),
+                    apply_alias(shape, alias.as_ref()),
+                ));
             }
             TableFactor::NestedJoin {
                 table_with_joins,
@@ -347,10 +432,9 @@ impl<'r> Analyzer<'r> {
                         for s in inner.sources {
                             shape.cols.extend(s.shape.cols);
                         }
-                        scope.sources.push(Source {
-                            alias: ident_name(&a.name),
-                            shape: apply_alias(shape, Some(a)),
-                        });
+                        scope
+                            .sources
+                            .push(Source::new(ident_name(&a.name), apply_alias(shape, Some(a))));
                     }
                     None => scope.sources.extend(inner.sources),
                 }
@@ -375,10 +459,9 @@ impl<'r> Analyzer<'r> {
                     let mut inner = Scope::new(scope.parent, env);
                     self.factor(table, env, &mut inner);
                 }
-                scope.sources.push(Source {
-                    alias: alias.unwrap_or_default(),
-                    shape: Shape::unknown(),
-                });
+                scope
+                    .sources
+                    .push(Source::new(alias.unwrap_or_default(), Shape::unknown()));
             }
         }
     }
@@ -405,10 +488,14 @@ impl<'r> Analyzer<'r> {
 
         // Aliases first, so that any item, WHERE, GROUP BY or QUALIFY can use one (both dialects
         // allow it); their lineage is filled in as the items are read.
+        // Each alias's first place in `scope.aliases`.
+        let mut alias_at: FastMap<Arc<str>, usize> = FastMap::default();
         for item in &s.projection {
             if let SelectItem::ExprWithAlias { alias, .. } = item {
+                let name = col_name(alias);
+                alias_at.entry(name.clone()).or_insert(scope.aliases.len());
                 scope.aliases.push(Col {
-                    name: col_name(alias),
+                    name,
                     from: Refs::new(),
                 });
             }
@@ -441,7 +528,7 @@ impl<'r> Analyzer<'r> {
                         name: col_name(alias),
                         from,
                     };
-                    if let Some(a) = scope.aliases.iter_mut().find(|a| a.name == col.name) {
+                    if let Some(a) = alias_at.get(&col.name).and_then(|&i| scope.aliases.get_mut(i)) {
                         a.from = col.from.clone();
                     }
                     out.cols.push(col);
@@ -465,10 +552,11 @@ impl<'r> Analyzer<'r> {
                     if let [one] = open.as_slice() {
                         shape.passthrough = one.shape.passthrough.clone();
                     }
+                    // A join USING the same name shows the column once.
+                    let mut seen: HashSet<String> = HashSet::new();
                     for src in &scope.sources {
                         for c in &src.shape.cols {
-                            // A join USING the same name shows the column once.
-                            if shape.find(&c.name).is_none() {
+                            if c.name.is_empty() || seen.insert(c.name.to_ascii_lowercase()) {
                                 shape.cols.push(c.clone());
                             }
                         }
@@ -597,10 +685,21 @@ fn append_star(out: &mut Shape, shape: Shape) {
 
 fn merge_set(mut l: Shape, r: Shape, by_name: bool) -> Shape {
     if by_name {
+        // Each name's first column in `l`.
+        let mut at: FastMap<String, usize> = FastMap::default();
+        for (i, x) in l.cols.iter().enumerate() {
+            at.entry(x.name.to_ascii_lowercase()).or_insert(i);
+        }
         for c in r.cols {
-            match l.cols.iter_mut().find(|x| x.name.eq_ignore_ascii_case(&c.name)) {
+            match at
+                .get(c.name.to_ascii_lowercase().as_str())
+                .and_then(|&i| l.cols.get_mut(i))
+            {
                 Some(x) => x.from.extend(c.from),
-                None => l.cols.push(c),
+                None => {
+                    at.insert(c.name.to_ascii_lowercase(), l.cols.len());
+                    l.cols.push(c);
+                }
             }
         }
     } else {

@@ -1,8 +1,11 @@
 //! Expressions: the upstream columns an expression reads, and the references in it that
 //! provably name nothing (recorded as issues).
 
+use std::ops::ControlFlow;
+
 use sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, JoinConstraint, JoinOperator, WindowType,
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, JoinConstraint, JoinOperator, Query, Visitor,
+    WindowType,
 };
 
 use super::columns::{Analyzer, Issue, last_part};
@@ -48,13 +51,43 @@ impl Analyzer<'_> {
         }
     }
 
-    fn walk(&mut self, e: &Expr, scope: &Scope, check: bool, out: &mut Refs) {
-        let mut go = |this: &mut Self, x: &Expr| this.walk(x, scope, check, out);
+    /// Read `root` depth first, children in the order they are written, with an explicit
+    /// stack: a chain of a thousand `or` or `+` terms is as deep as it is long, and must not
+    /// need as many nested calls. Subqueries are read through `query`, which bounds how deeply
+    /// they nest.
+    fn walk(&mut self, root: &Expr, scope: &Scope, check: bool, out: &mut Refs) {
+        let mut stack = vec![Work::Expr(root, check)];
+        while let Some(work) = stack.pop() {
+            match work {
+                Work::Expr(e, check) => {
+                    let mark = stack.len();
+                    self.step(e, scope, check, out, &mut stack);
+                    // Pushed in the order written, popped in that order.
+                    stack[mark..].reverse();
+                }
+                Work::Checked(q) => {
+                    self.query(q, scope.ctes, Some(scope));
+                }
+                Work::Lineage(q) => {
+                    // A scalar subquery's lineage is what its output reads.
+                    let shape = self.query(q, scope.ctes, Some(scope));
+                    for c in shape.cols {
+                        out.extend(c.from);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Read one expression: resolve it when it is a name, else push its parts onto `stack`
+    /// (in the order written).
+    fn step<'e>(&mut self, e: &'e Expr, scope: &Scope, check: bool, out: &mut Refs, stack: &mut Vec<Work<'e>>) {
+        let mut go = |x: &'e Expr| stack.push(Work::Expr(x, check));
         match e {
             Expr::Identifier(i) => self.reference(std::slice::from_ref(i), scope, check, out),
             Expr::CompoundIdentifier(parts) => self.reference(parts, scope, check, out),
-            Expr::CompoundFieldAccess { root, .. } => go(self, root),
-            Expr::JsonAccess { value, .. } => go(self, value),
+            Expr::CompoundFieldAccess { root, .. } => go(root),
+            Expr::JsonAccess { value, .. } => go(value),
             Expr::IsFalse(x)
             | Expr::IsNotFalse(x)
             | Expr::IsTrue(x)
@@ -69,7 +102,7 @@ impl Analyzer<'_> {
             | Expr::Extract { expr: x, .. }
             | Expr::Ceil { expr: x, .. }
             | Expr::Floor { expr: x, .. }
-            | Expr::Collate { expr: x, .. } => go(self, x),
+            | Expr::Collate { expr: x, .. } => go(x),
             Expr::IsDistinctFrom(a, b)
             | Expr::IsNotDistinctFrom(a, b)
             | Expr::BinaryOp { left: a, right: b, .. }
@@ -80,20 +113,20 @@ impl Analyzer<'_> {
                 time_zone: b,
             }
             | Expr::Position { expr: a, r#in: b } => {
-                go(self, a);
-                go(self, b);
+                go(a);
+                go(b);
             }
             Expr::Like { expr, pattern, .. }
             | Expr::ILike { expr, pattern, .. }
             | Expr::SimilarTo { expr, pattern, .. }
             | Expr::RLike { expr, pattern, .. } => {
-                go(self, expr);
-                go(self, pattern);
+                go(expr);
+                go(pattern);
             }
             Expr::Between { expr, low, high, .. } => {
-                go(self, expr);
-                go(self, low);
-                go(self, high);
+                go(expr);
+                go(low);
+                go(high);
             }
             Expr::Substring {
                 expr,
@@ -101,29 +134,27 @@ impl Analyzer<'_> {
                 substring_for,
                 ..
             } => {
-                go(self, expr);
+                go(expr);
                 for x in [substring_from, substring_for].into_iter().flatten() {
-                    go(self, x);
+                    go(x);
                 }
             }
             Expr::Trim { expr, trim_what, .. } => {
-                go(self, expr);
+                go(expr);
                 if let Some(x) = trim_what {
-                    go(self, x);
+                    go(x);
                 }
             }
             Expr::In { expr, target, .. } => {
-                go(self, expr);
+                go(expr);
                 match target {
                     sqlparser::ast::InTarget::List(list) => {
                         for x in list {
-                            go(self, x);
+                            go(x);
                         }
                     }
-                    sqlparser::ast::InTarget::Subquery(q) => {
-                        self.query(q, scope.ctes, Some(scope));
-                    }
-                    sqlparser::ast::InTarget::Unnest(x) => go(self, x),
+                    sqlparser::ast::InTarget::Subquery(q) => stack.push(Work::Checked(q)),
+                    sqlparser::ast::InTarget::Unnest(x) => go(x),
                     sqlparser::ast::InTarget::Table { .. } => {}
                 }
             }
@@ -134,35 +165,29 @@ impl Analyzer<'_> {
                 ..
             } => {
                 if let Some(x) = operand {
-                    go(self, x);
+                    go(x);
                 }
                 for w in conditions {
-                    go(self, &w.condition);
-                    go(self, &w.result);
+                    go(&w.condition);
+                    go(&w.result);
                 }
                 if let Some(x) = else_result {
-                    go(self, x);
+                    go(x);
                 }
             }
             Expr::Tuple(list) => {
                 for x in list {
-                    go(self, x);
+                    go(x);
                 }
             }
             Expr::Array(a) => {
                 for x in &a.elem {
-                    go(self, x);
+                    go(x);
                 }
             }
-            Expr::Interval(i) => go(self, &i.value),
+            Expr::Interval(i) => go(&i.value),
             Expr::Value(_) | Expr::TypedString(_) => {}
-            Expr::Exists { subquery, .. } | Expr::Subquery(subquery) => {
-                // A scalar subquery's lineage is what its output reads.
-                let shape = self.query(subquery, scope.ctes, Some(scope));
-                for c in shape.cols {
-                    out.extend(c.from);
-                }
-            }
+            Expr::Exists { subquery, .. } | Expr::Subquery(subquery) => stack.push(Work::Lineage(subquery)),
             Expr::Function(f) => {
                 let name = last_part(&f.name).to_ascii_lowercase();
                 let plain = f.name.0.len() == 1 && plain_function(&name);
@@ -176,50 +201,101 @@ impl Analyzer<'_> {
                                 | FunctionArg::Unnamed(arg) => arg,
                             };
                             if let FunctionArgExpr::Expr(x) = arg {
-                                self.walk(x, scope, check_args, out);
+                                stack.push(Work::Expr(x, check_args));
                             }
                         }
                     }
-                    FunctionArguments::Subquery(q) => {
-                        let shape = self.query(q, scope.ctes, Some(scope));
-                        for c in shape.cols {
-                            out.extend(c.from);
-                        }
-                    }
+                    FunctionArguments::Subquery(q) => stack.push(Work::Lineage(q)),
                     FunctionArguments::None => {}
                 }
                 if let Some(x) = &f.filter {
-                    self.walk(x, scope, check_args, out);
+                    stack.push(Work::Expr(x, check_args));
                 }
                 for o in &f.within_group {
-                    self.walk(&o.expr, scope, check_args, out);
+                    stack.push(Work::Expr(&o.expr, check_args));
                 }
                 if let Some(WindowType::WindowSpec(spec)) = &f.over {
                     for x in &spec.partition_by {
-                        self.walk(x, scope, check, out);
+                        stack.push(Work::Expr(x, check));
                     }
                     for o in &spec.order_by {
-                        self.walk(&o.expr, scope, check, out);
+                        stack.push(Work::Expr(&o.expr, check));
                     }
                 }
             }
             other => {
                 // Forms not modelled (lambdas, struct literals, dialect extensions): read the
                 // names inside for lineage, report nothing.
-                let mut names: Vec<Vec<Ident>> = vec![];
-                let _ = sqlparser::ast::visit_expressions(other, |x| {
-                    match x {
-                        Expr::Identifier(i) => names.push(vec![i.clone()]),
-                        Expr::CompoundIdentifier(p) => names.push(p.clone()),
-                        _ => {}
-                    }
-                    std::ops::ControlFlow::<()>::Continue(())
-                });
-                for n in names {
+                let mut names = Names::default();
+                if sqlparser::ast::Visit::visit(other, &mut names).is_break() {
+                    self.too_deep("an expression the check does not model");
+                    return;
+                }
+                for n in names.found {
                     self.reference(&n, scope, false, out);
                 }
             }
         }
+    }
+}
+
+/// What is left to read of an expression.
+enum Work<'e> {
+    /// An expression, and whether the references in it are checked.
+    Expr(&'e Expr, bool),
+    /// A subquery read for its checks only (`x in (select ...)`).
+    Checked(&'e Query),
+    /// A subquery whose output's lineage the expression reads (scalar, `exists`, a function's).
+    Lineage(&'e Query),
+}
+
+/// How deeply sqlparser's visitor may go into an expression the check does not model before
+/// the check gives up on the model: each level is a few nested calls of the visitor.
+const MAX_VISIT_DEPTH: usize = 200;
+
+/// The names inside an expression, collected by sqlparser's visitor, which stops past
+/// `MAX_VISIT_DEPTH` nested expressions or queries.
+#[derive(Default)]
+struct Names {
+    found: Vec<Vec<Ident>>,
+    depth: usize,
+}
+
+impl Names {
+    fn enter(&mut self) -> ControlFlow<()> {
+        self.depth += 1;
+        if self.depth > MAX_VISIT_DEPTH {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+}
+
+impl Visitor for Names {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, x: &Expr) -> ControlFlow<()> {
+        match x {
+            Expr::Identifier(i) => self.found.push(vec![i.clone()]),
+            Expr::CompoundIdentifier(p) => self.found.push(p.clone()),
+            _ => {}
+        }
+        self.enter()
+    }
+
+    fn post_visit_expr(&mut self, _: &Expr) -> ControlFlow<()> {
+        self.depth -= 1;
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+        self.enter()
+    }
+
+    fn post_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+        self.depth -= 1;
+        ControlFlow::Continue(())
     }
 }
 

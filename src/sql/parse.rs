@@ -61,12 +61,29 @@ fn options() -> ParserOptions {
     ParserOptions::new().with_unescape(false).with_trailing_commas(false)
 }
 
+/// How deeply sqlparser may nest its calls (its default is 50, which a CASE nested 48 deep
+/// already exceeds). A level of parentheses, CASE or a function call costs it one, a subquery
+/// two, a ladder of operators of rising precedence one per operator. sqlparser grows its stack
+/// on the heap as it nests (its `recursive-protection` feature), so a deep parse costs memory,
+/// not a crash.
+const RECURSION_LIMIT: usize = 2000;
+
+/// What one level of nesting (`nesting`) may cost sqlparser at most: SQL nested
+/// `RECURSION_LIMIT / LEVEL_COST` levels deep (125) or more is not parsed.
+const LEVEL_COST: usize = 16;
+
+fn parser(dialect: &dyn Dialect) -> Parser<'_> {
+    Parser::new(dialect)
+        .with_options(options())
+        .with_recursion_limit(RECURSION_LIMIT)
+}
+
 /// Parse with the fast tokenizer's tokens when it handles `sql`, else with sqlparser's own
 /// tokenizer (the same tokens, slower; its errors are the parse errors). For DuckDB and
 /// Snowflake, the fast parser reads the tokens first (`fast_parse`), and sqlparser reads what
 /// it declines.
 pub fn try_parse(dialect: &dyn Dialect, sql: &str) -> Result<Vec<Statement>, ParserError> {
-    let parser = Parser::new(dialect).with_options(options());
+    let parser = parser(dialect);
     let mut parser = match super::tokens::tokenize_for_parser(dialect, sql) {
         Some(tokens) => {
             if (dialect.is::<DuckDbDialect>() || dialect.is::<SnowflakeDialect>())
@@ -74,23 +91,60 @@ pub fn try_parse(dialect: &dyn Dialect, sql: &str) -> Result<Vec<Statement>, Par
             {
                 return Ok(statements);
             }
+            if too_nested(sql) {
+                return Err(ParserError::RecursionLimitExceeded);
+            }
             parser.with_tokens_with_locations(tokens)
         }
+        None if too_nested(sql) => return Err(ParserError::RecursionLimitExceeded),
         None => parser.try_with_sql(sql)?,
     };
     parser.parse_statements()
 }
 
+/// Whether `sql` nests so deeply that sqlparser may meet its recursion limit: it then may
+/// report the error of another reading than the one that failed (a CASE too deep read as a
+/// column named `case`), and spend long trying readings. Such SQL is not given to it (the fast
+/// parser, which reads most SQL, stops long before). Logged at debug level.
+fn too_nested(sql: &str) -> bool {
+    // Every level `nesting` counts has one of these bytes (`(`, `case`, `not`, `-`...): most
+    // SQL has too few of them to need a closer look.
+    let marks = sql
+        .bytes()
+        .filter(|b| {
+            matches!(
+                b,
+                b'(' | b'[' | b'{' | b'e' | b'E' | b't' | b'T' | b'-' | b'+' | b'~' | b'!' | b'@'
+            )
+        })
+        .count();
+    if (marks + 1) * LEVEL_COST < RECURSION_LIMIT {
+        return false;
+    }
+    let depth = nesting(sql);
+    let deep = depth * LEVEL_COST >= RECURSION_LIMIT;
+    if deep {
+        tracing::debug!("SQL nested {depth} levels deep is not given to the parser");
+    }
+    deep
+}
+
 /// Parse with sqlparser's own tokenizer only: what `try_parse` must always agree with.
 pub fn try_parse_slow(dialect: &dyn Dialect, sql: &str) -> Result<Vec<Statement>, ParserError> {
-    Parser::new(dialect)
-        .with_options(options())
-        .try_with_sql(sql)?
-        .parse_statements()
+    parser(dialect).try_with_sql(sql)?.parse_statements()
 }
+
+/// How deep a syntax tree may be, as `tree_depth` estimates it, for the analysis to read it:
+/// sqlparser reads a chain of operators (`a or b or c ...`, `union all`) in a loop, but the tree
+/// it makes is as deep as the chain is long, and dropping it takes as many nested calls (a
+/// debug build overflows a worker's 2 MiB stack somewhere past 20,000).
+const MAX_TREE_DEPTH: usize = 10_000;
 
 /// Parse `sql` for a target whose dialect is `dialect`.
 pub fn parse(sql: &str, dialect: &dyn Dialect) -> Outcome {
+    if let Some(reason) = too_deep(sql) {
+        return Outcome::Skipped(reason);
+    }
     let first = match try_parse(dialect, sql) {
         Ok(statements) => return Outcome::Parsed(statements),
         Err(e) => e,
@@ -154,6 +208,171 @@ pub fn unsupported_form(sql: &str) -> Option<&'static str> {
         return Some("[... for ... in ...]");
     }
     UNSUPPORTED_WORDS.iter().copied().find(|w| words.contains(w))
+}
+
+/// How deeply `sql` nests, as sqlparser counts it (up to a factor `LEVEL_COST`): the deepest
+/// parentheses, brackets, braces and CASE ... END (outside strings and comments), plus the
+/// longest run of prefix operators (`not not - x`) and one.
+pub fn nesting(sql: &str) -> usize {
+    let code = strip_strings_and_comments(sql);
+    let (mut depth, mut deepest, mut run, mut longest_run) = (0usize, 0usize, 0usize, 0usize);
+    let mut word = String::new();
+    // Each character, and a space at the end to finish the last word.
+    for c in code.chars().chain([' ']) {
+        if c.is_alphanumeric() || c == '_' || c == '$' {
+            word.push(c);
+            continue;
+        }
+        if !word.is_empty() {
+            if word.eq_ignore_ascii_case("case") {
+                depth += 1;
+            } else if word.eq_ignore_ascii_case("end") {
+                depth = depth.saturating_sub(1);
+            }
+            if word.eq_ignore_ascii_case("not") {
+                run += 1;
+            } else {
+                run = 0;
+            }
+            word.clear();
+        }
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        match c {
+            '-' | '+' | '~' | '!' | '@' => run += 1,
+            c if c.is_whitespace() => {}
+            _ => run = 0,
+        }
+        deepest = deepest.max(depth);
+        longest_run = longest_run.max(run);
+    }
+    deepest + longest_run + 1
+}
+
+/// Why `sql` is too deep to parse and analyse, if it is: its syntax tree would be deeper than
+/// `MAX_TREE_DEPTH`. (SQL nested too deeply for sqlparser is caught in `try_parse`.)
+fn too_deep(sql: &str) -> Option<String> {
+    // A chain of N operators takes at least N bytes.
+    if sql.len() <= MAX_TREE_DEPTH {
+        return None;
+    }
+    let depth = tree_depth(sql);
+    (depth > MAX_TREE_DEPTH)
+        .then(|| format!("its syntax tree would be about {depth} levels deep (chains of operators or set operations)"))
+}
+
+/// Words that join two expressions or two queries: each makes the tree one level deeper.
+const OPERATOR_WORDS: &[&str] = &[
+    "and",
+    "or",
+    "not",
+    "is",
+    "in",
+    "like",
+    "ilike",
+    "rlike",
+    "regexp",
+    "glob",
+    "similar",
+    "between",
+    "collate",
+    "at",
+    "escape",
+    "union",
+    "intersect",
+    "except",
+    "minus",
+];
+
+/// Words that start a part of a query whose expressions sqlparser keeps side by side (in a
+/// list), not one inside the other.
+const CLAUSE_WORDS: &[&str] = &[
+    "select",
+    "from",
+    "where",
+    "group",
+    "having",
+    "qualify",
+    "order",
+    "limit",
+    "join",
+    "on",
+    "when",
+    "then",
+    "else",
+    "end",
+    "window",
+    "partition",
+    "by",
+];
+
+/// An upper bound, up to small factors, of how deep the syntax tree of `sql` is: along every
+/// path into its brackets, the brackets and CASEs open plus the operators met in each (a
+/// comma or a clause starts a new expression; set operations never do).
+pub fn tree_depth(sql: &str) -> usize {
+    let code = strip_strings_and_comments(sql);
+    // Per open bracket: operators in its current expression, and its set operations.
+    let mut levels: Vec<(usize, usize)> = vec![(0, 0)];
+    let mut total = 0usize; // sum over `levels`
+    let mut deepest = 0usize;
+    let mut word = String::new();
+    for c in code.chars().chain([' ']) {
+        if c.is_alphanumeric() || c == '_' || c == '$' {
+            word.push(c);
+            continue;
+        }
+        if !word.is_empty() {
+            let w = word.to_ascii_lowercase();
+            if let Some(level) = levels.last_mut() {
+                if matches!(w.as_str(), "union" | "intersect" | "except" | "minus") {
+                    level.1 += 1;
+                    total += 1;
+                } else if OPERATOR_WORDS.contains(&w.as_str()) {
+                    level.0 += 1;
+                    total += 1;
+                } else if CLAUSE_WORDS.contains(&w.as_str()) {
+                    total -= level.0;
+                    level.0 = 0;
+                }
+            }
+            if w == "case" {
+                levels.push((0, 0));
+                total += 1;
+            } else if w == "end" && levels.len() > 1 {
+                let (a, b) = levels.pop().unwrap_or_default();
+                total -= a + b + 1;
+            }
+            word.clear();
+        }
+        match c {
+            '(' | '[' | '{' => {
+                levels.push((0, 0));
+                total += 1;
+            }
+            ')' | ']' | '}' if levels.len() > 1 => {
+                let (a, b) = levels.pop().unwrap_or_default();
+                total -= a + b + 1;
+            }
+            ',' | ';' => {
+                if let Some(level) = levels.last_mut() {
+                    total -= level.0;
+                    level.0 = 0;
+                }
+            }
+            '+' | '-' | '*' | '/' | '%' | '|' | '&' | '^' | '=' | '<' | '>' | '!' | '~' | ':' | '@' | '#' | '?' => {
+                if let Some(level) = levels.last_mut() {
+                    level.0 += 1;
+                    total += 1;
+                }
+            }
+            _ => {}
+        }
+        deepest = deepest.max(total);
+    }
+    deepest
 }
 
 /// `sql` with string literals, quoted identifiers and comments blanked out.
@@ -302,6 +521,48 @@ mod tests {
     fn strings_do_not_count_as_forms() {
         assert_eq!(unsupported_form("select 'pivot' from t -- sample"), None);
         assert_eq!(unsupported_form("select 1 from t using sample 5"), Some("sample"));
+    }
+
+    #[test]
+    fn a_case_nested_48_deep_parses() {
+        let mut e = "1".to_string();
+        for _ in 0..48 {
+            e = format!("case when x = 1 then {e} else 0 end");
+        }
+        let sql = format!("select {e} as c from t");
+        assert!(matches!(parse(&sql, &DuckDbDialect {}), Outcome::Parsed(_)));
+    }
+
+    #[test]
+    fn too_deep_sql_is_skipped_not_a_syntax_error() {
+        let mut e = "1".to_string();
+        for _ in 0..1500 {
+            e = format!("case when x = 1 then {e} else 0 end");
+        }
+        let chain = vec!["x = 1"; 20_000].join(" or ");
+        for sql in [
+            format!("select {e} as c from t"),
+            format!("select {}1{}", "(".repeat(5000), ")".repeat(5000)),
+            format!("select {}1", "not ".repeat(3000)),
+            format!("select 1 from t where {chain}"),
+        ] {
+            assert!(
+                matches!(parse(&sql, &DuckDbDialect {}), Outcome::Skipped(_)),
+                "{}",
+                &sql[..40]
+            );
+        }
+    }
+
+    #[test]
+    fn depth_estimates() {
+        assert_eq!(nesting("select ((a)) from t"), 3);
+        assert_eq!(nesting("select case when a then case when b then 1 end end, '((('"), 3);
+        assert_eq!(nesting("select not not - x"), 4);
+        // Operators in one expression add up; a comma or a clause starts another.
+        assert_eq!(tree_depth("select a + b + c, d from t where e = 1"), 2);
+        assert_eq!(tree_depth("select (a + (b + c)) from t"), 4);
+        assert_eq!(tree_depth("select 1 union all select 2 union all select x + 1"), 3);
     }
 
     #[test]
