@@ -4,9 +4,13 @@
 mod adapter_kind;
 pub mod config;
 pub mod csv;
+pub mod dbt_project;
 pub mod env;
+pub mod keys;
+pub mod profiles;
 pub mod schema;
 pub mod target;
+mod yaml_lines;
 
 use rayon::prelude::*;
 use std::fs;
@@ -15,6 +19,8 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 pub use adapter_kind::{AdapterKind, UnknownAdapterKind};
 pub use config::ProjectFile;
+pub use dbt_project::DbtLayout;
+pub use profiles::ProfileOptions;
 pub use schema::SchemaDoc;
 pub use target::Target;
 
@@ -32,6 +38,10 @@ pub struct Project {
     pub root: PathBuf,
     pub file: ProjectFile,
     pub file_text: String,
+    /// The project file, relative to the root: project.yml, or dbt_project.yml.
+    pub file_path: PathBuf,
+    /// Set for a project in dbt's layout (dbt_project.yml and profiles.yml).
+    pub dbt: Option<DbtLayout>,
     pub models: Vec<SourceFile>,
     pub macros: Vec<SourceFile>,
     /// Singular tests (`tests/**/*.sql`) and generic test definitions under `tests/generic/`.
@@ -43,22 +53,20 @@ pub struct Project {
 }
 
 impl Project {
+    /// Load the project in `root`, with profiles.yml found the default way.
     pub fn load(root: &Path) -> Result<Project> {
-        let project_path = root.join(config::PROJECT_FILE);
-        if !project_path.exists() {
-            return Err(
-                Error::project(format!("no {} found in {}", config::PROJECT_FILE, root.display())).help(
-                    "run mozt from the project's folder, pass --project-dir, or create a project with `mozt init NAME`",
-                ),
-            );
-        }
-        let file_text = fs::read_to_string(&project_path).map_err(|e| Error::io(&project_path, e))?;
-        let rel_project = PathBuf::from(config::PROJECT_FILE);
-        let file = ProjectFile::parse(&rel_project, &file_text)?;
+        Project::load_with(root, &ProfileOptions::default())
+    }
 
+    /// Load the project in `root`: its project.yml, or else its dbt_project.yml (whose targets
+    /// come from profiles.yml, found as `profiles` says).
+    pub fn load_with(root: &Path, profiles: &ProfileOptions) -> Result<Project> {
+        let (file_path, file, file_text, dbt) = read_project_file(root, profiles)?;
         let mut project = Project {
             root: root.to_path_buf(),
             file_text,
+            file_path,
+            dbt,
             models: vec![],
             macros: vec![],
             tests: vec![],
@@ -109,14 +117,43 @@ impl Project {
         self.root.join(&self.file.target_path)
     }
 
+    /// The target `requested` (`--target`) or the default one: from project.yml's `targets:`,
+    /// or from profiles.yml for a dbt-layout project.
     pub fn resolve_target(&self, requested: Option<&str>) -> Result<Target> {
-        target::resolve(
-            &self.file.targets,
-            requested,
-            Path::new(config::PROJECT_FILE),
-            &self.file_text,
-        )
+        match &self.dbt {
+            Some(layout) => profiles::resolve(&self.root, layout, &self.file_text, requested),
+            None => target::resolve(&self.file.targets, requested, &self.file_path, &self.file_text),
+        }
     }
+}
+
+/// The project file of `root`: project.yml when there is one, else dbt_project.yml.
+fn read_project_file(
+    root: &Path,
+    profiles: &ProfileOptions,
+) -> Result<(PathBuf, ProjectFile, String, Option<DbtLayout>)> {
+    let own = root.join(config::PROJECT_FILE);
+    let dbt = root.join(dbt_project::DBT_PROJECT_FILE);
+    let rel = |name: &str| PathBuf::from(name);
+    if own.is_file() {
+        let text = fs::read_to_string(&own).map_err(|e| Error::io(&own, e))?;
+        let file = ProjectFile::parse(&rel(config::PROJECT_FILE), &text)?;
+        config::warn_unknown_keys(&rel(config::PROJECT_FILE), &text, &file);
+        return Ok((rel(config::PROJECT_FILE), file, text, None));
+    }
+    if dbt.is_file() {
+        let text = fs::read_to_string(&dbt).map_err(|e| Error::io(&dbt, e))?;
+        let shown = rel(dbt_project::DBT_PROJECT_FILE);
+        let (file, layout) = dbt_project::read(root, &shown, &text, profiles)?;
+        return Ok((shown, file, text, Some(layout)));
+    }
+    Err(Error::project(format!(
+        "no {} or {} found in {}",
+        config::PROJECT_FILE,
+        dbt_project::DBT_PROJECT_FILE,
+        root.display()
+    ))
+    .help("run mozt from the project's folder, pass --project-dir, or create a project with `mozt init NAME`"))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
