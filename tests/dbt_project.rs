@@ -420,3 +420,87 @@ fn snowflake_profile_with_an_encrypted_key_pair() {
         out.stderr
     );
 }
+
+/// A package in dbt_packages/ (no `mozt deps` run): its models, macro, seed and schema tests
+/// are nodes of the graph, configured by its own dbt_project.yml and, over that, by the root's
+/// (`+schema`, `+enabled`), with vars scoped to it.
+fn with_package(p: &TestProject) {
+    p.write(
+        "dbt_packages/helper_pkg/dbt_project.yml",
+        "name: helper_pkg\nversion: '1.0.0'\nconfig-version: 2\nclean-targets: [target]\nvars:\n  pkg_only: 7\n  currency: pkg_default\nmodels:\n  helper_pkg:\n    +materialized: table\n    +schema: pkg_own_schema\n",
+    )
+    .write(
+        "dbt_packages/helper_pkg/models/helper_rates.sql",
+        "select '{{ var(\"currency\") }}' as currency, {{ var('pkg_only') }} as n, {{ pkg_answer() }} as answer from {{ ref('helper_seed') }}\n",
+    )
+    .write(
+        "dbt_packages/helper_pkg/models/schema.yml",
+        "version: 2\nmodels:\n  - name: helper_rates\n    columns:\n      - name: n\n        data_tests: [not_null]\n",
+    )
+    .write(
+        "dbt_packages/helper_pkg/models/unused/helper_unused.sql",
+        "select * from a_table_that_does_not_exist\n",
+    )
+    .write(
+        "dbt_packages/helper_pkg/macros/answer.sql",
+        "{% macro pkg_answer() %}42{% endmacro %}\n",
+    )
+    .write("dbt_packages/helper_pkg/seeds/helper_seed.csv", "k\n1\n")
+    .write(
+        "models/marts/uses_pkg.sql",
+        "select currency, n, answer from {{ ref('helper_pkg', 'helper_rates') }}\n",
+    );
+    let root = p.read("dbt_project.yml").replace(
+        "  helper_pkg:\n    +schema: helper\n",
+        "  helper_pkg:\n    +schema: helper\n    unused:\n      +enabled: false\n",
+    );
+    p.write("dbt_project.yml", &root);
+}
+
+#[test]
+fn a_package_in_dbt_packages_is_part_of_the_graph_configured_from_the_root() {
+    let p = dbt_project();
+    p.write("profiles.yml", DUCKDB_PROFILE);
+    with_package(&p);
+    let out = p.ok(&["build"]);
+    let db = p.path().join("target/dev.duckdb");
+    let kind = |schema: &str, name: &str| {
+        common::query_db(
+            &db,
+            &format!(
+                "select table_type from information_schema.tables where table_schema = '{schema}' and table_name = '{name}'"
+            ),
+        )
+    };
+    // The package's +materialized: table, the root's +schema: helper over the package's own.
+    assert_eq!(
+        kind("analytics_helper", "helper_rates"),
+        vec![vec!["BASE TABLE".to_string()]]
+    );
+    assert_eq!(kind("analytics", "helper_seed"), vec![vec!["BASE TABLE".to_string()]]);
+    // The root's vars scoped to the package win over the package's; its own ones are read.
+    let rows = common::query_db(&db, "select currency, n, answer from analytics.uses_pkg");
+    assert_eq!(rows, vec![vec!["gbp".to_string(), "7".into(), "42".into()]]);
+    // +enabled: false from the root: the broken package model is not built.
+    assert!(!out.stdout.contains("helper_unused"), "{}", out.stdout);
+    // The package's schema test ran.
+    assert!(out.stdout.contains("not_null_helper_rates_n"), "{}", out.stdout);
+    // The package's nodes carry its name.
+    assert_eq!(
+        p.ls(&["-s", "package:helper_pkg", "--resource-type", "model"]),
+        vec!["helper_rates"]
+    );
+    let manifest = p.json("target/manifest.json");
+    let node = &manifest["nodes"]["model.helper_pkg.helper_rates"];
+    assert_eq!(node["package_name"], "helper_pkg");
+    assert_eq!(node["fqn"], serde_json::json!(["helper_pkg", "helper_rates"]));
+
+    // ref() to a package that does not hold the model is an error.
+    p.write(
+        "models/marts/uses_pkg.sql",
+        "select * from {{ ref('other_pkg', 'helper_rates') }}\n",
+    );
+    let out = p.mozt(&["compile"]);
+    out.assert_project_error();
+    assert!(out.stderr.contains("unknown project 'other_pkg'"), "{}", out.stderr);
+}

@@ -184,6 +184,9 @@ const FLAGS_MOZT_HAS: &[(&str, &str)] = &[
 struct Yml<'a> {
     rel: &'a Path,
     text: &'a str,
+    /// The file of an installed package: keys only the root project's file acts on (flags,
+    /// clean-targets, query-comment, ...) are not warned about; dbt ignores them there too.
+    package: bool,
 }
 
 impl Yml<'_> {
@@ -202,10 +205,35 @@ impl Yml<'_> {
 /// Read dbt_project.yml (its text `text`, shown as `rel`) into a project file and the layout
 /// data; warnings go to the log. `root` is the project folder (for the installed packages).
 pub fn read(root: &Path, rel: &Path, text: &str, options: &ProfileOptions) -> Result<(ProjectFile, DbtLayout)> {
+    read_as(
+        root,
+        Yml {
+            rel,
+            text,
+            package: false,
+        },
+        options,
+    )
+}
+
+/// Read an installed package's dbt_project.yml (`root` is the package's folder).
+pub fn read_package(root: &Path, rel: &Path, text: &str) -> Result<(ProjectFile, DbtLayout)> {
+    read_as(
+        root,
+        Yml {
+            rel,
+            text,
+            package: true,
+        },
+        &ProfileOptions::default(),
+    )
+}
+
+fn read_as(root: &Path, yml: Yml<'_>, options: &ProfileOptions) -> Result<(ProjectFile, DbtLayout)> {
+    let (rel, text) = (yml.rel, yml.text);
     let mut file = ProjectFile::parse(rel, text)?;
     let raw: Value = serde_yaml_ng::from_str(text).map_err(|e| crate::error::yaml_error(rel, &e, text))?;
     let raw = raw.as_object().cloned().unwrap_or_default();
-    let yml = Yml { rel, text };
     if !file.targets.is_empty() {
         return Err(yml.refuse(
             &["targets"],
@@ -260,7 +288,9 @@ pub fn read(root: &Path, rel: &Path, text: &str, options: &ProfileOptions) -> Re
     };
     split_vars(root, &mut file, &mut layout, &raw, &yml)?;
     typed_fields(&raw, &mut layout, &yml)?;
-    check_flags(&raw, &yml);
+    if !yml.package {
+        check_flags(&raw, &yml);
+    }
     check_required_version(&raw, &yml);
     Ok((file, layout))
 }
@@ -278,7 +308,7 @@ fn check_keys(raw: &Map<String, Value>, file: &mut ProjectFile, yml: &Yml<'_>) -
                 KEYS.iter().map(|(k, _)| *k),
             ),
             Some(Ignored(why)) => {
-                if !is_empty(value) {
+                if !is_empty(value) && !yml.package {
                     tracing::warn!("{}: `{key}` is ignored: {why}", yml.at(&[key]));
                 }
             }

@@ -7,6 +7,7 @@ pub mod csv;
 pub mod dbt_project;
 pub mod env;
 pub mod keys;
+pub mod packages;
 pub mod profiles;
 pub mod schema;
 pub mod target;
@@ -20,6 +21,7 @@ use crate::error::{Error, Result};
 pub use adapter_kind::{AdapterKind, UnknownAdapterKind};
 pub use config::ProjectFile;
 pub use dbt_project::DbtLayout;
+pub use packages::Package;
 pub use profiles::ProfileOptions;
 pub use schema::SchemaDoc;
 pub use target::Target;
@@ -31,6 +33,9 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// Shared with the node made from the file and with its template.
     pub text: std::sync::Arc<str>,
+    /// The installed package the file belongs to (its project name); None for the root
+    /// project's own files.
+    pub package: Option<std::sync::Arc<str>>,
 }
 
 #[derive(Debug, Clone)]
@@ -42,6 +47,8 @@ pub struct Project {
     pub file_path: PathBuf,
     /// Set for a project in dbt's layout (dbt_project.yml and profiles.yml).
     pub dbt: Option<DbtLayout>,
+    /// The installed packages (dbt_packages/); their files are in the lists below, tagged.
+    pub packages: Vec<Package>,
     pub models: Vec<SourceFile>,
     pub macros: Vec<SourceFile>,
     /// Singular tests (`tests/**/*.sql`) and generic test definitions under `tests/generic/`.
@@ -67,6 +74,7 @@ impl Project {
             file_text,
             file_path,
             dbt,
+            packages: vec![],
             models: vec![],
             macros: vec![],
             tests: vec![],
@@ -75,24 +83,34 @@ impl Project {
             schema_files: vec![],
             file,
         };
+        project.packages = load_packages(root, &project.file, project.dbt.as_ref())?;
         // Walk the folders and read (and parse the YAML of) every file in one parallel pass: a
         // folder's files are read while its sibling folders are still being listed.
-        let f = &project.file;
         let mut loaded: Vec<Loaded> = vec![];
-        for (dirs, kind) in [
-            (&f.model_paths, Kind::Model),
-            (&f.macro_paths, Kind::Macro),
-            (&f.test_paths, Kind::Test),
-            (&f.snapshot_paths, Kind::Snapshot),
-            (&f.seed_paths, Kind::Seed),
-        ] {
-            for dir in dirs {
-                let base = root.join(dir);
-                let load = |path: &Path| load_file(root, kind, path);
-                if base.is_dir() {
-                    loaded.extend(walk(root, &base, &load)?.into_iter().flatten());
-                } else if base.is_file() {
-                    loaded.extend(load(base.strip_prefix(root).unwrap_or(&base))?);
+        let own = std::iter::once((&project.file, PathBuf::new(), None));
+        let packages = project.packages.iter().map(|p| {
+            (
+                &p.file,
+                p.dir.clone(),
+                Some(std::sync::Arc::<str>::from(p.name.as_str())),
+            )
+        });
+        for (f, dir_of, package) in own.chain(packages) {
+            for (dirs, kind) in [
+                (&f.model_paths, Kind::Model),
+                (&f.macro_paths, Kind::Macro),
+                (&f.test_paths, Kind::Test),
+                (&f.snapshot_paths, Kind::Snapshot),
+                (&f.seed_paths, Kind::Seed),
+            ] {
+                for dir in dirs {
+                    let base = root.join(&dir_of).join(dir);
+                    let load = |path: &Path| load_file(root, kind, path, package.as_ref());
+                    if base.is_dir() {
+                        loaded.extend(walk(root, &base, &load)?.into_iter().flatten());
+                    } else if base.is_file() {
+                        loaded.extend(load(base.strip_prefix(root).unwrap_or(&base))?);
+                    }
                 }
             }
         }
@@ -111,6 +129,12 @@ impl Project {
 
     pub fn name(&self) -> &str {
         &self.file.name
+    }
+
+    /// The installed package holding the file at `path` (relative to the root); None for the
+    /// root project's own files.
+    pub fn package_of(&self, path: &Path) -> Option<&Package> {
+        self.packages.iter().find(|p| p.holds(path))
     }
 
     pub fn target_dir(&self) -> PathBuf {
@@ -176,8 +200,24 @@ fn read(root: &Path, rel: &Path) -> Result<String> {
     fs::read_to_string(root.join(rel)).map_err(|e| Error::io(rel, e))
 }
 
+/// The packages installed for the project (none when its install folder does not exist).
+fn load_packages(root: &Path, file: &ProjectFile, dbt: Option<&DbtLayout>) -> Result<Vec<Package>> {
+    let install = match dbt {
+        Some(layout) => layout.packages_install_path.clone(),
+        None => file
+            .other
+            .get("packages-install-path")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or(dbt_project::DEFAULT_INSTALL_PATH)
+            .to_string(),
+    };
+    let no_scoped = indexmap::IndexMap::new();
+    let scoped = dbt.map_or(&no_scoped, |l| &l.package_vars);
+    packages::load(root, &install, &file.vars, scoped)
+}
+
 /// What a file under a folder of `kind` is, read (None when it is not a project file).
-fn load_file(root: &Path, kind: Kind, path: &Path) -> Result<Option<Loaded>> {
+fn load_file(root: &Path, kind: Kind, path: &Path, package: Option<&std::sync::Arc<str>>) -> Result<Option<Loaded>> {
     let Some(ext) = path.extension().and_then(|e| e.to_str()) else {
         return Ok(None);
     };
@@ -192,6 +232,7 @@ fn load_file(root: &Path, kind: Kind, path: &Path) -> Result<Option<Loaded>> {
             SourceFile {
                 path: path.to_path_buf(),
                 text: read(root, path)?.into(),
+                package: package.cloned(),
             },
         ),
         _ => return Ok(None),
