@@ -251,6 +251,24 @@ fn a_missing_profile_or_target_is_an_error_with_the_closest_names() {
     out.assert_project_error();
     assert!(out.stderr.contains("profile 'nobody' is not in"), "{}", out.stderr);
 
+    // ~/.dbt/profiles.yml when the project folder has none.
+    let home = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(home.path().join(".dbt")).expect("mkdir");
+    std::fs::write(
+        home.path().join(".dbt/profiles.yml"),
+        DUCKDB_PROFILE.replace("target/dev.duckdb", "target/from_home.duckdb"),
+    )
+    .expect("write profiles.yml");
+    p.remove("profiles.yml");
+    let out = p.mozt_env(&["build"], &[("HOME", home.path().to_str().expect("utf-8"))]);
+    out.assert_ok();
+    assert_built(&p, "target/from_home.duckdb");
+    // The project folder's profiles.yml comes before ~/.dbt/.
+    p.write("profiles.yml", DUCKDB_PROFILE);
+    let out = p.mozt_env(&["build"], &[("HOME", home.path().to_str().expect("utf-8"))]);
+    out.assert_ok();
+    assert_built(&p, "target/dev.duckdb");
+
     // No profiles.yml anywhere (HOME points at an empty folder).
     p.remove("profiles.yml");
     let home = tempfile::tempdir().expect("temp dir");

@@ -33,3 +33,18 @@ fn an_unknown_key_in_a_targets_connection_settings_is_an_error() {
     out.assert_project_error();
     insta::assert_snapshot!("unknown_target_key", redact(&out.stderr, &p));
 }
+
+#[test]
+fn a_macro_defined_in_two_files_is_an_error_naming_both() {
+    // The last file read used to win without a word.
+    let p = TestProject::new("dups");
+    p.write("models/a.sql", "select {{ cents('1') }} as c\n")
+        .write("macros/money.sql", "{% macro cents(x) %}{{ x }} * 100{% endmacro %}\n")
+        .write(
+            "macros/more/money_v2.sql",
+            "-- newer\n{% macro cents(x) %}{{ x }} * 1000{% endmacro %}\n",
+        );
+    let out = p.mozt(&["compile"]);
+    out.assert_project_error();
+    insta::assert_snapshot!("duplicate_macro", redact(&out.stderr, &p));
+}

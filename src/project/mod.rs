@@ -7,6 +7,7 @@ pub mod csv;
 pub mod dbt_project;
 pub mod env;
 pub mod keys;
+pub mod macro_defs;
 pub mod packages;
 pub mod profiles;
 pub mod schema;
@@ -124,6 +125,7 @@ impl Project {
                 Loaded::File(_, f) => project.snapshots.push(f),
             }
         }
+        macro_defs::check_unique(project.macros.iter().chain(&project.tests))?;
         Ok(project)
     }
 
