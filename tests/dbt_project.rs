@@ -453,7 +453,7 @@ fn with_package(p: &TestProject) {
     )
     .write(
         "dbt_packages/helper_pkg/models/schema.yml",
-        "version: 2\nmodels:\n  - name: helper_rates\n    columns:\n      - name: n\n        data_tests: [not_null]\n",
+        "version: 2\nmodels:\n  - name: helper_rates\n    columns:\n      - name: n\n        data_tests: [not_null]\nsources:\n  - name: pkg_raw\n    tables:\n      - name: events\n      - name: other\n",
     )
     .write(
         "dbt_packages/helper_pkg/models/unused/helper_unused.sql",
@@ -470,7 +470,7 @@ fn with_package(p: &TestProject) {
     );
     let root = p.read("dbt_project.yml").replace(
         "  helper_pkg:\n    +schema: helper\n",
-        "  helper_pkg:\n    +schema: helper\n    unused:\n      +enabled: false\n",
+        "  helper_pkg:\n    +schema: helper\n    unused:\n      +enabled: false\nsources:\n  helper_pkg:\n    pkg_raw:\n      other:\n        +enabled: false\n",
     );
     p.write("dbt_project.yml", &root);
 }
@@ -512,6 +512,10 @@ fn a_package_in_dbt_packages_is_part_of_the_graph_configured_from_the_root() {
     let node = &manifest["nodes"]["model.helper_pkg.helper_rates"];
     assert_eq!(node["package_name"], "helper_pkg");
     assert_eq!(node["fqn"], serde_json::json!(["helper_pkg", "helper_rates"]));
+    // The package's sources are its own; `sources:` of the root disabled one table.
+    let sources = manifest["sources"].as_object().expect("sources");
+    assert!(sources.contains_key("source.helper_pkg.pkg_raw.events"), "{sources:?}");
+    assert!(!sources.contains_key("source.helper_pkg.pkg_raw.other"), "{sources:?}");
 
     // ref() to a package that does not hold the model is an error.
     p.write(

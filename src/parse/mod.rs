@@ -674,10 +674,16 @@ fn sources(project: &Project, target: &Target) -> Result<Vec<SourceNode>> {
                     ))
                     .at(Location::at(&doc.path, doc.line_of_name(&table.name).unwrap_or(1))));
                 }
+                let package = project
+                    .package_of(&doc.path)
+                    .map_or(project.name(), |p| p.name.as_str());
+                if !source_enabled(project, package, src, table) {
+                    continue;
+                }
                 let schema = src.schema.clone().unwrap_or_else(|| src.name.clone());
                 let identifier = table.identifier.clone().unwrap_or_else(|| table.name.clone());
                 out.push(SourceNode {
-                    unique_id: format!("source.{}.{}.{}", project.name(), src.name, table.name),
+                    unique_id: format!("source.{package}.{}.{}", src.name, table.name),
                     source_name: src.name.clone(),
                     name: table.name.clone(),
                     original_file_path: doc.path.clone(),
@@ -703,6 +709,25 @@ fn sources(project: &Project, target: &Target) -> Result<Vec<SourceNode>> {
         }
     }
     Ok(out)
+}
+
+/// Whether a source table is enabled: `enabled` from the folder configs of `sources:` (the
+/// package's own, then the root's), then the source's `config:`, then the table's.
+fn source_enabled(
+    project: &Project,
+    package: &str,
+    src: &crate::project::schema::SourceDecl,
+    table: &crate::project::schema::SourceTable,
+) -> bool {
+    let fqn = [package.to_string(), src.name.clone(), table.name.clone()];
+    let mut config = Map::new();
+    if let Some(p) = project.packages.iter().find(|p| p.name == package) {
+        merge_config(&mut config, &folder_config(&p.file.sources, &fqn));
+    }
+    merge_config(&mut config, &folder_config(&project.file.sources, &fqn));
+    merge_config(&mut config, &src.config);
+    merge_config(&mut config, &table.config);
+    config.get("enabled").and_then(Value::as_bool) != Some(false)
 }
 
 /// Turn recorded ref()/source() calls into dependencies; unknown names are errors naming the

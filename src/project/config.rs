@@ -38,6 +38,10 @@ pub struct ProjectFile {
     pub tests: Value,
     #[serde(default)]
     pub snapshots: Value,
+    /// Folder configs for sources, keyed by project name, source name, then table name
+    /// (`+enabled` is acted on; see `parse::sources`).
+    #[serde(default)]
+    pub sources: Value,
     #[serde(default)]
     pub targets: IndexMap<String, Value>,
     /// Other keys: dbt_project.yml's (read by `dbt_project`), mozt's `braze:` and
@@ -100,6 +104,7 @@ const PROJECT_KEYS: &[&str] = &[
     "data-tests",
     "data_tests",
     "snapshots",
+    "sources",
     "targets",
     "braze",
     "packages-install-path",
@@ -134,6 +139,7 @@ pub fn warn_unknown_configs(path: &Path, text: &str, file: &ProjectFile) {
         ("seeds", &file.seeds),
         ("snapshots", &file.snapshots),
         (section_of_tests, &file.tests),
+        ("sources", &file.sources),
     ] {
         let mut stack: Vec<(Vec<String>, &Value)> = vec![(vec![section.to_string()], tree)];
         while let Some((at, level)) = stack.pop() {
@@ -143,9 +149,14 @@ pub fn warn_unknown_configs(path: &Path, text: &str, file: &ProjectFile) {
                 key_path.push(k.clone());
                 let normalized = normalize_key(k);
                 if k.starts_with('+') {
-                    if !CONFIG_KEYS.contains(&normalized.as_str()) {
-                        let keys: Vec<&str> = key_path.iter().map(String::as_str).collect();
-                        let line = super::yaml_lines::key_line(text, &keys).unwrap_or(1);
+                    let keys: Vec<&str> = key_path.iter().map(String::as_str).collect();
+                    let line = super::yaml_lines::key_line(text, &keys).unwrap_or(1);
+                    if section == "sources" && normalized != "enabled" && CONFIG_KEYS.contains(&normalized.as_str()) {
+                        tracing::warn!(
+                            "{}: `{k}` in `sources:` configs is ignored: mozt applies only `+enabled` from there; set it in the sources' YAML",
+                            crate::error::Location::at(path, line)
+                        );
+                    } else if !CONFIG_KEYS.contains(&normalized.as_str()) {
                         super::keys::warn_unknown(
                             path,
                             line,

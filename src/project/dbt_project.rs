@@ -108,6 +108,7 @@ const KEYS: &[(&str, Treatment)] = &[
     ("models", Read),
     ("seeds", Read),
     ("snapshots", Read),
+    ("sources", Read),
     ("tests", Read),
     ("data_tests", Read),
     // Read by `mozt deps` and the package loader.
@@ -156,10 +157,6 @@ const KEYS: &[(&str, Treatment)] = &[
     (
         "dispatch",
         Ignored("adapter.dispatch does not follow a search order from the project yet"),
-    ),
-    (
-        "sources",
-        Ignored("mozt does not apply folder configs to sources yet; set them in the sources' YAML"),
     ),
     (
         "unit_tests",
