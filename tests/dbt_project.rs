@@ -278,21 +278,57 @@ fn a_missing_profile_or_target_is_an_error_with_the_closest_names() {
 }
 
 #[test]
-fn keys_whose_absence_would_change_results_are_errors() {
+fn on_run_start_and_on_run_end_hooks_of_the_project_and_its_packages_run() {
     let p = dbt_project();
     p.write("profiles.yml", DUCKDB_PROFILE);
     p.write(
         "dbt_project.yml",
-        &format!("{DBT_PROJECT}on-run-end:\n  - \"grant select on all tables in schema analytics to reporter\"\n"),
+        &format!(
+            "{DBT_PROJECT}on-run-start:\n  - create schema if not exists audit\n  - \"create table if not exists audit.log (msg varchar)\"\n  - \"insert into audit.log values ('start {{{{ target.name }}}}')\"\non-run-end: \"insert into audit.log values ('end {{{{ schemas | join(',') }}}}')\"\n"
+        ),
     );
-    let out = p.mozt(&["compile"]);
-    out.assert_project_error();
+    p.write(
+        "dbt_packages/helper_pkg/dbt_project.yml",
+        "name: helper_pkg\non-run-end:\n  - \"insert into audit.log values ('package end')\"\n",
+    );
+    let out = p.ok(&["build"]);
     assert!(
-        out.stderr.contains("on-run-end") && out.stderr.contains("dbt_project.yml:"),
+        out.stdout
+            .contains("on-run-end hook 2 of 2 (helper_pkg.on-run-end.1): OK"),
+        "{}",
+        out.stdout
+    );
+    let rows = common::query_db(
+        &p.path().join("target/dev.duckdb"),
+        "select msg from audit.log order by rowid",
+    );
+    let rows: Vec<String> = rows.into_iter().map(|r| r[0].clone()).collect();
+    assert_eq!(
+        rows,
+        vec![
+            "start dev",
+            "end analytics,analytics_raw,analytics_staging",
+            "package end"
+        ]
+    );
+
+    // A failing hook fails the run, naming it.
+    p.write(
+        "dbt_project.yml",
+        &format!("{DBT_PROJECT}on-run-start: \"insert into no_such_table values (1)\"\n"),
+    );
+    let out = p.mozt(&["run"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("on-run-start hook shop.on-run-start.0 failed"),
         "{}",
         out.stderr
     );
+}
 
+#[test]
+fn keys_whose_absence_would_change_results_are_errors() {
+    let p = dbt_project();
     p.write("dbt_project.yml", DBT_PROJECT);
     p.write(
         "profiles.yml",

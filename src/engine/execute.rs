@@ -92,6 +92,7 @@ pub fn execute(
             crate::relation::quote_if_needed(s)
         ))?;
     }
+    super::run_hooks::run(session, conn.as_mut(), &plan, super::run_hooks::When::Start)?;
     drop(conn);
 
     say(&format!(
@@ -127,9 +128,13 @@ pub fn execute(
         adapter.as_ref(),
         &runner,
     )?;
+    // on-run-end runs whatever the nodes did; its failure is reported once the results are
+    // written.
+    let end = super::run_hooks::run_end(session, adapter.as_ref(), &plan);
     let elapsed = session.started.elapsed().as_secs_f64();
     crate::artifacts::write_run_results(&session.artifacts(), &results, elapsed)?;
     let code = super::summary::summarize(&session.manifest, &results, elapsed);
+    end?;
     Ok(Executed {
         results,
         code,

@@ -10,6 +10,7 @@ pub mod compile;
 pub mod deploy;
 pub mod execute;
 pub mod lineage;
+mod run_hooks;
 mod runner;
 mod summary;
 

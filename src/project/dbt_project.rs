@@ -339,21 +339,10 @@ fn check_keys(raw: &Map<String, Value>, file: &mut ProjectFile, yml: &Yml<'_>) -
     Ok(())
 }
 
-/// dispatch, hooks, quoting, query-comment and clean-targets, typed for the engine. The run
-/// hooks are refused until mozt runs them: skipping their SQL (grants, audit rows) would not be
-/// the run dbt does.
+/// dispatch, run hooks, quoting, query-comment and clean-targets, typed for the engine.
 fn typed_fields(raw: &Map<String, Value>, layout: &mut DbtLayout, yml: &Yml<'_>) -> Result<()> {
     layout.on_run_start = hooks(raw, "on-run-start", yml)?;
     layout.on_run_end = hooks(raw, "on-run-end", yml)?;
-    for key in ["on-run-start", "on-run-end"] {
-        if !hooks(raw, key, yml)?.is_empty() {
-            return Err(yml.refuse(
-                &[key],
-                format!("mozt does not run `{key}` hooks yet, and skipping them would change what the run does"),
-                "run that SQL as a model's pre_hook/post_hook or outside mozt, and remove the key (docs/migrating-from-dbt.md)",
-            ));
-        }
-    }
     layout.clean_targets = raw.get("clean-targets").and_then(string_list).unwrap_or_default();
     layout.dispatch = dispatch(raw.get("dispatch"), yml)?;
     layout.query_comment = match raw.get("query-comment") {

@@ -25,6 +25,9 @@ pub struct Package {
     /// What `var()` reads in the package's nodes: its own vars, then the root project's
     /// global vars, then the root's vars scoped to the package (later ones win).
     pub vars: Map<String, Value>,
+    /// Its `on-run-start` / `on-run-end` hooks (dbt runs a package's too).
+    pub on_run_start: Vec<String>,
+    pub on_run_end: Vec<String>,
 }
 
 impl Package {
@@ -82,6 +85,8 @@ pub fn load(
             dir,
             file,
             vars,
+            on_run_start: layout.on_run_start,
+            on_run_end: layout.on_run_end,
         });
     }
     Ok(packages)
