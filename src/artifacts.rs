@@ -11,7 +11,7 @@ use crate::manifest::Manifest;
 use crate::project::Target;
 use crate::run::NodeResult;
 
-pub use manifest::write_manifest;
+pub(crate) use manifest::write_manifest;
 
 /// What every artifact describes: the manifest, the target it was built for, and the folder
 /// the artifacts go to (the project's target path).
@@ -35,7 +35,7 @@ impl Context<'_> {
 }
 
 /// Write target/run_results.json: every node's status, timing and message.
-pub fn write_run_results(ctx: &Context<'_>, results: &[NodeResult], elapsed: f64) -> Result<()> {
+pub(crate) fn write_run_results(ctx: &Context<'_>, results: &[NodeResult], elapsed: f64) -> Result<()> {
     let doc = json!({
         "metadata": ctx.metadata(),
         "elapsed_time": elapsed,
@@ -46,7 +46,7 @@ pub fn write_run_results(ctx: &Context<'_>, results: &[NodeResult], elapsed: f64
 }
 
 /// Write a source freshness report (target/sources.json, or the path given).
-pub fn write_sources(ctx: &Context<'_>, path: &Path, results: Vec<Value>, elapsed: f64) -> Result<()> {
+pub(crate) fn write_sources(ctx: &Context<'_>, path: &Path, results: Vec<Value>, elapsed: f64) -> Result<()> {
     let doc = json!({
         "metadata": ctx.metadata(),
         "elapsed_time": elapsed,

@@ -5,9 +5,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// Exit code for a usage or project error (bad YAML, bad Jinja, unknown ref, cycle, ...).
-pub const EXIT_PROJECT: i32 = 2;
+pub(crate) const EXIT_PROJECT: i32 = 2;
 /// Exit code when a model, seed or test failed.
-pub const EXIT_FAILURE: i32 = 1;
+pub(crate) const EXIT_FAILURE: i32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
@@ -68,7 +68,7 @@ pub struct Error {
     pub help: Option<String>,
 }
 
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn project(message: impl Into<String>) -> Self {
@@ -143,7 +143,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// Several errors found in one pass (for example every model with a bad ref), reported together.
-pub fn combine(errors: Vec<Error>) -> Error {
+pub(crate) fn combine(errors: Vec<Error>) -> Error {
     if errors.len() == 1 {
         return errors
             .into_iter()
@@ -166,7 +166,7 @@ pub fn combine(errors: Vec<Error>) -> Error {
 }
 
 /// Turn a serde YAML error into a located project error.
-pub fn yaml_error(path: &Path, err: &serde_yaml_ng::Error, source: &str) -> Error {
+pub(crate) fn yaml_error(path: &Path, err: &serde_yaml_ng::Error, source: &str) -> Error {
     let mut msg = err.to_string();
     // serde_yaml appends " at line X column Y"; we show the location ourselves.
     if let Some(idx) = msg.find(" at line ") {
@@ -194,6 +194,6 @@ pub fn yaml_error(path: &Path, err: &serde_yaml_ng::Error, source: &str) -> Erro
 }
 
 /// The 1-based line of the first occurrence of `needle` in `text`, if any.
-pub fn line_of(text: &str, needle: &str) -> Option<usize> {
+pub(crate) fn line_of(text: &str, needle: &str) -> Option<usize> {
     text.find(needle).map(|idx| text[..idx].matches('\n').count() + 1)
 }

@@ -14,7 +14,7 @@ use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// Make `path` hold exactly `text`, writing only when it does not already.
-pub fn write_if_changed(path: &Path, text: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_if_changed(path: &Path, text: &[u8]) -> std::io::Result<()> {
     write_pieces_if_changed(path, &[text])
 }
 
@@ -44,7 +44,7 @@ fn write_pieces_if_changed(path: &Path, pieces: &[&[u8]]) -> std::io::Result<()>
 /// fills the disk meanwhile, finds the previous file or the new one, never a part; a write that
 /// fails or is dropped unfinished removes its temporary file. The pieces are written as they are
 /// made, so a large file (manifest.json) is never whole in memory.
-pub struct AtomicFile {
+pub(crate) struct AtomicFile {
     file: Option<std::fs::File>,
     tmp: PathBuf,
     path: PathBuf,
@@ -52,7 +52,7 @@ pub struct AtomicFile {
 }
 
 impl AtomicFile {
-    pub fn create(path: &Path) -> std::io::Result<AtomicFile> {
+    pub(crate) fn create(path: &Path) -> std::io::Result<AtomicFile> {
         let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
         let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
         let file = std::fs::File::create(&tmp)?;
@@ -65,7 +65,7 @@ impl AtomicFile {
     }
 
     /// Append the pieces, in order.
-    pub fn write(&mut self, pieces: &[&[u8]]) -> std::io::Result<()> {
+    pub(crate) fn write(&mut self, pieces: &[&[u8]]) -> std::io::Result<()> {
         let Some(file) = self.file.as_mut() else {
             return Err(ErrorKind::BrokenPipe.into());
         };
@@ -75,7 +75,7 @@ impl AtomicFile {
     }
 
     /// Put the file in place; returns the length written.
-    pub fn finish(mut self) -> std::io::Result<u64> {
+    pub(crate) fn finish(mut self) -> std::io::Result<u64> {
         drop(self.file.take());
         std::fs::rename(&self.tmp, &self.path)?;
         Ok(self.len)
@@ -92,7 +92,7 @@ impl Drop for AtomicFile {
 }
 
 /// Replace `path` with `text` as a whole (see `AtomicFile`).
-pub fn write_atomic(path: &Path, text: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, text: &[u8]) -> std::io::Result<()> {
     let mut out = AtomicFile::create(path)?;
     out.write(&[text])?;
     out.finish().map(|_| ())

@@ -5,10 +5,10 @@ use sha2::{Digest, Sha256};
 
 /// A hash map with a fast hasher (foldhash), for look-ups by name that run per node or per
 /// reference (ids, model names, relation names), where SipHash showed in profiles.
-pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// An empty `FastMap` with room for `capacity` entries (a map filled per node grows no more).
-pub fn fast_map<K, V>(capacity: usize) -> FastMap<K, V> {
+pub(crate) fn fast_map<K, V>(capacity: usize) -> FastMap<K, V> {
     FastMap::with_capacity_and_hasher(capacity, Default::default())
 }
 
@@ -19,7 +19,7 @@ fn hex_pair(b: u8) -> [u8; 2] {
 }
 
 /// Bytes as lower-case hex (one allocation).
-pub fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     let mut out = Vec::with_capacity(bytes.len() * 2);
     for &b in bytes {
         out.extend_from_slice(&hex_pair(b));
@@ -30,7 +30,7 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// A SHA-256 digest as lower-case hex, without an allocation (for the checksums of every node
 /// written to manifest.json).
-pub fn hex_sha256(digest: &[u8; 32]) -> [u8; 64] {
+pub(crate) fn hex_sha256(digest: &[u8; 32]) -> [u8; 64] {
     let mut out = [0u8; 64];
     for (pair, &b) in out.chunks_exact_mut(2).zip(digest) {
         pair.copy_from_slice(&hex_pair(b));
@@ -39,7 +39,7 @@ pub fn hex_sha256(digest: &[u8; 32]) -> [u8; 64] {
 }
 
 /// The SHA-256 of `bytes`, as lower-case hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 

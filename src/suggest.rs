@@ -1,7 +1,7 @@
 //! "Did you mean" hints: the known names closest to one a user wrote.
 
 /// The closest few names to `wanted`, best first, for "did you mean" hints.
-pub fn closest<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Vec<String> {
+pub(crate) fn closest<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Vec<String> {
     let mut scored: Vec<(f64, &str)> = names
         .map(|n| (strsim::jaro_winkler(wanted, n), n))
         .filter(|(s, _)| *s > 0.7)

@@ -1,4 +1,6 @@
 //! The binary's allocator settings (src/main.rs), as mimalloc itself reports them.
+// Test code unwraps: a failure there is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::Command;
 

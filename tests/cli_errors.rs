@@ -1,6 +1,8 @@
 //! Project errors: a dependency cycle, an unknown ref, and bad input of every kind. Each is
 //! exit 2 with a one-screen message naming the file and line (never a panic); the messages
 //! are snapshot-tested (tests/snapshots/).
+// Test code unwraps: a failure there is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

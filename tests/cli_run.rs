@@ -1,5 +1,7 @@
 //! Running models: failures skip what depends on them and nothing else, a failed table build
 //! keeps the previous table, and the thread count never changes the result.
+// Test code unwraps: a failure there is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -3,6 +3,8 @@
 //! own (events deduplicated on id, deleted rows dropped, machine opens and bot clicks left out,
 //! prices converted with the currency_rates seed), following the definitions in the models'
 //! YAML descriptions.
+// Test code unwraps: a failure there is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,5 +1,7 @@
 //! Data tests, unit tests, store-failures, `mozt build` stopping at bad data and `mozt source
 //! freshness`, run through the real `mozt` binary on projects in temporary folders, on DuckDB.
+// Test code unwraps: a failure there is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -3,6 +3,9 @@
 //! binary on DuckDB and on the Snowflake emulator; warnings for keys mozt does not act on and
 //! errors for missing profiles and targets (docs/migrating-from-dbt.md).
 
+// Test code unwraps: a failure there is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{Output, TestProject, redact};

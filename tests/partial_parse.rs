@@ -2,6 +2,8 @@
 //! a var in project.yml and on the command line, an env var read in a config, a file added
 //! and deleted), `mozt compile` reusing target/partial_parse.json produces exactly what a
 //! parse from scratch (`--no-partial-parse`) produces, and renders again only what it must.
+// Test code unwraps: a failure there is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -10,6 +10,8 @@
 //!
 //! The emulator keeps one in-memory database for every session, so each test builds into a
 //! database of its own (MOZT_SF_DATABASE).
+// Test code unwraps: a failure there is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::{TcpListener, TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};

@@ -1,6 +1,8 @@
 //! Key-pair auth: the emulator accepts any credentials, so these tests check our JWT against the
 //! public key themselves: generated key pairs (PKCS#8 plain and encrypted), signature, claims
 //! and fingerprint; and the clear errors for a PKCS#1 key and a missing or wrong passphrase.
+// Test code unwraps: a failure there is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};

@@ -1,6 +1,8 @@
 //! The SQL check against a corpus: every model of the sample project (both targets) and the
 //! real-world-style queries under testdata/sql/ must give no error; broken variants must give
 //! the right error at the right place (insta snapshots of the messages).
+// Test code unwraps: a failure there is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

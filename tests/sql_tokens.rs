@@ -5,6 +5,8 @@
 //! sqlparser's, and parsing gives the identical result (statements or error) both ways. The
 //! same corpus checks the SQL check's dialect (src/sql/dialect.rs, which answers plain names and
 //! function calls without sqlparser's typed-string attempt): identical results again.
+// Test code unwraps: a failure there is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

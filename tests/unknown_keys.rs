@@ -3,6 +3,9 @@
 //! ignoring it would change where data goes (a target's connection settings). dbt_project.yml
 //! and profiles.yml are covered in tests/dbt_project.rs.
 
+// Test code unwraps: a failure there is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{TestProject, redact};

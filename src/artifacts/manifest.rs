@@ -88,7 +88,7 @@ struct SourceEntry<'a> {
 
 /// Write target/manifest.json: every node with its checksums (by node index) and, for the
 /// compiled ones, their compiled path and column lineage.
-pub fn write_manifest(
+pub(crate) fn write_manifest(
     ctx: &super::Context<'_>,
     checksums: &[Checksums],
     compiled: &HashMap<usize, Compiled>,

@@ -9,7 +9,7 @@ use crate::relation::Relation;
 
 /// Names and options for the setup, from project.yml's `braze:` section (all optional).
 #[derive(Debug, Clone)]
-pub struct Setup {
+pub(crate) struct Setup {
     pub role: String,
     pub user: String,
     pub warehouse: String,
@@ -22,7 +22,7 @@ pub struct Setup {
 }
 
 impl Setup {
-    pub fn from_config(config: Option<&Value>, database: &str, tables: Vec<Relation>) -> Result<Setup> {
+    pub(crate) fn from_config(config: Option<&Value>, database: &str, tables: Vec<Relation>) -> Result<Setup> {
         let get = |key: &str, default: &str| -> String {
             config
                 .and_then(|c| c.get(key))
@@ -73,7 +73,7 @@ impl Setup {
     }
 
     /// Everything, in order: role, warehouse, grants, user, key, network policy.
-    pub fn statements(&self, public_key: Option<&str>) -> Vec<String> {
+    pub(crate) fn statements(&self, public_key: Option<&str>) -> Vec<String> {
         let Setup {
             role,
             user,
@@ -138,7 +138,7 @@ impl Setup {
     }
 
     /// Key rotation: the new key goes in the free slot; the old one is removed after Braze switched.
-    pub fn rotate_key(&self, public_key: &str, slot: u8) -> (Vec<String>, Vec<String>) {
+    pub(crate) fn rotate_key(&self, public_key: &str, slot: u8) -> (Vec<String>, Vec<String>) {
         let (new, old) = if slot == 2 {
             ("rsa_public_key_2", "rsa_public_key")
         } else {
@@ -154,7 +154,7 @@ impl Setup {
 }
 
 /// The base64 body of a PEM public key (what Snowflake's RSA_PUBLIC_KEY takes).
-pub fn public_key_body(pem: &str, file: &str) -> Result<String> {
+pub(crate) fn public_key_body(pem: &str, file: &str) -> Result<String> {
     let text = pem.trim();
     if text.contains("PRIVATE KEY") {
         return Err(Error::project(format!(

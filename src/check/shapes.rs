@@ -20,7 +20,7 @@ const CLOSE: char = '\u{2}';
 /// The syntax key of `node`, whose compiled SQL is `sql`; None when the SQL must be parsed on
 /// its own (no reusable parse render, a relation that is not a plain name, a relation touching
 /// other text, or compiled SQL that is not the parse render filled in).
-pub fn key(manifest: &Manifest, node: &Node, sql: &str) -> Option<String> {
+pub(super) fn key(manifest: &Manifest, node: &Node, sql: &str) -> Option<String> {
     let pieces = node.prerender.as_ref()?.pieces()?;
     let mut key = String::with_capacity(sql.len());
     let mut filled = 0usize; // bytes of `sql` matched so far

@@ -73,7 +73,7 @@ fn emit(session: &Session, statements: &[String], apply: bool) -> Result<()> {
     .help("the statements need SECURITYADMIN or higher; fix what failed and run again (running twice changes nothing)"))
 }
 
-pub fn run_setup(load: &LoadOptions, public_key: Option<&std::path::Path>, apply: bool) -> Result<i32> {
+pub(crate) fn run_setup(load: &LoadOptions, public_key: Option<&std::path::Path>, apply: bool) -> Result<i32> {
     let session = Session::load(load)?;
     let setup = setup(&session)?;
     let key = public_key.map(read_key).transpose()?;
@@ -88,7 +88,7 @@ pub fn run_setup(load: &LoadOptions, public_key: Option<&std::path::Path>, apply
     Ok(0)
 }
 
-pub fn run_rotate(load: &LoadOptions, public_key: &std::path::Path, slot: u8, apply: bool) -> Result<i32> {
+pub(crate) fn run_rotate(load: &LoadOptions, public_key: &std::path::Path, slot: u8, apply: bool) -> Result<i32> {
     let session = Session::load(load)?;
     let setup = setup(&session)?;
     let key = read_key(public_key)?;

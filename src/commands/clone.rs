@@ -4,7 +4,7 @@ use crate::engine::{LoadOptions, Selection, Session};
 use crate::error::Result;
 use crate::run::output::{plural, say};
 
-pub fn run(load: &LoadOptions, selection: &Selection, from_target: Option<&str>) -> Result<i32> {
+pub(crate) fn run(load: &LoadOptions, selection: &Selection, from_target: Option<&str>) -> Result<i32> {
     let session = Session::load(load)?;
     let cloned = crate::engine::clone::clone(&session, load.vars.as_deref(), selection, from_target)?;
     say(&format!(

@@ -5,7 +5,7 @@ use crate::error::Result;
 use crate::manifest::ResourceType;
 use crate::run::output::{plural, say};
 
-pub fn parse(load: &LoadOptions) -> Result<i32> {
+pub(crate) fn parse(load: &LoadOptions) -> Result<i32> {
     let session = Session::load(load)?;
     session.write_manifest(&Default::default())?;
     let m = &session.manifest;
@@ -22,7 +22,7 @@ pub fn parse(load: &LoadOptions) -> Result<i32> {
     Ok(0)
 }
 
-pub fn compile(load: &LoadOptions, selection: &Selection, strict: bool) -> Result<i32> {
+pub(crate) fn compile(load: &LoadOptions, selection: &Selection, strict: bool) -> Result<i32> {
     let session = Session::load(load)?;
     let compiled = crate::engine::compile::compile(&session, selection, strict)?;
     say(&format!(

@@ -9,7 +9,7 @@ use crate::project::Project;
 use crate::project::target::SECRET_KEYS;
 use crate::run::output::say;
 
-pub fn run(load: &LoadOptions) -> Result<i32> {
+pub(crate) fn run(load: &LoadOptions) -> Result<i32> {
     let project = Project::load_with(&load.project_dir, &load.profiles)?;
     say(&format!(
         "project: {} ({})",

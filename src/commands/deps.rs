@@ -3,7 +3,7 @@
 use crate::engine::LoadOptions;
 use crate::error::Result;
 
-pub fn run(
+pub(crate) fn run(
     load: &LoadOptions,
     upgrade: bool,
     lock: bool,

@@ -74,7 +74,7 @@ impl Outcome {
     }
 }
 
-pub fn run(load: &LoadOptions, selection: &Selection, output: Option<&Path>) -> Result<i32> {
+pub(crate) fn run(load: &LoadOptions, selection: &Selection, output: Option<&Path>) -> Result<i32> {
     let started = Instant::now();
     let session = Session::load(load)?;
     let checks = checks(&session, selection)?;

@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::run::output::say;
 
-pub fn run(name: &str) -> Result<i32> {
+pub(crate) fn run(name: &str) -> Result<i32> {
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return Err(Error::project(format!("'{name}' is not a valid project name"))
             .help("use letters, digits and underscores, e.g. mozt init my_project"));

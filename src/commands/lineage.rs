@@ -12,7 +12,7 @@ pub enum LineageOutput {
     Json,
 }
 
-pub fn run(load: &LoadOptions, spec: &str, downstream: bool, output: LineageOutput) -> Result<i32> {
+pub(crate) fn run(load: &LoadOptions, spec: &str, downstream: bool, output: LineageOutput) -> Result<i32> {
     let session = Session::load(load)?;
     let tree = crate::engine::lineage::trace(&session, spec, downstream)?;
     let text = match output {

@@ -16,7 +16,12 @@ pub enum LsOutput {
     Json,
 }
 
-pub fn run(load: &LoadOptions, selection: &Selection, resource_types: &[String], output: LsOutput) -> Result<i32> {
+pub(crate) fn run(
+    load: &LoadOptions,
+    selection: &Selection,
+    resource_types: &[String],
+    output: LsOutput,
+) -> Result<i32> {
     let session = Session::load(load)?;
     const KNOWN: &[&str] = &["model", "seed", "test", "unit_test", "snapshot", "source"];
     if let Some(bad) = resource_types.iter().find(|t| !KNOWN.contains(&t.as_str())) {

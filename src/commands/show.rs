@@ -16,7 +16,7 @@ pub enum OutputFormat {
     Json,
 }
 
-pub fn run(
+pub(crate) fn run(
     load: &LoadOptions,
     selection: &Selection,
     inline: Option<&str>,
@@ -72,7 +72,7 @@ pub fn run(
     Ok(0)
 }
 
-pub fn format_rows(rows: &Rows, output: OutputFormat) -> String {
+pub(crate) fn format_rows(rows: &Rows, output: OutputFormat) -> String {
     match output {
         OutputFormat::Json => {
             let objs: Vec<serde_json::Value> = rows
@@ -103,7 +103,7 @@ fn cell(v: &serde_json::Value) -> String {
 }
 
 /// A plain text table: header, rule, rows; numbers right-aligned.
-pub fn table(rows: &Rows) -> String {
+pub(crate) fn table(rows: &Rows) -> String {
     let cells: Vec<Vec<String>> = rows
         .rows
         .iter()

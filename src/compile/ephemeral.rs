@@ -10,7 +10,7 @@ use crate::jinja::scope::RefCall;
 use crate::manifest::{Manifest, Materialization, ephemeral_cte};
 
 /// Put the ephemeral models `refs` reaches in front of `sql` as CTEs.
-pub fn inject(jinja: &JinjaEnv, manifest: &Arc<Manifest>, sql: String, refs: &[RefCall]) -> Result<String> {
+pub(crate) fn inject(jinja: &JinjaEnv, manifest: &Arc<Manifest>, sql: String, refs: &[RefCall]) -> Result<String> {
     let mut ctes: Vec<(String, String)> = vec![];
     let mut seen = HashSet::new();
     collect(jinja, manifest, refs, &mut seen, &mut ctes)?;
@@ -29,7 +29,7 @@ pub fn inject(jinja: &JinjaEnv, manifest: &Arc<Manifest>, sql: String, refs: &[R
 }
 
 /// Whether any model is ephemeral (when none is, no model needs its refs looked at).
-pub fn any(manifest: &Manifest) -> bool {
+pub(crate) fn any(manifest: &Manifest) -> bool {
     manifest
         .nodes
         .iter()

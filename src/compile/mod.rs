@@ -2,8 +2,8 @@
 //! source resolved to its relation, inject ephemeral models as CTEs, render hooks, and write
 //! the SQL under target/compiled/.
 
-pub mod ephemeral;
-pub mod unit_test;
+pub(crate) mod ephemeral;
+pub(crate) mod unit_test;
 
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -34,7 +34,7 @@ pub struct Compiled {
 }
 
 /// Decides `is_incremental()` per node (the relation exists as a table, no --full-refresh).
-pub type IncrementalCheck<'a> = &'a (dyn Fn(&Node) -> bool + Sync);
+pub(crate) type IncrementalCheck<'a> = &'a (dyn Fn(&Node) -> bool + Sync);
 
 fn scope_for(manifest: &Arc<Manifest>, node: &Node, incremental: bool) -> Scope {
     let mut scope = Scope::new(Mode::Compile);
@@ -54,7 +54,7 @@ fn this_of(node: &Node) -> Relation {
 }
 
 /// Render one node's template in compile mode; returns the SQL and the refs it made.
-pub fn render_raw<'a>(
+pub(crate) fn render_raw<'a>(
     jinja: &JinjaEnv,
     manifest: &Arc<Manifest>,
     node: &'a Node,
@@ -79,7 +79,7 @@ pub fn render_raw<'a>(
 }
 
 /// What a placeholder of `node`'s parse render stands for, as SQL (see `prerender`).
-pub fn fill(manifest: &Manifest, node: &Node, p: &Placeholder) -> Option<String> {
+pub(crate) fn fill(manifest: &Manifest, node: &Node, p: &Placeholder) -> Option<String> {
     let mut out = String::new();
     fill_into(manifest, node, p, &mut out)?;
     Some(out)
@@ -102,7 +102,7 @@ fn fill_into(manifest: &Manifest, node: &Node, p: &Placeholder, out: &mut String
 
 /// The node's own rendered SQL (no ephemeral CTEs) with the template range behind each output
 /// range, for locating errors in the model file.
-pub fn render_spans(
+pub(crate) fn render_spans(
     jinja: &JinjaEnv,
     manifest: &Arc<Manifest>,
     node: &Node,
@@ -116,11 +116,16 @@ pub fn render_spans(
 }
 
 /// Render one node with its ephemeral upstreams injected as CTEs.
-pub fn render(jinja: &JinjaEnv, manifest: &Arc<Manifest>, node: &Node) -> Result<String> {
+pub(crate) fn render(jinja: &JinjaEnv, manifest: &Arc<Manifest>, node: &Node) -> Result<String> {
     render_with(jinja, manifest, node, false)
 }
 
-pub fn render_with(jinja: &JinjaEnv, manifest: &Arc<Manifest>, node: &Node, incremental: bool) -> Result<String> {
+pub(crate) fn render_with(
+    jinja: &JinjaEnv,
+    manifest: &Arc<Manifest>,
+    node: &Node,
+    incremental: bool,
+) -> Result<String> {
     render_node(jinja, manifest, node, incremental, true)
 }
 
@@ -169,7 +174,7 @@ fn hooks(
 }
 
 /// Compile the given nodes in parallel and write their SQL; all errors are reported together.
-pub fn compile_all(
+pub(crate) fn compile_all(
     jinja: &JinjaEnv,
     manifest: &Arc<Manifest>,
     nodes: &[usize],
@@ -329,7 +334,7 @@ fn is_blank_sql(sql: &str) -> bool {
     }
 }
 
-pub fn compiled_path(target_dir: &str, project: &str, node: &Node) -> PathBuf {
+pub(crate) fn compiled_path(target_dir: &str, project: &str, node: &Node) -> PathBuf {
     let base = Path::new(target_dir).join("compiled").join(project);
     match node.resource_type {
         ResourceType::UnitTest => base.join(&node.original_file_path).join(format!("{}.sql", node.name)),
@@ -342,6 +347,6 @@ pub fn compiled_path(target_dir: &str, project: &str, node: &Node) -> PathBuf {
 }
 
 /// For messages: the compiled path as a user would type it.
-pub fn display_path(p: &Path) -> String {
+pub(crate) fn display_path(p: &Path) -> String {
     path_name(p)
 }

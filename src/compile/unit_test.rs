@@ -12,7 +12,7 @@ use crate::manifest::{Manifest, Node};
 use crate::relation::Relation;
 
 /// A unit test node's spec (every unit test node has one: the parse phase made it).
-pub fn spec(node: &Node) -> Result<&UnitSpec> {
+pub(crate) fn spec(node: &Node) -> Result<&UnitSpec> {
     node.unit.as_deref().ok_or_else(|| {
         Error::project(format!("unit test {} is malformed: it has no spec", node.name))
             .in_file(&node.original_file_path)
@@ -46,7 +46,7 @@ impl Resolver for GivenResolver {
 }
 
 /// The model's SQL for this unit test, its inputs named by their CTEs.
-pub fn render(jinja: &JinjaEnv, manifest: &Arc<Manifest>, node: &Node) -> Result<String> {
+pub(crate) fn render(jinja: &JinjaEnv, manifest: &Arc<Manifest>, node: &Node) -> Result<String> {
     let spec = spec(node)?;
     let model = manifest
         .by_name(&spec.model)

@@ -4,7 +4,7 @@
 //! passed are the relations promoted into their schemas (`promote`), and the staging schemas
 //! dropped. Nodes not selected are read where they are (the target's relations).
 
-pub mod promote;
+pub(crate) mod promote;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -15,17 +15,17 @@ use crate::manifest::{Manifest, Materialization, Node, ResourceType};
 use crate::relation::Relation;
 
 /// Appended to a schema's name to name its staging schema.
-pub const STAGING_SUFFIX: &str = "__mozt_deploy";
+pub(crate) const STAGING_SUFFIX: &str = "__mozt_deploy";
 
 /// One relation a deploy builds: where it is staged and where it is promoted to.
 #[derive(Debug, Clone)]
-pub struct Staged {
+pub(crate) struct Staged {
     pub index: usize,
     pub target: Relation,
     pub staging: Relation,
 }
 
-pub fn staging_relation(r: &Relation) -> Relation {
+pub(crate) fn staging_relation(r: &Relation) -> Relation {
     let mut s = r.clone();
     s.schema = format!("{}{STAGING_SUFFIX}", r.schema);
     s
@@ -41,7 +41,7 @@ fn builds_relation(node: &Node) -> bool {
 
 /// The manifest with every relation `plan` builds moved to its staging schema (and the sources
 /// that a staged seed loads), and the list of what moved.
-pub fn stage_manifest(manifest: &Manifest, plan: &BTreeSet<usize>) -> (Manifest, Vec<Staged>) {
+pub(crate) fn stage_manifest(manifest: &Manifest, plan: &BTreeSet<usize>) -> (Manifest, Vec<Staged>) {
     let mut out = manifest.clone();
     let mut staged = vec![];
     for &i in plan {
@@ -69,13 +69,13 @@ pub fn stage_manifest(manifest: &Manifest, plan: &BTreeSet<usize>) -> (Manifest,
 /// A schema a deploy touches: its name (as `list_relations` takes it) and how it prints in SQL
 /// (with its database when the relation names one).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Schema {
+pub(crate) struct Schema {
     pub name: String,
     pub sql: String,
 }
 
 /// The schemas of these relations, each once.
-pub fn schemas(rels: impl Iterator<Item = Relation>) -> Vec<Schema> {
+pub(crate) fn schemas(rels: impl Iterator<Item = Relation>) -> Vec<Schema> {
     let set: BTreeSet<Schema> = rels
         .map(|r| Schema {
             sql: match &r.database {
@@ -88,20 +88,20 @@ pub fn schemas(rels: impl Iterator<Item = Relation>) -> Vec<Schema> {
     set.into_iter().collect()
 }
 
-pub fn staging_schemas(staged: &[Staged]) -> Vec<Schema> {
+pub(crate) fn staging_schemas(staged: &[Staged]) -> Vec<Schema> {
     schemas(staged.iter().map(|s| s.staging.clone()))
 }
 
-pub fn target_schemas(staged: &[Staged]) -> Vec<Schema> {
+pub(crate) fn target_schemas(staged: &[Staged]) -> Vec<Schema> {
     schemas(staged.iter().map(|s| s.target.clone()))
 }
 
-pub fn names(schemas: &[Schema]) -> Vec<String> {
+pub(crate) fn names(schemas: &[Schema]) -> Vec<String> {
     schemas.iter().map(|s| s.name.clone()).collect()
 }
 
 /// The tables a materialization keeps next to its relation (state it reads on the next run).
-pub fn companions(node: &Node, rel: &Relation) -> Vec<Relation> {
+pub(crate) fn companions(node: &Node, rel: &Relation) -> Vec<Relation> {
     node.materialized().owned_relations(rel)
 }
 
@@ -113,7 +113,7 @@ fn stateful(node: &Node) -> bool {
 /// Start from empty staging schemas (a failed earlier deploy may have left one), then copy
 /// into them the current tables of incremental models, snapshots and Braze syncs, so that
 /// they build on the target's data exactly as an in-place run would.
-pub fn prepare_staging(
+pub(crate) fn prepare_staging(
     adapter: &dyn Adapter,
     conn: &mut dyn Connection,
     manifest: &Manifest,
@@ -142,7 +142,7 @@ pub fn prepare_staging(
 }
 
 /// Drop the staging schemas and everything in them.
-pub fn drop_staging(conn: &mut dyn Connection, staged: &[Staged]) -> Result<()> {
+pub(crate) fn drop_staging(conn: &mut dyn Connection, staged: &[Staged]) -> Result<()> {
     for s in staging_schemas(staged) {
         conn.execute(&format!("drop schema if exists {} cascade", s.sql))?;
     }

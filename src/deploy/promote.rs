@@ -20,7 +20,7 @@ use crate::manifest::{Manifest, Materialization};
 /// The statements that promote `staged`, in the order they must run. `view_sql` holds each
 /// staged view's SQL compiled with the target's names; `staging` and `target` what the
 /// warehouse holds in the staging and target schemas.
-pub fn statements(
+pub(crate) fn statements(
     adapter: &dyn Adapter,
     manifest: &Manifest,
     staged: &[Staged],
@@ -110,7 +110,7 @@ fn in_dependency_order<'a>(manifest: &Manifest, views: Vec<&'a Staged>) -> Vec<&
 
 /// Run the promotion: in one transaction where DDL is transactional, else statement by
 /// statement.
-pub fn apply(adapter: &dyn Adapter, conn: &mut dyn Connection, stmts: &[String]) -> Result<()> {
+pub(crate) fn apply(adapter: &dyn Adapter, conn: &mut dyn Connection, stmts: &[String]) -> Result<()> {
     if adapter.transactional_ddl() {
         return crate::materialize::atomic::transaction(conn, stmts);
     }

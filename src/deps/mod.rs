@@ -4,6 +4,7 @@
 //! lists what is installed with [`installed`].
 
 pub mod add;
+mod entry;
 pub mod git;
 pub mod hub;
 pub mod install;
@@ -92,14 +93,41 @@ fn run_deps(dir: &Path, options: Options, say: &mut dyn FnMut(&str)) -> Result<(
         return Ok(());
     }
 
-    let hash = lock::spec_hash(&specs);
-    let previous = lock::read(dir, &shown, &options.vars)?;
+    let packages = pinned(dir, &shown, &specs, &keys.name, &options, &mut fetcher, say)?;
+    if options.lock_only {
+        return Ok(());
+    }
+
+    let updates = install_all(&packages, &mut fetcher, &staging, say)?;
+    staging.commit(&install_dir)?;
+    if !updates.is_empty() {
+        let list: Vec<String> = updates.iter().map(|u| format!("'{u}'")).collect();
+        say("");
+        say(&format!("Updates available for packages: [{}]", list.join(", ")));
+        say("Update your versions in packages.yml, then run mozt deps");
+    }
+    Ok(())
+}
+
+/// The packages to install: resolved anew (and the lock file written) when the lock is missing,
+/// stale or --upgrade asks for it; otherwise as the lock file pins them.
+fn pinned(
+    dir: &Path,
+    shown: &Path,
+    specs: &[spec::PackageSpec],
+    root_name: &str,
+    options: &Options,
+    fetcher: &mut Fetcher,
+    say: &mut dyn FnMut(&str),
+) -> Result<Vec<Resolved>> {
+    let hash = lock::spec_hash(specs);
+    let previous = lock::read(dir, shown, &options.vars)?;
     let stale = match &previous {
         None => true,
         Some(l) => options.upgrade || l.hash.as_deref() != Some(hash.as_str()),
     };
-    let packages = if stale {
-        let resolved = resolve::resolve(&specs, &keys.name, &mut fetcher)?;
+    Ok(if stale {
+        let resolved = resolve::resolve(specs, root_name, fetcher)?;
         let lock_path = dir.join(lock::LOCK_FILE);
         write_atomically(&lock_path, &lock::render(&resolved, &hash))?;
         say(&format!(
@@ -109,16 +137,22 @@ fn run_deps(dir: &Path, options: Options, say: &mut dyn FnMut(&str)) -> Result<(
         resolved
     } else {
         let lock = previous.map(|l| l.specs).unwrap_or_default();
-        resolve_locked(&lock, &keys.name, &mut fetcher)?
-    };
-    if options.lock_only {
-        return Ok(());
-    }
+        resolve_locked(&lock, root_name, fetcher)?
+    })
+}
 
+/// Install every package into the staging folder, saying what each is; the hub packages that
+/// have a newer version.
+fn install_all(
+    packages: &[Resolved],
+    fetcher: &mut Fetcher,
+    staging: &install::Staging,
+    say: &mut dyn FnMut(&str),
+) -> Result<Vec<String>> {
     let mut updates = Vec::new();
-    for p in &packages {
+    for p in packages {
         say(&format!("Installing {}", p.pin.display_name()));
-        install::install_one(p, &mut fetcher, &staging)?;
+        install::install_one(p, fetcher, staging)?;
         say(&format!("  Installed from {}", nice_version(p)));
         if let Pin::Hub {
             package,
@@ -141,14 +175,7 @@ fn run_deps(dir: &Path, options: Options, say: &mut dyn FnMut(&str)) -> Result<(
             say(&format!("  and subdirectory {sub}"));
         }
     }
-    staging.commit(&install_dir)?;
-    if !updates.is_empty() {
-        let list: Vec<String> = updates.iter().map(|u| format!("'{u}'")).collect();
-        say("");
-        say(&format!("Updates available for packages: [{}]", list.join(", ")));
-        say("Update your versions in packages.yml, then run mozt deps");
-    }
-    Ok(())
+    Ok(updates)
 }
 
 /// dbt's "Installed from ..." wording.

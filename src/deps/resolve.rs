@@ -412,92 +412,14 @@ fn pin(unpinned: &Unpinned, hub: &mut Hub) -> Result<Pin> {
             package,
             reqs,
             install_prerelease,
-        } => {
-            let first = reqs.first().map(|r| r.origin.clone());
-            let at = |e: Error| match &first {
-                Some(o) => located(e, o),
-                None => e,
-            };
-            if !hub.in_index(package)? {
-                return Err(at(Error::project(format!(
-                    "Package {package} was not found in the package index ({})",
-                    hub.base()
-                ))
-                .help(
-                    "check the package's name on the hub (namespace/name, e.g. dbt-labs/dbt_utils)",
-                )));
-            }
-            let all: Vec<Specifier> = reqs.iter().flat_map(|r| r.specs.iter().cloned()).collect();
-            let Some(range) = Range::of(&all) else {
-                return Err(at(Error::project(format!(
-                    "Version error for package {package}: no version meets every requirement on it:{}",
-                    requirement_lines(reqs)
-                ))
-                .help("widen one of the version ranges (or upgrade the package that asks for the other) so that they overlap")));
-            };
-            let prerelease = *install_prerelease || all.iter().any(|s| s.version.prerelease.is_some());
-            let offered: Vec<String> = hub
-                .versions(package)?
-                .iter()
-                .filter(|(_, info)| hub::admits_dbt(info))
-                .map(|(v, _)| v.clone())
-                .collect();
-            let candidates = version::installable(&offered, prerelease);
-            let Some((_, chosen)) = version::highest_in(&range, &candidates) else {
-                let listed: Vec<&str> = candidates.iter().map(|(_, s)| s.as_str()).collect();
-                return Err(at(Error::project(format!(
-                    "Could not find a matching compatible version for package {package}\n  Requested range: {range}\n  \
-                     Compatible versions: [{}]\n  Requirements:{}",
-                    listed.join(", "),
-                    requirement_lines(reqs)
-                ))
-                .help("change the version range to one the hub offers (versions that require another dbt version are not offered)")));
-            };
-            let latest = candidates
-                .last()
-                .map(|(_, s)| s.clone())
-                .unwrap_or_else(|| chosen.clone());
-            Ok(Pin::Hub {
-                package: package.clone(),
-                version: chosen.clone(),
-                latest,
-            })
-        }
+        } => pin_hub(package, reqs, *install_prerelease, hub),
         Unpinned::Git {
             url,
             url_written,
             subdirectory,
             revisions,
             warn_unpinned,
-        } => {
-            let mut distinct: Vec<&(String, Origin)> = Vec::new();
-            for r in revisions {
-                if !distinct.iter().any(|d| d.0 == r.0) {
-                    distinct.push(r);
-                }
-            }
-            if distinct.len() > 1 {
-                let lines: String = distinct
-                    .iter()
-                    .map(|(rev, origin)| format!("\n    {rev}  required by {origin}"))
-                    .collect();
-                return Err(located(
-                    Error::project(format!(
-                        "git dependencies should contain exactly one version. {} is asked for at several revisions:{lines}",
-                        git::shown_url(url)
-                    )),
-                    &distinct[0].1,
-                )
-                .help("ask for the package at the same revision everywhere"));
-            }
-            Ok(Pin::Git {
-                url: url.clone(),
-                url_written: url_written.clone(),
-                revision: distinct.first().map(|r| r.0.clone()).unwrap_or_else(|| "HEAD".into()),
-                subdirectory: subdirectory.clone(),
-                warn_unpinned: *warn_unpinned,
-            })
-        }
+        } => pin_git(url, url_written, subdirectory, revisions, *warn_unpinned),
         Unpinned::Local { path } => Ok(Pin::Local { path: path.clone() }),
         Unpinned::Tarball { url, url_written, name } => Ok(Pin::Tarball {
             url: url.clone(),
@@ -505,6 +427,98 @@ fn pin(unpinned: &Unpinned, hub: &mut Hub) -> Result<Pin> {
             name: name.clone(),
         }),
     }
+}
+
+/// A hub package: the highest version the hub offers (for this dbt) that meets every requirement.
+fn pin_hub(package: &str, reqs: &[Requirement], install_prerelease: bool, hub: &mut Hub) -> Result<Pin> {
+    let first = reqs.first().map(|r| r.origin.clone());
+    let at = |e: Error| match &first {
+        Some(o) => located(e, o),
+        None => e,
+    };
+    if !hub.in_index(package)? {
+        return Err(at(Error::project(format!(
+            "Package {package} was not found in the package index ({})",
+            hub.base()
+        ))
+        .help(
+            "check the package's name on the hub (namespace/name, e.g. dbt-labs/dbt_utils)",
+        )));
+    }
+    let all: Vec<Specifier> = reqs.iter().flat_map(|r| r.specs.iter().cloned()).collect();
+    let Some(range) = Range::of(&all) else {
+        return Err(at(Error::project(format!(
+            "Version error for package {package}: no version meets every requirement on it:{}",
+            requirement_lines(reqs)
+        ))
+        .help(
+            "widen one of the version ranges (or upgrade the package that asks for the other) so that they overlap",
+        )));
+    };
+    let prerelease = install_prerelease || all.iter().any(|s| s.version.prerelease.is_some());
+    let offered: Vec<String> = hub
+        .versions(package)?
+        .iter()
+        .filter(|(_, info)| hub::admits_dbt(info))
+        .map(|(v, _)| v.clone())
+        .collect();
+    let candidates = version::installable(&offered, prerelease);
+    let Some((_, chosen)) = version::highest_in(&range, &candidates) else {
+        let listed: Vec<&str> = candidates.iter().map(|(_, s)| s.as_str()).collect();
+        return Err(at(Error::project(format!(
+            "Could not find a matching compatible version for package {package}\n  Requested range: {range}\n  \
+             Compatible versions: [{}]\n  Requirements:{}",
+            listed.join(", "),
+            requirement_lines(reqs)
+        ))
+        .help("change the version range to one the hub offers (versions that require another dbt version are not offered)")));
+    };
+    let latest = candidates
+        .last()
+        .map(|(_, s)| s.clone())
+        .unwrap_or_else(|| chosen.clone());
+    Ok(Pin::Hub {
+        package: package.to_string(),
+        version: chosen.clone(),
+        latest,
+    })
+}
+
+/// A git package: one revision asked for everywhere (HEAD when none is).
+fn pin_git(
+    url: &str,
+    url_written: &str,
+    subdirectory: &Option<String>,
+    revisions: &[(String, Origin)],
+    warn_unpinned: bool,
+) -> Result<Pin> {
+    let mut distinct: Vec<&(String, Origin)> = Vec::new();
+    for r in revisions {
+        if !distinct.iter().any(|d| d.0 == r.0) {
+            distinct.push(r);
+        }
+    }
+    if distinct.len() > 1 {
+        let lines: String = distinct
+            .iter()
+            .map(|(rev, origin)| format!("\n    {rev}  required by {origin}"))
+            .collect();
+        return Err(located(
+            Error::project(format!(
+                "git dependencies should contain exactly one version. {} is asked for at several revisions:{lines}",
+                git::shown_url(url)
+            )),
+            &distinct[0].1,
+        )
+        .help("ask for the package at the same revision everywhere"));
+    }
+    Ok(Pin::Git {
+        url: url.to_string(),
+        url_written: url_written.to_string(),
+        revision: distinct.first().map(|r| r.0.clone()).unwrap_or_else(|| "HEAD".into()),
+        subdirectory: subdirectory.clone(),
+        warn_unpinned,
+    })
 }
 
 /// How many packages one resolution may fetch before mozt gives up (a runaway hub).

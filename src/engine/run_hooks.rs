@@ -16,7 +16,7 @@ use super::Session;
 
 /// Which hooks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum When {
+pub(super) enum When {
     Start,
     End,
 }
@@ -52,7 +52,7 @@ fn hooks(session: &Session, when: When) -> Vec<(&str, &str)> {
 }
 
 /// The on-run-end hooks, on a connection of their own (none is opened without hooks).
-pub fn run_end(session: &Session, adapter: &dyn Adapter, plan: &BTreeSet<usize>) -> Result<()> {
+pub(super) fn run_end(session: &Session, adapter: &dyn Adapter, plan: &BTreeSet<usize>) -> Result<()> {
     if hooks(session, When::End).is_empty() {
         return Ok(());
     }
@@ -62,7 +62,7 @@ pub fn run_end(session: &Session, adapter: &dyn Adapter, plan: &BTreeSet<usize>)
 
 /// Render and run the hooks of `when` on `conn`; `plan` are the nodes of the run (their
 /// schemas are the hooks' `schemas`). The first hook that fails stops the run.
-pub fn run(session: &Session, conn: &mut dyn Connection, plan: &BTreeSet<usize>, when: When) -> Result<()> {
+pub(super) fn run(session: &Session, conn: &mut dyn Connection, plan: &BTreeSet<usize>, when: When) -> Result<()> {
     let list = hooks(session, when);
     if list.is_empty() {
         return Ok(());

@@ -1,8 +1,8 @@
 //! The dependency DAG over the manifest (models, seeds, snapshots, tests and sources), built
 //! once per command with petgraph. A cycle is an error naming every model on it.
 
-pub mod select;
-pub mod selectors;
+pub(crate) mod select;
+pub(crate) mod selectors;
 mod state_methods;
 
 use petgraph::Direction;

@@ -18,14 +18,14 @@ use crate::state::PreviousState;
 use crate::state::checksum::Checksums;
 
 /// What selection reads: the manifest and DAG, and for `state:`/`result:` the previous run.
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     pub manifest: &'a Manifest,
     pub dag: &'a Dag,
     pub state: Option<&'a StateView<'a>>,
 }
 
 /// The previous run and the current checksums of every node and source, to compare.
-pub struct StateView<'a> {
+pub(crate) struct StateView<'a> {
     pub previous: &'a PreviousState,
     pub nodes: &'a [Checksums],
     pub sources: Vec<Checksums>,
@@ -40,21 +40,8 @@ struct Atom {
     value: String,
 }
 
-/// Resolve `--select` and `--exclude` to a set of vertices. An empty `select` selects everything.
-pub fn select(manifest: &Manifest, dag: &Dag, select: &[String], exclude: &[String]) -> Result<BTreeSet<Key>> {
-    select_in(
-        &Context {
-            manifest,
-            dag,
-            state: None,
-        },
-        select,
-        exclude,
-    )
-}
-
 /// `select` with the previous run available to `state:` and `result:`.
-pub fn select_in(ctx: &Context, select: &[String], exclude: &[String]) -> Result<BTreeSet<Key>> {
+pub(crate) fn select_in(ctx: &Context, select: &[String], exclude: &[String]) -> Result<BTreeSet<Key>> {
     let manifest = ctx.manifest;
     let mut chosen: BTreeSet<Key> = if select.is_empty() {
         all_keys(manifest)
@@ -89,7 +76,7 @@ fn all_keys(manifest: &Manifest) -> BTreeSet<Key> {
 /// selection: a relationships test between a selected and an unselected model is selected
 /// too, and reads the unselected one where it is (or, with `--defer`, where the state's run
 /// built it). Excluding a node excludes every test that reads it, the same way.
-pub fn add_attached_tests(manifest: &Manifest, set: &mut BTreeSet<Key>) {
+pub(crate) fn add_attached_tests(manifest: &Manifest, set: &mut BTreeSet<Key>) {
     let selected_ids: BTreeSet<&str> = set
         .iter()
         .map(|k| match k {
@@ -109,7 +96,7 @@ pub fn add_attached_tests(manifest: &Manifest, set: &mut BTreeSet<Key>) {
 }
 
 /// One `--select` argument (no tests added).
-pub fn eval_arg(ctx: &Context, arg: &str) -> Result<BTreeSet<Key>> {
+pub(crate) fn eval_arg(ctx: &Context, arg: &str) -> Result<BTreeSet<Key>> {
     let mut union = BTreeSet::new();
     for term in arg.split_whitespace() {
         let mut inter: Option<BTreeSet<Key>> = None;
@@ -275,7 +262,7 @@ fn path_matches(pattern: &str, path: &Path) -> bool {
 }
 
 /// Shell-style `*` and `?` wildcards.
-pub fn glob(pattern: &str, text: &str) -> bool {
+pub(crate) fn glob(pattern: &str, text: &str) -> bool {
     if !pattern.contains(['*', '?']) {
         return pattern == text;
     }

@@ -30,10 +30,10 @@ use super::Key;
 use super::select::{Context, add_attached_tests, eval_arg};
 use crate::error::{Error, Location, Result, line_of, yaml_error};
 
-pub const FILE: &str = "selectors.yml";
+pub(crate) const FILE: &str = "selectors.yml";
 
 /// The nodes the selector `name` in `root/selectors.yml` picks.
-pub fn select(ctx: &Context, root: &Path, name: &str) -> Result<BTreeSet<Key>> {
+pub(crate) fn select(ctx: &Context, root: &Path, name: &str) -> Result<BTreeSet<Key>> {
     let file = Selectors::load(root)?;
     let mut set = file.eval_named(ctx, name, &mut vec![])?;
     add_attached_tests(ctx.manifest, &mut set);

@@ -15,7 +15,7 @@ use crate::state::checksum::{Checksums, KINDS};
 
 const STATUSES: &[&str] = &["success", "error", "fail", "warn", "pass", "skipped"];
 
-pub fn matching(ctx: &Context, method: &str, value: &str) -> Result<BTreeSet<Key>> {
+pub(super) fn matching(ctx: &Context, method: &str, value: &str) -> Result<BTreeSet<Key>> {
     let Some(state) = ctx.state else {
         return Err(Error::project(format!(
             "the selector '{method}:{value}' compares with a previous run, but no --state was given"

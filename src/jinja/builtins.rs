@@ -2,9 +2,9 @@
 //! of the same name overrides a built-in one. See builtins/README.md for what each renders.
 
 /// Template names of built-in macro files start with this.
-pub const PREFIX: &str = "__mozt__/";
+pub(crate) const PREFIX: &str = "__mozt__/";
 
-pub const FILES: &[(&str, &str)] = &[
+pub(crate) const FILES: &[(&str, &str)] = &[
     ("__mozt__/schema.sql", include_str!("builtins/schema.sql")),
     ("__mozt__/dates.sql", include_str!("builtins/dates.sql")),
     ("__mozt__/types.sql", include_str!("builtins/types.sql")),

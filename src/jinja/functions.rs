@@ -15,7 +15,7 @@ fn err(msg: impl Into<String>) -> Error {
 }
 
 /// `env_var('NAME')` or `env_var('NAME', 'default')`, recorded for change detection.
-pub fn env_var(name: &str, default: Option<Value>) -> Result<Value, Error> {
+pub(crate) fn env_var(name: &str, default: Option<Value>) -> Result<Value, Error> {
     scope::current(|s| {
         if let Some(s) = s {
             s.recorded.env_vars.push(name.to_string());
@@ -24,7 +24,7 @@ pub fn env_var(name: &str, default: Option<Value>) -> Result<Value, Error> {
     crate::project::env::env_var(name, default)
 }
 
-pub fn ref_fn(args: &[Value]) -> Result<Value, Error> {
+pub(crate) fn ref_fn(args: &[Value]) -> Result<Value, Error> {
     let (package, name) = match args {
         [name] => (
             None,
@@ -72,7 +72,7 @@ pub fn ref_fn(args: &[Value]) -> Result<Value, Error> {
     })
 }
 
-pub fn source_fn(source: &str, table: &str) -> Result<Value, Error> {
+pub(crate) fn source_fn(source: &str, table: &str) -> Result<Value, Error> {
     scope::current(|s| {
         let Some(s) = s else {
             return Err(err("source() can only be used in a model, test or macro"));
@@ -94,7 +94,7 @@ pub fn source_fn(source: &str, table: &str) -> Result<Value, Error> {
     })
 }
 
-pub fn is_incremental() -> bool {
+pub(crate) fn is_incremental() -> bool {
     scope::current(|s| {
         let Some(s) = s else { return false };
         if let Some(p) = s.pending.as_mut() {
@@ -105,7 +105,7 @@ pub fn is_incremental() -> bool {
 }
 
 /// `{{ return(value) }}` inside a macro: the macro's value is `value`, not its text.
-pub fn return_fn(value: Value) -> Result<Value, Error> {
+pub(crate) fn return_fn(value: Value) -> Result<Value, Error> {
     scope::current(|s| {
         if let Some(s) = s {
             s.returned = Some(value);
@@ -114,7 +114,7 @@ pub fn return_fn(value: Value) -> Result<Value, Error> {
     Err(Error::new(ErrorKind::InvalidOperation, RETURN_MARKER))
 }
 
-pub fn log(msg: Value, info: Option<bool>) -> Value {
+pub(crate) fn log(msg: Value, info: Option<bool>) -> Value {
     if info.unwrap_or(false) {
         tracing::info!(target: "mozt::jinja", "{msg}");
     } else {
@@ -125,7 +125,7 @@ pub fn log(msg: Value, info: Option<bool>) -> Value {
 
 /// `var('name')`, `var('name', default)` over project vars overlaid with `--vars`.
 #[derive(Debug)]
-pub struct VarFn(pub Arc<serde_json::Map<String, serde_json::Value>>);
+pub(crate) struct VarFn(pub Arc<serde_json::Map<String, serde_json::Value>>);
 
 impl Object for VarFn {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
@@ -169,7 +169,7 @@ impl Object for VarFn {
 
 /// `exceptions.raise_compiler_error(msg)` and `exceptions.warn(msg)`.
 #[derive(Debug)]
-pub struct Exceptions;
+pub(crate) struct Exceptions;
 
 impl Object for Exceptions {
     fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {

@@ -3,20 +3,20 @@
 
 /// A parameter of a macro.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Param {
+pub(crate) struct Param {
     pub name: String,
     pub required: bool,
 }
 
 /// The parameters of `{% macro name(a, b, c=1) %}` in `source`.
-pub fn signature(source: &str, name: &str) -> Option<Vec<Param>> {
+pub(crate) fn signature(source: &str, name: &str) -> Option<Vec<Param>> {
     let (params, _) = definition(source, name)?;
     Some(params)
 }
 
 /// Whether the body of macro `name` in `source` can see its parameter number `index`: it names
 /// it, or reads `varargs`/`kwargs`. True when the macro cannot be found.
-pub fn reads_param(source: &str, name: &str, index: usize) -> bool {
+pub(crate) fn reads_param(source: &str, name: &str, index: usize) -> bool {
     let Some((params, body_at)) = definition(source, name) else {
         return true;
     };
@@ -92,7 +92,7 @@ fn definition(source: &str, name: &str) -> Option<(Vec<Param>, usize)> {
 }
 
 /// Whether `word` occurs in `text` as a whole identifier.
-pub fn has_word(text: &str, word: &str) -> bool {
+pub(crate) fn has_word(text: &str, word: &str) -> bool {
     let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let mut from = 0;
     while let Some(idx) = text[from..].find(word) {

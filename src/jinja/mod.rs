@@ -2,12 +2,12 @@
 //! macro template (compiled once), mozt's built-in cross-database macros, and the functions
 //! dbt users know (ref, source, config, var, env_var, target, this, ...).
 
-pub mod builtins;
-pub mod functions;
-pub mod macro_text;
-pub mod objects;
-pub mod prerender;
-pub mod scope;
+pub(crate) mod builtins;
+pub(crate) mod functions;
+pub(crate) mod macro_text;
+pub(crate) mod objects;
+pub(crate) mod prerender;
+pub(crate) mod scope;
 
 use minijinja::value::Value;
 use minijinja::{Environment, UndefinedBehavior};
@@ -18,7 +18,7 @@ use std::sync::{Arc, RwLock};
 use crate::error::{Error, Location, Result};
 use crate::project::{SourceFile, Target};
 use objects::{ConfigObj, MacroFn, RETURN_MARKER};
-pub use scope::{Mode, Scope};
+pub(crate) use scope::{Mode, Scope};
 
 pub struct JinjaEnv {
     pub env: Environment<'static>,
@@ -306,12 +306,12 @@ impl JinjaEnv {
 }
 
 /// Any serializable value as a template value.
-pub fn to_value<T: serde::Serialize>(v: T) -> Value {
+pub(crate) fn to_value<T: serde::Serialize>(v: T) -> Value {
     Value::from(minijinja::value::Serde(v))
 }
 
 /// Template names are relative paths with `/` separators.
-pub fn path_name(path: &Path) -> String {
+pub(crate) fn path_name(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
@@ -391,7 +391,7 @@ fn macro_names(text: &str) -> Vec<String> {
 }
 
 /// `{% test name(model, column_name) %}...{% endtest %}` becomes the macro `test_name`.
-pub fn convert_test_blocks(text: &str) -> String {
+pub(crate) fn convert_test_blocks(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(idx) = rest.find("{%") {

@@ -11,7 +11,7 @@ use super::scope::{self, Mode};
 use crate::relation::Relation;
 
 #[derive(Debug, Clone)]
-pub struct RelationObj {
+pub(crate) struct RelationObj {
     pub relation: Relation,
     /// In a parse render: the placeholder it prints as (see `prerender`).
     pub placeholder: Option<usize>,
@@ -43,7 +43,7 @@ impl Object for RelationObj {
     }
 }
 
-pub fn relation_value(r: Relation) -> Value {
+pub(crate) fn relation_value(r: Relation) -> Value {
     Value::from_object(RelationObj {
         relation: r,
         placeholder: None,
@@ -51,7 +51,7 @@ pub fn relation_value(r: Relation) -> Value {
 }
 
 /// A parse render's relation, printing as placeholder number `placeholder` when it has one.
-pub fn pending_relation(r: Relation, placeholder: Option<usize>) -> Value {
+pub(crate) fn pending_relation(r: Relation, placeholder: Option<usize>) -> Value {
     Value::from_object(RelationObj {
         relation: r,
         placeholder,
@@ -61,7 +61,7 @@ pub fn pending_relation(r: Relation, placeholder: Option<usize>) -> Value {
 /// `model` in a node's context: the node's name, ids, path, fqn and config. Its config is
 /// only final at compile, so reading it taints a parse render.
 #[derive(Debug)]
-pub struct ModelObj(pub Value);
+pub(crate) struct ModelObj(pub Value);
 
 impl Object for ModelObj {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
@@ -86,7 +86,7 @@ impl Object for ModelObj {
 
 /// `config`: callable as `{{ config(materialized='table') }}` and readable as `config.get('x')`.
 #[derive(Debug)]
-pub struct ConfigObj;
+pub(crate) struct ConfigObj;
 
 impl Object for ConfigObj {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
@@ -152,7 +152,7 @@ impl Object for ConfigObj {
 
 /// A macro from macros/ (or a built-in one), callable by its bare name from any template.
 #[derive(Debug)]
-pub struct MacroFn {
+pub(crate) struct MacroFn {
     pub template: String,
     pub name: String,
 }
@@ -199,4 +199,4 @@ impl Object for MacroFn {
 }
 
 /// The error `return()` raises to stop a macro; MacroFn turns it into the macro's value.
-pub const RETURN_MARKER: &str = "__mozt_return__";
+pub(crate) const RETURN_MARKER: &str = "__mozt_return__";

@@ -24,10 +24,10 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::scope;
-pub use crate::manifest::render::{Pending, Piece, Placeholder, Prerender, holds_placeholder, sentinel};
+pub(crate) use crate::manifest::render::{Pending, Piece, Placeholder, Prerender, holds_placeholder, sentinel};
 
 /// Note that the current render read its node's own context.
-pub fn read_node() {
+pub(crate) fn read_node() {
     scope::current(|s| {
         if let Some(p) = s.and_then(|s| s.pending.as_mut()) {
             p.read_node = true;
@@ -36,7 +36,7 @@ pub fn read_node() {
 }
 
 /// Mark the current render's text as not reusable.
-pub fn taint() {
+pub(crate) fn taint() {
     scope::current(|s| {
         if let Some(p) = s.and_then(|s| s.pending.as_mut()) {
             p.tainted = true;
@@ -45,13 +45,13 @@ pub fn taint() {
 }
 
 /// Whether the current render collects placeholders.
-pub fn active() -> bool {
+pub(crate) fn active() -> bool {
     scope::current(|s| s.is_some_and(|s| s.pending.is_some()))
 }
 
 /// The text a value prints as when written straight into the output, for placeholders and
 /// macro output holding them; None for every other value.
-pub fn direct_output(value: &Value) -> Option<String> {
+pub(crate) fn direct_output(value: &Value) -> Option<String> {
     if let Some(rel) = value.downcast_object_ref::<super::objects::RelationObj>() {
         return rel.placeholder.map(sentinel);
     }
@@ -61,7 +61,7 @@ pub fn direct_output(value: &Value) -> Option<String> {
 /// A macro's output that holds placeholders: printed as is, and it taints the render when used
 /// as a string in any other way.
 #[derive(Debug)]
-pub struct PendingText(pub String);
+pub(crate) struct PendingText(pub String);
 
 impl Object for PendingText {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
@@ -80,7 +80,7 @@ impl Object for PendingText {
 /// True when a template's text could capture output into a value, or depend on templates whose
 /// text is not checked: `{% set x %}...{% endset %}`, `{% filter %}`, `{% call %}`,
 /// `{% include %}`, `{% import %}`, `{% from %}`, `{% extends %}`.
-pub fn captures_output(text: &str) -> bool {
+pub(crate) fn captures_output(text: &str) -> bool {
     let mut rest = text;
     while let Some(at) = rest.find("{%") {
         rest = &rest[at + 2..];

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::sync::Arc;
 
-pub use crate::manifest::render::RefCall;
+pub(crate) use crate::manifest::render::RefCall;
 use crate::relation::Relation;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +56,7 @@ thread_local! {
 }
 
 /// Run `f` with `scope` installed for this thread; gives the scope back afterwards.
-pub fn with_scope<T>(scope: Scope, f: impl FnOnce() -> T) -> (T, Scope) {
+pub(crate) fn with_scope<T>(scope: Scope, f: impl FnOnce() -> T) -> (T, Scope) {
     let previous = CURRENT.with(|c| c.borrow_mut().replace(scope));
     let out = f();
     let scope = CURRENT.with(|c| {
@@ -70,7 +70,7 @@ pub fn with_scope<T>(scope: Scope, f: impl FnOnce() -> T) -> (T, Scope) {
 }
 
 /// Access the current scope, if a render is under way on this thread.
-pub fn current<T>(f: impl FnOnce(Option<&mut Scope>) -> T) -> T {
+pub(crate) fn current<T>(f: impl FnOnce(Option<&mut Scope>) -> T) -> T {
     CURRENT.with(|c| f(c.borrow_mut().as_mut()))
 }
 

@@ -248,7 +248,7 @@ impl NodeConfig {
 }
 
 /// A true/false config: a boolean, or the text true/yes/false/no (any case).
-pub fn flag(v: &Value) -> Option<bool> {
+pub(crate) fn flag(v: &Value) -> Option<bool> {
     match v {
         Value::Bool(b) => Some(*b),
         Value::String(s) => match s.to_ascii_lowercase().as_str() {

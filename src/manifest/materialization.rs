@@ -106,7 +106,7 @@ impl Materialization {
 }
 
 /// The table where a Braze sync keeps what it has sent (compared on the next run).
-pub fn braze_state_table(relation: &Relation) -> Relation {
+pub(crate) fn braze_state_table(relation: &Relation) -> Relation {
     relation.with_identifier(format!("{}__mozt_braze_state", relation.identifier))
 }
 

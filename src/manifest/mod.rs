@@ -2,21 +2,21 @@
 //! dependencies and the relation it builds. Plain data: `parse` builds it once per command;
 //! graph, compile, the SQL check, execution and artifacts read it.
 
-pub mod config;
-pub mod materialization;
-pub mod node;
-pub mod render;
-pub mod threshold;
-pub mod unit_test;
+pub(crate) mod config;
+pub(crate) mod materialization;
+pub(crate) mod node;
+pub(crate) mod render;
+pub(crate) mod threshold;
+pub(crate) mod unit_test;
 
 use std::collections::HashMap;
 
 use crate::hash::FastMap;
 use crate::relation::Relation;
 use crate::suggest::closest;
-pub use config::NodeConfig;
-pub use materialization::{BrazeSync, Materialization};
-pub use node::{ColumnInfo, Node, ResourceType, SourceNode, TestInfo};
+pub(crate) use config::NodeConfig;
+pub(crate) use materialization::{BrazeSync, Materialization};
+pub(crate) use node::{ColumnInfo, Node, ResourceType, SourceNode, TestInfo};
 
 #[derive(Debug, Clone, Default)]
 pub struct Manifest {
@@ -165,6 +165,6 @@ impl Manifest {
 }
 
 /// The CTE an ephemeral model becomes in the models that ref it.
-pub fn ephemeral_cte(name: &str) -> Relation {
+pub(crate) fn ephemeral_cte(name: &str) -> Relation {
     Relation::new(None, "", format!("__mozt__cte__{name}"))
 }

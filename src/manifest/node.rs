@@ -118,7 +118,7 @@ impl Node {
 }
 
 /// Models, seeds and snapshots by name: what `ref()` can name.
-pub fn refable_by_name(nodes: &[Node]) -> crate::hash::FastMap<&str, &Node> {
+pub(crate) fn refable_by_name(nodes: &[Node]) -> crate::hash::FastMap<&str, &Node> {
     let mut out = crate::hash::fast_map(nodes.len());
     for n in nodes {
         if matches!(

@@ -59,7 +59,7 @@ const CLOSE: char = '\u{2}';
 const MARK: &str = "rR";
 
 /// The text a placeholder prints as.
-pub fn sentinel(i: usize) -> String {
+pub(crate) fn sentinel(i: usize) -> String {
     format!("{OPEN}{MARK}{i}{CLOSE}")
 }
 
@@ -162,7 +162,7 @@ impl Prerender {
 
 /// Replace the one element of `list` equal to `from` with `to`; None (and `list` unchanged)
 /// unless exactly one is.
-pub fn replace_one<T: PartialEq + Clone>(list: &mut [T], from: &T, to: &T) -> Option<()> {
+pub(crate) fn replace_one<T: PartialEq + Clone>(list: &mut [T], from: &T, to: &T) -> Option<()> {
     let mut hits = list.iter().enumerate().filter(|(_, x)| *x == from).map(|(i, _)| i);
     let (Some(at), None) = (hits.next(), hits.next()) else {
         return None;
@@ -172,7 +172,7 @@ pub fn replace_one<T: PartialEq + Clone>(list: &mut [T], from: &T, to: &T) -> Op
 }
 
 /// Whether text holds a placeholder.
-pub fn holds_placeholder(text: &str) -> bool {
+pub(crate) fn holds_placeholder(text: &str) -> bool {
     text.contains(OPEN)
 }
 

@@ -13,14 +13,14 @@ enum Op {
 
 /// A parsed threshold condition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Threshold {
+pub(crate) struct Threshold {
     op: Op,
     value: u64,
 }
 
 impl Threshold {
     /// The condition written in `expr` (spaces allowed); None when mozt cannot read it.
-    pub fn parse(expr: &str) -> Option<Threshold> {
+    pub(crate) fn parse(expr: &str) -> Option<Threshold> {
         let e = expr.replace(' ', "");
         const OPS: &[(&str, Op)] = &[
             ("!=", Op::Ne),
@@ -42,7 +42,7 @@ impl Threshold {
     }
 
     /// Whether `n` failing rows meet the condition.
-    pub fn holds(self, n: u64) -> bool {
+    pub(crate) fn holds(self, n: u64) -> bool {
         let k = self.value;
         match self.op {
             Op::Ne => n != k,
@@ -55,15 +55,13 @@ impl Threshold {
     }
 }
 
-/// Whether `n` failing rows meet the condition `expr`; a condition mozt cannot read (the parse
-/// phase rejects those) counts as `!=0`.
-pub fn condition(expr: &str, n: u64) -> bool {
-    Threshold::parse(expr).map_or(n != 0, |t| t.holds(n))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{Threshold, condition};
+    use super::Threshold;
+
+    fn condition(expr: &str, n: u64) -> bool {
+        Threshold::parse(expr).is_some_and(|t| t.holds(n))
+    }
 
     #[test]
     fn thresholds() {

@@ -8,7 +8,7 @@ use crate::adapter::Connection;
 use crate::error::Result;
 
 #[derive(Default)]
-pub struct Unit {
+pub(crate) struct Unit {
     /// Schema changes the DML needs (new columns, a new table).
     pub ddl: Vec<String>,
     /// The data changes that must all apply or none.
@@ -18,7 +18,7 @@ pub struct Unit {
 }
 
 /// Run `stmts` in one explicit transaction, rolled back when any fails.
-pub fn transaction(conn: &mut dyn Connection, stmts: &[String]) -> Result<()> {
+pub(crate) fn transaction(conn: &mut dyn Connection, stmts: &[String]) -> Result<()> {
     let script = format!("begin transaction;\n{};\ncommit", stmts.join(";\n"));
     if let Err(e) = conn.execute(&script) {
         let _ = conn.execute("rollback");
@@ -27,7 +27,7 @@ pub fn transaction(conn: &mut dyn Connection, stmts: &[String]) -> Result<()> {
     Ok(())
 }
 
-pub fn apply(job: &mut Job<'_>, unit: Unit) -> Result<()> {
+pub(crate) fn apply(job: &mut Job<'_>, unit: Unit) -> Result<()> {
     if job.adapter.transactional_ddl() {
         let all: Vec<String> = unit.ddl.into_iter().chain(unit.dml).chain(unit.after).collect();
         return transaction(job.conn, &all);

@@ -9,7 +9,7 @@ use crate::manifest::Node;
 use crate::manifest::config::{IncrementalStrategy, OnSchemaChange};
 use crate::relation::Relation;
 
-pub fn build(mut job: Job<'_>) -> Result<Outcome> {
+pub(crate) fn build(mut job: Job<'_>) -> Result<Outcome> {
     let rel = job.relation.clone();
     if !job.incremental || job.catalog.kind(&rel) != Some(RelationKind::Table) {
         let out = table::build(job)?;

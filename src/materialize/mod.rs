@@ -1,14 +1,14 @@
 //! Materializations: each turns a compiled node into statements run through the adapter.
 //! A new materialization is a new file here and one arm in `materialize`.
 
-pub mod atomic;
-pub mod braze_sync;
-pub mod incremental;
-pub mod seed;
-pub mod snapshot;
-pub mod swap;
-pub mod table;
-pub mod view;
+pub(crate) mod atomic;
+pub(crate) mod braze_sync;
+pub(crate) mod incremental;
+pub(crate) mod seed;
+pub(crate) mod snapshot;
+pub(crate) mod swap;
+pub(crate) mod table;
+pub(crate) mod view;
 
 use crate::adapter::{Adapter, Catalog, Connection, RelationKind};
 use crate::error::{Error, Result};
@@ -17,7 +17,7 @@ use crate::project::Project;
 use crate::relation::Relation;
 
 /// Everything a materialization needs for one node.
-pub struct Job<'a> {
+pub(crate) struct Job<'a> {
     pub node: &'a Node,
     pub relation: &'a Relation,
     pub sql: &'a str,
@@ -30,13 +30,13 @@ pub struct Job<'a> {
 }
 
 /// What a built node reports: `created table analytics.dim_users`, rows loaded for a seed.
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub message: String,
     pub rows: Option<usize>,
 }
 
 /// Run the model's SQL into `<name>__mozt_stage`, a table the materialization then reads.
-pub fn stage(job: &mut Job<'_>, rel: &Relation) -> Result<Relation> {
+pub(crate) fn stage(job: &mut Job<'_>, rel: &Relation) -> Result<Relation> {
     let stage = rel.with_identifier(format!("{}__mozt_stage", rel.identifier));
     swap::clear(job, &stage)?;
     let sql = job.sql.trim_end().trim_end_matches(';');
@@ -47,13 +47,13 @@ pub fn stage(job: &mut Job<'_>, rel: &Relation) -> Result<Relation> {
 }
 
 /// Drop a staging or temporary table, whatever happened before.
-pub fn discard(job: &mut Job<'_>, rel: &Relation) {
+pub(crate) fn discard(job: &mut Job<'_>, rel: &Relation) {
     let _ = job.conn.execute(&format!("drop table if exists {rel}"));
     job.catalog.set(rel, None);
 }
 
 /// `select count(*)` of a relation.
-pub fn count_rows(job: &mut Job<'_>, rel: &Relation) -> Result<u64> {
+pub(crate) fn count_rows(job: &mut Job<'_>, rel: &Relation) -> Result<u64> {
     Ok(job
         .conn
         .query(&format!("select count(*) from {rel}"))?
@@ -64,7 +64,7 @@ pub fn count_rows(job: &mut Job<'_>, rel: &Relation) -> Result<u64> {
         .unwrap_or(0))
 }
 
-pub fn materialize(job: Job<'_>) -> Result<Outcome> {
+pub(crate) fn materialize(job: Job<'_>) -> Result<Outcome> {
     match job.node.materialized() {
         Materialization::View => view::build(job),
         Materialization::Table => table::build(job),

@@ -13,7 +13,7 @@ use crate::project::csv;
 /// Read a seed's CSV file and check its `column_types` against the header. Every error here is
 /// the project's (exit 2), located in the seed file; `mozt seed`/`build` run this for every
 /// selected seed before anything is built.
-pub fn read_checked(root: &Path, node: &Node) -> Result<(csv::SeedData, Map<String, Value>)> {
+pub(crate) fn read_checked(root: &Path, node: &Node) -> Result<(csv::SeedData, Map<String, Value>)> {
     let delimiter = node.settings.build().delimiter;
     let data = csv::read(root, &node.original_file_path, delimiter)?;
     let overrides = node
@@ -45,7 +45,7 @@ pub fn read_checked(root: &Path, node: &Node) -> Result<(csv::SeedData, Map<Stri
     Ok((data, overrides))
 }
 
-pub fn build(mut job: Job<'_>) -> Result<Outcome> {
+pub(crate) fn build(mut job: Job<'_>) -> Result<Outcome> {
     let node = job.node;
     let (data, overrides) = read_checked(&job.project.root, node)?;
     let mut cols = vec![];

@@ -10,7 +10,7 @@ use crate::manifest::Node;
 use crate::manifest::config::{HardDeletes, SnapshotStrategy};
 use crate::relation::Relation;
 
-pub fn build(mut job: Job<'_>) -> Result<Outcome> {
+pub(crate) fn build(mut job: Job<'_>) -> Result<Outcome> {
     let node = job.node;
     let rel = job.relation.clone();
     let config = node.settings.build();

@@ -6,11 +6,11 @@ use crate::adapter::RelationKind;
 use crate::error::Result;
 use crate::relation::Relation;
 
-pub fn temp_relation(r: &Relation) -> Relation {
+pub(crate) fn temp_relation(r: &Relation) -> Relation {
     r.with_identifier(format!("{}__mozt_tmp", r.identifier))
 }
 
-pub fn backup_relation(r: &Relation) -> Relation {
+pub(crate) fn backup_relation(r: &Relation) -> Relation {
     r.with_identifier(format!("{}__mozt_backup", r.identifier))
 }
 
@@ -22,7 +22,7 @@ fn drop_sql(r: &Relation, kind: RelationKind) -> String {
 }
 
 /// Drop a leftover temporary relation from an earlier failed run, whatever its kind.
-pub fn clear(job: &mut Job<'_>, r: &Relation) -> Result<()> {
+pub(crate) fn clear(job: &mut Job<'_>, r: &Relation) -> Result<()> {
     if let Some(kind) = job.catalog.kind(r) {
         job.conn.execute(&drop_sql(r, kind))?;
         job.catalog.set(r, None);
@@ -31,7 +31,7 @@ pub fn clear(job: &mut Job<'_>, r: &Relation) -> Result<()> {
 }
 
 /// Move `built` (of kind `kind`) into `final_rel`'s place, replacing whatever is there.
-pub fn swap_in(job: &mut Job<'_>, built: &Relation, kind: RelationKind, final_rel: &Relation) -> Result<()> {
+pub(crate) fn swap_in(job: &mut Job<'_>, built: &Relation, kind: RelationKind, final_rel: &Relation) -> Result<()> {
     let existing = job.catalog.kind(final_rel);
     let backup = backup_relation(final_rel);
     let kw = match kind {

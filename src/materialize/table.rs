@@ -6,7 +6,7 @@ use super::{Job, Outcome};
 use crate::adapter::RelationKind;
 use crate::error::Result;
 
-pub fn build(mut job: Job<'_>) -> Result<Outcome> {
+pub(crate) fn build(mut job: Job<'_>) -> Result<Outcome> {
     let rel = job.relation.clone();
     let sql = job.sql.trim_end().trim_end_matches(';');
     // The warehouse's own replacing statement (Snowflake: `create or replace transient table ...

@@ -4,7 +4,7 @@ use super::{Job, Outcome, swap};
 use crate::adapter::RelationKind;
 use crate::error::Result;
 
-pub fn build(mut job: Job<'_>) -> Result<Outcome> {
+pub(crate) fn build(mut job: Job<'_>) -> Result<Outcome> {
     let rel = job.relation.clone();
     let sql = job.sql.trim_end().trim_end_matches(';');
     if job.catalog.kind(&rel) == Some(RelationKind::Table) {

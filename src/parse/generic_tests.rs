@@ -93,7 +93,7 @@ struct Entry {
 /// Build the test nodes of every schema file and append them to `nodes`, the project's models,
 /// seeds and snapshots (tests on a disabled or missing node are left out); their templates are
 /// added to `jinja` and rendered once in parse mode.
-pub fn generate(
+pub(crate) fn generate(
     project: &Project,
     jinja: &mut JinjaEnv,
     memo: &super::partial::Memo,

@@ -2,11 +2,11 @@
 //! configs it calls; resolve configs in precedence order (model file > schema YAML > project.yml
 //! folders > defaults); decide each node's relation; check every ref and source.
 
-pub mod generic_tests;
-pub mod partial;
+pub(crate) mod generic_tests;
+pub(crate) mod partial;
 mod shared_renders;
-pub mod snapshots;
-pub mod unit_tests;
+pub(crate) mod snapshots;
+pub(crate) mod unit_tests;
 
 use indexmap::IndexMap;
 use rayon::prelude::*;
@@ -27,7 +27,7 @@ use crate::project::{Project, SourceFile, Target};
 use crate::relation::{Quoting, Relation};
 use crate::suggest::closest;
 
-pub struct Parsed {
+pub(crate) struct Parsed {
     pub manifest: std::sync::Arc<Manifest>,
     pub jinja: JinjaEnv,
     /// The partial-parse cache being written (waited for when dropped).
@@ -42,7 +42,12 @@ struct Patch<'a> {
 
 /// Parse the project. With `partial`, renders whose inputs did not change since the last parse
 /// are reused from `target/partial_parse.json` (see `partial`).
-pub fn parse(project: &Project, target: &Target, cli_vars: &Map<String, Value>, partial: bool) -> Result<Parsed> {
+pub(crate) fn parse(
+    project: &Project,
+    target: &Target,
+    cli_vars: &Map<String, Value>,
+    partial: bool,
+) -> Result<Parsed> {
     let vars = merged_vars(project, cli_vars);
     let (generic_tests, singular_tests) = test_files(project);
     let mut macro_files: Vec<SourceFile> = project.macros.clone();
@@ -450,7 +455,7 @@ fn package_tree(p: &crate::project::Package, kind: ResourceType) -> &Value {
     }
 }
 
-pub fn column_infos(columns: &[ColumnDecl]) -> IndexMap<String, ColumnInfo> {
+pub(crate) fn column_infos(columns: &[ColumnDecl]) -> IndexMap<String, ColumnInfo> {
     columns
         .iter()
         .map(|c| {
@@ -467,12 +472,12 @@ pub fn column_infos(columns: &[ColumnDecl]) -> IndexMap<String, ColumnInfo> {
 }
 
 /// The Jinja context of a node: `this` and `model`.
-pub fn node_context(node: &Node, this: Relation) -> minijinja::Value {
+pub(crate) fn node_context(node: &Node, this: Relation) -> minijinja::Value {
     node_context_with(node, relation_value(this))
 }
 
 /// The Jinja context of a node with `this` as given.
-pub fn node_context_with(node: &Node, this: minijinja::Value) -> minijinja::Value {
+pub(crate) fn node_context_with(node: &Node, this: minijinja::Value) -> minijinja::Value {
     minijinja::context! {
         this => this,
         model => minijinja::Value::from_object(ModelObj(node_value(node))),

@@ -30,7 +30,7 @@ use crate::manifest::node::Node;
 use crate::project::Target;
 use crate::relation::Relation;
 
-pub const FILE_NAME: &str = "partial_parse.json";
+pub(crate) const FILE_NAME: &str = "partial_parse.json";
 
 /// Bumped when the file's layout or the meaning of an entry changes.
 const FORMAT: u32 = 3;
@@ -72,7 +72,7 @@ enum Kept {
     Made(Box<Entry>),
 }
 
-pub struct Memo {
+pub(crate) struct Memo {
     enabled: bool,
     path: PathBuf,
     global: String,
@@ -94,7 +94,7 @@ pub struct Memo {
 impl Memo {
     /// Load the saved renders of `target_dir` (a missing, unreadable or outdated file is an
     /// empty cache). `vars` are the project's vars with `--vars` laid over them.
-    pub fn load(
+    pub(crate) fn load(
         target_dir: &Path,
         target: &Target,
         jinja: &JinjaEnv,
@@ -128,7 +128,7 @@ impl Memo {
 
     /// Render `node`'s template in parse mode, or reuse what a previous parse recorded for the
     /// same inputs. The returned scope holds the recorded calls.
-    pub fn render(&self, jinja: &JinjaEnv, node: &Node) -> Result<Scope> {
+    pub(crate) fn render(&self, jinja: &JinjaEnv, node: &Node) -> Result<Scope> {
         let package_vars = self.package_vars.get(&node.package_name);
         let key = (self.enabled && package_vars.is_none())
             .then(|| node_key(jinja, node))
@@ -213,7 +213,7 @@ impl Memo {
     /// Write the renders of this parse for the next one (only when something changed), on a
     /// thread of its own while the command goes on; the handle waits for it when dropped. A
     /// cache that cannot be written costs speed, not correctness: it is logged and skipped.
-    pub fn save(&self) -> SaveHandle {
+    pub(crate) fn save(&self) -> SaveHandle {
         if !self.enabled {
             return SaveHandle(None);
         }
@@ -248,14 +248,6 @@ impl Memo {
                 SaveHandle(None)
             }
         }
-    }
-
-    /// How many renders were reused and how many were done, so far.
-    pub fn counts(&self) -> (usize, usize) {
-        (
-            self.reused.load(Ordering::Relaxed),
-            self.rendered.load(Ordering::Relaxed),
-        )
     }
 }
 
@@ -292,7 +284,7 @@ fn render_parse(jinja: &JinjaEnv, node: &Node, vars: Option<&Map<String, Value>>
 
 /// The partial-parse file being written; dropping the handle waits until it is written.
 #[derive(Default)]
-pub struct SaveHandle(Option<std::thread::JoinHandle<()>>);
+pub(crate) struct SaveHandle(Option<std::thread::JoinHandle<()>>);
 
 impl Drop for SaveHandle {
     fn drop(&mut self) {

@@ -18,7 +18,7 @@ use crate::manifest::render::{Placeholder, replace_one};
 
 /// What makes a test's render shareable: its group, and the relation it tests.
 #[derive(Debug, Clone)]
-pub struct Share {
+pub(super) struct Share {
     /// Equal for tests whose templates and configs are equal but for the subject.
     pub key: String,
     /// The subject's `ref()` or `source()`, as its placeholder.
@@ -27,7 +27,7 @@ pub struct Share {
 
 /// Render every test in parse mode (through the partial-parse memo), each group of shareable
 /// tests once. `located` turns a render error into one that points at the test's YAML entry.
-pub fn render_all(
+pub(super) fn render_all(
     jinja: &JinjaEnv,
     memo: &Memo,
     tests: &[(&Node, Option<&Share>)],

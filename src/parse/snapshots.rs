@@ -9,7 +9,7 @@ use crate::project::{Project, SourceFile};
 
 /// A snapshot found in a file: its name, the body template text (padded with newlines so
 /// line numbers match the file), and the file it came from.
-pub struct SnapshotSource {
+pub(crate) struct SnapshotSource {
     pub name: String,
     pub file: SourceFile,
     pub template: String,
@@ -17,7 +17,7 @@ pub struct SnapshotSource {
 }
 
 /// Every snapshot block of the project's snapshot files and YAML.
-pub fn find(project: &Project) -> Result<Vec<SnapshotSource>> {
+pub(crate) fn find(project: &Project) -> Result<Vec<SnapshotSource>> {
     let mut out = vec![];
     for file in &project.snapshots {
         out.extend(blocks(file)?);
@@ -103,7 +103,7 @@ fn blocks(file: &SourceFile) -> Result<Vec<SnapshotSource>> {
 }
 
 /// Checks a parsed snapshot's config: a unique key and a strategy with what it needs.
-pub fn check_config(node: &Node) -> Result<()> {
+pub(crate) fn check_config(node: &Node) -> Result<()> {
     if node.resource_type != ResourceType::Snapshot {
         return Ok(());
     }

@@ -17,7 +17,7 @@ use crate::project::{Project, SchemaDoc};
 use crate::suggest::closest;
 
 /// Read every `unit_tests:` entry of the project's schema files into nodes.
-pub fn generate(project: &Project, nodes: &[Node], sources: &[SourceNode]) -> Result<Vec<Node>> {
+pub(crate) fn generate(project: &Project, nodes: &[Node], sources: &[SourceNode]) -> Result<Vec<Node>> {
     if project
         .schema_files
         .iter()
@@ -363,7 +363,7 @@ fn inputs_of(model: &Node) -> String {
 }
 
 /// `ref('x')`, `ref("p", "x")`, `source('s', 't')`, `this`.
-pub fn parse_input(text: &str) -> Option<Input> {
+pub(crate) fn parse_input(text: &str) -> Option<Input> {
     let t = text.trim();
     if t == "this" {
         return Some(Input::This);

@@ -4,7 +4,7 @@
 
 /// The 1-based line of the key at `path` (`["flags", "partial_parse"]`), if it is written in
 /// block style; a key inside a flow mapping (`{a: 1}`) is reported at its parent's line.
-pub fn key_line(text: &str, path: &[&str]) -> Option<usize> {
+pub(super) fn key_line(text: &str, path: &[&str]) -> Option<usize> {
     let lines: Vec<&str> = text.lines().collect();
     let mut start = 0;
     let mut parent_indent: Option<usize> = None;

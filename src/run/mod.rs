@@ -2,8 +2,8 @@
 //! soon as its last parent finishes; a failure marks everything downstream skipped while
 //! independent branches go on.
 
-pub mod output;
-pub mod results;
+pub(crate) mod output;
+pub(crate) mod results;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::mpsc;
@@ -14,10 +14,10 @@ use crate::adapter::{Adapter, Connection};
 use crate::error::Result;
 use crate::graph::{Dag, Key};
 use crate::manifest::Manifest;
-pub use results::{NodeResult, Status};
+pub(crate) use results::{NodeResult, Status};
 
 /// How one node is run, given a connection of the worker's own.
-pub trait Work: Sync {
+pub(crate) trait Work: Sync {
     fn run(&self, index: usize, conn: &mut dyn Connection) -> NodeResult;
     /// How a finished node is described in its progress line.
     fn describe(&self, index: usize, result: &NodeResult) -> String;
@@ -56,7 +56,7 @@ fn plan_parents(dag: &Dag, plan: &BTreeSet<usize>, i: usize) -> Vec<usize> {
 
 /// Run `plan` (manifest indices) in dependency order; returns one result per node, in the
 /// order they finished.
-pub fn execute(
+pub(crate) fn execute(
     manifest: &Manifest,
     dag: &Dag,
     plan: &BTreeSet<usize>,

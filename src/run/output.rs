@@ -7,16 +7,16 @@ use super::results::{NodeResult, Status};
 
 static QUIET: AtomicBool = AtomicBool::new(false);
 
-pub fn set_quiet(q: bool) {
+pub(crate) fn set_quiet(q: bool) {
     QUIET.store(q, Ordering::Relaxed);
 }
 
-pub fn quiet() -> bool {
+pub(crate) fn quiet() -> bool {
     QUIET.load(Ordering::Relaxed)
 }
 
 /// Print a line to stdout unless `-q` was given.
-pub fn say(line: &str) {
+pub(crate) fn say(line: &str) {
     if !quiet() {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{line}");
@@ -24,7 +24,7 @@ pub fn say(line: &str) {
 }
 
 /// Print a line to stdout even with `-q` (failures).
-pub fn say_always(line: &str) {
+pub(crate) fn say_always(line: &str) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");
 }
@@ -32,7 +32,7 @@ pub fn say_always(line: &str) {
 const WIDTH: usize = 72;
 
 /// `  3 of 12 OK created table analytics.dim_users ........ [0.04s]`
-pub fn progress_line(seq: usize, total: usize, r: &NodeResult, what: &str) -> String {
+pub(crate) fn progress_line(seq: usize, total: usize, r: &NodeResult, what: &str) -> String {
     let head = format!("{seq:>3} of {total} {} {what}", r.status.label());
     let time = match r.status {
         Status::Skipped => "[SKIP]".to_string(),
@@ -42,7 +42,7 @@ pub fn progress_line(seq: usize, total: usize, r: &NodeResult, what: &str) -> St
     format!("{head} {} {time}", ".".repeat(dots.max(3)))
 }
 
-pub fn plural(n: usize, word: &str) -> String {
+pub(crate) fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("{n} {word}")
     } else {

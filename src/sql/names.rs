@@ -24,7 +24,7 @@ const PSEUDO_COLUMNS: &[&str] = &[
     "null",
 ];
 
-pub fn pseudo_column(name: &str) -> bool {
+pub(super) fn pseudo_column(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     PSEUDO_COLUMNS.contains(&n.as_str())
         || n.starts_with("metadata$")
@@ -127,6 +127,6 @@ const PLAIN_FUNCTIONS: &[&str] = &[
     "epoch",
 ];
 
-pub fn plain_function(name: &str) -> bool {
+pub(super) fn plain_function(name: &str) -> bool {
     PLAIN_FUNCTIONS.contains(&name)
 }

@@ -26,7 +26,7 @@ use crate::jinja::JinjaEnv;
 use crate::manifest::{Node, ResourceType, SourceNode};
 
 /// The kinds of change, in the order they are written.
-pub const KINDS: &[&str] = &["body", "configs", "yaml", "macros", "vars"];
+pub(crate) const KINDS: &[&str] = &["body", "configs", "yaml", "macros", "vars"];
 
 /// Macros that decide where every model is built, when the project overrides them.
 const NAMING_MACROS: &[&str] = &["generate_schema_name", "generate_alias_name", "generate_database_name"];
@@ -85,7 +85,7 @@ impl serde::Serialize for Checksums {
 }
 
 /// What the checksums need from the project's macros, worked out once per command.
-pub struct MacroIndex {
+pub(crate) struct MacroIndex {
     /// Project macro name -> its template, the SHA-256 of the template's normalized text, the
     /// project macros the template names, and the vars it reads.
     macros: BTreeMap<String, MacroInfo>,
@@ -103,7 +103,7 @@ struct MacroInfo {
 }
 
 impl MacroIndex {
-    pub fn new(jinja: &JinjaEnv) -> MacroIndex {
+    pub(crate) fn new(jinja: &JinjaEnv) -> MacroIndex {
         let project: BTreeSet<&str> = jinja.macro_names().filter(|m| !jinja.macro_is_builtin(m)).collect();
         let mut by_template: BTreeMap<String, (String, Vec<String>, BTreeSet<String>)> = BTreeMap::new();
         let mut macros = BTreeMap::new();
@@ -193,7 +193,7 @@ impl MacroIndex {
 }
 
 /// The checksums of one node.
-pub fn of_node(node: &Node, jinja: &JinjaEnv, macros: &MacroIndex, root: &Path) -> Checksums {
+pub(crate) fn of_node(node: &Node, jinja: &JinjaEnv, macros: &MacroIndex, root: &Path) -> Checksums {
     let mut out = Checksums::default();
     let body = match node.resource_type {
         ResourceType::Seed => match std::fs::read(root.join(&node.original_file_path)) {
@@ -257,7 +257,7 @@ pub fn of_node(node: &Node, jinja: &JinjaEnv, macros: &MacroIndex, root: &Path) 
 
 /// The `yaml` checksum of a node's schema YAML entry (see `write_without_tests`); None when
 /// the entry cannot be read back as JSON.
-pub fn of_patch(patch: &crate::project::schema::NodePatch) -> Option<Sum> {
+pub(crate) fn of_patch(patch: &crate::project::schema::NodePatch) -> Option<Sum> {
     let value = serde_json::to_value(patch).ok()?;
     let mut text = Vec::with_capacity(256);
     write_without_tests(&value, &mut text);
@@ -292,7 +292,7 @@ fn write_without_tests(entry: &Value, out: &mut Vec<u8>) {
 }
 
 /// The checksums of a source table: its YAML definition (not the database a target fills in).
-pub fn of_source(source: &SourceNode) -> Checksums {
+pub(crate) fn of_source(source: &SourceNode) -> Checksums {
     let mut out = Checksums::default();
     out.set(Kind::Yaml, Sum::of(canonical(&source.yaml).as_bytes()));
     out
@@ -335,7 +335,7 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Names passed as literal strings to `var(...)` (as `name`) and `env_var(...)` (as `env:NAME`).
-pub fn var_names(text: &str) -> BTreeSet<String> {
+pub(crate) fn var_names(text: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     each_var_name(text, |prefix, name| {
         out.insert(format!("{prefix}{name}"));
@@ -366,16 +366,9 @@ fn each_var_name<'a>(text: &'a str, mut found: impl FnMut(&'static str, &'a str)
 }
 
 /// JSON with object keys sorted, so that reordering keys in YAML changes nothing.
-pub fn canonical(v: &Value) -> String {
+pub(crate) fn canonical(v: &Value) -> String {
     let mut out = Vec::new();
     write_canonical(v, &mut out);
-    String::from_utf8(out).unwrap_or_default()
-}
-
-/// `canonical` of an object, without building a `Value` around it.
-pub fn canonical_object(m: &Map<String, Value>) -> String {
-    let mut out = Vec::new();
-    write_object(m, &mut out, &[]);
     String::from_utf8(out).unwrap_or_default()
 }
 

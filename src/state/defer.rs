@@ -14,7 +14,7 @@ use crate::manifest::{Manifest, Materialization, ResourceType};
 use crate::relation::Relation;
 
 /// Nodes (indexes) the plan reads but does not build: the candidates for deferral.
-pub fn candidates(manifest: &Manifest, plan: &BTreeSet<usize>) -> BTreeSet<usize> {
+pub(crate) fn candidates(manifest: &Manifest, plan: &BTreeSet<usize>) -> BTreeSet<usize> {
     let mut out = BTreeSet::new();
     let mut seen = BTreeSet::new();
     let mut stack: Vec<usize> = plan.iter().copied().collect();
@@ -43,7 +43,7 @@ pub fn candidates(manifest: &Manifest, plan: &BTreeSet<usize>) -> BTreeSet<usize
 }
 
 /// The schemas the catalog must list to decide about the candidates.
-pub fn schemas(manifest: &Manifest, candidates: &BTreeSet<usize>) -> BTreeSet<String> {
+pub(crate) fn schemas(manifest: &Manifest, candidates: &BTreeSet<usize>) -> BTreeSet<String> {
     candidates
         .iter()
         .filter_map(|&i| manifest.nodes[i].relation.as_ref())
@@ -53,7 +53,7 @@ pub fn schemas(manifest: &Manifest, candidates: &BTreeSet<usize>) -> BTreeSet<St
 
 /// Node name -> the relation ref() should give it: the previous run's, for candidates missing
 /// from the catalog. Logged, one line per deferred node.
-pub fn resolve(
+pub(crate) fn resolve(
     manifest: &Manifest,
     candidates: &BTreeSet<usize>,
     catalog: &Catalog,

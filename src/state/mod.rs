@@ -2,9 +2,9 @@
 //! (and run_results.json when present) for the `state:` and `result:` selector methods and for
 //! `--defer`.
 
-pub mod checksum;
-pub mod defer;
-pub mod normalize;
+pub(crate) mod checksum;
+pub(crate) mod defer;
+pub(crate) mod normalize;
 
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};

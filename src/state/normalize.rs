@@ -14,7 +14,7 @@
 //! modification, never a real change hidden.
 
 /// The normalized text.
-pub fn normalize(text: &str) -> String {
+pub(crate) fn normalize(text: &str) -> String {
     let b = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;

@@ -3,7 +3,7 @@
 //! failing rows in a table. Unit tests are in `unit`. `build_order` makes `mozt build` wait for
 //! tests before what depends on the tested nodes.
 
-pub mod unit;
+pub(crate) mod unit;
 
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -19,7 +19,7 @@ use crate::relation::Relation;
 use crate::run::{NodeResult, Status};
 
 /// What a test run needs beside the node.
-pub struct TestRun<'a> {
+pub(crate) struct TestRun<'a> {
     pub manifest: &'a Manifest,
     pub target: &'a Target,
     /// `--store-failures` was given.
@@ -29,7 +29,7 @@ pub struct TestRun<'a> {
 }
 
 /// Run one data test (or unit test) and judge it.
-pub fn execute(node: &Node, compiled: &Compiled, conn: &mut dyn Connection, run: &TestRun<'_>) -> NodeResult {
+pub(crate) fn execute(node: &Node, compiled: &Compiled, conn: &mut dyn Connection, run: &TestRun<'_>) -> NodeResult {
     if node.resource_type == ResourceType::UnitTest {
         return unit::execute(node, compiled, conn, run);
     }
@@ -138,13 +138,13 @@ fn as_count(v: &Value) -> u64 {
 }
 
 /// The test's own `store_failures` config wins; otherwise `--store-failures`.
-pub fn stores_failures(node: &Node, flag: bool) -> bool {
+pub(crate) fn stores_failures(node: &Node, flag: bool) -> bool {
     node.resource_type == ResourceType::Test && node.settings.test().store_failures.unwrap_or(flag)
 }
 
 /// Where a test's failing rows are kept: `<target schema>_test_failures.<test name or alias>`
 /// (a test's `schema` config replaces the `test_failures` suffix).
-pub fn failures_relation(node: &Node, target: &Target) -> Relation {
+pub(crate) fn failures_relation(node: &Node, target: &Target) -> Relation {
     let config = &node.settings;
     let suffix = config
         .schema
@@ -156,7 +156,12 @@ pub fn failures_relation(node: &Node, target: &Target) -> Relation {
 }
 
 /// The schemas the planned tests store failures in (created before the run).
-pub fn failures_schemas(manifest: &Manifest, plan: &BTreeSet<usize>, flag: bool, target: &Target) -> Vec<String> {
+pub(crate) fn failures_schemas(
+    manifest: &Manifest,
+    plan: &BTreeSet<usize>,
+    flag: bool,
+    target: &Target,
+) -> Vec<String> {
     let set: BTreeSet<String> = plan
         .iter()
         .map(|&i| &manifest.nodes[i])
@@ -167,7 +172,7 @@ pub fn failures_schemas(manifest: &Manifest, plan: &BTreeSet<usize>, flag: bool,
 }
 
 /// PASS, WARN or FAIL from the count and the test's severity and thresholds.
-pub fn judge(node: &Node, failures: u64) -> Status {
+pub(crate) fn judge(node: &Node, failures: u64) -> Status {
     let config = node.settings.test();
     if config.severity == Severity::Error && config.error_if.holds(failures) {
         Status::Fail
@@ -182,7 +187,7 @@ pub fn judge(node: &Node, failures: u64) -> Status {
 /// - a node waits for every planned data test whose dependencies are all among the node's
 ///   ancestors (so a failing test on a model stops the model's children, as in dbt);
 /// - a model's unit tests run before the model (after the model's own parents).
-pub fn build_order(dag: &mut Dag, manifest: &Manifest, plan: &BTreeSet<usize>) {
+pub(crate) fn build_order(dag: &mut Dag, manifest: &Manifest, plan: &BTreeSet<usize>) {
     let id_key: HashMap<&str, Key> = manifest
         .nodes
         .iter()

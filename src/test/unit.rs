@@ -22,7 +22,7 @@ use crate::run::{NodeResult, Status};
 const MODEL_CTE: &str = "__mozt_unit_model";
 
 /// Build the inputs, run the model's SQL on them and compare with the expected rows.
-pub fn execute(node: &Node, compiled: &Compiled, conn: &mut dyn Connection, run: &TestRun<'_>) -> NodeResult {
+pub(crate) fn execute(node: &Node, compiled: &Compiled, conn: &mut dyn Connection, run: &TestRun<'_>) -> NodeResult {
     let path = crate::compile::display_path(&compiled.path);
     let fail = |status: Status, message: String, details: Vec<String>| {
         let mut r = NodeResult::new(&node.unique_id, status, message);

@@ -1,5 +1,7 @@
 //! Helpers shared by the CLI integration tests: a mozt project in a temporary folder, the real
 //! `mozt` binary run inside it, and its DuckDB database read back with the `duckdb` crate.
+// Test code unwraps: a failure there is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -9,7 +11,7 @@ use tempfile::TempDir;
 
 /// project.yml for a test project named `name`, building into schema `analytics` of
 /// `target/dev.duckdb`, with `extra` (YAML at the top level) appended.
-pub fn project_yml(name: &str, extra: &str) -> String {
+pub(crate) fn project_yml(name: &str, extra: &str) -> String {
     format!(
         "name: {name}\n{extra}\ntargets:\n  default: dev\n  dev: {{type: duckdb, path: target/dev.duckdb, schema: analytics, threads: 4}}\n"
     )
@@ -17,7 +19,7 @@ pub fn project_yml(name: &str, extra: &str) -> String {
 
 /// What a run of the binary produced.
 #[derive(Debug)]
-pub struct Output {
+pub(crate) struct Output {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -25,26 +27,26 @@ pub struct Output {
 
 impl Output {
     /// Fail the test with everything the binary printed.
-    pub fn fail(&self, what: &str) -> ! {
+    pub(crate) fn fail(&self, what: &str) -> ! {
         panic!(
             "{what}\n--- exit code: {}\n--- stdout:\n{}\n--- stderr:\n{}",
             self.code, self.stdout, self.stderr
         )
     }
 
-    pub fn assert_code(&self, code: i32) -> &Self {
+    pub(crate) fn assert_code(&self, code: i32) -> &Self {
         if self.code != code {
             self.fail(&format!("expected exit code {code}"));
         }
         self
     }
 
-    pub fn assert_ok(&self) -> &Self {
+    pub(crate) fn assert_ok(&self) -> &Self {
         self.assert_code(0)
     }
 
     /// Exit 2 with a message on stderr, and no panic.
-    pub fn assert_project_error(&self) -> &Self {
+    pub(crate) fn assert_project_error(&self) -> &Self {
         self.assert_code(2);
         if self.stderr.contains("panicked") || self.stderr.contains("RUST_BACKTRACE") {
             self.fail("the binary panicked");
@@ -55,19 +57,19 @@ impl Output {
         self
     }
 
-    pub fn stdout_lines(&self) -> Vec<String> {
+    pub(crate) fn stdout_lines(&self) -> Vec<String> {
         self.stdout.lines().map(str::to_string).collect()
     }
 }
 
 /// A mozt project in a temporary folder.
-pub struct TestProject {
+pub(crate) struct TestProject {
     pub dir: TempDir,
 }
 
 impl TestProject {
     /// An empty folder (no project.yml).
-    pub fn empty() -> TestProject {
+    pub(crate) fn empty() -> TestProject {
         TestProject {
             dir: tempfile::Builder::new()
                 .prefix("mozt-test-")
@@ -77,22 +79,22 @@ impl TestProject {
     }
 
     /// A project named `name` with the default DuckDB target.
-    pub fn new(name: &str) -> TestProject {
+    pub(crate) fn new(name: &str) -> TestProject {
         Self::with_yml(&project_yml(name, ""))
     }
 
-    pub fn with_yml(project_yml: &str) -> TestProject {
+    pub(crate) fn with_yml(project_yml: &str) -> TestProject {
         let p = Self::empty();
         p.write("project.yml", project_yml);
         p
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
     /// Write a file (creating its folders), relative to the project root.
-    pub fn write(&self, rel: &str, text: &str) -> &Self {
+    pub(crate) fn write(&self, rel: &str, text: &str) -> &Self {
         let path = self.path().join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).expect("create folders");
@@ -103,7 +105,7 @@ impl TestProject {
 
     /// A seed `raw` (id, v), a table model `t` over it, and a view `v` over `t`: the project the
     /// deploy and clone tests build on.
-    pub fn write_seed_table_view(&self) -> &Self {
+    pub(crate) fn write_seed_table_view(&self) -> &Self {
         self.write("seeds/raw.csv", "id,v\n1,a\n2,b\n")
             .write(
                 "models/t.sql",
@@ -114,7 +116,7 @@ impl TestProject {
 
     /// `write_seed_table_view`, an incremental model `inc` appending the seed's new ids, and
     /// `unique` + `not_null` tests on `t.id`.
-    pub fn write_deploy_models(&self) -> &Self {
+    pub(crate) fn write_deploy_models(&self) -> &Self {
         self.write_seed_table_view()
             .write(
                 "models/inc.sql",
@@ -127,41 +129,41 @@ impl TestProject {
             )
     }
 
-    pub fn read(&self, rel: &str) -> String {
+    pub(crate) fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.path().join(rel)).unwrap_or_else(|e| panic!("cannot read {rel}: {e}"))
     }
 
-    pub fn remove(&self, rel: &str) {
+    pub(crate) fn remove(&self, rel: &str) {
         std::fs::remove_file(self.path().join(rel)).expect("remove file");
     }
 
     /// Run `mozt ARGS` with the project folder as working directory.
-    pub fn mozt(&self, args: &[&str]) -> Output {
+    pub(crate) fn mozt(&self, args: &[&str]) -> Output {
         self.mozt_env(args, &[])
     }
 
-    pub fn mozt_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+    pub(crate) fn mozt_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         run_mozt(self.path(), args, env)
     }
 
     /// Run a command and insist it succeeds.
-    pub fn ok(&self, args: &[&str]) -> Output {
+    pub(crate) fn ok(&self, args: &[&str]) -> Output {
         let out = self.mozt(args);
         out.assert_ok();
         out
     }
 
-    pub fn db_path(&self) -> PathBuf {
+    pub(crate) fn db_path(&self) -> PathBuf {
         self.path().join("target/dev.duckdb")
     }
 
     /// Rows of a query against the project's DuckDB file, every cell as text (NULL as "NULL").
-    pub fn query(&self, sql: &str) -> Vec<Vec<String>> {
+    pub(crate) fn query(&self, sql: &str) -> Vec<Vec<String>> {
         query_db(&self.db_path(), sql)
     }
 
     /// One value.
-    pub fn scalar(&self, sql: &str) -> String {
+    pub(crate) fn scalar(&self, sql: &str) -> String {
         let rows = self.query(sql);
         assert_eq!(rows.len(), 1, "expected one row from {sql}, got {rows:?}");
         assert_eq!(rows[0].len(), 1, "expected one column from {sql}, got {rows:?}");
@@ -169,7 +171,7 @@ impl TestProject {
     }
 
     /// `BASE TABLE`, `VIEW`, or None when the relation does not exist.
-    pub fn relation_type(&self, schema: &str, name: &str) -> Option<String> {
+    pub(crate) fn relation_type(&self, schema: &str, name: &str) -> Option<String> {
         let rows = self.query(&format!(
             "select table_type from information_schema.tables where table_schema = '{schema}' and table_name = '{name}'"
         ));
@@ -178,7 +180,7 @@ impl TestProject {
 
     /// Every `schema.name` in the database (outside the system schemas), sorted; none when
     /// the database file does not exist.
-    pub fn relations(&self) -> Vec<String> {
+    pub(crate) fn relations(&self) -> Vec<String> {
         if !self.db_path().exists() {
             return vec![];
         }
@@ -192,7 +194,7 @@ impl TestProject {
     }
 
     /// `mozt ls --output name ARGS`, sorted.
-    pub fn ls(&self, args: &[&str]) -> Vec<String> {
+    pub(crate) fn ls(&self, args: &[&str]) -> Vec<String> {
         let mut all = vec!["ls", "--output", "name"];
         all.extend_from_slice(args);
         let mut v = self.ok(&all).stdout_lines();
@@ -202,7 +204,7 @@ impl TestProject {
 
     /// Copy target/manifest.json and target/run_results.json (where present) into `dir`, as
     /// CI keeps a run's artifacts for `--state`.
-    pub fn save_artifacts(&self, dir: &str) {
+    pub(crate) fn save_artifacts(&self, dir: &str) {
         std::fs::create_dir_all(self.path().join(dir)).expect("create the artifacts folder");
         for f in ["manifest.json", "run_results.json"] {
             let from = self.path().join("target").join(f);
@@ -212,12 +214,12 @@ impl TestProject {
         }
     }
 
-    pub fn json(&self, rel: &str) -> serde_json::Value {
+    pub(crate) fn json(&self, rel: &str) -> serde_json::Value {
         serde_json::from_str(&self.read(rel)).unwrap_or_else(|e| panic!("{rel} is not JSON: {e}"))
     }
 }
 
-pub fn run_mozt(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) fn run_mozt(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mozt"));
     cmd.args(args)
         .current_dir(dir)
@@ -237,7 +239,7 @@ pub fn run_mozt(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     }
 }
 
-pub fn query_db(path: &Path, sql: &str) -> Vec<Vec<String>> {
+pub(crate) fn query_db(path: &Path, sql: &str) -> Vec<Vec<String>> {
     let config = duckdb::Config::default()
         .access_mode(duckdb::AccessMode::ReadOnly)
         .expect("read-only config");
@@ -276,7 +278,7 @@ fn cell(v: duckdb::types::ValueRef<'_>) -> String {
 }
 
 /// The message with the temporary project folder replaced by `[PROJECT]`, for snapshots.
-pub fn redact(text: &str, project: &TestProject) -> String {
+pub(crate) fn redact(text: &str, project: &TestProject) -> String {
     let mut out = text.to_string();
     for p in [
         project.path().to_path_buf(),
@@ -290,7 +292,7 @@ pub fn redact(text: &str, project: &TestProject) -> String {
     out
 }
 
-pub fn copy_dir(from: &Path, to: &Path, keep: &dyn Fn(&Path) -> bool) {
+pub(crate) fn copy_dir(from: &Path, to: &Path, keep: &dyn Fn(&Path) -> bool) {
     for entry in walk(from) {
         let rel = entry.strip_prefix(from).expect("under the source folder");
         if !keep(rel) {
@@ -302,7 +304,7 @@ pub fn copy_dir(from: &Path, to: &Path, keep: &dyn Fn(&Path) -> bool) {
     }
 }
 
-pub fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+pub(crate) fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = vec![];
     let Ok(entries) = std::fs::read_dir(dir) else {
         return out;
@@ -320,7 +322,7 @@ pub fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 
 /// A copy of the sample project (project.yml, models, seeds, macros, snapshots, and the SQL and
 /// YAML of tests/, not this crate's Rust tests).
-pub fn sample_project() -> TestProject {
+pub(crate) fn sample_project() -> TestProject {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let p = TestProject::empty();
     std::fs::copy(repo.join("project.yml"), p.path().join("project.yml")).expect("copy project.yml");
@@ -336,7 +338,7 @@ pub fn sample_project() -> TestProject {
 
 /// The Snowflake emulator's URL (MOZT_FAKESNOW_URL), checked to answer. Fails loudly when it
 /// is not running: start it with `scripts/fakesnow.sh start` (scripts/test.sh does).
-pub fn emulator_url() -> String {
+pub(crate) fn emulator_url() -> String {
     use std::net::{TcpStream, ToSocketAddrs};
     let url = std::env::var("MOZT_FAKESNOW_URL").unwrap_or_else(|_| {
         panic!("MOZT_FAKESNOW_URL is not set: start the emulator with `scripts/fakesnow.sh start` (.ci/run does)")
@@ -356,7 +358,7 @@ pub fn emulator_url() -> String {
 
 /// A project named `name` whose default target is the Snowflake emulator, in a database of
 /// its own (the emulator keeps its data while it runs).
-pub fn emulator_project(name: &str) -> TestProject {
+pub(crate) fn emulator_project(name: &str) -> TestProject {
     let database = format!("{}_{}", name.to_ascii_uppercase(), std::process::id());
     TestProject::with_yml(&format!(
         "name: {name}\ntargets:\n  default: sf\n  sf:\n    type: snowflake\n    base_url: \"{}\"\n    account: local\n    \
@@ -367,7 +369,7 @@ pub fn emulator_project(name: &str) -> TestProject {
 }
 
 /// Rows of a query run by `mozt show` on the project's default target, as JSON objects.
-pub fn show_rows(p: &TestProject, sql: &str) -> Vec<serde_json::Value> {
+pub(crate) fn show_rows(p: &TestProject, sql: &str) -> Vec<serde_json::Value> {
     let out = p.ok(&["show", "--inline", sql, "--limit", "1000", "--output", "json"]);
     match serde_json::from_str::<serde_json::Value>(&out.stdout) {
         Ok(serde_json::Value::Array(a)) => a,
@@ -379,7 +381,7 @@ pub fn show_rows(p: &TestProject, sql: &str) -> Vec<serde_json::Value> {
 /// with no columns in YAML, over a table an earlier run built, gets its columns from the
 /// catalog, so a wrong column name fails `run` before anything runs (and `compile`, offline,
 /// stays silent). Shared by the DuckDB and the Snowflake emulator tests; returns the error text.
-pub fn source_columns_from_catalog(p: &TestProject) -> String {
+pub(crate) fn source_columns_from_catalog(p: &TestProject) -> String {
     p.write(
         "models/base_events.sql",
         "select 1 as id, 10 as user_id, 'open' as event_type",

@@ -1,5 +1,7 @@
 //! For tests/deps.rs: a package hub served from this process (the hub's JSON API and .tar.gz
 //! tarballs built here), and git repositories made with the `git` command-line tool.
+// Test code unwraps: a failure there is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, HashMap};
@@ -26,7 +28,7 @@ struct Published {
 }
 
 /// A hub on 127.0.0.1 (a free port), answering `GET` from a table of paths; stopped on drop.
-pub struct StubHub {
+pub(crate) struct StubHub {
     port: u16,
     routes: Routes,
     requests: Arc<Mutex<Vec<String>>>,
@@ -36,7 +38,7 @@ pub struct StubHub {
 }
 
 impl StubHub {
-    pub fn start() -> StubHub {
+    pub(crate) fn start() -> StubHub {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a local port for the stub hub");
         let port = listener.local_addr().expect("local address").port();
         let routes: Routes = Arc::default();
@@ -66,22 +68,28 @@ impl StubHub {
     }
 
     /// The base URL (for MOZT_HUB_URL).
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}/", self.port)
     }
 
-    pub fn port(&self) -> u16 {
+    pub(crate) fn port(&self) -> u16 {
         self.port
     }
 
     /// Publish `package` (namespace/name) at `version`, depending on `deps` (packages-file
     /// entries). Its tarball holds a dbt project named after the package's name, with a macro
     /// that returns the version.
-    pub fn publish(&mut self, package: &str, version: &str, deps: Value) {
+    pub(crate) fn publish(&mut self, package: &str, version: &str, deps: Value) {
         self.publish_with(package, version, deps, None);
     }
 
-    pub fn publish_with(&mut self, package: &str, version: &str, deps: Value, require_dbt_version: Option<Value>) {
+    pub(crate) fn publish_with(
+        &mut self,
+        package: &str,
+        version: &str,
+        deps: Value,
+        require_dbt_version: Option<Value>,
+    ) {
         let name = package.rsplit('/').next().expect("a package name").to_string();
         let top = format!("{}-{version}", name.replace('_', "-"));
         let files = vec![
@@ -109,7 +117,7 @@ impl StubHub {
     }
 
     /// Serve arbitrary bytes at a path (a broken tarball, say).
-    pub fn serve_bytes(&self, path: &str, bytes: Vec<u8>) {
+    pub(crate) fn serve_bytes(&self, path: &str, bytes: Vec<u8>) {
         self.routes.lock().expect("routes").insert(path.to_string(), bytes);
     }
 
@@ -146,7 +154,7 @@ impl StubHub {
     }
 
     /// The paths asked for so far.
-    pub fn requests(&self) -> Vec<String> {
+    pub(crate) fn requests(&self) -> Vec<String> {
         self.requests.lock().expect("requests").clone()
     }
 }
@@ -189,7 +197,7 @@ fn serve(mut stream: TcpStream, routes: &Routes, requests: &Mutex<Vec<String>>) 
 }
 
 /// A .tar.gz of (path, text) files.
-pub fn tar_gz(files: &[(String, String)]) -> Vec<u8> {
+pub(crate) fn tar_gz(files: &[(String, String)]) -> Vec<u8> {
     let enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     let mut builder = tar::Builder::new(enc);
     for (path, text) in files {
@@ -211,7 +219,7 @@ pub fn tar_gz(files: &[(String, String)]) -> Vec<u8> {
 
 /// Run git in `dir` with a fixed author and fixed dates (so commits have the same ids in every
 /// run) and no user or system configuration; its stdout, trimmed.
-pub fn git(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .args([
             "-c",
@@ -243,7 +251,7 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
 }
 
 /// Write files (relative path, text) under `dir`.
-pub fn write_files(dir: &Path, files: &[(&str, &str)]) {
+pub(crate) fn write_files(dir: &Path, files: &[(&str, &str)]) {
     for (rel, text) in files {
         let path = dir.join(rel);
         std::fs::create_dir_all(path.parent().expect("a parent folder")).expect("create folders");
@@ -252,14 +260,14 @@ pub fn write_files(dir: &Path, files: &[(&str, &str)]) {
 }
 
 /// Commit everything in the repository at `dir`; the new commit's id.
-pub fn commit_all(dir: &Path, message: &str) -> String {
+pub(crate) fn commit_all(dir: &Path, message: &str) -> String {
     git(dir, &["add", "-A"]);
     git(dir, &["commit", "-q", "-m", message]);
     git(dir, &["rev-parse", "HEAD"])
 }
 
 /// A new repository at `dir` holding `files`, committed on `main`; the commit's id.
-pub fn new_repo(dir: &Path, files: &[(&str, &str)]) -> String {
+pub(crate) fn new_repo(dir: &Path, files: &[(&str, &str)]) -> String {
     std::fs::create_dir_all(dir).expect("create the repository folder");
     git(dir, &["init", "-q"]);
     write_files(dir, files);
@@ -267,6 +275,6 @@ pub fn new_repo(dir: &Path, files: &[(&str, &str)]) -> String {
 }
 
 /// The file:// URL of a local repository.
-pub fn file_url(dir: &Path) -> String {
+pub(crate) fn file_url(dir: &Path) -> String {
     format!("file://{}", dir.display())
 }

@@ -2,7 +2,7 @@
 
 use crate::adapter::{SqlDialect, literal};
 
-pub struct DuckDbSql;
+pub(super) struct DuckDbSql;
 
 impl SqlDialect for DuckDbSql {
     fn string_literal(&self, s: &str) -> String {

@@ -3,7 +3,7 @@
 use super::sf_literal;
 use crate::adapter::SqlDialect;
 
-pub struct SnowflakeSql;
+pub(super) struct SnowflakeSql;
 
 impl SqlDialect for SnowflakeSql {
     /// Snowflake reads a backslash in a string literal as an escape: it is doubled too.

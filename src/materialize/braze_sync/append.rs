@@ -24,7 +24,7 @@ pub(super) struct Field {
 }
 
 impl Field {
-    pub const fn new(
+    pub(super) const fn new(
         name: &'static str,
         required: bool,
         cast: Option<&'static str>,

@@ -12,7 +12,7 @@ use crate::relation::Relation;
 /// Braze's longest catalog item id.
 const MAX_ID_CHARS: usize = 250;
 
-pub fn build(mut job: Job<'_>) -> Result<Outcome> {
+pub(super) fn build(mut job: Job<'_>) -> Result<Outcome> {
     let rel = job.relation.clone();
     let state = crate::manifest::materialization::braze_state_table(&rel);
     let stage = crate::materialize::stage(&mut job, &rel)?;

@@ -11,7 +11,7 @@ use crate::relation::Relation;
 
 const IDENTIFIERS: &[&str] = &["external_id", "braze_id", "alias"];
 
-pub fn build(mut job: Job<'_>) -> Result<Outcome> {
+pub(super) fn build(mut job: Job<'_>) -> Result<Outcome> {
     let rel = job.relation.clone();
     let ids = super::identifiers(job.node, IDENTIFIERS)?;
     let stage = crate::materialize::stage(&mut job, &rel)?;

@@ -15,6 +15,6 @@ const EVENTS: Kind = Kind {
     ],
 };
 
-pub fn build(job: Job<'_>) -> Result<Outcome> {
+pub(super) fn build(job: Job<'_>) -> Result<Outcome> {
     super::append::build(job, &EVENTS)
 }

@@ -29,10 +29,10 @@ use crate::manifest::{BrazeSync, Node};
 use crate::relation::Relation;
 
 /// Braze's limits per row.
-pub const MAX_ATTRIBUTES: usize = 250;
-pub const MAX_PAYLOAD_BYTES: usize = 1_000_000;
+pub(crate) const MAX_ATTRIBUTES: usize = 250;
+pub(crate) const MAX_PAYLOAD_BYTES: usize = 1_000_000;
 
-pub fn build(kind: BrazeSync, job: Job<'_>) -> Result<Outcome> {
+pub(crate) fn build(kind: BrazeSync, job: Job<'_>) -> Result<Outcome> {
     match kind {
         BrazeSync::User => attributes::build(job),
         BrazeSync::Event => events::build(job),

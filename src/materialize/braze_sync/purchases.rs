@@ -34,6 +34,6 @@ const PURCHASES: Kind = Kind {
     ],
 };
 
-pub fn build(job: Job<'_>) -> Result<Outcome> {
+pub(super) fn build(job: Job<'_>) -> Result<Outcome> {
     super::append::build(job, &PURCHASES)
 }
