@@ -4,6 +4,7 @@
 pub mod adapter;
 pub(crate) mod artifacts;
 pub(crate) mod braze;
+pub(crate) mod cancel;
 pub mod check;
 pub mod cli;
 pub(crate) mod commands;

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 
 use crate::error::Result;
 use crate::manifest::Node;
+use crate::manifest::publish::ConstraintKind;
 use crate::project::{AdapterKind, Target};
 use crate::relation::Relation;
 
@@ -69,6 +70,30 @@ pub trait Adapter: Send + Sync {
     fn copy_table_sql(&self, _node: &Node, from: &Relation, to: &Relation) -> String {
         format!("create or replace table {to} as select * from {from}")
     }
+    /// Whether the warehouse has access control for `grants` (Snowflake); DuckDB has none.
+    fn has_grants(&self) -> bool {
+        false
+    }
+    /// Whether the warehouse enforces a constraint of this kind; the others are not created.
+    fn enforces(&self, kind: &ConstraintKind) -> bool {
+        matches!(kind, ConstraintKind::NotNull)
+    }
+    /// A column comment (`persist_docs`); `column` is quoted, `comment` a string literal.
+    fn column_comment_sql(&self, _kind: RelationKind, relation: &Relation, column: &str, comment: &str) -> String {
+        format!("comment on column {relation}.{column} is {comment}")
+    }
+    /// The statement that replaces table `relation` with one of the declared `columns` (names,
+    /// types, constraints) filled from `select` (an enforced contract). None: create the table,
+    /// then insert, in one transaction.
+    fn replace_table_with_columns_sql(
+        &self,
+        _node: &Node,
+        _relation: &Relation,
+        _columns: &str,
+        _select: &str,
+    ) -> Option<String> {
+        None
+    }
     /// The new name in `alter ... rename to`: DuckDB takes the bare identifier; Snowflake the
     /// full name (a bare one would move the relation into the session's current schema).
     fn rename_target(&self, relation: &Relation) -> String {
@@ -87,6 +112,9 @@ pub trait Connection: Send {
     fn query(&mut self, sql: &str) -> Result<Rows>;
     /// Every table and view in these schemas (one query, not one per model).
     fn list_relations(&mut self, schemas: &[String]) -> Result<HashMap<Relation, RelationKind>>;
+    /// The output columns of a query and their types as the warehouse names them, read
+    /// without running it.
+    fn query_columns(&mut self, sql: &str) -> Result<Vec<(String, String)>>;
     /// Load rows into an existing table (seeds).
     fn insert_rows(&mut self, relation: &Relation, columns: &[String], rows: &[Vec<Option<String>>]) -> Result<()>;
     /// A relation's columns and their types, in order (from information_schema).

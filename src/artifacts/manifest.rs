@@ -14,6 +14,7 @@ use crate::check::lineage::LineageJson;
 use crate::compile::Compiled;
 use crate::error::{Error, Result};
 use crate::files::AtomicFile;
+use crate::manifest::publish::Constraint;
 use crate::manifest::{ColumnInfo, Node, ResourceType, SourceNode, TestInfo};
 use crate::relation::Relation;
 use crate::state::checksum::Checksums;
@@ -40,6 +41,8 @@ struct NodeEntry<'a> {
     columns: &'a IndexMap<String, ColumnInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     test: Option<&'a TestInfo>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    constraints: &'a [Constraint],
     checksums: &'a Checksums,
     raw_code: &'a str,
     relation_name: Option<String>,
@@ -68,6 +71,7 @@ impl<'a> NodeEntry<'a> {
             description: &n.description,
             columns: &n.columns,
             test: n.test.as_ref(),
+            constraints: &n.constraints,
             checksums,
             raw_code: &n.raw_code,
             relation_name: n.relation.as_ref().map(Relation::to_string),

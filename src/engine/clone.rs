@@ -192,7 +192,13 @@ impl Copy<'_> {
             cloned.tables += 1;
         }
         tracing::debug!("cloned {from_rel} into {}", p.to);
-        Ok(())
+        // A copy does not carry the grants of the relation it replaced.
+        let built = if as_view {
+            RelationKind::View
+        } else {
+            RelationKind::Table
+        };
+        crate::materialize::publish::apply(self.adapter, conn, node, &p.to, built)
     }
 }
 

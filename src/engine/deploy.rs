@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::adapter::Catalog;
 use crate::adapter::{self, RelationKind};
+use crate::cancel::EXIT_CANCELLED;
 use crate::deploy::{self, Staged, names, promote, staging_schemas, target_schemas};
 use crate::error::{EXIT_FAILURE, Result};
 use crate::run::output::{plural, say, say_always};
@@ -50,11 +51,16 @@ pub fn deploy(session: &mut Session, flags: &RunOptions, keep_staging: bool) -> 
     };
     if executed.code != 0 {
         say_always(&format!(
-            "Deploy aborted: nothing was promoted, {} unchanged.",
+            "Deploy {}: nothing was promoted, {} unchanged.",
+            if executed.code == EXIT_CANCELLED {
+                "cancelled"
+            } else {
+                "aborted"
+            },
             target_list.join(", ")
         ));
         cleanup(session, &staged, keep_staging);
-        return Ok(EXIT_FAILURE);
+        return Ok(executed.code.max(EXIT_FAILURE));
     }
 
     let promoted = promote_all(session, &target_manifest, &staged);
@@ -110,6 +116,18 @@ fn promote_all(
     .collect();
     let stmts = promote::statements(adapter.as_ref(), target_manifest, staged, &view_sql, &staging, &target)?;
     promote::apply(adapter.as_ref(), conn.as_mut(), &stmts)?;
+    // The promoted relations get their grants and comments in the target (a swap or a clone
+    // does not carry what the target's relation had).
+    for s in staged {
+        let kind = staging.kind(&s.staging).unwrap_or(RelationKind::Table);
+        crate::materialize::publish::apply(
+            adapter.as_ref(),
+            conn.as_mut(),
+            &target_manifest.nodes[s.index],
+            &s.target,
+            kind,
+        )?;
+    }
     Ok(staged.len())
 }
 

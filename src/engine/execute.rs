@@ -94,6 +94,7 @@ pub fn execute(
     }
     super::run_hooks::run(session, conn.as_mut(), &plan, super::run_hooks::When::Start)?;
     drop(conn);
+    note_grants(session, &plan, adapter.as_ref());
 
     say(&format!(
         "Running {} with {} on target {} ({})",
@@ -120,6 +121,8 @@ pub fn execute(
     } else {
         &session.dag
     };
+    // From here the first Ctrl-C cancels the run instead of ending the process.
+    let graceful = crate::cancel::Graceful::enter();
     let results = run::execute(
         &session.manifest,
         dag,
@@ -128,12 +131,14 @@ pub fn execute(
         adapter.as_ref(),
         &runner,
     )?;
-    // on-run-end runs whatever the nodes did; its failure is reported once the results are
-    // written.
-    let end = super::run_hooks::run_end(session, adapter.as_ref(), &plan);
-    let elapsed = session.started.elapsed().as_secs_f64();
-    crate::artifacts::write_run_results(&session.artifacts(), &results, elapsed)?;
-    let code = super::summary::summarize(&session.manifest, &results, elapsed);
+    // on-run-end runs whatever the nodes did (not after Ctrl-C); its failure is reported once
+    // the results are written.
+    let end = match crate::cancel::requested() {
+        true => Ok(()),
+        false => super::run_hooks::run_end(session, adapter.as_ref(), &plan),
+    };
+    let code = report(session, &plan, adapter.as_ref(), &schemas, &results)?;
+    drop(graceful);
     end?;
     Ok(Executed {
         results,
@@ -172,7 +177,17 @@ fn read_catalog(
         &mut listed,
         crate::state::defer::schemas(&session.manifest, &deferrable),
     );
-    let catalog = Catalog::new(conn.list_relations(&listed)?);
+    let mut found = conn.list_relations(&listed)?;
+    // Relations a killed run left behind go before anything is built.
+    let dropped = materialize::swap::drop_leftovers(conn, &mut found, &owners(session, plan))?;
+    if !dropped.is_empty() {
+        say(&format!(
+            "Dropped {} an interrupted run left behind: {}",
+            plural(dropped.len(), "temporary relation"),
+            dropped.iter().map(|r| r.short()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let catalog = Catalog::new(found);
     if let Some(previous) = &previous {
         let deferred = crate::state::defer::resolve(&session.manifest, &deferrable, &catalog, previous);
         if !deferred.is_empty() {
@@ -216,6 +231,72 @@ fn compile_and_check(
     session.check_sql(&mut compiled, flags.strict, &source_columns)?;
     session.write_manifest(&compiled)?;
     Ok(compiled)
+}
+
+/// Write run_results.json and print the summary; after Ctrl-C also drop what the interrupted
+/// nodes left. The exit code.
+fn report(
+    session: &Session,
+    plan: &BTreeSet<usize>,
+    adapter: &dyn Adapter,
+    schemas: &[String],
+    results: &[NodeResult],
+) -> Result<i32> {
+    let cancelled = crate::cancel::requested();
+    if cancelled {
+        crate::cancel::cleaning_up();
+    }
+    let elapsed = session.started.elapsed().as_secs_f64();
+    crate::artifacts::write_run_results(&session.artifacts(), results, elapsed)?;
+    let code = super::summary::summarize(&session.manifest, results, elapsed);
+    if cancelled {
+        return Ok(super::summary::cancelled(drop_leftovers(
+            session, plan, adapter, schemas,
+        )));
+    }
+    Ok(code)
+}
+
+/// After Ctrl-C: drop the temporary relations the interrupted nodes left in `schemas`, on a
+/// connection of its own (the workers' are gone). What it could not drop is said.
+fn drop_leftovers(
+    session: &Session,
+    plan: &BTreeSet<usize>,
+    adapter: &dyn Adapter,
+    schemas: &[String],
+) -> Result<usize, Error> {
+    let mut conn = adapter.connect()?;
+    let mut found = conn.list_relations(schemas)?;
+    Ok(materialize::swap::drop_leftovers(conn.as_mut(), &mut found, &owners(session, plan))?.len())
+}
+
+/// The relations the plan builds: only their leftovers are this run's to drop.
+fn owners(session: &Session, plan: &BTreeSet<usize>) -> std::collections::HashSet<materialize::swap::Owner> {
+    plan.iter()
+        .filter_map(|&i| session.manifest.nodes[i].relation.as_ref())
+        .map(materialize::swap::owner)
+        .collect()
+}
+
+/// Where the warehouse has no access control (DuckDB), say once that `grants` are not applied.
+fn note_grants(session: &Session, plan: &BTreeSet<usize>, adapter: &dyn Adapter) {
+    if adapter.has_grants() {
+        return;
+    }
+    let with: Vec<&str> = plan
+        .iter()
+        .map(|&i| &session.manifest.nodes[i])
+        .filter(|n| n.settings.publish().grants.is_some())
+        .map(|n| n.name.as_str())
+        .collect();
+    if !with.is_empty() {
+        say(&format!(
+            "Note: {} has no access control, so the grants of {} ({}) are not applied.",
+            adapter.kind(),
+            plural(with.len(), "node"),
+            with.join(", ")
+        ));
+    }
 }
 
 /// Append the schemas `list` does not hold yet, keeping its order.

@@ -13,6 +13,8 @@ pub mod lineage;
 mod run_hooks;
 mod runner;
 mod summary;
+#[cfg(test)]
+mod tests;
 
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;

@@ -29,7 +29,13 @@ impl Runner<'_> {
                 format!("{} has no relation to build", node.name),
             );
         };
-        let outcome = run_hooks(conn, &compiled.pre_hooks, "pre_hook")
+        // An enforced contract is checked before anything runs.
+        let contract = match node.settings.publish().contract_enforced && node.resource_type == ResourceType::Model {
+            true => materialize::contract::check(self.adapter, conn, node, &compiled.sql),
+            false => Ok(()),
+        };
+        let outcome = contract
+            .and_then(|_| run_hooks(conn, &compiled.pre_hooks, "pre_hook"))
             .and_then(|_| {
                 materialize::materialize(Job {
                     node,
@@ -42,7 +48,14 @@ impl Runner<'_> {
                     incremental: compiled.incremental,
                 })
             })
-            .and_then(|outcome| run_hooks(conn, &compiled.post_hooks, "post_hook").map(|_| outcome));
+            .and_then(|outcome| run_hooks(conn, &compiled.post_hooks, "post_hook").map(|_| outcome))
+            .and_then(|outcome| {
+                let kind = self
+                    .catalog
+                    .kind(relation)
+                    .unwrap_or(crate::adapter::RelationKind::Table);
+                materialize::publish::apply(self.adapter, conn, node, relation, kind).map(|_| outcome)
+            });
         let mut r = match outcome {
             Ok(outcome) => {
                 let mut r = NodeResult::new(&node.unique_id, Status::Success, outcome.message);

@@ -1,7 +1,8 @@
 //! The summary printed at the end of a run: the failures and warnings with their messages,
 //! then the counts; its exit code.
 
-use crate::error::EXIT_FAILURE;
+use crate::cancel::EXIT_CANCELLED;
+use crate::error::{EXIT_FAILURE, Error};
 use crate::manifest::Manifest;
 use crate::run::output::{plural, say};
 use crate::run::{NodeResult, Status};
@@ -13,7 +14,9 @@ pub(super) fn summarize(manifest: &Manifest, results: &[NodeResult], elapsed: f6
     let warnings: Vec<&NodeResult> = results.iter().filter(|r| r.status == Status::Warn).collect();
     say("");
     say(&format!("Finished in {elapsed:.2}s."));
-    if failures.is_empty() {
+    if crate::cancel::requested() {
+        crate::run::output::say_always(&cancel_line(results));
+    } else if failures.is_empty() {
         say(if warnings.is_empty() {
             "Completed successfully"
         } else {
@@ -57,12 +60,51 @@ pub(super) fn summarize(manifest: &Manifest, results: &[NodeResult], elapsed: f6
     }
     say("");
     say(&format!(
-        "Done. PASS={} WARN={} ERROR={} SKIP={} TOTAL={}",
+        "Done. PASS={} WARN={} ERROR={} SKIP={}{} TOTAL={}",
         count(Status::Success) + count(Status::Pass),
         count(Status::Warn),
         count(Status::Error) + count(Status::Fail),
         count(Status::Skipped),
+        match count(Status::Cancelled) {
+            0 => String::new(),
+            n => format!(" CANCEL={n}"),
+        },
         results.len()
     ));
     if failures.is_empty() { 0 } else { EXIT_FAILURE }
+}
+
+/// After Ctrl-C: which nodes were interrupted and how many never started.
+fn cancel_line(results: &[NodeResult]) -> String {
+    let interrupted: Vec<&str> = results
+        .iter()
+        .filter(|r| r.status == Status::Cancelled)
+        .map(|r| r.unique_id.as_str())
+        .collect();
+    let not_started = results.iter().filter(|r| r.status == Status::Skipped).count();
+    format!(
+        "Cancelled by Ctrl-C: {} interrupted{}, {} not started; run_results.json has what ran.",
+        plural(interrupted.len(), "node"),
+        if interrupted.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", interrupted.join(", "))
+        },
+        plural(not_started, "node"),
+    )
+}
+
+/// After Ctrl-C: say what was cleaned up; the exit code (130).
+pub(super) fn cancelled(dropped: Result<usize, Error>) -> i32 {
+    match dropped {
+        Ok(0) => {}
+        Ok(n) => crate::run::output::say_always(&format!(
+            "Dropped {} the cancelled nodes left.",
+            plural(n, "temporary relation")
+        )),
+        Err(e) => crate::run::output::say_always(&format!(
+            "Could not drop the temporary relations the cancelled nodes left ({e}); the next run drops them."
+        )),
+    }
+    EXIT_CANCELLED
 }

@@ -4,7 +4,7 @@
 //!   `state:modified.<kind>` (body, configs, yaml, macros, vars), differ in that kind;
 //! - `state:unmodified` and `state:old`: the complements;
 //! - `result:<status>`: nodes whose status in the previous run_results.json was `<status>`
-//!   (success, error, fail, warn, pass, skipped).
+//!   (success, error, fail, warn, pass, skipped, cancelled).
 
 use std::collections::BTreeSet;
 
@@ -13,7 +13,7 @@ use super::select::{Context, glob};
 use crate::error::{Error, Result};
 use crate::state::checksum::{Checksums, KINDS};
 
-const STATUSES: &[&str] = &["success", "error", "fail", "warn", "pass", "skipped"];
+const STATUSES: &[&str] = &["success", "error", "fail", "warn", "pass", "skipped", "cancelled"];
 
 pub(super) fn matching(ctx: &Context, method: &str, value: &str) -> Result<BTreeSet<Key>> {
     let Some(state) = ctx.state else {

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use std::fmt;
 
 use super::materialization::Materialization;
+use super::publish::PublishConfig;
 use super::threshold::Threshold;
 
 /// A node's configs, typed. See the module comment for how values are read. The configs every
@@ -30,6 +31,7 @@ pub struct NodeConfig {
     build: Option<Box<BuildConfig>>,
     test: Option<Box<TestConfig>>,
     warehouse: Option<Box<WarehouseConfig>>,
+    publish: Option<Box<PublishConfig>>,
 }
 
 /// How a model, seed or snapshot is built.
@@ -144,7 +146,10 @@ impl NodeConfig {
                 "invalidate_hard_deletes" => invalidate_hard_deletes = flag(v) == Some(true),
                 // Each group reads its own keys; the others are not mozt's to act on.
                 _ => {
-                    let _ = c.read_build(key, v) || c.read_test(key, v) || c.read_warehouse(key, v);
+                    let _ = c.read_build(key, v)
+                        || c.read_test(key, v)
+                        || c.read_warehouse(key, v)
+                        || PublishConfig::read(&mut c.publish, key, v);
                 }
             }
         }
@@ -165,6 +170,17 @@ impl NodeConfig {
 
     pub fn test(&self) -> &TestConfig {
         self.test.as_deref().unwrap_or(&TEST)
+    }
+
+    /// `grants`, `persist_docs` and `contract`.
+    pub fn publish(&self) -> &PublishConfig {
+        static PUBLISH: PublishConfig = PublishConfig {
+            grants: None,
+            persist_relation: false,
+            persist_columns: false,
+            contract_enforced: false,
+        };
+        self.publish.as_deref().unwrap_or(&PUBLISH)
     }
 
     pub fn warehouse(&self) -> &WarehouseConfig {

@@ -5,6 +5,7 @@
 pub(crate) mod config;
 pub(crate) mod materialization;
 pub(crate) mod node;
+pub(crate) mod publish;
 pub(crate) mod render;
 pub(crate) mod threshold;
 pub(crate) mod unit_test;

@@ -38,6 +38,9 @@ pub struct ColumnInfo {
     pub description: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_type: Option<String>,
+    /// `constraints:` (created when the model's contract is enforced).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<super::publish::Constraint>,
 }
 
 /// What a data test checks, for tests generated from YAML or written in tests/.
@@ -96,6 +99,9 @@ pub struct Node {
     /// The parse render's text, which compile fills in instead of rendering again.
     #[serde(skip)]
     pub prerender: Option<std::sync::Arc<super::render::Prerender>>,
+    /// The model's own `constraints:` in schema YAML (over one or more `columns:`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<super::publish::Constraint>,
 }
 
 impl Node {

@@ -3,7 +3,9 @@
 
 pub(crate) mod atomic;
 pub(crate) mod braze_sync;
+pub(crate) mod contract;
 pub(crate) mod incremental;
+pub(crate) mod publish;
 pub(crate) mod seed;
 pub(crate) mod snapshot;
 pub(crate) mod swap;

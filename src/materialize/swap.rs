@@ -1,10 +1,17 @@
 //! Build aside, then swap: a relation is built under a temporary name and renamed into place
 //! in one transaction, so a failed build never destroys the previous good version.
 
+use std::collections::{HashMap, HashSet};
+
 use super::Job;
-use crate::adapter::RelationKind;
+use crate::adapter::{Connection, RelationKind};
 use crate::error::Result;
 use crate::relation::Relation;
+
+/// The suffixes of the relations a build makes and drops again before it ends: only a killed
+/// or cancelled run leaves them behind.
+const SCRATCH: [&str; 3] = ["__mozt_tmp", "__mozt_stage", "__mozt_changes"];
+const BACKUP: &str = "__mozt_backup";
 
 pub(crate) fn temp_relation(r: &Relation) -> Relation {
     r.with_identifier(format!("{}__mozt_tmp", r.identifier))
@@ -65,4 +72,53 @@ pub(crate) fn swap_in(job: &mut Job<'_>, built: &Relation, kind: RelationKind, f
     job.catalog.set(built, None);
     job.catalog.set(final_rel, Some(kind));
     Ok(())
+}
+
+/// `(schema, identifier)` in lower case: how a leftover is matched with the relation it was
+/// made for, whatever the warehouse reports for the database.
+pub(crate) type Owner = (String, String);
+
+pub(crate) fn owner(r: &Relation) -> Owner {
+    (r.schema.to_ascii_lowercase(), r.identifier.to_ascii_lowercase())
+}
+
+/// The relations of `found` a killed or cancelled build of one of `owners` left behind:
+/// temporary and staging tables, and a backup whose relation is back in place (a backup alone
+/// is the previous version of its relation and is kept). Only the run's own relations count,
+/// so a run never drops what another run, building other models, is working with.
+pub(crate) fn leftovers(
+    found: &HashMap<Relation, RelationKind>,
+    owners: &HashSet<Owner>,
+) -> Vec<(Relation, RelationKind)> {
+    let base_of = |r: &Relation| -> Option<(Relation, bool)> {
+        let id = r.identifier.to_ascii_lowercase();
+        let suffix = SCRATCH.iter().chain([&BACKUP]).find(|s| id.ends_with(**s))?;
+        let base = r.with_identifier(&r.identifier[..r.identifier.len() - suffix.len()]);
+        Some((base, *suffix == BACKUP))
+    };
+    let mut out: Vec<(Relation, RelationKind)> = found
+        .iter()
+        .filter(|(r, _)| match base_of(r) {
+            Some((base, backup)) => owners.contains(&owner(&base)) && (!backup || found.contains_key(&base)),
+            None => false,
+        })
+        .map(|(r, k)| (r.clone(), *k))
+        .collect();
+    out.sort_by_key(|(r, _)| r.to_string());
+    out
+}
+
+/// Drop what `leftovers` finds in `found` and forget it there; the relations dropped.
+pub(crate) fn drop_leftovers(
+    conn: &mut dyn Connection,
+    found: &mut HashMap<Relation, RelationKind>,
+    owners: &HashSet<Owner>,
+) -> Result<Vec<Relation>> {
+    let mut dropped = vec![];
+    for (r, kind) in leftovers(found, owners) {
+        conn.execute(&drop_sql(&r, kind))?;
+        found.remove(&r);
+        dropped.push(r);
+    }
+    Ok(dropped)
 }

@@ -2,6 +2,7 @@
 //! table as it was.
 
 use super::atomic::{self, Unit};
+use super::contract;
 use super::{Job, Outcome};
 use crate::adapter::RelationKind;
 use crate::error::Result;
@@ -11,26 +12,52 @@ pub(crate) fn build(mut job: Job<'_>) -> Result<Outcome> {
     let sql = job.sql.trim_end().trim_end_matches(';');
     // The warehouse's own replacing statement (Snowflake: `create or replace transient table ...
     // as`); where DDL is transactional (DuckDB) a plain `create or replace table ... as` is one
-    // atomic statement as well. One statement per model, no temporary table to rename.
-    let replace = job
-        .adapter
-        .replace_table_sql(job.node, &rel, sql)
-        .unwrap_or_else(|| format!("create or replace table {rel} as {sql}"));
-    if job.catalog.kind(&rel) == Some(RelationKind::View) {
-        // A view stands where the table goes. The statement ends on a new line in case the
-        // model's SQL ends with a `--` comment.
+    // atomic statement as well. One statement per model, no temporary table to rename. The
+    // statement ends on a new line in case the model's SQL ends with a `--` comment.
+    let replace = if job.node.settings.publish().contract_enforced {
+        with_contract(&job, &rel, sql)
+    } else {
+        vec![
+            job.adapter
+                .replace_table_sql(job.node, &rel, sql)
+                .unwrap_or_else(|| format!("create or replace table {rel} as {sql}\n")),
+        ]
+    };
+    // A view standing where the table goes is dropped in the same unit.
+    let ddl = match job.catalog.kind(&rel) {
+        Some(RelationKind::View) => vec![format!("drop view if exists {rel}")],
+        _ => vec![],
+    };
+    if ddl.is_empty() && replace.len() == 1 {
+        job.conn.execute(&replace[0])?;
+    } else {
         let unit = Unit {
-            ddl: vec![format!("drop view if exists {rel}")],
-            dml: vec![format!("{replace}\n")],
+            ddl,
+            dml: replace,
             after: vec![],
         };
         atomic::apply(&mut job, unit)?;
-    } else {
-        job.conn.execute(&replace)?;
     }
     job.catalog.set(&rel, Some(RelationKind::Table));
     Ok(Outcome {
         message: format!("created table {}", rel.short()),
         rows: None,
     })
+}
+
+/// An enforced contract: the table is created with the declared columns and constraints, then
+/// filled (in one statement where the warehouse has one, else two in one transaction).
+fn with_contract(job: &Job<'_>, rel: &crate::relation::Relation, sql: &str) -> Vec<String> {
+    let defs = contract::column_definitions(job.adapter, job.node, rel);
+    let select = contract::select_in_order(job.node, rel, sql);
+    match job
+        .adapter
+        .replace_table_with_columns_sql(job.node, rel, &defs, &select)
+    {
+        Some(one) => vec![one],
+        None => vec![
+            format!("create or replace table {rel} ({defs})"),
+            format!("insert into {rel}\n{select}"),
+        ],
+    }
 }

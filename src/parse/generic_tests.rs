@@ -478,6 +478,7 @@ fn test_node(
         vars_used: vec![],
         yaml_checksum: None,
         prerender: None,
+        constraints: vec![],
     }
 }
 

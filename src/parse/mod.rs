@@ -404,11 +404,13 @@ fn skeleton(
     merge_config(&mut config, &folder_config(folder_tree, &fqn));
     let mut description = String::new();
     let mut columns = IndexMap::new();
+    let mut constraints = vec![];
     let yaml_checksum = patch.and_then(|p| crate::state::checksum::of_patch(p.patch));
     if let Some(p) = patch {
         merge_config(&mut config, &p.patch.config);
         description = p.patch.description.clone().unwrap_or_default();
         columns = column_infos(&p.patch.columns);
+        constraints = crate::manifest::publish::Constraint::read_list(p.patch.other.get("constraints"));
     }
     Node {
         unique_id: format!("{}.{}.{}", kind.as_str(), package_name, name),
@@ -432,6 +434,7 @@ fn skeleton(
         vars_used: vec![],
         yaml_checksum,
         prerender: None,
+        constraints,
     }
 }
 
@@ -465,6 +468,7 @@ pub(crate) fn column_infos(columns: &[ColumnDecl]) -> IndexMap<String, ColumnInf
                     name: c.name.clone(),
                     description: c.description.clone().unwrap_or_default(),
                     data_type: c.data_type.clone(),
+                    constraints: crate::manifest::publish::Constraint::read_list(c.other.get("constraints")),
                 },
             )
         })

@@ -338,6 +338,7 @@ fn unit_node(
         vars_used: vec![],
         yaml_checksum: None,
         prerender: None,
+        constraints: vec![],
     }
 }
 

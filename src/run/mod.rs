@@ -1,6 +1,7 @@
 //! The scheduler: runs the selected nodes over the DAG with N worker threads. A node starts as
 //! soon as its last parent finishes; a failure marks everything downstream skipped while
-//! independent branches go on.
+//! independent branches go on. After Ctrl-C (crate::cancel) no node starts, the running ones
+//! are recorded as cancelled, and the nodes not started as skipped.
 
 pub(crate) mod output;
 pub(crate) mod results;
@@ -85,8 +86,8 @@ pub(crate) fn execute(
 
         let mut running = 0usize;
         while schedule.finished < schedule.total {
-            // At most one node per worker in flight, so --fail-fast stops promptly.
-            while running < threads {
+            // At most one node per worker in flight, so --fail-fast and Ctrl-C stop promptly.
+            while running < threads && !crate::cancel::requested() {
                 let Some(i) = schedule.next() else { break };
                 if task_tx.send(i).is_ok() {
                     running += 1;
@@ -95,12 +96,16 @@ pub(crate) fn execute(
             if running == 0 {
                 break;
             }
-            let Ok((i, r)) = done_rx.recv() else { break };
+            let Ok((i, mut r)) = done_rx.recv() else { break };
             running -= 1;
+            if r.status.is_failure() && crate::cancel::requested() {
+                r.status = Status::Cancelled;
+            }
             schedule.done(i, r);
         }
         drop(task_tx);
         schedule.skip_the_rest();
+        schedule.skip_cancelled();
     });
     Ok(schedule.results)
 }
@@ -265,8 +270,26 @@ impl<'a> Schedule<'a> {
         }
     }
 
+    /// After Ctrl-C, every node not started is reported as not run.
+    fn skip_cancelled(&mut self) {
+        if !crate::cancel::requested() {
+            return;
+        }
+        let mut rest: Vec<usize> = self
+            .state
+            .iter()
+            .filter(|(_, s)| **s == State::Waiting)
+            .map(|(i, _)| *i)
+            .collect();
+        rest.sort_unstable();
+        for c in rest {
+            self.skip(c, "not run: the run was cancelled (Ctrl-C)".to_string());
+        }
+    }
+
     /// The result of a node that is not run, with its progress line printed.
     fn skip(&mut self, index: usize, why: String) {
+        self.state.insert(index, State::Done);
         self.seq += 1;
         let skipped = NodeResult::new(&self.manifest.nodes[index].unique_id, Status::Skipped, why);
         output::say(&output::progress_line(

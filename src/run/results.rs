@@ -17,6 +17,8 @@ pub enum Status {
     Warn,
     /// A test found failing rows at error severity.
     Fail,
+    /// Interrupted by Ctrl-C while it ran.
+    Cancelled,
 }
 
 impl Status {
@@ -28,6 +30,7 @@ impl Status {
             Status::Pass => "PASS",
             Status::Warn => "WARN",
             Status::Fail => "FAIL",
+            Status::Cancelled => "CANCEL",
         }
     }
 

@@ -10,6 +10,7 @@ mod sql;
 
 use super::{Adapter, Connection, RelationKind, Rows, SeedType, SqlDialect, literal};
 use crate::error::{Error, Result};
+use crate::manifest::publish::ConstraintKind;
 use crate::project::{AdapterKind, Target};
 use crate::relation::Relation;
 
@@ -58,11 +59,26 @@ impl Adapter for DuckDbAdapter {
             .lock()
             .map_err(|_| Error::runtime("the DuckDB connection was poisoned by a panic"))?;
         let conn = root.try_clone().map_err(runtime)?;
-        Ok(Box::new(DuckDbConnection { conn }))
+        // Ctrl-C interrupts the statement this connection runs (crate::cancel).
+        let handle = conn.interrupt_handle();
+        let on_cancel = crate::cancel::register(move || handle.interrupt());
+        Ok(Box::new(DuckDbConnection {
+            conn,
+            _on_cancel: on_cancel,
+        }))
     }
 
     fn sql(&self) -> &dyn SqlDialect {
         &sql::DuckDbSql
+    }
+
+    /// DuckDB checks not null, primary key, unique and check constraints. A foreign key would
+    /// keep the table it points to from being replaced, so it is not created.
+    fn enforces(&self, kind: &ConstraintKind) -> bool {
+        matches!(
+            kind,
+            ConstraintKind::NotNull | ConstraintKind::PrimaryKey | ConstraintKind::Unique | ConstraintKind::Check
+        )
     }
 
     fn seed_type(&self, t: SeedType) -> &'static str {
@@ -79,21 +95,33 @@ impl Adapter for DuckDbAdapter {
 
 pub struct DuckDbConnection {
     conn: duckdb::Connection,
+    _on_cancel: crate::cancel::HookGuard,
+}
+
+/// A DuckDB error; an interrupted statement reads as cancelled.
+fn statement_error(e: duckdb::Error) -> Error {
+    if crate::cancel::requested() {
+        Error::runtime(crate::cancel::CANCELLED_MESSAGE)
+    } else {
+        runtime(e)
+    }
 }
 
 impl Connection for DuckDbConnection {
     fn execute(&mut self, sql: &str) -> Result<()> {
         tracing::debug!(target: "mozt::sql", "{sql}");
-        self.conn.execute_batch(sql).map_err(runtime)
+        crate::cancel::check()?;
+        self.conn.execute_batch(sql).map_err(statement_error)
     }
 
     fn query(&mut self, sql: &str) -> Result<Rows> {
         tracing::debug!(target: "mozt::sql", "{sql}");
-        let mut stmt = self.conn.prepare(sql).map_err(runtime)?;
-        let mut rows = stmt.query([]).map_err(runtime)?;
+        crate::cancel::check()?;
+        let mut stmt = self.conn.prepare(sql).map_err(statement_error)?;
+        let mut rows = stmt.query([]).map_err(statement_error)?;
         let mut out = Rows::default();
         let mut width = 0;
-        while let Some(row) = rows.next().map_err(runtime)? {
+        while let Some(row) = rows.next().map_err(statement_error)? {
             if out.columns.is_empty() {
                 let stmt = row.as_ref();
                 width = stmt.column_count();
@@ -112,6 +140,16 @@ impl Connection for DuckDbConnection {
             out.columns = stmt.column_names();
         }
         Ok(out)
+    }
+
+    fn query_columns(&mut self, sql: &str) -> Result<Vec<(String, String)>> {
+        let sql = sql.trim_end().trim_end_matches(';');
+        let rows = self.query(&format!("describe select * from (\n{sql}\n) as mozt_query"))?;
+        Ok(rows
+            .rows
+            .into_iter()
+            .filter_map(|r| Some((r.first()?.as_str()?.to_string(), r.get(1)?.as_str()?.to_string())))
+            .collect())
     }
 
     fn list_relations(&mut self, schemas: &[String]) -> Result<HashMap<Relation, RelationKind>> {
@@ -145,6 +183,7 @@ impl Connection for DuckDbConnection {
 
     fn insert_rows(&mut self, relation: &Relation, columns: &[String], rows: &[Vec<Option<String>>]) -> Result<()> {
         // The appender casts VARCHAR input to each column's type, and is far faster than INSERTs.
+        crate::cancel::check()?;
         let mut app = match &relation.database {
             None => self.conn.appender_to_db(&relation.identifier, &relation.schema),
             Some(db) => self

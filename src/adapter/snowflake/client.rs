@@ -15,7 +15,7 @@
 use base64::Engine;
 use serde_json::{Map, Value, json};
 use std::io::Read;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -81,9 +81,6 @@ pub struct QueryResult {
     pub rows: Vec<Vec<Value>>,
 }
 
-/// Set when the user asked to stop (Ctrl-C): running statements are aborted on the server.
-static CANCELLED: AtomicBool = AtomicBool::new(false);
-
 /// Statements running now, in every session of the process, so that Ctrl-C can abort them on
 /// the server whatever the worker threads are blocked on.
 static IN_FLIGHT: Mutex<Vec<InFlight>> = Mutex::new(vec![]);
@@ -126,13 +123,6 @@ impl Drop for Running {
     }
 }
 
-/// Ask every session to stop: polling loops give up, and every statement running now is
-/// aborted on the server. Returns how many statements were aborted.
-pub fn request_cancel() -> usize {
-    CANCELLED.store(true, Ordering::SeqCst);
-    abort_running()
-}
-
 /// Abort every statement running now on the server (best effort); how many there were.
 pub fn abort_running() -> usize {
     let running: Vec<(String, String, String, String, Arc<Settings>)> = match IN_FLIGHT.lock() {
@@ -159,24 +149,24 @@ pub fn abort_running() -> usize {
 }
 
 pub fn cancel_requested() -> bool {
-    CANCELLED.load(Ordering::SeqCst)
+    crate::cancel::requested()
 }
 
-/// On the first Ctrl-C of a process that talks to Snowflake: abort the running statements on
-/// the server, then exit with 130 (as a shell does for SIGINT). Installed once; a handler that
-/// someone else installed first is left in place.
-pub fn install_ctrl_c_handler() {
+/// Ctrl-C (crate::cancel) aborts the statements running on Snowflake: registered once per
+/// process, for every session.
+pub fn register_abort_on_cancel() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        let _ = ctrlc::set_handler(|| {
-            if cancel_requested() {
-                std::process::exit(130);
-            }
-            eprintln!("\ncancelled: aborting the statements running on Snowflake ...");
-            let n = request_cancel();
-            eprintln!("aborted {n} running statement{}", if n == 1 { "" } else { "s" });
-            std::process::exit(130);
+        crate::cancel::install();
+        let hook = crate::cancel::register(|| {
+            let n = abort_running();
+            eprintln!(
+                "aborted {n} statement{} running on Snowflake",
+                if n == 1 { "" } else { "s" }
+            );
         });
+        // For the life of the process.
+        std::mem::forget(hook);
     });
 }
 
@@ -417,6 +407,7 @@ impl Session {
         self.sequence += 1;
         let rid = request_id();
         let url = format!("{base}/queries/v1/query-request?requestId={rid}");
+        crate::cancel::check()?;
         let _running = Running::start(self, sql, &rid);
         let body = json!({
             "sqlText": sql,

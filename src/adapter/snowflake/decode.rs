@@ -50,6 +50,15 @@ pub fn columns(rowtype: &Value) -> Vec<Column> {
         .unwrap_or_default()
 }
 
+/// A column's type as Snowflake names it in `describe`: NUMBER(38,2), TEXT, TIMESTAMP_NTZ.
+pub fn type_name(c: &Column) -> String {
+    match c.kind.as_str() {
+        "fixed" => format!("NUMBER(38,{})", c.scale),
+        "real" => "FLOAT".to_string(),
+        other => other.to_ascii_uppercase(),
+    }
+}
+
 fn bad(what: impl std::fmt::Display) -> Error {
     Error::runtime(format!("cannot read a Snowflake result: {what}"))
 }

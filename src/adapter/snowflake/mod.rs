@@ -16,7 +16,8 @@
 //! | `session_parameters` | a map of session parameters set at login |
 //! | `connect_timeout`, `query_timeout` | seconds |
 //!
-//! Model configs: `transient` (default true), `copy_grants`, `snowflake_warehouse`, `query_tag`.
+//! Model configs: `transient` (default true), `copy_grants`, `snowflake_warehouse`, `query_tag`;
+//! `grants` are applied by `materialize::publish` where `has_grants` is true.
 
 pub mod auth;
 pub mod client;
@@ -24,7 +25,7 @@ pub mod decode;
 pub mod split;
 mod sql;
 #[cfg(test)]
-mod stub;
+pub(crate) mod stub;
 #[cfg(test)]
 mod tests;
 
@@ -159,7 +160,7 @@ impl SnowflakeAdapter {
         }
         settings.query_timeout = seconds(target, "query_timeout")?;
         let warehouse = settings.warehouse.clone();
-        client::install_ctrl_c_handler();
+        client::register_abort_on_cancel();
         Ok(SnowflakeAdapter {
             settings: Arc::new(settings),
             credentials: Arc::new(credentials),
@@ -234,6 +235,29 @@ impl Adapter for SnowflakeAdapter {
         relation.to_string()
     }
 
+    fn has_grants(&self) -> bool {
+        true
+    }
+
+    /// `alter table ... alter column ... comment`, which tables and views both take.
+    fn column_comment_sql(&self, kind: RelationKind, relation: &Relation, column: &str, comment: &str) -> String {
+        let kw = match kind {
+            RelationKind::Table => "table",
+            RelationKind::View => "view",
+        };
+        format!("alter {kw} {relation} alter column {column} comment {comment}")
+    }
+
+    fn replace_table_with_columns_sql(
+        &self,
+        node: &Node,
+        relation: &Relation,
+        columns: &str,
+        select: &str,
+    ) -> Option<String> {
+        Some(table_ddl(&node.settings, &format!("{relation} ({columns})"), select))
+    }
+
     fn copy_table_sql(&self, node: &Node, from: &Relation, to: &Relation) -> String {
         clone_ddl(node, from, to)
     }
@@ -251,7 +275,7 @@ pub fn clone_ddl(node: &Node, from: &Relation, to: &Relation) -> String {
 
 /// `create or replace [transient] table ... [copy grants] as`: atomic on Snowflake, so a failed
 /// build leaves the previous table. Tables are transient unless `transient: false`.
-pub fn table_ddl(config: &NodeConfig, relation: &Relation, select: &str) -> String {
+pub fn table_ddl(config: &NodeConfig, relation: &dyn std::fmt::Display, select: &str) -> String {
     let transient = if config.warehouse().transient { "transient " } else { "" };
     let grants = if config.warehouse().copy_grants {
         " copy grants"
@@ -353,6 +377,25 @@ impl Connection for SnowflakeConnection {
 
     fn query(&mut self, sql: &str) -> Result<Rows> {
         self.run(sql)
+    }
+
+    /// The query with `limit 0`: its columns' types come back, no rows.
+    fn query_columns(&mut self, sql: &str) -> Result<Vec<(String, String)>> {
+        let sql = sql.trim_end().trim_end_matches(';');
+        let text = format!("select * from (\n{sql}\n) as mozt_query limit 0");
+        let text = match &self.comment {
+            Some(c) => format!("{text}\n{c}"),
+            None => text,
+        };
+        let result = self.session.query(&text)?;
+        Ok(result
+            .columns
+            .into_iter()
+            .map(|c| {
+                let ty = decode::type_name(&c);
+                (c.name, ty)
+            })
+            .collect())
     }
 
     fn list_relations(&mut self, schemas: &[String]) -> Result<HashMap<Relation, RelationKind>> {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 /// One request as the stub saw it.
 #[derive(Debug, Clone)]
-pub(super) struct Seen {
+pub(crate) struct Seen {
     pub method: String,
     pub path: String,
     pub headers: Vec<(String, String)>,
@@ -18,7 +18,7 @@ pub(super) struct Seen {
 }
 
 impl Seen {
-    pub(super) fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -26,17 +26,17 @@ impl Seen {
     }
 }
 
-pub(super) type Handler = dyn Fn(&Seen) -> (u16, Vec<u8>) + Send + Sync;
+pub(crate) type Handler = dyn Fn(&Seen) -> (u16, Vec<u8>) + Send + Sync;
 
 /// A scripted HTTP/1.1 server: one thread, one request per connection, stopped on drop.
-pub(super) struct Stub {
+pub(crate) struct Stub {
     pub url: String,
     seen: Arc<Mutex<Vec<Seen>>>,
     stop: Arc<AtomicBool>,
 }
 
 impl Stub {
-    pub(super) fn start(handler: Box<Handler>) -> Stub {
+    pub(crate) fn start(handler: Box<Handler>) -> Stub {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a local port");
         let url = format!("http://{}", listener.local_addr().expect("local addr"));
         listener.set_nonblocking(true).expect("nonblocking");
@@ -97,7 +97,7 @@ impl Stub {
         Stub { url, seen, stop }
     }
 
-    pub(super) fn seen(&self) -> Vec<Seen> {
+    pub(crate) fn seen(&self) -> Vec<Seen> {
         self.seen.lock().expect("lock").clone()
     }
 }
