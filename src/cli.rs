@@ -28,9 +28,17 @@ pub struct Common {
     /// The project folder (holding project.yml).
     #[arg(long, global = true, env = "MOZT_PROJECT_DIR", default_value = ".")]
     pub project_dir: PathBuf,
-    /// Target from project.yml's `targets:` (default: its `default:`).
+    /// Target from project.yml's `targets:` (default: its `default:`), or for a dbt project an
+    /// output of its profile in profiles.yml (default: the profile's `target:`).
     #[arg(short = 't', long, global = true, env = "MOZT_TARGET")]
     pub target: Option<String>,
+    /// dbt projects: the folder holding profiles.yml (default: DBT_PROFILES_DIR, the project
+    /// folder, then ~/.dbt/).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub profiles_dir: Option<PathBuf>,
+    /// dbt projects: the profile in profiles.yml (default: dbt_project.yml's `profile:`).
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
     /// Vars as YAML or JSON, overriding project.yml: --vars '{lookback_days: 7}'.
     #[arg(long, global = true)]
     pub vars: Option<String>,
@@ -100,6 +108,10 @@ impl Common {
             vars: self.vars.clone(),
             threads: self.threads,
             partial_parse: !self.no_partial_parse,
+            profiles: crate::project::ProfileOptions {
+                profiles_dir: self.profiles_dir.clone(),
+                profile: self.profile.clone(),
+            },
         }
     }
 }

@@ -252,9 +252,12 @@ fn manifest_and_run_results_describe_the_run() {
 
 #[test]
 fn secrets_stay_out_of_artifacts() {
-    let p = TestProject::with_yml(
-        "name: sec\ntargets:\n  default: dev\n  dev:\n    type: duckdb\n    path: target/dev.duckdb\n    schema: analytics\n    password: \"{{ env_var('MOZT_TEST_SECRET') }}\"\n",
-    );
+    // A Snowflake target (the emulator) whose password comes from an environment variable.
+    let p = common::emulator_project("sec");
+    let yml = p
+        .read("project.yml")
+        .replace("password: any", "password: \"{{ env_var('MOZT_TEST_SECRET') }}\"");
+    p.write("project.yml", &yml);
     p.write("models/m.sql", "select 1 as id\n");
     p.mozt_env(&["build"], &[("MOZT_TEST_SECRET", "hunter2-very-secret")])
         .assert_ok();

@@ -417,7 +417,7 @@ fn unknown_target_type() {
     p.write("models/base.sql", "select 1 as id\n");
     for cmd in ["run", "compile", "debug"] {
         let out = p.mozt(&[cmd]);
-        let msg = check(&p, &out, "project.yml:4");
+        let msg = check(&p, &out, "project.yml:5");
         assert!(
             msg.contains("target 'dev' has type 'postgres'; mozt supports duckdb and snowflake"),
             "{cmd}: {msg}"

@@ -10,11 +10,11 @@ use crate::project::target::SECRET_KEYS;
 use crate::run::output::say;
 
 pub(crate) fn run(load: &LoadOptions) -> Result<i32> {
-    let project = Project::load(&load.project_dir)?;
+    let project = Project::load_with(&load.project_dir, &load.profiles)?;
     say(&format!(
         "project: {} ({})",
         project.name(),
-        project.root.join("project.yml").display()
+        project.root.join(&project.file_path).display()
     ));
     let target = project.resolve_target(load.target.as_deref())?;
     say(&format!("target: {} (type {})", target.name, target.kind));

@@ -41,6 +41,9 @@ fn scope_for(manifest: &Arc<Manifest>, node: &Node, incremental: bool) -> Scope 
     scope.resolver = Some(manifest.clone());
     scope.config = node.config.clone();
     scope.is_incremental = incremental;
+    if let Some(vars) = manifest.package_vars.get(&node.package_name) {
+        scope.var_overrides = vars.clone();
+    }
     scope
 }
 

@@ -109,6 +109,7 @@ pub fn execute(
             crate::relation::quote_if_needed(s)
         ))?;
     }
+    super::run_hooks::run(session, conn.as_mut(), &plan, super::run_hooks::When::Start)?;
     drop(conn);
     note_grants(session, &plan, adapter.as_ref());
 
@@ -148,8 +149,15 @@ pub fn execute(
         adapter.as_ref(),
         &runner,
     )?;
+    // on-run-end runs whatever the nodes did (not after Ctrl-C); its failure is reported once
+    // the results are written.
+    let end = match crate::cancel::requested() {
+        true => Ok(()),
+        false => super::run_hooks::run_end(session, adapter.as_ref(), &plan),
+    };
     let code = report(session, &plan, adapter.as_ref(), &schemas, &results)?;
     drop(graceful);
+    end?;
     Ok(Executed {
         results,
         code,

@@ -12,6 +12,7 @@ pub mod docs;
 pub mod execute;
 pub mod lineage;
 pub mod operation;
+mod run_hooks;
 mod runner;
 mod summary;
 #[cfg(test)]
@@ -43,6 +44,9 @@ pub struct LoadOptions {
     pub threads: Option<usize>,
     /// Reuse unchanged renders from target/partial_parse.json.
     pub partial_parse: bool,
+    /// For a dbt-layout project: where profiles.yml is and which profile to use
+    /// (`--profiles-dir`, `--profile`).
+    pub profiles: crate::project::ProfileOptions,
 }
 
 impl Default for LoadOptions {
@@ -53,6 +57,7 @@ impl Default for LoadOptions {
             vars: None,
             threads: None,
             partial_parse: true,
+            profiles: Default::default(),
         }
     }
 }
@@ -106,7 +111,7 @@ pub struct Session {
 impl Session {
     pub fn load(options: &LoadOptions) -> Result<Session> {
         let started = Instant::now();
-        let project = Project::load(&options.project_dir)?;
+        let project = Project::load_with(&options.project_dir, &options.profiles)?;
         tracing::debug!("read the project's files in {:?}", started.elapsed());
         let target = project.resolve_target(options.target.as_deref())?;
         let vars = parse_vars(options.vars.as_deref())?;

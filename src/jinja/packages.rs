@@ -1,12 +1,11 @@
 //! The macros of installed dbt packages, and the root project's `dispatch:` order.
 //!
-//! A package is a folder under `dbt_packages/` (or the root's `packages-install-path`) with a
-//! `dbt_project.yml` whose `name:` is the package's namespace and whose `macro-paths:`
-//! (default `macros`) hold its macro files. Only macros are read here: a package's models,
-//! seeds and sources are the project loader's.
+//! The project loader reads each package under `dbt_packages/` (or the root's
+//! `packages-install-path`); here its macro files, tagged with the package's name, become that
+//! package's namespace.
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::error::{Error, Location, Result};
 use crate::project::{Project, SourceFile};
@@ -28,19 +27,18 @@ pub(crate) struct Packages {
     pub(crate) dispatch: Vec<(String, Vec<String>)>,
 }
 
-/// Folders deeper than this under a macro path are not read.
-const MAX_DEPTH: usize = 32;
-
-/// The root project's name, its `dispatch:` order and every installed package's macros.
+/// The root project's name, its `dispatch:` order and every installed package's macros (the
+/// project loader reads the packages; their macro files carry the package's name).
 pub(crate) fn load(project: &Project) -> Result<Packages> {
-    let keys = crate::deps::project::read(&project.root, Path::new(""))?;
-    let install_dir = project.root.join(&keys.install_path);
-    let mut packages = vec![];
-    if install_dir.is_dir() {
-        for dir in sorted_entries(&install_dir)?.into_iter().filter(|p| p.is_dir()) {
-            if let Some(package) = load_package(&project.root, &dir)? {
-                packages.push(package);
-            }
+    let mut packages: Vec<MacroPackage> = vec![];
+    for file in &project.macros {
+        let Some(name) = file.package.as_deref() else { continue };
+        match packages.iter_mut().find(|p| p.name == name) {
+            Some(p) => p.files.push(file.clone()),
+            None => packages.push(MacroPackage {
+                name: name.to_string(),
+                files: vec![file.clone()],
+            }),
         }
     }
     Ok(Packages {
@@ -50,69 +48,15 @@ pub(crate) fn load(project: &Project) -> Result<Packages> {
     })
 }
 
-/// The package in `dir` (None: the folder holds no project file).
-fn load_package(root: &Path, dir: &Path) -> Result<Option<MacroPackage>> {
-    let Some(file) = crate::deps::project::project_file(dir) else {
-        return Ok(None);
-    };
-    let shown = file.strip_prefix(root).unwrap_or(&file).to_path_buf();
-    let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&shown, e))?;
-    let doc: Value = serde_yaml_ng::from_str(&text).map_err(|e| crate::error::yaml_error(&shown, &e, &text))?;
-    let name = doc.get("name").and_then(Value::as_str).ok_or_else(|| {
-        Error::project(format!("{} has no `name:`", shown.display()))
-            .in_file(&shown)
-            .help("a package's dbt_project.yml names it: `name: my_package`")
-    })?;
-    let macro_paths: Vec<String> = match doc.get("macro-paths") {
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
-        _ => vec!["macros".to_string()],
-    };
-    let mut files = vec![];
-    for folder in macro_paths {
-        read_sql_files(root, &dir.join(folder), 0, &mut files)?;
-    }
-    Ok(Some(MacroPackage {
-        name: name.to_string(),
-        files,
-    }))
-}
-
-/// Every `.sql` file under `dir`, depth first in name order.
-fn read_sql_files(root: &Path, dir: &Path, depth: usize, out: &mut Vec<SourceFile>) -> Result<()> {
-    if depth > MAX_DEPTH || !dir.is_dir() {
-        return Ok(());
-    }
-    for path in sorted_entries(dir)? {
-        let hidden = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
-        if hidden {
-            continue;
-        }
-        if path.is_dir() {
-            read_sql_files(root, &path, depth + 1, out)?;
-        } else if path.extension().is_some_and(|e| e == "sql") {
-            let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&rel, e))?;
-            out.push(SourceFile {
-                path: rel,
-                text: text.into(),
-            });
-        }
-    }
-    Ok(())
-}
-
-fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
-    let listing = |e: std::io::Error| Error::project(format!("cannot list {}: {e}", dir.display()));
-    let mut out = vec![];
-    for entry in std::fs::read_dir(dir).map_err(listing)? {
-        out.push(entry.map_err(listing)?.path());
-    }
-    out.sort();
-    Ok(out)
-}
-
 /// The root project's `dispatch:` list: `[{macro_namespace: dbt_utils, search_order: [...]}]`.
 fn dispatch_order(project: &Project) -> Result<Vec<(String, Vec<String>)>> {
+    if let Some(layout) = &project.dbt {
+        return Ok(layout
+            .dispatch
+            .iter()
+            .map(|d| (d.macro_namespace.clone(), d.search_order.clone()))
+            .collect());
+    }
     let Some(value) = project.file.other.get("dispatch") else {
         return Ok(vec![]);
     };

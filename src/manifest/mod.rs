@@ -31,6 +31,9 @@ pub struct Manifest {
     source_by_id: FastMap<String, usize>,
     /// `--defer`: model name -> the relation ref() gives instead of the node's own.
     pub deferred: HashMap<String, Relation>,
+    /// What `var()` reads in an installed package's nodes (its vars, the root's over them,
+    /// `--vars` over all), by package name; the root project's nodes read the global vars.
+    pub package_vars: HashMap<String, serde_json::Map<String, serde_json::Value>>,
 }
 
 impl Manifest {
@@ -137,16 +140,18 @@ impl Manifest {
     /// model with one, so it is not copied for each).
     pub fn ref_relation(&self, package: Option<&str>, name: &str) -> Result<std::borrow::Cow<'_, Relation>, String> {
         use std::borrow::Cow;
-        if let Some(p) = package
-            && p != self.project_name
-        {
-            return Err(format!(
-                "ref('{p}', '{name}'): there is no project or package named '{p}'"
-            ));
-        }
         let node = self
             .by_name(name)
             .ok_or_else(|| format!("ref('{name}'): no model, seed or snapshot named '{name}'"))?;
+        if let Some(p) = package
+            && p != self.project_name
+            && p != node.package_name
+        {
+            return Err(format!(
+                "ref('{p}', '{name}'): '{name}' is in '{}', not in '{p}'",
+                node.package_name
+            ));
+        }
         if let Some(deferred) = self.deferred.get(name) {
             return Ok(Cow::Borrowed(deferred));
         }

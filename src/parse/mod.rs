@@ -50,11 +50,13 @@ pub(crate) fn parse(
 ) -> Result<Parsed> {
     let vars = merged_vars(project, cli_vars);
     let (generic_tests, singular_tests) = test_files(project);
-    let mut macro_files: Vec<SourceFile> = project.macros.clone();
+    // Package macros go into their packages' namespaces (jinja::packages), not the root's.
+    let mut macro_files: Vec<SourceFile> = project.macros.iter().filter(|f| f.package.is_none()).cloned().collect();
     macro_files.extend(generic_tests.into_iter().cloned());
     let packages = crate::jinja::packages::load(project)?;
     let mut jinja = JinjaEnv::with_packages(&macro_files, &packages, target, vars.clone())?;
-    let memo = partial::Memo::load(&project.target_dir(), target, &jinja, &vars, partial);
+    let mut memo = partial::Memo::load(&project.target_dir(), target, &jinja, &vars, partial);
+    memo.package_vars = package_vars(project, cli_vars);
     let model_patches = patches(project, |f| &f.models, "models")?;
     let seed_patches = patches(project, |f| &f.seeds, "seeds")?;
     let snapshot_patches = patches(project, |f| &f.snapshots, "snapshots")?;
@@ -86,6 +88,7 @@ pub(crate) fn parse(
         nodes.len()
     );
     let mut manifest = Manifest::new(project.name().to_string(), nodes, sources);
+    manifest.package_vars = std::mem::take(&mut memo.package_vars);
     resolve_dependencies(&mut manifest, project, &disabled)?;
     tracing::debug!("dependencies resolved at {:?}", started.elapsed());
     let cache_written = memo.save();
@@ -105,16 +108,30 @@ fn merged_vars(project: &Project, cli_vars: &Map<String, Value>) -> Map<String, 
     vars
 }
 
+/// What `var()` reads in each installed package's nodes: the package's vars with `--vars`
+/// over them.
+fn package_vars(project: &Project, cli_vars: &Map<String, Value>) -> HashMap<String, Map<String, Value>> {
+    project
+        .packages
+        .iter()
+        .map(|p| {
+            let mut vars = p.vars.clone();
+            vars.extend(cli_vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+            (p.name.clone(), vars)
+        })
+        .collect()
+}
+
 /// The files under the test paths: generic test definitions (`tests/generic/`, read as
 /// macros) and singular tests; unit test fixtures (`tests/fixtures/`) are data, neither.
 fn test_files(project: &Project) -> (Vec<&SourceFile>, Vec<&SourceFile>) {
     let under = |folder: &str| -> Vec<PathBuf> {
-        project
-            .file
-            .test_paths
+        let own = project.file.test_paths.iter().map(|p| Path::new(p).join(folder));
+        let packages = project
+            .packages
             .iter()
-            .map(|p| Path::new(p).join(folder))
-            .collect()
+            .flat_map(|pkg| pkg.file.test_paths.iter().map(|p| pkg.dir.join(p).join(folder)));
+        own.chain(packages).collect()
     };
     let generic_dirs = under("generic");
     let fixture_dirs = under("fixtures");
@@ -286,6 +303,7 @@ fn add_seeds(
         let file = SourceFile {
             path: path.clone(),
             text: "".into(),
+            package: project.package_of(path).map(|p| p.name.as_str().into()),
         };
         let mut node = skeleton(
             project,
@@ -353,11 +371,20 @@ fn skeleton(
     patch: Option<&Patch>,
 ) -> Node {
     let name = stem(&file.path).to_string();
-    let mut fqn = vec![project.name().to_string()];
-    let under_root = roots
-        .iter()
-        .find_map(|r| file.path.strip_prefix(r).ok())
-        .unwrap_or(&file.path);
+    // A package's file: its fqn starts with the package, under the package's own folders.
+    let package = project.package_of(&file.path);
+    let package_name = package.map_or(project.name(), |p| p.name.as_str());
+    let mut fqn = vec![package_name.to_string()];
+    let under_root = match package {
+        Some(p) => package_paths(p, kind)
+            .iter()
+            .find_map(|r| file.path.strip_prefix(p.dir.join(r)).ok())
+            .unwrap_or(&file.path),
+        None => roots
+            .iter()
+            .find_map(|r| file.path.strip_prefix(r).ok())
+            .unwrap_or(&file.path),
+    };
     if let Some(parent) = under_root.parent() {
         fqn.extend(parent.components().map(|c| c.as_os_str().to_string_lossy().to_string()));
     }
@@ -373,6 +400,10 @@ fn skeleton(
         }
         _ => {}
     }
+    // A package's own folder configs first, the root project's over them.
+    if let Some(p) = package {
+        merge_config(&mut config, &folder_config(package_tree(p, kind), &fqn));
+    }
     merge_config(&mut config, &folder_config(folder_tree, &fqn));
     let mut description = String::new();
     let mut columns = IndexMap::new();
@@ -385,10 +416,10 @@ fn skeleton(
         constraints = crate::manifest::publish::Constraint::read_list(p.patch.other.get("constraints"));
     }
     Node {
-        unique_id: format!("{}.{}.{}", kind.as_str(), project.name(), name),
+        unique_id: format!("{}.{}.{}", kind.as_str(), package_name, name),
         name,
         resource_type: kind,
-        package_name: project.name().to_string(),
+        package_name: package_name.to_string(),
         original_file_path: file.path.clone(),
         fqn,
         raw_code: file.text.clone(),
@@ -408,6 +439,26 @@ fn skeleton(
         prerender: None,
         introspects: false,
         constraints,
+    }
+}
+
+/// A package's folders of a kind of node (relative to its folder).
+fn package_paths(p: &crate::project::Package, kind: ResourceType) -> &[String] {
+    match kind {
+        ResourceType::Seed => &p.file.seed_paths,
+        ResourceType::Snapshot => &p.file.snapshot_paths,
+        ResourceType::Test => &p.file.test_paths,
+        _ => &p.file.model_paths,
+    }
+}
+
+/// A package's own folder configs of a kind of node.
+fn package_tree(p: &crate::project::Package, kind: ResourceType) -> &Value {
+    match kind {
+        ResourceType::Seed => &p.file.seeds,
+        ResourceType::Snapshot => &p.file.snapshots,
+        ResourceType::Test => &p.file.tests,
+        _ => &p.file.models,
     }
 }
 
@@ -636,10 +687,16 @@ fn sources(project: &Project, target: &Target) -> Result<Vec<SourceNode>> {
                     ))
                     .at(Location::at(&doc.path, doc.line_of_name(&table.name).unwrap_or(1))));
                 }
+                let package = project
+                    .package_of(&doc.path)
+                    .map_or(project.name(), |p| p.name.as_str());
+                if !source_enabled(project, package, src, table) {
+                    continue;
+                }
                 let schema = src.schema.clone().unwrap_or_else(|| src.name.clone());
                 let identifier = table.identifier.clone().unwrap_or_else(|| table.name.clone());
                 out.push(SourceNode {
-                    unique_id: format!("source.{}.{}.{}", project.name(), src.name, table.name),
+                    unique_id: format!("source.{package}.{}.{}", src.name, table.name),
                     source_name: src.name.clone(),
                     name: table.name.clone(),
                     original_file_path: doc.path.clone(),
@@ -665,6 +722,25 @@ fn sources(project: &Project, target: &Target) -> Result<Vec<SourceNode>> {
         }
     }
     Ok(out)
+}
+
+/// Whether a source table is enabled: `enabled` from the folder configs of `sources:` (the
+/// package's own, then the root's), then the source's `config:`, then the table's.
+fn source_enabled(
+    project: &Project,
+    package: &str,
+    src: &crate::project::schema::SourceDecl,
+    table: &crate::project::schema::SourceTable,
+) -> bool {
+    let fqn = [package.to_string(), src.name.clone(), table.name.clone()];
+    let mut config = Map::new();
+    if let Some(p) = project.packages.iter().find(|p| p.name == package) {
+        merge_config(&mut config, &folder_config(&p.file.sources, &fqn));
+    }
+    merge_config(&mut config, &folder_config(&project.file.sources, &fqn));
+    merge_config(&mut config, &src.config);
+    merge_config(&mut config, &table.config);
+    config.get("enabled").and_then(Value::as_bool) != Some(false)
 }
 
 /// Turn recorded ref()/source() calls into dependencies; unknown names are errors naming the
@@ -743,10 +819,11 @@ fn node_dependencies(
     let mut errors = vec![];
     let mut d: Vec<String> = vec![];
     for r in &node.refs {
-        let found = match &r.package {
-            Some(p) if p != project.name() => None,
-            _ => manifest.by_name(&r.name),
-        };
+        let found = manifest.by_name(&r.name).filter(|n| {
+            r.package
+                .as_ref()
+                .is_none_or(|p| *p == n.package_name || p == project.name())
+        });
         match found {
             Some(target) if target.unique_id != node.unique_id => {
                 if !d.contains(&target.unique_id) {
@@ -761,8 +838,9 @@ fn node_dependencies(
             ),
             None => {
                 let hints = closest(&r.name, manifest.ref_names());
+                let known_project = |p: &str| p == project.name() || project.packages.iter().any(|k| k.name == p);
                 let mut e = Error::project(match &r.package {
-                    Some(p) if p != project.name() => {
+                    Some(p) if !known_project(p) => {
                         format!("ref('{p}', '{}'): unknown project '{p}'", r.name)
                     }
                     _ => format!("ref('{}') in {} names no model, seed or snapshot", r.name, node.name),

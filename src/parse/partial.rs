@@ -86,6 +86,9 @@ pub(crate) struct Memo {
     new: Mutex<HashMap<String, Kept>>,
     reused: AtomicUsize,
     rendered: AtomicUsize,
+    /// The vars of installed packages' nodes (see `Manifest::package_vars`): their renders
+    /// read these and are never reused (the saved entries check the global vars only).
+    pub package_vars: HashMap<String, Map<String, Value>>,
 }
 
 impl Memo {
@@ -119,13 +122,17 @@ impl Memo {
             new: Mutex::new(HashMap::new()),
             reused: AtomicUsize::new(0),
             rendered: AtomicUsize::new(0),
+            package_vars: HashMap::new(),
         }
     }
 
     /// Render `node`'s template in parse mode, or reuse what a previous parse recorded for the
     /// same inputs. The returned scope holds the recorded calls.
     pub(crate) fn render(&self, jinja: &JinjaEnv, node: &Node) -> Result<Scope> {
-        let key = self.enabled.then(|| node_key(jinja, node)).flatten();
+        let package_vars = self.package_vars.get(&node.package_name);
+        let key = (self.enabled && package_vars.is_none())
+            .then(|| node_key(jinja, node))
+            .flatten();
         if let Some(key) = &key
             && let Some(json) = self.old.get(key)
             && let Ok(mut entry) = serde_json::from_str::<Entry>(json)
@@ -141,7 +148,7 @@ impl Memo {
             return Ok(scope);
         }
         self.rendered.fetch_add(1, Ordering::Relaxed);
-        let scope = render_parse(jinja, node)?;
+        let scope = render_parse(jinja, node, package_vars)?;
         if let Some(key) = key {
             self.keep(key, &scope);
         }
@@ -251,12 +258,13 @@ impl Memo {
 /// Render `node` in parse mode, keeping the text for compile when it is reusable (see
 /// `crate::jinja::prerender`). A render that fails with placeholders is retried without them,
 /// so that the error reported, if any, is the template's own.
-fn render_parse(jinja: &JinjaEnv, node: &Node) -> Result<Scope> {
+fn render_parse(jinja: &JinjaEnv, node: &Node, vars: Option<&Map<String, Value>>) -> Result<Scope> {
     let this = || Relation::new(None, "__this__", node.name.clone());
     let mut pending = Pending::default();
     let this_placeholder = pending.add(Placeholder::This);
     let mut scope = Scope::new(Mode::Parse);
     scope.config = node.config.clone();
+    scope.var_overrides = vars.cloned().unwrap_or_default();
     scope.pending = Some(pending);
     let ctx = super::node_context_with(node, pending_relation(this(), Some(this_placeholder)));
     let (result, mut scope) = jinja.render_once(&node.template, ctx, scope);
@@ -271,6 +279,7 @@ fn render_parse(jinja: &JinjaEnv, node: &Node) -> Result<Scope> {
     }
     let mut scope = Scope::new(Mode::Parse);
     scope.config = node.config.clone();
+    scope.var_overrides = vars.cloned().unwrap_or_default();
     let ctx = super::node_context(node, this());
     let (result, scope) = jinja.render_once(&node.template, ctx, scope);
     result?;

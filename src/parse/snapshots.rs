@@ -33,6 +33,7 @@ pub(crate) fn find(project: &Project) -> Result<Vec<SnapshotSource>> {
                 file: SourceFile {
                     path: doc.path.clone(),
                     text: doc.text.as_str().into(),
+                    package: project.package_of(&doc.path).map(|p| p.name.as_str().into()),
                 },
                 template: format!("select * from {{{{ {expr} }}}}"),
                 config: p.config.clone(),
@@ -149,6 +150,7 @@ mod tests {
             path: PathBuf::from("snapshots/s.sql"),
             text: "-- c\n{% snapshot users_snap %}\n{{ config(unique_key='id') }}\nselect 1\n{% endsnapshot %}\n"
                 .into(),
+            package: None,
         };
         let b = blocks(&file).unwrap();
         assert_eq!(b.len(), 1);
@@ -157,6 +159,7 @@ mod tests {
         let bad = SourceFile {
             path: PathBuf::from("s.sql"),
             text: "{% snapshot x %}\nselect 1\n".into(),
+            package: None,
         };
         assert!(blocks(&bad).is_err());
     }

@@ -34,13 +34,18 @@ pub struct ProjectFile {
     pub models: Value,
     #[serde(default)]
     pub seeds: Value,
-    #[serde(default, alias = "data_tests", rename = "data-tests")]
+    #[serde(default, alias = "data_tests", alias = "tests", rename = "data-tests")]
     pub tests: Value,
     #[serde(default)]
     pub snapshots: Value,
+    /// Folder configs for sources, keyed by project name, source name, then table name
+    /// (`+enabled` is acted on; see `parse::sources`).
+    #[serde(default)]
+    pub sources: Value,
     #[serde(default)]
     pub targets: IndexMap<String, Value>,
-    /// Keys a dbt_project.yml may carry that mozt accepts and ignores.
+    /// Other keys: dbt_project.yml's (read by `dbt_project`), mozt's `braze:` and
+    /// `packages-install-path:`; anything else is named in a warning (`warn_unknown_keys`).
     #[serde(flatten)]
     pub other: IndexMap<String, Value>,
 }
@@ -81,6 +86,176 @@ impl ProjectFile {
         Ok(file)
     }
 }
+
+/// The top-level keys of mozt's project.yml.
+const PROJECT_KEYS: &[&str] = &[
+    "name",
+    "version",
+    "model-paths",
+    "seed-paths",
+    "test-paths",
+    "macro-paths",
+    "snapshot-paths",
+    "target-path",
+    "vars",
+    "models",
+    "seeds",
+    "tests",
+    "data-tests",
+    "data_tests",
+    "snapshots",
+    "sources",
+    "targets",
+    "braze",
+    "packages-install-path",
+];
+
+/// Warn about every key of project.yml mozt does not read, and every `+config` in its folder
+/// configs that is not a config mozt knows (`+materialised`), with file:line and the closest
+/// known name.
+pub fn warn_unknown_keys(path: &Path, text: &str, file: &ProjectFile) {
+    for key in file.other.keys().filter(|k| !PROJECT_KEYS.contains(&k.as_str())) {
+        let line = super::yaml_lines::key_line(text, &[key]).unwrap_or(1);
+        super::keys::warn_unknown(path, line, key, "project.yml", PROJECT_KEYS.iter().copied());
+    }
+    warn_unknown_configs(path, text, file);
+}
+
+/// `+config` keys of the `models:`, `seeds:`, `snapshots:` and `tests:` folder configs that
+/// name no config mozt or dbt knows.
+pub fn warn_unknown_configs(path: &Path, text: &str, file: &ProjectFile) {
+    let data_tests = if text.contains("data_tests:") {
+        "data_tests"
+    } else {
+        "data-tests"
+    };
+    let section_of_tests = if super::yaml_lines::key_line(text, &["tests"]).is_some() {
+        "tests"
+    } else {
+        data_tests
+    };
+    for (section, tree) in [
+        ("models", &file.models),
+        ("seeds", &file.seeds),
+        ("snapshots", &file.snapshots),
+        (section_of_tests, &file.tests),
+        ("sources", &file.sources),
+    ] {
+        let mut stack: Vec<(Vec<String>, &Value)> = vec![(vec![section.to_string()], tree)];
+        while let Some((at, level)) = stack.pop() {
+            let Some(obj) = level.as_object() else { continue };
+            for (k, v) in obj {
+                let mut key_path = at.clone();
+                key_path.push(k.clone());
+                let normalized = normalize_key(k);
+                if k.starts_with('+') {
+                    let keys: Vec<&str> = key_path.iter().map(String::as_str).collect();
+                    let line = super::yaml_lines::key_line(text, &keys).unwrap_or(1);
+                    if section == "sources" && normalized != "enabled" && CONFIG_KEYS.contains(&normalized.as_str()) {
+                        tracing::warn!(
+                            "{}: `{k}` in `sources:` configs is ignored: mozt applies only `+enabled` from there; set it in the sources' YAML",
+                            crate::error::Location::at(path, line)
+                        );
+                    } else if !CONFIG_KEYS.contains(&normalized.as_str()) {
+                        super::keys::warn_unknown(
+                            path,
+                            line,
+                            k,
+                            &format!("`{section}:` configs"),
+                            CONFIG_KEYS.iter().copied(),
+                        );
+                    }
+                } else if v.is_object() && !KNOWN_CONFIGS.contains(&normalized.as_str()) && key_path.len() < 64 {
+                    stack.push((key_path, v));
+                }
+            }
+        }
+    }
+}
+
+/// Configs dbt 1.11 documents for models, seeds, snapshots and tests (on DuckDB and
+/// Snowflake), and mozt's own: a `+key` not among them is named in a warning.
+pub const CONFIG_KEYS: &[&str] = &[
+    "enabled",
+    "tags",
+    "meta",
+    "docs",
+    "materialized",
+    "schema",
+    "database",
+    "alias",
+    "pre_hook",
+    "post_hook",
+    "persist_docs",
+    "full_refresh",
+    "column_types",
+    "quote_columns",
+    "delimiter",
+    "unique_key",
+    "incremental_strategy",
+    "on_schema_change",
+    "transient",
+    "copy_grants",
+    "query_tag",
+    "snowflake_warehouse",
+    "severity",
+    "store_failures",
+    "store_failures_as",
+    "grants",
+    "contract",
+    "group",
+    "access",
+    "sql_header",
+    "on_configuration_change",
+    "incremental_predicates",
+    "merge_update_columns",
+    "merge_exclude_columns",
+    "batch_size",
+    "lookback",
+    "begin",
+    "event_time",
+    "concurrent_batches",
+    "cluster_by",
+    "automatic_clustering",
+    "secure",
+    "target_lag",
+    "table_format",
+    "external_volume",
+    "base_location_root",
+    "base_location_subpath",
+    "strategy",
+    "updated_at",
+    "check_cols",
+    "hard_deletes",
+    "invalidate_hard_deletes",
+    "target_schema",
+    "target_database",
+    "snapshot_meta_column_names",
+    "dbt_valid_to_current",
+    "error_if",
+    "warn_if",
+    "limit",
+    "fail_calc",
+    "where",
+    "quoting",
+    "freshness",
+    "loaded_at_field",
+    "packages",
+    "python_version",
+    "imports",
+    "submission_method",
+    "docs",
+    "labels",
+    "unlogged",
+    "indexes",
+    "braze_identifier",
+    "sort",
+    "dist",
+    "file_format",
+    "location_root",
+    "partition_by",
+    "meta_columns",
+];
 
 /// Normalize a config key the way dbt users write them: `+materialized` -> `materialized`,
 /// `pre-hook` -> `pre_hook`.

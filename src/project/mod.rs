@@ -4,10 +4,16 @@
 mod adapter_kind;
 pub mod config;
 pub mod csv;
+pub mod dbt_project;
 pub mod env;
+pub mod keys;
+pub mod macro_defs;
+pub mod packages;
+pub mod profiles;
 pub mod schema;
 pub mod target;
 pub mod template_depth;
+mod yaml_lines;
 
 use rayon::prelude::*;
 use std::fs;
@@ -16,6 +22,9 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 pub use adapter_kind::{AdapterKind, UnknownAdapterKind};
 pub use config::ProjectFile;
+pub use dbt_project::DbtLayout;
+pub use packages::Package;
+pub use profiles::ProfileOptions;
 pub use schema::SchemaDoc;
 pub use target::Target;
 
@@ -26,6 +35,9 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// Shared with the node made from the file and with its template.
     pub text: std::sync::Arc<str>,
+    /// The installed package the file belongs to (its project name); None for the root
+    /// project's own files.
+    pub package: Option<std::sync::Arc<str>>,
 }
 
 #[derive(Debug, Clone)]
@@ -33,6 +45,12 @@ pub struct Project {
     pub root: PathBuf,
     pub file: ProjectFile,
     pub file_text: String,
+    /// The project file, relative to the root: project.yml, or dbt_project.yml.
+    pub file_path: PathBuf,
+    /// Set for a project in dbt's layout (dbt_project.yml and profiles.yml).
+    pub dbt: Option<DbtLayout>,
+    /// The installed packages (dbt_packages/); their files are in the lists below, tagged.
+    pub packages: Vec<Package>,
     pub models: Vec<SourceFile>,
     pub macros: Vec<SourceFile>,
     /// Singular tests (`tests/**/*.sql`) and generic test definitions under `tests/generic/`.
@@ -44,22 +62,21 @@ pub struct Project {
 }
 
 impl Project {
+    /// Load the project in `root`, with profiles.yml found the default way.
     pub fn load(root: &Path) -> Result<Project> {
-        let project_path = root.join(config::PROJECT_FILE);
-        if !project_path.exists() {
-            return Err(
-                Error::project(format!("no {} found in {}", config::PROJECT_FILE, root.display())).help(
-                    "run mozt from the project's folder, pass --project-dir, or create a project with `mozt init NAME`",
-                ),
-            );
-        }
-        let file_text = fs::read_to_string(&project_path).map_err(|e| Error::io(&project_path, e))?;
-        let rel_project = PathBuf::from(config::PROJECT_FILE);
-        let file = ProjectFile::parse(&rel_project, &file_text)?;
+        Project::load_with(root, &ProfileOptions::default())
+    }
 
+    /// Load the project in `root`: its project.yml, or else its dbt_project.yml (whose targets
+    /// come from profiles.yml, found as `profiles` says).
+    pub fn load_with(root: &Path, profiles: &ProfileOptions) -> Result<Project> {
+        let (file_path, file, file_text, dbt) = read_project_file(root, profiles)?;
         let mut project = Project {
             root: root.to_path_buf(),
             file_text,
+            file_path,
+            dbt,
+            packages: vec![],
             models: vec![],
             macros: vec![],
             tests: vec![],
@@ -68,24 +85,34 @@ impl Project {
             schema_files: vec![],
             file,
         };
+        project.packages = load_packages(root, &project.file, project.dbt.as_ref())?;
         // Walk the folders and read (and parse the YAML of) every file in one parallel pass: a
         // folder's files are read while its sibling folders are still being listed.
-        let f = &project.file;
         let mut loaded: Vec<Loaded> = vec![];
-        for (dirs, kind) in [
-            (&f.model_paths, Kind::Model),
-            (&f.macro_paths, Kind::Macro),
-            (&f.test_paths, Kind::Test),
-            (&f.snapshot_paths, Kind::Snapshot),
-            (&f.seed_paths, Kind::Seed),
-        ] {
-            for dir in dirs {
-                let base = root.join(dir);
-                let load = |path: &Path| load_file(root, kind, path);
-                if base.is_dir() {
-                    loaded.extend(walk(root, &base, &load)?.into_iter().flatten());
-                } else if base.is_file() {
-                    loaded.extend(load(base.strip_prefix(root).unwrap_or(&base))?);
+        let own = std::iter::once((&project.file, PathBuf::new(), None));
+        let packages = project.packages.iter().map(|p| {
+            (
+                &p.file,
+                p.dir.clone(),
+                Some(std::sync::Arc::<str>::from(p.name.as_str())),
+            )
+        });
+        for (f, dir_of, package) in own.chain(packages) {
+            for (dirs, kind) in [
+                (&f.model_paths, Kind::Model),
+                (&f.macro_paths, Kind::Macro),
+                (&f.test_paths, Kind::Test),
+                (&f.snapshot_paths, Kind::Snapshot),
+                (&f.seed_paths, Kind::Seed),
+            ] {
+                for dir in dirs {
+                    let base = root.join(&dir_of).join(dir);
+                    let load = |path: &Path| load_file(root, kind, path, package.as_ref());
+                    if base.is_dir() {
+                        loaded.extend(walk(root, &base, &load)?.into_iter().flatten());
+                    } else if base.is_file() {
+                        loaded.extend(load(base.strip_prefix(root).unwrap_or(&base))?);
+                    }
                 }
             }
         }
@@ -99,6 +126,7 @@ impl Project {
                 Loaded::File(_, f) => project.snapshots.push(f),
             }
         }
+        macro_defs::check_unique(project.macros.iter().chain(&project.tests))?;
         Ok(project)
     }
 
@@ -106,18 +134,53 @@ impl Project {
         &self.file.name
     }
 
+    /// The installed package holding the file at `path` (relative to the root); None for the
+    /// root project's own files.
+    pub fn package_of(&self, path: &Path) -> Option<&Package> {
+        self.packages.iter().find(|p| p.holds(path))
+    }
+
     pub fn target_dir(&self) -> PathBuf {
         self.root.join(&self.file.target_path)
     }
 
+    /// The target `requested` (`--target`) or the default one: from project.yml's `targets:`,
+    /// or from profiles.yml for a dbt-layout project.
     pub fn resolve_target(&self, requested: Option<&str>) -> Result<Target> {
-        target::resolve(
-            &self.file.targets,
-            requested,
-            Path::new(config::PROJECT_FILE),
-            &self.file_text,
-        )
+        match &self.dbt {
+            Some(layout) => profiles::resolve(&self.root, layout, &self.file_text, requested),
+            None => target::resolve(&self.file.targets, requested, &self.file_path, &self.file_text),
+        }
     }
+}
+
+/// The project file of `root`: project.yml when there is one, else dbt_project.yml.
+fn read_project_file(
+    root: &Path,
+    profiles: &ProfileOptions,
+) -> Result<(PathBuf, ProjectFile, String, Option<DbtLayout>)> {
+    let own = root.join(config::PROJECT_FILE);
+    let dbt = root.join(dbt_project::DBT_PROJECT_FILE);
+    let rel = |name: &str| PathBuf::from(name);
+    if own.is_file() {
+        let text = fs::read_to_string(&own).map_err(|e| Error::io(&own, e))?;
+        let file = ProjectFile::parse(&rel(config::PROJECT_FILE), &text)?;
+        config::warn_unknown_keys(&rel(config::PROJECT_FILE), &text, &file);
+        return Ok((rel(config::PROJECT_FILE), file, text, None));
+    }
+    if dbt.is_file() {
+        let text = fs::read_to_string(&dbt).map_err(|e| Error::io(&dbt, e))?;
+        let shown = rel(dbt_project::DBT_PROJECT_FILE);
+        let (file, layout) = dbt_project::read(root, &shown, &text, profiles)?;
+        return Ok((shown, file, text, Some(layout)));
+    }
+    Err(Error::project(format!(
+        "no {} or {} found in {}",
+        config::PROJECT_FILE,
+        dbt_project::DBT_PROJECT_FILE,
+        root.display()
+    ))
+    .help("run mozt from the project's folder, pass --project-dir, or create a project with `mozt init NAME`"))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -145,8 +208,24 @@ fn read(root: &Path, rel: &Path) -> Result<String> {
     Ok(text)
 }
 
+/// The packages installed for the project (none when its install folder does not exist).
+fn load_packages(root: &Path, file: &ProjectFile, dbt: Option<&DbtLayout>) -> Result<Vec<Package>> {
+    let install = match dbt {
+        Some(layout) => layout.packages_install_path.clone(),
+        None => file
+            .other
+            .get("packages-install-path")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or(dbt_project::DEFAULT_INSTALL_PATH)
+            .to_string(),
+    };
+    let no_scoped = indexmap::IndexMap::new();
+    let scoped = dbt.map_or(&no_scoped, |l| &l.package_vars);
+    packages::load(root, &install, &file.vars, scoped)
+}
+
 /// What a file under a folder of `kind` is, read (None when it is not a project file).
-fn load_file(root: &Path, kind: Kind, path: &Path) -> Result<Option<Loaded>> {
+fn load_file(root: &Path, kind: Kind, path: &Path, package: Option<&std::sync::Arc<str>>) -> Result<Option<Loaded>> {
     let Some(ext) = path.extension().and_then(|e| e.to_str()) else {
         return Ok(None);
     };
@@ -161,6 +240,7 @@ fn load_file(root: &Path, kind: Kind, path: &Path) -> Result<Option<Loaded>> {
             SourceFile {
                 path: path.to_path_buf(),
                 text: read(root, path)?.into(),
+                package: package.cloned(),
             },
         ),
         _ => return Ok(None),

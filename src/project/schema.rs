@@ -107,6 +107,99 @@ fn explicit<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Optio
     Value::deserialize(d).map(Some)
 }
 
+/// Top-level keys of a schema file beyond the ones read into [`SchemaFile`]: dbt's, which do
+/// not change what a run builds.
+const TOP_KEYS: &[&str] = &[
+    "version",
+    "models",
+    "seeds",
+    "snapshots",
+    "sources",
+    "unit_tests",
+    "macros",
+    "exposures",
+    "metrics",
+    "semantic_models",
+    "saved_queries",
+    "groups",
+    "analyses",
+    "data_tests",
+    "functions",
+];
+
+/// Keys of a model, seed or snapshot entry (read ones and dbt's documentation-only ones).
+const PATCH_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "config",
+    "columns",
+    "data_tests",
+    "tests",
+    "unit_tests",
+    "docs",
+    "meta",
+    "tags",
+    "access",
+    "group",
+    "contract",
+    "constraints",
+    "latest_version",
+    "versions",
+    "deprecation_date",
+    "time_spine",
+    "relation",
+];
+
+const COLUMN_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "data_type",
+    "quote",
+    "data_tests",
+    "tests",
+    "meta",
+    "tags",
+    "constraints",
+    "policy_tags",
+    "granularity",
+    "config",
+    "docs",
+];
+
+const SOURCE_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "database",
+    "schema",
+    "loaded_at_field",
+    "loaded_at_query",
+    "freshness",
+    "config",
+    "tables",
+    "loader",
+    "meta",
+    "tags",
+    "quoting",
+    "overrides",
+];
+
+const SOURCE_TABLE_KEYS: &[&str] = &[
+    "name",
+    "identifier",
+    "description",
+    "loaded_at_field",
+    "loaded_at_query",
+    "freshness",
+    "columns",
+    "data_tests",
+    "tests",
+    "config",
+    "meta",
+    "tags",
+    "quoting",
+    "external",
+];
+
 impl SchemaFile {
     /// How many nodes its test entries make at most: data tests on models, seeds, snapshots
     /// and source tables and on their columns, and unit tests.
@@ -144,11 +237,68 @@ impl SchemaDoc {
         } else {
             serde_yaml_ng::from_str(&text).map_err(|e| yaml_error(path, &e, &text))?
         };
-        Ok(SchemaDoc {
+        let doc = SchemaDoc {
             path: path.to_path_buf(),
             text,
             content,
-        })
+        };
+        doc.warn_unknown_keys();
+        Ok(doc)
+    }
+
+    /// Name every key mozt does not know in a warning with its line and the closest known key
+    /// (`colums:` would otherwise drop the columns' tests without a word).
+    pub fn warn_unknown_keys(&self) {
+        let c = &self.content;
+        for key in c.other.keys() {
+            if !TOP_KEYS.contains(&key.as_str()) {
+                let line = super::yaml_lines::key_line(&self.text, &[key]).unwrap_or(1);
+                super::keys::warn_unknown(&self.path, line, key, "schema YAML", TOP_KEYS.iter().copied());
+            }
+        }
+        for (what, patches) in [("model", &c.models), ("seed", &c.seeds), ("snapshot", &c.snapshots)] {
+            for p in patches {
+                self.warn_entry(&p.name, what, p.other.keys(), PATCH_KEYS);
+                let configs = p
+                    .config
+                    .keys()
+                    .filter(|k| !super::config::CONFIG_KEYS.contains(&super::config::normalize_key(k).as_str()));
+                self.warn_entry(&p.name, &format!("the config of {what}"), configs, &[]);
+                for col in &p.columns {
+                    self.warn_entry(&col.name, "column", col.other.keys(), COLUMN_KEYS);
+                }
+            }
+        }
+        for src in &c.sources {
+            self.warn_entry(&src.name, "source", src.other.keys(), SOURCE_KEYS);
+            for t in &src.tables {
+                self.warn_entry(&t.name, "source table", t.other.keys(), SOURCE_TABLE_KEYS);
+                for col in &t.columns {
+                    self.warn_entry(&col.name, "column", col.other.keys(), COLUMN_KEYS);
+                }
+            }
+        }
+    }
+
+    /// Warn about the unknown keys among `keys` of the entry named `name`.
+    /// (`known` empty: the keys are configs, checked by the caller and hinted from the config names.)
+    fn warn_entry<'a>(&self, name: &str, what: &str, keys: impl Iterator<Item = &'a String>, known: &[&str]) {
+        let hints = if known.is_empty() {
+            super::config::CONFIG_KEYS
+        } else {
+            known
+        };
+        for key in keys.filter(|k| !known.contains(&k.as_str())) {
+            let from = self.line_of_name(name).unwrap_or(1);
+            let line = super::keys::line_after(&self.text, from, key);
+            super::keys::warn_unknown(
+                &self.path,
+                line,
+                key,
+                &format!("{what} '{name}'"),
+                hints.iter().copied(),
+            );
+        }
     }
 
     /// The line where `- name: <name>` (or `name: <name>`) is declared, for error messages.

@@ -46,6 +46,39 @@ impl Target {
     }
 }
 
+/// Settings every target has, whatever its warehouse.
+const COMMON_KEYS: &[&str] = &["type", "schema", "database", "threads"];
+const DUCKDB_KEYS: &[&str] = &["path", "duckdb_threads"];
+/// What the Snowflake adapter reads (src/adapter/snowflake/mod.rs).
+const SNOWFLAKE_KEYS: &[&str] = &[
+    "account",
+    "user",
+    "password",
+    "private_key",
+    "private_key_path",
+    "private_key_passphrase",
+    "authenticator",
+    "role",
+    "warehouse",
+    "query_tag",
+    "host",
+    "port",
+    "protocol",
+    "base_url",
+    "session_parameters",
+    "connect_timeout",
+    "query_timeout",
+];
+
+/// The connection settings mozt reads for a warehouse.
+pub fn connection_keys(kind: AdapterKind) -> impl Iterator<Item = &'static str> + Clone {
+    let own = match kind {
+        AdapterKind::DuckDb => DUCKDB_KEYS,
+        AdapterKind::Snowflake => SNOWFLAKE_KEYS,
+    };
+    COMMON_KEYS.iter().chain(own).copied()
+}
+
 /// Pick and resolve a target from project.yml's `targets:` map.
 pub fn resolve(
     targets: &indexmap::IndexMap<String, Value>,
@@ -61,18 +94,54 @@ pub fn resolve(
         return Ok(default_target());
     };
     let settings = rendered_settings(targets, &name, &yml)?;
-    let kind = adapter_kind(&settings, &name, &yml)?;
-    let schema = settings
-        .get("schema")
-        .and_then(Value::as_str)
-        .unwrap_or("main")
-        .to_string();
-    let threads = threads(&settings, &name, &yml)?;
-    let mut database = settings.get("database").and_then(Value::as_str).map(str::to_string);
-    if kind == AdapterKind::DuckDb && database.is_none() {
-        database = Some(duckdb_catalog_name(
-            settings.get("path").and_then(Value::as_str).unwrap_or(":memory:"),
-        ));
+    let key_line = |key: &str| {
+        super::yaml_lines::key_line(project_text, &["targets", &name, key])
+            .unwrap_or_else(|| yml.at(&name).line.unwrap_or(1))
+    };
+    from_settings(name.clone(), settings, &|key: &str| {
+        Location::at(project_path, key_line(key))
+    })
+}
+
+/// A target from its settings (`env_var()` rendered, named as mozt's adapters read them):
+/// its warehouse, schema, database and threads. `locate(key)` is where a key is written. A
+/// key the warehouse's adapter does not read is an error: a misspelt `path:` would otherwise
+/// build into an in-memory database and report success.
+pub fn from_settings(name: String, settings: Map<String, Value>, locate: &dyn Fn(&str) -> Location) -> Result<Target> {
+    let kind = adapter_kind(&settings, &name, locate)?;
+    for key in settings.keys() {
+        if !connection_keys(kind).any(|k| k == key) {
+            return Err(super::keys::unknown_key_error(
+                locate(key),
+                key,
+                &format!("the {kind} connection settings of target '{name}'"),
+                connection_keys(kind),
+            ));
+        }
+    }
+    check_authenticator(&settings, &name, locate)?;
+    let text_of = |key: &str| match settings.get(key) {
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let schema = text_of("schema").unwrap_or_else(|| "main".into());
+    let threads = threads(&settings, &name, locate)?;
+    let mut database = text_of("database");
+    if kind == AdapterKind::DuckDb {
+        let path = text_of("path").unwrap_or_else(|| ":memory:".into());
+        let catalog = duckdb_catalog_name(&path);
+        match &database {
+            None => database = Some(catalog),
+            Some(db) if *db != catalog => {
+                return Err(Error::project(format!(
+                    "target '{name}': database '{db}' is not the catalog of path '{path}' ('{catalog}')"
+                ))
+                .at(locate("database"))
+                .help("DuckDB names a file's catalog after the file: remove `database:` or make it match"));
+            }
+            Some(_) => {}
+        }
     }
     Ok(Target {
         name,
@@ -153,7 +222,7 @@ fn rendered_settings(
     };
     let mut settings = Map::new();
     for (k, v) in obj {
-        let rendered = render_value(v).map_err(|e| {
+        let rendered = render_value(v, 0).map_err(|e| {
             let mut err =
                 Error::project(format!("in target '{name}', setting '{k}': {e}")).at(yml.at(&format!("{k}:")));
             if e.contains("env var") {
@@ -167,29 +236,45 @@ fn rendered_settings(
 }
 
 /// The warehouse the target's `type:` names.
-fn adapter_kind(settings: &Map<String, Value>, name: &str, yml: &ProjectYml<'_>) -> Result<AdapterKind> {
+fn adapter_kind(settings: &Map<String, Value>, name: &str, locate: &dyn Fn(&str) -> Location) -> Result<AdapterKind> {
     let type_name = settings.get("type").and_then(Value::as_str).unwrap_or("");
     type_name.parse::<AdapterKind>().map_err(|_| {
         Error::project(format!(
             "target '{name}' has type '{type_name}'; mozt supports duckdb and snowflake"
         ))
-        .at(yml.at(&format!("{name}:")))
+        .at(locate("type"))
         .help("set `type: duckdb` or `type: snowflake`")
     })
 }
 
 /// `threads:`, a positive whole number (4 when not set).
-fn threads(settings: &Map<String, Value>, name: &str, yml: &ProjectYml<'_>) -> Result<usize> {
+fn threads(settings: &Map<String, Value>, name: &str, locate: &dyn Fn(&str) -> Location) -> Result<usize> {
     let Some(v) = settings.get("threads") else {
         return Ok(4);
     };
     v.as_u64()
-        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
         .filter(|n| *n > 0)
         .map(|n| n as usize)
         .ok_or_else(|| {
-            Error::project(format!("target '{name}': threads must be a positive whole number")).at(yml.at("threads:"))
+            Error::project(format!("target '{name}': threads must be a positive whole number")).at(locate("threads"))
         })
+}
+
+/// dbt-snowflake's `authenticator`: mozt logs in with a password or a key pair only.
+fn check_authenticator(settings: &Map<String, Value>, name: &str, locate: &dyn Fn(&str) -> Location) -> Result<()> {
+    let Some(auth) = settings.get("authenticator").and_then(Value::as_str) else {
+        return Ok(());
+    };
+    match auth.trim().to_ascii_lowercase().as_str() {
+        "" | "snowflake" | "snowflake_jwt" => Ok(()),
+        _ => Err(Error::project(format!(
+            "target '{name}': authenticator '{}' is not supported; mozt logs in with a password or a key pair",
+            if auth.starts_with("http") { "<url>" } else { auth }
+        ))
+        .at(locate("authenticator"))
+        .help("use key-pair auth (private_key_path, authenticator: snowflake_jwt) or a password")),
+    }
 }
 
 /// DuckDB names a database file's catalog after the file stem (`target/dev.duckdb` -> `dev`).
@@ -204,18 +289,33 @@ pub fn duckdb_catalog_name(path: &str) -> String {
         .to_string()
 }
 
-/// Render `{{ env_var('X') }}` inside a target setting.
-fn render_value(v: &Value) -> std::result::Result<Value, String> {
-    match v {
-        Value::String(s) if s.contains("{{") || s.contains("{%") => {
-            super::template_depth::refuse(s)?;
-            let env = super::env::settings_env();
-            env.render_str(s, ())
-                .map(Value::String)
-                .map_err(|e| e.detail().map(str::to_string).unwrap_or_else(|| e.to_string()))
-        }
-        other => Ok(other.clone()),
+/// Render `{{ env_var(...) }}` in every string of a setting; nested mappings and lists (a
+/// profile's `session_parameters`) are rendered down to a bounded depth.
+pub(super) fn render_value(v: &Value, depth: usize) -> std::result::Result<Value, String> {
+    const MAX_DEPTH: usize = 32;
+    if depth > MAX_DEPTH {
+        return Err(format!("nested deeper than {MAX_DEPTH} levels"));
     }
+    Ok(match v {
+        Value::String(s) if s.contains("{{") || s.contains("{%") => Value::String({
+            super::template_depth::refuse(s)?;
+            super::env::settings_env()
+                .render_str(s, ())
+                .map_err(|e| e.detail().map(str::to_string).unwrap_or_else(|| e.to_string()))?
+        }),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|i| render_value(i, depth + 1))
+                .collect::<std::result::Result<_, _>>()?,
+        ),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| Ok((k.clone(), render_value(v, depth + 1)?)))
+                .collect::<std::result::Result<Map<_, _>, String>>()?,
+        ),
+        other => other.clone(),
+    })
 }
 
 #[cfg(test)]
@@ -284,7 +384,7 @@ mod tests {
             error_at(typo, None),
             (
                 "target 'a' has type 'DuckDB'; mozt supports duckdb and snowflake".into(),
-                Some(3)
+                Some(4)
             )
         );
         let threads = "name: p\ntargets:\n  a:\n    type: duckdb\n    threads: 0\n";
@@ -292,5 +392,24 @@ mod tests {
             error_at(threads, None),
             ("target 'a': threads must be a positive whole number".into(), Some(5))
         );
+    }
+
+    #[test]
+    fn an_unknown_connection_setting_is_an_error_naming_the_closest_one() {
+        // `pth:` used to build into an in-memory database and report success.
+        let typo = "name: p\ntargets:\n  dev:\n    type: duckdb\n    pth: target/dev.duckdb\n";
+        let err = resolve_in(typo, None).expect_err("an error");
+        assert_eq!(
+            err.message,
+            "unknown key `pth` in the duckdb connection settings of target 'dev'; did you mean `path`?"
+        );
+        assert_eq!(err.location.as_ref().and_then(|l| l.line), Some(5));
+        assert_eq!(err.exit_code(), crate::error::EXIT_PROJECT);
+        let sf = "name: p\ntargets:\n  sf:\n    type: snowflake\n    acount: x\n";
+        let err = resolve_in(sf, None).expect_err("an error");
+        assert!(err.message.contains("did you mean `account`?"), "{}", err.message);
+        // A DuckDB setting on a Snowflake target is unknown there too.
+        let wrong = "name: p\ntargets:\n  sf:\n    type: snowflake\n    path: x.duckdb\n";
+        assert!(resolve_in(wrong, None).is_err());
     }
 }
