@@ -50,6 +50,69 @@ pub struct JinjaEnv {
     sources: Arc<RwLock<crate::hash::FastMap<String, Arc<str>>>>,
 }
 
+/// A minijinja environment set up as dbt templates expect: lenient undefined values, no
+/// escaping, trailing newlines kept, Python's string and dict methods, placeholders printed as
+/// themselves.
+fn configured_environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
+        .keep_trailing_newline(true)
+        .build()
+    {
+        env.set_syntax(syntax);
+    }
+    env.set_recursion_limit(200);
+    // Placeholders of a parse render print as themselves only when printed straight.
+    env.set_formatter(|out, state, value| match prerender::direct_output(value) {
+        Some(text) => out
+            .write_str(&text)
+            .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())),
+        None => minijinja::escape_formatter(out, state, value),
+    });
+    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    env
+}
+
+/// dbt's context: `ref`, `source`, `var`, `config`, `target`, the introspective functions and
+/// the helpers templates call.
+fn add_dbt_context(
+    env: &mut Environment<'static>,
+    target: &Target,
+    vars: &Arc<serde_json::Map<String, serde_json::Value>>,
+) {
+    env.add_function("ref", functions::ref_fn);
+    env.add_function("source", functions::source_fn);
+    env.add_function("env_var", functions::env_var);
+    env.add_function("is_incremental", functions::is_incremental);
+    env.add_function("return", functions::return_fn);
+    env.add_function("log", functions::log);
+    env.add_global("var", Value::from_object(functions::VarFn(vars.clone())));
+    env.add_global("config", Value::from_object(ConfigObj));
+    env.add_global("exceptions", Value::from_object(functions::Exceptions));
+    env.add_global("target", crate::jinja::to_value(target.public()));
+    env.add_global("mozt_version", Value::from(env!("CARGO_PKG_VERSION")));
+    env.add_global("run_started_at", globals::run_started_at());
+    env.add_global("invocation_id", Value::from(globals::invocation_id()));
+    env.add_global("execute", Value::from_object(warehouse::Execute));
+    env.add_function("run_query", warehouse::run_query);
+    env.add_function("load_result", warehouse::load_result);
+    env.add_global("statement", Value::from_object(warehouse::Statement));
+    env.add_function("zip", globals::zip);
+    env.add_function("set", globals::set);
+    env.add_function("tojson", globals::tojson);
+    env.add_function("fromjson", globals::fromjson);
+    env.add_function("toyaml", globals::toyaml);
+    env.add_function("fromyaml", globals::fromyaml);
+    env.add_function("local_md5", globals::local_md5);
+    env.add_global("modules", Value::from_object(globals::Modules));
+    env.add_global("builtins", Value::from_object(globals::Builtins));
+    env.add_global("flags", Value::from_object(globals::Flags::default()));
+    env.add_global("graph", Value::from_object(scope::GraphObj));
+    env.add_global("api", Value::from_object(adapter_obj::Api { kind: target.kind }));
+}
+
 impl JinjaEnv {
     /// Build the environment with built-in and project macros. `vars` are project vars with
     /// `--vars` already laid over them.
@@ -69,54 +132,9 @@ impl JinjaEnv {
         target: &Target,
         vars: serde_json::Map<String, serde_json::Value>,
     ) -> Result<JinjaEnv> {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
-        env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
-        if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
-            .keep_trailing_newline(true)
-            .build()
-        {
-            env.set_syntax(syntax);
-        }
-        env.set_recursion_limit(200);
-        // Placeholders of a parse render print as themselves only when printed straight.
-        env.set_formatter(|out, state, value| match prerender::direct_output(value) {
-            Some(text) => out
-                .write_str(&text)
-                .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())),
-            None => minijinja::escape_formatter(out, state, value),
-        });
-        env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
-        env.add_function("ref", functions::ref_fn);
-        env.add_function("source", functions::source_fn);
-        env.add_function("env_var", functions::env_var);
-        env.add_function("is_incremental", functions::is_incremental);
-        env.add_function("return", functions::return_fn);
-        env.add_function("log", functions::log);
+        let mut env = configured_environment();
         let vars = Arc::new(vars);
-        env.add_global("var", Value::from_object(functions::VarFn(vars.clone())));
-        env.add_global("config", Value::from_object(ConfigObj));
-        env.add_global("exceptions", Value::from_object(functions::Exceptions));
-        env.add_global("target", crate::jinja::to_value(target.public()));
-        env.add_global("mozt_version", Value::from(env!("CARGO_PKG_VERSION")));
-        env.add_global("run_started_at", globals::run_started_at());
-        env.add_global("invocation_id", Value::from(globals::invocation_id()));
-        env.add_global("execute", Value::from_object(warehouse::Execute));
-        env.add_function("run_query", warehouse::run_query);
-        env.add_function("load_result", warehouse::load_result);
-        env.add_global("statement", Value::from_object(warehouse::Statement));
-        env.add_function("zip", globals::zip);
-        env.add_function("set", globals::set);
-        env.add_function("tojson", globals::tojson);
-        env.add_function("fromjson", globals::fromjson);
-        env.add_function("toyaml", globals::toyaml);
-        env.add_function("fromyaml", globals::fromyaml);
-        env.add_function("local_md5", globals::local_md5);
-        env.add_global("modules", Value::from_object(globals::Modules));
-        env.add_global("builtins", Value::from_object(globals::Builtins));
-        env.add_global("flags", Value::from_object(globals::Flags::default()));
-        env.add_global("graph", Value::from_object(scope::GraphObj));
-        env.add_global("api", Value::from_object(adapter_obj::Api { kind: target.kind }));
+        add_dbt_context(&mut env, target, &vars);
 
         let sources: Arc<RwLock<crate::hash::FastMap<String, Arc<str>>>> = Arc::default();
         let lookup = sources.clone();
@@ -217,7 +235,9 @@ impl JinjaEnv {
         for m in names {
             registry.add(package, &m, name, global);
             self.qualified.insert(format!("{package}.{m}"), name.to_string());
-            if global {
+            // A package's macro is callable by its bare name too (its own models call it so)
+            // unless a built-in has that name; the root's macros, added last, override it.
+            if global || !self.macros.contains_key(&m) {
                 self.macros.insert(m.clone(), name.to_string());
                 self.env
                     .add_global(m.clone(), namespace::macro_value(&self.registry, None, &m, name));
