@@ -136,6 +136,7 @@ fn connect(database: &str) -> Box<dyn Connection> {
         database: Some(database.into()),
         threads: 1,
         settings,
+        dialect: None,
     };
     let adapter = SnowflakeAdapter::open(&target, &repo()).expect("open the adapter");
     adapter.connect().expect("connect to the emulator")

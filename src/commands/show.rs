@@ -34,7 +34,7 @@ pub(crate) fn run(
             scope.resolver = Some(session.manifest.clone());
             scope.live = Some(live);
             let (sql, _) = session.jinja.render("<inline>", minijinja::Value::from(()), scope);
-            sql?
+            session.translate_text("the --inline query", &sql?)?
         }
         None => {
             let plan = session.select(
@@ -61,10 +61,18 @@ pub(crate) fn run(
                     "select * from {}",
                     node.relation.as_ref().map(|r| r.to_string()).unwrap_or_default()
                 ),
-                _ if node.introspects => {
-                    crate::compile::render_live(&session.jinja, &session.manifest, node, false, live)?
+                _ => {
+                    let sql = match node.introspects {
+                        true => crate::compile::render_live(&session.jinja, &session.manifest, node, false, live)?,
+                        false => crate::compile::render(&session.jinja, &session.manifest, node)?,
+                    };
+                    match session.translates() {
+                        true => {
+                            session.translate_sql(node, &sql, std::path::Path::new(&node.original_file_path), false)?
+                        }
+                        false => sql,
+                    }
                 }
-                _ => crate::compile::render(&session.jinja, &session.manifest, node)?,
             }
         }
     };

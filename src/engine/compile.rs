@@ -30,6 +30,7 @@ pub fn compile(session: &Session, selection: &Selection, strict: bool) -> Result
                 &session.target_dir(),
                 &|_| false, // compile is offline: is_incremental() is false
             )?;
+            session.translate(&mut compiled)?;
             session.check_sql(&mut compiled, strict, &Default::default())?;
             Ok(compiled)
         },

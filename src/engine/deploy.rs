@@ -103,17 +103,16 @@ fn promote_all(
         .filter(|s| staging.kind(&s.staging) == Some(RelationKind::View))
         .map(|s| s.index)
         .collect();
-    let view_sql: HashMap<usize, String> = crate::compile::compile_all(
+    let mut view_compiled = crate::compile::compile_all(
         &session.jinja,
         target_manifest,
         &views,
         &session.project.root,
         &session.target_dir(),
         &|_| false,
-    )?
-    .into_iter()
-    .map(|(i, c)| (i, c.sql))
-    .collect();
+    )?;
+    session.translate(&mut view_compiled)?;
+    let view_sql: HashMap<usize, String> = view_compiled.into_iter().map(|(i, c)| (i, c.sql)).collect();
     let stmts = promote::statements(adapter.as_ref(), target_manifest, staged, &view_sql, &staging, &target)?;
     promote::apply(adapter.as_ref(), conn.as_mut(), &stmts)?;
     // The promoted relations get their grants and comments in the target (a swap or a clone

@@ -245,6 +245,7 @@ fn compile_and_check(
         &session.target_dir(),
         &is_incremental,
     )?;
+    session.translate(&mut compiled)?;
     let source_columns = crate::check::catalog::source_columns(&session.manifest, &ordered, conn);
     session.check_sql(&mut compiled, flags.strict, &source_columns)?;
     session.write_manifest(&compiled)?;

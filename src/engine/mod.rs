@@ -17,6 +17,7 @@ mod runner;
 mod summary;
 #[cfg(test)]
 mod tests;
+mod translate;
 
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;

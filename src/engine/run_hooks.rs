@@ -90,6 +90,7 @@ pub(super) fn run(session: &Session, conn: &mut dyn Connection, plan: &BTreeSet<
         if sql.trim().is_empty() {
             continue;
         }
+        let sql = session.translate_text(&format!("{} hook {name}", when.key()), &sql)?;
         conn.execute(&sql).map_err(|e| {
             Error::runtime(format!("{} hook {name} failed: {}", when.key(), e.message)).help(format!(
                 "fix the hook's SQL in {project}'s dbt_project.yml (`{}`)",

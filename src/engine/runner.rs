@@ -40,7 +40,7 @@ impl Runner<'_> {
     }
 
     /// A node whose Jinja looks at the warehouse, rendered again now that its parents exist;
-    /// the compiled file is rewritten with the SQL that runs.
+    /// the compiled file is rewritten (and translated, under `dialect: snowflake`).
     fn render_live(&self, node: &Node, compiled: &Compiled) -> Result<Compiled> {
         let sql = crate::compile::render_live(
             &self.session.jinja,
@@ -52,10 +52,14 @@ impl Runner<'_> {
         let file = self.session.project.root.join(&compiled.path);
         crate::files::write_if_changed(&file, sql.as_bytes())
             .map_err(|e| Error::runtime(format!("cannot write {}: {e}", file.display())))?;
-        Ok(Compiled {
+        let mut live = Compiled {
             sql,
             ..compiled.clone()
-        })
+        };
+        if self.session.translates() {
+            self.session.translate_compiled(node, &mut live)?;
+        }
+        Ok(live)
     }
 
     fn build(&self, node: &Node, compiled: &Compiled, conn: &mut dyn Connection) -> NodeResult {

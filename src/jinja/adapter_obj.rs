@@ -16,7 +16,10 @@ use crate::relation::{Quoting, Relation};
 #[derive(Debug)]
 pub(crate) struct AdapterObj {
     pub(crate) registry: Shared,
+    /// The warehouse (how relations are quoted).
     pub(crate) kind: AdapterKind,
+    /// What `adapter.type()` answers: the dialect the models are written in (`Target::jinja_type`).
+    pub(crate) type_name: AdapterKind,
 }
 
 /// The relation a template passed (a `ref()`, `source()`, `this` or `api.Relation.create`).
@@ -116,7 +119,7 @@ impl Object for AdapterObj {
                 let (ident,): (&str,) = from_args(args)?;
                 Ok(Value::from(crate::relation::quote(ident)))
             }
-            "type" => Ok(Value::from(self.kind.as_str())),
+            "type" => Ok(Value::from(self.type_name.as_str())),
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
     }

@@ -148,7 +148,7 @@ impl JinjaEnv {
         });
         let registry = namespace::Registry {
             root: packages.root.clone(),
-            adapter: target.kind.as_str().to_string(),
+            adapter: target.jinja_type().as_str().to_string(),
             dispatch: packages.dispatch.iter().cloned().collect(),
             ..Default::default()
         };
@@ -177,6 +177,7 @@ impl JinjaEnv {
         let adapter = adapter_obj::AdapterObj {
             registry: this.registry.clone(),
             kind: target.kind,
+            type_name: target.jinja_type(),
         };
         this.env.add_global("adapter", Value::from_object(adapter));
         let names = std::iter::once(namespace::DBT)

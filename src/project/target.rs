@@ -19,6 +19,10 @@ pub struct Target {
     pub database: Option<String>,
     pub threads: usize,
     pub settings: Map<String, Value>,
+    /// The SQL dialect the models are written in, when it is not the warehouse's own
+    /// (`dialect: snowflake` on a DuckDB target): compiled SQL is translated before it runs
+    /// (docs/snowflake-on-duckdb.md).
+    pub dialect: Option<AdapterKind>,
 }
 
 impl Target {
@@ -31,7 +35,7 @@ impl Target {
             }
         }
         m.insert("name".into(), Value::String(self.name.clone()));
-        m.insert("type".into(), Value::String(self.kind.as_str().into()));
+        m.insert("type".into(), Value::String(self.jinja_type().as_str().into()));
         m.insert("schema".into(), Value::String(self.schema.clone()));
         m.insert(
             "database".into(),
@@ -41,6 +45,13 @@ impl Target {
         m
     }
 
+    /// The warehouse type templates see (`target.type`, `adapter.type()`, the prefix
+    /// `adapter.dispatch` tries first): the dialect the models are written in, so that a
+    /// package's `{% if target.type == 'snowflake' %}` writes the SQL the translation reads.
+    pub fn jinja_type(&self) -> AdapterKind {
+        self.dialect.unwrap_or(self.kind)
+    }
+
     pub fn setting(&self, key: &str) -> Option<&str> {
         self.settings.get(key).and_then(Value::as_str)
     }
@@ -48,7 +59,7 @@ impl Target {
 
 /// Settings every target has, whatever its warehouse.
 const COMMON_KEYS: &[&str] = &["type", "schema", "database", "threads"];
-const DUCKDB_KEYS: &[&str] = &["path", "duckdb_threads"];
+const DUCKDB_KEYS: &[&str] = &["path", "duckdb_threads", "dialect"];
 /// What the Snowflake adapter reads (src/adapter/snowflake/mod.rs).
 const SNOWFLAKE_KEYS: &[&str] = &[
     "account",
@@ -120,6 +131,7 @@ pub fn from_settings(name: String, settings: Map<String, Value>, locate: &dyn Fn
         }
     }
     check_authenticator(&settings, &name, locate)?;
+    let dialect = dialect(&settings, kind, &name, locate)?;
     let text_of = |key: &str| match settings.get(key) {
         Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
         Some(Value::Number(n)) => Some(n.to_string()),
@@ -150,6 +162,7 @@ pub fn from_settings(name: String, settings: Map<String, Value>, locate: &dyn Fn
         database,
         threads,
         settings,
+        dialect,
     })
 }
 
@@ -206,6 +219,7 @@ fn default_target() -> Target {
         database: None,
         threads: 4,
         settings: Map::from_iter([("path".to_string(), Value::String("target/dev.duckdb".into()))]),
+        dialect: None,
     }
 }
 
@@ -245,6 +259,30 @@ fn adapter_kind(settings: &Map<String, Value>, name: &str, locate: &dyn Fn(&str)
         .at(locate("type"))
         .help("set `type: duckdb` or `type: snowflake`")
     })
+}
+
+/// A DuckDB target's `dialect:`: `snowflake` (models written in Snowflake SQL, translated), or
+/// `duckdb` (the default, nothing translated).
+fn dialect(
+    settings: &Map<String, Value>,
+    kind: AdapterKind,
+    name: &str,
+    locate: &dyn Fn(&str) -> Location,
+) -> Result<Option<AdapterKind>> {
+    let Some(v) = settings.get("dialect") else {
+        return Ok(None);
+    };
+    let written = v.as_str().unwrap_or_default().trim().to_ascii_lowercase();
+    match written.parse::<AdapterKind>() {
+        Ok(d) if d == kind => Ok(None),
+        Ok(d) => Ok(Some(d)),
+        Err(_) => Err(Error::project(format!(
+            "target '{name}': dialect '{}' is not one mozt reads; it translates snowflake",
+            v.as_str().unwrap_or_default()
+        ))
+        .at(locate("dialect"))
+        .help("set `dialect: snowflake` (models written in Snowflake SQL) or remove `dialect:`")),
+    }
 }
 
 /// `threads:`, a positive whole number (4 when not set).

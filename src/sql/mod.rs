@@ -1,6 +1,7 @@
 //! The SQL language, outside any project: tokenizing (`tokens`, and `fast_parse` for the common
 //! SELECT), parsing with the target's dialect (`parse`, `dialect`), and deriving a query's
-//! output columns and where each comes from (`columns`, `expr`, `scope`, `names`, `refs`).
+//! output columns and where each comes from (`columns`, `expr`, `scope`, `names`, `refs`), and
+//! Snowflake SQL translated into DuckDB SQL for a `dialect: snowflake` target (`translate`).
 //! The SQL check of a compiled project (`crate::check`) is built on this.
 
 pub mod columns;
@@ -13,6 +14,7 @@ pub mod refs;
 mod scope;
 pub mod statements;
 pub mod tokens;
+pub mod translate;
 
 use std::sync::Arc;
 

@@ -423,3 +423,47 @@ pub(crate) fn source_columns_from_catalog(p: &TestProject) -> String {
     }
     out.stderr.clone()
 }
+
+/// project.yml of a project whose DuckDB target reads models as Snowflake SQL
+/// (`dialect: snowflake`), building into schema `analytics` of `target/dev.duckdb`.
+pub(crate) fn snowflake_dialect_yml(name: &str) -> String {
+    format!(
+        "name: {name}\ntargets:\n  default: dev\n  dev:\n    type: duckdb\n    path: target/dev.duckdb\n    schema: analytics\n    dialect: snowflake\n"
+    )
+}
+
+/// Compute each Snowflake expression of `cases` (expression, the value Snowflake's
+/// documentation shows, as text; NULL as "NULL") with a table model on a DuckDB target with
+/// `dialect: snowflake`, and fail with every value that differs. `from` is what the select
+/// reads (a FROM clause, or "" for none).
+pub(crate) fn assert_snowflake_values(cases: &[(&str, &str)], from: &str) {
+    let p = TestProject::with_yml(&snowflake_dialect_yml("snowflake_values"));
+    let columns: Vec<String> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (expr, _))| format!("  {expr} as c{i}"))
+        .collect();
+    p.write(
+        "models/snowflake_values.sql",
+        &format!(
+            "{{{{ config(materialized='table') }}}}\nselect\n{}\n{from}\n",
+            columns.join(",\n")
+        ),
+    );
+    p.ok(&["run"]);
+    let casts: Vec<String> = (0..cases.len()).map(|i| format!("cast(c{i} as varchar)")).collect();
+    let rows = p.query(&format!("select {} from analytics.snowflake_values", casts.join(", ")));
+    assert_eq!(rows.len(), 1, "one row expected: {rows:?}");
+    let wrong: Vec<String> = cases
+        .iter()
+        .zip(&rows[0])
+        .filter(|((_, want), got)| *want != got.as_str())
+        .map(|((expr, want), got)| format!("{expr}: Snowflake gives {want}, DuckDB gave {got}"))
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "{}\ntranslated SQL:\n{}",
+        wrong.join("\n"),
+        p.read("target/translated/snowflake_values/models/snowflake_values.sql")
+    );
+}

@@ -28,6 +28,7 @@ fn target(url: &str) -> Target {
         database: Some("ANALYTICS".into()),
         threads: 1,
         settings,
+        dialect: None,
     }
 }
 
