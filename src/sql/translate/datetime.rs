@@ -113,12 +113,26 @@ pub(crate) fn rewrite(name: &str, f: &Function) -> Result<Option<Expr>, Refusal>
             format!("date_part('{p}', {})", a[1])
         }
         "LAST_DAY" => last_day(f)?,
+        "ADD_MONTHS" => {
+            let a = positional(f, name, 2, 2)?;
+            let (d, n) = (&a[0], &a[1]);
+            // The last day of a month stays the last day of the month (DATEADD keeps the day).
+            let sum = format!("(({d}) + INTERVAL (round({n})) month)");
+            let kept = format!(
+                "CASE WHEN CAST({d} AS DATE) = last_day(CAST({d} AS DATE)) \
+                 THEN CAST(last_day({sum}) AS TIMESTAMP) + (CAST({d} AS TIMESTAMP) - CAST(CAST({d} AS DATE) AS TIMESTAMP)) \
+                 ELSE {sum} END"
+            );
+            match is_date(d) {
+                true => format!("CAST({kept} AS DATE)"),
+                false => kept,
+            }
+        }
         "CONVERT_TIMEZONE" => {
             let a = positional(f, name, 2, 3)?;
             match a.as_slice() {
                 [from, to, ts] => format!("timezone({to}, timezone({from}, CAST({ts} AS TIMESTAMP)))"),
-                [to, ts] => format!("timezone({to}, CAST({ts} AS TIMESTAMPTZ))"),
-                _ => unreachable_arity(f, name)?,
+                _ => format!("timezone({}, CAST({} AS TIMESTAMPTZ))", a[0], a[a.len() - 1]),
             }
         }
         "TO_DATE" | "DATE" | "TRY_TO_DATE" => to_datetime(f, name, "DATE")?,
@@ -137,14 +151,6 @@ pub(crate) fn rewrite(name: &str, f: &Function) -> Result<Option<Expr>, Refusal>
 /// TRUNC(x, 'part') is DATE_TRUNC; TRUNC(x, n) rounds a number down (DuckDB's own TRUNC).
 fn is_part_arg(f: &Function) -> bool {
     positional(f, "TRUNC", 2, 2).is_ok_and(|a| string_literal(&a[1]).is_some())
-}
-
-fn unreachable_arity(f: &Function, name: &str) -> Result<String, Refusal> {
-    Err(Refusal::at(
-        f,
-        format!("{name} with this many arguments"),
-        "see Snowflake's documentation of the function",
-    ))
 }
 
 /// LAST_DAY(d [, part]): the last day of d's month (or year, quarter, week), a DATE.
