@@ -89,7 +89,7 @@ fn read_args(args: &[FunctionArg], at: &TableFactor) -> Result<Args, Refusal> {
                 Some(p) => out.path = Some(p.to_string()),
                 None => {
                     return Err(Refusal::at(
-                        at,
+                        value,
                         "FLATTEN with a path that is not a literal string",
                         "write path => 'a.b'",
                     ));
@@ -100,7 +100,7 @@ fn read_args(args: &[FunctionArg], at: &TableFactor) -> Result<Args, Refusal> {
             "mode" if string_literal(value).is_some_and(|m| m.eq_ignore_ascii_case("both")) => {}
             other => {
                 return Err(Refusal::at(
-                    at,
+                    value,
                     format!("FLATTEN with {other} => {value}"),
                     "flatten one level (no RECURSIVE, MODE 'BOTH') and nest FLATTENs for deeper levels",
                 ));
