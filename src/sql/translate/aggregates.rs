@@ -30,8 +30,9 @@ pub(crate) fn rewrite(name: &str, f: &Function) -> Result<Option<Expr>, Refusal>
         }
         "OBJECT_AGG" => {
             let a = positional(f, name, 2, 2)?;
+            let keep = format!("FILTER (WHERE {k} IS NOT NULL AND {v} IS NOT NULL)", k = a[0], v = a[1]);
             format!(
-                "coalesce(json_group_object({k}, {v}) FILTER (WHERE {k} IS NOT NULL AND {v} IS NOT NULL){over}, CAST('{{}}' AS JSON))",
+                "coalesce(to_json(map(list({k}) {keep}{over}, list({v}) {keep}{over})), CAST('{{}}' AS JSON))",
                 k = a[0],
                 v = a[1]
             )

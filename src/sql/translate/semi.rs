@@ -151,6 +151,10 @@ pub(crate) fn rewrite(name: &str, f: &Function, is_variant: &dyn Fn(&Expr) -> bo
             let items: Vec<String> = a.iter().map(|e| as_json(e, is_variant)).collect();
             format!("json_array({})", items.join(", "))
         }
+        "OBJECT_KEYS" => {
+            let a = positional(f, name, 1, 1)?;
+            format!("to_json(json_keys({}))", a[0])
+        }
         "ARRAY_SIZE" => {
             let a = positional(f, name, 1, 1)?;
             format!(

@@ -215,9 +215,11 @@ fn regexp_substr(f: &Function) -> Result<String, Refusal> {
     let a = positional(f, name, 2, 6)?;
     first_occurrence_only(f, name, a.get(2), a.get(3), 1)?;
     let opts = regex_options(f, name, a.get(4))?;
+    // `e` (extract a sub-match) without a group number takes the first group.
+    let extract = a.get(4).and_then(string_literal).is_some_and(|p| p.contains('e'));
     let group = match a.get(5) {
         Some(g) => g.to_string(),
-        None if opts.contains('e') => "1".into(),
+        None if extract => "1".into(),
         None => "0".into(),
     };
     let (s, p) = (&a[0], &a[1]);
