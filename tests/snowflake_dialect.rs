@@ -153,3 +153,27 @@ fn a_dbt_profiles_output_declares_the_dialect_too() {
         vec![vec!["0", "snowflake"]]
     );
 }
+
+#[test]
+fn hooks_and_show_inline_are_translated_too() {
+    let p = TestProject::with_yml(&snowflake_dialect_yml("shop"));
+    p.write(
+        "models/m.sql",
+        "{{ config(materialized='table', post_hook=\"insert into {{ this }} select iff(true, 99, 0)\") }}\nselect 1 as id\n",
+    );
+    p.ok(&["run"]);
+    assert_eq!(
+        p.query("select cast(id as varchar) from analytics.m order by id"),
+        vec![vec!["1"], vec!["99"]]
+    );
+    let out = p.ok(&[
+        "show",
+        "--inline",
+        "select nvl2(null, 'x', 'y') as v, dateadd(day, 1, '2024-02-28'::date) as d",
+    ]);
+    assert!(
+        out.stdout.contains('y') && out.stdout.contains("2024-02-29"),
+        "{}",
+        out.stdout
+    );
+}

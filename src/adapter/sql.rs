@@ -2,6 +2,17 @@
 //! syncs build JSON in SQL): each adapter hands out its `SqlDialect` (`Adapter::sql()`), so
 //! that code names no warehouse. Every method returns a SQL expression (or literal) as text.
 
+/// A column name Snowflake reported, as the model wrote it: an unquoted name folds to upper case
+/// there, so an all-upper-case name comes back in lower case (a payload's keys are then the same
+/// on every warehouse); a quoted mixed-case name keeps its case.
+pub(crate) fn unfolded_name(reported: &str) -> String {
+    if reported.chars().any(|c| c.is_ascii_alphabetic()) && reported == reported.to_ascii_uppercase() {
+        reported.to_ascii_lowercase()
+    } else {
+        reported.to_string()
+    }
+}
+
 pub trait SqlDialect: Send + Sync {
     /// `s` as a SQL string literal.
     fn string_literal(&self, s: &str) -> String;

@@ -17,6 +17,7 @@ use crate::relation::Relation;
 pub struct DuckDbAdapter {
     /// The first connection; workers get clones of it (same database, own transaction state).
     root: Mutex<duckdb::Connection>,
+    sql: sql::DuckDbSql,
 }
 
 impl DuckDbAdapter {
@@ -40,7 +41,12 @@ impl DuckDbAdapter {
             conn.execute_batch(&format!("SET threads = {threads}"))
                 .map_err(runtime)?;
         }
-        Ok(DuckDbAdapter { root: Mutex::new(conn) })
+        Ok(DuckDbAdapter {
+            root: Mutex::new(conn),
+            sql: sql::DuckDbSql {
+                snowflake_names: target.dialect == Some(crate::project::AdapterKind::Snowflake),
+            },
+        })
     }
 }
 
@@ -69,7 +75,7 @@ impl Adapter for DuckDbAdapter {
     }
 
     fn sql(&self) -> &dyn SqlDialect {
-        &sql::DuckDbSql
+        &self.sql
     }
 
     /// DuckDB checks not null, primary key, unique and check constraints. A foreign key would

@@ -2,7 +2,11 @@
 
 use crate::adapter::{SqlDialect, literal};
 
-pub(super) struct DuckDbSql;
+pub(super) struct DuckDbSql {
+    /// The models are written in Snowflake SQL (`dialect: snowflake`): their unquoted column
+    /// names were folded to upper case, as Snowflake folds them.
+    pub(super) snowflake_names: bool,
+}
 
 impl SqlDialect for DuckDbSql {
     fn string_literal(&self, s: &str) -> String {
@@ -29,8 +33,12 @@ impl SqlDialect for DuckDbSql {
         }
     }
 
-    /// DuckDB keeps a name's case as written.
+    /// DuckDB keeps a name's case as written; under `dialect: snowflake` the names were
+    /// folded to upper case, and come back as Snowflake's do.
     fn column_name_as_written(&self, reported: &str) -> String {
-        reported.to_string()
+        match self.snowflake_names {
+            true => crate::adapter::sql::unfolded_name(reported),
+            false => reported.to_string(),
+        }
     }
 }

@@ -36,11 +36,7 @@ impl SqlDialect for SnowflakeSql {
     /// as written), so a payload's keys are the same on every warehouse; a quoted mixed-case
     /// name keeps its case.
     fn column_name_as_written(&self, reported: &str) -> String {
-        if reported.chars().any(|c| c.is_ascii_alphabetic()) && reported == reported.to_ascii_uppercase() {
-            reported.to_ascii_lowercase()
-        } else {
-            reported.to_string()
-        }
+        crate::adapter::sql::unfolded_name(reported)
     }
 }
 
