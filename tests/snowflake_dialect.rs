@@ -177,3 +177,22 @@ fn hooks_and_show_inline_are_translated_too() {
         out.stdout
     );
 }
+
+#[test]
+fn a_refusal_after_its_arguments_were_translated_still_points_at_the_call() {
+    // The arguments (a cast) are rewritten before the call is read; the error must still
+    // point at the call in the model file, not into the rewritten text.
+    let p = TestProject::with_yml(&snowflake_dialect_yml("shop"));
+    p.write(
+        "models/m.sql",
+        "select 1 as a,\n  trunc('2024-05-08'::date, 'fortnight') as t\n",
+    );
+    let out = p.mozt(&["compile"]);
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains("TRUNC with the date part 'fortnight'"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("models/m.sql:2:3"), "{}", out.stderr);
+}

@@ -43,7 +43,7 @@ pub(crate) fn rewrite(name: &str, f: &Function) -> Result<Option<Expr>, Refusal>
     };
     if !f.within_group.is_empty() && !matches!(name, "ARRAY_AGG" | "ARRAYAGG" | "LISTAGG") {
         return Err(Refusal::at(
-            f,
+            &f.name,
             format!("{name} ... WITHIN GROUP"),
             "WITHIN GROUP orders ARRAY_AGG and LISTAGG",
         ));

@@ -14,7 +14,7 @@ pub(crate) fn positional(f: &Function, name: &str, min: usize, max: usize) -> Re
         FunctionArguments::None => &[],
         FunctionArguments::Subquery(_) => {
             return Err(Refusal::at(
-                f,
+                &f.name,
                 format!("{name} over a subquery"),
                 "pass the subquery in parentheses",
             ));
@@ -27,7 +27,7 @@ pub(crate) fn positional(f: &Function, name: &str, min: usize, max: usize) -> Re
             format!("{min} to {max}")
         };
         return Err(Refusal::at(
-            f,
+            &f.name,
             format!("{name} with {} arguments", list.len()),
             format!("{name} takes {wanted} arguments on Snowflake"),
         ));
@@ -36,7 +36,7 @@ pub(crate) fn positional(f: &Function, name: &str, min: usize, max: usize) -> Re
         .map(|a| match a {
             FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Ok(e.clone()),
             _ => Err(Refusal::at(
-                f,
+                &f.name,
                 format!("{name} with the argument `{a}`"),
                 "pass plain expressions",
             )),
@@ -51,7 +51,7 @@ pub(crate) fn duck(at: &Function, text: &str) -> Result<Expr, Refusal> {
         .and_then(|mut p| p.parse_expr())
         .map_err(|e| {
             Refusal::at(
-                at,
+                &at.name,
                 format!("{} (its DuckDB form `{text}` did not read back: {e})", at.name),
                 "report this to mozt with the model's SQL",
             )

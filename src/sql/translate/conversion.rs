@@ -96,7 +96,7 @@ pub(crate) fn rewrite(name: &str, f: &Function, is_variant: &dyn Fn(&Expr) -> bo
                 "TO_ARRAY" => format!("json_array({})", a[0]),
                 _ => {
                     return Err(Refusal::at(
-                        f,
+                        &f.name,
                         "TO_OBJECT of a value that is not an OBJECT",
                         "pass an OBJECT (PARSE_JSON, OBJECT_CONSTRUCT)",
                     ));
@@ -123,7 +123,7 @@ fn number(f: &Function, name: &str, try_: bool, is_variant: &dyn Fn(&Expr) -> bo
     let a = positional(f, name, 1, 4)?;
     if a.iter().skip(1).any(|e| string_literal(e).is_some()) {
         return Err(Refusal::at(
-            f,
+            &f.name,
             format!("{name} with a format"),
             "remove the format and clean the text first (REPLACE, REGEXP_REPLACE), then convert",
         ));
@@ -133,7 +133,7 @@ fn number(f: &Function, name: &str, try_: bool, is_variant: &dyn Fn(&Expr) -> bo
         .map(|e| match super::args::int_literal(e) {
             Some(n) => Ok(n.to_string()),
             None => Err(Refusal::at(
-                f,
+                &f.name,
                 format!("{name} with a precision or scale that is not a number"),
                 "write the precision and scale as numbers",
             )),
@@ -143,7 +143,13 @@ fn number(f: &Function, name: &str, try_: bool, is_variant: &dyn Fn(&Expr) -> bo
         [] => "DECIMAL(38, 0)".to_string(),
         [p] => format!("DECIMAL({p}, 0)"),
         [p, s] => format!("DECIMAL({p}, {s})"),
-        _ => return Err(Refusal::at(f, format!("{name} with a format"), "remove the format")),
+        _ => {
+            return Err(Refusal::at(
+                &f.name,
+                format!("{name} with a format"),
+                "remove the format",
+            ));
+        }
     };
     Ok(cast_text(try_, &scalar_text(&a[0], is_variant), &target))
 }

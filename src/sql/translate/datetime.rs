@@ -35,7 +35,7 @@ fn part(f: &Function, fname: &str, e: &Expr) -> Result<&'static str, Refusal> {
             Some(s) => s.to_string(),
             None => {
                 return Err(Refusal::at(
-                    f,
+                    &f.name,
                     format!("{fname} with a date part `{e}` that is not written out"),
                     "write the date part as a word, e.g. day",
                 ));
@@ -54,7 +54,7 @@ fn part(f: &Function, fname: &str, e: &Expr) -> Result<&'static str, Refusal> {
                 ""
             };
             Refusal::at(
-                f,
+                &f.name,
                 format!("{fname} with the date part '{written}'{why}"),
                 "use year, quarter, month, week, day, hour, minute, second, millisecond or microsecond",
             )
@@ -100,9 +100,14 @@ pub(crate) fn rewrite(name: &str, f: &Function) -> Result<Option<Expr>, Refusal>
         }
         "DATE_TRUNC" | "TRUNC" if name == "DATE_TRUNC" || is_part_arg(f) => {
             let a = positional(f, name, 2, 2)?;
-            let p = part(f, name, &a[0])?;
-            let truncated = format!("date_trunc('{p}', {})", a[1]);
-            match is_date(&a[1]) {
+            // DATE_TRUNC(part, value); TRUNC(value, part).
+            let (p, value) = match name {
+                "TRUNC" => (&a[1], &a[0]),
+                _ => (&a[0], &a[1]),
+            };
+            let p = part(f, name, p)?;
+            let truncated = format!("date_trunc('{p}', {value})");
+            match is_date(value) {
                 true => format!("CAST({truncated} AS DATE)"),
                 false => truncated,
             }
@@ -168,7 +173,7 @@ fn last_day(f: &Function) -> Result<String, Refusal> {
         "week" => format!("CAST(date_trunc('week', {d}) + INTERVAL 6 day AS DATE)"),
         _ => {
             return Err(Refusal::at(
-                f,
+                &f.name,
                 format!("LAST_DAY with the date part '{p}'"),
                 "use year, quarter, month or week",
             ));
@@ -186,20 +191,25 @@ fn to_datetime(f: &Function, name: &str, target: &str) -> Result<String, Refusal
     };
     if super::args::int_literal(fmt).is_some() {
         return Err(Refusal::at(
-            f,
+            &f.name,
             format!("{name} with a scale"),
             "divide the number to seconds and use TO_TIMESTAMP(n)",
         ));
     }
     let Some(fmt) = string_literal(fmt) else {
         return Err(Refusal::at(
-            f,
+            &f.name,
             format!("{name} with a format that is not a literal string"),
             "write the format as a string literal",
         ));
     };
-    let strf = formats::to_strftime(fmt)
-        .map_err(|bad| Refusal::at(f, format!("{name} with the format element '{bad}'"), formats::HELP))?;
+    let strf = formats::to_strftime(fmt).map_err(|bad| {
+        Refusal::at(
+            &f.name,
+            format!("{name} with the format element '{bad}'"),
+            formats::HELP,
+        )
+    })?;
     let reader = if try_ { "try_strptime" } else { "strptime" };
     Ok(format!(
         "CAST({reader}(CAST({x} AS VARCHAR), {}) AS {target})",
@@ -216,14 +226,14 @@ fn to_char(f: &Function, name: &str) -> Result<String, Refusal> {
     };
     let Some(fmt) = string_literal(fmt) else {
         return Err(Refusal::at(
-            f,
+            &f.name,
             format!("{name} with a format that is not a literal string"),
             "write the format as a string literal",
         ));
     };
     let strf = formats::to_strftime(fmt).map_err(|bad| {
         Refusal::at(
-            f,
+            &f.name,
             format!("{name} with the format element '{bad}' (number formats are not translated)"),
             formats::HELP,
         )

@@ -15,7 +15,7 @@ pub(crate) fn rewrite(name: &str, f: &Function) -> Result<Option<Expr>, Refusal>
                 None | Some(Some(256)) => format!("sha256(CAST({} AS VARCHAR))", a[0]),
                 _ => {
                     return Err(Refusal::at(
-                        f,
+                        &f.name,
                         format!("{name} with a digest size other than 256"),
                         "use SHA2(x) or SHA2(x, 256), or MD5",
                     ));
@@ -24,7 +24,7 @@ pub(crate) fn rewrite(name: &str, f: &Function) -> Result<Option<Expr>, Refusal>
         }
         "HASH" => {
             return Err(Refusal::at(
-                f,
+                &f.name,
                 "HASH (its values are Snowflake's own 64-bit hash, which DuckDB cannot reproduce)",
                 "use MD5(...) or SHA2(...) for a key that is the same on both, e.g. MD5(col1 || '|' || col2)",
             ));
@@ -32,7 +32,7 @@ pub(crate) fn rewrite(name: &str, f: &Function) -> Result<Option<Expr>, Refusal>
         "UUID_STRING" => {
             positional(f, name, 0, 0).map_err(|_| {
                 Refusal::at(
-                    f,
+                    &f.name,
                     "UUID_STRING(namespace, name) (a version 5 UUID)",
                     "use MD5(name) for a key derived from a name, or UUID_STRING() for a random one",
                 )

@@ -126,7 +126,7 @@ pub(crate) fn rewrite(name: &str, f: &Function, is_variant: &dyn Fn(&Expr) -> bo
             let a = positional(f, name, 2, 2)?;
             let Some(p) = string_literal(&a[1]).and_then(jsonpath) else {
                 return Err(Refusal::at(
-                    f,
+                    &f.name,
                     format!("{name} with a path that is not a literal string"),
                     "write the path as a string literal, or use v:name[n]",
                 ));
@@ -141,7 +141,13 @@ pub(crate) fn rewrite(name: &str, f: &Function, is_variant: &dyn Fn(&Expr) -> bo
             let step = match (super::args::int_literal(&a[1]), string_literal(&a[1])) {
                 (Some(n), _) => format!("[{n}]"),
                 (None, Some(s)) => key_step(s),
-                _ => return Err(Refusal::at(f, "GET with a computed key", "use v[key] or GET_PATH")),
+                _ => {
+                    return Err(Refusal::at(
+                        &f.name,
+                        "GET with a computed key",
+                        "use v[key] or GET_PATH",
+                    ));
+                }
             };
             format!("json_extract({}, {})", a[0], quote(&format!("${step}")))
         }
@@ -174,7 +180,7 @@ pub(crate) fn rewrite(name: &str, f: &Function, is_variant: &dyn Fn(&Expr) -> bo
             let a = positional(f, name, 1, 1)?;
             if !is_variant(&a[0]) {
                 return Err(Refusal::at(
-                    f,
+                    &f.name,
                     "TYPEOF of a value that is not a VARIANT",
                     "TYPEOF reads a VARIANT: pass v:path or a VARIANT column cast with ::VARIANT",
                 ));
@@ -199,14 +205,14 @@ fn as_json(e: &Expr, is_variant: &dyn Fn(&Expr) -> bool) -> String {
 fn object_construct(f: &Function, name: &str) -> Result<String, Refusal> {
     let a = positional(f, name, 0, usize::MAX).map_err(|_| {
         Refusal::at(
-            f,
+            &f.name,
             format!("{name}(*)"),
             "list the keys and values: OBJECT_CONSTRUCT('a', a, 'b', b)",
         )
     })?;
     if a.len() % 2 != 0 {
         return Err(Refusal::at(
-            f,
+            &f.name,
             format!("{name} with an odd number of arguments"),
             "pass keys and values in pairs",
         ));

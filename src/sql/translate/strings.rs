@@ -77,7 +77,7 @@ fn regex_options(f: &Function, name: &str, params: Option<&Expr>) -> Result<Stri
     let Some(p) = params else { return Ok(String::new()) };
     let Some(text) = string_literal(p) else {
         return Err(Refusal::at(
-            f,
+            &f.name,
             format!("{name} with parameters that are not a literal string"),
             "write the parameters as a string literal",
         ));
@@ -89,7 +89,7 @@ fn regex_options(f: &Function, name: &str, params: Option<&Expr>) -> Result<Stri
             'e' => {}
             _ => {
                 return Err(Refusal::at(
-                    f,
+                    &f.name,
                     format!("{name} with the parameter '{c}'"),
                     "use the parameters c, i or s",
                 ));
@@ -179,7 +179,11 @@ pub(crate) fn rewrite(name: &str, f: &Function) -> Result<Option<Expr>, Refusal>
             format!("ends_with({}, {})", a[0], a[1])
         }
         "REGEXP_INSTR" | "REGEXP_SUBSTR_ALL" => {
-            return Err(Refusal::at(f, name, "use REGEXP_SUBSTR, REGEXP_LIKE or REGEXP_COUNT"));
+            return Err(Refusal::at(
+                &f.name,
+                name,
+                "use REGEXP_SUBSTR, REGEXP_LIKE or REGEXP_COUNT",
+            ));
         }
         _ => return Ok(None),
     };
@@ -203,7 +207,7 @@ fn first_occurrence_only(
         return Ok(());
     }
     Err(Refusal::at(
-        f,
+        &f.name,
         format!("{name} with a position or occurrence"),
         "match from the start (position 1) and take every (REGEXP_REPLACE) or the first (REGEXP_SUBSTR) occurrence",
     ))
