@@ -96,6 +96,11 @@ impl Relation {
         }
     }
 
+    /// How a query reads the relation with `--empty`: a subquery with its columns and no rows.
+    pub fn empty_subquery(&self) -> String {
+        format!("(select * from {self} where false limit 0)")
+    }
+
     /// `schema.identifier` without the database, as progress lines show it.
     pub fn short(&self) -> String {
         format!(
