@@ -55,6 +55,7 @@ pub(crate) fn parse(
     macro_files.extend(generic_tests.into_iter().cloned());
     let packages = crate::jinja::packages::load(project)?;
     let mut jinja = JinjaEnv::with_packages(&macro_files, &packages, target, vars.clone())?;
+    jinja.set_doc_blocks(crate::project::doc_blocks::DocBlocks::load(project)?);
     let mut memo = partial::Memo::load(&project.target_dir(), target, &jinja, &vars, partial);
     memo.package_vars = package_vars(project, cli_vars);
     let model_patches = patches(project, |f| &f.models, "models")?;

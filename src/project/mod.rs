@@ -5,6 +5,7 @@ mod adapter_kind;
 pub mod config;
 pub mod csv;
 pub mod dbt_project;
+pub(crate) mod doc_blocks;
 pub mod env;
 pub mod keys;
 pub mod macro_defs;
