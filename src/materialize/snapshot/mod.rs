@@ -86,13 +86,11 @@ pub(crate) fn build(mut job: Job<'_>) -> Result<Outcome> {
     let plan = Plan::new(&job);
     let rel = plan.rel.clone();
     let stage = super::stage(&mut job, &rel)?;
-    let result = (|| {
-        if job.catalog.kind(&rel) != Some(RelationKind::Table) {
-            first_run(&mut job, &plan, &stage)
-        } else {
-            later_run(&mut job, &plan, &stage)
-        }
-    })();
+    let result = if job.catalog.kind(&rel) != Some(RelationKind::Table) {
+        first_run(&mut job, &plan, &stage)
+    } else {
+        later_run(&mut job, &plan, &stage)
+    };
     super::discard(&mut job, &stage);
     result
 }
