@@ -94,3 +94,38 @@ fn empty_builds_every_model_with_its_columns_and_no_rows() {
     assert_eq!(p.scalar("select total from analytics.net_total"), "9.5");
     assert!(!p.read("target/compiled/shop/models/net.sql").contains("limit 0"));
 }
+
+#[test]
+fn analyses_compile_into_target_and_never_run() {
+    let p = dbt_project("analysis-paths: [reports]\n");
+    p.write("seeds/orders.csv", "id,amount\n1,5\n2,7\n")
+        .write("models/big_orders.sql", "select * from {{ ref('orders') }} where amount > {{ var('min', 6) }}\n")
+        .write(
+            "reports/finance/revenue.sql",
+            "{{ config(materialized='table') }}\nselect count(*) as n, sum(amount) as total from {{ ref('big_orders') }}\n",
+        )
+        // Not under analysis-paths: not read.
+        .write("analyses/ignored.sql", "select {{ nope( }}\n");
+    let out = p.ok(&["compile"]);
+    assert!(
+        !out.stderr.contains("analysis-paths"),
+        "read, not warned about:\n{}",
+        out.stderr
+    );
+    assert_eq!(
+        p.read("target/compiled/shop/reports/finance/revenue.sql").trim(),
+        "select count(*) as n, sum(amount) as total from analytics.big_orders"
+    );
+    let manifest = p.json("target/manifest.json");
+    let node = &manifest["nodes"]["analysis.shop.revenue"];
+    assert_eq!(node["resource_type"], "analysis", "{node}");
+    assert_eq!(node["depends_on"]["nodes"][0], "model.shop.big_orders", "{node}");
+
+    let out = p.ok(&["build"]);
+    assert!(!out.stdout.contains("revenue"), "{}", out.stdout);
+    assert_eq!(p.relations(), vec!["analytics.big_orders", "analytics.orders"]);
+    assert!(
+        p.ls(&[]).contains(&"revenue".to_string()),
+        "listed, as dbt ls lists analyses"
+    );
+}

@@ -172,6 +172,17 @@ fn templated_nodes(
             model_patches.get(stem(&file.path)),
         )
     }));
+    // Analyses render like models (refs, sources, macros) and are compiled, never built.
+    nodes.par_extend(project.analyses.par_iter().map(|file| {
+        skeleton(
+            project,
+            file,
+            ResourceType::Analysis,
+            &project.file.analysis_paths,
+            &Value::Null,
+            None,
+        )
+    }));
     jinja.add_templates(
         nodes
             .par_iter()
@@ -449,6 +460,7 @@ fn package_paths(p: &crate::project::Package, kind: ResourceType) -> &[String] {
         ResourceType::Seed => &p.file.seed_paths,
         ResourceType::Snapshot => &p.file.snapshot_paths,
         ResourceType::Test => &p.file.test_paths,
+        ResourceType::Analysis => &p.file.analysis_paths,
         _ => &p.file.model_paths,
     }
 }
