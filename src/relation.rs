@@ -142,6 +142,14 @@ pub fn quote_with(ident: &str, quoting: Quoting) -> String {
     out
 }
 
+/// `ident` in double quotes, always (its case kept where the warehouse folds unquoted names).
+pub fn quote_always(ident: &str) -> String {
+    let mut out = String::with_capacity(ident.len() + 2);
+    // Writing into a String cannot fail.
+    let _ = write_quoted(&mut out, ident);
+    out
+}
+
 /// `quote_with`, written out.
 fn write_ident(out: &mut impl fmt::Write, ident: &str, quoting: Quoting) -> fmt::Result {
     let simple = !ident.is_empty()

@@ -129,3 +129,27 @@ fn analyses_compile_into_target_and_never_run() {
         "listed, as dbt ls lists analyses"
     );
 }
+
+/// A seed's `delimiter` and `column_types` from dbt_project.yml's `seeds:` folder configs, and
+/// `quote_columns` on DuckDB (names as the header writes them, odd ones included).
+#[test]
+fn seed_configs_from_dbt_project_yml() {
+    let p = dbt_project(
+        "seeds:\n  shop:\n    +quote_columns: true\n    lookups:\n      +delimiter: \";\"\n      +column_types: {code: varchar}\n",
+    );
+    p.write("seeds/lookups/codes.csv", "code;Label Text;group\n007;x;1\n")
+        .write(
+            "models/codes_used.sql",
+            "select code, \"Label Text\" as label, \"group\" from {{ ref('codes') }}\n",
+        );
+    let out = p.ok(&["build"]);
+    assert!(!out.stderr.contains("WARN"), "{}", out.stderr);
+    assert_eq!(
+        rows(
+            &p,
+            "select column_name || ':' || data_type from information_schema.columns where table_name = 'codes' order by ordinal_position"
+        ),
+        vec!["code:VARCHAR", "Label Text:VARCHAR", "group:BIGINT"]
+    );
+    assert_eq!(rows(&p, "select * from analytics.codes_used"), vec!["007 x 1"]);
+}

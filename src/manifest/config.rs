@@ -62,6 +62,9 @@ pub struct BuildConfig {
     pub target_database: Option<Box<str>>,
     /// A seed's CSV `delimiter` (its first byte; a comma by default).
     pub delimiter: u8,
+    /// A seed's `quote_columns`: Some(true) quotes every column name as the CSV header writes
+    /// it (case kept on Snowflake); otherwise a name is quoted only where it must be.
+    pub quote_columns: Option<bool>,
     /// A Braze sync's `braze_identifier`.
     pub braze_identifier: BrazeIdentifier,
 }
@@ -84,6 +87,7 @@ impl BuildConfig {
         target_schema: None,
         target_database: None,
         delimiter: b',',
+        quote_columns: None,
         braze_identifier: BrazeIdentifier::ExternalId,
     };
 }
@@ -223,6 +227,7 @@ impl NodeConfig {
             "target_schema" => |b, v| b.target_schema = text(v),
             "target_database" => |b, v| b.target_database = text(v),
             "delimiter" => |b, v| b.delimiter = v.as_str().and_then(|d| d.bytes().next()).unwrap_or(b','),
+            "quote_columns" => |b, v| b.quote_columns = flag(v),
             "braze_identifier" => |b, v| {
                 b.braze_identifier = v
                     .as_str()
