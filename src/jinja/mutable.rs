@@ -182,6 +182,14 @@ pub(crate) fn rewrite_sets(text: &str) -> Option<String> {
     while let Some(found) = text[pos..].find("{%") {
         let open = pos + found;
         let Some(end) = tag_end(text, open + 2) else { break };
+        if text[open + 2..end].trim_matches(['-', '+']).trim() == "raw" {
+            // A raw block is text: copied up to its end tag as it is.
+            let close = text[end..].find("endraw").map_or(text.len(), |i| end + i);
+            let after = text[close..].find("%}").map_or(text.len(), |i| close + i + 2);
+            out.push_str(&text[pos..after]);
+            pos = after;
+            continue;
+        }
         out.push_str(&text[pos..open]);
         match set_value(&text[open + 2..end]) {
             Some((head, value, tail)) => {
@@ -283,6 +291,10 @@ mod tests {
     #[test]
     fn wraps_single_sets_only_where_something_changes_a_value() {
         assert_eq!(rewrite_sets("{% set x = [] %}{{ x }}"), None);
+        assert_eq!(
+            rewrite_sets("{% raw %}{% set x = [] %}{% endraw %}{% set y = [] %}{% do y.append(1) %}").unwrap(),
+            "{% raw %}{% set x = [] %}{% endraw %}{% set y = __mozt_mutable([]) %}{% do y.append(1) %}"
+        );
         let text = "{%- set cols = [] -%}\n{% set ns.d = {'a': '%}'} %}{% set a, b = 1, 2 %}{% set t %}x{% endset %}\n{% do cols.append(1) %}";
         assert_eq!(
             rewrite_sets(text).unwrap(),
