@@ -97,6 +97,10 @@ pub struct RunFlags {
     /// Hard-coded table names that bypass ref() and source() are errors, not warnings.
     #[arg(long)]
     pub strict: bool,
+    /// Every ref() and source() reads as a subquery with no rows: models build their columns
+    /// and types without data (dbt's --empty).
+    #[arg(long)]
+    pub empty: bool,
 }
 
 impl Common {
@@ -138,6 +142,7 @@ impl RunFlags {
             fail_fast: self.fail_fast,
             store_failures: self.store_failures,
             strict: self.strict,
+            empty: self.empty,
         }
     }
 }
@@ -170,6 +175,9 @@ pub enum Command {
         /// Hard-coded table names that bypass ref() and source() are errors, not warnings.
         #[arg(long)]
         strict: bool,
+        /// Every ref() and source() reads as a subquery with no rows (dbt's --empty).
+        #[arg(long)]
+        empty: bool,
     },
     /// Build the selected models in the warehouse.
     Run {
@@ -454,7 +462,8 @@ fn dispatch(command: Command) -> Result<i32, Error> {
             common,
             selection,
             strict,
-        } => commands::compile::compile(&common.load_options(), &selection.options(), strict),
+            empty,
+        } => commands::compile::compile(&common.load_options(), &selection.options(), strict, empty),
         Command::Run { common, flags } => run(&common, &flags, Kind::Run),
         Command::Seed { common, flags } => run(&common, &flags, Kind::Seed),
         Command::Snapshot { common, flags } => run(&common, &flags, Kind::Snapshot),

@@ -96,6 +96,11 @@ impl Relation {
         }
     }
 
+    /// How a query reads the relation with `--empty`: a subquery with its columns and no rows.
+    pub fn empty_subquery(&self) -> String {
+        format!("(select * from {self} where false limit 0)")
+    }
+
     /// `schema.identifier` without the database, as progress lines show it.
     pub fn short(&self) -> String {
         format!(
@@ -134,6 +139,14 @@ pub fn quote_with(ident: &str, quoting: Quoting) -> String {
     let mut out = String::with_capacity(ident.len() + 2);
     // Writing into a String cannot fail.
     let _ = write_ident(&mut out, ident, quoting);
+    out
+}
+
+/// `ident` in double quotes, always (its case kept where the warehouse folds unquoted names).
+pub fn quote_always(ident: &str) -> String {
+    let mut out = String::with_capacity(ident.len() + 2);
+    // Writing into a String cannot fail.
+    let _ = write_quoted(&mut out, ident);
     out
 }
 

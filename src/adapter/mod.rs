@@ -120,7 +120,8 @@ pub trait Connection: Send {
     /// The output columns of a query and their types as the warehouse names them, read
     /// without running it.
     fn query_columns(&mut self, sql: &str) -> Result<Vec<(String, String)>>;
-    /// Load rows into an existing table (seeds).
+    /// Load rows into an existing table (seeds); `columns` are its columns in order, as SQL
+    /// names (quoted where they must be, as the table was created).
     fn insert_rows(&mut self, relation: &Relation, columns: &[String], rows: &[Vec<Option<String>>]) -> Result<()>;
     /// A relation's columns and their types, in order (from information_schema).
     fn columns(&mut self, relation: &Relation) -> Result<Vec<(String, String)>> {

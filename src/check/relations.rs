@@ -142,12 +142,13 @@ fn reads(manifest: &Manifest, node: &Node, id: &str) -> bool {
     })
 }
 
-/// The columns of a seed: its CSV header (exact).
+/// The columns of a seed: its CSV header (exact), split at the seed's `delimiter`.
 pub fn seed_columns(root: &Path, node: &Node) -> Option<Vec<String>> {
     let text = std::fs::read_to_string(root.join(&node.original_file_path)).ok()?;
     let first = text.trim_start_matches('\u{feff}').lines().next()?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
+        .delimiter(node.settings.build().delimiter)
         .from_reader(first.as_bytes());
     let record = reader.records().next()?.ok()?;
     let cols: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();

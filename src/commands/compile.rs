@@ -22,8 +22,11 @@ pub(crate) fn parse(load: &LoadOptions) -> Result<i32> {
     Ok(0)
 }
 
-pub(crate) fn compile(load: &LoadOptions, selection: &Selection, strict: bool) -> Result<i32> {
-    let session = Session::load(load)?;
+pub(crate) fn compile(load: &LoadOptions, selection: &Selection, strict: bool, empty: bool) -> Result<i32> {
+    let mut session = Session::load(load)?;
+    if empty {
+        session.read_inputs_empty();
+    }
     let compiled = crate::engine::compile::compile(&session, selection, strict)?;
     say(&format!(
         "Compiled {} in {:.2}s into {}/compiled/",

@@ -109,9 +109,13 @@ pub(crate) fn fill(manifest: &Manifest, node: &Node, p: &Placeholder) -> Option<
 fn fill_into(manifest: &Manifest, node: &Node, p: &Placeholder, out: &mut String) -> Option<()> {
     use std::fmt::Write;
     // Writing into a String cannot fail.
+    let input = |out: &mut String, rel: &Relation| match crate::manifest::reads_empty(manifest, rel) {
+        true => write!(out, "{}", rel.empty_subquery()),
+        false => write!(out, "{rel}"),
+    };
     let _ = match p {
-        Placeholder::Ref(r) => write!(out, "{}", manifest.ref_relation(r.package.as_deref(), &r.name).ok()?),
-        Placeholder::Source(s, t) => write!(out, "{}", &manifest.source(s, t)?.relation),
+        Placeholder::Ref(r) => input(out, &*manifest.ref_relation(r.package.as_deref(), &r.name).ok()?),
+        Placeholder::Source(s, t) => input(out, &manifest.source(s, t)?.relation),
         Placeholder::This => match &node.relation {
             Some(relation) => write!(out, "{relation}"),
             None => write!(out, "{}", this_of(node)),

@@ -9,11 +9,11 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::io::Write;
 
-use super::blocks::DocBlocks;
 use super::catalog::{Catalog, TableEntry};
 use crate::check::lineage::LineageJson;
 use crate::compile::Compiled;
 use crate::manifest::{ColumnInfo, Manifest, Node, SourceNode};
+use crate::project::doc_blocks::DocBlocks;
 use std::borrow::Cow;
 
 /// What the site shows besides the manifest: read from the project's target folder.

@@ -2,7 +2,6 @@
 //! `mozt docs serve` (a local web server), or `--static` (the site as files that open from the
 //! file system). The command itself is in `commands/docs.rs`.
 
-pub(crate) mod blocks;
 pub(crate) mod catalog;
 pub(crate) mod data;
 pub(crate) mod server;

@@ -14,7 +14,12 @@ use super::{Selection, Session};
 pub fn compile(session: &Session, selection: &Selection, strict: bool) -> Result<HashMap<usize, Compiled>> {
     let plan = session.select(
         selection,
-        &[ResourceType::Model, ResourceType::Test, ResourceType::Snapshot],
+        &[
+            ResourceType::Model,
+            ResourceType::Test,
+            ResourceType::Snapshot,
+            ResourceType::Analysis,
+        ],
     )?;
     let nodes: Vec<usize> = plan.into_iter().collect();
     // The checksums manifest.json needs are worked out on the side, filling the gaps the

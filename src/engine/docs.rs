@@ -5,8 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::docs::{blocks::DocBlocks, catalog, data, site};
+use crate::docs::{catalog, data, site};
 use crate::error::{Error, Result};
+use crate::project::doc_blocks::DocBlocks;
 
 use super::{Selection, Session};
 

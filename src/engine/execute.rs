@@ -91,6 +91,9 @@ pub fn execute(
         });
     }
     check_seed_files(session, &plan)?;
+    if flags.empty {
+        session.read_inputs_empty();
+    }
     session.jinja.set_flags(crate::jinja::globals::Flags {
         FULL_REFRESH: flags.full_refresh,
         STORE_FAILURES: flags.store_failures,

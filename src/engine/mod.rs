@@ -91,6 +91,8 @@ pub struct RunOptions {
     pub store_failures: bool,
     /// Hard-coded table names that bypass ref() and source() are errors, not warnings.
     pub strict: bool,
+    /// `--empty`: every ref and source reads as a subquery with no rows.
+    pub empty: bool,
 }
 
 pub struct Session {
@@ -206,6 +208,12 @@ impl Session {
             tracing::debug!("checksums of {} nodes in {:?}", out.len(), started.elapsed());
             out
         })
+    }
+
+    /// `--empty`: from now on every ref and source compiles to a subquery with no rows, so
+    /// models build their columns without data.
+    pub fn read_inputs_empty(&mut self) {
+        Arc::make_mut(&mut self.manifest).empty_inputs = true;
     }
 
     pub fn target_dir(&self) -> String {

@@ -157,6 +157,8 @@ impl Work for Runner<'_> {
                 };
                 crate::test::execute(node, compiled, conn, &run)
             }
+            // No command's plan holds an analysis; one that did would run nothing.
+            ResourceType::Analysis => NodeResult::new(&node.unique_id, Status::Skipped, "an analysis is never run"),
         }
     }
 

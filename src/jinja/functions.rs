@@ -5,7 +5,7 @@ use minijinja::value::{Object, ObjectRepr, Value};
 use minijinja::{Error, ErrorKind, State};
 use std::sync::Arc;
 
-use super::objects::{RETURN_MARKER, pending_relation, relation_value};
+use super::objects::{RETURN_MARKER, input_relation, pending_relation};
 use super::prerender::Placeholder;
 use super::scope::{self, Mode, RefCall};
 use crate::relation::Relation;
@@ -63,10 +63,8 @@ pub(crate) fn ref_fn(args: &[Value]) -> Result<Value, Error> {
                     name: name.to_string(),
                 });
                 let resolver = s.resolver.clone().ok_or_else(|| err("ref() cannot resolve here"))?;
-                resolver
-                    .resolve_ref(package.as_deref(), name)
-                    .map(relation_value)
-                    .map_err(err)
+                let rel = resolver.resolve_ref(package.as_deref(), name).map_err(err)?;
+                Ok(input_relation(&*resolver, rel))
             }
         }
     })
@@ -88,7 +86,8 @@ pub(crate) fn source_fn(source: &str, table: &str) -> Result<Value, Error> {
             }
             Mode::Compile => {
                 let resolver = s.resolver.clone().ok_or_else(|| err("source() cannot resolve here"))?;
-                resolver.resolve_source(source, table).map(relation_value).map_err(err)
+                let rel = resolver.resolve_source(source, table).map_err(err)?;
+                Ok(input_relation(&*resolver, rel))
             }
         }
     })

@@ -7,6 +7,7 @@ pub(crate) mod builtins;
 pub(crate) mod functions;
 pub(crate) mod globals;
 pub(crate) mod macro_text;
+pub(crate) mod mutable;
 pub(crate) mod namespace;
 pub(crate) mod objects;
 pub(crate) mod packages;
@@ -99,6 +100,7 @@ fn add_dbt_context(
     env.add_function("run_query", warehouse::run_query);
     env.add_function("load_result", warehouse::load_result);
     env.add_global("statement", Value::from_object(warehouse::Statement));
+    env.add_function(mutable::WRAP, mutable::mutable);
     env.add_function("zip", globals::zip);
     env.add_function("set", globals::set);
     env.add_function("tojson", globals::tojson);
@@ -144,7 +146,7 @@ impl JinjaEnv {
                 .ok()
                 .and_then(|m| m.get(name).map(|text| text.to_string()));
             refuse_too_deep(text.as_deref().unwrap_or_default())?;
-            Ok(text)
+            Ok(text.map(|t| mutable::rewrite_sets(&t).unwrap_or(t)))
         });
         let registry = namespace::Registry {
             root: packages.root.clone(),
@@ -205,6 +207,34 @@ impl JinjaEnv {
         orders
     }
 
+    /// `doc('name')` (or `doc('package', 'name')`): the text of a `{% docs %}` block, as in a
+    /// description; a name with no block is an error, as in dbt. The text can change without
+    /// the template changing, so a render that calls it is not reused (`prerender`).
+    pub(crate) fn set_doc_blocks(&mut self, blocks: crate::project::doc_blocks::DocBlocks) {
+        let blocks = Arc::new(blocks);
+        self.env.add_function(
+            "doc",
+            move |args: minijinja::value::Rest<String>| -> std::result::Result<String, minijinja::Error> {
+                prerender::taint();
+                let name = match args.as_slice() {
+                    [name] | [_, name] => name,
+                    _ => {
+                        return Err(minijinja::Error::new(
+                            minijinja::ErrorKind::InvalidOperation,
+                            "doc() takes a docs block's name, or a package and a name",
+                        ));
+                    }
+                };
+                blocks.text(name).map(str::to_string).ok_or_else(|| {
+                    minijinja::Error::new(
+                        minijinja::ErrorKind::InvalidOperation,
+                        format!("doc('{name}'): no {{% docs {name} %}} block in the project's .md files"),
+                    )
+                })
+            },
+        );
+    }
+
     /// Set `flags` (how the command was invoked) for the renders that follow.
     pub(crate) fn set_flags(&mut self, flags: globals::Flags) {
         self.env.add_global("flags", Value::from_object(flags));
@@ -225,6 +255,7 @@ impl JinjaEnv {
             return Err(too_deep_error(name, &converted));
         }
         let hidden = hide_macro_names(&converted);
+        let hidden = mutable::rewrite_sets(&hidden).unwrap_or(hidden);
         self.env
             .add_template_owned(name.to_string(), hidden)
             .map_err(|e| jinja_error(&e, name, Some(&converted)))?;
@@ -361,7 +392,7 @@ impl JinjaEnv {
         };
         let (result, scope) = scope::with_scope(scope, || {
             refuse_too_deep(&text)?;
-            self.env.render_named_str(name, &text, ctx)
+            self.render_text(name, &text, ctx)
         });
         (result.map_err(|e| self.error(&e, name)), scope)
     }
@@ -376,11 +407,20 @@ impl JinjaEnv {
         result.ok()
     }
 
+    /// Render template text that is not kept compiled, with its changing methods made to work
+    /// (see `mutable`).
+    fn render_text(&self, name: &str, text: &str, ctx: Value) -> std::result::Result<String, minijinja::Error> {
+        match mutable::rewrite_sets(text) {
+            Some(rewritten) => self.env.render_named_str(name, &rewritten, ctx),
+            None => self.env.render_named_str(name, text, ctx),
+        }
+    }
+
     /// Render a string that is not a file (a hook, an inline query), named for error messages.
     pub fn render_str(&self, name: &str, text: &str, ctx: Value, scope: Scope) -> (Result<String>, Scope) {
         let (result, scope) = scope::with_scope(scope, || {
             refuse_too_deep(text)?;
-            self.env.render_named_str(name, text, ctx)
+            self.render_text(name, text, ctx)
         });
         (result.map_err(|e| jinja_error(&e, name, Some(text))), scope)
     }

@@ -15,6 +15,8 @@ pub(crate) struct RelationObj {
     pub relation: Relation,
     /// In a parse render: the placeholder it prints as (see `prerender`).
     pub placeholder: Option<usize>,
+    /// A ref or source under `--empty`: prints as a subquery with no rows.
+    pub empty: bool,
 }
 
 impl Object for RelationObj {
@@ -41,7 +43,7 @@ impl Object for RelationObj {
             prerender::taint();
         }
         match method {
-            "render" => Ok(Value::from(self.relation.to_string())),
+            "render" => Ok(Value::from(self.sql())),
             "include" => {
                 let (kwargs,): (Kwargs,) = minijinja::value::from_args(args)?;
                 let keep = |k: &str| -> Result<bool, Error> { Ok(kwargs.get::<Option<bool>>(k)?.unwrap_or(true)) };
@@ -65,12 +67,32 @@ impl Object for RelationObj {
         if self.placeholder.is_some() {
             prerender::taint();
         }
-        write!(f, "{}", self.relation)
+        f.write_str(&self.sql())
+    }
+}
+
+impl RelationObj {
+    /// The relation as SQL reads it: its name, or `--empty`'s subquery.
+    fn sql(&self) -> String {
+        match self.empty {
+            true => self.relation.empty_subquery(),
+            false => self.relation.to_string(),
+        }
     }
 }
 
 pub(crate) fn relation_value(r: Relation) -> Value {
     Value::from_object(RelationObj {
+        relation: r,
+        placeholder: None,
+        empty: false,
+    })
+}
+
+/// What `ref()` and `source()` give at compile: the relation, read empty under `--empty`.
+pub(crate) fn input_relation(resolver: &dyn super::scope::Resolver, r: Relation) -> Value {
+    Value::from_object(RelationObj {
+        empty: resolver.reads_empty(&r),
         relation: r,
         placeholder: None,
     })
@@ -81,6 +103,7 @@ pub(crate) fn pending_relation(r: Relation, placeholder: Option<usize>) -> Value
     Value::from_object(RelationObj {
         relation: r,
         placeholder,
+        empty: false,
     })
 }
 

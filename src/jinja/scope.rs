@@ -20,6 +20,10 @@ pub enum Mode {
 pub trait Resolver: Send + Sync {
     fn resolve_ref(&self, package: Option<&str>, name: &str) -> Result<Relation, String>;
     fn resolve_source(&self, source: &str, table: &str) -> Result<Relation, String>;
+    /// Whether `relation`, from a ref or source, reads as a zero-row subquery (`--empty`).
+    fn reads_empty(&self, _relation: &Relation) -> bool {
+        false
+    }
     /// `graph`: `{nodes: {unique_id: node}, sources: {unique_id: source}}`.
     fn graph(&self) -> Value {
         serde_json::json!({ "nodes": {}, "sources": {} })
@@ -111,6 +115,10 @@ impl Scope {
 impl Resolver for crate::manifest::Manifest {
     fn resolve_ref(&self, package: Option<&str>, name: &str) -> Result<Relation, String> {
         self.ref_relation(package, name).map(std::borrow::Cow::into_owned)
+    }
+
+    fn reads_empty(&self, relation: &Relation) -> bool {
+        crate::manifest::reads_empty(self, relation)
     }
 
     fn resolve_source(&self, source: &str, table: &str) -> Result<Relation, String> {

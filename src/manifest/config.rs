@@ -53,10 +53,18 @@ pub struct BuildConfig {
     pub check_cols: Option<Vec<String>>,
     /// `hard_deletes`, or `invalidate_hard_deletes: true` (which means `invalidate`).
     pub hard_deletes: HardDeletes,
+    /// `snapshot_meta_column_names`: the names a snapshot gives its own columns, where set.
+    pub snapshot_columns: SnapshotMetaNames,
+    /// `dbt_valid_to_current`: the SQL value of the valid-to column in current versions
+    /// (null when unset).
+    pub valid_to_current: Option<Box<str>>,
     pub target_schema: Option<Box<str>>,
     pub target_database: Option<Box<str>>,
     /// A seed's CSV `delimiter` (its first byte; a comma by default).
     pub delimiter: u8,
+    /// A seed's `quote_columns`: Some(true) quotes every column name as the CSV header writes
+    /// it (case kept on Snowflake); otherwise a name is quoted only where it must be.
+    pub quote_columns: Option<bool>,
     /// A Braze sync's `braze_identifier`.
     pub braze_identifier: BrazeIdentifier,
 }
@@ -74,9 +82,12 @@ impl BuildConfig {
         updated_at: None,
         check_cols: None,
         hard_deletes: HardDeletes::Ignore,
+        snapshot_columns: SnapshotMetaNames::DEFAULT,
+        valid_to_current: None,
         target_schema: None,
         target_database: None,
         delimiter: b',',
+        quote_columns: None,
         braze_identifier: BrazeIdentifier::ExternalId,
     };
 }
@@ -211,9 +222,12 @@ impl NodeConfig {
                     .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
             },
             "hard_deletes" => |b, v| b.hard_deletes = v.as_str().map_or(HardDeletes::Ignore, HardDeletes::from_name),
+            "snapshot_meta_column_names" => |b, v| b.snapshot_columns = SnapshotMetaNames::read(v),
+            "dbt_valid_to_current" => |b, v| b.valid_to_current = text(v),
             "target_schema" => |b, v| b.target_schema = text(v),
             "target_database" => |b, v| b.target_database = text(v),
             "delimiter" => |b, v| b.delimiter = v.as_str().and_then(|d| d.bytes().next()).unwrap_or(b','),
+            "quote_columns" => |b, v| b.quote_columns = flag(v),
             "braze_identifier" => |b, v| {
                 b.braze_identifier = v
                     .as_str()
@@ -407,6 +421,38 @@ impl SnapshotStrategy {
     }
 }
 
+/// `snapshot_meta_column_names`: a snapshot's own columns renamed (dbt's keys, each optional).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotMetaNames {
+    pub scd_id: Option<Box<str>>,
+    pub updated_at: Option<Box<str>>,
+    pub valid_from: Option<Box<str>>,
+    pub valid_to: Option<Box<str>>,
+    pub is_deleted: Option<Box<str>>,
+}
+
+impl SnapshotMetaNames {
+    const DEFAULT: SnapshotMetaNames = SnapshotMetaNames {
+        scd_id: None,
+        updated_at: None,
+        valid_from: None,
+        valid_to: None,
+        is_deleted: None,
+    };
+
+    /// Reads `{dbt_scd_id: ..., dbt_valid_to: ...}`; other keys and non-text values are skipped.
+    fn read(v: &Value) -> SnapshotMetaNames {
+        let name = |key: &str| v.get(key).and_then(Value::as_str).map(Box::from);
+        SnapshotMetaNames {
+            scd_id: name("dbt_scd_id"),
+            updated_at: name("dbt_updated_at"),
+            valid_from: name("dbt_valid_from"),
+            valid_to: name("dbt_valid_to"),
+            is_deleted: name("dbt_is_deleted"),
+        }
+    }
+}
+
 /// What a snapshot does with rows gone from its query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HardDeletes {
@@ -414,7 +460,8 @@ pub enum HardDeletes {
     Ignore,
     /// Close their current version.
     Invalidate,
-    /// dbt's `new_record` (mozt keeps the current version open, as for `ignore`).
+    /// Close their current version and insert a version marked deleted (`dbt_is_deleted`
+    /// 'True'); a row that comes back gets a new version again.
     NewRecord,
 }
 

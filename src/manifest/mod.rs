@@ -34,6 +34,8 @@ pub struct Manifest {
     /// What `var()` reads in an installed package's nodes (its vars, the root's over them,
     /// `--vars` over all), by package name; the root project's nodes read the global vars.
     pub package_vars: HashMap<String, serde_json::Map<String, serde_json::Value>>,
+    /// `--empty`: every ref and source reads as a subquery with no rows (dbt 1.8's flag).
+    pub empty_inputs: bool,
 }
 
 impl Manifest {
@@ -166,6 +168,12 @@ impl Manifest {
 }
 
 /// The CTE an ephemeral model becomes in the models that ref it.
+/// Whether a ref or source of `relation` reads as `--empty`'s zero-row subquery: with the flag,
+/// every relation but an ephemeral model's CTE (which has no schema; its own inputs are empty).
+pub(crate) fn reads_empty(manifest: &Manifest, relation: &Relation) -> bool {
+    manifest.empty_inputs && !relation.schema.is_empty()
+}
+
 pub(crate) fn ephemeral_cte(name: &str) -> Relation {
     Relation::new(None, "", format!("__mozt__cte__{name}"))
 }

@@ -18,6 +18,8 @@ pub enum ResourceType {
     Snapshot,
     Test,
     UnitTest,
+    /// SQL in analyses/: compiled, never run.
+    Analysis,
 }
 
 impl ResourceType {
@@ -28,6 +30,7 @@ impl ResourceType {
             ResourceType::Snapshot => "snapshot",
             ResourceType::Test => "test",
             ResourceType::UnitTest => "unit_test",
+            ResourceType::Analysis => "analysis",
         }
     }
 }
@@ -116,6 +119,8 @@ impl Node {
             ResourceType::Seed => Materialization::Seed,
             ResourceType::Test | ResourceType::UnitTest => Materialization::Test,
             ResourceType::Snapshot => Materialization::Snapshot,
+            // Built nowhere: like an ephemeral model, it has no relation and no run plan has it.
+            ResourceType::Analysis => Materialization::Ephemeral,
             ResourceType::Model => self.settings.materialized.unwrap_or(Materialization::View),
         }
     }

@@ -48,13 +48,21 @@ pub(crate) fn read_checked(root: &Path, node: &Node) -> Result<(csv::SeedData, M
 pub(crate) fn build(mut job: Job<'_>) -> Result<Outcome> {
     let node = job.node;
     let (data, overrides) = read_checked(&job.project.root, node)?;
+    let names: Vec<String> = data
+        .columns
+        .iter()
+        .map(|c| match node.settings.build().quote_columns {
+            Some(true) => crate::relation::quote_always(c),
+            _ => job.relation.quote_ident(c),
+        })
+        .collect();
     let mut cols = vec![];
-    for (i, name) in data.columns.iter().enumerate() {
+    for (i, (name, sql_name)) in data.columns.iter().zip(&names).enumerate() {
         let ty = match overrides.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
             Some((_, t)) => t.as_str().unwrap_or_default().to_string(),
             None => job.adapter.seed_type(csv::infer(&data, i)).to_string(),
         };
-        cols.push(format!("{} {ty}", job.relation.quote_ident(name)));
+        cols.push(format!("{sql_name} {ty}"));
     }
     let rel = job.relation.clone();
     let tmp = swap::temp_relation(&rel);
@@ -62,7 +70,7 @@ pub(crate) fn build(mut job: Job<'_>) -> Result<Outcome> {
     job.conn
         .execute(&format!("create table {tmp} (\n  {}\n)", cols.join(",\n  ")))?;
     job.catalog.set(&tmp, Some(RelationKind::Table));
-    if let Err(e) = job.conn.insert_rows(&tmp, &data.columns, &data.rows) {
+    if let Err(e) = job.conn.insert_rows(&tmp, &names, &data.rows) {
         let _ = job.conn.execute(&format!("drop table if exists {tmp}"));
         job.catalog.set(&tmp, None);
         return Err(Error::runtime(format!(

@@ -405,7 +405,8 @@ fn build(
     }
     check_args(jinja, &macro_name, &test, &args).map_err(|(msg, help)| fail(format!("{msg} on {on}"), help))?;
 
-    let mut fqn = vec![project.name().to_string()];
+    // A package's YAML makes the package's tests (its name leads the fqn and the unique id).
+    let mut fqn = vec![yaml_project(project, &doc.path).to_string()];
     if let Some(dir) = yaml_dir(project, &doc.path) {
         fqn.extend(dir);
     }
@@ -457,12 +458,13 @@ fn test_node(
     config: Map<String, Value>,
     info: TestInfo,
 ) -> Node {
+    let package = yaml_project(project, file);
     Node {
-        unique_id: format!("test.{}.{name}", project.name()),
+        unique_id: format!("test.{package}.{name}"),
         template: format!("__mozt_test__/{name}"),
         name,
         resource_type: ResourceType::Test,
-        package_name: project.name().to_string(),
+        package_name: package.to_string(),
         original_file_path: file.to_path_buf(),
         fqn,
         raw_code: raw_code.into(),
@@ -731,10 +733,14 @@ fn check_args(
     Ok(())
 }
 
-/// dbt's naming: `<test>_<model>_<argument values>`, non-identifier characters as `_`;
-/// shortened to a prefix and a hash when 64 characters or longer. Returns (name, full name).
+/// dbt's naming: `<test>_<model>_<argument values>`, non-identifier characters as `_`, a
+/// package's test (`pkg.test`) as `pkg_<test>...`; shortened to a prefix and a hash when 64
+/// characters or longer. Returns (name, full name).
 fn test_name(prefix: &str, test: &str, label: &str, args: &Map<String, Value>) -> (String, String) {
-    let test = test.rsplit('.').next().unwrap_or(test);
+    let (namespace, test) = match test.rsplit_once('.') {
+        Some((ns, bare)) => (format!("{ns}_"), bare),
+        None => (String::new(), test),
+    };
     let mut keys: Vec<&String> = args.keys().collect();
     keys.sort();
     let mut parts: Vec<String> = vec![];
@@ -752,7 +758,7 @@ fn test_name(prefix: &str, test: &str, label: &str, args: &Map<String, Value>) -
             parts.push(sanitize(&text));
         }
     }
-    let head = format!("{prefix}{test}_{label}");
+    let head = format!("{namespace}{prefix}{test}_{label}");
     let full = if parts.is_empty() {
         head.clone()
     } else {
@@ -854,9 +860,18 @@ fn render_where(jinja: &JinjaEnv, text: &str, test: &str) -> Result<String> {
     result.map_err(|e| Error::project(format!("cannot render the `where` of test {test}: {e}")))
 }
 
-/// The folders of a YAML file below its project path (`models/staging/x.yml` -> [staging]).
+/// The name of the project a YAML file belongs to: an installed package's, or the root's.
+fn yaml_project<'a>(project: &'a Project, path: &Path) -> &'a str {
+    project.package_of(path).map_or(project.name(), |p| p.name.as_str())
+}
+
+/// The folders of a YAML file below its project path (`models/staging/x.yml` -> [staging];
+/// a package's file below the package's paths).
 fn yaml_dir(project: &Project, path: &Path) -> Option<Vec<String>> {
-    let f = &project.file;
+    let (f, path) = match project.package_of(path) {
+        Some(p) => (&p.file, path.strip_prefix(&p.dir).unwrap_or(path)),
+        None => (&project.file, path),
+    };
     let roots = f
         .model_paths
         .iter()
@@ -1044,6 +1059,10 @@ mod tests {
         assert_eq!(
             test_name("source_", "unique", "braze_user", &Map::new()).0,
             "source_unique_braze_user"
+        );
+        assert_eq!(
+            test_name("source_", "dbt_utils.at_least_one", "braze_user", &Map::new()).0,
+            "dbt_utils_source_at_least_one_braze_user"
         );
     }
 

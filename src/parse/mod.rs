@@ -55,6 +55,7 @@ pub(crate) fn parse(
     macro_files.extend(generic_tests.into_iter().cloned());
     let packages = crate::jinja::packages::load(project)?;
     let mut jinja = JinjaEnv::with_packages(&macro_files, &packages, target, vars.clone())?;
+    jinja.set_doc_blocks(crate::project::doc_blocks::DocBlocks::load(project)?);
     let mut memo = partial::Memo::load(&project.target_dir(), target, &jinja, &vars, partial);
     memo.package_vars = package_vars(project, cli_vars);
     let model_patches = patches(project, |f| &f.models, "models")?;
@@ -169,6 +170,17 @@ fn templated_nodes(
             &project.file.model_paths,
             &project.file.models,
             model_patches.get(stem(&file.path)),
+        )
+    }));
+    // Analyses render like models (refs, sources, macros) and are compiled, never built.
+    nodes.par_extend(project.analyses.par_iter().map(|file| {
+        skeleton(
+            project,
+            file,
+            ResourceType::Analysis,
+            &project.file.analysis_paths,
+            &Value::Null,
+            None,
         )
     }));
     jinja.add_templates(
@@ -448,6 +460,7 @@ fn package_paths(p: &crate::project::Package, kind: ResourceType) -> &[String] {
         ResourceType::Seed => &p.file.seed_paths,
         ResourceType::Snapshot => &p.file.snapshot_paths,
         ResourceType::Test => &p.file.test_paths,
+        ResourceType::Analysis => &p.file.analysis_paths,
         _ => &p.file.model_paths,
     }
 }

@@ -25,6 +25,9 @@ pub struct ProjectFile {
     pub macro_paths: Vec<String>,
     #[serde(default = "default_snapshot_paths")]
     pub snapshot_paths: Vec<String>,
+    /// Analyses: SQL compiled into target/compiled/, never run (dbt's `analysis-paths`).
+    #[serde(default = "default_analysis_paths")]
+    pub analysis_paths: Vec<String>,
     #[serde(default = "default_target_path")]
     pub target_path: String,
     #[serde(default)]
@@ -65,6 +68,9 @@ fn default_macro_paths() -> Vec<String> {
 fn default_snapshot_paths() -> Vec<String> {
     vec!["snapshots".into()]
 }
+fn default_analysis_paths() -> Vec<String> {
+    vec!["analyses".into()]
+}
 fn default_target_path() -> String {
     "target".into()
 }
@@ -96,6 +102,7 @@ const PROJECT_KEYS: &[&str] = &[
     "test-paths",
     "macro-paths",
     "snapshot-paths",
+    "analysis-paths",
     "target-path",
     "vars",
     "models",

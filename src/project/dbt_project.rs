@@ -103,6 +103,7 @@ const KEYS: &[(&str, Treatment)] = &[
     ("test-paths", Read),
     ("macro-paths", Read),
     ("snapshot-paths", Read),
+    ("analysis-paths", Read),
     ("target-path", Read),
     ("vars", Read),
     ("models", Read),
@@ -122,10 +123,6 @@ const KEYS: &[(&str, Treatment)] = &[
     ("braze", Read),
     ("source-paths", Renamed("model-paths")),
     ("data-paths", Renamed("seed-paths")),
-    (
-        "analysis-paths",
-        Ignored("mozt does not compile analyses yet; they are never run, so nothing a run builds changes"),
-    ),
     (
         "docs-paths",
         Ignored("mozt does not read {% docs %} blocks or generate a docs site"),

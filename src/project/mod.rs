@@ -5,6 +5,7 @@ mod adapter_kind;
 pub mod config;
 pub mod csv;
 pub mod dbt_project;
+pub(crate) mod doc_blocks;
 pub mod env;
 pub mod keys;
 pub mod macro_defs;
@@ -56,6 +57,8 @@ pub struct Project {
     /// Singular tests (`tests/**/*.sql`) and generic test definitions under `tests/generic/`.
     pub tests: Vec<SourceFile>,
     pub snapshots: Vec<SourceFile>,
+    /// Analyses (`analyses/**/*.sql`): compiled, never run.
+    pub analyses: Vec<SourceFile>,
     /// Seed CSV files (contents read when seeding).
     pub seeds: Vec<PathBuf>,
     pub schema_files: Vec<SchemaDoc>,
@@ -81,6 +84,7 @@ impl Project {
             macros: vec![],
             tests: vec![],
             snapshots: vec![],
+            analyses: vec![],
             seeds: vec![],
             schema_files: vec![],
             file,
@@ -104,6 +108,7 @@ impl Project {
                 (&f.test_paths, Kind::Test),
                 (&f.snapshot_paths, Kind::Snapshot),
                 (&f.seed_paths, Kind::Seed),
+                (&f.analysis_paths, Kind::Analysis),
             ] {
                 for dir in dirs {
                     let base = root.join(&dir_of).join(dir);
@@ -123,6 +128,7 @@ impl Project {
                 Loaded::File(Kind::Model, f) => project.models.push(f),
                 Loaded::File(Kind::Macro, f) => project.macros.push(f),
                 Loaded::File(Kind::Test, f) => project.tests.push(f),
+                Loaded::File(Kind::Analysis, f) => project.analyses.push(f),
                 Loaded::File(_, f) => project.snapshots.push(f),
             }
         }
@@ -190,6 +196,7 @@ enum Kind {
     Test,
     Snapshot,
     Seed,
+    Analysis,
 }
 
 enum Loaded {

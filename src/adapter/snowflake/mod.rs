@@ -451,8 +451,7 @@ impl Connection for SnowflakeConnection {
         // type; batches stay well under the statement size limit.
         const MAX_ROWS: usize = 1000;
         const MAX_BYTES: usize = 512 * 1024;
-        let cols: Vec<String> = columns.iter().map(|c| relation.quote_ident(c)).collect();
-        let head = format!("insert into {relation} ({}) values\n", cols.join(", "));
+        let head = format!("insert into {relation} ({}) values\n", columns.join(", "));
         let mut sql = head.clone();
         let mut n = 0;
         for row in rows {

@@ -120,7 +120,7 @@ fn seeds_insert_text_literals_escaped_for_snowflake() {
         vec![Some("1".to_string()), Some("O'Brien \\ co; x".to_string())],
         vec![Some("2".to_string()), None],
     ];
-    conn.insert_rows(&rel, &["id".into(), "group".into()], &rows)
+    conn.insert_rows(&rel, &[rel.quote_ident("id"), rel.quote_ident("group")], &rows)
         .expect("insert");
     let seen = statements.lock().expect("lock").clone();
     assert_eq!(

@@ -6,8 +6,8 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use super::Project;
 use crate::error::{Error, Result};
-use crate::project::Project;
 
 #[derive(Debug, Default)]
 pub(crate) struct DocBlocks {
@@ -108,6 +108,11 @@ impl DocBlocks {
             pos = after;
         }
         Ok(())
+    }
+
+    /// The text of the block `name`.
+    pub(crate) fn text(&self, name: &str) -> Option<&str> {
+        self.blocks.get(name).map(|(text, _)| text.as_str())
     }
 
     #[cfg(test)]

@@ -1,0 +1,155 @@
+//! dbt's run flags and project folders beyond models: `--empty` on run, build and compile,
+//! `analyses/`, and seeds' `quote_columns`, `column_types` and `delimiter`, in a project in
+//! dbt's layout.
+
+// Test code unwraps: a failure there is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::TestProject;
+
+const PROFILE: &str = "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: target/dev.duckdb\n      schema: analytics\n";
+
+fn dbt_project(extra: &str) -> TestProject {
+    let p = TestProject::empty();
+    p.write(
+        "dbt_project.yml",
+        &format!("name: shop\nversion: '1.0.0'\nconfig-version: 2\nprofile: shop\n{extra}"),
+    )
+    .write("profiles.yml", PROFILE);
+    p
+}
+
+fn rows(p: &TestProject, sql: &str) -> Vec<String> {
+    p.query(sql).into_iter().map(|r| r.join(" ")).collect()
+}
+
+/// Seeds, a source over one, an ephemeral model, a table, a view and a test.
+fn empty_project() -> TestProject {
+    let p = dbt_project("");
+    p.write(
+        "seeds/orders.csv",
+        "id,amount,placed_at\n1,5,2024-01-01\n2,7,2024-01-02\n",
+    )
+    .write("seeds/refunds.csv", "order_id,refund\n1,2.5\n")
+    .write(
+        "models/sources.yml",
+        "version: 2\nsources:\n  - name: raw\n    schema: analytics\n    tables:\n      - name: refunds\n",
+    )
+    .write(
+        "models/eph.sql",
+        "{{ config(materialized='ephemeral') }}\nselect order_id, refund from {{ source('raw', 'refunds') }}\n",
+    )
+    .write(
+        "models/net.sql",
+        "{{ config(materialized='table') }}\n{% set orders = ref('orders') %}\n\
+             select o.id, o.placed_at, o.amount - coalesce(r.refund, 0) as net\n\
+             from {{ orders }} as o left join {{ ref('eph') }} r on r.order_id = o.id\n",
+    )
+    .write(
+        "models/net_total.sql",
+        "select count(*) as n, sum(net) as total from {{ ref('net') }}\n",
+    )
+    .write(
+        "models/schema.yml",
+        "version: 2\nmodels:\n  - name: net\n    columns:\n      - name: id\n        data_tests: [not_null, unique]\n",
+    );
+    p
+}
+
+#[test]
+fn empty_builds_every_model_with_its_columns_and_no_rows() {
+    let p = empty_project();
+    p.ok(&["seed"]);
+    p.ok(&["compile", "--empty"]);
+    let compiled = p.read("target/compiled/shop/models/net.sql");
+    assert!(
+        compiled.contains("from (select * from analytics.orders where false limit 0) as o"),
+        "{compiled}"
+    );
+    assert!(
+        compiled.contains("from (select * from analytics.refunds where false limit 0)"),
+        "the source inside the ephemeral CTE reads empty:\n{compiled}"
+    );
+    assert!(
+        compiled.contains("__mozt__cte__eph as ("),
+        "the ephemeral model is a CTE, not a subquery:\n{compiled}"
+    );
+
+    let out = p.ok(&["build", "--empty", "-s", "net+"]);
+    assert!(out.stdout.contains("PASS"), "{}", out.stdout);
+    assert_eq!(p.scalar("select count(*) from analytics.net"), "0");
+    assert_eq!(
+        rows(
+            &p,
+            "select column_name || ':' || data_type from information_schema.columns where table_name = 'net' order by ordinal_position"
+        ),
+        vec!["id:BIGINT", "placed_at:DATE", "net:DOUBLE"]
+    );
+    assert_eq!(p.scalar("select n from analytics.net_total"), "0");
+
+    // Without the flag the same models read the rows.
+    p.ok(&["run"]);
+    assert_eq!(p.scalar("select total from analytics.net_total"), "9.5");
+    assert!(!p.read("target/compiled/shop/models/net.sql").contains("limit 0"));
+}
+
+#[test]
+fn analyses_compile_into_target_and_never_run() {
+    let p = dbt_project("analysis-paths: [reports]\n");
+    p.write("seeds/orders.csv", "id,amount\n1,5\n2,7\n")
+        .write("models/big_orders.sql", "select * from {{ ref('orders') }} where amount > {{ var('min', 6) }}\n")
+        .write(
+            "reports/finance/revenue.sql",
+            "{{ config(materialized='table') }}\nselect count(*) as n, sum(amount) as total from {{ ref('big_orders') }}\n",
+        )
+        // Not under analysis-paths: not read.
+        .write("analyses/ignored.sql", "select {{ nope( }}\n");
+    let out = p.ok(&["compile"]);
+    assert!(
+        !out.stderr.contains("analysis-paths"),
+        "read, not warned about:\n{}",
+        out.stderr
+    );
+    assert_eq!(
+        p.read("target/compiled/shop/reports/finance/revenue.sql").trim(),
+        "select count(*) as n, sum(amount) as total from analytics.big_orders"
+    );
+    let manifest = p.json("target/manifest.json");
+    let node = &manifest["nodes"]["analysis.shop.revenue"];
+    assert_eq!(node["resource_type"], "analysis", "{node}");
+    assert_eq!(node["depends_on"]["nodes"][0], "model.shop.big_orders", "{node}");
+
+    let out = p.ok(&["build"]);
+    assert!(!out.stdout.contains("revenue"), "{}", out.stdout);
+    assert_eq!(p.relations(), vec!["analytics.big_orders", "analytics.orders"]);
+    assert!(
+        p.ls(&[]).contains(&"revenue".to_string()),
+        "listed, as dbt ls lists analyses"
+    );
+}
+
+/// A seed's `delimiter` and `column_types` from dbt_project.yml's `seeds:` folder configs, and
+/// `quote_columns` on DuckDB (names as the header writes them, odd ones included).
+#[test]
+fn seed_configs_from_dbt_project_yml() {
+    let p = dbt_project(
+        "seeds:\n  shop:\n    +quote_columns: true\n    lookups:\n      +delimiter: \";\"\n      +column_types: {code: varchar}\n",
+    );
+    p.write("seeds/lookups/codes.csv", "code;Label Text;group\n007;x;1\n")
+        .write(
+            "models/codes_used.sql",
+            "select code, \"Label Text\" as label, \"group\" from {{ ref('codes') }}\n",
+        );
+    let out = p.ok(&["build"]);
+    assert!(!out.stderr.contains("WARN"), "{}", out.stderr);
+    assert_eq!(
+        rows(
+            &p,
+            "select column_name || ':' || data_type from information_schema.columns where table_name = 'codes' order by ordinal_position"
+        ),
+        vec!["code:VARCHAR", "Label Text:VARCHAR", "group:BIGINT"]
+    );
+    assert_eq!(rows(&p, "select * from analytics.codes_used"), vec!["007 x 1"]);
+}
