@@ -350,7 +350,7 @@ fn sources_read_through_an_ephemeral_model_are_not_hard_coded() {
     out.assert_ok();
     assert!(!out.stderr.contains("bypassing"), "{}", out.stderr);
     let manifest = p.json("target/manifest.json");
-    let lineage = &manifest["nodes"]["model.eph.customers"]["columns_lineage"];
+    let lineage = &manifest["nodes"]["model.eph.customers"]["meta"]["mozt"]["columns_lineage"];
     assert_eq!(
         lineage["email"],
         serde_json::json!({"source.eph.crm.customers": ["email"]}),

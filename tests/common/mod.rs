@@ -414,7 +414,7 @@ pub(crate) fn source_columns_from_catalog(p: &TestProject) -> String {
     let lineage = manifest["nodes"]
         .as_object()
         .and_then(|n| n.values().find(|n| n["name"] == "events_by_user"))
-        .map(|n| n["columns_lineage"]["user_id"].clone());
+        .map(|n| n["meta"]["mozt"]["columns_lineage"]["user_id"].clone());
     let text = serde_json::to_string(&lineage).unwrap_or_default();
     if !text.contains("source.") || !text.contains("user_id") {
         out.fail(&format!(
