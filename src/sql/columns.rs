@@ -476,7 +476,7 @@ impl<'r> Analyzer<'r> {
     }
 
     fn select(&mut self, s: &Select, env: &Ctes, outer: Option<&Scope>, order: &[&Expr]) -> Shape {
-        let mut scope = self.from_clause(s, env, outer);
+        let mut scope = self.read_from(s, env, outer);
         // Aliases first, so that any item, WHERE, GROUP BY or QUALIFY can use one (both dialects
         // allow it); their lineage is filled in as the items are read.
         let alias_at = declare_aliases(s, &mut scope);
@@ -497,7 +497,7 @@ impl<'r> Analyzer<'r> {
     }
 
     /// The scope a select's FROM makes, with its join conditions read.
-    fn from_clause<'p>(&mut self, s: &Select, env: &'p Ctes, outer: Option<&'p Scope<'p>>) -> Scope<'p> {
+    fn read_from<'p>(&mut self, s: &Select, env: &'p Ctes, outer: Option<&'p Scope<'p>>) -> Scope<'p> {
         let mut scope = Scope::new(outer, env);
         for twj in &s.from {
             self.factor(&twj.relation, env, &mut scope);
