@@ -147,3 +147,36 @@ fn model_level_constraints_cover_several_columns_on_duckdb() {
         ]
     );
 }
+
+/// Deploy's promotion and `clone` copy a table with `create table ... as select` on DuckDB,
+/// which keeps no constraints: a contracted table is declared again, with its constraints,
+/// then filled.
+#[test]
+fn deploy_and_clone_keep_a_contracts_constraints_on_duckdb() {
+    let p = TestProject::with_yml(
+        "name: publish\ntargets:\n  default: ci\n  prod: {type: duckdb, path: target/dev.duckdb, schema: analytics}\n  \
+         ci: {type: duckdb, path: target/dev.duckdb, schema: ci}\n",
+    );
+    p.write(
+        "models/t.sql",
+        "{{ config(materialized='table', contract={'enforced': true}) }}\nselect 1 as id, 'one' as name\n",
+    )
+    .write("models/schema.yml", YAML)
+    .write("models/v.sql", "select id from {{ ref('t') }}\n");
+    let constraints = |schema: &str| {
+        p.query(&format!(
+            "select constraint_type, constraint_text from duckdb_constraints() \
+             where schema_name = '{schema}' and table_name = 't' order by 1"
+        ))
+    };
+    let expected = [
+        ["CHECK", "CHECK((id > 0))"],
+        ["NOT NULL", "NOT NULL"],
+        ["PRIMARY KEY", "PRIMARY KEY(id)"],
+    ];
+    p.ok(&["deploy", "-t", "prod"]);
+    assert_eq!(constraints("analytics"), expected);
+    p.ok(&["clone", "--from-target", "prod"]);
+    assert_eq!(constraints("ci"), expected);
+    assert_eq!(p.query("select id, name from ci.t"), [["1", "one"]]);
+}

@@ -283,7 +283,11 @@ fn sample_project_compiles_without_sql_errors_on_both_dialects() {
     let models: Vec<_> = nodes.values().filter(|n| n["resource_type"] == "model").collect();
     assert!(models.len() >= 20);
     for m in models {
-        assert!(m["meta"]["mozt"]["columns_lineage"].is_object(), "no columns_lineage for {}", m["name"]);
+        assert!(
+            m["meta"]["mozt"]["columns_lineage"].is_object(),
+            "no columns_lineage for {}",
+            m["name"]
+        );
     }
 }
 

@@ -362,3 +362,67 @@ fn sources_read_through_an_ephemeral_model_are_not_hard_coded() {
         "{lineage}"
     );
 }
+
+/// A project of `levels` levels: at each, models a and b whose column c reads the c of both
+/// models of the level below (so the tree of the top column doubles at every level), over a
+/// chain of `chain` models under the bottom level.
+fn lineage_project(levels: usize, chain: usize) -> common::TestProject {
+    let p = common::TestProject::new("deep_lineage");
+    p.write("models/k0.sql", "select 1 as c\n");
+    for i in 1..chain {
+        p.write(
+            &format!("models/k{i}.sql"),
+            &format!("select c from {{{{ ref('k{}') }}}}\n", i - 1),
+        );
+    }
+    let bottom = format!("k{}", chain - 1);
+    for side in ["a", "b"] {
+        p.write(
+            &format!("models/{side}0.sql"),
+            &format!("select c from {{{{ ref('{bottom}') }}}}\n"),
+        );
+    }
+    for i in 1..levels {
+        let sql = format!(
+            "select x.c + y.c as c from {{{{ ref('a{0}') }}}} x cross join {{{{ ref('b{0}') }}}} y\n",
+            i - 1
+        );
+        p.write(&format!("models/a{i}.sql"), &sql)
+            .write(&format!("models/b{i}.sql"), &sql);
+    }
+    p
+}
+
+/// A column read through more models than the tree prints levels, and through so many paths
+/// that its full tree would hold billions of columns (2^40): `mozt lineage` answers at once
+/// (no call stack as deep as the chain, no tree as wide as the paths), says where it cut the
+/// tree, and JSON marks the cut columns `truncated`.
+#[test]
+fn lineage_through_long_chains_and_many_paths_is_cut_and_says_so() {
+    let p = lineage_project(40, 300);
+    let out = p.ok(&["lineage", "a39.c"]);
+    let lines = out.stdout.lines().count();
+    assert!(
+        lines > 1000 && lines <= mozt::check::lineage::MAX_COLUMNS + 2_000,
+        "{lines} lines"
+    );
+    assert!(
+        out.stdout.contains("└── … (the tree stops here"),
+        "{}",
+        &out.stdout[..2000]
+    );
+    // Down the chain: one column per level, until the cut (read as text: the JSON nests
+    // deeper than serde_json reads by default).
+    let out = p.ok(&["lineage", "k0.c", "--downstream", "--output", "json"]);
+    let last = format!("k{}", mozt::check::lineage::MAX_DEPTH - 1);
+    assert!(out.stdout.contains(&format!("\"name\": \"{last}\"")), "{last}");
+    assert!(
+        !out.stdout
+            .contains(&format!("\"name\": \"k{}\"", mozt::check::lineage::MAX_DEPTH))
+    );
+    assert_eq!(out.stdout.matches("\"truncated\": true").count(), 1, "{}", out.stdout);
+    // A short chain is printed whole: no cut.
+    let out = p.ok(&["lineage", "k5.c"]);
+    assert_eq!(out.stdout.lines().count(), 6, "{}", out.stdout);
+    assert!(!out.stdout.contains("stops here"), "{}", out.stdout);
+}

@@ -70,6 +70,11 @@ pub trait Adapter: Send + Sync {
     fn copy_table_sql(&self, _node: &Node, from: &Relation, to: &Relation) -> String {
         format!("create or replace table {to} as select * from {from}")
     }
+    /// Whether `copy_table_sql` keeps the table's constraints (Snowflake's clone does; DuckDB's
+    /// `create table ... as select` does not, so an enforced contract's table is declared again).
+    fn copy_keeps_constraints(&self) -> bool {
+        false
+    }
     /// Whether the warehouse has access control for `grants` (Snowflake); DuckDB has none.
     fn has_grants(&self) -> bool {
         false

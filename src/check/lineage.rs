@@ -20,13 +20,17 @@ pub struct Tree {
     pub column: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<Tree>,
+    /// Whether some of this column's children were left out (the tree reached `MAX_DEPTH`
+    /// levels or `MAX_COLUMNS` columns).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }
 
 /// Lineage of every analysed node, by unique id.
 pub struct Graph<'a> {
     manifest: &'a Manifest,
     lineage: HashMap<String, &'a NodeLineage>,
-    /// (node, column) -> the (node, column)s that derive from it.
+    /// (node, column in lower case) -> the (node, column)s that derive from it.
     children: HashMap<ColRef, BTreeSet<ColRef>>,
 }
 
@@ -39,7 +43,11 @@ impl<'a> Graph<'a> {
             lineage.insert(node.unique_id.clone(), l);
             for col in l.iter() {
                 for f in &col.from {
-                    children.entry(f.to_col_ref()).or_default().insert(ColRef {
+                    let key = ColRef {
+                        node: f.node.to_string(),
+                        column: f.column.to_ascii_lowercase(),
+                    };
+                    children.entry(key).or_default().insert(ColRef {
                         node: node.unique_id.clone(),
                         column: col.name.to_string(),
                     });
@@ -79,52 +87,93 @@ impl<'a> Graph<'a> {
             name,
             column: r.column.clone(),
             children: vec![],
+            truncated: false,
         }
     }
 
     /// The columns `r` derives from, recursively.
     pub fn upstream(&self, r: &ColRef) -> Tree {
-        self.up(r, &mut BTreeSet::new())
-    }
-
-    fn up(&self, r: &ColRef, path: &mut BTreeSet<ColRef>) -> Tree {
-        let mut t = self.leaf(r);
-        if !path.insert(r.clone()) {
-            return t;
-        }
-        if let Some(l) = self.lineage.get(&r.node)
-            && let Some(col) = l.iter().find(|c| c.name.eq_ignore_ascii_case(&r.column))
-        {
-            t.children = col.from.iter().map(|f| self.up(&f.to_col_ref(), path)).collect();
-        }
-        path.remove(r);
-        t
+        self.tree(r, |r| {
+            self.lineage
+                .get(&r.node)
+                .and_then(|l| l.iter().find(|c| c.name.eq_ignore_ascii_case(&r.column)))
+                .map(|col| col.from.iter().map(|f| f.to_col_ref()).collect())
+                .unwrap_or_default()
+        })
     }
 
     /// The columns that derive from `r`, recursively.
     pub fn downstream(&self, r: &ColRef) -> Tree {
-        self.down(r, &mut BTreeSet::new())
+        self.tree(r, |r| {
+            let key = ColRef {
+                node: r.node.clone(),
+                column: r.column.to_ascii_lowercase(),
+            };
+            self.children
+                .get(&key)
+                .map(|kids| kids.iter().cloned().collect())
+                .unwrap_or_default()
+        })
     }
 
-    fn down(&self, r: &ColRef, path: &mut BTreeSet<ColRef>) -> Tree {
-        let mut t = self.leaf(r);
-        if !path.insert(r.clone()) {
-            return t;
+    /// The tree from `root` along `next`, walked with a stack of its own (a chain of models
+    /// as long as the project's never deepens the call stack). A column met again on its own
+    /// path is a leaf; past `MAX_DEPTH` levels or `MAX_COLUMNS` columns the column whose
+    /// children were left out is marked `truncated`.
+    fn tree(&self, root: &ColRef, next: impl Fn(&ColRef) -> Vec<ColRef>) -> Tree {
+        struct Frame {
+            tree: Tree,
+            key: ColRef,
+            pending: std::vec::IntoIter<ColRef>,
         }
-        let key = self
-            .children
-            .keys()
-            .find(|k| k.node == r.node && k.column.eq_ignore_ascii_case(&r.column))
-            .cloned();
-        if let Some(k) = key
-            && let Some(kids) = self.children.get(&k)
-        {
-            t.children = kids.iter().map(|c| self.down(c, path)).collect();
+        let mut path: BTreeSet<ColRef> = BTreeSet::from([root.clone()]);
+        let mut count = 1usize;
+        let mut stack = vec![Frame {
+            tree: self.leaf(root),
+            key: root.clone(),
+            pending: next(root).into_iter(),
+        }];
+        loop {
+            let depth = stack.len();
+            let Some(top) = stack.last_mut() else { break };
+            match top.pending.next() {
+                Some(_) if depth >= MAX_DEPTH || count >= MAX_COLUMNS => {
+                    top.tree.truncated = true;
+                    top.pending = Vec::new().into_iter();
+                }
+                Some(child) => {
+                    count += 1;
+                    let tree = self.leaf(&child);
+                    if path.insert(child.clone()) {
+                        let pending = next(&child).into_iter();
+                        stack.push(Frame {
+                            tree,
+                            key: child,
+                            pending,
+                        });
+                    } else {
+                        top.tree.children.push(tree);
+                    }
+                }
+                None => {
+                    let Some(done) = stack.pop() else { break };
+                    path.remove(&done.key);
+                    match stack.last_mut() {
+                        Some(parent) => parent.tree.children.push(done.tree),
+                        None => return done.tree,
+                    }
+                }
+            }
         }
-        path.remove(r);
-        t
+        self.leaf(root)
     }
 }
+
+/// How many levels of columns a lineage tree goes down, and how many columns it holds at most
+/// (a column read by two paths appears on both, so a project of diamonds could otherwise make
+/// a tree of billions). Past either, the tree says where it was cut.
+pub const MAX_DEPTH: usize = 256;
+pub const MAX_COLUMNS: usize = 20_000;
 
 /// The source columns and seed columns a tree ends in.
 pub fn leaves(t: &Tree) -> BTreeSet<String> {
@@ -146,9 +195,10 @@ pub fn leaves(t: &Tree) -> BTreeSet<String> {
 /// A tree as indented text.
 pub fn render(t: &Tree) -> String {
     let mut out = format!("{}.{} ({})\n", t.name, t.column, t.kind);
+    // Recursion as deep as the tree, which `MAX_DEPTH` bounds.
     fn walk(t: &Tree, prefix: &str, out: &mut String) {
         for (i, c) in t.children.iter().enumerate() {
-            let last = i + 1 == t.children.len();
+            let last = i + 1 == t.children.len() && !t.truncated;
             out.push_str(&format!(
                 "{prefix}{}{}.{} ({})\n",
                 if last { "└── " } else { "├── " },
@@ -158,6 +208,12 @@ pub fn render(t: &Tree) -> String {
             ));
             let next = format!("{prefix}{}", if last { "    " } else { "│   " });
             walk(c, &next, out);
+        }
+        if t.truncated {
+            out.push_str(&format!(
+                "{prefix}└── … (the tree stops here: it is cut at {MAX_DEPTH} levels or {MAX_COLUMNS} columns; \
+                 trace this column by itself to see further)\n"
+            ));
         }
     }
     walk(t, "", &mut out);

@@ -130,10 +130,13 @@ pub(crate) fn prepare_staging(
         if !stateful(node) {
             continue;
         }
-        for (from, to) in companions(node, &s.target).iter().zip(companions(node, &s.staging)) {
-            if existing.kind(from) == Some(RelationKind::Table) {
+        let pairs = companions(node, &s.target)
+            .into_iter()
+            .zip(companions(node, &s.staging));
+        for (i, (from, to)) in pairs.enumerate() {
+            if existing.kind(&from) == Some(RelationKind::Table) {
                 tracing::debug!("deploy: copying {from} into {to}");
-                conn.execute(&adapter.copy_table_sql(node, from, &to))?;
+                crate::materialize::contract::run_copy(adapter, conn, node, &from, &to, i == 0)?;
                 copied += 1;
             }
         }

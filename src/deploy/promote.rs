@@ -16,6 +16,7 @@ use crate::adapter::Catalog;
 use crate::adapter::{Adapter, Connection, RelationKind};
 use crate::error::{Error, Result};
 use crate::manifest::{Manifest, Materialization};
+use crate::materialize::contract;
 
 /// The statements that promote `staged`, in the order they must run. `view_sql` holds each
 /// staged view's SQL compiled with the target's names; `staging` and `target` what the
@@ -37,14 +38,17 @@ pub(crate) fn statements(
         let node = &manifest.nodes[s.index];
         match staging.kind(&s.staging) {
             Some(RelationKind::Table) => {
-                for (from, to) in companions(node, &s.staging).iter().zip(companions(node, &s.target)) {
-                    if staging.kind(from) != Some(RelationKind::Table) {
+                let pairs = companions(node, &s.staging)
+                    .into_iter()
+                    .zip(companions(node, &s.target));
+                for (i, (from, to)) in pairs.enumerate() {
+                    if staging.kind(&from) != Some(RelationKind::Table) {
                         continue;
                     }
                     if target.kind(&to) == Some(RelationKind::View) {
                         out.push(format!("drop view if exists {to}"));
                     }
-                    out.push(adapter.copy_table_sql(node, from, &to));
+                    out.extend(contract::copy_table(adapter, node, &from, &to, i == 0));
                 }
             }
             Some(RelationKind::View) => views.push(s),
@@ -73,37 +77,45 @@ pub(crate) fn statements(
 }
 
 /// Views after the views they select from (a warehouse may check a view's query when it is
-/// created).
+/// created). Depth first over `depends_on` with a stack of its own (a chain of views as long
+/// as the project's never deepens the call stack); ephemeral models are walked through, since a
+/// view can reach another by way of one.
 fn in_dependency_order<'a>(manifest: &Manifest, views: Vec<&'a Staged>) -> Vec<&'a Staged> {
     let ids: HashMap<&str, &'a Staged> = views
         .iter()
         .map(|s| (manifest.nodes[s.index].unique_id.as_str(), *s))
         .collect();
-    let mut done: HashSet<&str> = HashSet::new();
+    let walked = |id: &str| {
+        manifest
+            .index_of(id)
+            .filter(|&i| ids.contains_key(id) || manifest.nodes[i].materialized() == Materialization::Ephemeral)
+    };
+    let mut done: HashSet<usize> = HashSet::new();
     let mut out = vec![];
-    fn visit<'a, 'm>(
-        manifest: &'m Manifest,
-        id: &'m str,
-        ids: &HashMap<&str, &'a Staged>,
-        done: &mut HashSet<&'m str>,
-        out: &mut Vec<&'a Staged>,
-    ) {
-        // Ephemeral models are walked through: a view can reach another by way of one.
-        let Some(index) = manifest.index_of(id) else { return };
-        let staged = ids.get(id);
-        if (staged.is_none() && manifest.nodes[index].materialized() != Materialization::Ephemeral) || !done.insert(id)
-        {
-            return;
-        }
-        for dep in &manifest.nodes[index].depends_on {
-            visit(manifest, dep, ids, done, out);
-        }
-        if let Some(s) = staged {
-            out.push(s);
-        }
-    }
     for s in &views {
-        visit(manifest, &manifest.nodes[s.index].unique_id, &ids, &mut done, &mut out);
+        if !done.insert(s.index) {
+            continue;
+        }
+        // (node, how many of its dependencies were looked at)
+        let mut stack: Vec<(usize, usize)> = vec![(s.index, 0)];
+        while let Some((index, next)) = stack.pop() {
+            let node = &manifest.nodes[index];
+            match node.depends_on.get(next) {
+                Some(dep) => {
+                    stack.push((index, next + 1));
+                    if let Some(d) = walked(dep)
+                        && done.insert(d)
+                    {
+                        stack.push((d, 0));
+                    }
+                }
+                None => {
+                    if let Some(staged) = ids.get(node.unique_id.as_str()) {
+                        out.push(*staged);
+                    }
+                }
+            }
+        }
     }
     out
 }

@@ -188,7 +188,7 @@ impl Copy<'_> {
             )?;
             cloned.views += 1;
         } else {
-            conn.execute(&self.adapter.copy_table_sql(node, &from_rel, &p.to))?;
+            crate::materialize::contract::run_copy(self.adapter, conn, node, &from_rel, &p.to, true)?;
             cloned.tables += 1;
         }
         tracing::debug!("cloned {from_rel} into {}", p.to);

@@ -67,7 +67,7 @@ impl Runner<'_> {
             );
         };
         // An enforced contract is checked before anything runs.
-        let contract = match node.settings.publish().contract_enforced && node.resource_type == ResourceType::Model {
+        let contract = match materialize::contract::enforced_on(node) {
             true => materialize::contract::check(self.adapter, conn, node, &compiled.sql),
             false => Ok(()),
         };

@@ -12,7 +12,7 @@
 use crate::adapter::{Adapter, Connection};
 use crate::error::{Error, Result};
 use crate::manifest::publish::{Constraint, ConstraintKind};
-use crate::manifest::{ColumnInfo, Node};
+use crate::manifest::{ColumnInfo, Node, ResourceType};
 use crate::relation::Relation;
 
 /// A declared column with its type as the warehouse names it.
@@ -192,6 +192,56 @@ fn warn_unusable(node: &Node, on: &str, k: &Constraint) {
             "columns"
         }
     );
+}
+
+/// Whether `node` is a model with an enforced contract.
+pub(crate) fn enforced_on(node: &Node) -> bool {
+    node.settings.publish().contract_enforced && node.resource_type == ResourceType::Model
+}
+
+/// The statements that copy table `from` over `to` (deploy's promotion and staging, `clone`).
+/// `own` says `to` is the node's own relation (not a table kept beside it). The adapter's copy
+/// where it keeps a table's constraints (Snowflake's clone) or there is no contract; else the
+/// contract's table, declared columns and constraints, filled from `from` (DuckDB's copy,
+/// `create table ... as select`, would drop them).
+pub(crate) fn copy_table(adapter: &dyn Adapter, node: &Node, from: &Relation, to: &Relation, own: bool) -> Vec<String> {
+    if !own || !enforced_on(node) || adapter.copy_keeps_constraints() {
+        return vec![adapter.copy_table_sql(node, from, to)];
+    }
+    table_with_columns(adapter, node, to, &format!("select * from {from}"))
+}
+
+/// The statements that replace table `rel` with the contract's declared columns and
+/// constraints, filled from `sql` (one statement where the warehouse has one, else two to run
+/// in one transaction).
+pub(crate) fn table_with_columns(adapter: &dyn Adapter, node: &Node, rel: &Relation, sql: &str) -> Vec<String> {
+    let defs = column_definitions(adapter, node, rel);
+    let select = select_in_order(node, rel, sql);
+    match adapter.replace_table_with_columns_sql(node, rel, &defs, &select) {
+        Some(one) => vec![one],
+        None => vec![
+            format!("create or replace table {rel} ({defs})"),
+            format!("insert into {rel}\n{select}"),
+        ],
+    }
+}
+
+/// Run `copy_table`'s statements: in one transaction where DDL is transactional, so a failed
+/// insert leaves the table that was there.
+pub(crate) fn run_copy(
+    adapter: &dyn Adapter,
+    conn: &mut dyn Connection,
+    node: &Node,
+    from: &Relation,
+    to: &Relation,
+    own: bool,
+) -> Result<()> {
+    let stmts = copy_table(adapter, node, from, to, own);
+    match stmts.as_slice() {
+        [one] => conn.execute(one),
+        _ if adapter.transactional_ddl() => super::atomic::transaction(conn, &stmts),
+        _ => stmts.iter().try_for_each(|s| conn.execute(s)),
+    }
 }
 
 /// `select <declared columns> from (<sql>)`: the model's rows in the contract's column order.

@@ -15,7 +15,7 @@ pub(crate) fn build(mut job: Job<'_>) -> Result<Outcome> {
     // atomic statement as well. One statement per model, no temporary table to rename. The
     // statement ends on a new line in case the model's SQL ends with a `--` comment.
     let replace = if job.node.settings.publish().contract_enforced {
-        with_contract(&job, &rel, sql)
+        contract::table_with_columns(job.adapter, job.node, &rel, sql)
     } else {
         vec![
             job.adapter
@@ -43,21 +43,4 @@ pub(crate) fn build(mut job: Job<'_>) -> Result<Outcome> {
         message: format!("created table {}", rel.short()),
         rows: None,
     })
-}
-
-/// An enforced contract: the table is created with the declared columns and constraints, then
-/// filled (in one statement where the warehouse has one, else two in one transaction).
-fn with_contract(job: &Job<'_>, rel: &crate::relation::Relation, sql: &str) -> Vec<String> {
-    let defs = contract::column_definitions(job.adapter, job.node, rel);
-    let select = contract::select_in_order(job.node, rel, sql);
-    match job
-        .adapter
-        .replace_table_with_columns_sql(job.node, rel, &defs, &select)
-    {
-        Some(one) => vec![one],
-        None => vec![
-            format!("create or replace table {rel} ({defs})"),
-            format!("insert into {rel}\n{select}"),
-        ],
-    }
 }

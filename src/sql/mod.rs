@@ -11,6 +11,8 @@ mod names;
 pub mod parse;
 pub mod refs;
 mod scope;
+#[cfg(test)]
+pub(crate) use scope::names_compared;
 pub mod statements;
 pub mod tokens;
 

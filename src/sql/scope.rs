@@ -33,6 +33,19 @@ impl Source {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// How many column names look-ups compared one by one on this thread (unit tests count
+    /// them to show the work grows with the number of columns, not with its square).
+    static COMPARED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// The count of names compared one by one on this thread so far (unit tests).
+#[cfg(test)]
+pub(crate) fn names_compared() -> u64 {
+    COMPARED.with(|n| n.get())
+}
+
 /// Lists shorter than this are searched one by one.
 const INDEX_FROM: usize = 16;
 
@@ -47,8 +60,11 @@ impl NameIndex {
     /// every call, or a longer one (then the index is not used).
     pub(super) fn find<'c>(&self, cols: &'c [Col], name: &str) -> Option<&'c Col> {
         let one_by_one = || {
-            cols.iter()
-                .find(|c| !c.name.is_empty() && c.name.eq_ignore_ascii_case(name))
+            cols.iter().find(|c| {
+                #[cfg(test)]
+                COMPARED.with(|n| n.set(n.get() + 1));
+                !c.name.is_empty() && c.name.eq_ignore_ascii_case(name)
+            })
         };
         if cols.len() < INDEX_FROM {
             return one_by_one();

@@ -261,6 +261,10 @@ impl Adapter for SnowflakeAdapter {
     fn copy_table_sql(&self, node: &Node, from: &Relation, to: &Relation) -> String {
         clone_ddl(node, from, to)
     }
+
+    fn copy_keeps_constraints(&self) -> bool {
+        true
+    }
 }
 
 /// `create or replace [transient] table <to> clone <from>`: zero-copy. A transient table can
