@@ -49,7 +49,7 @@ figures() {
     /Elapsed \(wall clock\)/ { n = split($2, p, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + p[i] }
     /User time/ { u = $2 } /System time/ { s = $2 }
     /Maximum resident set size/ { m = $2 / 1024 }
-    END { printf "%.2f %.2f %.0f", w, u + s, m }' "$1"
+    END { printf "%.2f %.2f %.0f\n", w, u + s, m }' "$1"
 }
 
 mkdir -p "$out"

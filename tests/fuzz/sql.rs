@@ -8,6 +8,11 @@
 //! keywords put in), where anything may come of it but a panic. The check must never panic or
 //! abort (a stack overflow would kill this test process).
 //!
+//! One case in `STRESS_EVERY` is a stress case (chains of up to 1,500 terms, unions of up to
+//! 400 branches, CASE nested up to 120 deep); the others are the size of the models people
+//! write, so that a long run tries many shapes rather than a few huge ones. Fixed sizes past
+//! the check's bounds are in tests/sql_robustness.rs.
+//!
 //! The budget (tests/fuzz/budget.rs): 100 cases or 60 seconds in `cargo test`; scripts/fuzz.sh
 //! runs many more in a release build. Cases that once failed are kept in `REGRESSIONS`.
 
@@ -37,7 +42,13 @@ struct Gen {
     rng: fastrand::Rng,
     /// How many more nested queries may be written.
     budget: usize,
+    /// A stress case (one in `STRESS_EVERY`): long chains, unions of hundreds of branches,
+    /// deep CASE. The others are the size of the models people write.
+    stress: bool,
 }
+
+/// One case in this many is a stress case.
+const STRESS_EVERY: u8 = 20;
 
 impl Gen {
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
@@ -95,7 +106,7 @@ impl Gen {
 
     /// A long chain of one operator (up to 900 terms: DuckDB reads 1,000 levels).
     fn chain(&mut self, scope: &[Rel], ops: &[&str]) -> String {
-        let n = if self.rng.u8(..10) == 0 {
+        let n = if self.stress && self.rng.u8(..10) == 0 {
             self.rng.usize(100..900)
         } else {
             self.rng.usize(2..20)
@@ -129,7 +140,7 @@ impl Gen {
                 format!("exists ({q})")
             }
             7 => {
-                let n = if self.rng.u8(..8) == 0 {
+                let n = if self.stress && self.rng.u8(..8) == 0 {
                     self.rng.usize(100..1500)
                 } else {
                     self.rng.usize(2..10)
@@ -210,7 +221,8 @@ impl Gen {
             }
         }
         let branches = match self.rng.u8(..12) {
-            0 => self.rng.usize(20..400),
+            0 if self.stress => self.rng.usize(20..400),
+            0 => self.rng.usize(5..20),
             1..=3 => self.rng.usize(2..5),
             _ => 1,
         };
@@ -246,9 +258,14 @@ impl Gen {
 
     fn statement(&mut self) -> String {
         self.budget = 6;
+        self.stress = self.rng.u8(..STRESS_EVERY) == 0;
         match self.rng.u8(..20) {
             0 => {
-                let d = self.rng.usize(1..120);
+                let d = if self.stress {
+                    self.rng.usize(20..120)
+                } else {
+                    self.rng.usize(1..20)
+                };
                 self.deep_case(d)
             }
             _ => {
@@ -361,6 +378,8 @@ fn the_check_reports_nothing_on_sql_duckdb_accepts() {
     let (mut sampled, mut accepted, mut analysed) = (0u64, 0u64, 0u64);
     // Statements the check reported an error on (DuckDB rejected each, or the test fails).
     let mut reported = 0u64;
+    // Stress cases among them.
+    let mut stressed = 0u64;
     let (mut in_duckdb, mut in_check) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
     let mut cases = 0;
     while budget.go_on("fuzz_sql", cases) {
@@ -369,8 +388,10 @@ fn the_check_reports_nothing_on_sql_duckdb_accepts() {
         let mut g = Gen {
             rng: fastrand::Rng::with_seed(seed.wrapping_add(case)),
             budget: 0,
+            stress: false,
         };
         let sql = g.statement();
+        stressed += u64::from(g.stress);
         // An edited copy: anything may come of it but a panic (a stack overflow aborts).
         let edited = mutate(&mut g.rng, &sql);
         if std::panic::catch_unwind(|| check(&edited)).is_err() {
@@ -403,7 +424,7 @@ fn the_check_reports_nothing_on_sql_duckdb_accepts() {
         }
     }
     eprintln!(
-        "fuzz_sql: {cases} cases from seed {seed} in {:?} (each a statement and an edited copy; the check \
+        "fuzz_sql: {cases} cases ({stressed} stress cases) from seed {seed} in {:?} (each a statement and an edited copy; the check \
          {in_check:?}, DuckDB {in_duckdb:?}); {reported} statements with an error reported, each rejected by \
          DuckDB; of {sampled} sampled, {accepted} accepted by DuckDB, {analysed} of those parsed",
         budget.started.elapsed()
