@@ -522,42 +522,46 @@ fn dispatch(command: Command) -> Result<i32, Error> {
             add_package,
             source,
         } => commands::deps::run(&common.load_options(), upgrade, lock, add_package, source),
-        Command::Source {
-            command:
-                SourceCommand::Freshness {
-                    common,
-                    selection,
-                    output,
-                },
+        Command::Source { command } => source_command(command),
+        Command::Braze { command } => braze_command(command),
+        Command::Docs { command } => docs_command(command),
+    }
+}
+
+fn source_command(command: SourceCommand) -> Result<i32, Error> {
+    match command {
+        SourceCommand::Freshness {
+            common,
+            selection,
+            output,
         } => commands::freshness::run(&common.load_options(), &selection.options(), output.as_deref()),
-        Command::Braze {
-            command:
-                BrazeCommand::Setup {
-                    common,
-                    public_key,
-                    apply,
-                },
+    }
+}
+
+fn braze_command(command: BrazeCommand) -> Result<i32, Error> {
+    match command {
+        BrazeCommand::Setup {
+            common,
+            public_key,
+            apply,
         } => commands::braze::run_setup(&common.load_options(), public_key.as_deref(), apply),
-        Command::Braze {
-            command:
-                BrazeCommand::RotateKey {
-                    common,
-                    public_key,
-                    slot,
-                    apply,
-                },
+        BrazeCommand::RotateKey {
+            common,
+            public_key,
+            slot,
+            apply,
         } => commands::braze::run_rotate(&common.load_options(), &public_key, slot, apply),
-        Command::Docs {
-            command:
-                DocsCommand::Generate {
-                    common,
-                    static_site,
-                    out,
-                },
+    }
+}
+
+fn docs_command(command: DocsCommand) -> Result<i32, Error> {
+    match command {
+        DocsCommand::Generate {
+            common,
+            static_site,
+            out,
         } => commands::docs::generate(&common.load_options(), static_site, out.as_deref()),
-        Command::Docs {
-            command: DocsCommand::Serve { common, port, host },
-        } => commands::docs::serve(&common.load_options(), &host, port),
+        DocsCommand::Serve { common, port, host } => commands::docs::serve(&common.load_options(), &host, port),
     }
 }
 

@@ -12,7 +12,7 @@ mod common;
 
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 
@@ -52,33 +52,10 @@ impl Proxy {
 
 /// One request: answered here when it is about grants, else forwarded.
 fn serve(stream: TcpStream, upstream: &str, grants: &Grants) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut line = String::new();
-    if reader.read_line(&mut line).is_err() {
+    let Some(r) = common::http::read_request(&stream) else {
         return;
-    }
-    let mut parts = line.split_whitespace();
-    let (method, path) = (
-        parts.next().unwrap_or("").to_string(),
-        parts.next().unwrap_or("").to_string(),
-    );
-    let mut headers = vec![];
-    let mut len = 0;
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.trim_end().split_once(':') {
-            if k.eq_ignore_ascii_case("content-length") {
-                len = v.trim().parse().unwrap_or(0);
-            }
-            headers.push((k.trim().to_string(), v.trim().to_string()));
-        }
-    }
-    let mut body = vec![0u8; len];
-    reader.read_exact(&mut body).unwrap();
-    let sql = serde_json::from_slice::<Value>(&body)
+    };
+    let sql = serde_json::from_slice::<Value>(&r.body)
         .ok()
         .and_then(|b| b["sqlText"].as_str().map(str::to_string))
         .unwrap_or_default();
@@ -86,16 +63,10 @@ fn serve(stream: TcpStream, upstream: &str, grants: &Grants) {
         Some(rows) => (200, rows.to_string().into_bytes()),
         None => {
             forget_replaced(&sql, grants);
-            forward(upstream, &method, &path, &headers, &body)
+            forward(upstream, &r.method, &r.path, &r.headers, &r.body)
         }
     };
-    let mut out = stream;
-    let head = format!(
-        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        reply.len()
-    );
-    let _ = out.write_all(head.as_bytes());
-    let _ = out.write_all(&reply);
+    common::http::write_reply(stream, status, &reply);
 }
 
 fn forward(upstream: &str, method: &str, path: &str, headers: &[(String, String)], body: &[u8]) -> (u16, Vec<u8>) {

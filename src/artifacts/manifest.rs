@@ -89,11 +89,9 @@ struct TestMetadata<'a> {
     namespace: Option<&'a str>,
 }
 
-/// A node's entry (model, seed, snapshot, data test) in dbt's manifest v12 shape.
+/// What names a node in every kind of entry (dbt's `name` to `fqn`).
 #[derive(Serialize)]
-struct NodeEntry<'a> {
-    database: Option<&'a str>,
-    schema: &'a str,
+struct Identity<'a> {
     name: &'a str,
     resource_type: ResourceType,
     package_name: &'a str,
@@ -101,6 +99,29 @@ struct NodeEntry<'a> {
     original_file_path: &'a Path,
     unique_id: &'a str,
     fqn: &'a [String],
+}
+
+impl<'a> Identity<'a> {
+    fn of(n: &'a Node) -> Identity<'a> {
+        Identity {
+            name: &n.name,
+            resource_type: n.resource_type,
+            package_name: &n.package_name,
+            path: resource_path(&n.original_file_path),
+            original_file_path: &n.original_file_path,
+            unique_id: &n.unique_id,
+            fqn: &n.fqn,
+        }
+    }
+}
+
+/// A node's entry (model, seed, snapshot, data test) in dbt's manifest v12 shape.
+#[derive(Serialize)]
+struct NodeEntry<'a> {
+    database: Option<&'a str>,
+    schema: &'a str,
+    #[serde(flatten)]
+    identity: Identity<'a>,
     alias: &'a str,
     checksum: FileHash,
     config: &'a Map<String, Value>,
@@ -159,13 +180,7 @@ impl<'a> NodeEntry<'a> {
         NodeEntry {
             database,
             schema,
-            name: &n.name,
-            resource_type: n.resource_type,
-            package_name: &n.package_name,
-            path: resource_path(&n.original_file_path),
-            original_file_path: &n.original_file_path,
-            unique_id: &n.unique_id,
-            fqn: &n.fqn,
+            identity: Identity::of(n),
             alias,
             checksum: FileHash::of(checksums),
             config: &n.config,
@@ -298,13 +313,8 @@ struct UnitTestEntry<'a> {
     model: &'a str,
     given: Vec<GivenEntry<'a>>,
     expect: FixtureEntry<'a>,
-    name: &'a str,
-    resource_type: ResourceType,
-    package_name: &'a str,
-    path: String,
-    original_file_path: &'a Path,
-    unique_id: &'a str,
-    fqn: &'a [String],
+    #[serde(flatten)]
+    identity: Identity<'a>,
     description: &'a str,
     overrides: Value,
     depends_on: DependsOn<'a>,
@@ -335,13 +345,7 @@ impl<'a> UnitTestEntry<'a> {
                 })
                 .collect(),
             expect: FixtureEntry::new(&spec.expect),
-            name: &n.name,
-            resource_type: n.resource_type,
-            package_name: &n.package_name,
-            path: resource_path(&n.original_file_path),
-            original_file_path: &n.original_file_path,
-            unique_id: &n.unique_id,
-            fqn: &n.fqn,
+            identity: Identity::of(n),
             description: &n.description,
             overrides: serde_json::json!({
                 "vars": spec.vars,
@@ -369,20 +373,11 @@ pub(crate) fn write_manifest(
     let started = Instant::now();
     #[cfg(debug_assertions)]
     check_node_fields(ctx, checksums);
-    let json_err = |e: serde_json::Error| Error::runtime(format!("cannot write manifest.json: {e}"));
-
     let path = ctx.dir.join("manifest.json");
     super::create_parent(&path)?;
     let io_err = |e: std::io::Error| write_err(&path, e);
     let mut out = AtomicFile::create(&path).map_err(io_err)?;
-
-    let mut metadata = ctx.dbt_metadata(SCHEMA_VERSION);
-    metadata["project_name"] = m.project_name.clone().into();
-    metadata["adapter_type"] = ctx.target.kind.as_str().into();
-    let mut head = b"{\"metadata\":".to_vec();
-    serde_json::to_writer(&mut head, &metadata).map_err(json_err)?;
-    head.extend_from_slice(b",\"nodes\":{");
-    out.write(&[&head]).map_err(io_err)?;
+    out.write(&[&head(ctx)?]).map_err(io_err)?;
     let (units, plain): (Vec<usize>, Vec<usize>) =
         (0..m.nodes.len()).partition(|&i| m.nodes[i].resource_type == ResourceType::UnitTest);
     // child_map's index is built on the side while the workers write the nodes.
@@ -404,35 +399,14 @@ pub(crate) fn write_manifest(
         serde_json::to_writer(buf, &SourceEntry::new(ctx, s, &checksums))
     })?;
     out.write(&[b"},\"unit_tests\":{"]).map_err(io_err)?;
-    stream_entries(&mut out, &path, &units, |buf, _, &i| {
-        let n = &m.nodes[i];
-        let Some(spec) = &n.unit else {
-            return Err(serde::ser::Error::custom(format!(
-                "{} has no unit test spec",
-                n.unique_id
-            )));
-        };
-        key(buf, &n.unique_id)?;
-        serde_json::to_writer(buf, &UnitTestEntry::new(n, spec, &checksums[i])?)
-    })?;
+    write_unit_tests(&mut out, &path, &m.nodes, &units, checksums)?;
     out.write(&[b"},\"parent_map\":{"]).map_err(io_err)?;
     stream_entries(&mut out, &path, &m.nodes, |buf, _, n| {
         key(buf, &n.unique_id)?;
         serde_json::to_writer(buf, &n.depends_on)
     })?;
     out.write(&[b"},\"child_map\":{"]).map_err(io_err)?;
-    stream_entries(&mut out, &path, &parents, |buf, _, (parent, children)| {
-        key(buf, parent)?;
-        buf.push(b'[');
-        for (j, &c) in children.iter().enumerate() {
-            if j > 0 {
-                buf.push(b',');
-            }
-            serde_json::to_writer(&mut *buf, &m.nodes[c].unique_id)?;
-        }
-        buf.push(b']');
-        Ok(())
-    })?;
+    write_child_map(&mut out, &path, &m.nodes, &parents)?;
     // What dbt's schema requires and mozt does not have (macros are not listed: a node's
     // `macros` checksum covers them).
     out.write(&[EMPTY_SECTIONS]).map_err(io_err)?;
@@ -443,6 +417,55 @@ pub(crate) fn write_manifest(
         started.elapsed()
     );
     Ok(())
+}
+
+/// The file's start: `{"metadata":{..},"nodes":{`.
+fn head(ctx: &super::Context<'_>) -> Result<Vec<u8>> {
+    let json_err = |e: serde_json::Error| Error::runtime(format!("cannot write manifest.json: {e}"));
+    let mut metadata = ctx.dbt_metadata(SCHEMA_VERSION);
+    metadata["project_name"] = ctx.manifest.project_name.clone().into();
+    metadata["adapter_type"] = ctx.target.kind.as_str().into();
+    let mut head = b"{\"metadata\":".to_vec();
+    serde_json::to_writer(&mut head, &metadata).map_err(json_err)?;
+    head.extend_from_slice(b",\"nodes\":{");
+    Ok(head)
+}
+
+/// The `unit_tests` members: the nodes at `units`, each with its spec.
+fn write_unit_tests(
+    out: &mut AtomicFile,
+    path: &Path,
+    nodes: &[Node],
+    units: &[usize],
+    checksums: &[Checksums],
+) -> Result<()> {
+    stream_entries(out, path, units, |buf, _, &i| {
+        let n = &nodes[i];
+        let Some(spec) = &n.unit else {
+            return Err(serde::ser::Error::custom(format!(
+                "{} has no unit test spec",
+                n.unique_id
+            )));
+        };
+        key(buf, &n.unique_id)?;
+        serde_json::to_writer(buf, &UnitTestEntry::new(n, spec, &checksums[i])?)
+    })
+}
+
+/// The `child_map` members: each parent's children by unique id.
+fn write_child_map(out: &mut AtomicFile, path: &Path, nodes: &[Node], parents: &[(&str, Vec<usize>)]) -> Result<()> {
+    stream_entries(out, path, parents, |buf, _, (parent, children)| {
+        key(buf, parent)?;
+        buf.push(b'[');
+        for (j, &c) in children.iter().enumerate() {
+            if j > 0 {
+                buf.push(b',');
+            }
+            serde_json::to_writer(&mut *buf, &nodes[c].unique_id)?;
+        }
+        buf.push(b']');
+        Ok(())
+    })
 }
 
 fn write_err(path: &Path, e: std::io::Error) -> Error {

@@ -28,20 +28,13 @@ pub(crate) struct Extras<'a> {
     pub blocks: DocBlocks,
 }
 
+/// A column, declared in YAML or only in the warehouse (which always gives its type).
 #[derive(Serialize)]
 struct Column<'a> {
     name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     data_type: Option<&'a str>,
     description: Cow<'a, str>,
-}
-
-/// A column the warehouse has but the YAML does not declare.
-#[derive(Serialize)]
-struct CatalogColumn<'a> {
-    name: &'a str,
-    data_type: &'a str,
-    description: &'a str,
 }
 
 #[derive(Serialize)]
@@ -141,10 +134,10 @@ fn columns(
     if let Some(cat) = catalog {
         for c in cat.columns.values() {
             if !declared.keys().any(|k| k.eq_ignore_ascii_case(&c.name)) {
-                out.push(serde_json::to_value(CatalogColumn {
+                out.push(serde_json::to_value(Column {
                     name: &c.name,
-                    data_type: &c.data_type,
-                    description: c.comment.as_deref().unwrap_or(""),
+                    data_type: Some(&c.data_type),
+                    description: Cow::Borrowed(c.comment.as_deref().unwrap_or("")),
                 }));
             }
         }

@@ -80,15 +80,7 @@ pub fn execute(
         .filter(|&i| session.manifest.nodes[i].materialized() != Materialization::Ephemeral)
         .collect();
     if plan.is_empty() {
-        session.write_manifest(&Default::default())?;
-        say("Nothing to do: the selection matched no nodes.");
-        crate::artifacts::write_run_results(&session.artifacts(), &[], 0.0)?;
-        return Ok(Executed {
-            results: vec![],
-            code: 0,
-            plan,
-            compiled: HashMap::new(),
-        });
+        return nothing_to_do(session, plan);
     }
     check_seed_files(session, &plan)?;
     if flags.empty {
@@ -100,22 +92,9 @@ pub fn execute(
         FAIL_FAST: flags.fail_fast,
         WHICH: kind.as_str().to_string(),
     });
-
     let adapter = adapter::for_target(&session.target, &session.project.root)?;
-    let mut conn = adapter.connect()?;
-    prepare(adapter.as_ref(), conn.as_mut(), &plan)?;
-    let (catalog, schemas) = read_catalog(session, &plan, flags, conn.as_mut())?;
-    let compiled = compile_and_check(session, &plan, flags, &catalog, conn.as_mut())?;
-    for s in &schemas {
-        conn.execute(&format!(
-            "create schema if not exists {}",
-            crate::relation::quote_if_needed(s)
-        ))?;
-    }
-    super::run_hooks::run(session, conn.as_mut(), &plan, super::run_hooks::When::Start)?;
-    drop(conn);
+    let (catalog, schemas, compiled) = prepare_warehouse(session, &plan, flags, adapter.as_ref(), prepare)?;
     note_grants(session, &plan, adapter.as_ref());
-
     say(&format!(
         "Running {} with {} on target {} ({})",
         describe_plan(session, &plan),
@@ -123,35 +102,9 @@ pub fn execute(
         session.target.name,
         session.target.kind
     ));
-    let runner = super::runner::Runner {
-        session,
-        compiled: &compiled,
-        adapter: adapter.as_ref(),
-        catalog: &catalog,
-        flags,
-        live: std::sync::Mutex::new(None),
-    };
-    // In build, what depends on a model also waits for the model's tests, and unit tests run
-    // before their model.
-    let build_dag;
-    let dag = if kind == Kind::Build {
-        let mut d = session.dag.clone();
-        crate::test::build_order(&mut d, &session.manifest, &plan);
-        build_dag = d;
-        &build_dag
-    } else {
-        &session.dag
-    };
     // From here the first Ctrl-C cancels the run instead of ending the process.
     let graceful = crate::cancel::Graceful::enter();
-    let results = run::execute(
-        &session.manifest,
-        dag,
-        &plan,
-        session.threads,
-        adapter.as_ref(),
-        &runner,
-    )?;
+    let results = run_plan(session, &plan, flags, kind, adapter.as_ref(), &catalog, &compiled)?;
     // on-run-end runs whatever the nodes did (not after Ctrl-C); its failure is reported once
     // the results are written.
     let end = match crate::cancel::requested() {
@@ -167,6 +120,74 @@ pub fn execute(
         plan,
         compiled,
     })
+}
+
+/// A selection with nothing to build: the artifacts say so.
+fn nothing_to_do(session: &mut Session, plan: BTreeSet<usize>) -> Result<Executed> {
+    session.write_manifest(&Default::default())?;
+    say("Nothing to do: the selection matched no nodes.");
+    crate::artifacts::write_run_results(&session.artifacts(), &[], 0.0)?;
+    Ok(Executed {
+        results: vec![],
+        code: 0,
+        plan,
+        compiled: HashMap::new(),
+    })
+}
+
+/// On one connection before any node runs: the caller's `prepare`, the warehouse's catalog,
+/// the compiled and checked SQL, the plan's schemas created and the on-run-start hooks run.
+fn prepare_warehouse(
+    session: &mut Session,
+    plan: &BTreeSet<usize>,
+    flags: &RunOptions,
+    adapter: &dyn Adapter,
+    prepare: &mut Prepare<'_>,
+) -> Result<(Catalog, Vec<String>, HashMap<usize, Compiled>)> {
+    let mut conn = adapter.connect()?;
+    prepare(adapter, conn.as_mut(), plan)?;
+    let (catalog, schemas) = read_catalog(session, plan, flags, conn.as_mut())?;
+    let compiled = compile_and_check(session, plan, flags, &catalog, conn.as_mut())?;
+    for s in &schemas {
+        conn.execute(&format!(
+            "create schema if not exists {}",
+            crate::relation::quote_if_needed(s)
+        ))?;
+    }
+    super::run_hooks::run(session, conn.as_mut(), plan, super::run_hooks::When::Start)?;
+    Ok((catalog, schemas, compiled))
+}
+
+/// Run the plan's nodes over the DAG on the session's threads.
+fn run_plan(
+    session: &Session,
+    plan: &BTreeSet<usize>,
+    flags: &RunOptions,
+    kind: Kind,
+    adapter: &dyn Adapter,
+    catalog: &Catalog,
+    compiled: &HashMap<usize, Compiled>,
+) -> Result<Vec<NodeResult>> {
+    let runner = super::runner::Runner {
+        session,
+        compiled,
+        adapter,
+        catalog,
+        flags,
+        live: std::sync::Mutex::new(None),
+    };
+    // In build, what depends on a model also waits for the model's tests, and unit tests run
+    // before their model.
+    let build_dag;
+    let dag = if kind == Kind::Build {
+        let mut d = session.dag.clone();
+        crate::test::build_order(&mut d, &session.manifest, plan);
+        build_dag = d;
+        &build_dag
+    } else {
+        &session.dag
+    };
+    run::execute(&session.manifest, dag, plan, session.threads, adapter, &runner)
 }
 
 /// Read what the warehouse holds in the plan's schemas (it decides `is_incremental()`, so it

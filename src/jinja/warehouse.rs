@@ -196,6 +196,17 @@ impl Object for Table {
     }
 }
 
+/// A column of `rows` by position or by name (any case).
+fn column_index(rows: &Rows, key: &Value) -> Option<usize> {
+    match key.as_usize() {
+        Some(i) => (i < rows.columns.len()).then_some(i),
+        None => {
+            let name = key.as_str()?;
+            rows.columns.iter().position(|c| c.eq_ignore_ascii_case(name))
+        }
+    }
+}
+
 /// One row: cells by position or by column name.
 #[derive(Debug)]
 struct Row {
@@ -209,14 +220,7 @@ impl Object for Row {
     }
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let row = self.rows.rows.get(self.index)?;
-        let at = match key.as_usize() {
-            Some(i) => i,
-            None => {
-                let name = key.as_str()?;
-                self.rows.columns.iter().position(|c| c.eq_ignore_ascii_case(name))?
-            }
-        };
-        row.get(at).map(super::to_value)
+        row.get(column_index(&self.rows, key)?).map(super::to_value)
     }
     fn enumerate(self: &Arc<Self>) -> Enumerator {
         Enumerator::Seq(self.rows.columns.len())
@@ -232,17 +236,9 @@ impl Object for Columns {
         ObjectRepr::Seq
     }
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let at = match key.as_usize() {
-            Some(i) if i < self.0.columns.len() => i,
-            Some(_) => return None,
-            None => {
-                let name = key.as_str()?;
-                self.0.columns.iter().position(|c| c.eq_ignore_ascii_case(name))?
-            }
-        };
         Some(Value::from_object(TableColumn {
             rows: self.0.clone(),
-            index: at,
+            index: column_index(&self.0, key)?,
         }))
     }
     fn enumerate(self: &Arc<Self>) -> Enumerator {

@@ -17,7 +17,7 @@ use crate::jinja::scope::{self, RefCall};
 use crate::jinja::{JinjaEnv, Mode, Scope};
 use crate::manifest::node::{Node, ResourceType, SourceNode, TestInfo};
 use crate::project::config::{folder_config, merge_config, normalize_key};
-use crate::project::schema::ColumnDecl;
+use crate::project::schema::{ColumnDecl, NodePatch, SourceDecl, SourceTable};
 use crate::project::{Project, SchemaDoc};
 use crate::suggest::closest;
 
@@ -270,29 +270,9 @@ fn doc_tests<'a>(
         let Some(node) = refable.get(patch.name.as_str()).filter(|n| n.resource_type == kind) else {
             continue;
         };
-        let subject = Subject {
-            unique_id: node.unique_id.clone(),
-            label: node.name.clone(),
-            prefix: "",
-            expr: format!("ref({})", quoted(&node.name)),
-            placeholder: Placeholder::Ref(RefCall {
-                package: None,
-                name: node.name.clone(),
-            }),
-            what: format!("{} {}", kind.as_str(), node.name),
-            path: vec![patch.name.as_str()],
-            tags: patch.other.get("tags").cloned(),
-        };
-        collect(
-            project,
-            jinja,
-            doc,
-            &subject,
-            &patch.data_tests,
-            &patch.columns,
-            out,
-            errors,
-        );
+        let subject = node_subject(node, patch);
+        let (tests, columns) = (&patch.data_tests, &patch.columns);
+        collect(project, jinja, doc, &subject, tests, columns, out, errors);
     }
     for src in &c.sources {
         for table in &src.tables {
@@ -300,36 +280,51 @@ fn doc_tests<'a>(
             if !sources.iter().any(|s| s.unique_id == unique_id) {
                 continue;
             }
-            let subject = Subject {
-                unique_id,
-                label: format!("{}_{}", src.name, table.name),
-                prefix: "source_",
-                expr: format!("source({}, {})", quoted(&src.name), quoted(&table.name)),
-                placeholder: Placeholder::Source(src.name.clone(), table.name.clone()),
-                what: format!("source {}.{}", src.name, table.name),
-                path: vec![src.name.as_str(), table.name.as_str()],
-                tags: Some(Value::Array(
-                    [src.other.get("tags"), table.other.get("tags")]
-                        .into_iter()
-                        .flatten()
-                        .flat_map(|t| match t {
-                            Value::Array(a) => a.clone(),
-                            other => vec![other.clone()],
-                        })
-                        .collect(),
-                )),
-            };
-            collect(
-                project,
-                jinja,
-                doc,
-                &subject,
-                &table.data_tests,
-                &table.columns,
-                out,
-                errors,
-            );
+            let subject = source_subject(unique_id, src, table);
+            let (tests, columns) = (&table.data_tests, &table.columns);
+            collect(project, jinja, doc, &subject, tests, columns, out, errors);
         }
+    }
+}
+
+/// A model, seed or snapshot as the subject of the tests its YAML patch declares.
+fn node_subject<'a>(node: &Node, patch: &'a NodePatch) -> Subject<'a> {
+    let kind = node.resource_type;
+    Subject {
+        unique_id: node.unique_id.clone(),
+        label: node.name.clone(),
+        prefix: "",
+        expr: format!("ref({})", quoted(&node.name)),
+        placeholder: Placeholder::Ref(RefCall {
+            package: None,
+            name: node.name.clone(),
+        }),
+        what: format!("{} {}", kind.as_str(), node.name),
+        path: vec![patch.name.as_str()],
+        tags: patch.other.get("tags").cloned(),
+    }
+}
+
+/// A source table as the subject of its tests; it gets the tags of the source and the table.
+fn source_subject<'a>(unique_id: String, src: &'a SourceDecl, table: &'a SourceTable) -> Subject<'a> {
+    Subject {
+        unique_id,
+        label: format!("{}_{}", src.name, table.name),
+        prefix: "source_",
+        expr: format!("source({}, {})", quoted(&src.name), quoted(&table.name)),
+        placeholder: Placeholder::Source(src.name.clone(), table.name.clone()),
+        what: format!("source {}.{}", src.name, table.name),
+        path: vec![src.name.as_str(), table.name.as_str()],
+        tags: Some(Value::Array(
+            [src.other.get("tags"), table.other.get("tags")]
+                .into_iter()
+                .flatten()
+                .flat_map(|t| match t {
+                    Value::Array(a) => a.clone(),
+                    other => vec![other.clone()],
+                })
+                .collect(),
+        )),
     }
 }
 
@@ -396,12 +391,7 @@ fn build(
     })?;
     let macro_name = test_macro(jinja, &test).map_err(|(msg, help)| fail(format!("{msg} on {on}"), help))?;
     if let Some(c) = column {
-        let col = if c.quote == Some(true) {
-            crate::relation::quote(&c.name)
-        } else {
-            c.name.clone()
-        };
-        args.entry("column_name".to_string()).or_insert(Value::String(col));
+        args.entry("column_name".to_string()).or_insert(column_arg(c));
     }
     check_args(jinja, &macro_name, &test, &args).map_err(|(msg, help)| fail(format!("{msg} on {on}"), help))?;
 
@@ -418,23 +408,10 @@ fn build(
         return Ok(None);
     }
     check_test_config(&config).map_err(|(msg, help)| fail(format!("test {name} on {on} has {msg}"), help))?;
-    if let Some(where_) = config.get("where").and_then(Value::as_str)
-        && (where_.contains("{{") || where_.contains("{%"))
-    {
-        let rendered = render_where(jinja, where_, &name).map_err(|e| e.at(loc.location(doc)))?;
-        config.insert("where".into(), Value::String(rendered));
-    }
+    render_where_config(jinja, &mut config, &name).map_err(|e| e.at(loc.location(doc)))?;
 
     let raw_code = call_template(&macro_name, &subject.expr, &args);
-    // Tests whose call differs only in the subject (no Jinja in their arguments) share a render.
-    let share = raw_code
-        .starts_with("{{")
-        .then(|| serde_json::to_string(&(&macro_name, &args, &config, subject.expr.starts_with("ref("))).ok())
-        .flatten()
-        .map(|key| Share {
-            key,
-            subject: subject.placeholder.clone(),
-        });
+    let share = share_of(&raw_code, &macro_name, &args, &config, subject);
     let mut kwargs = args;
     kwargs.remove("column_name");
     let info = TestInfo {
@@ -446,6 +423,45 @@ fn build(
     let node = test_node(project, &doc.path, name.clone(), fqn, raw_code, config, info);
     tracing::trace!("test {name} ({full})");
     Ok(Some((Box::new(node), loc, entry_config, share)))
+}
+
+/// The `column_name` argument a column's test gets: quoted when the column says `quote: true`.
+fn column_arg(c: &ColumnDecl) -> Value {
+    Value::String(if c.quote == Some(true) {
+        crate::relation::quote(&c.name)
+    } else {
+        c.name.clone()
+    })
+}
+
+/// A `where:` config holding Jinja, rendered once here.
+fn render_where_config(jinja: &JinjaEnv, config: &mut Map<String, Value>, name: &str) -> Result<()> {
+    if let Some(where_) = config.get("where").and_then(Value::as_str)
+        && (where_.contains("{{") || where_.contains("{%"))
+    {
+        let rendered = render_where(jinja, where_, name)?;
+        config.insert("where".into(), Value::String(rendered));
+    }
+    Ok(())
+}
+
+/// Tests whose call differs only in the subject (no Jinja in their arguments) share a render:
+/// the key they share it by.
+fn share_of(
+    raw_code: &str,
+    macro_name: &str,
+    args: &Map<String, Value>,
+    config: &Map<String, Value>,
+    subject: &Subject<'_>,
+) -> Option<Share> {
+    raw_code
+        .starts_with("{{")
+        .then(|| serde_json::to_string(&(macro_name, args, config, subject.expr.starts_with("ref("))).ok())
+        .flatten()
+        .map(|key| Share {
+            key,
+            subject: subject.placeholder.clone(),
+        })
 }
 
 /// A data test's node before its render.

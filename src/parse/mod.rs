@@ -20,6 +20,7 @@ use crate::hash::FastMap;
 use crate::jinja::objects::{ModelObj, relation_value};
 use crate::jinja::{JinjaEnv, Mode, Scope, path_name};
 use crate::manifest::node::{ColumnInfo, Node, ResourceType, SourceNode, TestInfo};
+use crate::manifest::render::RefCall;
 use crate::manifest::{Manifest, Materialization};
 use crate::project::config::{folder_config, merge_config};
 use crate::project::schema::{ColumnDecl, NodePatch};
@@ -153,7 +154,6 @@ fn templated_nodes(
     snapshots: Vec<snapshots::SnapshotSource>,
     singular_tests: &[&SourceFile],
 ) -> Result<Vec<Node>> {
-    let name = project.name();
     let mut errors = vec![];
 
     // Room for every node, tests included, so that none is moved once made (a node is large,
@@ -190,42 +190,14 @@ fn templated_nodes(
             .collect::<Vec<_>>(),
     );
     for snap in snapshots {
-        let mut node = skeleton(
-            project,
-            &snap.file,
-            ResourceType::Snapshot,
-            &project.file.snapshot_paths,
-            &project.file.snapshots,
-            snapshot_patches.get(snap.name.as_str()),
-        );
-        node.name = snap.name.clone();
-        node.unique_id = format!("snapshot.{name}.{}", snap.name);
-        if let Some(last) = node.fqn.last_mut() {
-            *last = snap.name.clone();
-        }
-        node.template = format!("{}#{}", node.template, snap.name);
-        merge_config(&mut node.config, &snap.config);
+        let node = snapshot_node(project, &snap, snapshot_patches.get(snap.name.as_str()));
         if let Err(e) = jinja.add_template(&node.template, snap.template) {
             errors.push(e);
         }
         nodes.push(node);
     }
     for file in singular_tests {
-        let mut node = skeleton(
-            project,
-            file,
-            ResourceType::Test,
-            &project.file.test_paths,
-            &project.file.tests,
-            None,
-        );
-        node.unique_id = format!("test.{name}.{}", node.name);
-        node.test = Some(TestInfo {
-            test_name: "singular".into(),
-            attached_to: None,
-            column_name: None,
-            kwargs: Map::new(),
-        });
+        let node = singular_test_node(project, file);
         if let Err(e) = jinja.add_template(&node.template, file.text.clone()) {
             errors.push(e);
         }
@@ -236,6 +208,47 @@ fn templated_nodes(
     }
     check_duplicates(&nodes, 0)?;
     Ok(nodes)
+}
+
+/// A snapshot block's node: named after the block, its template the file's name and the
+/// block's, its config the block's over the folder's.
+fn snapshot_node(project: &Project, snap: &snapshots::SnapshotSource, patch: Option<&Patch>) -> Node {
+    let mut node = skeleton(
+        project,
+        &snap.file,
+        ResourceType::Snapshot,
+        &project.file.snapshot_paths,
+        &project.file.snapshots,
+        patch,
+    );
+    node.name = snap.name.clone();
+    node.unique_id = format!("snapshot.{}.{}", project.name(), snap.name);
+    if let Some(last) = node.fqn.last_mut() {
+        *last = snap.name.clone();
+    }
+    node.template = format!("{}#{}", node.template, snap.name);
+    merge_config(&mut node.config, &snap.config);
+    node
+}
+
+/// A singular test's node (a SQL file in a test path).
+fn singular_test_node(project: &Project, file: &SourceFile) -> Node {
+    let mut node = skeleton(
+        project,
+        file,
+        ResourceType::Test,
+        &project.file.test_paths,
+        &project.file.tests,
+        None,
+    );
+    node.unique_id = format!("test.{}.{}", project.name(), node.name);
+    node.test = Some(TestInfo {
+        test_name: "singular".into(),
+        attached_to: None,
+        column_name: None,
+        kwargs: Map::new(),
+    });
+    node
 }
 
 /// Render every model, snapshot and singular test once in parse mode, fold what each render
@@ -831,6 +844,11 @@ fn node_dependencies(
 ) -> (Vec<String>, Vec<Error>) {
     let mut errors = vec![];
     let mut d: Vec<String> = vec![];
+    let mut depend = |id: &String| {
+        if !d.contains(id) {
+            d.push(id.clone());
+        }
+    };
     for r in &node.refs {
         let found = manifest.by_name(&r.name).filter(|n| {
             r.package
@@ -838,72 +856,69 @@ fn node_dependencies(
                 .is_none_or(|p| *p == n.package_name || p == project.name())
         });
         match found {
-            Some(target) if target.unique_id != node.unique_id => {
-                if !d.contains(&target.unique_id) {
-                    d.push(target.unique_id.clone());
-                }
-            }
+            Some(target) if target.unique_id != node.unique_id => depend(&target.unique_id),
             Some(_) => errors.push(
                 Error::project(format!("model '{}' refers to itself with ref('{}')", node.name, r.name))
                     .at(call_location(node, &r.name))
                     .with_source_line(&node.raw_code)
                     .help("use {{ this }} to name the model's own relation"),
             ),
-            None => {
-                let hints = closest(&r.name, manifest.ref_names());
-                let known_project = |p: &str| p == project.name() || project.packages.iter().any(|k| k.name == p);
-                let mut e = Error::project(match &r.package {
-                    Some(p) if !known_project(p) => {
-                        format!("ref('{p}', '{}'): unknown project '{p}'", r.name)
-                    }
-                    _ => format!("ref('{}') in {} names no model, seed or snapshot", r.name, node.name),
-                })
-                .at(call_location(node, &r.name))
-                .with_source_line(&node.raw_code);
-                let is_disabled = r.package.as_ref().is_none_or(|p| p == project.name()) && disabled.contains(&r.name);
-                e = if is_disabled {
-                    e.message = format!(
-                        "ref('{}') in {} names a disabled node (enabled=false)",
-                        r.name, node.name
-                    );
-                    e.help(format!(
-                        "enable '{}' again, or disable {} too (config(enabled=false))",
-                        r.name, node.name
-                    ))
-                } else if hints.is_empty() {
-                    e.help("check the name: refs use the file name without .sql")
-                } else {
-                    e.help(format!(
-                        "did you mean {}?",
-                        hints.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
-                    ))
-                };
-                errors.push(e);
-            }
+            None => errors.push(unknown_ref(manifest, project, disabled, node, r)),
         }
     }
     for (s, t) in &node.sources {
         match manifest.source(s, t) {
-            Some(src) => {
-                if !d.contains(&src.unique_id) {
-                    d.push(src.unique_id.clone());
-                }
-            }
-            None => {
-                let hints = manifest.closest_sources(s, t);
-                let mut e = Error::project(format!("source('{s}', '{t}') in {} is not declared", node.name))
-                    .at(call_location(node, t))
-                    .with_source_line(&node.raw_code);
-                e = if hints.is_empty() {
-                    e.help("declare it under `sources:` in a YAML file in models/")
-                } else {
-                    e.help(format!("did you mean {}?", hints.join(", ")))
-                };
-                errors.push(e);
-            }
+            Some(src) => depend(&src.unique_id),
+            None => errors.push(unknown_source(manifest, node, s, t)),
         }
     }
     (d, errors)
+}
+
+/// The error of a ref() that names no model, seed or snapshot: a disabled one, a name close to
+/// it, or an unknown project.
+fn unknown_ref(manifest: &Manifest, project: &Project, disabled: &[String], node: &Node, r: &RefCall) -> Error {
+    let hints = closest(&r.name, manifest.ref_names());
+    let known_project = |p: &str| p == project.name() || project.packages.iter().any(|k| k.name == p);
+    let mut e = Error::project(match &r.package {
+        Some(p) if !known_project(p) => {
+            format!("ref('{p}', '{}'): unknown project '{p}'", r.name)
+        }
+        _ => format!("ref('{}') in {} names no model, seed or snapshot", r.name, node.name),
+    })
+    .at(call_location(node, &r.name))
+    .with_source_line(&node.raw_code);
+    let is_disabled = r.package.as_ref().is_none_or(|p| p == project.name()) && disabled.contains(&r.name);
+    if is_disabled {
+        e.message = format!(
+            "ref('{}') in {} names a disabled node (enabled=false)",
+            r.name, node.name
+        );
+        e.help(format!(
+            "enable '{}' again, or disable {} too (config(enabled=false))",
+            r.name, node.name
+        ))
+    } else if hints.is_empty() {
+        e.help("check the name: refs use the file name without .sql")
+    } else {
+        e.help(format!(
+            "did you mean {}?",
+            hints.iter().map(|h| format!("'{h}'")).collect::<Vec<_>>().join(", ")
+        ))
+    }
+}
+
+/// The error of a source() that names no declared source table.
+fn unknown_source(manifest: &Manifest, node: &Node, s: &str, t: &str) -> Error {
+    let hints = manifest.closest_sources(s, t);
+    let e = Error::project(format!("source('{s}', '{t}') in {} is not declared", node.name))
+        .at(call_location(node, t))
+        .with_source_line(&node.raw_code);
+    if hints.is_empty() {
+        e.help("declare it under `sources:` in a YAML file in models/")
+    } else {
+        e.help(format!("did you mean {}?", hints.join(", ")))
+    }
 }
 
 /// The line of a ref/source call naming `name` in a node's file.

@@ -259,27 +259,22 @@ impl<'a> Schedule<'a> {
     /// After `--fail-fast` stopped the run, every node still waiting is reported as not run.
     fn skip_the_rest(&mut self) {
         let Some(failed) = self.stopped_by else { return };
-        let mut rest: Vec<usize> = self
-            .state
-            .iter()
-            .filter(|(_, s)| **s == State::Waiting)
-            .map(|(i, _)| *i)
-            .collect();
-        rest.sort_unstable();
-        for c in rest {
-            let why = format!(
-                "not run: --fail-fast stopped the run after {} failed",
-                self.manifest.nodes[failed].name
-            );
-            self.skip(c, why);
-        }
+        let why = format!(
+            "not run: --fail-fast stopped the run after {} failed",
+            self.manifest.nodes[failed].name
+        );
+        self.skip_waiting(&why);
     }
 
     /// After Ctrl-C, every node not started is reported as not run.
     fn skip_cancelled(&mut self) {
-        if !crate::cancel::requested() {
-            return;
+        if crate::cancel::requested() {
+            self.skip_waiting("not run: the run was cancelled (Ctrl-C)");
         }
+    }
+
+    /// Every node still waiting is reported as not run, for `why`, in the order of the nodes.
+    fn skip_waiting(&mut self, why: &str) {
         let mut rest: Vec<usize> = self
             .state
             .iter()
@@ -288,7 +283,7 @@ impl<'a> Schedule<'a> {
             .collect();
         rest.sort_unstable();
         for c in rest {
-            self.skip(c, "not run: the run was cancelled (Ctrl-C)".to_string());
+            self.skip(c, why.to_string());
         }
     }
 

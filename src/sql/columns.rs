@@ -15,7 +15,8 @@ use crate::hash::FastMap;
 
 use sqlparser::ast::{
     Expr, GroupByExpr, Ident, NamedWindowExpr, ObjectName, OrderByKind, Query, Select, SelectItem,
-    SelectItemQualifiedWildcardKind, SetExpr, SetQuantifier, TableAlias, TableFactor, WildcardAdditionalOptions,
+    SelectItemQualifiedWildcardKind, SetExpr, SetQuantifier, TableAlias, TableFactor, TableWithJoins,
+    WildcardAdditionalOptions,
 };
 use sqlparser::tokenizer::Span;
 
@@ -354,119 +355,149 @@ impl<'r> Analyzer<'r> {
     fn factor_inner(&mut self, f: &TableFactor, env: &Ctes, scope: &mut Scope) {
         match f {
             TableFactor::Table { name, alias, args, .. } => {
-                let last = last_part(name);
-                let alias_name = alias
-                    .as_ref()
-                    .map(|a| ident_name(&a.name))
-                    .unwrap_or_else(|| last.clone());
-                let shape = if args.is_some() {
-                    // A table function written like a table (read_parquet('...')).
-                    scope.opaque = true;
-                    Shape::unknown()
-                } else if name.0.len() == 1
-                    && let Some((_, s)) = env.iter().rev().find(|(n, _)| n.eq_ignore_ascii_case(&last))
-                {
-                    s.clone()
-                } else if let Some(s) = self.resolve.relation(name) {
-                    s
-                } else if is_file_path(name) {
-                    // DuckDB reads files named like tables: `from 'data/events.parquet'`.
-                    scope.opaque = true;
-                    Shape::unknown()
-                } else {
-                    self.unresolved.push(Unresolved {
-                        name: name.to_string(),
-                        span: name
-                            .0
-                            .first()
-                            .and_then(|p| p.as_ident())
-                            .map(|i| i.span)
-                            .unwrap_or(Span::empty()),
-                    });
-                    Shape::unknown()
-                };
-                scope
-                    .sources
-                    .push(Source::new(alias_name, apply_alias(shape, alias.as_ref())));
+                self.table(name, alias.as_ref(), args.is_some(), env, scope)
             }
-            TableFactor::Derived { subquery, alias, .. } => {
-                // LATERAL, and DuckDB's implicit lateral: the subquery may read what precedes it.
-                let view = Scope {
-                    sources: scope.sources.clone(),
-                    aliases: vec![],
-                    alias_index: NameIndex::default(),
-                    opaque: scope.opaque,
-                    parent: scope.parent,
-                    ctes: env,
-                };
-                let shape = self.query(subquery, env, Some(&view));
-                scope.sources.push(Source::new(
-                    alias.as_ref().map(|a| ident_name(&a.name)).unwrap_or_default(),
-                    apply_alias(shape, alias.as_ref()),
-                ));
-            }
+            TableFactor::Derived { subquery, alias, .. } => self.derived(subquery, alias.as_ref(), env, scope),
             TableFactor::NestedJoin {
                 table_with_joins,
                 alias,
-            } => {
-                let mut inner = Scope::new(scope.parent, env);
-                self.factor(&table_with_joins.relation, env, &mut inner);
-                for j in &table_with_joins.joins {
-                    self.factor(&j.relation, env, &mut inner);
-                }
-                if inner.opaque {
-                    scope.opaque = true;
-                }
-                for j in &table_with_joins.joins {
-                    if let Some(e) = join_on(&j.join_operator) {
-                        self.expr(e, &inner, true);
-                    }
-                }
-                match alias {
-                    Some(a) => {
-                        let mut shape = Shape {
-                            cols: vec![],
-                            complete: inner.complete(),
-                            passthrough: None,
-                        };
-                        for s in inner.sources {
-                            shape.cols.extend(s.shape.cols);
-                        }
-                        scope
-                            .sources
-                            .push(Source::new(ident_name(&a.name), apply_alias(shape, Some(a))));
-                    }
-                    None => scope.sources.extend(inner.sources),
-                }
-            }
-            other => {
-                // Table functions, UNNEST, FLATTEN, PIVOT, MATCH_RECOGNIZE, ...: their columns are
-                // not modelled. Lineage of what they read is still collected where it is simple.
-                scope.opaque = true;
-                let alias = match other {
-                    TableFactor::Function { alias, .. }
-                    | TableFactor::TableFunction { alias, .. }
-                    | TableFactor::UNNEST { alias, .. }
-                    | TableFactor::Pivot { alias, .. }
-                    | TableFactor::Unpivot { alias, .. }
-                    | TableFactor::MatchRecognize { alias, .. } => alias.as_ref().map(|a| ident_name(&a.name)),
-                    _ => None,
-                };
-                if let TableFactor::Pivot { table, .. }
-                | TableFactor::Unpivot { table, .. }
-                | TableFactor::MatchRecognize { table, .. } = other
-                {
-                    let mut inner = Scope::new(scope.parent, env);
-                    self.factor(table, env, &mut inner);
-                }
-                scope
-                    .sources
-                    .push(Source::new(alias.unwrap_or_default(), Shape::unknown()));
-            }
+            } => self.nested_join(table_with_joins, alias.as_ref(), env, scope),
+            other => self.unmodelled_factor(other, env, scope),
         }
     }
 
+    /// A relation read by name: a CTE, an upstream relation, a file, or a hard-coded name.
+    fn table(&mut self, name: &ObjectName, alias: Option<&TableAlias>, args: bool, env: &Ctes, scope: &mut Scope) {
+        let last = last_part(name);
+        let alias_name = alias.map(|a| ident_name(&a.name)).unwrap_or_else(|| last.clone());
+        let shape = if args {
+            // A table function written like a table (read_parquet('...')).
+            scope.opaque = true;
+            Shape::unknown()
+        } else if name.0.len() == 1
+            && let Some((_, s)) = env.iter().rev().find(|(n, _)| n.eq_ignore_ascii_case(&last))
+        {
+            s.clone()
+        } else if let Some(s) = self.resolve.relation(name) {
+            s
+        } else if is_file_path(name) {
+            // DuckDB reads files named like tables: `from 'data/events.parquet'`.
+            scope.opaque = true;
+            Shape::unknown()
+        } else {
+            self.unresolved.push(Unresolved {
+                name: name.to_string(),
+                span: name
+                    .0
+                    .first()
+                    .and_then(|p| p.as_ident())
+                    .map(|i| i.span)
+                    .unwrap_or(Span::empty()),
+            });
+            Shape::unknown()
+        };
+        scope.sources.push(Source::new(alias_name, apply_alias(shape, alias)));
+    }
+
+    /// A subquery in FROM. LATERAL, and DuckDB's implicit lateral: the subquery may read what
+    /// precedes it.
+    fn derived(&mut self, subquery: &Query, alias: Option<&TableAlias>, env: &Ctes, scope: &mut Scope) {
+        let view = Scope {
+            sources: scope.sources.clone(),
+            aliases: vec![],
+            alias_index: NameIndex::default(),
+            opaque: scope.opaque,
+            parent: scope.parent,
+            ctes: env,
+        };
+        let shape = self.query(subquery, env, Some(&view));
+        scope.sources.push(Source::new(
+            alias.map(|a| ident_name(&a.name)).unwrap_or_default(),
+            apply_alias(shape, alias),
+        ));
+    }
+
+    /// A parenthesized join: one source under its alias, else each of its sources.
+    fn nested_join(&mut self, twj: &TableWithJoins, alias: Option<&TableAlias>, env: &Ctes, scope: &mut Scope) {
+        let mut inner = Scope::new(scope.parent, env);
+        self.factor(&twj.relation, env, &mut inner);
+        for j in &twj.joins {
+            self.factor(&j.relation, env, &mut inner);
+        }
+        if inner.opaque {
+            scope.opaque = true;
+        }
+        for j in &twj.joins {
+            if let Some(e) = join_on(&j.join_operator) {
+                self.expr(e, &inner, true);
+            }
+        }
+        match alias {
+            Some(a) => {
+                let mut shape = Shape {
+                    cols: vec![],
+                    complete: inner.complete(),
+                    passthrough: None,
+                };
+                for s in inner.sources {
+                    shape.cols.extend(s.shape.cols);
+                }
+                scope
+                    .sources
+                    .push(Source::new(ident_name(&a.name), apply_alias(shape, Some(a))));
+            }
+            None => scope.sources.extend(inner.sources),
+        }
+    }
+
+    /// Table functions, UNNEST, FLATTEN, PIVOT, MATCH_RECOGNIZE, ...: their columns are not
+    /// modelled. Lineage of what they read is still collected where it is simple.
+    fn unmodelled_factor(&mut self, f: &TableFactor, env: &Ctes, scope: &mut Scope) {
+        scope.opaque = true;
+        let alias = match f {
+            TableFactor::Function { alias, .. }
+            | TableFactor::TableFunction { alias, .. }
+            | TableFactor::UNNEST { alias, .. }
+            | TableFactor::Pivot { alias, .. }
+            | TableFactor::Unpivot { alias, .. }
+            | TableFactor::MatchRecognize { alias, .. } => alias.as_ref().map(|a| ident_name(&a.name)),
+            _ => None,
+        };
+        if let TableFactor::Pivot { table, .. }
+        | TableFactor::Unpivot { table, .. }
+        | TableFactor::MatchRecognize { table, .. } = f
+        {
+            let mut inner = Scope::new(scope.parent, env);
+            self.factor(table, env, &mut inner);
+        }
+        scope
+            .sources
+            .push(Source::new(alias.unwrap_or_default(), Shape::unknown()));
+    }
+
     fn select(&mut self, s: &Select, env: &Ctes, outer: Option<&Scope>, order: &[&Expr]) -> Shape {
+        let mut scope = self.read_from(s, env, outer);
+        // Aliases first, so that any item, WHERE, GROUP BY or QUALIFY can use one (both dialects
+        // allow it); their lineage is filled in as the items are read.
+        let alias_at = declare_aliases(s, &mut scope);
+        let mut out = Shape {
+            cols: vec![],
+            complete: true,
+            passthrough: None,
+        };
+        for item in &s.projection {
+            self.select_item(item, &mut scope, &alias_at, &mut out);
+        }
+        self.clauses(s, &scope, order);
+        if s.exclude.is_some() {
+            out.complete = false;
+            out.passthrough = None;
+        }
+        out
+    }
+
+    /// The scope a select's FROM makes, with its join conditions read.
+    fn read_from<'p>(&mut self, s: &Select, env: &'p Ctes, outer: Option<&'p Scope<'p>>) -> Scope<'p> {
         let mut scope = Scope::new(outer, env);
         for twj in &s.from {
             self.factor(&twj.relation, env, &mut scope);
@@ -485,134 +516,104 @@ impl<'r> Analyzer<'r> {
                 }
             }
         }
+        scope
+    }
 
-        // Aliases first, so that any item, WHERE, GROUP BY or QUALIFY can use one (both dialects
-        // allow it); their lineage is filled in as the items are read.
-        // Each alias's first place in `scope.aliases`.
-        let mut alias_at: FastMap<Arc<str>, usize> = FastMap::default();
-        for item in &s.projection {
-            if let SelectItem::ExprWithAlias { alias, .. } = item {
-                let name = col_name(alias);
-                alias_at.entry(name.clone()).or_insert(scope.aliases.len());
-                scope.aliases.push(Col {
-                    name,
-                    from: Refs::new(),
-                });
-            }
-        }
-        let mut out = Shape {
-            cols: vec![],
-            complete: true,
-            passthrough: None,
-        };
-        for item in &s.projection {
-            match item {
-                SelectItem::UnnamedExpr(e) => {
-                    let from = self.expr(e, &scope, true);
-                    match output_name(e) {
-                        Some(name) => out.cols.push(Col { name, from }),
-                        None => {
-                            // The warehouse names it after the expression text: not a name to
-                            // rely on. Kept nameless so that union branches still line up.
-                            out.complete = false;
-                            out.cols.push(Col {
-                                name: Arc::from(""),
-                                from,
-                            });
-                        }
-                    }
-                }
-                SelectItem::ExprWithAlias { expr, alias } => {
-                    let from = self.expr(expr, &scope, true);
-                    let col = Col {
-                        name: col_name(alias),
-                        from,
-                    };
-                    if let Some(a) = alias_at.get(&col.name).and_then(|&i| scope.aliases.get_mut(i)) {
-                        a.from = col.from.clone();
-                    }
-                    out.cols.push(col);
-                }
-                SelectItem::ExprWithAliases { expr, aliases } => {
-                    let from = self.expr(expr, &scope, true);
-                    for a in aliases {
+    /// One item of the select list: its output columns appended to `out`, and an alias's
+    /// lineage filled in.
+    fn select_item(
+        &mut self,
+        item: &SelectItem,
+        scope: &mut Scope,
+        alias_at: &FastMap<Arc<str>, usize>,
+        out: &mut Shape,
+    ) {
+        match item {
+            SelectItem::UnnamedExpr(e) => {
+                let from = self.expr(e, scope, true);
+                match output_name(e) {
+                    Some(name) => out.cols.push(Col { name, from }),
+                    None => {
+                        // The warehouse names it after the expression text: not a name to
+                        // rely on. Kept nameless so that union branches still line up.
+                        out.complete = false;
                         out.cols.push(Col {
-                            name: col_name(a),
-                            from: from.clone(),
+                            name: Arc::from(""),
+                            from,
                         });
                     }
                 }
-                SelectItem::Wildcard(opts) => {
-                    let mut shape = Shape {
-                        cols: vec![],
-                        complete: scope.complete(),
-                        passthrough: None,
-                    };
-                    let open: Vec<&Source> = scope.sources.iter().filter(|s| !s.shape.complete).collect();
-                    if let [one] = open.as_slice() {
-                        shape.passthrough = one.shape.passthrough.clone();
-                    }
-                    // A join USING the same name shows the column once.
-                    let mut seen: HashSet<String> = HashSet::new();
-                    for src in &scope.sources {
-                        for c in &src.shape.cols {
-                            if c.name.is_empty() || seen.insert(c.name.to_ascii_lowercase()) {
-                                shape.cols.push(c.clone());
-                            }
-                        }
-                    }
-                    append_star(&mut out, wildcard(shape, opts, self, &scope));
+            }
+            SelectItem::ExprWithAlias { expr, alias } => {
+                let from = self.expr(expr, scope, true);
+                let col = Col {
+                    name: col_name(alias),
+                    from,
+                };
+                if let Some(a) = alias_at.get(&col.name).and_then(|&i| scope.aliases.get_mut(i)) {
+                    a.from = col.from.clone();
                 }
-                SelectItem::QualifiedWildcard(kind, opts) => {
-                    let shape = match kind {
-                        SelectItemQualifiedWildcardKind::ObjectName(name) => scope
-                            .source(&last_part(name))
-                            .map(|s| s.shape.clone())
-                            .unwrap_or_default(),
-                        SelectItemQualifiedWildcardKind::Expr(e) => {
-                            self.expr(e, &scope, false);
-                            Shape::unknown()
-                        }
-                    };
-                    append_star(&mut out, wildcard(shape, opts, self, &scope));
+                out.cols.push(col);
+            }
+            SelectItem::ExprWithAliases { expr, aliases } => {
+                let from = self.expr(expr, scope, true);
+                for a in aliases {
+                    out.cols.push(Col {
+                        name: col_name(a),
+                        from: from.clone(),
+                    });
                 }
             }
+            SelectItem::Wildcard(opts) => append_star(out, wildcard(star(scope), opts, self, scope)),
+            SelectItem::QualifiedWildcard(kind, opts) => {
+                let shape = match kind {
+                    SelectItemQualifiedWildcardKind::ObjectName(name) => scope
+                        .source(&last_part(name))
+                        .map(|s| s.shape.clone())
+                        .unwrap_or_default(),
+                    SelectItemQualifiedWildcardKind::Expr(e) => {
+                        self.expr(e, scope, false);
+                        Shape::unknown()
+                    }
+                };
+                append_star(out, wildcard(shape, opts, self, scope));
+            }
         }
+    }
+
+    /// The clauses after the select list: WHERE, PREWHERE, GROUP BY, HAVING, QUALIFY, named
+    /// windows and the query's ORDER BY.
+    fn clauses(&mut self, s: &Select, scope: &Scope, order: &[&Expr]) {
         if let Some(e) = &s.selection {
-            self.expr(e, &scope, true);
+            self.expr(e, scope, true);
         }
         if let Some(e) = &s.prewhere {
-            self.expr(e, &scope, true);
+            self.expr(e, scope, true);
         }
         if let GroupByExpr::Expressions(list, _) = &s.group_by {
             for e in list {
-                self.expr(e, &scope, true);
+                self.expr(e, scope, true);
             }
         }
         if let Some(e) = &s.having {
-            self.expr(e, &scope, true);
+            self.expr(e, scope, true);
         }
         if let Some(e) = &s.qualify {
-            self.expr(e, &scope, true);
+            self.expr(e, scope, true);
         }
         for w in &s.named_window {
             if let NamedWindowExpr::WindowSpec(spec) = &w.1 {
                 for e in &spec.partition_by {
-                    self.expr(e, &scope, true);
+                    self.expr(e, scope, true);
                 }
                 for o in &spec.order_by {
-                    self.expr(&o.expr, &scope, true);
+                    self.expr(&o.expr, scope, true);
                 }
             }
         }
         for e in order {
-            self.expr(e, &scope, true);
+            self.expr(e, scope, true);
         }
-        if s.exclude.is_some() {
-            out.complete = false;
-            out.passthrough = None;
-        }
-        out
     }
 }
 
@@ -623,6 +624,45 @@ fn output_name(e: &Expr) -> Option<Arc<str>> {
         Expr::CompoundIdentifier(parts) if parts.len() >= 2 => parts.last().map(col_name),
         _ => None,
     }
+}
+
+/// The columns a bare `*` expands to: every source's, a name a join USING shares shown once.
+fn star(scope: &Scope) -> Shape {
+    let mut shape = Shape {
+        cols: vec![],
+        complete: scope.complete(),
+        passthrough: None,
+    };
+    let open: Vec<&Source> = scope.sources.iter().filter(|s| !s.shape.complete).collect();
+    if let [one] = open.as_slice() {
+        shape.passthrough = one.shape.passthrough.clone();
+    }
+    let mut seen: HashSet<String> = HashSet::new();
+    for src in &scope.sources {
+        for c in &src.shape.cols {
+            if c.name.is_empty() || seen.insert(c.name.to_ascii_lowercase()) {
+                shape.cols.push(c.clone());
+            }
+        }
+    }
+    shape
+}
+
+/// Each select-list alias's first place in `scope.aliases`, where all are declared with no
+/// lineage yet.
+fn declare_aliases(s: &Select, scope: &mut Scope) -> FastMap<Arc<str>, usize> {
+    let mut alias_at: FastMap<Arc<str>, usize> = FastMap::default();
+    for item in &s.projection {
+        if let SelectItem::ExprWithAlias { alias, .. } = item {
+            let name = col_name(alias);
+            alias_at.entry(name.clone()).or_insert(scope.aliases.len());
+            scope.aliases.push(Col {
+                name,
+                from: Refs::new(),
+            });
+        }
+    }
+    alias_at
 }
 
 /// Apply `* EXCLUDE/EXCEPT/REPLACE/RENAME` to the columns a star expands to.

@@ -4,8 +4,8 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, JoinConstraint, JoinOperator, Query, Visitor,
-    WindowType,
+    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, InTarget, JoinConstraint, JoinOperator,
+    Query, Visitor, WindowType,
 };
 
 use super::columns::{Analyzer, Issue, last_part};
@@ -82,159 +82,195 @@ impl Analyzer<'_> {
     /// Read one expression: resolve it when it is a name, else push its parts onto `stack`
     /// (in the order written).
     fn step<'e>(&mut self, e: &'e Expr, scope: &Scope, check: bool, out: &mut Refs, stack: &mut Vec<Work<'e>>) {
-        let mut go = |x: &'e Expr| stack.push(Work::Expr(x, check));
+        if let Some(x) = one_part(e) {
+            stack.push(Work::Expr(x, check));
+            return;
+        }
+        if let Some((a, b)) = two_parts(e) {
+            stack.push(Work::Expr(a, check));
+            stack.push(Work::Expr(b, check));
+            return;
+        }
         match e {
             Expr::Identifier(i) => self.reference(std::slice::from_ref(i), scope, check, out),
             Expr::CompoundIdentifier(parts) => self.reference(parts, scope, check, out),
-            Expr::CompoundFieldAccess { root, .. } => go(root),
-            Expr::JsonAccess { value, .. } => go(value),
-            Expr::IsFalse(x)
-            | Expr::IsNotFalse(x)
-            | Expr::IsTrue(x)
-            | Expr::IsNotTrue(x)
-            | Expr::IsNull(x)
-            | Expr::IsNotNull(x)
-            | Expr::IsUnknown(x)
-            | Expr::IsNotUnknown(x)
-            | Expr::Nested(x)
-            | Expr::UnaryOp { expr: x, .. }
-            | Expr::Cast { expr: x, .. }
-            | Expr::Extract { expr: x, .. }
-            | Expr::Ceil { expr: x, .. }
-            | Expr::Floor { expr: x, .. }
-            | Expr::Collate { expr: x, .. } => go(x),
-            Expr::IsDistinctFrom(a, b)
-            | Expr::IsNotDistinctFrom(a, b)
-            | Expr::BinaryOp { left: a, right: b, .. }
-            | Expr::AnyOp { left: a, right: b, .. }
-            | Expr::AllOp { left: a, right: b, .. }
-            | Expr::AtTimeZone {
-                timestamp: a,
-                time_zone: b,
-            }
-            | Expr::Position { expr: a, r#in: b } => {
-                go(a);
-                go(b);
-            }
-            Expr::Like { expr, pattern, .. }
-            | Expr::ILike { expr, pattern, .. }
-            | Expr::SimilarTo { expr, pattern, .. }
-            | Expr::RLike { expr, pattern, .. } => {
-                go(expr);
-                go(pattern);
-            }
-            Expr::Between { expr, low, high, .. } => {
-                go(expr);
-                go(low);
-                go(high);
-            }
-            Expr::Substring {
-                expr,
-                substring_from,
-                substring_for,
-                ..
-            } => {
-                go(expr);
-                for x in [substring_from, substring_for].into_iter().flatten() {
-                    go(x);
-                }
-            }
-            Expr::Trim { expr, trim_what, .. } => {
-                go(expr);
-                if let Some(x) = trim_what {
-                    go(x);
-                }
-            }
-            Expr::In { expr, target, .. } => {
-                go(expr);
-                match target {
-                    sqlparser::ast::InTarget::List(list) => {
-                        for x in list {
-                            go(x);
-                        }
-                    }
-                    sqlparser::ast::InTarget::Subquery(q) => stack.push(Work::Checked(q)),
-                    sqlparser::ast::InTarget::Unnest(x) => go(x),
-                    sqlparser::ast::InTarget::Table { .. } => {}
-                }
-            }
-            Expr::Case {
-                operand,
-                conditions,
-                else_result,
-                ..
-            } => {
-                if let Some(x) = operand {
-                    go(x);
-                }
-                for w in conditions {
-                    go(&w.condition);
-                    go(&w.result);
-                }
-                if let Some(x) = else_result {
-                    go(x);
-                }
-            }
-            Expr::Tuple(list) => {
-                for x in list {
-                    go(x);
-                }
-            }
-            Expr::Array(a) => {
-                for x in &a.elem {
-                    go(x);
-                }
-            }
-            Expr::Interval(i) => go(&i.value),
-            Expr::Value(_) | Expr::TypedString(_) => {}
+            Expr::Function(f) => push_function(f, check, stack),
             Expr::Exists { subquery, .. } | Expr::Subquery(subquery) => stack.push(Work::Lineage(subquery)),
-            Expr::Function(f) => {
-                let name = last_part(&f.name).to_ascii_lowercase();
-                let plain = f.name.0.len() == 1 && plain_function(&name);
-                let check_args = check && plain;
-                match &f.args {
-                    FunctionArguments::List(list) => {
-                        for a in &list.args {
-                            let arg = match a {
-                                FunctionArg::Named { arg, .. }
-                                | FunctionArg::ExprNamed { arg, .. }
-                                | FunctionArg::Unnamed(arg) => arg,
-                            };
-                            if let FunctionArgExpr::Expr(x) = arg {
-                                stack.push(Work::Expr(x, check_args));
-                            }
-                        }
-                    }
-                    FunctionArguments::Subquery(q) => stack.push(Work::Lineage(q)),
-                    FunctionArguments::None => {}
+            Expr::Value(_) | Expr::TypedString(_) => {}
+            other => {
+                if !push_parts(other, check, stack) {
+                    self.unmodelled(other, scope, out);
                 }
-                if let Some(x) = &f.filter {
+            }
+        }
+    }
+
+    /// Forms not modelled (lambdas, struct literals, dialect extensions): read the names
+    /// inside for lineage, report nothing.
+    fn unmodelled(&mut self, e: &Expr, scope: &Scope, out: &mut Refs) {
+        let mut names = Names::default();
+        if sqlparser::ast::Visit::visit(e, &mut names).is_break() {
+            self.too_deep("an expression the check does not model");
+            return;
+        }
+        for n in names.found {
+            self.reference(&n, scope, false, out);
+        }
+    }
+}
+
+/// The one part an expression reads, for the forms that have exactly one.
+#[inline]
+fn one_part(e: &Expr) -> Option<&Expr> {
+    match e {
+        Expr::CompoundFieldAccess { root: x, .. }
+        | Expr::JsonAccess { value: x, .. }
+        | Expr::IsFalse(x)
+        | Expr::IsNotFalse(x)
+        | Expr::IsTrue(x)
+        | Expr::IsNotTrue(x)
+        | Expr::IsNull(x)
+        | Expr::IsNotNull(x)
+        | Expr::IsUnknown(x)
+        | Expr::IsNotUnknown(x)
+        | Expr::Nested(x)
+        | Expr::UnaryOp { expr: x, .. }
+        | Expr::Cast { expr: x, .. }
+        | Expr::Extract { expr: x, .. }
+        | Expr::Ceil { expr: x, .. }
+        | Expr::Floor { expr: x, .. }
+        | Expr::Collate { expr: x, .. } => Some(x),
+        Expr::Interval(i) => Some(&i.value),
+        _ => None,
+    }
+}
+
+/// The two parts an expression reads, in the order written, for the forms that have exactly
+/// two.
+#[inline]
+fn two_parts(e: &Expr) -> Option<(&Expr, &Expr)> {
+    match e {
+        Expr::IsDistinctFrom(a, b)
+        | Expr::IsNotDistinctFrom(a, b)
+        | Expr::BinaryOp { left: a, right: b, .. }
+        | Expr::AnyOp { left: a, right: b, .. }
+        | Expr::AllOp { left: a, right: b, .. }
+        | Expr::AtTimeZone {
+            timestamp: a,
+            time_zone: b,
+        }
+        | Expr::Position { expr: a, r#in: b }
+        | Expr::Like {
+            expr: a, pattern: b, ..
+        }
+        | Expr::ILike {
+            expr: a, pattern: b, ..
+        }
+        | Expr::SimilarTo {
+            expr: a, pattern: b, ..
+        }
+        | Expr::RLike {
+            expr: a, pattern: b, ..
+        } => Some((a, b)),
+        _ => None,
+    }
+}
+
+/// Push the parts of the remaining modelled forms, in the order written; false when `e` is
+/// a form the check does not model.
+fn push_parts<'e>(e: &'e Expr, check: bool, stack: &mut Vec<Work<'e>>) -> bool {
+    let mut go = |x: &'e Expr| stack.push(Work::Expr(x, check));
+    match e {
+        Expr::Between { expr, low, high, .. } => {
+            go(expr);
+            go(low);
+            go(high);
+        }
+        Expr::Substring {
+            expr,
+            substring_from,
+            substring_for,
+            ..
+        } => {
+            go(expr);
+            for x in [substring_from, substring_for].into_iter().flatten() {
+                go(x);
+            }
+        }
+        Expr::Trim { expr, trim_what, .. } => {
+            go(expr);
+            if let Some(x) = trim_what {
+                go(x);
+            }
+        }
+        Expr::Tuple(list) => list.iter().for_each(go),
+        Expr::Array(a) => a.elem.iter().for_each(go),
+        Expr::In { expr, target, .. } => push_in(expr, target, check, stack),
+        Expr::Case {
+            operand,
+            conditions,
+            else_result,
+            ..
+        } => {
+            operand.iter().for_each(|x| go(x));
+            for w in conditions {
+                go(&w.condition);
+                go(&w.result);
+            }
+            else_result.iter().for_each(|x| go(x));
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// `expr in (...)`: the expression, then the list, the subquery (read for its checks) or
+/// the unnested array.
+fn push_in<'e>(expr: &'e Expr, target: &'e InTarget, check: bool, stack: &mut Vec<Work<'e>>) {
+    stack.push(Work::Expr(expr, check));
+    match target {
+        InTarget::List(list) => stack.extend(list.iter().map(|x| Work::Expr(x, check))),
+        InTarget::Subquery(q) => stack.push(Work::Checked(q)),
+        InTarget::Unnest(x) => stack.push(Work::Expr(x, check)),
+        InTarget::Table { .. } => {}
+    }
+}
+
+/// A function call: its arguments, filter and `within group` order are checked only when it
+/// is a plain function (a name the check knows takes expressions); its window is always
+/// checked.
+fn push_function<'e>(f: &'e Function, check: bool, stack: &mut Vec<Work<'e>>) {
+    let name = last_part(&f.name).to_ascii_lowercase();
+    let plain = f.name.0.len() == 1 && plain_function(&name);
+    let check_args = check && plain;
+    match &f.args {
+        FunctionArguments::List(list) => {
+            for a in &list.args {
+                let arg = match a {
+                    FunctionArg::Named { arg, .. } | FunctionArg::ExprNamed { arg, .. } | FunctionArg::Unnamed(arg) => {
+                        arg
+                    }
+                };
+                if let FunctionArgExpr::Expr(x) = arg {
                     stack.push(Work::Expr(x, check_args));
                 }
-                for o in &f.within_group {
-                    stack.push(Work::Expr(&o.expr, check_args));
-                }
-                if let Some(WindowType::WindowSpec(spec)) = &f.over {
-                    for x in &spec.partition_by {
-                        stack.push(Work::Expr(x, check));
-                    }
-                    for o in &spec.order_by {
-                        stack.push(Work::Expr(&o.expr, check));
-                    }
-                }
             }
-            other => {
-                // Forms not modelled (lambdas, struct literals, dialect extensions): read the
-                // names inside for lineage, report nothing.
-                let mut names = Names::default();
-                if sqlparser::ast::Visit::visit(other, &mut names).is_break() {
-                    self.too_deep("an expression the check does not model");
-                    return;
-                }
-                for n in names.found {
-                    self.reference(&n, scope, false, out);
-                }
-            }
+        }
+        FunctionArguments::Subquery(q) => stack.push(Work::Lineage(q)),
+        FunctionArguments::None => {}
+    }
+    if let Some(x) = &f.filter {
+        stack.push(Work::Expr(x, check_args));
+    }
+    for o in &f.within_group {
+        stack.push(Work::Expr(&o.expr, check_args));
+    }
+    if let Some(WindowType::WindowSpec(spec)) = &f.over {
+        for x in &spec.partition_by {
+            stack.push(Work::Expr(x, check));
+        }
+        for o in &spec.order_by {
+            stack.push(Work::Expr(&o.expr, check));
         }
     }
 }

@@ -249,39 +249,66 @@ impl<'a> P<'a> {
 
     fn query_inner(&mut self) -> Option<Query> {
         let with = if self.kw() == Keyword::WITH {
-            let with_token = self.next()?.clone();
-            let cte_tables = self.comma_list(|p| {
-                let name = p.plain_ident()?;
-                p.expect_kw(Keyword::AS)?;
-                p.expect(&Token::LParen)?;
-                let query = p.query()?;
-                let closing = p.expect(&Token::RParen)?.clone();
-                Some(Cte {
-                    alias: TableAlias {
-                        explicit: false,
-                        name,
-                        columns: vec![],
-                        at: None,
-                    },
-                    query: Box::new(query),
-                    from: None,
-                    materialized: None,
-                    closing_paren_token: closing.into(),
-                })
-            })?;
-            Some(With {
-                with_token: with_token.into(),
-                recursive: false,
-                cte_tables,
-            })
+            Some(self.with()?)
         } else {
             None
         };
         if self.kw() != Keyword::SELECT {
             return None;
         }
+        let body = self.unions()?;
+        let order_by = self.order_by()?;
+        let limit_clause = self.limit()?;
+        // What may follow a query here: the end, or the `)` around it.
+        if !matches!(self.peek(), Token::EOF | Token::SemiColon | Token::RParen) {
+            return None;
+        }
+        Some(Query {
+            with,
+            body: Box::new(body),
+            order_by,
+            limit_clause,
+            fetch: None,
+            locks: vec![],
+            for_clause: None,
+            settings: None,
+            format_clause: None,
+            pipe_operators: vec![],
+        })
+    }
+
+    /// `WITH name AS (query), ...`.
+    fn with(&mut self) -> Option<With> {
+        let with_token = self.next()?.clone();
+        let cte_tables = self.comma_list(|p| {
+            let name = p.plain_ident()?;
+            p.expect_kw(Keyword::AS)?;
+            p.expect(&Token::LParen)?;
+            let query = p.query()?;
+            let closing = p.expect(&Token::RParen)?.clone();
+            Some(Cte {
+                alias: TableAlias {
+                    explicit: false,
+                    name,
+                    columns: vec![],
+                    at: None,
+                },
+                query: Box::new(query),
+                from: None,
+                materialized: None,
+                closing_paren_token: closing.into(),
+            })
+        })?;
+        Some(With {
+            with_token: with_token.into(),
+            recursive: false,
+            cte_tables,
+        })
+    }
+
+    /// A select, then `UNION [ALL]` of further selects, left to right.
+    fn unions(&mut self) -> Option<SetExpr> {
         let mut body = SetExpr::Select(Box::new(self.select()?));
-        // `UNION [ALL]` of further selects, left to right.
         while self.kw() == Keyword::UNION {
             let set_quantifier = match self.kw_at(1) {
                 Keyword::ALL => SetQuantifier::All,
@@ -300,42 +327,33 @@ impl<'a> P<'a> {
                 right: Box::new(SetExpr::Select(Box::new(right))),
             };
         }
-        let order_by = if self.kw() == Keyword::ORDER && self.kw_at(1) == Keyword::BY {
-            self.i += 2;
-            Some(OrderBy {
-                kind: OrderByKind::Expressions(self.order_by_exprs()?),
-                interpolate: None,
-            })
-        } else {
-            None
-        };
-        let limit_clause = if self.kw() == Keyword::LIMIT {
-            self.i += 1;
-            let limit = self.literal()?;
-            Some(LimitClause::LimitOffset {
-                limit: Some(limit),
-                offset: None,
-                limit_by: vec![],
-            })
-        } else {
-            None
-        };
-        // What may follow a query here: the end, or the `)` around it.
-        if !matches!(self.peek(), Token::EOF | Token::SemiColon | Token::RParen) {
-            return None;
+        Some(body)
+    }
+
+    /// A query's `ORDER BY` when it comes next: Some(None) when it does not, None when it
+    /// cannot be read.
+    fn order_by(&mut self) -> Option<Option<OrderBy>> {
+        if !(self.kw() == Keyword::ORDER && self.kw_at(1) == Keyword::BY) {
+            return Some(None);
         }
-        Some(Query {
-            with,
-            body: Box::new(body),
-            order_by,
-            limit_clause,
-            fetch: None,
-            locks: vec![],
-            for_clause: None,
-            settings: None,
-            format_clause: None,
-            pipe_operators: vec![],
-        })
+        self.i += 2;
+        Some(Some(OrderBy {
+            kind: OrderByKind::Expressions(self.order_by_exprs()?),
+            interpolate: None,
+        }))
+    }
+
+    /// A query's `LIMIT n` when it comes next, as `order_by`.
+    fn limit(&mut self) -> Option<Option<LimitClause>> {
+        if !self.eat_kw(Keyword::LIMIT) {
+            return Some(None);
+        }
+        let limit = self.literal()?;
+        Some(Some(LimitClause::LimitOffset {
+            limit: Some(limit),
+            offset: None,
+            limit_by: vec![],
+        }))
     }
 
     /// Items read by `item`, separated by commas: at least one.
@@ -544,26 +562,7 @@ impl<'a> P<'a> {
         let Token::Word(w) = &t.token else {
             return None;
         };
-        // Keywords that start another kind of table factor, or cannot name a table.
-        if !names(w)
-            || w.quote_style.is_none()
-                && (RESERVED_FOR_TABLE_ALIAS.contains(&w.keyword)
-                    || RESERVED_FOR_COLUMN_ALIAS.contains(&w.keyword)
-                    || matches!(
-                        w.keyword,
-                        Keyword::LATERAL
-                            | Keyword::TABLE
-                            | Keyword::VALUES
-                            | Keyword::UNNEST
-                            | Keyword::PIVOT
-                            | Keyword::UNPIVOT
-                            | Keyword::JSON_TABLE
-                            | Keyword::OPENJSON
-                            | Keyword::XMLTABLE
-                            | Keyword::SEMANTIC_VIEW
-                            | Keyword::ONLY
-                    ))
-        {
+        if !may_name_a_table(w) {
             return None;
         }
         let mut parts = vec![ObjectNamePart::Identifier(ident(w, t))];
@@ -575,24 +574,7 @@ impl<'a> P<'a> {
             };
             parts.push(ObjectNamePart::Identifier(ident(w, t)));
         }
-        let alias = match self.peek() {
-            Token::Word(a) if a.keyword == Keyword::AS => {
-                let t = self.t.get(self.i + 1)?;
-                let Token::Word(w) = &t.token else {
-                    return None;
-                };
-                if !names(w) {
-                    return None;
-                }
-                self.i += 2;
-                Some((true, ident(w, t)))
-            }
-            Token::Word(a) if a.keyword == Keyword::NoKeyword => {
-                let t = self.next()?;
-                Some((false, ident(a, t)))
-            }
-            _ => None,
-        };
+        let alias = self.table_alias()?;
         // What may follow a table here; anything else (a sample, time travel, `(`...) is left
         // to sqlparser.
         let follows = match self.peek() {
@@ -603,24 +585,36 @@ impl<'a> P<'a> {
         if !follows {
             return None;
         }
-        Some(TableFactor::Table {
-            name: ObjectName(parts),
-            alias: alias.map(|(explicit, name)| TableAlias {
-                explicit,
-                name,
-                columns: vec![],
-                at: None,
-            }),
-            args: None,
-            with_hints: vec![],
-            version: None,
-            with_ordinality: false,
-            partitions: vec![],
-            json_path: None,
-            sample: None,
-            index_directives: vec![],
-            inheritance: None,
-        })
+        Some(named_table(ObjectName(parts), alias))
+    }
+
+    /// A table's alias, `AS name` or a bare word: Some(None) when none comes next, None when
+    /// what follows AS cannot be one.
+    fn table_alias(&mut self) -> Option<Option<TableAlias>> {
+        let (explicit, name) = match self.peek() {
+            Token::Word(a) if a.keyword == Keyword::AS => {
+                let t = self.t.get(self.i + 1)?;
+                let Token::Word(w) = &t.token else {
+                    return None;
+                };
+                if !names(w) {
+                    return None;
+                }
+                self.i += 2;
+                (true, ident(w, t))
+            }
+            Token::Word(a) if a.keyword == Keyword::NoKeyword => {
+                let t = self.next()?;
+                (false, ident(a, t))
+            }
+            _ => return Some(None),
+        };
+        Some(Some(TableAlias {
+            explicit,
+            name,
+            columns: vec![],
+            at: None,
+        }))
     }
 
     /// An unquoted plain word as a name (a CTE's).
@@ -708,93 +702,11 @@ impl<'a> P<'a> {
                     format: None,
                 });
             }
-            Token::Eq => BinaryOperator::Eq,
-            Token::Neq => BinaryOperator::NotEq,
-            Token::Lt => BinaryOperator::Lt,
-            Token::Gt => BinaryOperator::Gt,
-            Token::LtEq => BinaryOperator::LtEq,
-            Token::GtEq => BinaryOperator::GtEq,
-            Token::Plus => BinaryOperator::Plus,
-            Token::Minus => BinaryOperator::Minus,
-            Token::Mul => BinaryOperator::Multiply,
-            Token::Div => BinaryOperator::Divide,
-            Token::Mod => BinaryOperator::Modulo,
-            Token::StringConcat => BinaryOperator::StringConcat,
-            Token::Word(w) if w.keyword == Keyword::OR => BinaryOperator::Or,
-            Token::Word(w) if w.keyword == Keyword::AND => BinaryOperator::And,
-            Token::Word(w) if w.keyword == Keyword::IS => {
-                let negated = self.eat_kw(Keyword::NOT);
-                self.expect_kw(Keyword::NULL)?;
-                return Some(if negated {
-                    Expr::IsNotNull(Box::new(expr))
-                } else {
-                    Expr::IsNull(Box::new(expr))
-                });
+            Token::Word(w) if w.keyword == Keyword::IS => return self.is_null(expr),
+            Token::Word(w) if !matches!(w.keyword, Keyword::OR | Keyword::AND) => {
+                return self.word_infix(expr, w.keyword);
             }
-            Token::Word(w) => {
-                let negated = w.keyword == Keyword::NOT;
-                // After NOT, the word that says what is negated (next_precedence saw it).
-                let kw = if negated { self.kw() } else { w.keyword };
-                if negated {
-                    self.i += 1;
-                }
-                return match kw {
-                    Keyword::IN => {
-                        self.expect(&Token::LParen)?;
-                        if matches!(self.kw(), Keyword::SELECT | Keyword::WITH) || self.peek() == &Token::RParen {
-                            return None;
-                        }
-                        let list = self.exprs()?;
-                        self.expect(&Token::RParen)?;
-                        Some(Expr::In {
-                            expr: Box::new(expr),
-                            target: InTarget::List(list),
-                            negated,
-                            global: false,
-                        })
-                    }
-                    Keyword::BETWEEN => {
-                        let low = self.expr(BETWEEN)?;
-                        self.expect_kw(Keyword::AND)?;
-                        let high = self.expr(BETWEEN)?;
-                        Some(Expr::Between {
-                            expr: Box::new(expr),
-                            negated,
-                            low: Box::new(low),
-                            high: Box::new(high),
-                        })
-                    }
-                    Keyword::LIKE | Keyword::ILIKE => {
-                        if matches!(self.kw(), Keyword::ANY | Keyword::ALL | Keyword::SOME) {
-                            return None;
-                        }
-                        let pattern = Box::new(self.expr(LIKE)?);
-                        if self.kw() == Keyword::ESCAPE {
-                            return None;
-                        }
-                        let expr = Box::new(expr);
-                        Some(if kw == Keyword::LIKE {
-                            Expr::Like {
-                                negated,
-                                any: false,
-                                expr,
-                                pattern,
-                                escape_char: None,
-                            }
-                        } else {
-                            Expr::ILike {
-                                negated,
-                                any: false,
-                                expr,
-                                pattern,
-                                escape_char: None,
-                            }
-                        })
-                    }
-                    _ => None,
-                };
-            }
-            _ => return None,
+            token => binary_operator(token)?,
         };
         // `= ANY (...)` and the like are left to sqlparser.
         if matches!(self.kw(), Keyword::ANY | Keyword::ALL | Keyword::SOME) {
@@ -805,6 +717,90 @@ impl<'a> P<'a> {
             left: Box::new(expr),
             op,
             right: Box::new(right),
+        })
+    }
+
+    /// `expr IS [NOT] NULL`, after IS.
+    fn is_null(&mut self, expr: Expr) -> Option<Expr> {
+        let negated = self.eat_kw(Keyword::NOT);
+        self.expect_kw(Keyword::NULL)?;
+        Some(if negated {
+            Expr::IsNotNull(Box::new(expr))
+        } else {
+            Expr::IsNull(Box::new(expr))
+        })
+    }
+
+    /// `[NOT] IN`, `[NOT] BETWEEN`, `[NOT] LIKE` and `[NOT] ILIKE`, after `word` (NOT or the
+    /// operator's keyword).
+    fn word_infix(&mut self, expr: Expr, word: Keyword) -> Option<Expr> {
+        let negated = word == Keyword::NOT;
+        // After NOT, the word that says what is negated (next_precedence saw it).
+        let kw = if negated { self.kw() } else { word };
+        if negated {
+            self.i += 1;
+        }
+        match kw {
+            Keyword::IN => self.in_list(expr, negated),
+            Keyword::BETWEEN => {
+                let low = self.expr(BETWEEN)?;
+                self.expect_kw(Keyword::AND)?;
+                let high = self.expr(BETWEEN)?;
+                Some(Expr::Between {
+                    expr: Box::new(expr),
+                    negated,
+                    low: Box::new(low),
+                    high: Box::new(high),
+                })
+            }
+            Keyword::LIKE | Keyword::ILIKE => self.like(expr, negated, kw == Keyword::LIKE),
+            _ => None,
+        }
+    }
+
+    /// `expr [NOT] IN (list)`, after IN; a subquery is left to sqlparser.
+    fn in_list(&mut self, expr: Expr, negated: bool) -> Option<Expr> {
+        self.expect(&Token::LParen)?;
+        if matches!(self.kw(), Keyword::SELECT | Keyword::WITH) || self.peek() == &Token::RParen {
+            return None;
+        }
+        let list = self.exprs()?;
+        self.expect(&Token::RParen)?;
+        Some(Expr::In {
+            expr: Box::new(expr),
+            target: InTarget::List(list),
+            negated,
+            global: false,
+        })
+    }
+
+    /// `expr [NOT] LIKE pattern` (or ILIKE), after the keyword; `ANY`, `ALL`, `SOME` and
+    /// `ESCAPE` are left to sqlparser.
+    fn like(&mut self, expr: Expr, negated: bool, case_sensitive: bool) -> Option<Expr> {
+        if matches!(self.kw(), Keyword::ANY | Keyword::ALL | Keyword::SOME) {
+            return None;
+        }
+        let pattern = Box::new(self.expr(LIKE)?);
+        if self.kw() == Keyword::ESCAPE {
+            return None;
+        }
+        let expr = Box::new(expr);
+        Some(if case_sensitive {
+            Expr::Like {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char: None,
+            }
+        } else {
+            Expr::ILike {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char: None,
+            }
         })
     }
 
@@ -1079,5 +1075,67 @@ fn wildcard(star: TokenWithSpan) -> WildcardAdditionalOptions {
         opt_replace: None,
         opt_rename: None,
         opt_alias: None,
+    }
+}
+
+/// The operator a symbol, `OR` or `AND` stands for between two expressions.
+#[inline]
+fn binary_operator(token: &Token) -> Option<BinaryOperator> {
+    Some(match token {
+        Token::Eq => BinaryOperator::Eq,
+        Token::Neq => BinaryOperator::NotEq,
+        Token::Lt => BinaryOperator::Lt,
+        Token::Gt => BinaryOperator::Gt,
+        Token::LtEq => BinaryOperator::LtEq,
+        Token::GtEq => BinaryOperator::GtEq,
+        Token::Plus => BinaryOperator::Plus,
+        Token::Minus => BinaryOperator::Minus,
+        Token::Mul => BinaryOperator::Multiply,
+        Token::Div => BinaryOperator::Divide,
+        Token::Mod => BinaryOperator::Modulo,
+        Token::StringConcat => BinaryOperator::StringConcat,
+        Token::Word(w) if w.keyword == Keyword::OR => BinaryOperator::Or,
+        Token::Word(w) if w.keyword == Keyword::AND => BinaryOperator::And,
+        _ => return None,
+    })
+}
+
+/// Whether a word may start a table's name in FROM: not a keyword that starts another kind of
+/// table factor or cannot name a table.
+fn may_name_a_table(w: &Word) -> bool {
+    names(w)
+        && (w.quote_style.is_some()
+            || !(RESERVED_FOR_TABLE_ALIAS.contains(&w.keyword)
+                || RESERVED_FOR_COLUMN_ALIAS.contains(&w.keyword)
+                || matches!(
+                    w.keyword,
+                    Keyword::LATERAL
+                        | Keyword::TABLE
+                        | Keyword::VALUES
+                        | Keyword::UNNEST
+                        | Keyword::PIVOT
+                        | Keyword::UNPIVOT
+                        | Keyword::JSON_TABLE
+                        | Keyword::OPENJSON
+                        | Keyword::XMLTABLE
+                        | Keyword::SEMANTIC_VIEW
+                        | Keyword::ONLY
+                )))
+}
+
+/// A table read by name, as sqlparser gives it.
+fn named_table(name: ObjectName, alias: Option<TableAlias>) -> TableFactor {
+    TableFactor::Table {
+        name,
+        alias,
+        args: None,
+        with_hints: vec![],
+        version: None,
+        with_ordinality: false,
+        partitions: vec![],
+        json_path: None,
+        sample: None,
+        index_directives: vec![],
+        inheritance: None,
     }
 }

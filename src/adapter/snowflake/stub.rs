@@ -2,11 +2,14 @@
 //! produce (statements still running, chunked results, expired sessions) or show (the session
 //! statements mozt sends).
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+// The request reading and reply writing the integration tests' scripted servers use too.
+#[path = "../../../tests/common/http.rs"]
+mod http;
 
 /// One request as the stub saw it.
 #[derive(Debug, Clone)]
@@ -52,46 +55,18 @@ impl Stub {
                 };
                 stream.set_nonblocking(false).ok();
                 stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
-                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-                let mut line = String::new();
-                if reader.read_line(&mut line).is_err() || line.is_empty() {
+                let Some(r) = http::read_request(&stream) else {
                     continue;
-                }
-                let mut parts = line.split_whitespace();
-                let method = parts.next().unwrap_or("").to_string();
-                let path = parts.next().unwrap_or("").to_string();
-                let mut headers = vec![];
-                let mut len = 0usize;
-                loop {
-                    let mut h = String::new();
-                    if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
-                        break;
-                    }
-                    if let Some((k, v)) = h.trim_end().split_once(':') {
-                        if k.eq_ignore_ascii_case("content-length") {
-                            len = v.trim().parse().unwrap_or(0);
-                        }
-                        headers.push((k.trim().to_string(), v.trim().to_string()));
-                    }
-                }
-                let mut body = vec![0u8; len];
-                reader.read_exact(&mut body).ok();
+                };
                 let req = Seen {
-                    method,
-                    path,
-                    headers,
-                    body: String::from_utf8_lossy(&body).into_owned(),
+                    method: r.method,
+                    path: r.path,
+                    headers: r.headers,
+                    body: String::from_utf8_lossy(&r.body).into_owned(),
                 };
                 let (status, reply) = handler(&req);
                 seen2.lock().expect("lock").push(req);
-                let mut out = stream;
-                let head = format!(
-                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    reply.len()
-                );
-                out.write_all(head.as_bytes()).ok();
-                out.write_all(&reply).ok();
-                out.flush().ok();
+                http::write_reply(stream, status, &reply);
             }
         });
         Stub { url, seen, stop }

@@ -1,5 +1,5 @@
 use super::*;
-use arrow_array::builder::{BooleanBuilder, Decimal128Builder, Int32Builder, Int64Builder, StringBuilder};
+use arrow_array::builder::{BooleanBuilder, Decimal128Builder, StringBuilder};
 use arrow_array::{Date32Array, Float64Array, Int16Array, Int64Array, StringArray};
 use arrow_schema::{Field, Fields, Schema};
 use serde_json::json;
@@ -180,51 +180,37 @@ fn arrow_scalars_decimals_and_nulls() {
     );
 }
 
+/// A timestamp in Snowflake's struct shape: an Int64 `epoch`, then the named Int32 parts.
+fn timestamp_struct(epoch: Vec<i64>, parts: &[(&str, Vec<i32>)], valid: Option<Vec<bool>>) -> StructArray {
+    let mut fields = vec![Field::new("epoch", DataType::Int64, false)];
+    let mut arrays: Vec<arrow_array::ArrayRef> = vec![Arc::new(Int64Array::from(epoch))];
+    for (name, values) in parts {
+        fields.push(Field::new(*name, DataType::Int32, false));
+        arrays.push(Arc::new(arrow_array::Int32Array::from(values.clone())));
+    }
+    StructArray::new(Fields::from(fields), arrays, valid.map(Into::into))
+}
+
 #[test]
 fn arrow_timestamps_in_every_snowflake_shape() {
     // NTZ as a scaled integer (scale 3: milliseconds).
     let ntz_ms = Int64Array::from(vec![Some(1_719_792_000_123), None]);
     // NTZ as a struct of epoch seconds and nanosecond fraction.
-    let ntz_struct = StructArray::new(
-        Fields::from(vec![
-            Field::new("epoch", DataType::Int64, false),
-            Field::new("fraction", DataType::Int32, false),
-        ]),
-        vec![
-            Arc::new(Int64Array::from(vec![1_719_792_000, 0])),
-            Arc::new(arrow_array::Int32Array::from(vec![500_000_000, 0])),
-        ],
-        Some(vec![true, false].into()),
+    let ntz_struct = timestamp_struct(
+        vec![1_719_792_000, 0],
+        &[("fraction", vec![500_000_000, 0])],
+        Some(vec![true, false]),
     );
     // TZ with epoch, fraction and timezone (offset minutes + 1440): +02:00.
-    let mut e = Int64Builder::new();
-    e.append_value(1_719_792_000);
-    e.append_value(0);
-    let mut f = Int32Builder::new();
-    f.append_value(0);
-    f.append_value(0);
-    let mut z = Int32Builder::new();
-    z.append_value(1440 + 120);
-    z.append_value(1440);
-    let tz3 = StructArray::new(
-        Fields::from(vec![
-            Field::new("epoch", DataType::Int64, false),
-            Field::new("fraction", DataType::Int32, false),
-            Field::new("timezone", DataType::Int32, false),
-        ]),
-        vec![Arc::new(e.finish()), Arc::new(f.finish()), Arc::new(z.finish())],
+    let tz3 = timestamp_struct(
+        vec![1_719_792_000, 0],
+        &[("fraction", vec![0, 0]), ("timezone", vec![1440 + 120, 1440])],
         None,
     );
     // TZ with a scaled epoch (scale 3) and timezone only: -05:00.
-    let tz2 = StructArray::new(
-        Fields::from(vec![
-            Field::new("epoch", DataType::Int64, false),
-            Field::new("timezone", DataType::Int32, false),
-        ]),
-        vec![
-            Arc::new(Int64Array::from(vec![1_719_792_000_250, 0])),
-            Arc::new(arrow_array::Int32Array::from(vec![1440 - 300, 1440])),
-        ],
+    let tz2 = timestamp_struct(
+        vec![1_719_792_000_250, 0],
+        &[("timezone", vec![1440 - 300, 1440])],
         None,
     );
     // LTZ as a scaled integer (scale 0), shown in UTC; TIME in nanoseconds (scale 9).
