@@ -69,6 +69,28 @@ fn rows(p: &TestProject, sql: &str) -> Vec<String> {
     p.query(sql).into_iter().map(|r| r.join(" ")).collect()
 }
 
+/// A table's columns, in order.
+fn columns_of(p: &TestProject, table: &str) -> Vec<String> {
+    rows(
+        p,
+        &format!(
+            "select column_name from information_schema.columns where table_name = '{table}' order by ordinal_position"
+        ),
+    )
+}
+
+/// The columns of customers_ts as dbt leaves them: the query's, then dbt's own.
+const DBT_TS_COLUMNS: [&str; 8] = [
+    "id",
+    "name",
+    "updated_at",
+    "dbt_scd_id",
+    "dbt_updated_at",
+    "dbt_valid_from",
+    "dbt_valid_to",
+    "dbt_is_deleted",
+];
+
 /// customers_ts's history: id, name, valid from, valid to ('-' when current), deleted flag.
 fn ts_history(p: &TestProject) -> Vec<String> {
     rows(
@@ -104,22 +126,7 @@ fn continues_a_timestamp_snapshot_dbt_built_with_new_record_deletes() {
         ]
     );
     // dbt's columns only, in dbt's order; no mozt_ column.
-    assert_eq!(
-        rows(
-            &p,
-            "select column_name from information_schema.columns where table_name = 'customers_ts' order by ordinal_position"
-        ),
-        vec![
-            "id",
-            "name",
-            "updated_at",
-            "dbt_scd_id",
-            "dbt_updated_at",
-            "dbt_valid_from",
-            "dbt_valid_to",
-            "dbt_is_deleted"
-        ]
-    );
+    assert_eq!(columns_of(&p, "customers_ts"), DBT_TS_COLUMNS);
     // dbt's ids: md5(key|updated_at) for a version, md5(previous id|delete time) for a deletion;
     // the closed version ends when the deletion record starts.
     assert_eq!(
@@ -198,10 +205,7 @@ fn continues_a_check_snapshot_with_renamed_columns_and_invalidated_deletes() {
         "1"
     );
     assert_eq!(
-        rows(
-            &p,
-            "select column_name from information_schema.columns where table_name = 'customers_check' order by ordinal_position"
-        ),
+        columns_of(&p, "customers_check"),
         vec!["id", "name", "version_id", "version_at", "valid_from", "valid_to"]
     );
 }
@@ -214,22 +218,7 @@ fn a_new_dbt_project_snapshot_gets_dbts_columns() {
         .write("seeds/customers.csv", "id,name,updated_at\n1,a,2024-01-01 00:00:00\n")
         .write("snapshots/customers.sql", SNAPSHOTS);
     p.ok(&["build"]);
-    assert_eq!(
-        rows(
-            &p,
-            "select column_name from information_schema.columns where table_name = 'customers_ts' order by ordinal_position"
-        ),
-        vec![
-            "id",
-            "name",
-            "updated_at",
-            "dbt_scd_id",
-            "dbt_updated_at",
-            "dbt_valid_from",
-            "dbt_valid_to",
-            "dbt_is_deleted"
-        ]
-    );
+    assert_eq!(columns_of(&p, "customers_ts"), DBT_TS_COLUMNS);
     assert_eq!(
         rows(
             &p,

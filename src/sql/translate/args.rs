@@ -1,6 +1,6 @@
 //! Reading a call's arguments and building the DuckDB expression that replaces it.
 
-use sqlparser::ast::{Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Value};
+use sqlparser::ast::{Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Spanned, Value};
 use sqlparser::dialect::DuckDbDialect;
 use sqlparser::parser::Parser;
 
@@ -46,13 +46,19 @@ pub(crate) fn positional(f: &Function, name: &str, min: usize, max: usize) -> Re
 
 /// Parse DuckDB SQL built by the translation into an expression.
 pub(crate) fn duck(at: &Function, text: &str) -> Result<Expr, Refusal> {
+    read_back(&at.name, &at.name.to_string(), text)
+}
+
+/// Parse DuckDB SQL the translation wrote for `what` (found at `at`) into an expression; a
+/// refusal if it does not read back (a translation bug, not the user's).
+pub(crate) fn read_back(at: &impl Spanned, what: &str, text: &str) -> Result<Expr, Refusal> {
     Parser::new(&DuckDbDialect {})
         .try_with_sql(text)
         .and_then(|mut p| p.parse_expr())
         .map_err(|e| {
             Refusal::at(
-                &at.name,
-                format!("{} (its DuckDB form `{text}` did not read back: {e})", at.name),
+                at,
+                format!("{what} (its DuckDB form `{text}` did not read back: {e})"),
                 "report this to mozt with the model's SQL",
             )
         })

@@ -29,26 +29,13 @@ pub(crate) fn cast(
         (_, true) => cast_text(try_, &format!("json_extract_string({inner}, '$')"), &target),
         (_, false) => cast_text(try_, &inner.to_string(), &target),
     };
-    parse_cast(inner, &text).map(Some)
+    super::args::read_back(inner, "a cast", &text).map(Some)
 }
 
 /// `CAST(x AS t)` or `TRY_CAST(x AS t)`.
 pub(crate) fn cast_text(try_: bool, x: &str, target: &str) -> String {
     let word = if try_ { "TRY_CAST" } else { "CAST" };
     format!("{word}({x} AS {target})")
-}
-
-fn parse_cast(at: &Expr, text: &str) -> Result<Expr, Refusal> {
-    sqlparser::parser::Parser::new(&sqlparser::dialect::DuckDbDialect {})
-        .try_with_sql(text)
-        .and_then(|mut p| p.parse_expr())
-        .map_err(|e| {
-            Refusal::at(
-                at,
-                format!("a cast (its DuckDB form `{text}` did not read back: {e})"),
-                "report this to mozt",
-            )
-        })
 }
 
 /// Boolean words Snowflake reads (TO_BOOLEAN), case-insensitively.

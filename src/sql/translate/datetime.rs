@@ -196,20 +196,7 @@ fn to_datetime(f: &Function, name: &str, target: &str) -> Result<String, Refusal
             "divide the number to seconds and use TO_TIMESTAMP(n)",
         ));
     }
-    let Some(fmt) = string_literal(fmt) else {
-        return Err(Refusal::at(
-            &f.name,
-            format!("{name} with a format that is not a literal string"),
-            "write the format as a string literal",
-        ));
-    };
-    let strf = formats::to_strftime(fmt).map_err(|bad| {
-        Refusal::at(
-            &f.name,
-            format!("{name} with the format element '{bad}'"),
-            formats::HELP,
-        )
-    })?;
+    let strf = strftime_format(f, name, fmt, "")?;
     let reader = if try_ { "try_strptime" } else { "strptime" };
     Ok(format!(
         "CAST({reader}(CAST({x} AS VARCHAR), {}) AS {target})",
@@ -224,6 +211,13 @@ fn to_char(f: &Function, name: &str) -> Result<String, Refusal> {
     let Some(fmt) = a.get(1) else {
         return Ok(cast_text(false, &x.to_string(), "VARCHAR"));
     };
+    let strf = strftime_format(f, name, fmt, " (number formats are not translated)")?;
+    Ok(format!("strftime({x}, {})", quote(&strf)))
+}
+
+/// A call's format argument as strftime's: it must be a string literal of the elements
+/// `formats` knows (`why_not` is added to the refusal of an unknown element).
+fn strftime_format(f: &Function, name: &str, fmt: &Expr, why_not: &str) -> Result<String, Refusal> {
     let Some(fmt) = string_literal(fmt) else {
         return Err(Refusal::at(
             &f.name,
@@ -231,14 +225,13 @@ fn to_char(f: &Function, name: &str) -> Result<String, Refusal> {
             "write the format as a string literal",
         ));
     };
-    let strf = formats::to_strftime(fmt).map_err(|bad| {
+    formats::to_strftime(fmt).map_err(|bad| {
         Refusal::at(
             &f.name,
-            format!("{name} with the format element '{bad}' (number formats are not translated)"),
+            format!("{name} with the format element '{bad}'{why_not}"),
             formats::HELP,
         )
-    })?;
-    Ok(format!("strftime({x}, {})", quote(&strf)))
+    })
 }
 
 /// Snowflake's date and time format elements as strftime's.

@@ -59,20 +59,7 @@ pub(crate) fn path(value: &Expr, path: &JsonPath) -> Result<Expr, Refusal> {
         .filter(|p| p != "''")
         .collect::<Vec<_>>()
         .join(" || ");
-    parse(value, &format!("json_extract({value}, {path_sql})"))
-}
-
-fn parse(at: &Expr, text: &str) -> Result<Expr, Refusal> {
-    sqlparser::parser::Parser::new(&sqlparser::dialect::DuckDbDialect {})
-        .try_with_sql(text)
-        .and_then(|mut p| p.parse_expr())
-        .map_err(|e| {
-            Refusal::at(
-                at,
-                format!("a path (its DuckDB form `{text}` did not read back: {e})"),
-                "report this to mozt",
-            )
-        })
+    super::args::read_back(value, "a path", &format!("json_extract({value}, {path_sql})"))
 }
 
 /// GET_PATH's path (`a.b[0]`, `"a b".c`) as a JSONPath (`$.a.b[0]`).
