@@ -19,6 +19,7 @@
 //! project, tricky snippets and thousands of mutations of them).
 
 use std::any::TypeId;
+use std::cell::Cell;
 
 use sqlparser::ast::{ColumnOption, Expr, Ident, ObjectName, ObjectNamePart, Statement};
 use sqlparser::dialect::Dialect;
@@ -29,6 +30,37 @@ use sqlparser::tokenizer::Token;
 /// A dialect with the shortcut above.
 #[derive(Debug)]
 pub struct Fast<D>(pub D);
+
+thread_local! {
+    /// How many more expressions the parse under way on this thread may start (`WorkBudget`).
+    static PREFIX_BUDGET: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+/// A bound on the work of one parse with `Fast`, counted in expressions started: sqlparser
+/// tries another reading when one fails, and some failures nest (`s.f(s.f(s.f(... = = 1)))`
+/// fails at every level, and every level is read twice), so an invalid statement could take
+/// time exponential in its nesting. Past the budget the parse stops with
+/// `RecursionLimitExceeded`, which sqlparser passes through its retries and the check reads
+/// as "too complex to check" (silent: the warehouse has the last word). Set for the parse
+/// under way; dropped, the bound is lifted.
+pub(crate) struct WorkBudget;
+
+impl WorkBudget {
+    /// Expressions a parse may start for each byte of SQL, and in any case.
+    const PER_BYTE: usize = 16;
+    const BASE: usize = 20_000;
+
+    pub(crate) fn for_sql(sql: &str) -> WorkBudget {
+        PREFIX_BUDGET.set(Self::BASE.saturating_add(sql.len().saturating_mul(Self::PER_BYTE)));
+        WorkBudget
+    }
+}
+
+impl Drop for WorkBudget {
+    fn drop(&mut self) {
+        PREFIX_BUDGET.set(usize::MAX);
+    }
+}
 
 /// Whether a token after a name (or dotted name) means sqlparser's typed-string attempt fails
 /// and the name is read as a plain identifier: nothing that continues a type (`(`, `[`, `.`) or
@@ -162,6 +194,11 @@ impl<D: Dialect> Dialect for Fast<D> {
     }
 
     fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
+        let left = PREFIX_BUDGET.get();
+        if left == 0 {
+            return Some(Err(ParserError::RecursionLimitExceeded));
+        }
+        PREFIX_BUDGET.set(left - 1);
         self.shortcut(parser)
     }
 

@@ -36,3 +36,44 @@ impl Budget {
         case < self.cases && self.started.elapsed() < self.until
     }
 }
+
+/// A case that runs longer than this is a hang (`MOZT_FUZZ_CASE_SECONDS`, default 60): no
+/// case should take more than a fraction of a second.
+fn case_limit() -> Duration {
+    Duration::from_secs(env_number("MOZT_FUZZ_CASE_SECONDS").unwrap_or(60))
+}
+
+/// Watches the case under way: when one runs past `case_limit()`, prints its seed and input
+/// and ends the process with a failure (a hang would otherwise run until the job's time-out,
+/// with nothing to say which input it was).
+pub(crate) struct Watchdog {
+    current: std::sync::Arc<std::sync::Mutex<Option<(u64, String, Instant)>>>,
+}
+
+impl Watchdog {
+    pub(crate) fn start(name: &'static str) -> Watchdog {
+        let current: std::sync::Arc<std::sync::Mutex<Option<(u64, String, Instant)>>> = Default::default();
+        let seen = current.clone();
+        let limit = case_limit();
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_millis(500));
+                let Ok(guard) = seen.lock() else { return };
+                if let Some((seed, input, started)) = guard.as_ref()
+                    && started.elapsed() > limit
+                {
+                    eprintln!("{name}: seed {seed}: one case ran for over {limit:?} (a hang); its input:\n{input}");
+                    std::process::exit(101);
+                }
+            }
+        });
+        Watchdog { current }
+    }
+
+    /// The case about to run: its seed and its input.
+    pub(crate) fn case(&self, seed: u64, input: &str) {
+        if let Ok(mut guard) = self.current.lock() {
+            *guard = Some((seed, input.to_string(), Instant::now()));
+        }
+    }
+}

@@ -16,7 +16,7 @@
 //! The budget (tests/fuzz/budget.rs): 100 cases or 60 seconds in `cargo test`; scripts/fuzz.sh
 //! runs many more in a release build. Cases that once failed are kept in `REGRESSIONS`.
 
-use super::budget::Budget;
+use super::budget::{Budget, Watchdog};
 use mozt::check::check_text;
 use mozt::project::AdapterKind;
 use mozt::sql::{dialect_for, parse};
@@ -373,6 +373,7 @@ fn the_check_reports_nothing_on_sql_duckdb_accepts() {
         assert_eq!(check(sql), Vec::<String>::new(), "{sql}");
     }
     let budget = Budget::from_env(100, 60);
+    let watchdog = Watchdog::start("fuzz_sql");
     let seed = budget.seed;
     // Of a sample of the statements: how many DuckDB accepts, and how many of those sqlparser reads.
     let (mut sampled, mut accepted, mut analysed) = (0u64, 0u64, 0u64);
@@ -394,6 +395,7 @@ fn the_check_reports_nothing_on_sql_duckdb_accepts() {
         stressed += u64::from(g.stress);
         // An edited copy: anything may come of it but a panic (a stack overflow aborts).
         let edited = mutate(&mut g.rng, &sql);
+        watchdog.case(seed.wrapping_add(case), &format!("{sql}\n--- edited:\n{edited}"));
         if std::panic::catch_unwind(|| check(&edited)).is_err() {
             panic!("seed {}: the check panics on\n{edited}", seed.wrapping_add(case));
         }
