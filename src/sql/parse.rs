@@ -109,14 +109,14 @@ pub fn try_parse(dialect: &dyn Dialect, sql: &str) -> Result<Vec<Statement>, Par
 /// column named `case`), and spend long trying readings. Such SQL is not given to it (the fast
 /// parser, which reads most SQL, stops long before). Logged at debug level.
 fn too_nested(sql: &str) -> bool {
-    // Every level `nesting` counts has one of these bytes (`(`, `case`, `not`, `-`...): most
+    // Every level `nesting` counts has one of these bytes (`(`, `case`, `not`, `join`, `-`...): most
     // SQL has too few of them to need a closer look.
     let marks = sql
         .bytes()
         .filter(|b| {
             matches!(
                 b,
-                b'(' | b'[' | b'{' | b'e' | b'E' | b't' | b'T' | b'-' | b'+' | b'~' | b'!' | b'@'
+                b'(' | b'[' | b'{' | b'e' | b'E' | b't' | b'T' | b'j' | b'J' | b'-' | b'+' | b'~' | b'!' | b'@'
             )
         })
         .count();
@@ -215,10 +215,16 @@ pub fn unsupported_form(sql: &str) -> Option<&'static str> {
 
 /// How deeply `sql` nests, as sqlparser counts it (up to a factor `LEVEL_COST`): the deepest
 /// parentheses, brackets, braces and CASE ... END (outside strings and comments), plus the
-/// longest run of prefix operators (`not not - x`) and one.
+/// longest run of prefix operators (`not not - x`), the most JOINs waiting for their ON or
+/// USING at once (`a join join join ...`: a stack overflow once, found by the SQL fuzzing
+/// harness), and one.
 pub fn nesting(sql: &str) -> usize {
     let code = strip_strings_and_comments(sql);
     let (mut depth, mut deepest, mut run, mut longest_run) = (0usize, 0usize, 0usize, 0usize);
+    // JOINs waiting for their ON or USING: sqlparser reads each such JOIN followed by another
+    // as a nested join, one call deeper (a level its recursion limit does not count).
+    let (mut joins, mut most_joins) = (0usize, 0usize);
+    let mut previous = String::new();
     let mut word = String::new();
     // Each character, and a space at the end to finish the last word.
     for c in code.chars().chain([' ']) {
@@ -232,11 +238,20 @@ pub fn nesting(sql: &str) -> usize {
             } else if word.eq_ignore_ascii_case("end") {
                 depth = depth.saturating_sub(1);
             }
+            // CROSS and NATURAL JOIN take no ON.
+            let no_on = previous.eq_ignore_ascii_case("cross") || previous.eq_ignore_ascii_case("natural");
+            if word.eq_ignore_ascii_case("join") && !no_on {
+                joins += 1;
+                most_joins = most_joins.max(joins);
+            } else if word.eq_ignore_ascii_case("on") || word.eq_ignore_ascii_case("using") {
+                joins = joins.saturating_sub(1);
+            }
             if word.eq_ignore_ascii_case("not") {
                 run += 1;
             } else {
                 run = 0;
             }
+            std::mem::swap(&mut previous, &mut word);
             word.clear();
         }
         match c {
@@ -252,8 +267,13 @@ pub fn nesting(sql: &str) -> usize {
         deepest = deepest.max(depth);
         longest_run = longest_run.max(run);
     }
-    deepest + longest_run + 1
+    deepest + longest_run + most_joins * JOIN_LEVELS + 1
 }
+
+/// What a JOIN waiting for its ON counts in `nesting`: sqlparser's nested-join call is much
+/// larger on the stack than a level its recursion limit counts (30 of them overflowed a 2 MiB
+/// thread in a debug build), so 8 such JOINs at once are not given to the parser.
+const JOIN_LEVELS: usize = 16;
 
 /// Why `sql` is too deep to parse and analyse, if it is: its syntax tree would be deeper than
 /// `MAX_TREE_DEPTH`. (SQL nested too deeply for sqlparser is caught in `try_parse`.)
@@ -561,6 +581,32 @@ mod tests {
             Outcome::Syntax(e) => assert_eq!((e.line, e.column), (1, 51)),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// JOINs waiting for their ON nest sqlparser's calls (a run of 300 `join` words inside a
+    /// CTE overflowed the stack: found by the SQL fuzzing harness); CROSS JOINs do not.
+    #[test]
+    fn joins_waiting_for_their_on_are_bounded() {
+        let nested = |n: usize| {
+            format!(
+                "with c as (select 1 as a from (select a from t2 r0{}{}) x) select a from c",
+                " join t1".repeat(n),
+                " on true".repeat(n)
+            )
+        };
+        let dialect = Fast(DuckDbDialect {});
+        for sql in [
+            nested(8),
+            nested(300),
+            format!(
+                "with c as (select a from t2 r0{}) select a from c",
+                "  join ".repeat(300)
+            ),
+        ] {
+            assert!(matches!(parse(&sql, &dialect), Outcome::Skipped(_)), "{sql}");
+        }
+        let cross = format!("select 1 from t0{} join t2 on t2.a = 1", " cross join t1".repeat(40));
+        assert!(matches!(parse(&cross, &dialect), Outcome::Parsed(_)), "{cross}");
     }
 
     #[test]

@@ -70,8 +70,12 @@ impl Watchdog {
         Watchdog { current }
     }
 
-    /// The case about to run: its seed and its input.
+    /// The case about to run: its seed and its input (printed with `MOZT_FUZZ_PRINT=1`, to
+    /// see the input of a case that aborts the process, a stack overflow).
     pub(crate) fn case(&self, seed: u64, input: &str) {
+        if std::env::var_os("MOZT_FUZZ_PRINT").is_some() {
+            eprintln!("seed {seed}:\n{input}");
+        }
         if let Ok(mut guard) = self.current.lock() {
             *guard = Some((seed, input.to_string(), Instant::now()));
         }
