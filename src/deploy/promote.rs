@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::{Staged, companions, target_schemas};
 use crate::adapter::Catalog;
-use crate::adapter::{Adapter, Connection, RelationKind};
+use crate::adapter::{Adapter, RelationKind};
 use crate::error::{Error, Result};
 use crate::manifest::{Manifest, Materialization};
 use crate::materialize::contract;
@@ -118,16 +118,4 @@ fn in_dependency_order<'a>(manifest: &Manifest, views: Vec<&'a Staged>) -> Vec<&
         }
     }
     out
-}
-
-/// Run the promotion: in one transaction where DDL is transactional, else statement by
-/// statement.
-pub(crate) fn apply(adapter: &dyn Adapter, conn: &mut dyn Connection, stmts: &[String]) -> Result<()> {
-    if adapter.transactional_ddl() {
-        return crate::materialize::atomic::transaction(conn, stmts);
-    }
-    for s in stmts {
-        conn.execute(s)?;
-    }
-    Ok(())
 }

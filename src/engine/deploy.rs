@@ -114,7 +114,8 @@ fn promote_all(
     session.translate(&mut view_compiled)?;
     let view_sql: HashMap<usize, String> = view_compiled.into_iter().map(|(i, c)| (i, c.sql)).collect();
     let stmts = promote::statements(adapter.as_ref(), target_manifest, staged, &view_sql, &staging, &target)?;
-    promote::apply(adapter.as_ref(), conn.as_mut(), &stmts)?;
+    // In one transaction where DDL is transactional, else statement by statement.
+    crate::materialize::atomic::run_all(adapter.as_ref(), conn.as_mut(), &stmts)?;
     // The promoted relations get their grants and comments in the target (a swap or a clone
     // does not carry what the target's relation had).
     for s in staged {

@@ -4,7 +4,7 @@
 //! than one statement (a single MERGE is atomic by itself), and clean-up DDL runs last.
 
 use super::Job;
-use crate::adapter::Connection;
+use crate::adapter::{Adapter, Connection};
 use crate::error::Result;
 
 #[derive(Default)]
@@ -25,6 +25,16 @@ pub(crate) fn transaction(conn: &mut dyn Connection, stmts: &[String]) -> Result
         return Err(e);
     }
     Ok(())
+}
+
+/// Run `stmts` as one unit where DDL is transactional (one transaction, unless there is only
+/// one statement), else one by one (each commits by itself).
+pub(crate) fn run_all(adapter: &dyn Adapter, conn: &mut dyn Connection, stmts: &[String]) -> Result<()> {
+    match stmts {
+        [one] => conn.execute(one),
+        _ if adapter.transactional_ddl() => transaction(conn, stmts),
+        _ => stmts.iter().try_for_each(|s| conn.execute(s)),
+    }
 }
 
 pub(crate) fn apply(job: &mut Job<'_>, unit: Unit) -> Result<()> {

@@ -236,12 +236,7 @@ pub(crate) fn run_copy(
     to: &Relation,
     own: bool,
 ) -> Result<()> {
-    let stmts = copy_table(adapter, node, from, to, own);
-    match stmts.as_slice() {
-        [one] => conn.execute(one),
-        _ if adapter.transactional_ddl() => super::atomic::transaction(conn, &stmts),
-        _ => stmts.iter().try_for_each(|s| conn.execute(s)),
-    }
+    super::atomic::run_all(adapter, conn, &copy_table(adapter, node, from, to, own))
 }
 
 /// `select <declared columns> from (<sql>)`: the model's rows in the contract's column order.
