@@ -18,6 +18,13 @@ fn hex_pair(b: u8) -> [u8; 2] {
     [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 0x0f)]]
 }
 
+/// The md5 digest of `text` as lower-case hex, as Python's `hashlib.md5(...).hexdigest()` (dbt's
+/// `md5` for shortened test names, Jinja's `local_md5`).
+pub(crate) fn md5_hex(text: &str) -> String {
+    use md5::{Digest, Md5};
+    hex(&Md5::digest(text.as_bytes()))
+}
+
 /// Bytes as lower-case hex (one allocation).
 pub(crate) fn hex(bytes: &[u8]) -> String {
     let mut out = Vec::with_capacity(bytes.len() * 2);

@@ -750,8 +750,8 @@ fn check_args(
 }
 
 /// dbt's naming: `<test>_<model>_<argument values>`, non-identifier characters as `_`, a
-/// package's test (`pkg.test`) as `pkg_<test>...`; shortened to a prefix and a hash when 64
-/// characters or longer. Returns (name, full name).
+/// package's test (`pkg.test`) as `pkg_<test>...`; shortened to its first 30 characters and the
+/// md5 of the full name when 64 characters or longer (dbt's alias and compiled file name). Returns (name, full name).
 fn test_name(prefix: &str, test: &str, label: &str, args: &Map<String, Value>) -> (String, String) {
     let (namespace, test) = match test.rsplit_once('.') {
         Some((ns, bare)) => (format!("{ns}_"), bare),
@@ -767,8 +767,12 @@ fn test_name(prefix: &str, test: &str, label: &str, args: &Map<String, Value>) -
             v => vec![v],
         };
         for v in flat {
+            // Python's str(), which dbt's names are made with.
             let text = match v {
                 Value::String(s) => s.clone(),
+                Value::Bool(true) => "True".into(),
+                Value::Bool(false) => "False".into(),
+                Value::Null => "None".into(),
                 other => other.to_string(),
             };
             parts.push(sanitize(&text));
@@ -784,7 +788,7 @@ fn test_name(prefix: &str, test: &str, label: &str, args: &Map<String, Value>) -
         return (full.clone(), full);
     }
     let cut: String = head.chars().take(30).collect();
-    (format!("{cut}_{}", hash_hex(&full)), full)
+    (format!("{cut}_{}", crate::hash::md5_hex(&full)), full)
 }
 
 fn sanitize(s: &str) -> String {
@@ -800,19 +804,6 @@ fn sanitize(s: &str) -> String {
         }
     }
     out
-}
-
-/// 32 hex digits of two FNV-1a hashes: stable across runs and platforms.
-fn hash_hex(s: &str) -> String {
-    let fnv = |seed: u64| {
-        let mut h: u64 = seed;
-        for b in s.bytes() {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        h
-    };
-    format!("{:016x}{:016x}", fnv(0xcbf2_9ce4_8422_2325), fnv(0x6c62_272e_07bb_0142))
 }
 
 /// `{{ test_x(model=get_where_subquery(ref('m')), column_name='c', ...) }}`. Arguments written
@@ -1071,7 +1062,8 @@ mod tests {
             full,
             "relationships_fct_message_funnel_user_key__user_key__ref_dim_users_"
         );
-        assert!(short.starts_with("relationships_fct_message_funn_") && short.len() == 63);
+        // dbt's: the first 30 characters and the md5 of the full name (dbt-core 1.11 names it so).
+        assert_eq!(short, "relationships_fct_message_funn_6f77071e8edf3e0397a0577a14fb5e79");
         assert_eq!(
             test_name("source_", "unique", "braze_user", &Map::new()).0,
             "source_unique_braze_user"
@@ -1080,6 +1072,12 @@ mod tests {
             test_name("source_", "dbt_utils.at_least_one", "braze_user", &Map::new()).0,
             "dbt_utils_source_at_least_one_braze_user"
         );
+        // Values are written as Python writes them: dbt's names are made with str().
+        let args = json!({"column_name": "c", "quote": true, "v": null})
+            .as_object()
+            .unwrap()
+            .clone();
+        assert_eq!(test_name("", "t", "m", &args).0, "t_m_c__True__None");
     }
 
     #[test]
