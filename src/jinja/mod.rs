@@ -242,7 +242,11 @@ impl JinjaEnv {
 
     /// Add a macro file of `package`; `global`: its macros are also callable by bare name.
     fn add_macro_file(&mut self, name: &str, text: &str, package: &str, global: bool) -> Result<()> {
-        let converted = convert_test_blocks(text);
+        let text = match global {
+            true => std::borrow::Cow::Borrowed(text),
+            false => macro_text::lenient_prints(text),
+        };
+        let converted = convert_test_blocks(&text);
         let names = macro_names(&converted);
         let hash = crate::hash::sha256_hex(converted.as_bytes());
         self.macro_hashes.insert(name.to_string(), hash);
@@ -354,7 +358,7 @@ impl JinjaEnv {
     }
 
     pub fn has_macro(&self, name: &str) -> bool {
-        self.macros.contains_key(name)
+        self.macro_template(name).is_some()
     }
 
     /// The template that defines a macro, and that template's source text.
