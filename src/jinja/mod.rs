@@ -89,6 +89,7 @@ fn add_dbt_context(
     env.add_function("is_incremental", functions::is_incremental);
     env.add_function("return", functions::return_fn);
     env.add_function("log", functions::log);
+    env.add_function("print", functions::print);
     env.add_global("var", Value::from_object(functions::VarFn(vars.clone())));
     env.add_global("config", Value::from_object(ConfigObj));
     env.add_global("exceptions", Value::from_object(functions::Exceptions));

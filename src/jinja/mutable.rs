@@ -69,7 +69,7 @@ impl Object for MutableList {
         match method {
             "append" => {
                 let (v,): (Value,) = from_args(args)?;
-                items.push(v);
+                items.push(mutable(v));
             }
             "extend" => {
                 let (more,): (Value,) = from_args(args)?;
@@ -133,8 +133,10 @@ impl Object for MutableDict {
                     })
                     .collect();
                 let mut map = lock(&self.0);
+                // A list or dict put in is changeable in turn (`d.update({k: []})`, then
+                // `d[k].append(x)`, as dbt_utils' union_relations does).
                 for (k, v) in pairs {
-                    set(&mut map, k, v);
+                    set(&mut map, k, mutable(v));
                 }
                 Ok(Value::from(()))
             }
@@ -154,7 +156,7 @@ impl Object for MutableDict {
                 if let Some((_, v)) = map.iter().find(|(k, _)| *k == key) {
                     return Ok(v.clone());
                 }
-                let v = default.unwrap_or_default();
+                let v = mutable(default.unwrap_or_default());
                 map.push((key, v.clone()));
                 Ok(v)
             }

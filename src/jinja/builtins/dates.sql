@@ -10,8 +10,9 @@
 {% macro datediff(first_date, second_date, datepart) -%}
     {{ return(adapter.dispatch('datediff', 'dbt')(first_date, second_date, datepart)) }}
 {%- endmacro %}
+{#- Both sides as timestamps, as dbt-duckdb's: a date or a string literal ('2024-07-01') works. -#}
 {% macro default__datediff(first_date, second_date, datepart) -%}
-    date_diff('{{ datepart }}', {{ first_date }}, {{ second_date }})
+    date_diff('{{ datepart }}', cast({{ first_date }} as timestamp), cast({{ second_date }} as timestamp))
 {%- endmacro %}
 {% macro snowflake__datediff(first_date, second_date, datepart) -%}
     datediff({{ datepart }}, {{ first_date }}, {{ second_date }})
