@@ -103,22 +103,7 @@ def compare_relations(work):
     return out
 
 
-def dbt_aliases(copy):
-    """dbt's test unique_ids to mozt's: dbt names a test `test.<package>.<full name>.<hash>` and
-    gives it the shortened name (prefix and md5, at 64 characters or more) only as its alias;
-    mozt's unique_id is `test.<package>.<short name>`. Read from dbt's manifest.json."""
-    path = copy / "target" / "manifest.json"
-    if not path.exists():
-        return {}
-    nodes = json.loads(path.read_text()).get("nodes", {})
-    return {
-        uid: f"test.{n['package_name']}.{n.get('alias') or n['name']}"
-        for uid, n in nodes.items()
-        if n.get("resource_type") == "test"
-    }
-
-
-def results(copy, rename):
+def results(copy):
     statuses = {}
     for step in ("seed", "run", "test"):
         path = copy / "compat" / f"run_results_{step}.json"
@@ -126,14 +111,13 @@ def results(copy, rename):
             continue
         for r in json.loads(path.read_text()).get("results", []):
             msg = (r.get("message") or "").strip().splitlines()
-            uid = rename.get(r["unique_id"], r["unique_id"])
-            statuses[uid] = {"status": r["status"], "message": msg[0][:300] if msg else ""}
+            statuses[r["unique_id"]] = {"status": r["status"], "message": msg[0][:300] if msg else ""}
     return statuses
 
 
 def compare(name, work, source, subdir):
     work = Path(work)
-    d, m = results(work / "dbt", dbt_aliases(work / "dbt")), results(work / "mozt", {})
+    d, m = results(work / "dbt"), results(work / "mozt")
     res = {}
     for uid in sorted(set(d) | set(m)):
         res[uid] = {"dbt": d.get(uid), "mozt": m.get(uid)}
