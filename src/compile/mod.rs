@@ -363,8 +363,9 @@ pub(crate) fn compiled_path(target_dir: &str, project: &str, node: &Node) -> Pat
     match node.resource_type {
         ResourceType::UnitTest => base.join(&node.original_file_path).join(format!("{}.sql", node.name)),
         ResourceType::Test if node.test.as_ref().is_some_and(|t| t.test_name != "singular") => {
-            let dir = node.original_file_path.clone();
-            base.join(dir).join(format!("{}.sql", node.name))
+            // A long name is written under its short alias, as dbt does (file names stay short).
+            let file = node.settings.alias.as_deref().unwrap_or(&node.name);
+            base.join(&node.original_file_path).join(format!("{file}.sql"))
         }
         _ => base.join(&node.original_file_path),
     }

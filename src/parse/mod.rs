@@ -6,6 +6,7 @@ pub(crate) mod generic_tests;
 pub(crate) mod partial;
 mod shared_renders;
 pub(crate) mod snapshots;
+mod test_names;
 pub(crate) mod unit_tests;
 
 use indexmap::IndexMap;
