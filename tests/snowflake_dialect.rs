@@ -204,7 +204,10 @@ fn seed_columns_fold_to_upper_case_as_on_snowflake() {
     let p = TestProject::with_yml(&snowflake_dialect_yml("shop"));
     p.write("seeds/plans.csv", "id,Plan Name,price\n1,Pro,10\n")
         .write("seeds/quoted.csv", "id,price\n1,10\n")
-        .write("seeds/quoted.yml", "seeds:\n  - name: quoted\n    config: {quote_columns: true}\n")
+        .write(
+            "seeds/quoted.yml",
+            "seeds:\n  - name: quoted\n    config: {quote_columns: true}\n",
+        )
         .write("models/prices.sql", "select * from {{ ref('plans') }}\n");
     p.ok(&["build"]);
     let columns = |table: &str| {

@@ -100,7 +100,9 @@ fn a_star_over_a_cte_or_subquery_gives_its_names_folded_to_upper_case() {
     );
     p.ok(&["run"]);
     assert_eq!(
-        p.query("select column_name from information_schema.columns where table_name = 'starred' order by ordinal_position"),
+        p.query(
+            "select column_name from information_schema.columns where table_name = 'starred' order by ordinal_position"
+        ),
         vec![vec!["ID"], vec!["TOTAL"], vec!["note"], vec!["DOUBLED"]]
     );
 }

@@ -130,7 +130,11 @@ fn the_translated_build_matches_the_build_on_the_snowflake_emulator() {
         let skip: &[&str] = if table.ends_with("_sync") { &["UPDATED_AT"] } else { &[] };
         let local = duckdb_table(&duck, "sf", schema, table, skip);
         let emulated = emulator_table(sf.as_mut(), &schema.to_uppercase(), &table.to_uppercase(), skip);
-        differing.extend(difference(&format!("{schema}.{table}"), ("DuckDB", &local), ("the emulator", &emulated)));
+        differing.extend(difference(
+            &format!("{schema}.{table}"),
+            ("DuckDB", &local),
+            ("the emulator", &emulated),
+        ));
     }
     assert!(differing.is_empty(), "{}", differing.join("\n\n"));
 }

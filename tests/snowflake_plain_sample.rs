@@ -18,7 +18,10 @@ fn plain_sample() -> TestProject {
     let p = TestProject::empty();
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/braze_snowflake");
     copy_dir(&fixture, p.path(), &|_| true);
-    assert!(p.path().join("seeds/braze/email_event.csv").is_file(), "the fixture's seeds were not copied");
+    assert!(
+        p.path().join("seeds/braze/email_event.csv").is_file(),
+        "the fixture's seeds were not copied"
+    );
     p
 }
 
@@ -40,7 +43,10 @@ fn duckdb_relations(conn: &duckdb::Connection, catalog: &str) -> Vec<(String, St
 fn the_plain_snowflake_sample_builds_the_same_rows_on_the_emulator_and_on_duckdb() {
     let p = plain_sample();
     let database = format!("MOZT_PLAIN_SAMPLE_{}", std::process::id());
-    let env = [("MOZT_FAKESNOW_URL", emulator_url()), ("MOZT_SF_DATABASE", database.clone())];
+    let env = [
+        ("MOZT_FAKESNOW_URL", emulator_url()),
+        ("MOZT_SF_DATABASE", database.clone()),
+    ];
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     p.mozt_env(&["build", "--target", "sf_local"], &env).assert_ok();
     p.ok(&["build"]);
@@ -49,7 +55,8 @@ fn the_plain_snowflake_sample_builds_the_same_rows_on_the_emulator_and_on_duckdb
 
     let duck = duckdb::Connection::open_in_memory().unwrap();
     let file = p.path().join("target/local.duckdb");
-    duck.execute_batch(&format!("attach '{}' as local (read_only)", file.display())).unwrap();
+    duck.execute_batch(&format!("attach '{}' as local (read_only)", file.display()))
+        .unwrap();
     let relations = duckdb_relations(&duck, "local");
     assert!(relations.len() > 30, "{relations:?}");
     let mut sf = emulator_connection(&database, p.path());
@@ -60,7 +67,16 @@ fn the_plain_snowflake_sample_builds_the_same_rows_on_the_emulator_and_on_duckdb
         let local = duckdb_table(&duck, "local", schema, table, skip);
         let emulated = emulator_table(sf.as_mut(), &schema.to_uppercase(), &table.to_uppercase(), skip);
         assert!(!local.rows.is_empty(), "{schema}.{table} is empty: nothing compared");
-        differing.extend(difference(&format!("{schema}.{table}"), ("DuckDB", &local), ("the emulator", &emulated)));
+        differing.extend(difference(
+            &format!("{schema}.{table}"),
+            ("DuckDB", &local),
+            ("the emulator", &emulated),
+        ));
     }
-    assert!(differing.is_empty(), "{} relations differ:\n{}", differing.len(), differing.join("\n\n"));
+    assert!(
+        differing.is_empty(),
+        "{} relations differ:\n{}",
+        differing.len(),
+        differing.join("\n\n")
+    );
 }

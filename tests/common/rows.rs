@@ -46,7 +46,11 @@ fn timestamp(s: &str) -> Option<String> {
         _ => return None,
     };
     let head = head.replacen('T', " ", 1);
-    Some(if rest.is_empty() { head } else { format!("{head}.{rest}") })
+    Some(if rest.is_empty() {
+        head
+    } else {
+        format!("{head}.{rest}")
+    })
 }
 
 /// A JSON value with its object keys sorted, as compact text.
@@ -111,7 +115,13 @@ fn canonical_duck(v: duckdb::types::ValueRef<'_>) -> String {
 
 /// Every row of `catalog.schema.table` in an attached DuckDB file, without the columns
 /// `skip` names (case-insensitively).
-pub(crate) fn duckdb_table(conn: &duckdb::Connection, catalog: &str, schema: &str, table: &str, skip: &[&str]) -> Table {
+pub(crate) fn duckdb_table(
+    conn: &duckdb::Connection,
+    catalog: &str,
+    schema: &str,
+    table: &str,
+    skip: &[&str],
+) -> Table {
     let mut stmt = conn
         .prepare(
             "select column_name, data_type from information_schema.columns \
@@ -119,7 +129,9 @@ pub(crate) fn duckdb_table(conn: &duckdb::Connection, catalog: &str, schema: &st
         )
         .unwrap();
     let columns: Vec<(String, String)> = stmt
-        .query_map([catalog, schema, table], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .query_map([catalog, schema, table], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })
         .unwrap()
         .map(Result::unwrap)
         .filter(|(c, _)| !skip.iter().any(|s| s.eq_ignore_ascii_case(c)))
@@ -137,15 +149,25 @@ pub(crate) fn duckdb_table(conn: &duckdb::Connection, catalog: &str, schema: &st
             }
         })
         .collect();
-    let sql = format!("select {} from \"{catalog}\".\"{schema}\".\"{table}\"", select.join(", "));
+    let sql = format!(
+        "select {} from \"{catalog}\".\"{schema}\".\"{table}\"",
+        select.join(", ")
+    );
     let mut stmt = conn.prepare(&sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
     let mut rows = stmt.query([]).unwrap_or_else(|e| panic!("{sql}: {e}"));
     let mut out = vec![];
     while let Some(row) = rows.next().unwrap() {
-        out.push((0..columns.len()).map(|i| canonical_duck(row.get_ref(i).unwrap())).collect());
+        out.push(
+            (0..columns.len())
+                .map(|i| canonical_duck(row.get_ref(i).unwrap()))
+                .collect(),
+        );
     }
     out.sort();
-    Table { columns: columns.into_iter().map(|(c, _)| c).collect(), rows: out }
+    Table {
+        columns: columns.into_iter().map(|(c, _)| c).collect(),
+        rows: out,
+    }
 }
 
 /// Every row of `schema.table` on the emulator, read through the Snowflake adapter, without
@@ -160,7 +182,12 @@ pub(crate) fn emulator_table(sf: &mut dyn Connection, schema: &str, table: &str,
     let columns: Vec<(String, String)> = described
         .rows
         .iter()
-        .map(|r| (r[0].as_str().unwrap_or("").to_string(), r[1].as_str().unwrap_or("").to_string()))
+        .map(|r| {
+            (
+                r[0].as_str().unwrap_or("").to_string(),
+                r[1].as_str().unwrap_or("").to_string(),
+            )
+        })
         .filter(|(c, _)| !skip.iter().any(|s| s.eq_ignore_ascii_case(c)))
         .collect();
     assert!(!columns.is_empty(), "{schema}.{table} has no columns on the emulator");
@@ -176,16 +203,26 @@ pub(crate) fn emulator_table(sf: &mut dyn Connection, schema: &str, table: &str,
         .collect();
     let sql = format!("select {} from \"{schema}\".\"{table}\"", select.join(", "));
     let result = sf.query(&sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let mut rows: Vec<Vec<String>> = result.rows.iter().map(|r| r.iter().map(canonical_json).collect()).collect();
+    let mut rows: Vec<Vec<String>> = result
+        .rows
+        .iter()
+        .map(|r| r.iter().map(canonical_json).collect())
+        .collect();
     rows.sort();
-    Table { columns: columns.into_iter().map(|(c, _)| c).collect(), rows }
+    Table {
+        columns: columns.into_iter().map(|(c, _)| c).collect(),
+        rows,
+    }
 }
 
 /// What differs between two readings of `relation`, or None: the column names, or the rows
 /// (the first few present on one side only, from each side).
 pub(crate) fn difference(relation: &str, (a_name, a): (&str, &Table), (b_name, b): (&str, &Table)) -> Option<String> {
     if a.columns != b.columns {
-        return Some(format!("{relation}: columns differ\n  {a_name}: {:?}\n  {b_name}: {:?}", a.columns, b.columns));
+        return Some(format!(
+            "{relation}: columns differ\n  {a_name}: {:?}\n  {b_name}: {:?}",
+            a.columns, b.columns
+        ));
     }
     if a.rows == b.rows {
         return None;
@@ -205,7 +242,10 @@ pub(crate) fn difference(relation: &str, (a_name, a): (&str, &Table), (b_name, b
     };
     let (only_a, only_b) = (only(a, b), only(b, a));
     let show = |rows: &[Vec<String>]| -> String {
-        rows.iter().take(3).map(|r| format!("\n    {}", r.join(" | "))).collect()
+        rows.iter()
+            .take(3)
+            .map(|r| format!("\n    {}", r.join(" | ")))
+            .collect()
     };
     Some(format!(
         "{relation}: {} rows on {a_name}, {} on {b_name}; columns {}\n  {} rows only on {a_name}, first:{}\n  {} rows only on {b_name}, first:{}",
