@@ -224,11 +224,12 @@ fn seed_columns_fold_to_upper_case_as_on_snowflake() {
 fn snapshot_columns_fold_to_upper_case_as_on_snowflake() {
     // On Snowflake the snapshot's own columns are unquoted names, folded to upper case.
     let p = TestProject::with_yml(&snowflake_dialect_yml("shop"));
-    p.write("seeds/plans.csv", "id,updated_at\n1,2024-01-01 00:00:00\n").write(
-        "snapshots/plans_history.sql",
-        "{% snapshot plans_history %}\n{{ config(target_schema='snapshots', unique_key='id', strategy='timestamp', \
+    p.write("seeds/plans.csv", "id,updated_at\n1,2024-01-01 00:00:00\n")
+        .write(
+            "snapshots/plans_history.sql",
+            "{% snapshot plans_history %}\n{{ config(target_schema='snapshots', unique_key='id', strategy='timestamp', \
          updated_at='updated_at') }}\nselect * from {{ ref('plans') }}\n{% endsnapshot %}\n",
-    );
+        );
     p.ok(&["build"]);
     p.ok(&["snapshot"]);
     assert_eq!(
@@ -244,5 +245,8 @@ fn snapshot_columns_fold_to_upper_case_as_on_snowflake() {
             vec!["MOZT_VALID_TO"]
         ]
     );
-    assert_eq!(p.scalar("select count(*) from snapshots.plans_history where mozt_valid_to is null"), "1");
+    assert_eq!(
+        p.scalar("select count(*) from snapshots.plans_history where mozt_valid_to is null"),
+        "1"
+    );
 }

@@ -107,8 +107,14 @@ fn regexp_instr_gives_the_position_of_a_match() {
         // Option 1: the position after the match.
         (format!("regexp_instr({s}, 'nevermore\\\\d', 1, 3, 1)"), "35"),
         (format!("regexp_instr({s}, 'nevermore\\\\d', 13, 1, 1)"), "23"),
-        ("regexp_instr('nevermore1, NeverMore2', 'nevermore\\\\d', 1, 2, 0, 'i')".into(), "13"),
-        ("regexp_instr('nevermore1, NeverMore2', 'nevermore\\\\d', 1, 2)".into(), "0"),
+        (
+            "regexp_instr('nevermore1, NeverMore2', 'nevermore\\\\d', 1, 2, 0, 'i')".into(),
+            "13",
+        ),
+        (
+            "regexp_instr('nevermore1, NeverMore2', 'nevermore\\\\d', 1, 2)".into(),
+            "0",
+        ),
         ("regexp_instr('abc', 'z')".into(), "0"),
         ("regexp_instr(null, 'a')".into(), "NULL"),
     ];
@@ -119,10 +125,17 @@ fn regexp_instr_gives_the_position_of_a_match() {
 #[test]
 fn regexp_instr_with_a_group_or_another_option_is_refused() {
     let p = TestProject::with_yml(&snowflake_dialect_yml("s"));
-    p.write("models/m.sql", "select\n  regexp_instr('abc', '(b)', 1, 1, 0, 'e') as i\n");
+    p.write(
+        "models/m.sql",
+        "select\n  regexp_instr('abc', '(b)', 1, 1, 0, 'e') as i\n",
+    );
     let out = p.mozt(&["compile"]);
     out.assert_code(2);
-    assert!(out.stderr.contains("REGEXP_INSTR with the parameter 'e'"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("REGEXP_INSTR with the parameter 'e'"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("models/m.sql:2:3"), "{}", out.stderr);
     p.write("models/m.sql", "select regexp_instr('abc', 'b', 1, 1, 2) as i\n");
     let out = p.mozt(&["compile"]);

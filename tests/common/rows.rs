@@ -71,10 +71,10 @@ fn text(s: &str) -> String {
         return t;
     }
     let trimmed = s.trim_start();
-    if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        if let Ok(v) = serde_json::from_str::<Value>(s) {
-            return format!("json:{}", sorted_json(&v));
-        }
+    if (trimmed.starts_with('{') || trimmed.starts_with('['))
+        && let Ok(v) = serde_json::from_str::<Value>(s)
+    {
+        return format!("json:{}", sorted_json(&v));
     }
     format!("'{s}'")
 }
