@@ -44,6 +44,9 @@ fn scope_for(manifest: &Arc<Manifest>, node: &Node, incremental: bool) -> Scope 
     if let Some(vars) = manifest.package_vars.get(&node.package_name) {
         scope.var_overrides = vars.clone();
     }
+    if node.package_name != manifest.project_name {
+        scope.package = Some(node.package_name.clone());
+    }
     scope
 }
 
@@ -114,7 +117,12 @@ fn fill_into(manifest: &Manifest, node: &Node, p: &Placeholder, out: &mut String
         false => write!(out, "{rel}"),
     };
     let _ = match p {
-        Placeholder::Ref(r) => input(out, &*manifest.ref_relation(r.package.as_deref(), &r.name).ok()?),
+        Placeholder::Ref(r) => input(
+            out,
+            &*manifest
+                .ref_relation(Some(&node.package_name), r.package.as_deref(), &r.name)
+                .ok()?,
+        ),
         Placeholder::Source(s, t) => input(out, &manifest.source(s, t)?.relation),
         Placeholder::This => match &node.relation {
             Some(relation) => write!(out, "{relation}"),
