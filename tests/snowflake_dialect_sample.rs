@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::rows::{difference, duckdb_table, emulator_connection, emulator_table};
+use common::rows::{difference, duckdb_relations, duckdb_table, emulator_connection, emulator_table};
 use common::{TestProject, emulator_url, sample_project};
 
 /// The sample project with a second DuckDB target, `sf`, that reads the models as Snowflake SQL.
@@ -29,25 +29,6 @@ fn sample_with_dialect_target() -> TestProject {
     p
 }
 
-/// The relations of an attached DuckDB file's schemas, with their columns in order.
-fn relations(conn: &duckdb::Connection, catalog: &str) -> Vec<(String, String, Vec<String>)> {
-    let mut stmt = conn
-        .prepare(&format!(
-            "select table_schema, table_name, string_agg(column_name, '\t' order by ordinal_position) \
-             from information_schema.columns \
-             where table_catalog = '{catalog}' and table_schema not in ('information_schema', 'pg_catalog') \
-             group by all order by 1, 2"
-        ))
-        .unwrap();
-    stmt.query_map([], |r| {
-        let cols: String = r.get(2)?;
-        Ok((r.get(0)?, r.get(1)?, cols.split('\t').map(String::from).collect()))
-    })
-    .unwrap()
-    .map(Result::unwrap)
-    .collect()
-}
-
 #[test]
 fn the_sample_project_builds_the_same_tables_from_its_snowflake_sql() {
     let p = sample_with_dialect_target();
@@ -62,18 +43,7 @@ fn the_sample_project_builds_the_same_tables_from_its_snowflake_sql() {
         conn.execute_batch(&format!("attach '{}' as {db} (read_only)", path.display()))
             .unwrap();
     }
-    let mut stmt = conn
-        .prepare(
-            "select table_schema, table_name from information_schema.tables \
-             where table_catalog = 'plain' and table_schema not in ('information_schema', 'pg_catalog') \
-             order by 1, 2",
-        )
-        .unwrap();
-    let relations: Vec<(String, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let relations = duckdb_relations(&conn, "plain");
     assert!(relations.len() > 20, "{relations:?}");
     let mut differing = vec![];
     for (schema, table) in &relations {
@@ -123,9 +93,9 @@ fn the_translated_build_matches_the_build_on_the_snowflake_emulator() {
         .unwrap();
     let mut sf = emulator_connection(database, p.path());
     let mut differing = vec![];
-    let all = relations(&duck, "sf");
+    let all = duckdb_relations(&duck, "sf");
     assert!(all.len() > 20, "{all:?}");
-    for (schema, table, _) in &all {
+    for (schema, table) in &all {
         // Every row of every relation (the Braze syncs' UPDATED_AT is the time of each run).
         let skip: &[&str] = if table.ends_with("_sync") { &["UPDATED_AT"] } else { &[] };
         let local = duckdb_table(&duck, "sf", schema, table, skip);

@@ -10,7 +10,7 @@ mod common;
 
 use std::path::Path;
 
-use common::rows::{difference, duckdb_table, emulator_connection, emulator_table};
+use common::rows::{difference, duckdb_relations, duckdb_table, emulator_connection, emulator_table};
 use common::{TestProject, copy_dir, emulator_url};
 
 /// A copy of testdata/braze_snowflake, with the repository's seeds (its `seeds` is a link to them).
@@ -23,20 +23,6 @@ fn plain_sample() -> TestProject {
         "the fixture's seeds were not copied"
     );
     p
-}
-
-/// The relations of an attached DuckDB file (schema, name).
-fn duckdb_relations(conn: &duckdb::Connection, catalog: &str) -> Vec<(String, String)> {
-    let mut stmt = conn
-        .prepare(
-            "select table_schema, table_name from information_schema.tables \
-             where table_catalog = ? and table_schema not in ('information_schema', 'pg_catalog') order by 1, 2",
-        )
-        .unwrap();
-    stmt.query_map([catalog], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
 }
 
 #[test]

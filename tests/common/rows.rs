@@ -113,6 +113,20 @@ fn canonical_duck(v: duckdb::types::ValueRef<'_>) -> String {
     }
 }
 
+/// The tables and views of an attached DuckDB file `catalog` (schema, name), in order.
+pub(crate) fn duckdb_relations(conn: &duckdb::Connection, catalog: &str) -> Vec<(String, String)> {
+    let mut stmt = conn
+        .prepare(
+            "select table_schema, table_name from information_schema.tables \
+             where table_catalog = ? and table_schema not in ('information_schema', 'pg_catalog') order by 1, 2",
+        )
+        .unwrap();
+    stmt.query_map([catalog], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
 /// Every row of `catalog.schema.table` in an attached DuckDB file, without the columns
 /// `skip` names (case-insensitively).
 pub(crate) fn duckdb_table(
