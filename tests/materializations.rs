@@ -301,3 +301,24 @@ fn pre_and_post_hooks_run_around_the_model() {
     p.ok(&["run"]);
     assert_eq!(p.query("select what from analytics.audit"), vec![vec!["built 2"]]);
 }
+
+/// Hooks that look at the warehouse are rendered when they run, with `execute` true, as dbt
+/// renders them: a post-hook sees the relation just built, and a seed's post-hook can drop it
+/// (dbt_utils' integration tests do). Rendered before the run, they saw no connection.
+#[test]
+fn hooks_that_look_at_the_warehouse_are_rendered_when_they_run() {
+    let p = TestProject::new("hooks");
+    p.write("project.yml", &common::project_yml("hooks", ""))
+        .write(
+            "models/m.sql",
+            "{{ config(materialized='table', post_hook=\"{% set n = run_query('select count(*) from ' ~ this).columns[0].values()[0] if execute else -1 %}create table analytics.audit as select {{ n }} as n\") }}\nselect 1 as id union all select 2 union all select 3\n",
+        )
+        .write("seeds/dropped.csv", "id\n1\n")
+        .write(
+            "seeds/schema.yml",
+            "version: 2\nseeds:\n  - name: dropped\n    config:\n      post_hook: \"{% do adapter.drop_relation(this) %}\"\n",
+        );
+    p.ok(&["build"]);
+    assert_eq!(p.scalar("select n from analytics.audit"), "3");
+    assert_eq!(p.relation_type("analytics", "dropped"), None);
+}

@@ -27,6 +27,9 @@ pub struct Compiled {
     /// `pre_hook`/`post_hook` statements, rendered.
     pub pre_hooks: Vec<String>,
     pub post_hooks: Vec<String>,
+    /// Whether a hook looks at the warehouse (`run_query`, `adapter.*`, `statement`): the hooks
+    /// are then rendered again when the node runs, with `execute` true, as dbt renders them.
+    pub live_hooks: bool,
     /// Whether `is_incremental()` was true when the node was rendered.
     pub incremental: bool,
     /// Per output column, the upstream columns it derives from (filled by `crate::sql`).
@@ -180,29 +183,52 @@ fn render_node(
     ephemeral::inject(jinja, manifest, sql, &refs)
 }
 
-/// A model's `pre_hook` or `post_hook` statements (`key`, for messages), rendered.
-fn hooks(
+/// Which of a node's hooks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HookKind {
+    Pre,
+    Post,
+}
+
+impl HookKind {
+    /// The config key, for messages.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            HookKind::Pre => "pre_hook",
+            HookKind::Post => "post_hook",
+        }
+    }
+}
+
+/// A node's `pre_hook` or `post_hook` statements, rendered (with `live`, against that
+/// connection, at run time), and whether any of them looked at the warehouse.
+pub(crate) fn hooks(
     jinja: &JinjaEnv,
     manifest: &Arc<Manifest>,
     node: &Node,
-    (key, list): (&str, &[String]),
-    incremental: bool,
-) -> Result<Vec<String>> {
+    (kind, incremental): (HookKind, bool),
+    live: Option<crate::jinja::warehouse::Live>,
+) -> Result<(Vec<String>, bool)> {
+    let build = node.settings.build();
+    let key = kind.key();
+    let list = match kind {
+        HookKind::Pre => &build.pre_hook,
+        HookKind::Post => &build.post_hook,
+    };
+    let mut looked = false;
     let mut out = vec![];
     for (i, text) in list.iter().enumerate() {
         let name = format!("{} ({key} {})", path_name(&node.original_file_path), i + 1);
-        let (r, _) = jinja.render_str(
-            &name,
-            text,
-            node_context(node, this_of(node)),
-            scope_for(manifest, node, incremental),
-        );
+        let mut scope = scope_for(manifest, node, incremental);
+        scope.live = live.clone();
+        let (r, scope) = jinja.render_str(&name, text, node_context(node, this_of(node)), scope);
+        looked |= scope.recorded.introspects;
         let sql = r?;
         if !sql.trim().is_empty() {
             out.push(sql);
         }
     }
-    Ok(out)
+    Ok((out, looked))
 }
 
 /// Compile the given nodes in parallel and write their SQL; all errors are reported together.
@@ -249,23 +275,14 @@ pub(crate) fn compile_all(
                     .at(crate::error::Location::at(&node.original_file_path, 1))
                     .help("write a select statement, or disable the file with {{ config(enabled=false) }}"));
                 }
+                let (pre_hooks, pre_live) = hooks(jinja, manifest, node, (HookKind::Pre, incr), None)?;
+                let (post_hooks, post_live) = hooks(jinja, manifest, node, (HookKind::Post, incr), None)?;
                 Ok(Compiled {
                     sql,
                     path,
-                    pre_hooks: hooks(
-                        jinja,
-                        manifest,
-                        node,
-                        ("pre_hook", &node.settings.build().pre_hook),
-                        incr,
-                    )?,
-                    post_hooks: hooks(
-                        jinja,
-                        manifest,
-                        node,
-                        ("post_hook", &node.settings.build().post_hook),
-                        incr,
-                    )?,
+                    pre_hooks,
+                    post_hooks,
+                    live_hooks: pre_live || post_live,
                     incremental: incr,
                     lineage: None,
                 })

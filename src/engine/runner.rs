@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::adapter::{Adapter, Catalog, Connection};
-use crate::compile::Compiled;
+use crate::compile::{Compiled, HookKind};
 use crate::error::{Error, Result};
 use crate::jinja::warehouse::Live;
 use crate::manifest::{Node, ResourceType};
@@ -42,13 +42,8 @@ impl Runner<'_> {
     /// A node whose Jinja looks at the warehouse, rendered again now that its parents exist;
     /// the compiled file is rewritten (and translated, under `dialect: snowflake`).
     fn render_live(&self, node: &Node, compiled: &Compiled) -> Result<Compiled> {
-        let sql = crate::compile::render_live(
-            &self.session.jinja,
-            &self.session.manifest,
-            node,
-            compiled.incremental,
-            self.live()?,
-        )?;
+        let (jinja, manifest) = (&self.session.jinja, &self.session.manifest);
+        let sql = crate::compile::render_live(jinja, manifest, node, compiled.incremental, self.live()?)?;
         let file = self.session.project.root.join(&compiled.path);
         crate::files::write_if_changed(&file, sql.as_bytes())
             .map_err(|e| Error::runtime(format!("cannot write {}: {e}", file.display())))?;
@@ -60,6 +55,28 @@ impl Runner<'_> {
             self.session.translate_compiled(node, &mut live)?;
         }
         Ok(live)
+    }
+
+    /// Run a node's pre- or post-hooks; hooks that look at the warehouse are rendered now, as
+    /// dbt renders them (a post-hook sees the relation just built).
+    fn run_hooks(&self, node: &Node, compiled: &Compiled, kind: HookKind, conn: &mut dyn Connection) -> Result<()> {
+        let compiled_now = match kind {
+            HookKind::Pre => &compiled.pre_hooks,
+            HookKind::Post => &compiled.post_hooks,
+        };
+        if !compiled.live_hooks {
+            return run_hooks(conn, compiled_now, kind);
+        }
+        let (jinja, manifest) = (&self.session.jinja, &self.session.manifest);
+        let (mut hooks, _) =
+            crate::compile::hooks(jinja, manifest, node, (kind, compiled.incremental), Some(self.live()?))?;
+        if self.session.translates() {
+            hooks = hooks
+                .iter()
+                .map(|h| super::translate::translate_hook(node, h))
+                .collect::<Result<_>>()?;
+        }
+        run_hooks(conn, &hooks, kind)
     }
 
     fn build(&self, node: &Node, compiled: &Compiled, conn: &mut dyn Connection) -> NodeResult {
@@ -76,7 +93,7 @@ impl Runner<'_> {
             false => Ok(()),
         };
         let outcome = contract
-            .and_then(|_| run_hooks(conn, &compiled.pre_hooks, "pre_hook"))
+            .and_then(|_| self.run_hooks(node, compiled, HookKind::Pre, conn))
             .and_then(|_| {
                 materialize::materialize(Job {
                     node,
@@ -89,7 +106,7 @@ impl Runner<'_> {
                     incremental: compiled.incremental,
                 })
             })
-            .and_then(|outcome| run_hooks(conn, &compiled.post_hooks, "post_hook").map(|_| outcome))
+            .and_then(|outcome| self.run_hooks(node, compiled, HookKind::Post, conn).map(|_| outcome))
             .and_then(|outcome| {
                 let kind = self
                     .catalog
@@ -114,10 +131,10 @@ impl Runner<'_> {
 }
 
 /// Run a model's pre- or post-hooks, in order.
-fn run_hooks(conn: &mut dyn Connection, hooks: &[String], which: &str) -> Result<()> {
+fn run_hooks(conn: &mut dyn Connection, hooks: &[String], kind: HookKind) -> Result<()> {
     for sql in hooks {
         conn.execute(sql)
-            .map_err(|e| Error::runtime(format!("{which} failed: {}", e.message)))?;
+            .map_err(|e| Error::runtime(format!("{} failed: {}", kind.key(), e.message)))?;
     }
     Ok(())
 }

@@ -40,7 +40,7 @@ impl Session {
 
     fn translate_node(&self, node: &Node, c: &mut Compiled) -> Result<()> {
         for hook in c.pre_hooks.iter_mut().chain(c.post_hooks.iter_mut()) {
-            *hook = snowflake_to_duckdb(hook).map_err(|r| hook_error(node, &r, hook))?;
+            *hook = translate_hook(node, hook)?;
         }
         self.translate_compiled(node, c)
     }
@@ -153,4 +153,9 @@ pub(crate) fn translated_path(compiled: &Path) -> PathBuf {
             _ => c.as_os_str(),
         })
         .collect()
+}
+
+/// A node's hook (rendered at run time when it looks at the warehouse) in DuckDB SQL.
+pub(crate) fn translate_hook(node: &Node, hook: &str) -> Result<String> {
+    snowflake_to_duckdb(hook).map_err(|r| hook_error(node, &r, hook))
 }
