@@ -23,3 +23,19 @@
 {% macro snowflake__json_extract_string(json_text, path) -%}
     json_extract_path_text({{ json_text }}, '{{ path }}')
 {%- endmacro %}
+
+{# The text of each SQL expression in fields (a list), joined end to end. #}
+{% macro concat(fields) -%}
+    {{ return(adapter.dispatch('concat', 'dbt')(fields)) }}
+{%- endmacro %}
+{% macro default__concat(fields) -%}
+    concat({{ fields | join(', ') }})
+{%- endmacro %}
+
+{# value as a SQL string literal (value is written as it is: quotes in it are not escaped). #}
+{% macro string_literal(value) -%}
+    {{ return(adapter.dispatch('string_literal', 'dbt')(value)) }}
+{%- endmacro %}
+{% macro default__string_literal(value) -%}
+    '{{ value }}'
+{%- endmacro %}
