@@ -153,3 +153,34 @@ fn a_folder_enabled_by_a_var_in_jinja_follows_the_var() {
     let all = p.ls(&["--resource-type", "model"]);
     assert_eq!(all, vec!["stg_crm__contact", "stg_crm__note"], "{all:?}");
 }
+
+#[test]
+fn relations_are_mappings_as_packages_check_them() {
+    let p = project();
+    p.write(
+        "models/relation_check.sql",
+        "{% set rel = source('crm', 'contact') %}\n\
+         {% set cols = {} %}{% do cols.update({rel: []}) %}{% do cols[rel].append('id') %}\n\
+         select {{ (rel is mapping and rel.get('metadata', {}).get('type', '').endswith('Relation')) | lower }} as is_relation,\n\
+         '{{ rel.get('identifier') }}' as identifier, '{{ cols[rel] | join }}' as cols\n",
+    );
+    p.ok(&["seed"]);
+    p.ok(&["run", "--select", "relation_check"]);
+    assert_eq!(
+        p.query("select is_relation, identifier, cols from crm_raw.relation_check"),
+        vec![vec!["true", "contact_data", "id"]]
+    );
+}
+
+#[test]
+fn a_var_that_renders_itself_is_an_error_not_a_crash() {
+    let p = project();
+    p.write(
+        "dbt_project.yml",
+        &ROOT_PROJECT.replace("vars:\n", "vars:\n  loop_a: \"{{ var('loop_b') }}\"\n  loop_b: \"{{ var('loop_a') }}\"\n"),
+    );
+    p.write("models/loops.sql", "select '{{ var(\"loop_a\") }}' as x\n");
+    let out = p.mozt(&["compile", "--select", "loops"]);
+    out.assert_project_error();
+    assert!(out.stderr.contains("var 'loop_"), "{}", out.stderr);
+}

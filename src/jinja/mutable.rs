@@ -154,7 +154,7 @@ impl Object for MutableDict {
                 if let Some((_, v)) = map.iter().find(|(k, _)| *k == key) {
                     return Ok(v.clone());
                 }
-                let v = default.unwrap_or_default();
+                let v = mutable(default.unwrap_or_default());
                 map.push((key, v.clone()));
                 Ok(v)
             }
@@ -163,7 +163,10 @@ impl Object for MutableDict {
     }
 }
 
+/// A list or dict stored in a dict is changeable there too (`d.update({k: []})`, then
+/// `d[k].append(x)`), as in Python.
 fn set(map: &mut Vec<(Value, Value)>, key: Value, value: Value) {
+    let value = mutable(value);
     match map.iter_mut().find(|(k, _)| *k == key) {
         Some(slot) => slot.1 = value,
         None => map.push((key, value)),
@@ -308,6 +311,16 @@ mod tests {
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         let text = rewrite_sets(text).unwrap_or_else(|| text.to_string());
         env.render_str(&text, ()).unwrap()
+    }
+
+    #[test]
+    fn a_list_stored_in_a_dict_is_changed_in_place() {
+        assert_eq!(
+            render(
+                "{% set d = {} %}{% for k in ['a', 'b'] %}{% do d.update({k: []}) %}{% do d[k].append(k ~ 1) %}{% do d.setdefault('s', []).append(k) %}{% endfor %}{{ d['a'] | join }} {{ d['b'] | join }} {{ d['s'] | join }}"
+            ),
+            "a1 b1 ab"
+        );
     }
 
     #[test]

@@ -19,9 +19,16 @@ pub(crate) struct RelationObj {
     pub empty: bool,
 }
 
+/// The keys a relation shows as a mapping (dbt's relations are mappings: packages test
+/// `relation is mapping` and `relation.get('metadata', {}).get('type')`).
+const RELATION_KEYS: &[&str] = &["database", "schema", "identifier", "metadata"];
+
 impl Object for RelationObj {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
-        ObjectRepr::Plain
+        ObjectRepr::Map
+    }
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(RELATION_KEYS)
     }
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         if self.placeholder.is_some() {
@@ -32,6 +39,7 @@ impl Object for RelationObj {
             "database" => Some(r.database.clone().map(Value::from).unwrap_or(Value::from(()))),
             "schema" => Some(Value::from(r.schema.clone())),
             "identifier" | "name" | "table" => Some(Value::from(r.identifier.clone())),
+            "metadata" => Some(minijinja::context! { type => "Relation" }),
             _ => None,
         }
     }
@@ -58,6 +66,10 @@ impl Object for RelationObj {
                 Ok(relation_value(r))
             }
             "quote" => Ok(relation_value(self.relation.clone())),
+            "get" => {
+                let (key, default): (Value, Option<Value>) = minijinja::value::from_args(args)?;
+                Ok(self.get_value(&key).or(default).unwrap_or(Value::from(())))
+            }
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
     }
