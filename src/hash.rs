@@ -43,10 +43,17 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
+/// The MD5 of `text`, as lower-case hex (dbt names tests and snapshot rows with it).
+pub(crate) fn md5_hex(text: &str) -> String {
+    use md5::{Digest, Md5};
+    hex(&Md5::digest(text.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn hex_digits() {
+        assert_eq!(super::md5_hex("abc"), "900150983cd24fb0d6963f7d28e17f72");
         assert_eq!(super::hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
         assert_eq!(
             super::sha256_hex(b"abc"),

@@ -44,7 +44,7 @@ fn collect(
     out: &mut Vec<(String, String)>,
 ) -> Result<()> {
     for r in refs {
-        let Some(node) = manifest.by_name(&r.name) else {
+        let Some(node) = manifest.find_ref(None, r.package.as_deref(), &r.name) else {
             continue;
         };
         if node.materialized() != Materialization::Ephemeral || !seen.insert(node.name.clone()) {

@@ -44,6 +44,9 @@ fn scope_for(manifest: &Arc<Manifest>, node: &Node, incremental: bool) -> Scope 
     if let Some(vars) = manifest.package_vars.get(&node.package_name) {
         scope.var_overrides = vars.clone();
     }
+    if node.package_name != manifest.project_name {
+        scope.package = Some(node.package_name.clone());
+    }
     scope
 }
 
@@ -114,7 +117,12 @@ fn fill_into(manifest: &Manifest, node: &Node, p: &Placeholder, out: &mut String
         false => write!(out, "{rel}"),
     };
     let _ = match p {
-        Placeholder::Ref(r) => input(out, &*manifest.ref_relation(r.package.as_deref(), &r.name).ok()?),
+        Placeholder::Ref(r) => input(
+            out,
+            &*manifest
+                .ref_relation(Some(&node.package_name), r.package.as_deref(), &r.name)
+                .ok()?,
+        ),
         Placeholder::Source(s, t) => input(out, &manifest.source(s, t)?.relation),
         Placeholder::This => match &node.relation {
             Some(relation) => write!(out, "{relation}"),
@@ -363,8 +371,9 @@ pub(crate) fn compiled_path(target_dir: &str, project: &str, node: &Node) -> Pat
     match node.resource_type {
         ResourceType::UnitTest => base.join(&node.original_file_path).join(format!("{}.sql", node.name)),
         ResourceType::Test if node.test.as_ref().is_some_and(|t| t.test_name != "singular") => {
-            let dir = node.original_file_path.clone();
-            base.join(dir).join(format!("{}.sql", node.name))
+            // A long name is written under its short alias, as dbt does (file names stay short).
+            let file = node.settings.alias.as_deref().unwrap_or(&node.name);
+            base.join(&node.original_file_path).join(format!("{file}.sql"))
         }
         _ => base.join(&node.original_file_path),
     }

@@ -27,10 +27,15 @@ struct GivenResolver {
 }
 
 impl Resolver for GivenResolver {
-    fn resolve_ref(&self, package: Option<&str>, name: &str) -> std::result::Result<Relation, String> {
+    fn resolve_ref(
+        &self,
+        caller: Option<&str>,
+        package: Option<&str>,
+        name: &str,
+    ) -> std::result::Result<Relation, String> {
         match self.ctes.get(&Input::Ref { name: name.to_string() }) {
             Some(cte) => Ok(Relation::new(None, "", cte.clone())),
-            None => self.manifest.resolve_ref(package, name),
+            None => self.manifest.resolve_ref(caller, package, name),
         }
     }
     fn resolve_source(&self, source: &str, table: &str) -> std::result::Result<Relation, String> {

@@ -63,7 +63,9 @@ pub(crate) fn ref_fn(args: &[Value]) -> Result<Value, Error> {
                     name: name.to_string(),
                 });
                 let resolver = s.resolver.clone().ok_or_else(|| err("ref() cannot resolve here"))?;
-                let rel = resolver.resolve_ref(package.as_deref(), name).map_err(err)?;
+                let rel = resolver
+                    .resolve_ref(s.package.as_deref(), package.as_deref(), name)
+                    .map_err(err)?;
                 Ok(input_relation(&*resolver, rel))
             }
         }

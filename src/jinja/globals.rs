@@ -67,11 +67,7 @@ pub(crate) fn fromyaml(text: &str, default: Option<Value>) -> Result<Value, Erro
 
 /// `local_md5(text)`: the md5 hex digest of the text (computed by mozt, not the warehouse).
 pub(crate) fn local_md5(text: &str) -> String {
-    use md5::{Digest, Md5};
-    Md5::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hash::md5_hex(text)
 }
 
 /// A new invocation id (a random UUID), one per process.

@@ -101,6 +101,7 @@ fn add_dbt_context(
     env.add_function("load_result", warehouse::load_result);
     env.add_global("statement", Value::from_object(warehouse::Statement));
     env.add_function(mutable::WRAP, mutable::mutable);
+    env.add_function(mutable::NAMESPACE, mutable::namespace);
     env.add_function("zip", globals::zip);
     env.add_function("set", globals::set);
     env.add_function("tojson", globals::tojson);

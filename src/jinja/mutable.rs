@@ -6,7 +6,7 @@
 //! objects are shared by reference, so an append inside a `for` loop is seen after it, as in
 //! Python.
 
-use minijinja::value::{Enumerator, Object, ObjectRepr, Value, from_args};
+use minijinja::value::{Enumerator, Kwargs, Object, ObjectRepr, Value, from_args};
 use minijinja::{Error, ErrorKind, State};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -24,6 +24,10 @@ const MUTATING: [&str; 7] = [
 
 /// The function `rewrite_sets` wraps values in.
 pub(crate) const WRAP: &str = "__mozt_mutable";
+
+/// The function `rewrite_sets` calls instead of `namespace(...)`: a namespace whose list and
+/// dict attributes can be changed (`{% set ns = namespace(cols=[]) %}{% do ns.cols.append(c) %}`).
+pub(crate) const NAMESPACE: &str = "__mozt_namespace";
 
 #[derive(Debug, Default)]
 pub(crate) struct MutableList(Mutex<Vec<Value>>);
@@ -46,6 +50,24 @@ pub(crate) fn mutable(value: Value) -> Value {
         return Value::from_object(MutableDict(Mutex::new(pairs)));
     }
     value
+}
+
+/// `__mozt_namespace(defaults?, **attrs)`: minijinja's `namespace` with every list or dict
+/// attribute made changeable.
+pub(crate) fn namespace(defaults: Option<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+    let mut attrs: BTreeMap<Value, Value> = BTreeMap::new();
+    if let Some(d) = defaults {
+        for key in d.try_iter()? {
+            let value = d.get_item(&key)?;
+            attrs.insert(key, mutable(value));
+        }
+    }
+    for key in kwargs.args() {
+        attrs.insert(Value::from(key), mutable(kwargs.get::<Value>(key)?));
+    }
+    kwargs.assert_all_used()?;
+    let (defaults,): (Option<minijinja::value::ValueOrKwargs>,) = from_args(&[Value::from(attrs)])?;
+    minijinja::functions::namespace(defaults)
 }
 
 impl Object for MutableList {
@@ -198,10 +220,19 @@ pub(crate) fn rewrite_sets(text: &str) -> Option<String> {
             Some((head, value, tail)) => {
                 out.push_str("{%");
                 out.push_str(head);
-                out.push_str(WRAP);
-                out.push('(');
-                out.push_str(value);
-                out.push(')');
+                match value.strip_prefix("namespace(") {
+                    Some(args) => {
+                        out.push_str(NAMESPACE);
+                        out.push('(');
+                        out.push_str(args);
+                    }
+                    None => {
+                        out.push_str(WRAP);
+                        out.push('(');
+                        out.push_str(value);
+                        out.push(')');
+                    }
+                }
                 out.push_str(tail);
                 out.push_str("%}");
             }
@@ -308,6 +339,7 @@ mod tests {
     fn render(text: &str) -> String {
         let mut env = minijinja::Environment::new();
         env.add_function(WRAP, mutable);
+        env.add_function(NAMESPACE, namespace);
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         let text = rewrite_sets(text).unwrap_or_else(|| text.to_string());
         env.render_str(&text, ()).unwrap()
@@ -349,6 +381,13 @@ mod tests {
                 "{% set ns = namespace(n=0) %}{% for i in [1, 2] %}{% set ns.n = ns.n + i %}{% endfor %}{% set l = [] %}{% do l.append(ns.n) %}{{ l }}"
             ),
             "[3]"
+        );
+        // Lists and dicts a namespace starts with change in place, as in Python.
+        assert_eq!(
+            render(
+                "{% set ns = namespace(cols=[], seen={}, n=1) %}{% for c in ['a', 'b'] %}{% do ns.cols.append(c) %}{% do ns.seen.update({c: ns.n}) %}{% set ns.n = ns.n + 1 %}{% endfor %}{{ ns.cols }} {{ ns.seen | tojson }} {{ ns.n }}"
+            ),
+            r#"['a', 'b'] {"a": 1, "b": 2} 3"#
         );
     }
 }

@@ -18,7 +18,8 @@ pub enum Mode {
 
 /// Answers ref() and source() while compiling.
 pub trait Resolver: Send + Sync {
-    fn resolve_ref(&self, package: Option<&str>, name: &str) -> Result<Relation, String>;
+    /// `ref([package,] name)` called in a node of package `caller` (None: the root project).
+    fn resolve_ref(&self, caller: Option<&str>, package: Option<&str>, name: &str) -> Result<Relation, String>;
     fn resolve_source(&self, source: &str, table: &str) -> Result<Relation, String>;
     /// Whether `relation`, from a ref or source, reads as a zero-row subquery (`--empty`).
     fn reads_empty(&self, _relation: &Relation) -> bool {
@@ -57,6 +58,8 @@ pub struct Scope {
     pub returned: Option<minijinja::Value>,
     /// Vars that win over the project's (a unit test's `overrides: {vars: ...}`).
     pub var_overrides: Map<String, Value>,
+    /// The installed package whose node is rendered (None: the root project's), for `ref()`.
+    pub package: Option<String>,
     /// Set in a parse render whose text may be reused by compile (see `prerender`).
     pub pending: Option<super::prerender::Pending>,
     /// A finished parse render's reusable text.
@@ -103,6 +106,7 @@ impl Scope {
             recorded: Recorded::default(),
             returned: None,
             var_overrides: Map::new(),
+            package: None,
             pending: None,
             prerender: None,
             live: None,
@@ -113,8 +117,9 @@ impl Scope {
 }
 
 impl Resolver for crate::manifest::Manifest {
-    fn resolve_ref(&self, package: Option<&str>, name: &str) -> Result<Relation, String> {
-        self.ref_relation(package, name).map(std::borrow::Cow::into_owned)
+    fn resolve_ref(&self, caller: Option<&str>, package: Option<&str>, name: &str) -> Result<Relation, String> {
+        self.ref_relation(caller, package, name)
+            .map(std::borrow::Cow::into_owned)
     }
 
     fn reads_empty(&self, relation: &Relation) -> bool {

@@ -25,8 +25,12 @@ pub struct Manifest {
     pub nodes: Vec<Node>,
     pub sources: Vec<SourceNode>,
     by_id: FastMap<String, usize>,
-    /// Model/seed/snapshot name -> node index (what ref() resolves).
+    /// Model/seed/snapshot name -> node index (what ref() resolves): the root project's node
+    /// where a package has one of the same name.
     by_name: FastMap<String, usize>,
+    /// (package, name) -> node index, for the names that more than one project uses (usually
+    /// none).
+    same_name: FastMap<(String, String), usize>,
     source_by_name: FastMap<(String, String), usize>,
     source_by_id: FastMap<String, usize>,
     /// `--defer`: model name -> the relation ref() gives instead of the node's own.
@@ -62,19 +66,7 @@ impl Manifest {
                             .map(|(i, n)| (n.unique_id.clone(), i))
                             .collect()
                     },
-                    || {
-                        nodes
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, n)| {
-                                matches!(
-                                    n.resource_type,
-                                    ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
-                                )
-                            })
-                            .map(|(i, n)| (n.name.clone(), i))
-                            .collect()
-                    },
+                    || refable_index(nodes, &self.project_name),
                 )
             },
             || {
@@ -88,7 +80,7 @@ impl Manifest {
             },
         );
         self.by_id = by_id;
-        self.by_name = by_name;
+        (self.by_name, self.same_name) = by_name;
         self.source_by_id = source_by_id;
         self.source_by_name = source_by_name;
     }
@@ -103,6 +95,28 @@ impl Manifest {
 
     pub fn by_name(&self, name: &str) -> Option<&Node> {
         self.by_name.get(name).map(|&i| &self.nodes[i])
+    }
+
+    /// The node `ref()` names, as dbt finds it: with a package, that package's (the root
+    /// project's name finds any); without, the root project's, else the one in the calling
+    /// node's package (`caller`), else the first package's.
+    pub fn find_ref(&self, caller: Option<&str>, package: Option<&str>, name: &str) -> Option<&Node> {
+        let first = self.by_name(name)?;
+        let in_package = |p: &str| match first.package_name == p {
+            true => Some(first),
+            false => self
+                .same_name
+                .get(&(p.to_string(), name.to_string()))
+                .map(|&i| &self.nodes[i]),
+        };
+        match package {
+            Some(p) if p == self.project_name => in_package(p).or(Some(first)),
+            Some(p) => in_package(p),
+            None if self.same_name.is_empty() => Some(first),
+            None => in_package(&self.project_name)
+                .or_else(|| caller.and_then(in_package))
+                .or(Some(first)),
+        }
     }
 
     pub fn source(&self, source: &str, table: &str) -> Option<&SourceNode> {
@@ -140,20 +154,22 @@ impl Manifest {
 
     /// `ref()`'s relation, borrowed when the manifest holds it (compile fills every ref of every
     /// model with one, so it is not copied for each).
-    pub fn ref_relation(&self, package: Option<&str>, name: &str) -> Result<std::borrow::Cow<'_, Relation>, String> {
+    pub fn ref_relation(
+        &self,
+        caller: Option<&str>,
+        package: Option<&str>,
+        name: &str,
+    ) -> Result<std::borrow::Cow<'_, Relation>, String> {
         use std::borrow::Cow;
         let node = self
-            .by_name(name)
-            .ok_or_else(|| format!("ref('{name}'): no model, seed or snapshot named '{name}'"))?;
-        if let Some(p) = package
-            && p != self.project_name
-            && p != node.package_name
-        {
-            return Err(format!(
-                "ref('{p}', '{name}'): '{name}' is in '{}', not in '{p}'",
-                node.package_name
-            ));
-        }
+            .find_ref(caller, package, name)
+            .ok_or_else(|| match (package, self.by_name(name)) {
+                (Some(p), Some(other)) => format!(
+                    "ref('{p}', '{name}'): '{name}' is in '{}', not in '{p}'",
+                    other.package_name
+                ),
+                _ => format!("ref('{name}'): no model, seed or snapshot named '{name}'"),
+            })?;
         if let Some(deferred) = self.deferred.get(name) {
             return Ok(Cow::Borrowed(deferred));
         }
@@ -176,4 +192,32 @@ pub(crate) fn reads_empty(manifest: &Manifest, relation: &Relation) -> bool {
 
 pub(crate) fn ephemeral_cte(name: &str) -> Relation {
     Relation::new(None, "", format!("__mozt__cte__{name}"))
+}
+
+/// Refable nodes by name (the root project's first), and by (package, name) for the names
+/// more than one project uses.
+type RefIndex = (FastMap<String, usize>, FastMap<(String, String), usize>);
+
+fn refable_index(nodes: &[Node], root: &str) -> RefIndex {
+    let mut by_name: FastMap<String, usize> = crate::hash::fast_map(nodes.len());
+    let mut same_name: FastMap<(String, String), usize> = crate::hash::fast_map(0);
+    let refable = |n: &Node| {
+        matches!(
+            n.resource_type,
+            ResourceType::Model | ResourceType::Seed | ResourceType::Snapshot
+        )
+    };
+    for (i, n) in nodes.iter().enumerate().filter(|(_, n)| refable(n)) {
+        let Some(&prev) = by_name.get(&n.name) else {
+            by_name.insert(n.name.clone(), i);
+            continue;
+        };
+        let p = &nodes[prev];
+        same_name.insert((p.package_name.clone(), p.name.clone()), prev);
+        same_name.insert((n.package_name.clone(), n.name.clone()), i);
+        if n.package_name == root {
+            by_name.insert(n.name.clone(), i);
+        }
+    }
+    (by_name, same_name)
 }

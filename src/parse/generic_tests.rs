@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use std::path::Path;
 
 use super::shared_renders::{self, Share};
+use super::test_names::{id_hash, test_names};
 use crate::error::{Error, Location, Result, combine};
 use crate::hash::FastMap;
 use crate::jinja::macro_text::{has_word, signature};
@@ -38,10 +39,6 @@ const CONFIG_KEYS: &[&str] = &[
     "schema",
     "database",
 ];
-
-/// A name longer than this is shortened to a prefix and a hash (it names a table with
-/// --store-failures, and a file under target/compiled/).
-const MAX_NAME: usize = 64;
 
 /// What a test is declared on.
 struct Subject<'a> {
@@ -400,10 +397,15 @@ fn build(
     if let Some(dir) = yaml_dir(project, &doc.path) {
         fqn.extend(dir);
     }
-    let (short, full) = test_name(subject.prefix, &test, &subject.label, &args);
-    let name = name.unwrap_or(short);
+    let names = test_names(subject.prefix, &test, &subject.label, &args);
+    let alias = names.alias.filter(|_| name.is_none());
+    let name = name.unwrap_or(names.full);
+    let id = format!("{name}.{}", id_hash(&name, &test, &subject.expr, &args));
     fqn.push(name.clone());
     let mut config = test_config(project, &fqn, subject, column, &entry_config);
+    if let Some(alias) = alias {
+        config.entry("alias").or_insert(Value::String(alias));
+    }
     if disabled(&config) {
         return Ok(None);
     }
@@ -420,8 +422,7 @@ fn build(
         column_name: column.map(|c| c.name.clone()),
         kwargs,
     };
-    let node = test_node(project, &doc.path, name.clone(), fqn, raw_code, config, info);
-    tracing::trace!("test {name} ({full})");
+    let node = test_node(project, &doc.path, (name, id), fqn, raw_code, config, info);
     Ok(Some((Box::new(node), loc, entry_config, share)))
 }
 
@@ -468,7 +469,7 @@ fn share_of(
 fn test_node(
     project: &Project,
     file: &Path,
-    name: String,
+    (name, id): (String, String),
     fqn: Vec<String>,
     raw_code: String,
     config: Map<String, Value>,
@@ -476,7 +477,7 @@ fn test_node(
 ) -> Node {
     let package = yaml_project(project, file);
     Node {
-        unique_id: format!("test.{package}.{name}"),
+        unique_id: format!("test.{package}.{id}"),
         template: format!("__mozt_test__/{name}"),
         name,
         resource_type: ResourceType::Test,
@@ -749,72 +750,6 @@ fn check_args(
     Ok(())
 }
 
-/// dbt's naming: `<test>_<model>_<argument values>`, non-identifier characters as `_`, a
-/// package's test (`pkg.test`) as `pkg_<test>...`; shortened to a prefix and a hash when 64
-/// characters or longer. Returns (name, full name).
-fn test_name(prefix: &str, test: &str, label: &str, args: &Map<String, Value>) -> (String, String) {
-    let (namespace, test) = match test.rsplit_once('.') {
-        Some((ns, bare)) => (format!("{ns}_"), bare),
-        None => (String::new(), test),
-    };
-    let mut keys: Vec<&String> = args.keys().collect();
-    keys.sort();
-    let mut parts: Vec<String> = vec![];
-    for k in keys {
-        let flat: Vec<&Value> = match &args[k] {
-            Value::Object(o) => o.values().collect(),
-            Value::Array(a) => a.iter().collect(),
-            v => vec![v],
-        };
-        for v in flat {
-            let text = match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            parts.push(sanitize(&text));
-        }
-    }
-    let head = format!("{namespace}{prefix}{test}_{label}");
-    let full = if parts.is_empty() {
-        head.clone()
-    } else {
-        format!("{head}_{}", parts.join("__"))
-    };
-    if full.len() < MAX_NAME {
-        return (full.clone(), full);
-    }
-    let cut: String = head.chars().take(30).collect();
-    (format!("{cut}_{}", hash_hex(&full)), full)
-}
-
-fn sanitize(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut last_sub = false;
-    for c in s.chars() {
-        if c.is_ascii_alphanumeric() || c == '_' {
-            out.push(c);
-            last_sub = false;
-        } else if !last_sub {
-            out.push('_');
-            last_sub = true;
-        }
-    }
-    out
-}
-
-/// 32 hex digits of two FNV-1a hashes: stable across runs and platforms.
-fn hash_hex(s: &str) -> String {
-    let fnv = |seed: u64| {
-        let mut h: u64 = seed;
-        for b in s.bytes() {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        h
-    };
-    format!("{:016x}{:016x}", fnv(0xcbf2_9ce4_8422_2325), fnv(0x6c62_272e_07bb_0142))
-}
-
 /// `{{ test_x(model=get_where_subquery(ref('m')), column_name='c', ...) }}`. Arguments written
 /// as `ref(...)`/`source(...)` are calls; strings holding Jinja are rendered first.
 fn call_template(macro_name: &str, subject_expr: &str, args: &Map<String, Value>) -> String {
@@ -1045,41 +980,6 @@ mod tests {
         assert!(read_entry(&json!({"unique": null, "not_null": null})).is_err());
         assert!(read_entry(&json!(3)).is_err());
         assert!(read_entry(&json!({"unique": [1]})).is_err());
-    }
-
-    #[test]
-    fn names_tests_like_dbt() {
-        let args = json!({"column_name": "user_key"}).as_object().unwrap().clone();
-        assert_eq!(
-            test_name("", "not_null", "dim_users", &args).0,
-            "not_null_dim_users_user_key"
-        );
-        let args = json!({"column_name": "channel", "values": ["email", "push"]})
-            .as_object()
-            .unwrap()
-            .clone();
-        assert_eq!(
-            test_name("", "accepted_values", "fct", &args).0,
-            "accepted_values_fct_channel__email__push"
-        );
-        let args = json!({"column_name": "user_key", "to": "ref('dim_users')", "field": "user_key"})
-            .as_object()
-            .unwrap()
-            .clone();
-        let (short, full) = test_name("", "relationships", "fct_message_funnel", &args);
-        assert_eq!(
-            full,
-            "relationships_fct_message_funnel_user_key__user_key__ref_dim_users_"
-        );
-        assert!(short.starts_with("relationships_fct_message_funn_") && short.len() == 63);
-        assert_eq!(
-            test_name("source_", "unique", "braze_user", &Map::new()).0,
-            "source_unique_braze_user"
-        );
-        assert_eq!(
-            test_name("source_", "dbt_utils.at_least_one", "braze_user", &Map::new()).0,
-            "dbt_utils_source_at_least_one_braze_user"
-        );
     }
 
     #[test]

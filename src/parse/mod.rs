@@ -6,6 +6,7 @@ pub(crate) mod generic_tests;
 pub(crate) mod partial;
 mod shared_renders;
 pub(crate) mod snapshots;
+mod test_names;
 pub(crate) mod unit_tests;
 mod yaml_jinja;
 
@@ -390,10 +391,34 @@ fn assign_relations(jinja: &JinjaEnv, target: &Target, nodes: &mut [Node]) -> Re
         }
     }
     if errors.is_empty() {
-        Ok(())
+        check_relations(nodes)
     } else {
         Err(combine(errors))
     }
+}
+
+/// Two nodes that would build one relation (a package's model named like the root's in the same
+/// schema, or two aliases alike): the second build would replace the first, so it is an error,
+/// as in dbt.
+fn check_relations(nodes: &[Node]) -> Result<()> {
+    let mut built: FastMap<String, &Node> = crate::hash::fast_map(nodes.len());
+    for n in nodes {
+        let Some(relation) = &n.relation else { continue };
+        if let Some(prev) = built.insert(relation.to_string().to_lowercase(), n) {
+            return Err(Error::project(format!(
+                "{} ({}) and {} ({}) would both build {relation}",
+                prev.unique_id,
+                prev.original_file_path.display(),
+                n.unique_id,
+                n.original_file_path.display()
+            ))
+            .at(Location::at(&n.original_file_path, 1))
+            .help(
+                "give one of them another `alias` or `schema` in its config, or disable one with `+enabled: false`",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// What one model's or singular test's parse render, folded into its node, left.
@@ -592,21 +617,26 @@ fn patches<'a>(
     Ok(out)
 }
 
-/// Two models, seeds or snapshots, or two tests, with one name, among `nodes[from..]` or between
-/// them and the nodes before (which were checked already, and are told apart by name only
-/// where a later node shares it).
+/// Two models, seeds or snapshots, or two tests, with one name in one project (the root or
+/// one package), among `nodes[from..]` or between them and the nodes before (which were checked
+/// already, and are told apart by name only where a later node shares it). A package may use a
+/// name the root project uses, as in dbt; `check_relations` then sees that they build different
+/// relations.
 fn check_duplicates(nodes: &[Node], from: usize) -> Result<()> {
     let (checked, new) = nodes.split_at(from);
-    let mut seen: FastMap<(&str, bool), &Node> = crate::hash::fast_map(new.len());
+    fn key(n: &Node) -> (&str, &str, bool) {
+        (&n.name, &n.package_name, n.resource_type != ResourceType::Test)
+    }
+    let mut seen: FastMap<(&str, &str, bool), &Node> = crate::hash::fast_map(new.len());
     if !checked.is_empty() {
         let new_names: FastMap<&str, ()> = new.iter().map(|n| (n.name.as_str(), ())).collect();
         for n in checked.iter().filter(|n| new_names.contains_key(n.name.as_str())) {
-            seen.insert((n.name.as_str(), n.resource_type != ResourceType::Test), n);
+            seen.insert(key(n), n);
         }
     }
     for n in new {
         let refable = n.resource_type != ResourceType::Test;
-        if let Some(prev) = seen.insert((n.name.as_str(), refable), n) {
+        if let Some(prev) = seen.insert(key(n), n) {
             return Err(Error::project(format!(
                 "two {} are named '{}': {} and {}",
                 if refable { "models, seeds or snapshots" } else { "tests" },
@@ -875,11 +905,7 @@ fn node_dependencies(
         }
     };
     for r in &node.refs {
-        let found = manifest.by_name(&r.name).filter(|n| {
-            r.package
-                .as_ref()
-                .is_none_or(|p| *p == n.package_name || p == project.name())
-        });
+        let found = manifest.find_ref(Some(&node.package_name), r.package.as_deref(), &r.name);
         match found {
             Some(target) if target.unique_id != node.unique_id => depend(&target.unique_id),
             Some(_) => errors.push(
