@@ -70,6 +70,9 @@ measure() { python3 "$here/measure.py" --record "$results" "$@"; }
 trash="$out/trash"
 set_aside() { if [ -e "$1" ]; then mkdir -p "$trash" && mv "$1" "$(mktemp -d "$trash/XXXXXX")/"; fi; }
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false DO_NOT_TRACK=1 DBT_TARGET_PATH=dbt_target DBT_VERSION_CHECK=false
+# mozt reads the same dbt_project.yml and profiles.yml as dbt, and builds with the profile's output
+# `mozt` (into bench_mozt.duckdb; dbt's default output `dev` writes bench_dbt.duckdb).
+export MOZT_TARGET=mozt
 
 {
   echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -82,7 +85,9 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS=false DO_NOT_TRACK=1 DBT_TARGET_PATH=dbt_t
 for n in $sizes; do
   proj="$out/p$n"
   set_aside "$proj"
-  python3 "$here/gen.py" --models "$n" --out "$proj" --threads "$threads"
+  # One project for both tools: dbt_project.yml and profiles.yml (mozt builds with its output
+  # `mozt`, MOZT_TARGET below), no project.yml.
+  python3 "$here/gen.py" --models "$n" --out "$proj" --threads "$threads" --layout dbt
   logs="$proj/logs"
   mkdir -p "$logs"
   cd "$proj"

@@ -11,8 +11,11 @@ block; schema YAML puts tests on some columns. Data is tiny (10 rows per seed), 
 the tool's overhead, not the warehouse's work.
 
 Files written (both tools read the same models, macros and seeds):
-    project.yml                       mozt
-    dbt_project.yml, profiles.yml     dbt (profile `bench`, dbt-duckdb; artifacts in dbt_target/)
+    dbt_project.yml, profiles.yml     both tools: profile `bench`, output `dev` for dbt
+                                      (dbt-duckdb; artifacts in dbt_target/), output `mozt` for
+                                      mozt (`--target mozt` or MOZT_TARGET=mozt)
+    project.yml                       mozt's own layout (not with --layout dbt): mozt reads it
+                                      instead of dbt_project.yml
     macros/*.sql, seeds/raw/*.csv, models/{staging,intermediate,marts}/gNNN/*.sql + _models.yml
 
 mozt builds into bench_mozt.duckdb and dbt into bench_dbt.duckdb, both in the project folder.
@@ -221,7 +224,7 @@ def vars_yml():
     return "".join(f"  {k}: {str(v).lower() if isinstance(v, bool) else v}\n" for k, v in VARS.items())
 
 
-def project_files(threads):
+def project_files(threads, layout="both"):
     mozt = (
         f"name: {PROJECT}\n"
         "model-paths: [models]\n"
@@ -256,8 +259,16 @@ def project_files(threads):
         "      path: bench_dbt.duckdb\n"
         "      schema: analytics\n"
         f"      threads: {threads}\n"
+        "    mozt:\n"
+        "      type: duckdb\n"
+        "      path: bench_mozt.duckdb\n"
+        "      schema: analytics\n"
+        f"      threads: {threads}\n"
     )
-    return {"project.yml": mozt, "dbt_project.yml": dbt, "profiles.yml": profiles}
+    files = {"dbt_project.yml": dbt, "profiles.yml": profiles}
+    if layout == "both":
+        files["project.yml"] = mozt
+    return files
 
 
 def write(root, rel, text):
@@ -267,17 +278,18 @@ def write(root, rel, text):
         f.write(text)
 
 
-def generate(n, out, seed=42, threads=4):
+def generate(n, out, seed=42, threads=4, layout="both"):
     if n < 1 or n > 100_000:
         sys.exit(f"gen.py: --models must be between 1 and 100000 (got {n})")
     rng = random.Random(seed)
     models, sources = plan(n, rng)
     if os.path.exists(out):
-        if not os.path.isfile(os.path.join(out, "project.yml")) and os.listdir(out):
+        generated = any(os.path.isfile(os.path.join(out, f)) for f in ("project.yml", "dbt_project.yml"))
+        if not generated and os.listdir(out):
             sys.exit(f"gen.py: {out} exists and is not a generated project; choose an empty or new folder")
         shutil.rmtree(out)
     os.makedirs(out)
-    for rel, text in project_files(threads).items():
+    for rel, text in project_files(threads, layout).items():
         write(out, rel, text)
     for rel, text in MACROS.items():
         write(out, os.path.join("macros", rel), text)
@@ -303,8 +315,15 @@ def main():
     ap.add_argument("--out", "-o", required=True, help="folder to write (replaced if it holds a generated project)")
     ap.add_argument("--seed", type=int, default=42, help="random seed of the DAG's shape (default 42)")
     ap.add_argument("--threads", type=int, default=4, help="threads in both tools' targets (default 4)")
+    ap.add_argument(
+        "--layout",
+        choices=["both", "dbt"],
+        default="both",
+        help="both: project.yml too, which mozt reads first (default); dbt: only dbt_project.yml and profiles.yml, "
+        "which both tools read",
+    )
     args = ap.parse_args()
-    models, sources = generate(args.models, args.out, args.seed, args.threads)
+    models, sources = generate(args.models, args.out, args.seed, args.threads, args.layout)
     staging, inter, marts = layer_sizes(args.models)
     tests = sum(3 if int(m.name.rsplit("_", 1)[1]) % 10 == 0 else 2 if int(m.name.rsplit("_", 1)[1]) % 5 == 0 else 0
                 for m in models)

@@ -34,7 +34,7 @@ fn seed_types_are_inferred() {
     assert_eq!(
         column_types(&p, "people"),
         pairs(&[
-            ("id", "BIGINT"),
+            ("id", "INTEGER"),
             ("ratio", "DOUBLE"),
             ("active", "BOOLEAN"),
             ("signup_date", "DATE"),
@@ -42,7 +42,7 @@ fn seed_types_are_inferred() {
             ("zip", "VARCHAR"),
             ("note", "VARCHAR"),
             ("empty", "VARCHAR"),
-            ("code", "BIGINT"),
+            ("code", "INTEGER"),
         ])
     );
     assert_eq!(
@@ -169,7 +169,7 @@ fn bom_crlf_spaces_in_names_and_header_only_files() {
     p.ok(&["build"]);
     assert_eq!(
         column_types(&p, "excel"),
-        pairs(&[("id", "BIGINT"), ("First Name", "VARCHAR")])
+        pairs(&[("id", "INTEGER"), ("First Name", "VARCHAR")])
     );
     assert_eq!(
         p.query("select first_name from analytics.names order by 1"),

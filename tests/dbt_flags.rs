@@ -85,7 +85,7 @@ fn empty_builds_every_model_with_its_columns_and_no_rows() {
             &p,
             "select column_name || ':' || data_type from information_schema.columns where table_name = 'net' order by ordinal_position"
         ),
-        vec!["id:BIGINT", "placed_at:DATE", "net:DOUBLE"]
+        vec!["id:INTEGER", "placed_at:DATE", "net:DOUBLE"]
     );
     assert_eq!(p.scalar("select n from analytics.net_total"), "0");
 
@@ -149,7 +149,7 @@ fn seed_configs_from_dbt_project_yml() {
             &p,
             "select column_name || ':' || data_type from information_schema.columns where table_name = 'codes' order by ordinal_position"
         ),
-        vec!["code:VARCHAR", "Label Text:VARCHAR", "group:BIGINT"]
+        vec!["code:VARCHAR", "Label Text:VARCHAR", "group:INTEGER"]
     );
     assert_eq!(rows(&p, "select * from analytics.codes_used"), vec!["007 x 1"]);
 }

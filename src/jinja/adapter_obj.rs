@@ -10,6 +10,7 @@ use std::sync::Arc;
 use super::namespace::{self, Shared};
 use super::objects::{RelationObj, relation_value};
 use super::warehouse::{err, introspect, with_conn};
+use crate::adapter::RelationKind;
 use crate::project::AdapterKind;
 use crate::relation::{Quoting, Relation};
 
@@ -49,6 +50,28 @@ impl AdapterObj {
             .into_iter()
             .map(|(name, dtype)| column(name, dtype, self.quoting()))
             .collect())
+    }
+
+    /// `adapter.drop_relation(relation)`: drops the table or view (whichever it is) when it
+    /// exists; nothing when not executing.
+    fn drop_relation(&self, relation: &Relation) -> Result<Value, Error> {
+        let Some(live) = introspect() else {
+            return Ok(Value::from(()));
+        };
+        with_conn(&live, |c| {
+            let listed = c.list_relations(std::slice::from_ref(&relation.schema))?;
+            let kind = listed.into_iter().find_map(|(r, kind)| {
+                (r.schema.eq_ignore_ascii_case(&relation.schema)
+                    && r.identifier.eq_ignore_ascii_case(&relation.identifier))
+                .then_some(kind)
+            });
+            match kind {
+                Some(RelationKind::Table) => c.execute(&format!("drop table if exists {relation}")),
+                Some(RelationKind::View) => c.execute(&format!("drop view if exists {relation}")),
+                None => Ok(()),
+            }
+        })?;
+        Ok(Value::from(()))
     }
 
     fn get_relation(&self, args: &[Value]) -> Result<Value, Error> {
@@ -115,6 +138,10 @@ impl Object for AdapterObj {
                 Ok(Value::from(missing))
             }
             "get_relation" => self.get_relation(args),
+            "drop_relation" => {
+                let (relation,): (Value,) = from_args(args)?;
+                self.drop_relation(&relation_arg(&relation, method)?)
+            }
             "quote" => {
                 let (ident,): (&str,) = from_args(args)?;
                 Ok(Value::from(crate::relation::quote(ident)))

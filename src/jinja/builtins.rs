@@ -11,5 +11,6 @@ pub(crate) const FILES: &[(&str, &str)] = &[
     ("__mozt__/strings.sql", include_str!("builtins/strings.sql")),
     ("__mozt__/hashing.sql", include_str!("builtins/hashing.sql")),
     ("__mozt__/math.sql", include_str!("builtins/math.sql")),
+    ("__mozt__/sets.sql", include_str!("builtins/sets.sql")),
     ("__mozt__/tests.sql", include_str!("builtins/tests.sql")),
 ];

@@ -115,6 +115,13 @@ pub(crate) fn return_fn(value: Value) -> Result<Value, Error> {
     Err(Error::new(ErrorKind::InvalidOperation, RETURN_MARKER))
 }
 
+/// `print(msg)`: the message on the console, as `log(msg, info=True)` (dbt prints it to
+/// stdout).
+pub(crate) fn print(msg: Value) -> Result<Value, Error> {
+    tracing::info!(target: "mozt::jinja", "{msg}");
+    Ok(Value::from(""))
+}
+
 /// `log(msg, info=False)`: at info level the message shows on the console.
 pub(crate) fn log(msg: Value, info: Option<bool>, kwargs: minijinja::value::Kwargs) -> Result<Value, Error> {
     let info = match info {

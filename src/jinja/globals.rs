@@ -22,7 +22,9 @@ pub(crate) fn zip(lists: Rest<Value>) -> Result<Value, Error> {
     ))
 }
 
-/// `set(items)`: the distinct items, in first-seen order (a Python set has no order).
+/// `set(items)`: the distinct items, iterated in first-seen order (a Python set has no order);
+/// two sets are equal when they hold the same items in any order, as Python's are
+/// (dbt_utils' equality test compares two tables' column sets so).
 pub(crate) fn set(items: Option<Value>) -> Result<Value, Error> {
     let mut out: Vec<Value> = vec![];
     if let Some(items) = items {
@@ -32,7 +34,31 @@ pub(crate) fn set(items: Option<Value>) -> Result<Value, Error> {
             }
         }
     }
-    Ok(Value::from(out))
+    Ok(Value::from_object(PySet(out)))
+}
+
+#[derive(Debug)]
+struct PySet(Vec<Value>);
+
+impl Object for PySet {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.0.get(usize::try_from(key.as_i64()?).ok()?).cloned()
+    }
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.0.len())
+    }
+    fn custom_cmp(self: &Arc<Self>, other: &minijinja::value::DynObject) -> Option<std::cmp::Ordering> {
+        let other = other.downcast_ref::<Self>()?;
+        let sorted = |items: &[Value]| {
+            let mut v = items.to_vec();
+            v.sort();
+            v
+        };
+        Some(sorted(&self.0).cmp(&sorted(&other.0)))
+    }
 }
 
 pub(crate) fn tojson(value: Value) -> Result<Value, Error> {
@@ -377,6 +403,9 @@ mod tests {
             "[[1, 'a'], [2, 'b']]"
         );
         assert_eq!(render("{{ set(['b', 'a', 'b']) }}"), "['b', 'a']");
+        // Python's sets are equal in any order.
+        assert_eq!(render("{{ set(['a', 'b']) == set(['b', 'a', 'a']) }}"), "True");
+        assert_eq!(render("{{ set(['a', 'b']) != set(['a']) }}"), "True");
         assert_eq!(render("{{ fromyaml('a: [1, 2]').a[1] }}"), "2");
         assert_eq!(render("{{ tojson({'k': 1}) }}"), r#"{"k":1}"#);
         assert_eq!(render("{{ local_md5('mozt') }}"), "3bd5c0366dd33bf0d7300430c751f180");

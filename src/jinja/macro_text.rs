@@ -14,6 +14,27 @@ pub(crate) fn signature(source: &str, name: &str) -> Option<Vec<Param>> {
     Some(params)
 }
 
+/// The parameter names of macro `name` in `source` when its body reads `kwargs`, else None.
+pub(crate) fn kwargs_params(source: &str, name: &str) -> Option<Vec<String>> {
+    reads_kwargs(source, name).then(|| {
+        signature(source, name)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| p.name)
+            .collect()
+    })
+}
+
+/// Whether the body of macro `name` in `source` reads `kwargs`: Jinja then takes any keyword
+/// argument besides the named parameters (dbt_utils' `not_null_proportion(model,
+/// group_by_columns)` reads `at_least` so).
+pub(crate) fn reads_kwargs(source: &str, name: &str) -> bool {
+    definition(source, name).is_some_and(|(_, body_at)| {
+        let rest = &source[body_at..];
+        has_word(rest.find("endmacro").map_or(rest, |end| &rest[..end]), "kwargs")
+    })
+}
+
 /// Whether the body of macro `name` in `source` can see its parameter number `index`: it names
 /// it, or reads `varargs`/`kwargs`. True when the macro cannot be found.
 pub(crate) fn reads_param(source: &str, name: &str, index: usize) -> bool {
@@ -145,5 +166,19 @@ mod tests {
         let varargs = "{% macro generate_schema_name(custom) %}{{ varargs[0].name }}{% endmacro %}";
         assert!(reads_param(varargs, "generate_schema_name", 1));
         assert!(reads_param("{# nothing #}", "generate_schema_name", 1));
+    }
+}
+
+/// A package's macro file with each `{{ name }}` (a bare variable printed) written
+/// `{{ name if name is defined else '' }}`: Jinja2's undefined prints as nothing, and packages
+/// lean on it (dbt_utils prints `{{ select_gb_cols }}`, set only when grouping). mozt's own
+/// templates and the project's keep the error, which catches a misspelt name.
+pub(crate) fn lenient_prints(text: &str) -> std::borrow::Cow<'_, str> {
+    static BARE_PRINT: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\{\{([-+]?)(\s*)([A-Za-z_][A-Za-z0-9_]*)(\s*)([-+]?)\}\}").ok()
+    });
+    match BARE_PRINT.as_ref() {
+        Some(re) => re.replace_all(text, "{{${1}${2}${3} if ${3} is defined else ''${4}${5}}}"),
+        None => std::borrow::Cow::Borrowed(text),
     }
 }

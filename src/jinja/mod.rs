@@ -89,6 +89,7 @@ fn add_dbt_context(
     env.add_function("is_incremental", functions::is_incremental);
     env.add_function("return", functions::return_fn);
     env.add_function("log", functions::log);
+    env.add_function("print", functions::print);
     env.add_global("var", Value::from_object(functions::VarFn(vars.clone())));
     env.add_global("config", Value::from_object(ConfigObj));
     env.add_global("exceptions", Value::from_object(functions::Exceptions));
@@ -243,7 +244,11 @@ impl JinjaEnv {
 
     /// Add a macro file of `package`; `global`: its macros are also callable by bare name.
     fn add_macro_file(&mut self, name: &str, text: &str, package: &str, global: bool) -> Result<()> {
-        let converted = convert_test_blocks(text);
+        let text = match global {
+            true => std::borrow::Cow::Borrowed(text),
+            false => macro_text::lenient_prints(text),
+        };
+        let converted = convert_test_blocks(&text);
         let names = macro_names(&converted);
         let hash = crate::hash::sha256_hex(converted.as_bytes());
         self.macro_hashes.insert(name.to_string(), hash);
@@ -355,7 +360,7 @@ impl JinjaEnv {
     }
 
     pub fn has_macro(&self, name: &str) -> bool {
-        self.macros.contains_key(name)
+        self.macro_template(name).is_some()
     }
 
     /// The template that defines a macro, and that template's source text.

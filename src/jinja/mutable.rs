@@ -91,7 +91,7 @@ impl Object for MutableList {
         match method {
             "append" => {
                 let (v,): (Value,) = from_args(args)?;
-                items.push(v);
+                items.push(mutable(v));
             }
             "extend" => {
                 let (more,): (Value,) = from_args(args)?;
@@ -155,8 +155,10 @@ impl Object for MutableDict {
                     })
                     .collect();
                 let mut map = lock(&self.0);
+                // A list or dict put in is changeable in turn (`d.update({k: []})`, then
+                // `d[k].append(x)`, as dbt_utils' union_relations does).
                 for (k, v) in pairs {
-                    set(&mut map, k, v);
+                    set(&mut map, k, mutable(v));
                 }
                 Ok(Value::from(()))
             }
@@ -185,10 +187,7 @@ impl Object for MutableDict {
     }
 }
 
-/// A list or dict stored in a dict is changeable there too (`d.update({k: []})`, then
-/// `d[k].append(x)`), as in Python.
 fn set(map: &mut Vec<(Value, Value)>, key: Value, value: Value) {
-    let value = mutable(value);
     match map.iter_mut().find(|(k, _)| *k == key) {
         Some(slot) => slot.1 = value,
         None => map.push((key, value)),

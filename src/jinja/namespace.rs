@@ -108,6 +108,7 @@ pub(crate) fn macro_value(registry: &Shared, package: Option<&str>, name: &str, 
     });
     Value::from_object(MacroFn {
         template: template.to_string(),
+        kwargs_params: Default::default(),
         name: name.to_string(),
         recorded: match package {
             Some(p) => format!("{p}.{name}"),

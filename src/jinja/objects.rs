@@ -19,18 +19,23 @@ pub(crate) struct RelationObj {
     pub empty: bool,
 }
 
-/// The keys a relation shows as a mapping (dbt's relations are mappings: packages test
-/// `relation is mapping` and `relation.get('metadata', {}).get('type')`).
-const RELATION_KEYS: &[&str] = &["database", "schema", "identifier", "metadata"];
-
+/// A relation is a mapping, as dbt's Relation is: `relation is mapping` holds and
+/// `relation.get('metadata', {}).get('type')` ends in `Relation` (dbt_utils checks its arguments
+/// so). Reading its name parts in a parse render taints the render; its metadata does not.
 impl Object for RelationObj {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
         ObjectRepr::Map
     }
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Str(RELATION_KEYS)
+        Enumerator::Str(&["database", "schema", "identifier"])
     }
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        if key.as_str() == Some("metadata") {
+            return Some(Value::from(std::collections::BTreeMap::from([(
+                "type",
+                "BaseRelation",
+            )])));
+        }
         if self.placeholder.is_some() {
             prerender::taint();
         }
@@ -39,14 +44,17 @@ impl Object for RelationObj {
             "database" => Some(r.database.clone().map(Value::from).unwrap_or(Value::from(()))),
             "schema" => Some(Value::from(r.schema.clone())),
             "identifier" | "name" | "table" => Some(Value::from(r.identifier.clone())),
-            "metadata" => Some(minijinja::context! { type => "Relation" }),
             _ => None,
         }
     }
-    /// `relation.render()` (its name in SQL), `relation.include(database=False, ...)` (the
-    /// relation without the parts set false), `relation.quote(...)` (unchanged: mozt quotes
-    /// where needed).
+    /// `relation.get(key, default)` (as a mapping's), `relation.render()` (its name in SQL), `relation.include(database=False, ...)` (the
+    /// relation without the parts set false), `relation.quote(...)` and `incorporate(...)`
+    /// (unchanged: mozt quotes where needed).
     fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
+        if method == "get" {
+            let (key, default): (Value, Option<Value>) = minijinja::value::from_args(args)?;
+            return Ok(self.get_value(&key).or(default).unwrap_or(Value::from(())));
+        }
         if self.placeholder.is_some() {
             prerender::taint();
         }
@@ -65,11 +73,9 @@ impl Object for RelationObj {
                 keep("identifier")?;
                 Ok(relation_value(r))
             }
-            "quote" => Ok(relation_value(self.relation.clone())),
-            "get" => {
-                let (key, default): (Value, Option<Value>) = minijinja::value::from_args(args)?;
-                Ok(self.get_value(&key).or(default).unwrap_or(Value::from(())))
-            }
+            // `incorporate(type='table')` records the relation's kind, which mozt's relations do
+            // not carry: the same relation.
+            "quote" | "incorporate" => Ok(relation_value(self.relation.clone())),
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
     }
@@ -215,6 +221,8 @@ impl Object for ConfigObj {
 #[derive(Debug)]
 pub(crate) struct MacroFn {
     pub template: String,
+    /// When the macro's body reads `kwargs`: its parameters (found at its first call).
+    pub kwargs_params: std::sync::OnceLock<Option<Vec<String>>>,
     pub name: String,
     /// The name partial parsing records (`name`, or `package.name` when reached through a
     /// package).
@@ -239,20 +247,26 @@ impl Object for MacroFn {
             }
         });
         let tmpl = state.env().get_template(&self.template)?;
+        let hidden = format!("{}{}", super::HIDDEN_PREFIX, self.name);
+        let params = self
+            .kwargs_params
+            .get_or_init(|| super::macro_text::kwargs_params(tmpl.source(), &hidden));
+        let (args, kwargs) = split_kwargs(args, params.as_deref());
         let ctx = match &self.locals {
             None => minijinja::context! {
                 this => state.lookup("this"),
                 model => state.lookup("model"),
+                kwargs => kwargs,
             },
             Some(locals) => minijinja::context! {
                 this => state.lookup("this"),
                 model => state.lookup("model"),
+                kwargs => kwargs,
                 ..locals.clone()
             },
         };
         let mut captured = tmpl.render_captured(ctx)?;
         let saved = scope::current(|s| s.and_then(|s| s.returned.take()));
-        let hidden = format!("{}{}", super::HIDDEN_PREFIX, self.name);
         let depth = scope::current(|s| {
             s.map(|s| {
                 s.macro_depth += 1;
@@ -269,7 +283,7 @@ impl Object for MacroFn {
                 ),
             ));
         }
-        let result = captured.with_state_mut(|macro_state| macro_state.call_macro(&hidden, args));
+        let result = captured.with_state_mut(|macro_state| macro_state.call_macro(&hidden, &args));
         scope::current(|s| s.map(|s| s.macro_depth -= 1));
         let returned = scope::current(|s| {
             s.and_then(|s| {
@@ -287,6 +301,37 @@ impl Object for MacroFn {
             (Err(e), None) => Err(e),
         }
     }
+}
+
+/// A call's arguments for a macro whose body reads `kwargs` (`params`: its parameters): the
+/// keyword arguments it has no parameter for are taken out into `kwargs`, as Jinja2 collects
+/// them. A macro that does not read `kwargs` gets the arguments as they are (and an undefined
+/// `kwargs`).
+fn split_kwargs(args: &[Value], params: Option<&[String]>) -> (Vec<Value>, Value) {
+    let (Some(params), Some(last)) = (params, args.last()) else {
+        return (args.to_vec(), Value::UNDEFINED);
+    };
+    let mut named: Vec<(String, Value)> = vec![];
+    let mut extra = std::collections::BTreeMap::new();
+    if let Ok(kw) = Kwargs::try_from(last.clone())
+        && last.is_kwargs()
+    {
+        for key in kw.args() {
+            let value = kw.peek::<Value>(key).unwrap_or_default();
+            match params.iter().any(|p| p == key) {
+                true => named.push((key.to_string(), value)),
+                false => {
+                    extra.insert(key.to_string(), value);
+                }
+            }
+        }
+        let mut out = args[..args.len() - 1].to_vec();
+        if !named.is_empty() {
+            out.push(Value::from(named.into_iter().collect::<Kwargs>()));
+        }
+        return (out, Value::from(extra));
+    }
+    (args.to_vec(), Value::from(extra))
 }
 
 /// How deep macros may call macros (a bound on recursion the project controls).

@@ -244,6 +244,32 @@ impl Object for Columns {
     fn enumerate(self: &Arc<Self>) -> Enumerator {
         Enumerator::Seq(self.0.columns.len())
     }
+    /// agate's MappedSequence methods: `keys()` (the names), `values()` (the columns) and
+    /// `items()` (name, column pairs; dbt_utils' get_query_results_as_dict reads them so).
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State<'_, '_>,
+        method: &str,
+        _args: &[Value],
+    ) -> Result<Value, Error> {
+        let column = |index: usize| {
+            Value::from_object(TableColumn {
+                rows: self.0.clone(),
+                index,
+            })
+        };
+        let names = || self.0.columns.iter().enumerate();
+        match method {
+            "keys" => Ok(Value::from(self.0.columns.clone())),
+            "values" => Ok(Value::from(names().map(|(i, _)| column(i)).collect::<Vec<_>>())),
+            "items" => Ok(Value::from(
+                names()
+                    .map(|(i, name)| Value::from(vec![Value::from(name.clone()), column(i)]))
+                    .collect::<Vec<_>>(),
+            )),
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
 }
 
 #[derive(Debug)]

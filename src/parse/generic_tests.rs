@@ -12,7 +12,7 @@ use super::shared_renders::{self, Share};
 use super::test_names::{id_hash, test_names};
 use crate::error::{Error, Location, Result, combine};
 use crate::hash::FastMap;
-use crate::jinja::macro_text::{has_word, signature};
+use crate::jinja::macro_text::{has_word, reads_kwargs, signature};
 use crate::jinja::prerender::Placeholder;
 use crate::jinja::scope::{self, RefCall};
 use crate::jinja::{JinjaEnv, Mode, Scope};
@@ -524,14 +524,19 @@ fn entry_site(subject: &Subject<'_>, column: Option<&ColumnDecl>, index: usize, 
     }
 }
 
-/// The macro a test calls: `test_<name>`; a namespaced `package.name` falls back to the
-/// project's own. Else the message and help naming the known tests.
+/// The macro a test calls: `test_<name>`; a namespaced `package.name` is the package's
+/// `package.test_<name>`, falling back to the project's own. Else the message and help naming the known tests.
 fn test_macro(jinja: &JinjaEnv, test: &str) -> std::result::Result<String, (String, String)> {
+    // `package.name` is the package's `test_name` (as dbt finds it, whatever the root defines),
+    // else the project's own.
+    let bare = test.rsplit('.').next().unwrap_or(test);
     let found = [
-        format!("test_{test}"),
-        format!("test_{}", test.rsplit('.').next().unwrap_or(test)),
+        test.rsplit_once('.')
+            .map(|(package, _)| format!("{package}.test_{bare}")),
+        Some(format!("test_{bare}")),
     ]
     .into_iter()
+    .flatten()
     .find(|m| jinja.has_macro(m));
     if let Some(name) = found {
         return Ok(name);
@@ -708,12 +713,15 @@ fn check_args(
     test: &str,
     args: &Map<String, Value>,
 ) -> std::result::Result<(), (String, String)> {
-    let Some(params) = jinja
-        .macro_source(macro_name)
-        .and_then(|(_, source)| signature(&source, macro_name))
-    else {
+    // A package's test is `package.test_name`; its file defines the bare name.
+    let bare = macro_name.rsplit('.').next().unwrap_or(macro_name);
+    let Some(source) = jinja.macro_source(macro_name).map(|(_, source)| source) else {
         return Ok(());
     };
+    let Some(params) = signature(&source, bare) else {
+        return Ok(());
+    };
+    let any_keyword = reads_kwargs(&source, bare);
     let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
     let takes = format!("{test} takes: {}", names.join(", "));
     for p in &params {
@@ -727,7 +735,7 @@ fn check_args(
         }
     }
     for k in args.keys() {
-        if !names.contains(&k.as_str()) {
+        if !names.contains(&k.as_str()) && !any_keyword {
             let hints = closest(k, names.iter().copied().filter(|n| *n != "model"));
             let help = if hints.is_empty() {
                 takes

@@ -91,7 +91,10 @@ fn unclosed_quote(bytes: &[u8], delimiter: u8) -> Option<usize> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SeedType {
     Boolean,
+    /// Whole numbers that all fit 32 bits (dbt-duckdb's `integer`).
     Integer,
+    /// Whole numbers, some past 32 bits (where dbt's seed load fails).
+    BigInt,
     Float,
     Date,
     Timestamp,
@@ -112,7 +115,10 @@ pub fn infer(data: &SeedData, col: usize) -> SeedType {
     if all(&|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "false")) {
         SeedType::Boolean
     } else if all(&is_integer) {
-        SeedType::Integer
+        match all(&|v| v.parse::<i32>().is_ok()) {
+            true => SeedType::Integer,
+            false => SeedType::BigInt,
+        }
     } else if all(&is_float) {
         SeedType::Float
     } else if all(&|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok()) {
@@ -184,6 +190,7 @@ mod tests {
     #[test]
     fn infers_types() {
         assert_eq!(col(&["1", "-2", ""]), SeedType::Integer);
+        assert_eq!(col(&["1", "2147483648"]), SeedType::BigInt);
         assert_eq!(col(&["1", "2.5"]), SeedType::Float);
         assert_eq!(col(&["007", "12"]), SeedType::Text);
         assert_eq!(col(&["true", "FALSE"]), SeedType::Boolean);

@@ -90,7 +90,9 @@ impl Adapter for DuckDbAdapter {
     fn seed_type(&self, t: SeedType) -> &'static str {
         match t {
             SeedType::Boolean => "BOOLEAN",
-            SeedType::Integer => "BIGINT",
+            // dbt-duckdb's `integer` where every value fits it.
+            SeedType::Integer => "INTEGER",
+            SeedType::BigInt => "BIGINT",
             SeedType::Float => "DOUBLE",
             SeedType::Date => "DATE",
             SeedType::Timestamp => "TIMESTAMP",

@@ -211,7 +211,7 @@ impl Adapter for SnowflakeAdapter {
     fn seed_type(&self, t: SeedType) -> &'static str {
         match t {
             SeedType::Boolean => "BOOLEAN",
-            SeedType::Integer => "BIGINT",
+            SeedType::Integer | SeedType::BigInt => "BIGINT",
             SeedType::Float => "FLOAT",
             SeedType::Date => "DATE",
             SeedType::Timestamp => "TIMESTAMP_NTZ",

@@ -10,8 +10,9 @@
 {% macro datediff(first_date, second_date, datepart) -%}
     {{ return(adapter.dispatch('datediff', 'dbt')(first_date, second_date, datepart)) }}
 {%- endmacro %}
+{#- Both sides as timestamps, as dbt-duckdb's: a date or a string literal ('2024-07-01') works. -#}
 {% macro default__datediff(first_date, second_date, datepart) -%}
-    date_diff('{{ datepart }}', {{ first_date }}, {{ second_date }})
+    date_diff('{{ datepart }}', cast({{ first_date }} as timestamp), cast({{ second_date }} as timestamp))
 {%- endmacro %}
 {% macro snowflake__datediff(first_date, second_date, datepart) -%}
     datediff({{ datepart }}, {{ first_date }}, {{ second_date }})
@@ -59,4 +60,26 @@
 {%- endmacro %}
 {% macro snowflake__to_timestamp_epoch(expr) -%}
     to_timestamp_ntz({{ expr }})
+{%- endmacro %}
+
+{# The last day of the datepart ('month', 'quarter', 'year', ...) holding date, as a date. #}
+{% macro last_day(date, datepart) -%}
+    {{ return(adapter.dispatch('last_day', 'dbt')(date, datepart)) }}
+{%- endmacro %}
+{% macro default__last_day(date, datepart) -%}
+    cast({{ dbt.dateadd('day', '-1', dbt.dateadd(datepart, '1', dbt.date_trunc(datepart, date))) }} as date)
+{%- endmacro %}
+{% macro snowflake__last_day(date, datepart) -%}
+    last_day({{ date }}, {{ datepart }})
+{%- endmacro %}
+
+{# The date of year, month and day (numbers or SQL expressions). #}
+{% macro date(year, month, day) -%}
+    {{ return(adapter.dispatch('date', 'dbt')(year, month, day)) }}
+{%- endmacro %}
+{% macro default__date(year, month, day) -%}
+    make_date({{ year }}, {{ month }}, {{ day }})
+{%- endmacro %}
+{% macro snowflake__date(year, month, day) -%}
+    date_from_parts({{ year }}, {{ month }}, {{ day }})
 {%- endmacro %}

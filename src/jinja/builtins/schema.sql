@@ -14,3 +14,9 @@
         {{ custom_alias_name | trim }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- The relation as it is in the warehouse (adapter.get_relation), or none when it does not
+    exist or nothing is executing. -#}
+{% macro load_relation(relation) -%}
+    {{ return(adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier)) }}
+{%- endmacro %}

@@ -62,3 +62,10 @@ from children
 left join parents on children.child_value = parents.parent_value
 where parents.parent_value is null
 {% endtest %}
+
+{#- Whether the test being rendered stores its failing rows: its `store_failures` config, else
+    `--store-failures` (dbt_utils' tests select every column only then). -#}
+{% macro should_store_failures() -%}
+    {%- set configured = config.get('store_failures') -%}
+    {{ return(flags.STORE_FAILURES if configured is none else configured) }}
+{%- endmacro %}

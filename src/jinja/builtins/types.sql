@@ -53,3 +53,32 @@
 {% macro default__type_boolean() -%}
     boolean
 {%- endmacro %}
+
+{% macro type_bigint() -%}
+    {{ return(adapter.dispatch('type_bigint', 'dbt')()) }}
+{%- endmacro %}
+{% macro default__type_bigint() -%}
+    bigint
+{%- endmacro %}
+
+{% macro cast(field, type) -%}
+    {{ return(adapter.dispatch('cast', 'dbt')(field, type)) }}
+{%- endmacro %}
+{% macro default__cast(field, type) -%}
+    cast({{ field }} as {{ type }})
+{%- endmacro %}
+
+{#
+    field as type: on Snowflake null where it does not convert (try_cast); on DuckDB a plain cast,
+    as dbt-duckdb's (dbt's default).
+#}
+{% macro safe_cast(field, type) -%}
+    {{ return(adapter.dispatch('safe_cast', 'dbt')(field, type)) }}
+{%- endmacro %}
+{% macro default__safe_cast(field, type) -%}
+    cast({{ field }} as {{ type }})
+{%- endmacro %}
+{# Snowflake's try_cast takes text only. #}
+{% macro snowflake__safe_cast(field, type) -%}
+    try_cast(cast({{ field }} as varchar) as {{ type }})
+{%- endmacro %}
