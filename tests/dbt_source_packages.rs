@@ -87,12 +87,18 @@ fn project() -> TestProject {
     let p = TestProject::empty();
     p.write("dbt_project.yml", ROOT_PROJECT)
         .write("profiles.yml", PROFILE)
-        .write("seeds/contact_data.csv", "id,first_name,last_name,phone\n1,Ada,Lovelace,0123\n2,Alan,Turing,\n")
+        .write(
+            "seeds/contact_data.csv",
+            "id,first_name,last_name,phone\n1,Ada,Lovelace,0123\n2,Alan,Turing,\n",
+        )
         .write("vendor/crm_source/dbt_project.yml", PACKAGE_PROJECT)
         .write("vendor/crm_source/models/src_crm.yml", PACKAGE_SOURCES)
         .write("vendor/crm_source/macros/source_label.sql", PACKAGE_MACRO)
         .write("vendor/crm_source/models/stg_crm__contact.sql", CONTACT_MODEL)
-        .write("vendor/crm_source/models/notes/stg_crm__note.sql", "select * from {{ var('note') }}\n");
+        .write(
+            "vendor/crm_source/models/notes/stg_crm__note.sql",
+            "select * from {{ var('note') }}\n",
+        );
     std::fs::create_dir_all(p.path().join("dbt_packages")).unwrap();
     std::os::unix::fs::symlink(
         p.path().join("vendor/crm_source"),
@@ -107,7 +113,10 @@ fn a_package_installed_as_a_link_is_read() {
     let p = project();
     let models = p.ls(&["--resource-type", "model"]);
     assert_eq!(models, vec!["stg_crm__contact"], "{models:?}");
-    assert!(p.ls(&["--select", "package:crm_source"]).contains(&"stg_crm__contact".to_string()));
+    assert!(
+        p.ls(&["--select", "package:crm_source"])
+            .contains(&"stg_crm__contact".to_string())
+    );
 }
 
 #[test]
@@ -149,7 +158,10 @@ fn a_var_holding_a_source_call_makes_the_model_depend_on_the_source() {
 fn a_folder_enabled_by_a_var_in_jinja_follows_the_var() {
     let p = project();
     assert_eq!(p.ls(&["--resource-type", "model"]), vec!["stg_crm__contact"]);
-    p.write("dbt_project.yml", &ROOT_PROJECT.replace("crm__using_notes: false", "crm__using_notes: true"));
+    p.write(
+        "dbt_project.yml",
+        &ROOT_PROJECT.replace("crm__using_notes: false", "crm__using_notes: true"),
+    );
     let all = p.ls(&["--resource-type", "model"]);
     assert_eq!(all, vec!["stg_crm__contact", "stg_crm__note"], "{all:?}");
 }
@@ -177,7 +189,10 @@ fn a_var_that_renders_itself_is_an_error_not_a_crash() {
     let p = project();
     p.write(
         "dbt_project.yml",
-        &ROOT_PROJECT.replace("vars:\n", "vars:\n  loop_a: \"{{ var('loop_b') }}\"\n  loop_b: \"{{ var('loop_a') }}\"\n"),
+        &ROOT_PROJECT.replace(
+            "vars:\n",
+            "vars:\n  loop_a: \"{{ var('loop_b') }}\"\n  loop_b: \"{{ var('loop_a') }}\"\n",
+        ),
     );
     p.write("models/loops.sql", "select '{{ var(\"loop_a\") }}' as x\n");
     let out = p.mozt(&["compile", "--select", "loops"]);

@@ -26,10 +26,10 @@ use crate::manifest::render::RefCall;
 use crate::manifest::{Manifest, Materialization};
 use crate::project::config::{folder_config, merge_config};
 use crate::project::schema::{ColumnDecl, NodePatch};
-use yaml_jinja::YamlJinja;
 use crate::project::{Project, SourceFile, Target};
 use crate::relation::{Quoting, Relation};
 use crate::suggest::closest;
+use yaml_jinja::YamlJinja;
 
 pub(crate) struct Parsed {
     pub manifest: std::sync::Arc<Manifest>,
@@ -334,7 +334,11 @@ fn render_configs(yaml: &YamlJinja<'_>, nodes: &mut [Node]) -> Result<()> {
             yaml.config(&node.package_name, &what, &mut node.config).err()
         })
         .collect();
-    if errors.is_empty() { Ok(()) } else { Err(combine(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(combine(errors))
+    }
 }
 
 /// A node per seed file (disabled ones named in `disabled`).
