@@ -129,6 +129,20 @@ pub(crate) fn has_word(text: &str, word: &str) -> bool {
     false
 }
 
+/// A package's macro file with each `{{ name }}` (a bare variable printed) written
+/// `{{ name if name is defined else '' }}`: Jinja2's undefined prints as nothing, and packages
+/// lean on it (dbt_utils prints `{{ select_gb_cols }}`, set only when grouping). mozt's own
+/// templates and the project's keep the error, which catches a misspelt name.
+pub(crate) fn lenient_prints(text: &str) -> std::borrow::Cow<'_, str> {
+    static BARE_PRINT: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\{\{([-+]?)(\s*)([A-Za-z_][A-Za-z0-9_]*)(\s*)([-+]?)\}\}").ok()
+    });
+    match BARE_PRINT.as_ref() {
+        Some(re) => re.replace_all(text, "{{${1}${2}${3} if ${3} is defined else ''${4}${5}}}"),
+        None => std::borrow::Cow::Borrowed(text),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,18 +181,12 @@ mod tests {
         assert!(reads_param(varargs, "generate_schema_name", 1));
         assert!(reads_param("{# nothing #}", "generate_schema_name", 1));
     }
-}
 
-/// A package's macro file with each `{{ name }}` (a bare variable printed) written
-/// `{{ name if name is defined else '' }}`: Jinja2's undefined prints as nothing, and packages
-/// lean on it (dbt_utils prints `{{ select_gb_cols }}`, set only when grouping). mozt's own
-/// templates and the project's keep the error, which catches a misspelt name.
-pub(crate) fn lenient_prints(text: &str) -> std::borrow::Cow<'_, str> {
-    static BARE_PRINT: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"\{\{([-+]?)(\s*)([A-Za-z_][A-Za-z0-9_]*)(\s*)([-+]?)\}\}").ok()
-    });
-    match BARE_PRINT.as_ref() {
-        Some(re) => re.replace_all(text, "{{${1}${2}${3} if ${3} is defined else ''${4}${5}}}"),
-        None => std::borrow::Cow::Borrowed(text),
+    #[test]
+    fn lenient_prints_guards_bare_names_only() {
+        assert_eq!(
+            lenient_prints("{{ a }} {{- b -}} {{ c | upper }} {{ f(x) }}"),
+            "{{ a if a is defined else '' }} {{- b if b is defined else '' -}} {{ c | upper }} {{ f(x) }}"
+        );
     }
 }
