@@ -199,3 +199,37 @@ fn a_var_that_renders_itself_is_an_error_not_a_crash() {
     out.assert_project_error();
     assert!(out.stderr.contains("var 'loop_"), "{}", out.stderr);
 }
+
+/// A column list built in one macro file and appended to by a macro of another, as source
+/// packages add their pass-through columns.
+#[test]
+fn a_macro_appends_to_a_list_another_macro_file_built() {
+    let p = project();
+    p.write(
+        "vendor/crm_source/macros/add_columns.sql",
+        "{% macro add_columns(base, extra) %}{% for c in extra %}{% do base.append({'name': c.name, 'alias': c.alias}) %}{% endfor %}{% endmacro %}\n",
+    )
+    .write(
+        "vendor/crm_source/macros/contact_columns.sql",
+        "{% macro contact_columns() %}\n{% set columns = [{'name': 'id', 'alias': 'contact_id'}] %}\n\
+         {{ crm_source.add_columns(columns, var('crm__contact_pass_through_columns', [])) }}\n\
+         {{ return(columns) }}\n{% endmacro %}\n",
+    )
+    .write(
+        "vendor/crm_source/models/stg_crm__contact.sql",
+        "select\n{% for c in crm_source.contact_columns() %}{{ c.name }} as {{ c.alias }}{{ ',' if not loop.last }}\n{% endfor %}\nfrom {{ var('contact') }}\n",
+    )
+    .write(
+        "dbt_project.yml",
+        &ROOT_PROJECT.replace(
+            "    crm__using_notes: false\n",
+            "    crm__using_notes: false\n    crm__contact_pass_through_columns: [{name: phone, alias: contact_phone}]\n",
+        ),
+    );
+    p.ok(&["seed"]);
+    p.ok(&["run"]);
+    assert_eq!(
+        p.query("select contact_id, contact_phone from crm_raw_stg_crm.stg_crm__contact order by 1"),
+        vec![vec!["1", "0123"], vec!["2", "NULL"]]
+    );
+}

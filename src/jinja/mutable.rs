@@ -201,6 +201,13 @@ pub(crate) fn rewrite_sets(text: &str) -> Option<String> {
     if !MUTATING.iter().any(|m| text.contains(m)) {
         return None;
     }
+    Some(wrap_sets(text))
+}
+
+/// `rewrite_sets` whether or not the text changes a value itself: a macro file's lists may be
+/// handed to another file's macro that appends to them (`{% set cols = [...] %}` then
+/// `{{ pkg.add_columns(cols, ...) }}`, as Fivetran's packages build their column lists).
+pub(crate) fn wrap_sets(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 64);
     let mut pos = 0;
     while let Some(found) = text[pos..].find("{%") {
@@ -240,7 +247,7 @@ pub(crate) fn rewrite_sets(text: &str) -> Option<String> {
         pos = end + 2;
     }
     out.push_str(&text[pos..]);
-    Some(out)
+    out
 }
 
 /// Where the tag opened before `from` ends (`%}` outside string literals).
