@@ -196,3 +196,57 @@ fn a_refusal_after_its_arguments_were_translated_still_points_at_the_call() {
     );
     assert!(out.stderr.contains("models/m.sql:2:3"), "{}", out.stderr);
 }
+
+#[test]
+fn seed_columns_fold_to_upper_case_as_on_snowflake() {
+    // On Snowflake a seed's columns are unquoted names, folded to upper case; a header that
+    // must be quoted (a space) keeps its case, and `quote_columns: true` keeps every name.
+    let p = TestProject::with_yml(&snowflake_dialect_yml("shop"));
+    p.write("seeds/plans.csv", "id,Plan Name,price\n1,Pro,10\n")
+        .write("seeds/quoted.csv", "id,price\n1,10\n")
+        .write(
+            "seeds/quoted.yml",
+            "seeds:\n  - name: quoted\n    config: {quote_columns: true}\n",
+        )
+        .write("models/prices.sql", "select * from {{ ref('plans') }}\n");
+    p.ok(&["build"]);
+    let columns = |table: &str| {
+        p.query(&format!(
+            "select column_name from information_schema.columns where table_name = '{table}' order by ordinal_position"
+        ))
+    };
+    assert_eq!(columns("plans"), vec![vec!["ID"], vec!["Plan Name"], vec!["PRICE"]]);
+    assert_eq!(columns("prices"), vec![vec!["ID"], vec!["Plan Name"], vec!["PRICE"]]);
+    assert_eq!(columns("quoted"), vec![vec!["id"], vec!["price"]]);
+}
+
+#[test]
+fn snapshot_columns_fold_to_upper_case_as_on_snowflake() {
+    // On Snowflake the snapshot's own columns are unquoted names, folded to upper case.
+    let p = TestProject::with_yml(&snowflake_dialect_yml("shop"));
+    p.write("seeds/plans.csv", "id,updated_at\n1,2024-01-01 00:00:00\n")
+        .write(
+            "snapshots/plans_history.sql",
+            "{% snapshot plans_history %}\n{{ config(target_schema='snapshots', unique_key='id', strategy='timestamp', \
+         updated_at='updated_at') }}\nselect * from {{ ref('plans') }}\n{% endsnapshot %}\n",
+        );
+    p.ok(&["build"]);
+    p.ok(&["snapshot"]);
+    assert_eq!(
+        p.query(
+            "select column_name from information_schema.columns where table_name = 'plans_history' order by ordinal_position"
+        ),
+        vec![
+            vec!["ID"],
+            vec!["UPDATED_AT"],
+            vec!["MOZT_SCD_ID"],
+            vec!["MOZT_UPDATED_AT"],
+            vec!["MOZT_VALID_FROM"],
+            vec!["MOZT_VALID_TO"]
+        ]
+    );
+    assert_eq!(
+        p.scalar("select count(*) from snapshots.plans_history where mozt_valid_to is null"),
+        "1"
+    );
+}

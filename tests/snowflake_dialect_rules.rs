@@ -88,6 +88,26 @@ fn nulls_sort_last_ascending_and_first_descending_and_qualify_filters_windows() 
 }
 
 #[test]
+fn a_star_over_a_cte_or_subquery_gives_its_names_folded_to_upper_case() {
+    // Snowflake folds every unquoted name, inside CTEs and subqueries too: `select *` over
+    // them gives upper-case columns (here ID, TOTAL, NOTE, DOUBLED), a quoted alias keeps its case.
+    let p = TestProject::with_yml(&snowflake_dialect_yml("rules"));
+    p.write(
+        "models/starred.sql",
+        "{{ config(materialized='table') }}\n\
+         with totals as (select 1 as id, 2 as total, 'x' as \"note\")\n\
+         select * from totals, (select total * 2 as doubled from totals) as d\n",
+    );
+    p.ok(&["run"]);
+    assert_eq!(
+        p.query(
+            "select column_name from information_schema.columns where table_name = 'starred' order by ordinal_position"
+        ),
+        vec![vec!["ID"], vec!["TOTAL"], vec!["note"], vec!["DOUBLED"]]
+    );
+}
+
+#[test]
 fn hash_is_refused_naming_md5_and_sha2() {
     let p = TestProject::with_yml(&snowflake_dialect_yml("rules"));
     p.write("models/m.sql", "select hash('a') as h\n");

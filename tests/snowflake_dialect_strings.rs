@@ -1,6 +1,7 @@
 //! Strings on a DuckDB target with `dialect: snowflake`: literals with backslash escapes,
-//! SPLIT, SPLIT_PART, REGEXP_LIKE / RLIKE, REGEXP_SUBSTR, REGEXP_REPLACE, REGEXP_COUNT, ILIKE,
-//! CONTAINS, STARTSWITH, ENDSWITH, with the inputs and outputs of Snowflake's documentation.
+//! SPLIT, SPLIT_PART, REGEXP_LIKE / RLIKE, REGEXP_SUBSTR, REGEXP_REPLACE, REGEXP_COUNT,
+//! REGEXP_INSTR, ILIKE, CONTAINS, STARTSWITH, ENDSWITH, with the inputs and outputs of
+//! Snowflake's documentation.
 // Test code unwraps: a failure there is the test failing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -94,11 +95,50 @@ fn backslash_escapes_in_literals_are_read_as_snowflake_reads_them() {
 }
 
 #[test]
-fn regexp_instr_is_refused_naming_the_alternative() {
+fn regexp_instr_gives_the_position_of_a_match() {
+    // Snowflake's documented examples on 'nevermore1, nevermore2, nevermore3.'.
+    let s = "'nevermore1, nevermore2, nevermore3.'";
+    let cases: Vec<(String, &str)> = vec![
+        (format!("regexp_instr({s}, 'nevermore\\\\d')"), "1"),
+        // From position 5, the first match is the second one.
+        (format!("regexp_instr({s}, 'nevermore\\\\d', 5)"), "13"),
+        (format!("regexp_instr({s}, 'nevermore\\\\d', 1, 3)"), "25"),
+        (format!("regexp_instr({s}, 'nevermore\\\\d', 1, 4)"), "0"),
+        // Option 1: the position after the match.
+        (format!("regexp_instr({s}, 'nevermore\\\\d', 1, 3, 1)"), "35"),
+        (format!("regexp_instr({s}, 'nevermore\\\\d', 13, 1, 1)"), "23"),
+        (
+            "regexp_instr('nevermore1, NeverMore2', 'nevermore\\\\d', 1, 2, 0, 'i')".into(),
+            "13",
+        ),
+        (
+            "regexp_instr('nevermore1, NeverMore2', 'nevermore\\\\d', 1, 2)".into(),
+            "0",
+        ),
+        ("regexp_instr('abc', 'z')".into(), "0"),
+        ("regexp_instr(null, 'a')".into(), "NULL"),
+    ];
+    let cases: Vec<(&str, &str)> = cases.iter().map(|(e, v)| (e.as_str(), *v)).collect();
+    assert_snowflake_values(&cases, "");
+}
+
+#[test]
+fn regexp_instr_with_a_group_or_another_option_is_refused() {
     let p = TestProject::with_yml(&snowflake_dialect_yml("s"));
-    p.write("models/m.sql", "select\n  regexp_instr('abc', 'b') as i\n");
+    p.write(
+        "models/m.sql",
+        "select\n  regexp_instr('abc', '(b)', 1, 1, 0, 'e') as i\n",
+    );
     let out = p.mozt(&["compile"]);
     out.assert_code(2);
-    assert!(out.stderr.contains("REGEXP_INSTR"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("REGEXP_INSTR with the parameter 'e'"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("models/m.sql:2:3"), "{}", out.stderr);
+    p.write("models/m.sql", "select regexp_instr('abc', 'b', 1, 1, 2) as i\n");
+    let out = p.mozt(&["compile"]);
+    out.assert_code(2);
+    assert!(out.stderr.contains("option other than 0 or 1"), "{}", out.stderr);
 }

@@ -28,4 +28,9 @@ pub trait SqlDialect: Send + Sync {
     fn json_document_text(&self, expr: &str, ty: &str) -> String;
     /// A column's name as the model wrote it, from the name the warehouse reports.
     fn column_name_as_written(&self, reported: &str) -> String;
+    /// Whether mozt writes unquoted names in upper case itself, where the warehouse keeps their
+    /// case but the models expect Snowflake's folding (DuckDB under `dialect: snowflake`).
+    fn folds_unquoted_names(&self) -> bool {
+        false
+    }
 }

@@ -45,17 +45,24 @@ pub(crate) fn read_checked(root: &Path, node: &Node) -> Result<(csv::SeedData, M
     Ok((data, overrides))
 }
 
+/// A CSV header's column as SQL: quoted as written with `quote_columns: true`; else as an
+/// unquoted name where it can be one, in upper case where the models read Snowflake's folded
+/// names (DuckDB under `dialect: snowflake`, as a seed on Snowflake has them).
+fn column_name(job: &Job<'_>, header: &str) -> String {
+    if job.node.settings.build().quote_columns == Some(true) {
+        return crate::relation::quote_always(header);
+    }
+    let sql = job.relation.quote_ident(header);
+    if sql == header && job.adapter.sql().folds_unquoted_names() {
+        return job.relation.quote_ident(&header.to_ascii_uppercase());
+    }
+    sql
+}
+
 pub(crate) fn build(mut job: Job<'_>) -> Result<Outcome> {
     let node = job.node;
     let (data, overrides) = read_checked(&job.project.root, node)?;
-    let names: Vec<String> = data
-        .columns
-        .iter()
-        .map(|c| match node.settings.build().quote_columns {
-            Some(true) => crate::relation::quote_always(c),
-            _ => job.relation.quote_ident(c),
-        })
-        .collect();
+    let names: Vec<String> = data.columns.iter().map(|c| column_name(&job, c)).collect();
     let mut cols = vec![];
     for (i, (name, sql_name)) in data.columns.iter().zip(&names).enumerate() {
         let ty = match overrides.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub(crate) mod http;
+pub(crate) mod rows;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -41,4 +41,8 @@ impl SqlDialect for DuckDbSql {
             false => reported.to_string(),
         }
     }
+
+    fn folds_unquoted_names(&self) -> bool {
+        self.snowflake_names
+    }
 }

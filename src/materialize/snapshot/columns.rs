@@ -18,8 +18,9 @@ pub(super) struct MetaColumns {
 
 impl MetaColumns {
     /// The names for a snapshot configured with `config`; `dbt_names` for a project in dbt's
-    /// layout, whose snapshot tables dbt may have built.
-    pub(super) fn new(config: &BuildConfig, dbt_names: bool) -> MetaColumns {
+    /// layout, whose snapshot tables dbt may have built; `upper` where unquoted names are
+    /// written in upper case, as Snowflake folds them (DuckDB under `dialect: snowflake`).
+    pub(super) fn new(config: &BuildConfig, dbt_names: bool, upper: bool) -> MetaColumns {
         let prefix = if dbt_names { "dbt_" } else { "mozt_" };
         let SnapshotMetaNames {
             scd_id,
@@ -28,8 +29,10 @@ impl MetaColumns {
             valid_to,
             is_deleted,
         } = &config.snapshot_columns;
-        let name =
-            |set: &Option<Box<str>>, base: &str| set.as_deref().map_or(format!("{prefix}{base}"), str::to_string);
+        let name = |set: &Option<Box<str>>, base: &str| {
+            let name = set.as_deref().map_or(format!("{prefix}{base}"), str::to_string);
+            if upper { name.to_ascii_uppercase() } else { name }
+        };
         MetaColumns {
             scd_id: name(scd_id, "scd_id"),
             updated_at: name(updated_at, "updated_at"),
@@ -95,13 +98,13 @@ mod tests {
     fn names_follow_the_layout_and_the_renames() {
         let plain = read(json!({"unique_key": "id"}));
         assert_eq!(
-            MetaColumns::new(&plain, true).list(),
+            MetaColumns::new(&plain, true, false).list(),
             "dbt_scd_id, dbt_updated_at, dbt_valid_from, dbt_valid_to"
         );
-        assert_eq!(MetaColumns::new(&plain, false).valid_to, "mozt_valid_to");
+        assert_eq!(MetaColumns::new(&plain, false, false).valid_to, "mozt_valid_to");
         let renamed =
             read(json!({"snapshot_meta_column_names": {"dbt_valid_to": "valid_until", "dbt_is_deleted": "gone"}}));
-        let cols = MetaColumns::new(&renamed, true);
+        let cols = MetaColumns::new(&renamed, true, false);
         assert_eq!(
             (cols.valid_to.as_str(), cols.is_deleted.as_str(), cols.scd_id.as_str()),
             ("valid_until", "gone", "dbt_scd_id")
@@ -109,7 +112,7 @@ mod tests {
         assert_eq!(cols.is_current("t"), "t.valid_until is null");
         let far = read(json!({"dbt_valid_to_current": "'9999-12-31'::date"}));
         assert_eq!(
-            MetaColumns::new(&far, true).is_current("t"),
+            MetaColumns::new(&far, true, false).is_current("t"),
             "(t.dbt_valid_to = '9999-12-31'::date or t.dbt_valid_to is null)"
         );
     }

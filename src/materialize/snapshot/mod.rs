@@ -45,7 +45,7 @@ impl Plan {
                 "cast('{}' as timestamp)",
                 chrono::Utc::now().format("%Y-%m-%d %H:%M:%S%.6f")
             ),
-            cols: MetaColumns::new(config, dbt_layout),
+            cols: MetaColumns::new(config, dbt_layout, job.adapter.sql().folds_unquoted_names()),
             rel,
         }
     }

@@ -1,16 +1,33 @@
 //! Snowflake folds unquoted identifiers to upper case: a query's output columns named by an
-//! unquoted word are upper case there. The outermost select list gets those names written out
-//! (quoted, so DuckDB keeps the case); references keep working, as DuckDB matches names without
-//! regard to case.
+//! unquoted word are upper case there. Every select list (the statement's, each CTE's, each
+//! subquery's) gets those names written out (quoted, so DuckDB keeps the case): a `select *`
+//! over a CTE then gives the CTE's names as Snowflake does. References keep working, as DuckDB
+//! matches names without regard to case.
 
-use sqlparser::ast::{Expr, Ident, SelectItem, Statement};
+use std::ops::ControlFlow;
 
-/// Upper-case the unquoted output names of a query statement's outermost select list.
+use sqlparser::ast::{Expr, Ident, Query, SelectItem, Statement, VisitMut, VisitorMut};
+
+/// Upper-case the unquoted output names of every select list of a query statement.
 pub(crate) fn fold_output_names(statement: &mut Statement) {
-    let query = match statement {
-        Statement::Query(q) => q,
-        _ => return,
-    };
+    if let Statement::Query(q) = statement {
+        let _ = q.visit(&mut Folder);
+    }
+}
+
+struct Folder;
+
+impl VisitorMut for Folder {
+    type Break = ();
+
+    fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        fold_projection(query);
+        ControlFlow::Continue(())
+    }
+}
+
+/// Upper-case the unquoted output names of a query's own select list.
+fn fold_projection(query: &mut Query) {
     let Some(items) = super::outer_projection(query) else {
         return;
     };

@@ -178,7 +178,8 @@ pub(crate) fn rewrite(name: &str, f: &Function) -> Result<Option<Expr>, Refusal>
             let a = positional(f, name, 2, 2)?;
             format!("ends_with({}, {})", a[0], a[1])
         }
-        "REGEXP_INSTR" | "REGEXP_SUBSTR_ALL" => {
+        "REGEXP_INSTR" => regexp_instr(f)?,
+        "REGEXP_SUBSTR_ALL" => {
             return Err(Refusal::at(
                 &f.name,
                 name,
@@ -230,5 +231,47 @@ fn regexp_substr(f: &Function) -> Result<String, Refusal> {
     let o = quote(&opts);
     Ok(format!(
         "CASE WHEN regexp_matches({s}, {p}, {o}) THEN regexp_extract({s}, {p}, {group}, {o}) END"
+    ))
+}
+
+/// REGEXP_INSTR(s, p [, position [, occurrence [, option [, params]]]]): the 1-based position
+/// of the occurrence-th match at or after `position` (with option 1, the position just after
+/// it), 0 when there is none, NULL for a NULL subject. The text before that match is the
+/// pieces of the subject split on the pattern up to it, plus the matches before it.
+fn regexp_instr(f: &Function) -> Result<String, Refusal> {
+    let name = "REGEXP_INSTR";
+    let a = positional(f, name, 2, 6)?;
+    let after = match a.get(4).map(super::args::int_literal) {
+        None | Some(Some(0)) => false,
+        Some(Some(1)) => true,
+        Some(_) => {
+            return Err(Refusal::at(
+                &f.name,
+                "REGEXP_INSTR with an option other than 0 or 1",
+                "write the option as 0 (the match's start) or 1 (the position after it)",
+            ));
+        }
+    };
+    if a.get(5).and_then(string_literal).is_some_and(|p| p.contains('e')) {
+        return Err(Refusal::at(
+            &f.name,
+            "REGEXP_INSTR with the parameter 'e' (a group's position)",
+            "match the group's text with a lookahead-free pattern, or use REGEXP_SUBSTR with 'e'",
+        ));
+    }
+    let opts = quote(&regex_options(f, name, a.get(5))?);
+    let (s, p) = (&a[0], &a[1]);
+    let pos = a.get(2).map(ToString::to_string).unwrap_or_else(|| "1".into());
+    let n = a.get(3).map(ToString::to_string).unwrap_or_else(|| "1".into());
+    let from = format!("substr({s}, {pos})");
+    let matches = format!("regexp_extract_all({from}, {p}, 0, {opts})");
+    let pieces = format!("regexp_split_to_array({from}, {p}, {opts})");
+    let end = match after {
+        true => format!(" + length({matches}[{n}])"),
+        false => String::new(),
+    };
+    Ok(format!(
+        "CASE WHEN len({matches}) >= {n} THEN {pos} + length(array_to_string({pieces}[1:{n}], '')) \
+         + length(array_to_string({matches}[1:{n} - 1], '')){end} WHEN len({matches}) < {n} THEN 0 END"
     ))
 }

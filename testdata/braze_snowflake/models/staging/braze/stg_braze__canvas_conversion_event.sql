@@ -1,0 +1,44 @@
+-- One row per canvas conversion: deduplicated on id, deleted rows dropped.
+with source as (
+    select
+        id,
+        user_id,
+        external_user_id,
+        app_id,
+        canvas_id,
+        canvas_updated_at,
+        canvas_step_id,
+        canvas_variation_id,
+        conversion_behavior_index,
+        event_type,
+        time,
+        timezone,
+        _fivetran_synced,
+        _fivetran_deleted
+    from {{ source('braze', 'canvas_conversion_event') }}
+),
+
+deduplicated as (
+    select *
+    from source
+    where not nvl(_fivetran_deleted, false)
+    qualify row_number() over (partition by id order by _fivetran_synced desc) = 1
+)
+
+select
+    id as event_id,
+    user_id as braze_user_id,
+    nullif(external_user_id, '') as external_user_id,
+    coalesce(nullif(external_user_id, ''), user_id) as user_key,
+    {{ braze_event_action('event_type') }} as action,
+    event_type,
+    app_id,
+    canvas_id,
+    canvas_updated_at::timestamp_ntz as canvas_updated_at,
+    canvas_step_id,
+    canvas_variation_id,
+    conversion_behavior_index::number as conversion_behavior_index,
+    time::timestamp_ntz as converted_at,
+    timezone,
+    _fivetran_synced::timestamp_ntz as synced_at
+from deduplicated
