@@ -36,6 +36,8 @@ PROJECTS='
 # name        repo                          revision  subdir             packages
 jaffle_shop   dbt-labs/jaffle_shop_duckdb   9b13827   .                  -
 dbt_utils     dbt-labs/dbt-utils            1.4.1     integration_tests  dbt_utils=.
+klaviyo_source   fivetran/dbt_klaviyo_source   17edf08  integration_tests  klaviyo_source=.,fivetran_utils=fivetran/dbt_fivetran_utils@v0.4.9,spark_utils=dbt-labs/spark-utils@0.3.3,dbt_utils=dbt-labs/dbt-utils@1.4.1
+iterable_source  fivetran/dbt_iterable_source  v0.10.1  integration_tests  iterable_source=.,fivetran_utils=fivetran/dbt_fivetran_utils@v0.4.9,dbt_utils=dbt-labs/dbt-utils@1.4.1
 '
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -66,6 +68,15 @@ done
 setup_dbt_utils() {
   if [ "$1" = mozt ]; then rm tests/jinja_helpers/assert_pretty_output_msg_is_string.sql; fi
 }
+
+# Fivetran's source packages read their sources from the schema their `<name>_schema` var names
+# and their integration tests load the seeds into the target's schema: the profile's schema is
+# that one, as in the packages' own CI profiles.
+fivetran_schema() {
+  sed -i "s/^      threads: 4$/      schema: $1\n      threads: 4/" profiles.yml
+}
+setup_klaviyo_source() { fivetran_schema klaviyo_source_integration_tests_4; }
+setup_iterable_source() { fivetran_schema iterable_source_integration_tests_8; }
 
 if ! [ -x "$venv/bin/dbt" ]; then
   echo "Installing ${dbt_pins[*]} into $venv (once)"

@@ -145,8 +145,10 @@ impl Object for VarFn {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
         ObjectRepr::Plain
     }
-    fn call(self: &Arc<Self>, _state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
-        let (name, default): (&str, Option<Value>) = minijinja::value::from_args(args)?;
+    fn call(self: &Arc<Self>, state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
+        let (name, _): (&str, Option<Value>) = minijinja::value::from_args(args)?;
+        // `var('x', none)` has a default (none), which Option<Value> would read as absent.
+        let default = args.get(1).cloned();
         // A unit test's `overrides: {vars: ...}` win over project vars.
         let overridden = scope::current(|s| {
             s.and_then(|s| {
@@ -154,15 +156,18 @@ impl Object for VarFn {
                 s.var_overrides.get(name).cloned()
             })
         });
-        if let Some(v) = overridden {
-            return Ok(crate::jinja::to_value(v));
-        }
-        match (self.0.get(name), default) {
-            (Some(v), _) => Ok(crate::jinja::to_value(v)),
-            (None, Some(d)) => Ok(d),
-            (None, None) => Err(err(format!(
-                "required var '{name}' is not set, and var('{name}') gives no default"
-            ))),
+        let value = match (overridden.as_ref().or_else(|| self.0.get(name)), default) {
+            (Some(v), _) => v,
+            (None, Some(d)) => return Ok(d),
+            (None, None) => {
+                return Err(err(format!(
+                    "required var '{name}' is not set, and var('{name}') gives no default"
+                )));
+            }
+        };
+        match value {
+            serde_json::Value::String(text) if has_jinja(text) => render_var(state, name, text),
+            other => Ok(crate::jinja::to_value(other)),
         }
     }
     fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
@@ -179,6 +184,40 @@ impl Object for VarFn {
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
     }
+}
+
+fn has_jinja(text: &str) -> bool {
+    text.contains("{{") || text.contains("{%")
+}
+
+/// How deep vars holding Jinja may render each other (`a: "{{ var('b') }}"`): past it, a var
+/// that names itself is reported instead of overflowing the stack.
+const VAR_RENDER_DEPTH: u32 = 16;
+
+thread_local! {
+    static VAR_DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// A var's text holding Jinja is rendered where var() is called, as dbt does
+/// (`campaign: "{{ source('crm', 'campaign') }}"` gives the source's relation and records it),
+/// with the calling node's `this` and `model`.
+fn render_var(state: &State<'_, '_>, name: &str, text: &str) -> Result<Value, Error> {
+    let depth = VAR_DEPTH.with(|d| d.get());
+    if depth >= VAR_RENDER_DEPTH {
+        return Err(err(format!(
+            "var '{name}' renders vars {VAR_RENDER_DEPTH} deep: does it name itself through another var?"
+        )));
+    }
+    let mut ctx = std::collections::BTreeMap::new();
+    for key in ["this", "model"] {
+        if let Some(v) = state.lookup(key) {
+            ctx.insert(key, v);
+        }
+    }
+    VAR_DEPTH.with(|d| d.set(depth + 1));
+    let rendered = state.env().render_str(text, Value::from(ctx));
+    VAR_DEPTH.with(|d| d.set(depth));
+    rendered.map(Value::from)
 }
 
 /// `exceptions.raise_compiler_error(msg)` and `exceptions.warn(msg)`.

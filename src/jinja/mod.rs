@@ -261,7 +261,7 @@ impl JinjaEnv {
             return Err(too_deep_error(name, &converted));
         }
         let hidden = hide_macro_names(&converted);
-        let hidden = mutable::rewrite_sets(&hidden).unwrap_or(hidden);
+        let hidden = mutable::wrap_sets(&hidden);
         self.env
             .add_template_owned(name.to_string(), hidden)
             .map_err(|e| jinja_error(&e, name, Some(&converted)))?;

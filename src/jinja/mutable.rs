@@ -201,6 +201,13 @@ pub(crate) fn rewrite_sets(text: &str) -> Option<String> {
     if !MUTATING.iter().any(|m| text.contains(m)) {
         return None;
     }
+    Some(wrap_sets(text))
+}
+
+/// `rewrite_sets` whether or not the text changes a value itself: a macro file's lists may be
+/// handed to another file's macro that appends to them (`{% set cols = [...] %}` then
+/// `{{ pkg.add_columns(cols, ...) }}`, as Fivetran's packages build their column lists).
+pub(crate) fn wrap_sets(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 64);
     let mut pos = 0;
     while let Some(found) = text[pos..].find("{%") {
@@ -240,7 +247,7 @@ pub(crate) fn rewrite_sets(text: &str) -> Option<String> {
         pos = end + 2;
     }
     out.push_str(&text[pos..]);
-    Some(out)
+    out
 }
 
 /// Where the tag opened before `from` ends (`%}` outside string literals).
@@ -342,6 +349,16 @@ mod tests {
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         let text = rewrite_sets(text).unwrap_or_else(|| text.to_string());
         env.render_str(&text, ()).unwrap()
+    }
+
+    #[test]
+    fn a_list_stored_in_a_dict_is_changed_in_place() {
+        assert_eq!(
+            render(
+                "{% set d = {} %}{% for k in ['a', 'b'] %}{% do d.update({k: []}) %}{% do d[k].append(k ~ 1) %}{% do d.setdefault('s', []).append(k) %}{% endfor %}{{ d['a'] | join }} {{ d['b'] | join }} {{ d['s'] | join }}"
+            ),
+            "a1 b1 ab"
+        );
     }
 
     #[test]

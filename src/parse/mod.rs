@@ -8,6 +8,7 @@ mod shared_renders;
 pub(crate) mod snapshots;
 mod test_names;
 pub(crate) mod unit_tests;
+mod yaml_jinja;
 
 use indexmap::IndexMap;
 use rayon::prelude::*;
@@ -28,6 +29,7 @@ use crate::project::schema::{ColumnDecl, NodePatch};
 use crate::project::{Project, SourceFile, Target};
 use crate::relation::{Quoting, Relation};
 use crate::suggest::closest;
+use yaml_jinja::YamlJinja;
 
 pub(crate) struct Parsed {
     pub manifest: std::sync::Arc<Manifest>,
@@ -74,13 +76,18 @@ pub(crate) fn parse(
         &singular_tests,
     )?;
     let started = std::time::Instant::now();
+    let yaml = YamlJinja {
+        jinja: &jinja,
+        package_vars: &memo.package_vars,
+    };
+    render_configs(&yaml, &mut nodes)?;
     let mut disabled = render_all(project, &jinja, &memo, &model_patches, &mut nodes)?;
     tracing::debug!("rendered {} templates in {:?}", nodes.len(), started.elapsed());
-    add_seeds(project, &seed_patches, &mut nodes, &mut disabled)?;
+    add_seeds(project, &yaml, &seed_patches, &mut nodes, &mut disabled)?;
     assign_relations(&jinja, target, &mut nodes)?;
     tracing::debug!("relations of {} nodes in {:?}", nodes.len(), started.elapsed());
 
-    let sources = sources(project, target)?;
+    let sources = sources(project, &yaml, target)?;
     generic_tests::generate(project, &mut jinja, &memo, &mut nodes, &sources)?;
     let unit_tests = unit_tests::generate(project, &nodes, &sources)?;
     nodes.extend(unit_tests);
@@ -317,9 +324,27 @@ fn render_all(
     Ok(disabled)
 }
 
+/// Jinja in each node's configs from dbt_project.yml and YAML, rendered before its template
+/// (whose `config()` calls may read them).
+fn render_configs(yaml: &YamlJinja<'_>, nodes: &mut [Node]) -> Result<()> {
+    let errors: Vec<Error> = nodes
+        .iter_mut()
+        .filter_map(|node| {
+            let what = format!("a config of {}", path_name(&node.original_file_path));
+            yaml.config(&node.package_name, &what, &mut node.config).err()
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(combine(errors))
+    }
+}
+
 /// A node per seed file (disabled ones named in `disabled`).
 fn add_seeds(
     project: &Project,
+    yaml: &YamlJinja<'_>,
     seed_patches: &HashMap<&str, Patch>,
     nodes: &mut Vec<Node>,
     disabled: &mut Vec<String>,
@@ -339,6 +364,7 @@ fn add_seeds(
             &project.file.seeds,
             seed_patches.get(stem(path)),
         );
+        render_configs(yaml, std::slice::from_mut(&mut node))?;
         node.resolve_settings();
         if node.settings.enabled() {
             nodes.push(node);
@@ -727,7 +753,7 @@ fn database_for(target: &Target, configured: Option<&str>) -> Option<String> {
     Some(db)
 }
 
-fn sources(project: &Project, target: &Target) -> Result<Vec<SourceNode>> {
+fn sources(project: &Project, yaml: &YamlJinja<'_>, target: &Target) -> Result<Vec<SourceNode>> {
     let mut out = vec![];
     let mut seen: HashMap<(String, String), PathBuf> = HashMap::new();
     for doc in &project.schema_files {
@@ -749,15 +775,18 @@ fn sources(project: &Project, target: &Target) -> Result<Vec<SourceNode>> {
                 if !source_enabled(project, package, src, table) {
                     continue;
                 }
-                let schema = src.schema.clone().unwrap_or_else(|| src.name.clone());
-                let identifier = table.identifier.clone().unwrap_or_else(|| table.name.clone());
+                let what = format!("source {}.{} in {}", src.name, table.name, doc.path.display());
+                let render = |v: Option<&String>| v.map(|t| yaml.text(package, &what, t)).transpose();
+                let database = render(src.database.as_ref())?.filter(|d| !d.is_empty());
+                let schema = render(src.schema.as_ref())?.unwrap_or_else(|| src.name.clone());
+                let identifier = render(table.identifier.as_ref())?.unwrap_or_else(|| table.name.clone());
                 out.push(SourceNode {
                     unique_id: format!("source.{package}.{}.{}", src.name, table.name),
                     source_name: src.name.clone(),
                     name: table.name.clone(),
                     original_file_path: doc.path.clone(),
                     relation: Relation::new(
-                        database_for(target, src.database.as_deref()),
+                        database_for(target, database.as_deref()),
                         schema.clone(),
                         identifier.clone(),
                     )
@@ -767,7 +796,7 @@ fn sources(project: &Project, target: &Target) -> Result<Vec<SourceNode>> {
                     loaded_at_field: table.loaded_at_field.clone().or_else(|| src.loaded_at_field.clone()),
                     freshness: table.freshness.clone().or_else(|| src.freshness.clone()),
                     yaml: serde_json::json!({
-                        "database": src.database, "schema": schema, "identifier": identifier,
+                        "database": database, "schema": schema, "identifier": identifier,
                         "description": table.description, "columns": column_infos(&table.columns),
                         "loaded_at_field": table.loaded_at_field.clone().or_else(|| src.loaded_at_field.clone()),
                         "freshness": table.freshness.clone().or_else(|| src.freshness.clone()),

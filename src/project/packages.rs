@@ -49,9 +49,10 @@ pub fn load(
     let Ok(entries) = fs::read_dir(&folder) else {
         return Ok(vec![]);
     };
+    // A folder or a symbolic link to one (`mozt deps` and `dbt deps` install a local package
+    // as a link): whatever holds a dbt_project.yml.
     let mut dirs: Vec<PathBuf> = entries
         .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
         .map(|e| Path::new(install).join(e.file_name()))
         .filter(|d| root.join(d).join(DBT_PROJECT_FILE).is_file())
         .collect();
