@@ -153,3 +153,34 @@ fn seed_configs_from_dbt_project_yml() {
     );
     assert_eq!(rows(&p, "select * from analytics.codes_used"), vec!["007 x 1"]);
 }
+
+/// In dbt's layout a seed's columns get the types dbt gives them (agate's rules as dbt-core sets
+/// them up), so a migrated project's seed tables match dbt's; mozt's own layout keeps its
+/// stricter inference (tested in cli_seeds).
+#[test]
+fn seeds_are_typed_as_dbt_types_them() {
+    let p = dbt_project("");
+    p.write(
+        "seeds/events.csv",
+        "id,code,at_ms,at,nothing,note\n1,007,2021-04-12 23:42:35.000,2021-04-12 23:42:35,,null\n2,12,2021-04-13 01:00:00.000,2021-04-13 01:00:00,,NULL\n",
+    );
+    p.ok(&["seed"]);
+    assert_eq!(
+        rows(
+            &p,
+            "select column_name || ' ' || data_type from information_schema.columns where table_name = 'events' order by ordinal_position"
+        ),
+        vec![
+            "id INTEGER",
+            "code INTEGER",
+            "at_ms VARCHAR",
+            "at TIMESTAMP",
+            "nothing INTEGER",
+            "note INTEGER"
+        ]
+    );
+    assert_eq!(
+        rows(&p, "select code, at_ms, note is null from analytics.events order by id"),
+        vec!["7 2021-04-12 23:42:35.000 true", "12 2021-04-13 01:00:00.000 true"]
+    );
+}

@@ -61,13 +61,21 @@ fn column_name(job: &Job<'_>, header: &str) -> String {
 
 pub(crate) fn build(mut job: Job<'_>) -> Result<Outcome> {
     let node = job.node;
-    let (data, overrides) = read_checked(&job.project.root, node)?;
+    let (mut data, overrides) = read_checked(&job.project.root, node)?;
+    let dbt_layout = job.project.dbt.is_some();
+    if dbt_layout {
+        csv::dbt_rules::nulls_as_dbt(&mut data);
+    }
     let names: Vec<String> = data.columns.iter().map(|c| column_name(&job, c)).collect();
     let mut cols = vec![];
     for (i, (name, sql_name)) in data.columns.iter().zip(&names).enumerate() {
+        let inferred = match dbt_layout {
+            true => csv::dbt_rules::infer(&data, i),
+            false => csv::infer(&data, i),
+        };
         let ty = match overrides.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
             Some((_, t)) => t.as_str().unwrap_or_default().to_string(),
-            None => job.adapter.seed_type(csv::infer(&data, i)).to_string(),
+            None => job.adapter.seed_type(inferred).to_string(),
         };
         cols.push(format!("{sql_name} {ty}"));
     }

@@ -43,9 +43,14 @@ impl YamlJinja<'_> {
         Ok(rendered?.trim().to_string())
     }
 
-    /// Every string holding Jinja in `config` rendered (nested maps and lists too).
+    /// Every string holding Jinja in `config` rendered (nested maps and lists too), except
+    /// hooks: as in dbt, those are rendered with their node, when it is compiled or run.
     pub(crate) fn config(&self, package: &str, what: &str, config: &mut Map<String, Value>) -> Result<()> {
-        let mut stack: Vec<(&mut Value, usize)> = config.values_mut().map(|v| (v, 0)).collect();
+        let mut stack: Vec<(&mut Value, usize)> = config
+            .iter_mut()
+            .filter(|(k, _)| !is_hook(k))
+            .map(|(_, v)| (v, 0))
+            .collect();
         while let Some((value, depth)) = stack.pop() {
             match value {
                 Value::String(s) if has_jinja(s) => *value = literal(self.text(package, what, s)?),
@@ -56,6 +61,14 @@ impl YamlJinja<'_> {
         }
         Ok(())
     }
+}
+
+/// `pre_hook`, `+post-hook` and the like.
+fn is_hook(key: &str) -> bool {
+    matches!(
+        key.trim_start_matches('+').replace('-', "_").as_str(),
+        "pre_hook" | "post_hook"
+    )
 }
 
 /// Rendered text as the value it spells: a boolean, none or a whole number; else the text.

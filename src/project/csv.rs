@@ -130,6 +130,67 @@ pub fn infer(data: &SeedData, col: usize) -> SeedType {
     }
 }
 
+/// A project in dbt's layout types its seeds as dbt does (agate's type tests, as dbt-core
+/// configures them), so that a migrated project's seed tables have the columns dbt gave them:
+/// a cell `null` (any case) is NULL, a column with no value is a whole number, any number is a
+/// number (`007` too), a timestamp is one only as `2021-04-12 23:42:35` exactly or in ISO form
+/// with a `T` (`2021-04-12T23:42:35.000`); other text stays text. `mozt`'s own layout keeps the
+/// stricter rules of `infer` (ids with leading zeros stay text, any timestamp form is one).
+pub mod dbt_rules {
+    use super::{SeedData, SeedType};
+
+    /// dbt's null cells besides the empty one.
+    pub fn nulls_as_dbt(data: &mut SeedData) {
+        for cell in data.rows.iter_mut().flatten() {
+            if cell.as_deref().is_some_and(|c| c.eq_ignore_ascii_case("null")) {
+                *cell = None;
+            }
+        }
+    }
+
+    /// The type dbt gives column `col`.
+    pub fn infer(data: &SeedData, col: usize) -> SeedType {
+        let values: Vec<&str> = data
+            .rows
+            .iter()
+            .filter_map(|r| r.get(col).and_then(|c| c.as_deref()))
+            .map(str::trim)
+            .collect();
+        let all = |f: &dyn Fn(&str) -> bool| values.iter().all(|v| f(v));
+        if all(&is_number) {
+            match all(&|v| v.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'+')) {
+                true if all(&|v| v.parse::<i32>().is_ok()) => SeedType::Integer,
+                true => SeedType::BigInt,
+                false => SeedType::Float,
+            }
+        } else if all(&|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok()) {
+            SeedType::Date
+        } else if all(&|v| chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M:%S").is_ok()) || all(&is_iso) {
+            SeedType::Timestamp
+        } else if all(&|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "false")) {
+            SeedType::Boolean
+        } else {
+            SeedType::Text
+        }
+    }
+
+    /// A decimal number as text (`-12`, `007`, `2.50`, `1e3`); not `nan` or `inf`.
+    fn is_number(v: &str) -> bool {
+        let unsigned = v.strip_prefix(['-', '+']).unwrap_or(v);
+        unsigned.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'.')
+            && v.parse::<f64>().is_ok_and(f64::is_finite)
+    }
+
+    /// ISO 8601 with `T` between date and time, as dateutil's isoparse reads it.
+    fn is_iso(v: &str) -> bool {
+        const FORMATS: &[&str] = &["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S%.fZ"];
+        FORMATS
+            .iter()
+            .any(|f| chrono::NaiveDateTime::parse_from_str(v, f).is_ok())
+            || chrono::DateTime::parse_from_rfc3339(v).is_ok()
+    }
+}
+
 /// Whole numbers that fit i64, without leading zeros (`007` stays text: it is an id).
 fn is_integer(v: &str) -> bool {
     let digits = v.strip_prefix('-').unwrap_or(v);
@@ -176,15 +237,46 @@ mod tests {
         assert_eq!(super::unclosed_quote(b"id,name\n1,6\" pipe\n", b','), None);
     }
 
-    fn col(vals: &[&str]) -> SeedType {
-        let data = SeedData {
+    fn data(vals: &[&str]) -> SeedData {
+        SeedData {
             columns: vec!["c".into()],
             rows: vals
                 .iter()
                 .map(|v| vec![if v.is_empty() { None } else { Some(v.to_string()) }])
                 .collect(),
-        };
-        infer(&data, 0)
+        }
+    }
+
+    fn col(vals: &[&str]) -> SeedType {
+        infer(&data(vals), 0)
+    }
+
+    fn dbt_col(vals: &[&str]) -> SeedType {
+        let mut d = data(vals);
+        dbt_rules::nulls_as_dbt(&mut d);
+        dbt_rules::infer(&d, 0)
+    }
+
+    /// The types dbt-core 1.11's agate type tester gives the same cells (checked against it),
+    /// as dbt-duckdb names them.
+    #[test]
+    fn infers_types_as_dbt_in_a_dbt_project() {
+        assert_eq!(dbt_col(&["1", "2"]), SeedType::Integer);
+        assert_eq!(dbt_col(&["1.5", "2"]), SeedType::Float);
+        assert_eq!(dbt_col(&["", ""]), SeedType::Integer);
+        assert_eq!(dbt_col(&["null", "1"]), SeedType::Integer);
+        assert_eq!(dbt_col(&["NULL", "x"]), SeedType::Text);
+        assert_eq!(dbt_col(&["007", "1"]), SeedType::Integer);
+        assert_eq!(dbt_col(&["2021-04-12 23:42:35.000"]), SeedType::Text);
+        assert_eq!(dbt_col(&["2021-04-12 23:42"]), SeedType::Text);
+        assert_eq!(dbt_col(&["2021-04-12 23:42:35"]), SeedType::Timestamp);
+        assert_eq!(dbt_col(&["2021-04-12T23:42:35.000"]), SeedType::Timestamp);
+        assert_eq!(dbt_col(&["2021-04-12"]), SeedType::Date);
+        assert_eq!(dbt_col(&["True", "false"]), SeedType::Boolean);
+        assert_eq!(dbt_col(&["na", "x"]), SeedType::Text);
+        let mut d = data(&["Null", "a"]);
+        dbt_rules::nulls_as_dbt(&mut d);
+        assert_eq!(d.rows[0][0], None);
     }
 
     #[test]
