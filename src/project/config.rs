@@ -303,14 +303,16 @@ pub fn merge_config(into: &mut Map<String, Value>, layer: &Map<String, Value>) {
                 hooks.extend(as_list(Some(value)));
                 into.insert(key, Value::Array(hooks));
             }
-            "meta" => {
-                let mut meta = into.get("meta").and_then(Value::as_object).cloned().unwrap_or_default();
+            // Mappings a later layer updates key by key, as dbt merges them (a seed's
+            // `column_types` adds to its folder's).
+            "meta" | "column_types" | "quoting" | "docs" | "contract" if value.is_object() => {
+                let mut merged = into.get(&key).and_then(Value::as_object).cloned().unwrap_or_default();
                 if let Some(obj) = value.as_object() {
                     for (k, v) in obj {
-                        meta.insert(k.clone(), v.clone());
+                        merged.insert(k.clone(), v.clone());
                     }
                 }
-                into.insert(key, Value::Object(meta));
+                into.insert(key, Value::Object(merged));
             }
             _ => {
                 into.insert(key, value.clone());
@@ -383,5 +385,26 @@ mod tests {
         assert_eq!(folder_config(&tree, &fqn)["materialized"], json!("table"));
         let other: Vec<String> = ["q", "marts", "dim"].iter().map(|s| s.to_string()).collect();
         assert!(folder_config(&tree, &other).is_empty());
+    }
+
+    /// As dbt merges configs: mappings such as `column_types` and `meta` are updated key by key
+    /// (Fivetran's integration projects type `_fivetran_synced` for the folder and other
+    /// columns per seed), hooks and tags appended, anything else replaced.
+    #[test]
+    fn mappings_merge_key_by_key() {
+        let tree = json!({"p": {"+column_types": {"synced": "timestamp"}, "+meta": {"a": 1},
+                          "events": {"+column_types": {"created": "timestamp", "id": "varchar"},
+                                     "+meta": {"b": 2}, "+materialized": "seed"}}});
+        let fqn: Vec<String> = ["p", "events"].iter().map(|s| s.to_string()).collect();
+        let cfg = folder_config(&tree, &fqn);
+        assert_eq!(
+            cfg["column_types"],
+            json!({"synced": "timestamp", "created": "timestamp", "id": "varchar"})
+        );
+        assert_eq!(cfg["meta"], json!({"a": 1, "b": 2}));
+        let mut cfg = cfg;
+        merge_config(&mut cfg, json!({"column_types": {"id": "bigint"}}).as_object().unwrap());
+        assert_eq!(cfg["column_types"]["id"], json!("bigint"));
+        assert_eq!(cfg["column_types"]["synced"], json!("timestamp"));
     }
 }
