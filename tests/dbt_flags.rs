@@ -162,7 +162,7 @@ fn seeds_are_typed_as_dbt_types_them() {
     let p = dbt_project("");
     p.write(
         "seeds/events.csv",
-        "id,code,at_ms,at,nothing,note\n1,007,2021-04-12 23:42:35.000,2021-04-12 23:42:35,,null\n2,12,2021-04-13 01:00:00.000,2021-04-13 01:00:00,,NULL\n",
+        "id,code,at_ms,at,nothing,note,label\n1,007,2021-04-12 23:42:35.000,2021-04-12 23:42:35,,null,null\n2,12,2021-04-13 01:00:00.000,2021-04-13 01:00:00,,NULL,x\n",
     );
     p.ok(&["seed"]);
     assert_eq!(
@@ -176,11 +176,20 @@ fn seeds_are_typed_as_dbt_types_them() {
             "at_ms VARCHAR",
             "at TIMESTAMP",
             "nothing INTEGER",
-            "note INTEGER"
+            "note INTEGER",
+            "label VARCHAR"
         ]
     );
     assert_eq!(
-        rows(&p, "select code, at_ms, note is null from analytics.events order by id"),
-        vec!["7 2021-04-12 23:42:35.000 true", "12 2021-04-13 01:00:00.000 true"]
+        rows(
+            &p,
+            "select code, at_ms, note is null, label from analytics.events order by id"
+        ),
+        // A `null` cell is NULL in a typed column; in a text column it stays text, as
+        // dbt-duckdb's CSV load keeps it.
+        vec![
+            "7 2021-04-12 23:42:35.000 true null",
+            "12 2021-04-13 01:00:00.000 true x"
+        ]
     );
 }

@@ -63,11 +63,9 @@ pub(crate) fn build(mut job: Job<'_>) -> Result<Outcome> {
     let node = job.node;
     let (mut data, overrides) = read_checked(&job.project.root, node)?;
     let dbt_layout = job.project.dbt.is_some();
-    if dbt_layout {
-        csv::dbt_rules::nulls_as_dbt(&mut data);
-    }
     let names: Vec<String> = data.columns.iter().map(|c| column_name(&job, c)).collect();
     let mut cols = vec![];
+    let mut text_columns = vec![];
     for (i, (name, sql_name)) in data.columns.iter().zip(&names).enumerate() {
         let inferred = match dbt_layout {
             true => csv::dbt_rules::infer(&data, i),
@@ -77,7 +75,15 @@ pub(crate) fn build(mut job: Job<'_>) -> Result<Outcome> {
             Some((_, t)) => t.as_str().unwrap_or_default().to_string(),
             None => job.adapter.seed_type(inferred).to_string(),
         };
+        let lower = ty.to_ascii_lowercase();
+        text_columns.push(["char", "string", "text"].iter().any(|t| lower.contains(t)));
         cols.push(format!("{sql_name} {ty}"));
+    }
+    if dbt_layout {
+        // `null` cells: NULL, as dbt reads them; on DuckDB a text column keeps the text, as
+        // dbt-duckdb's CSV load does.
+        let keep_text = job.adapter.kind() == crate::project::AdapterKind::DuckDb;
+        csv::dbt_rules::nulls_as_dbt(&mut data, |i| !(keep_text && text_columns.get(i) == Some(&true)));
     }
     let rel = job.relation.clone();
     let tmp = swap::temp_relation(&rel);

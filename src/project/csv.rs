@@ -139,11 +139,18 @@ pub fn infer(data: &SeedData, col: usize) -> SeedType {
 pub mod dbt_rules {
     use super::{SeedData, SeedType};
 
-    /// dbt's null cells besides the empty one.
-    pub fn nulls_as_dbt(data: &mut SeedData) {
-        for cell in data.rows.iter_mut().flatten() {
-            if cell.as_deref().is_some_and(|c| c.eq_ignore_ascii_case("null")) {
-                *cell = None;
+    fn is_null_text(cell: &Option<String>) -> bool {
+        cell.as_deref().is_some_and(|c| c.trim().eq_ignore_ascii_case("null"))
+    }
+
+    /// dbt's null cells besides the empty one (`null` in any case), made NULL in the columns
+    /// `nullable` says (by index).
+    pub fn nulls_as_dbt(data: &mut SeedData, nullable: impl Fn(usize) -> bool) {
+        for row in &mut data.rows {
+            for (i, cell) in row.iter_mut().enumerate() {
+                if nullable(i) && is_null_text(cell) {
+                    *cell = None;
+                }
             }
         }
     }
@@ -153,7 +160,7 @@ pub mod dbt_rules {
         let values: Vec<&str> = data
             .rows
             .iter()
-            .filter_map(|r| r.get(col).and_then(|c| c.as_deref()))
+            .filter_map(|r| r.get(col).filter(|c| !is_null_text(c)).and_then(|c| c.as_deref()))
             .map(str::trim)
             .collect();
         let all = |f: &dyn Fn(&str) -> bool| values.iter().all(|v| f(v));
@@ -252,9 +259,7 @@ mod tests {
     }
 
     fn dbt_col(vals: &[&str]) -> SeedType {
-        let mut d = data(vals);
-        dbt_rules::nulls_as_dbt(&mut d);
-        dbt_rules::infer(&d, 0)
+        dbt_rules::infer(&data(vals), 0)
     }
 
     /// The types dbt-core 1.11's agate type tester gives the same cells (checked against it),
@@ -275,7 +280,9 @@ mod tests {
         assert_eq!(dbt_col(&["True", "false"]), SeedType::Boolean);
         assert_eq!(dbt_col(&["na", "x"]), SeedType::Text);
         let mut d = data(&["Null", "a"]);
-        dbt_rules::nulls_as_dbt(&mut d);
+        dbt_rules::nulls_as_dbt(&mut d, |_| false);
+        assert_eq!(d.rows[0][0].as_deref(), Some("Null"));
+        dbt_rules::nulls_as_dbt(&mut d, |_| true);
         assert_eq!(d.rows[0][0], None);
     }
 
