@@ -116,3 +116,21 @@ fn hash_is_refused_naming_md5_and_sha2() {
     assert!(out.stderr.contains("HASH"), "{}", out.stderr);
     assert!(out.stderr.contains("MD5(...) or SHA2(...)"), "{}", out.stderr);
 }
+
+/// Snowflake stops a query that divides by zero ("Division by zero"), where DuckDB gives NULL:
+/// under the dialect the division fails too; a NULL divisor still gives NULL, and DIV0 gives 0.
+#[test]
+fn division_by_zero_fails_as_on_snowflake() {
+    assert_snowflake_values(
+        &[("x / y", "2"), ("x / nullif(z, 0)", "NULL"), ("div0(x, z)", "0")],
+        "from (select 6 as x, 3 as y, 0 as z)",
+    );
+    let p = TestProject::with_yml(&snowflake_dialect_yml("rules"));
+    p.write(
+        "models/m.sql",
+        "{{ config(materialized='table') }}\nselect x / y as q from (select 6 as x, 0 as y)\n",
+    );
+    let out = p.mozt(&["run"]);
+    out.assert_code(1);
+    assert!(out.stdout.contains("Division by zero"), "{}", out.stdout);
+}

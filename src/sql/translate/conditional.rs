@@ -1,10 +1,24 @@
 //! Conditional and NULL functions: IFF, NVL, NVL2, IFNULL, ZEROIFNULL, NULLIFZERO, DIV0,
 //! DIV0NULL, DECODE, EQUAL_NULL.
 
-use sqlparser::ast::{Expr, Function};
+use sqlparser::ast::{Expr, Function, Value};
 
 use super::Refusal;
-use super::args::{duck, positional};
+use super::args::{duck, positional, read_back};
+
+/// `a / b`: Snowflake stops the query on a division by zero, where DuckDB gives NULL; so a
+/// divisor that is not a non-zero number written out is checked, failing the statement with
+/// Snowflake's message (DIV0 and DIV0NULL are the ways to get 0 instead).
+pub(crate) fn divide(left: &Expr, right: &Expr) -> Result<Option<Expr>, Refusal> {
+    if let Expr::Value(v) = right
+        && let Value::Number(n, _) = &v.value
+        && n.parse::<f64>().is_ok_and(|x| x != 0.0)
+    {
+        return Ok(None);
+    }
+    let text = format!("({left}) / CASE WHEN ({right}) = 0 THEN error('Division by zero') ELSE ({right}) END");
+    read_back(right, "a division", &text).map(Some)
+}
 
 pub(crate) fn rewrite(name: &str, f: &Function) -> Result<Option<Expr>, Refusal> {
     let text = match name {

@@ -23,8 +23,8 @@ use std::collections::HashSet;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    Expr, Function, ObjectNamePart, OrderByExpr, OrderBySort, Query, SelectItem, SetExpr, Spanned, TableFactor,
-    VisitMut, VisitorMut,
+    BinaryOperator, Expr, Function, ObjectNamePart, OrderByExpr, OrderBySort, Query, SelectItem, SetExpr, Spanned,
+    TableFactor, VisitMut, VisitorMut,
 };
 use sqlparser::dialect::SnowflakeDialect;
 
@@ -151,6 +151,11 @@ impl Rewriter {
                 ..
             } => conversion::cast(kind, inner, data_type, self.is_variant(inner)),
             Expr::RLike { .. } | Expr::SimilarTo { .. } => strings::rlike(expr),
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Divide,
+                right,
+            } => conditional::divide(left, right),
             Expr::Value(v) => {
                 strings::literal(&mut v.value);
                 Ok(None)
