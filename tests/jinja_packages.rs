@@ -207,7 +207,7 @@ fn run_query_and_statement_results_shape_a_model() {
             "2",
             "3bd5c0366dd33bf0d7300430c751f180",
             "2",
-            "analytics.pivot"
+            "analytics.\"pivot\""
         ]]
     );
 }
