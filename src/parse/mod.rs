@@ -328,10 +328,11 @@ fn render_all(
 /// (whose `config()` calls may read them).
 fn render_configs(yaml: &YamlJinja<'_>, nodes: &mut [Node]) -> Result<()> {
     let errors: Vec<Error> = nodes
-        .iter_mut()
+        .par_iter_mut()
         .filter_map(|node| {
-            let what = format!("a config of {}", path_name(&node.original_file_path));
-            yaml.config(&node.package_name, &what, &mut node.config).err()
+            let file = &node.original_file_path;
+            let what = || format!("a config of {}", path_name(file));
+            yaml.config(&node.package_name, what, &mut node.config).err()
         })
         .collect();
     if errors.is_empty() {

@@ -44,8 +44,14 @@ impl YamlJinja<'_> {
     }
 
     /// Every string holding Jinja in `config` rendered (nested maps and lists too), except
-    /// hooks: as in dbt, those are rendered with their node, when it is compiled or run.
-    pub(crate) fn config(&self, package: &str, what: &str, config: &mut Map<String, Value>) -> Result<()> {
+    /// hooks: as in dbt, those are rendered with their node, when it is compiled or run. `what`
+    /// names the config in an error (made only when a value holds Jinja: this runs per node).
+    pub(crate) fn config(
+        &self,
+        package: &str,
+        what: impl Fn() -> String,
+        config: &mut Map<String, Value>,
+    ) -> Result<()> {
         let mut stack: Vec<(&mut Value, usize)> = config
             .iter_mut()
             .filter(|(k, _)| !is_hook(k))
@@ -53,7 +59,7 @@ impl YamlJinja<'_> {
             .collect();
         while let Some((value, depth)) = stack.pop() {
             match value {
-                Value::String(s) if has_jinja(s) => *value = literal(self.text(package, what, s)?),
+                Value::String(s) if has_jinja(s) => *value = literal(self.text(package, &what(), s)?),
                 Value::Object(m) if depth < MAX_DEPTH => stack.extend(m.values_mut().map(|v| (v, depth + 1))),
                 Value::Array(a) if depth < MAX_DEPTH => stack.extend(a.iter_mut().map(|v| (v, depth + 1))),
                 _ => {}
@@ -63,12 +69,9 @@ impl YamlJinja<'_> {
     }
 }
 
-/// `pre_hook`, `+post-hook` and the like.
+/// A node's hook keys (its config's keys are normalized by `merge_config`).
 fn is_hook(key: &str) -> bool {
-    matches!(
-        key.trim_start_matches('+').replace('-', "_").as_str(),
-        "pre_hook" | "post_hook"
-    )
+    matches!(key, "pre_hook" | "post_hook")
 }
 
 /// Rendered text as the value it spells: a boolean, none or a whole number; else the text.
