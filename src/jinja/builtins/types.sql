@@ -40,11 +40,12 @@
     float
 {%- endmacro %}
 
+{# `integer`, as dbt's (32 bits on DuckDB; NUMBER(38,0) on Snowflake); type_bigint() for 64. #}
 {% macro type_int() -%}
     {{ return(adapter.dispatch('type_int', 'dbt')()) }}
 {%- endmacro %}
 {% macro default__type_int() -%}
-    bigint
+    integer
 {%- endmacro %}
 
 {% macro type_boolean() -%}
