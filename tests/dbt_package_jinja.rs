@@ -160,14 +160,16 @@ fn dbts_cross_database_macros_render_for_duckdb() {
     p.ok(&["run"]);
     assert_eq!(
         p.query(
-            "select lit, escaped, six, seven, ab, replaced, len, pos, tail, \
+            "select lit, escaped, six, typeof(six), seven, typeof(seven), ab, replaced, len, pos, tail, \
              bool_text, days, month_end, made, arr from analytics.crossdb"
         ),
         vec![vec![
             "it",
             "it's",
             "6",
+            "INTEGER",
             "7",
+            "BIGINT",
             "ab",
             "a+b",
             "3",
@@ -214,4 +216,52 @@ fn seeds_take_dbt_duckdbs_types_and_adapter_drop_relation_drops() {
     p.ok(&["run-operation", "drop_it", "--args", "{name: scratch}"]);
     p.ok(&["run"]);
     assert_eq!(p.scalar("select nums_found from analytics.found"), "true");
+}
+
+#[test]
+fn python_datetime_and_pytz_work_at_compile_time_as_in_dbt() {
+    let p = project();
+    p.write(
+        "dbt_packages/kit/macros/when.sql",
+        // dbt_date's way of comparing times while a model is rendered.
+        "{% macro at(value, tz='UTC') %}\
+         {%- set zone = modules.pytz.timezone(tz) -%}\
+         {%- if value is string and value | length == 10 -%}\
+         {{ return(zone.localize(modules.datetime.datetime.strptime(value, '%Y-%m-%d'))) }}\
+         {%- elif value is string -%}\
+         {%- set parsed = modules.datetime.datetime.fromisoformat(value | replace('Z', '+00:00')) -%}\
+         {{ return(zone.localize(parsed) if parsed.tzinfo is none else parsed) }}\
+         {%- elif value.hour is defined -%}\
+         {{ return(value if value.tzinfo is not none else zone.localize(value)) }}\
+         {%- endif -%}\
+         {{ return(zone.localize(modules.datetime.datetime(value.year, value.month, value.day))) }}\
+         {% endmacro %}\n\
+         {% macro is_before(value, reference=none, tz='UTC') %}\
+         {{ return(kit.at(reference or run_started_at, tz).timestamp() < kit.at(value, tz).timestamp()) }}\
+         {% endmacro %}\n",
+    )
+    .write(
+        "models/never.sql",
+        "{{ config(enabled=not kit.is_before('9999-12-31')) }}\nselect 1 as one\n",
+    )
+    .write(
+        "models/moments.sql",
+        "select\n  \
+         cast('{{ modules.datetime.date(1997, 9, 29) }}' as date) as d,\n  \
+         '{{ modules.datetime.datetime(1997, 9, 29, 6, 14, tzinfo=modules.pytz.timezone('America/Los_Angeles')) }}' as lmt,\n  \
+         {{ 1 if kit.is_before('2026-09-01', reference='2026-08-31T23:59:59Z', tz='Asia/Tokyo') else 0 }} as tokyo,\n  \
+         {{ 1 if kit.is_before('2026-09-01', reference='2026-08-31T23:59:59Z') else 0 }} as utc,\n  \
+         {{ 1 if kit.is_before(modules.datetime.date(2026, 9, 1), reference='2026-08-15T12:00:00Z') else 0 }} as date_obj,\n  \
+         {{ 1 if kit.is_before('1970-01-01') else 0 }} as epoch\n",
+    );
+    p.ok(&["run"]);
+    assert_eq!(
+        p.query("select cast(d as varchar), lmt, tokyo, utc, date_obj, epoch from analytics.moments"),
+        // pytz gives a zone passed to datetime() its local mean time (-07:53 in Los Angeles).
+        vec![vec!["1997-09-29", "1997-09-29 06:14:00-07:53", "0", "1", "1", "0"]]
+    );
+    assert_eq!(
+        p.query("select count(*) from information_schema.tables where table_name = 'never'"),
+        vec![vec!["0"]]
+    );
 }

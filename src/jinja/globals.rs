@@ -1,11 +1,12 @@
 //! The small functions and objects dbt's context adds: `zip`, `set`, `tojson`, `fromjson`,
 //! `toyaml`, `fromyaml`, `local_md5`, `invocation_id`, `flags`, `builtins`, and `modules`
-//! (a part of Python's `datetime`, `re` and `itertools`).
+//! (a part of Python's `re` and `itertools`; `datetime` and `pytz` are in `pydatetime`).
 
 use minijinja::value::{Enumerator, Object, ObjectRepr, Rest, Value, from_args};
 use minijinja::{Error, ErrorKind, State};
 use std::sync::Arc;
 
+use super::pydatetime::{self, DateTime};
 use super::warehouse::err;
 
 /// `zip(a, b, ...)`: lists of the i-th items, as long as the shortest argument.
@@ -120,7 +121,7 @@ impl Object for Builtins {
     }
 }
 
-/// `modules`: `datetime`, `re`, `itertools` (the parts of them listed in the Jinja docs).
+/// `modules`: `datetime`, `pytz`, `re`, `itertools` (the parts of them listed in the Jinja docs).
 #[derive(Debug)]
 pub(crate) struct Modules;
 
@@ -129,22 +130,18 @@ impl Object for Modules {
         ObjectRepr::Plain
     }
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let module = match key.as_str()? {
-            "datetime" => Module::Datetime,
-            "re" => Module::Re,
-            "itertools" => Module::Itertools,
+        Some(match key.as_str()? {
+            "datetime" => Value::from_object(pydatetime::Module::Datetime),
+            "pytz" => Value::from_object(pydatetime::Module::Pytz),
+            "re" => Value::from_object(Module::Re),
+            "itertools" => Value::from_object(Module::Itertools),
             _ => return None,
-        };
-        Some(Value::from_object(module))
+        })
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Module {
-    Datetime,
-    /// `datetime.datetime` and `datetime.date`.
-    DatetimeClass,
-    DateClass,
     Re,
     Itertools,
 }
@@ -153,116 +150,35 @@ impl Object for Module {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
         ObjectRepr::Plain
     }
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        match (**self, key.as_str()?) {
-            (Module::Datetime, "datetime") => Some(Value::from_object(Module::DatetimeClass)),
-            (Module::Datetime, "date") => Some(Value::from_object(Module::DateClass)),
-            _ => None,
-        }
-    }
     fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
         match **self {
-            Module::DatetimeClass => datetime_method(method, args),
-            Module::DateClass => match method {
-                "today" => Ok(Value::from_object(DateTime(chrono::Utc::now().naive_utc(), true))),
-                _ => Err(Error::from(ErrorKind::UnknownMethod)),
-            },
             Module::Re => re_method(method, args),
             Module::Itertools => itertools_method(method, args),
-            Module::Datetime => Err(Error::from(ErrorKind::UnknownMethod)),
         }
     }
 }
 
-fn datetime_method(method: &str, args: &[Value]) -> Result<Value, Error> {
-    match method {
-        // Python's naive now() is local time; mozt's renders use UTC so runs do not depend on
-        // the machine's zone.
-        "now" | "utcnow" => Ok(Value::from_object(DateTime(chrono::Utc::now().naive_utc(), false))),
-        "strptime" => {
-            let (text, format): (&str, &str) = from_args(args)?;
-            let parsed = chrono::NaiveDateTime::parse_from_str(text, format)
-                .or_else(|_| {
-                    chrono::NaiveDate::parse_from_str(text, format).map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
-                })
-                .map_err(|e| err(format!("datetime.strptime('{text}', '{format}'): {e}")))?;
-            Ok(Value::from_object(DateTime(parsed, false)))
-        }
-        _ => Err(Error::from(ErrorKind::UnknownMethod)),
-    }
-}
-
-/// A `datetime.datetime` (or a `date`, when the flag is set): prints ISO, `strftime`,
-/// `isoformat`, and its parts as attributes.
-#[derive(Debug)]
-struct DateTime(chrono::NaiveDateTime, bool);
-
-/// `run_started_at`: now, in UTC, printing as RFC 3339 (`2024-07-01T12:00:00.123+00:00`).
+/// `run_started_at`: now, in UTC (an aware datetime, as dbt's), printing as RFC 3339
+/// (`2024-07-01T12:00:00.123+00:00`).
 pub(crate) fn run_started_at() -> Value {
-    Value::from_object(RunStartedAt(DateTime(chrono::Utc::now().naive_utc(), false)))
+    Value::from_object(RunStartedAt(chrono::Utc::now().naive_utc()))
 }
 
 #[derive(Debug)]
-struct RunStartedAt(DateTime);
+struct RunStartedAt(chrono::NaiveDateTime);
 
 impl Object for RunStartedAt {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
         ObjectRepr::Plain
     }
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        Arc::new(DateTime(self.0.0, false)).get_value(key)
+        Arc::new(DateTime::utc(self.0)).get_value(key)
     }
     fn call_method(self: &Arc<Self>, state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
-        Arc::new(DateTime(self.0.0, false)).call_method(state, method, args)
+        Arc::new(DateTime::utc(self.0)).call_method(state, method, args)
     }
     fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0.0.and_utc().to_rfc3339())
-    }
-}
-
-impl Object for DateTime {
-    fn repr(self: &Arc<Self>) -> ObjectRepr {
-        ObjectRepr::Plain
-    }
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        use chrono::{Datelike, Timelike};
-        let d = &self.0;
-        Some(Value::from(match key.as_str()? {
-            "year" => d.year() as i64,
-            "month" => d.month() as i64,
-            "day" => d.day() as i64,
-            "hour" => d.hour() as i64,
-            "minute" => d.minute() as i64,
-            "second" => d.second() as i64,
-            _ => return None,
-        }))
-    }
-    fn call_method(self: &Arc<Self>, _state: &mut State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
-        match method {
-            "strftime" => {
-                let (format,): (&str,) = from_args(args)?;
-                let mut out = String::new();
-                use std::fmt::Write;
-                write!(out, "{}", self.0.format(format))
-                    .map_err(|_| err(format!("strftime: bad format '{format}'")))?;
-                Ok(Value::from(out))
-            }
-            "isoformat" => Ok(Value::from(self.iso())),
-            "date" => Ok(Value::from_object(DateTime(self.0, true))),
-            _ => Err(Error::from(ErrorKind::UnknownMethod)),
-        }
-    }
-    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.iso().replace('T', " "))
-    }
-}
-
-impl DateTime {
-    fn iso(&self) -> String {
-        match self.1 {
-            true => self.0.format("%Y-%m-%d").to_string(),
-            false => self.0.format("%Y-%m-%dT%H:%M:%S%.f").to_string(),
-        }
+        f.write_str(&self.0.and_utc().to_rfc3339())
     }
 }
 

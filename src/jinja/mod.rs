@@ -12,6 +12,7 @@ pub(crate) mod namespace;
 pub(crate) mod objects;
 pub(crate) mod packages;
 pub(crate) mod prerender;
+pub(crate) mod pydatetime;
 pub(crate) mod scope;
 pub(crate) mod warehouse;
 
