@@ -253,6 +253,22 @@ fn python_datetime_and_pytz_work_at_compile_time_as_in_dbt() {
          {{ 1 if kit.is_before('2026-09-01', reference='2026-08-31T23:59:59Z') else 0 }} as utc,\n  \
          {{ 1 if kit.is_before(modules.datetime.date(2026, 9, 1), reference='2026-08-15T12:00:00Z') else 0 }} as date_obj,\n  \
          {{ 1 if kit.is_before('1970-01-01') else 0 }} as epoch\n",
+    )
+    .write(
+        "models/window.sql",
+        // dbt_expectations' date arithmetic, in a model and in a test's arguments.
+        "{% set end_date = modules.datetime.datetime(2026, 3, 1, 5, 30).replace(hour=0, minute=0) %}\n\
+         {% set start_date = (end_date - modules.datetime.timedelta(days=10)) %}\n\
+         select cast('{{ start_date }}' as timestamp) as starts, cast('{{ end_date }}' as timestamp) as ends\n",
+    )
+    .write(
+        "models/window.yml",
+        "version: 2\nmodels:\n  - name: window\n    data_tests:\n      - kit.in_window:\n          \
+         since: \"{{ modules.datetime.date(2026, 3, 1) - modules.datetime.timedelta(10) }}\"\n",
+    )
+    .write(
+        "dbt_packages/kit/macros/in_window.sql",
+        "{% test in_window(model, since) %}select * from {{ model }} where starts < cast('{{ since }}' as timestamp){% endtest %}\n",
     );
     p.ok(&["run"]);
     assert_eq!(
@@ -261,7 +277,42 @@ fn python_datetime_and_pytz_work_at_compile_time_as_in_dbt() {
         vec![vec!["1997-09-29", "1997-09-29 06:14:00-07:53", "0", "1", "1", "0"]]
     );
     assert_eq!(
+        p.query("select cast(starts as varchar), cast(ends as varchar) from analytics.window"),
+        vec![vec!["2026-02-19 00:00:00", "2026-03-01 00:00:00"]]
+    );
+    p.ok(&["test"]);
+    assert_eq!(
         p.query("select count(*) from information_schema.tables where table_name = 'never'"),
         vec![vec!["0"]]
     );
+}
+
+#[test]
+fn a_package_test_may_leave_arguments_out_and_its_config_may_hold_jinja() {
+    let p = project();
+    p.write(
+        "dbt_packages/kit/macros/same_count.sql",
+        // dbt_expectations' way: an argument left out defaults to the model.
+        "{% test same_count(model, compare_model) %}\
+         {%- set other = compare_model or model -%}\
+         select 1 from (select (select count(*) from {{ model }}) - (select count(*) from {{ other }}) as d) x where d != 0\
+         {% endtest %}\n",
+    )
+    .write("models/rows.sql", "select 1 as id union all select 2\n")
+    .write(
+        "models/rows.yml",
+        "version: 2\nmodels:\n  - name: rows\n    data_tests:\n      - kit.same_count\n      - kit.same_count:\n          \
+         compare_model: ref('rows')\n          config:\n            \
+         severity: \"{{ 'warn' if target.type in ['spark'] else 'error' }}\"\n            error_if: \"=0\"\n",
+    );
+    let out = p.mozt(&["build"]);
+    // The second test fails (no failing rows is `=0`) with severity error, rendered from Jinja.
+    out.assert_code(1);
+    assert!(out.stdout.contains("PASS kit_same_count_rows ."), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("FAIL kit_same_count_rows_ref_rows_ (0 failing)"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("ERROR=1"), "{}", out.stdout);
 }

@@ -4,6 +4,7 @@
 
 pub(crate) mod adapter_obj;
 pub(crate) mod builtins;
+pub(crate) mod date_math;
 pub(crate) mod functions;
 pub(crate) mod globals;
 pub(crate) mod macro_text;
@@ -47,6 +48,8 @@ pub struct JinjaEnv {
     macro_hashes: HashMap<String, String>,
     /// Macro files whose text captures output (see `prerender::captures_output`).
     macro_captures: HashSet<String>,
+    /// The macro files of installed packages (their parameters are optional, as in Jinja2).
+    package_files: HashSet<String>,
     /// Model and test templates, compiled on first use by the environment's loader, so that
     /// parallel renders compile them in parallel and reused parses never compile them.
     sources: Arc<RwLock<crate::hash::FastMap<String, Arc<str>>>>,
@@ -149,6 +152,7 @@ impl JinjaEnv {
                 .ok()
                 .and_then(|m| m.get(name).map(|text| text.to_string()));
             refuse_too_deep(text.as_deref().unwrap_or_default())?;
+            let text = text.map(|t| date_math::rewrite(&t).unwrap_or(t));
             Ok(text.map(|t| mutable::rewrite_sets(&t).unwrap_or(t)))
         });
         let registry = namespace::Registry {
@@ -166,6 +170,7 @@ impl JinjaEnv {
             vars,
             macro_hashes: HashMap::new(),
             macro_captures: HashSet::new(),
+            package_files: HashSet::new(),
             sources,
         };
         for (name, text) in builtins::FILES {
@@ -268,11 +273,14 @@ impl JinjaEnv {
             false => macro_text::optional_params(&converted),
         };
         let hidden = hide_macro_names(&params);
-        let hidden = mutable::wrap_sets(&hidden);
+        let hidden = mutable::wrap_sets(&date_math::rewrite(&hidden).unwrap_or(hidden));
         self.env
             .add_template_owned(name.to_string(), hidden)
             .map_err(|e| jinja_error(&e, name, Some(&converted)))?;
         self.macro_texts.insert(name.to_string(), converted.into());
+        if !global {
+            self.package_files.insert(name.to_string());
+        }
         let mut registry = self
             .registry
             .write()
@@ -366,6 +374,13 @@ impl JinjaEnv {
             .map(|(n, t)| (n.as_str(), t.as_str()))
     }
 
+    /// True when macro `name` is an installed package's: called without an argument, it sees
+    /// it undefined, as in Jinja2, instead of failing.
+    pub fn macro_in_package(&self, name: &str) -> bool {
+        self.macro_template(name)
+            .is_some_and(|t| self.package_files.contains(t))
+    }
+
     pub fn has_macro(&self, name: &str) -> bool {
         self.macro_template(name).is_some()
     }
@@ -423,6 +438,8 @@ impl JinjaEnv {
     /// Render template text that is not kept compiled, with its changing methods made to work
     /// (see `mutable`).
     fn render_text(&self, name: &str, text: &str, ctx: Value) -> std::result::Result<String, minijinja::Error> {
+        let dated = date_math::rewrite(text);
+        let text = dated.as_deref().unwrap_or(text);
         match mutable::rewrite_sets(text) {
             Some(rewritten) => self.env.render_named_str(name, &rewritten, ctx),
             None => self.env.render_named_str(name, text, ctx),

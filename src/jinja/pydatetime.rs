@@ -126,6 +126,25 @@ impl Object for DateTime {
                 kind: Kind::Date,
             })),
             "timestamp" if self.kind != Kind::Date => Ok(Value::from(self.timestamp())),
+            "replace" => self.replace(args),
+            SUB | ADD => {
+                let (delta,): (Value,) = from_args(args)?;
+                let delta = delta.downcast_object_ref::<TimeDelta>().ok_or_else(|| {
+                    err(format!(
+                        "a date or datetime plus or minus {delta}: only a timedelta can be added"
+                    ))
+                })?;
+                let micros = if method == SUB { -delta.0 } else { delta.0 };
+                let micros = match self.kind {
+                    Kind::Date => micros / MICROS_PER_DAY * MICROS_PER_DAY,
+                    _ => micros,
+                };
+                let wall = self
+                    .wall
+                    .checked_add_signed(chrono::Duration::microseconds(micros))
+                    .ok_or_else(|| err("date value out of range"))?;
+                Ok(Value::from_object(DateTime { wall, kind: self.kind }))
+            }
             "weekday" => Ok(Value::from(self.wall.weekday().num_days_from_monday())),
             "isoweekday" => Ok(Value::from(self.wall.weekday().number_from_monday())),
             "astimezone" if self.kind != Kind::Date => {
@@ -147,6 +166,26 @@ impl Object for DateTime {
 }
 
 impl DateTime {
+    /// `replace(hour=0, ...)`: the same value with the parts named changed.
+    fn replace(&self, args: &[Value]) -> Result<Value, Error> {
+        let (kwargs,): (Kwargs,) = from_args(args)?;
+        let part = |name: &str, now: u32| -> Result<u32, Error> { Ok(kwargs.get::<Option<u32>>(name)?.unwrap_or(now)) };
+        let w = &self.wall;
+        let year = kwargs.get::<Option<i32>>("year")?.unwrap_or(w.year());
+        let bad = || err(format!("replace(): no such date or time ({kwargs:?})"));
+        let date = NaiveDate::from_ymd_opt(year, part("month", w.month())?, part("day", w.day())?).ok_or_else(bad)?;
+        let wall = date
+            .and_hms_micro_opt(
+                part("hour", w.hour())?,
+                part("minute", w.minute())?,
+                part("second", w.second())?,
+                part("microsecond", w.nanosecond() / 1000)?,
+            )
+            .ok_or_else(bad)?;
+        kwargs.assert_all_used()?;
+        Ok(Value::from_object(DateTime { wall, kind: self.kind }))
+    }
+
     fn offset_secs(&self) -> i32 {
         match self.kind {
             Kind::Aware(offset) => offset.local_minus_utc(),
@@ -238,12 +277,106 @@ fn tz_arg(value: &Value) -> Result<TzInfo, Error> {
         .ok_or_else(|| err(format!("expected a tzinfo (modules.pytz.timezone(...)), got {value}")))
 }
 
+/// The methods a template's `+ timedelta(...)` and `- timedelta(...)` are rewritten to
+/// (minijinja has no operators for objects; see `date_math`).
+pub(crate) const ADD: &str = "__mozt_add";
+pub(crate) const SUB: &str = "__mozt_sub";
+
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+/// A `datetime.timedelta`, in microseconds.
+#[derive(Debug, Clone, Copy)]
+struct TimeDelta(i64);
+
+impl Object for TimeDelta {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let (days, rest) = (self.0.div_euclid(MICROS_PER_DAY), self.0.rem_euclid(MICROS_PER_DAY));
+        Some(Value::from(match key.as_str()? {
+            "days" => days,
+            "seconds" => rest / 1_000_000,
+            "microseconds" => rest % 1_000_000,
+            _ => return None,
+        }))
+    }
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State<'_, '_>,
+        method: &str,
+        _args: &[Value],
+    ) -> Result<Value, Error> {
+        match method {
+            "total_seconds" => Ok(Value::from(self.0 as f64 / 1e6)),
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+    /// Python's `str()`: `365 days, 0:00:00`, `-1 day, 23:00:00`, `2:30:00`.
+    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (days, rest) = (self.0.div_euclid(MICROS_PER_DAY), self.0.rem_euclid(MICROS_PER_DAY));
+        if days != 0 {
+            write!(f, "{days} day{}, ", if days.abs() == 1 { "" } else { "s" })?;
+        }
+        let secs = rest / 1_000_000;
+        write!(f, "{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)?;
+        match rest % 1_000_000 {
+            0 => Ok(()),
+            micros => write!(f, ".{micros:06}"),
+        }
+    }
+}
+
+/// `timedelta(days=0, seconds=0, microseconds=0, milliseconds=0, minutes=0, hours=0,
+/// weeks=0)`, by position or name; whole numbers or fractions.
+fn timedelta(args: &[Value]) -> Result<Value, Error> {
+    const UNITS: [(&str, f64); 7] = [
+        ("days", 86_400e6),
+        ("seconds", 1e6),
+        ("microseconds", 1.0),
+        ("milliseconds", 1e3),
+        ("minutes", 60e6),
+        ("hours", 3_600e6),
+        ("weeks", 604_800e6),
+    ];
+    let (positional, kwargs) = split_kwargs(args)?;
+    let mut micros = 0f64;
+    for (i, (name, scale)) in UNITS.iter().enumerate() {
+        let value = match (positional.get(i), &kwargs) {
+            (Some(v), _) => Some(v.clone()),
+            (None, Some(kw)) if kw.has(name) => Some(kw.get::<Value>(name)?),
+            _ => None,
+        };
+        if let Some(v) = value {
+            let n =
+                f64::try_from(v.clone()).map_err(|_| err(format!("timedelta(): {name} must be a number, got {v}")))?;
+            micros += n * scale;
+        }
+    }
+    if let Some(kw) = kwargs {
+        kw.assert_all_used()?;
+    }
+    if positional.len() > UNITS.len() || !micros.is_finite() || micros.abs() > 1e18 {
+        return Err(err("timedelta(): too many arguments or too large a value"));
+    }
+    Ok(Value::from_object(TimeDelta(micros.round() as i64)))
+}
+
+/// The arguments by position, and the keyword arguments if any were given.
+fn split_kwargs(args: &[Value]) -> Result<(&[Value], Option<Kwargs>), Error> {
+    Ok(match args.split_last() {
+        Some((last, rest)) if last.is_kwargs() => (rest, Some(Kwargs::try_from(last.clone())?)),
+        _ => (args, None),
+    })
+}
+
 /// `modules.datetime`, its classes `datetime` and `date`, and `modules.pytz`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Module {
     Datetime,
     DatetimeClass,
     DateClass,
+    TimeDeltaClass,
     Pytz,
 }
 
@@ -255,6 +388,7 @@ impl Object for Module {
         match (**self, key.as_str()?) {
             (Module::Datetime, "datetime") => Some(Value::from_object(Module::DatetimeClass)),
             (Module::Datetime, "date") => Some(Value::from_object(Module::DateClass)),
+            (Module::Datetime, "timedelta") => Some(Value::from_object(Module::TimeDeltaClass)),
             (Module::Pytz, "utc" | "UTC") => Some(Value::from_object(TzInfo::Named(chrono_tz::UTC))),
             _ => None,
         }
@@ -263,6 +397,7 @@ impl Object for Module {
         match **self {
             Module::DatetimeClass => construct(args, false),
             Module::DateClass => construct(args, true),
+            Module::TimeDeltaClass => timedelta(args),
             _ => Err(Error::new(ErrorKind::InvalidOperation, "a module is not callable")),
         }
     }
@@ -270,7 +405,7 @@ impl Object for Module {
         match (**self, method) {
             // Python's naive now() is local time; mozt's renders use UTC so runs do not depend
             // on the machine's zone.
-            (Module::DatetimeClass, "now" | "utcnow") => Ok(Value::from_object(DateTime::naive(now()))),
+            (Module::DatetimeClass, "now" | "utcnow" | "today") => Ok(Value::from_object(DateTime::naive(now()))),
             (Module::DatetimeClass, "strptime") => {
                 let (text, format): (&str, &str) = from_args(args)?;
                 Ok(Value::from_object(DateTime::naive(strptime(text, format)?)))
@@ -342,10 +477,7 @@ fn construct(args: &[Value], date_only: bool) -> Result<Value, Error> {
     ];
     let class = if date_only { "date" } else { "datetime" };
     let names = if date_only { &NAMES[..3] } else { &NAMES[..] };
-    let (positional, kwargs) = match args.split_last() {
-        Some((last, rest)) if last.is_kwargs() => (rest, Some(Kwargs::try_from(last.clone())?)),
-        _ => (args, None),
-    };
+    let (positional, kwargs) = split_kwargs(args)?;
     if positional.len() > names.len() {
         return Err(err(format!(
             "{class}() takes at most {} arguments ({} given)",
@@ -473,6 +605,22 @@ mod tests {
         assert_eq!(
             render("{{ modules.datetime.datetime.fromisoformat('2026-09-01').tzinfo is none }}"),
             "True"
+        );
+    }
+
+    #[test]
+    fn timedelta_shifts_dates_and_prints_as_python() {
+        let shifted = super::super::date_math::rewrite(
+            "{{ modules.datetime.date(2026, 3, 1) - modules.datetime.timedelta(365) }} \
+             {{ modules.datetime.datetime(2026, 3, 1, 5).replace(hour=0) + modules.datetime.timedelta(days=1, hours=2.5) }}",
+        )
+        .unwrap_or_default();
+        assert_eq!(render(&shifted), "2025-03-01 2026-03-02 02:30:00");
+        assert_eq!(render("{{ modules.datetime.timedelta(365) }}"), "365 days, 0:00:00");
+        assert_eq!(render("{{ modules.datetime.timedelta(hours=-1) }}"), "-1 day, 23:00:00");
+        assert_eq!(
+            render("{{ modules.datetime.timedelta(weeks=1).total_seconds() }}"),
+            "604800.0"
         );
     }
 

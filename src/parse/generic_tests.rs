@@ -406,11 +406,11 @@ fn build(
     if let Some(alias) = alias {
         config.entry("alias").or_insert(Value::String(alias));
     }
+    render_config_jinja(jinja, &mut config, &name).map_err(|e| e.at(loc.location(doc)))?;
     if disabled(&config) {
         return Ok(None);
     }
     check_test_config(&config).map_err(|(msg, help)| fail(format!("test {name} on {on} has {msg}"), help))?;
-    render_where_config(jinja, &mut config, &name).map_err(|e| e.at(loc.location(doc)))?;
 
     let raw_code = call_template(&macro_name, &subject.expr, &args);
     let share = share_of(&raw_code, &macro_name, &args, &config, subject);
@@ -436,12 +436,13 @@ fn column_arg(c: &ColumnDecl) -> Value {
 }
 
 /// A `where:` config holding Jinja, rendered once here.
-fn render_where_config(jinja: &JinjaEnv, config: &mut Map<String, Value>, name: &str) -> Result<()> {
-    if let Some(where_) = config.get("where").and_then(Value::as_str)
-        && (where_.contains("{{") || where_.contains("{%"))
-    {
-        let rendered = render_where(jinja, where_, name)?;
-        config.insert("where".into(), Value::String(rendered));
+fn render_config_jinja(jinja: &JinjaEnv, config: &mut Map<String, Value>, name: &str) -> Result<()> {
+    for (key, value) in config.iter_mut() {
+        if let Value::String(text) = value
+            && (text.contains("{{") || text.contains("{%"))
+        {
+            *value = Value::String(render_config(jinja, key, text, name)?);
+        }
     }
     Ok(())
 }
@@ -706,7 +707,8 @@ fn kind_of(v: &Value) -> &'static str {
     }
 }
 
-/// Every required parameter of the macro is given, and nothing it does not take.
+/// Every required parameter of the macro is given (a package's may be left out), and nothing
+/// it does not take.
 fn check_args(
     jinja: &JinjaEnv,
     macro_name: &str,
@@ -724,8 +726,11 @@ fn check_args(
     let any_keyword = reads_kwargs(&source, bare);
     let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
     let takes = format!("{test} takes: {}", names.join(", "));
+    // A package's test left without an argument sees it undefined, as in dbt (dbt_expectations'
+    // tests default `compare_model` to the model so); the project's own tests must get theirs.
+    let lenient = jinja.macro_in_package(macro_name);
     for p in &params {
-        if p.required && p.name != "model" && !args.contains_key(&p.name) {
+        if p.required && !lenient && p.name != "model" && !args.contains_key(&p.name) {
             let msg = if p.name == "column_name" {
                 format!("test {test} needs a column: declare it under a column's data_tests, or pass column_name")
             } else {
@@ -809,14 +814,17 @@ fn quoted(s: &str) -> String {
     format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
-/// A `where:` config holding Jinja (`{{ var('start') }}`), rendered once at parse time.
-fn render_where(jinja: &JinjaEnv, text: &str, test: &str) -> Result<String> {
-    let name = format!("where of test {test}");
+/// A test's config value holding Jinja (`where: "{{ var('start') }}"`, `severity: "{{ 'warn'
+/// if target.type == 'spark' else 'error' }}"`), rendered once at parse time, as dbt does.
+fn render_config(jinja: &JinjaEnv, key: &str, text: &str, test: &str) -> Result<String> {
+    let name = format!("{key} of test {test}");
     let (result, _) = scope::with_scope(Scope::new(Mode::Parse), || {
         crate::jinja::refuse_too_deep(text)?;
         jinja.env.render_named_str(&name, text, minijinja::context! {})
     });
-    result.map_err(|e| Error::project(format!("cannot render the `where` of test {test}: {e}")))
+    result
+        .map(|t| t.trim().to_string())
+        .map_err(|e| Error::project(format!("cannot render the `{key}` of test {test}: {e}")))
 }
 
 /// The name of the project a YAML file belongs to: an installed package's, or the root's.
