@@ -316,3 +316,36 @@ fn a_package_test_may_leave_arguments_out_and_its_config_may_hold_jinja() {
     );
     assert!(out.stdout.contains("ERROR=1"), "{}", out.stdout);
 }
+
+#[test]
+fn tests_named_alike_with_different_arguments_both_run_and_a_true_duplicate_is_an_error() {
+    let p = project();
+    p.write(
+        "dbt_packages/kit/macros/matches.sql",
+        "{% test matches(model, column_name, pattern) %}\
+         select * from {{ model }} where not regexp_matches({{ column_name }}, '{{ pattern }}')\
+         {% endtest %}\n",
+    )
+    .write("models/mails.sql", "select 'a@b' as email\n")
+    .write(
+        "models/mails.yml",
+        // Both names drop the punctuation: kit_matches_mails_email___.
+        "version: 2\nmodels:\n  - name: mails\n    columns:\n      - name: email\n        data_tests:\n          \
+         - kit.matches:\n              pattern: \"@[^.]*\"\n          - kit.matches:\n              pattern: \"&[^.]*\"\n",
+    );
+    let out = p.mozt(&["build"]);
+    out.assert_code(1);
+    assert!(out.stdout.contains("PASS=4 WARN=0 ERROR=1"), "{}", out.stdout);
+    p.write(
+        "models/mails.yml",
+        "version: 2\nmodels:\n  - name: mails\n    columns:\n      - name: email\n        data_tests:\n          \
+         - kit.matches:\n              pattern: \"@\"\n          - kit.matches:\n              pattern: \"@\"\n",
+    );
+    let out = p.mozt(&["build"]);
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains("two tests are named 'kit_matches_mails_email_"),
+        "{}",
+        out.stderr
+    );
+}

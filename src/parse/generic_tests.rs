@@ -165,13 +165,15 @@ fn declared_tests<'p>(
     }
 }
 
-/// Two declarations of the same test on the same column get the same name: an error naming
-/// both places.
+/// Two declarations of the same test with the same arguments on the same column get the same
+/// unique id: an error naming both places. Tests whose arguments differ only in characters the
+/// name drops (`regex: "@[^.]*"` and `regex: "&[^.]*"`) share a name but not an id, and both
+/// run, as in dbt.
 fn check_unique_names(out: &[Declared<'_>]) -> Result<()> {
     let mut errors = vec![];
     let mut seen: FastMap<&str, (&Site, &SchemaDoc)> = crate::hash::fast_map(out.len());
     for (node, site, doc, _, _) in out {
-        if let Some((prev, prev_doc)) = seen.insert(node.name.as_str(), (site, doc)) {
+        if let Some((prev, prev_doc)) = seen.insert(node.unique_id.as_str(), (site, doc)) {
             errors.push(
                 Error::project(format!(
                     "two tests are named '{}' (the first is at {})",
@@ -479,7 +481,9 @@ fn test_node(
     let package = yaml_project(project, file);
     Node {
         unique_id: format!("test.{package}.{id}"),
-        template: format!("__mozt_test__/{name}"),
+        // By id: tests whose names are alike (their arguments differ in punctuation) keep
+        // their own templates.
+        template: format!("__mozt_test__/{id}"),
         name,
         resource_type: ResourceType::Test,
         package_name: package.to_string(),
