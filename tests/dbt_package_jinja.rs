@@ -139,6 +139,7 @@ fn dbts_cross_database_macros_render_for_duckdb() {
          '{{ dbt.escape_single_quotes(\"it's\") }}' as escaped,\n  \
          {{ dbt.safe_cast(\"'6'\", dbt.type_int()) }} as six,\n  \
          {{ dbt.cast(\"'7'\", dbt.type_bigint()) }} as seven,\n  \
+         typeof({{ dbt.cast(\"'0.5'\", dbt.type_float()) }}) as float_type,\n  \
          {{ dbt.concat([\"'a'\", \"'b'\"]) }} as ab,\n  \
          {{ dbt.replace(\"'a-b'\", \"'-'\", \"'+'\") }} as replaced,\n  \
          {{ dbt.length(\"'abc'\") }} as len,\n  \
@@ -182,6 +183,7 @@ fn dbts_cross_database_macros_render_for_duckdb() {
             "[1, 2]"
         ]]
     );
+    assert_eq!(p.query("select float_type from analytics.crossdb"), vec![vec!["FLOAT"]]);
     assert_eq!(
         p.query("select joined, two, some_big, one from analytics.aggregated"),
         vec![vec!["1,2,3", "3|2", "true", "1"]]
@@ -348,4 +350,23 @@ fn tests_named_alike_with_different_arguments_both_run_and_a_true_duplicate_is_a
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn jinja_inside_a_list_argument_of_a_test_is_rendered() {
+    let p = project();
+    p.write(
+        "dbt_packages/kit/macros/one_of.sql",
+        "{% test one_of(model, column_name, values) %}\
+         select * from {{ model }} where upper({{ column_name }}) not in ('{{ values | map('upper') | join(\"', '\") }}')\
+         {% endtest %}\n",
+    )
+    .write("models/kinds.sql", "select 'date' as kind union all select 'timestamp'\n")
+    .write(
+        "models/kinds.yml",
+        "version: 2\nmodels:\n  - name: kinds\n    columns:\n      - name: kind\n        data_tests:\n          \
+         - kit.one_of:\n              values: [date, \"{{ dbt.type_timestamp() }}\"]\n",
+    );
+    let out = p.mozt(&["build"]);
+    assert!(out.stdout.contains("PASS kit_one_of_kinds_kind"), "{}", out.stdout);
 }

@@ -102,6 +102,26 @@ pub(crate) fn invocation_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
+/// Python's methods on values minijinja lacks them for: `list.index(x)` here, the rest from
+/// minijinja-contrib's pycompat (`.items()`, `.upper()`, `.split()`, ...).
+pub(crate) fn unknown_method(
+    state: &mut State<'_, '_>,
+    value: &Value,
+    method: &str,
+    args: &[Value],
+) -> Result<Value, Error> {
+    if method == "index" && value.kind() == minijinja::value::ValueKind::Seq {
+        let (what,): (Value,) = from_args(args)?;
+        for (i, item) in value.try_iter()?.enumerate() {
+            if item == what {
+                return Ok(Value::from(i));
+            }
+        }
+        return Err(err(format!("{what} is not in list")));
+    }
+    minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args)
+}
+
 /// `builtins`: dbt's own `ref`, `source` and `config`, for a project that overrides them with
 /// macros of the same name.
 #[derive(Debug)]
@@ -308,6 +328,7 @@ mod tests {
         env.add_function("tojson", tojson);
         env.add_function("local_md5", local_md5);
         env.add_global("modules", Value::from_object(Modules));
+        env.set_unknown_method_callback(unknown_method);
         env.render_str(template, ())
             .unwrap_or_else(|e| panic!("{template}: {e}"))
     }
@@ -332,6 +353,10 @@ mod tests {
         assert_eq!(render("{{ modules.re.match('a(b)', 'abc')[1] }}"), "b");
         assert_eq!(render("{{ modules.re.match('b', 'abc') is none }}"), "True");
         assert_eq!(render("{{ modules.itertools.product([1, 2], ['x']) | length }}"), "2");
+        assert_eq!(
+            render("{{ ['a', 'b'].index('b') }} {{ 'a,b'.split(',').count('a') }}"),
+            "1 1"
+        );
         assert_eq!(
             render("{{ modules.datetime.datetime.strptime('2024-07-01', '%Y-%m-%d').strftime('%d/%m') }}"),
             "01/07"

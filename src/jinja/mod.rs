@@ -76,7 +76,7 @@ fn configured_environment() -> Environment<'static> {
             .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())),
         None => minijinja::escape_formatter(out, state, value),
     });
-    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    env.set_unknown_method_callback(globals::unknown_method);
     env
 }
 

@@ -772,18 +772,49 @@ fn check_args(
 fn call_template(macro_name: &str, subject_expr: &str, args: &Map<String, Value>) -> String {
     let mut head = String::new();
     let mut call = vec![format!("model=get_where_subquery({subject_expr})")];
-    for (i, (k, v)) in args.iter().enumerate() {
+    for (k, v) in args {
         let expr = match v {
             Value::String(s) if is_relation_call(s) => s.trim().to_string(),
-            Value::String(s) if s.contains("{{") || s.contains("{%") => {
-                head.push_str(&format!("{{% set __mozt_arg_{i} %}}{s}{{% endset %}}"));
-                format!("__mozt_arg_{i}")
-            }
-            other => literal(other),
+            other => arg_expr(other, &mut head, 0),
         };
         call.push(format!("{k}={expr}"));
     }
     format!("{head}{{{{ {macro_name}({}) }}}}\n", call.join(", "))
+}
+
+/// How deep a test argument's lists and maps are searched for Jinja (deeper ones are passed
+/// as written).
+const MAX_ARG_DEPTH: usize = 16;
+
+/// A test argument as a Jinja expression: a string holding Jinja is rendered into a variable
+/// set in `head` (also inside a list or a map, as dbt renders every string of a test's
+/// arguments: `column_type_list: [date, "{{ dbt_expectations.type_timestamp() }}"]`).
+fn arg_expr(v: &Value, head: &mut String, depth: usize) -> String {
+    match v {
+        Value::String(s) if s.contains("{{") || s.contains("{%") => {
+            let name = format!("__mozt_arg_{}", head.matches("{% set __mozt_arg_").count());
+            head.push_str(&format!("{{% set {name} %}}{s}{{% endset %}}"));
+            name
+        }
+        Value::Array(a) if depth < MAX_ARG_DEPTH => {
+            let items: Vec<String> = a.iter().map(|v| arg_expr(v, head, depth + 1)).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Object(o) if depth < MAX_ARG_DEPTH => {
+            let items: Vec<String> = o
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{}: {}",
+                        literal(&Value::String(k.clone())),
+                        arg_expr(v, head, depth + 1)
+                    )
+                })
+                .collect();
+            format!("{{{}}}", items.join(", "))
+        }
+        other => literal(other),
+    }
 }
 
 /// `ref('x')`, `ref('p', 'x')`, `source('s', 't')`: an argument naming a relation.

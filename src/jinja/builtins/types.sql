@@ -29,12 +29,12 @@
     numeric(28, 6)
 {%- endmacro %}
 
-{# Double precision floating point, for ratios. #}
+{# `float`, as dbt's: single precision on DuckDB (dbt-duckdb's FLOAT), double on Snowflake. #}
 {% macro type_float() -%}
     {{ return(adapter.dispatch('type_float', 'dbt')()) }}
 {%- endmacro %}
 {% macro default__type_float() -%}
-    double
+    float
 {%- endmacro %}
 {% macro snowflake__type_float() -%}
     float
