@@ -38,6 +38,8 @@ jaffle_shop   dbt-labs/jaffle_shop_duckdb   9b13827   .                  -
 dbt_utils     dbt-labs/dbt-utils            1.4.1     integration_tests  dbt_utils=.
 klaviyo_source   fivetran/dbt_klaviyo_source   17edf08  integration_tests  klaviyo_source=.,fivetran_utils=fivetran/dbt_fivetran_utils@v0.4.9,spark_utils=dbt-labs/spark-utils@0.3.3,dbt_utils=dbt-labs/dbt-utils@1.4.1
 iterable_source  fivetran/dbt_iterable_source  v0.10.1  integration_tests  iterable_source=.,fivetran_utils=fivetran/dbt_fivetran_utils@v0.4.9,dbt_utils=dbt-labs/dbt-utils@1.4.1
+dbt_date         godatadriven/dbt-date         0.21.0   integration_tests  dbt_date=.
+dbt_expectations metaplane/dbt-expectations    0.10.9   integration_tests  dbt_expectations=.,dbt_date=godatadriven/dbt-date@0.17.1
 '
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
