@@ -38,6 +38,8 @@ jaffle_shop   dbt-labs/jaffle_shop_duckdb   9b13827   .                  -
 dbt_utils     dbt-labs/dbt-utils            1.4.1     integration_tests  dbt_utils=.
 klaviyo_source   fivetran/dbt_klaviyo_source   17edf08  integration_tests  klaviyo_source=.,fivetran_utils=fivetran/dbt_fivetran_utils@v0.4.9,spark_utils=dbt-labs/spark-utils@0.3.3,dbt_utils=dbt-labs/dbt-utils@1.4.1
 iterable_source  fivetran/dbt_iterable_source  v0.10.1  integration_tests  iterable_source=.,fivetran_utils=fivetran/dbt_fivetran_utils@v0.4.9,dbt_utils=dbt-labs/dbt-utils@1.4.1
+iterable         fivetran/dbt_iterable         v1.4.1   integration_tests  iterable=.,fivetran_utils=fivetran/dbt_fivetran_utils@v0.4.9,dbt_utils=dbt-labs/dbt-utils@1.4.1
+klaviyo          fivetran/dbt_klaviyo          v1.4.1   integration_tests  klaviyo=.,fivetran_utils=fivetran/dbt_fivetran_utils@v0.4.9,spark_utils=dbt-labs/spark-utils@0.3.3,dbt_utils=dbt-labs/dbt-utils@1.4.1
 '
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -77,6 +79,8 @@ fivetran_schema() {
 }
 setup_klaviyo_source() { fivetran_schema klaviyo_source_integration_tests_4; }
 setup_iterable_source() { fivetran_schema iterable_source_integration_tests_8; }
+setup_iterable() { fivetran_schema iterable_integration_tests; }
+setup_klaviyo() { fivetran_schema klaviyo_integration_tests; }
 
 if ! [ -x "$venv/bin/dbt" ]; then
   echo "Installing ${dbt_pins[*]} into $venv (once)"
