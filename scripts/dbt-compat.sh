@@ -17,8 +17,8 @@
 #                         working copies and logs in dbt-compat/work/<project>/{dbt,mozt}
 #
 # Each project gets two copies of the same checkout, one per tool, each with its own profiles.yml
-# (a duckdb output writing <copy>/<tool>.duckdb) and its dbt_packages/ filled from the clones the
-# table names, so neither tool's `deps` needs the internet. Both run `seed`, `run` and `test`;
+# (a duckdb output writing <copy>/warehouse.duckdb: both tools' catalog is named `warehouse`, so
+# values naming it compare equal) and its dbt_packages/ filled from the clones the table names, so neither tool's `deps` needs the internet. Both run `seed`, `run` and `test`;
 # each step's run_results.json is kept. scripts/dbt_compat_compare.py then opens both databases in
 # the venv's DuckDB and writes <work>/report.md and <work>/<project>/diff.json.
 set -euo pipefail
@@ -39,7 +39,7 @@ dbt_utils     dbt-labs/dbt-utils            1.4.1     integration_tests  dbt_uti
 klaviyo_source   fivetran/dbt_klaviyo_source   17edf08  integration_tests  klaviyo_source=.,fivetran_utils=fivetran/dbt_fivetran_utils@v0.4.9,spark_utils=dbt-labs/spark-utils@0.3.3,dbt_utils=dbt-labs/dbt-utils@1.4.1
 iterable_source  fivetran/dbt_iterable_source  v0.10.1  integration_tests  iterable_source=.,fivetran_utils=fivetran/dbt_fivetran_utils@v0.4.9,dbt_utils=dbt-labs/dbt-utils@1.4.1
 iterable         fivetran/dbt_iterable         v1.4.1   integration_tests  iterable=.,fivetran_utils=fivetran/dbt_fivetran_utils@v0.4.9,dbt_utils=dbt-labs/dbt-utils@1.4.1
-klaviyo          fivetran/dbt_klaviyo          v1.4.1   integration_tests  klaviyo=.,fivetran_utils=fivetran/dbt_fivetran_utils@v0.4.9,spark_utils=dbt-labs/spark-utils@0.3.3,dbt_utils=dbt-labs/dbt-utils@1.4.1
+klaviyo          fivetran/dbt_klaviyo          v1.3.1   integration_tests  klaviyo=.,fivetran_utils=fivetran/dbt_fivetran_utils@v0.4.9,spark_utils=dbt-labs/spark-utils@0.3.3,dbt_utils=dbt-labs/dbt-utils@1.4.1
 '
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -142,7 +142,7 @@ $profile:
   outputs:
     compat:
       type: duckdb
-      path: '$copy/$tool.duckdb'
+      path: '$copy/warehouse.duckdb'
       threads: 4
 EOF
 }
