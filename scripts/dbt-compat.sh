@@ -49,6 +49,9 @@ git_base="${MOZT_COMPAT_GIT_BASE:-https://github.com}"
 root="$cache/dbt-compat"
 venv="$cache/bench-venv"
 dbt_pins=("dbt-core~=1.11.0" "dbt-duckdb~=1.11.0")
+# dbt-duckdb runs on the DuckDB release mozt embeds (build.rs), so that a difference is the
+# tools' and not two DuckDB releases' (they differ, e.g., in casting a FLOAT to a DECIMAL).
+duckdb_version="$(sed -n 's/^const NPM_PACKAGE: &str = ".*@\([0-9.]*\)-r\.[0-9]*";$/\1/p' "$repo_root/build.rs")"
 mozt=""
 with_dbt=1
 only=()
@@ -64,12 +67,6 @@ while [ $# -gt 0 ]; do
 done
 
 # Setup hooks: called as setup_<name> <tool> in the copy's folder, after packages and profile.
-# dbt_utils: one singular test calls pretty_log_format() without its argument and joins the
-# undefined value with `~`; Jinja2 makes that '', mozt's Jinja an error at parse, which would stop
-# mozt's whole run. It is left out of mozt's copy (docs/dbt-compat.md lists it).
-setup_dbt_utils() {
-  if [ "$1" = mozt ]; then rm tests/jinja_helpers/assert_pretty_output_msg_is_string.sql; fi
-}
 
 # Fivetran's source packages read their sources from the schema their `<name>_schema` var names
 # and their integration tests load the seeds into the target's schema: the profile's schema is
@@ -86,6 +83,13 @@ if ! [ -x "$venv/bin/dbt" ]; then
   echo "Installing ${dbt_pins[*]} into $venv (once)"
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q "${dbt_pins[@]}"
+fi
+if [ -z "$duckdb_version" ]; then
+  echo "dbt-compat.sh: could not read the DuckDB version from build.rs" >&2; exit 2
+fi
+if [ "$("$venv/bin/python" -c 'import duckdb; print(duckdb.__version__)')" != "$duckdb_version" ]; then
+  echo "Installing duckdb==$duckdb_version (mozt's DuckDB) into $venv"
+  "$venv/bin/pip" install -q "duckdb==$duckdb_version"
 fi
 if [ -z "$mozt" ]; then
   echo "Building mozt"

@@ -58,6 +58,11 @@ fn project() -> TestProject {
              {%- for r in relations %}select {{ columns[r.identifier] | join(', ') }} from {{ r }}{% if not loop.last %} union all {% endif %}{% endfor -%}\
              {% endmacro %}\n",
         )
+        .write(
+            "dbt_packages/kit/macros/label.sql",
+            // Called without its argument: the missing value joins with `~` as '' (Jinja2).
+            "{% macro label(message) %}{{ return('note: ' ~ message) }}{% endmacro %}\n",
+        )
         .write("models/a.sql", "select 1 as id union all select 2\n")
         .write("models/b.sql", "select 3 as id\n");
     p
@@ -69,6 +74,11 @@ fn package_macros_written_for_jinja2_run() {
     p.write("models/counts.sql", "{{ kit.counted(ref('a')) }}\n")
         .write("models/counts_by_id.sql", "{{ kit.counted(ref('a'), ['id']) }}\n")
         .write("models/both.sql", "{{ kit.union_all([ref('a'), ref('b')]) }}\n")
+        .write(
+            "models/labels.sql",
+            "select '{{ kit.label() }}' as bare, {{ kit.label() is string }} as is_text, \
+             '{{ kit.label('x') }}' as given\n",
+        )
         .write(
             "models/schema.yml",
             "version: 2\nmodels:\n  - name: a\n    columns:\n      - name: id\n        data_tests:\n          \
@@ -88,6 +98,11 @@ fn package_macros_written_for_jinja2_run() {
     assert_eq!(
         p.query("select id from analytics.both order by id"),
         vec![vec!["1"], vec!["2"], vec!["3"]]
+    );
+
+    assert_eq!(
+        p.query("select bare, is_text, given from analytics.labels"),
+        vec![vec!["note: ", "true", "note: x"]]
     );
 
     // A string is not a relation: the package's own check says so.

@@ -59,39 +59,7 @@ fn definition(source: &str, name: &str) -> Option<(Vec<Param>, usize)> {
             continue;
         }
         let inner_at = source.len() - after.len() + 1;
-        let mut depth = 0usize;
-        let mut quote: Option<char> = None;
-        let mut parts = vec![];
-        let mut cur = String::new();
-        let mut end = source.len();
-        for (i, ch) in source[inner_at..].char_indices() {
-            match (quote, ch) {
-                (Some(q), c) if c == q => {
-                    quote = None;
-                    cur.push(c);
-                }
-                (Some(_), c) => cur.push(c),
-                (None, '\'' | '"') => {
-                    quote = Some(ch);
-                    cur.push(ch);
-                }
-                (None, '(' | '[' | '{') => {
-                    depth += 1;
-                    cur.push(ch);
-                }
-                (None, ')') if depth == 0 => {
-                    parts.push(std::mem::take(&mut cur));
-                    end = inner_at + i + 1;
-                    break;
-                }
-                (None, ')' | ']' | '}') => {
-                    depth = depth.saturating_sub(1);
-                    cur.push(ch);
-                }
-                (None, ',') if depth == 0 => parts.push(std::mem::take(&mut cur)),
-                (None, c) => cur.push(c),
-            }
-        }
+        let (parts, end) = param_list(source, inner_at);
         let params = parts
             .iter()
             .map(|p| p.trim())
@@ -110,6 +78,100 @@ fn definition(source: &str, name: &str) -> Option<(Vec<Param>, usize)> {
         return Some((params, end));
     }
     None
+}
+
+/// The parameters written between `(` (just before `inner_at`) and its matching `)`, split at
+/// the top-level commas, and where the text after the `)` starts.
+fn param_list(source: &str, inner_at: usize) -> (Vec<String>, usize) {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut parts = vec![];
+    let mut cur = String::new();
+    let mut end = source.len();
+    for (i, ch) in source[inner_at..].char_indices() {
+        match (quote, ch) {
+            (Some(q), c) if c == q => {
+                quote = None;
+                cur.push(c);
+            }
+            (Some(_), c) => cur.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(ch);
+                cur.push(ch);
+            }
+            (None, '(' | '[' | '{') => {
+                depth += 1;
+                cur.push(ch);
+            }
+            (None, ')') if depth == 0 => {
+                parts.push(std::mem::take(&mut cur));
+                end = inner_at + i + 1;
+                break;
+            }
+            (None, ')' | ']' | '}') => {
+                depth = depth.saturating_sub(1);
+                cur.push(ch);
+            }
+            (None, ',') if depth == 0 => parts.push(std::mem::take(&mut cur)),
+            (None, c) => cur.push(c),
+        }
+    }
+    (parts, end)
+}
+
+/// A package's macro file with each parameter written without a default given one that is
+/// Jinja2's undefined: a macro called without that argument then sees a value that prints as
+/// nothing and joins with `~` as `''`, as in dbt (dbt_utils' `pretty_log_format()` is called
+/// so), while `is defined` stays false and an attribute of it is still an error. mozt's
+/// undefined for a missing argument is otherwise an error wherever it is used as text.
+pub(crate) fn optional_params(text: &str) -> std::borrow::Cow<'_, str> {
+    static MACRO_OPEN: std::sync::LazyLock<Option<regex::Regex>> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"\{%[-+]?\s*macro\s+[A-Za-z_][A-Za-z0-9_]*\s*\(").ok());
+    let Some(re) = MACRO_OPEN.as_ref() else {
+        return std::borrow::Cow::Borrowed(text);
+    };
+    let mut out = String::new();
+    let mut copied = 0;
+    for open in re.find_iter(text) {
+        if open.start() < copied {
+            continue;
+        }
+        let (parts, end) = param_list(text, open.end());
+        if !parts.iter().any(|p| is_required(p)) {
+            continue;
+        }
+        out.push_str(&text[copied..open.end()]);
+        let written: Vec<String> = parts
+            .iter()
+            .map(|p| match is_required(p) {
+                // Around the name, the text as written: the file's lines stay where they were.
+                true => {
+                    let lead = &p[..p.len() - p.trim_start().len()];
+                    let tail = &p[p.trim_end().len()..];
+                    format!("{lead}{}=({SILENT_UNDEFINED}){tail}", p.trim())
+                }
+                false => p.clone(),
+            })
+            .collect();
+        out.push_str(&written.join(","));
+        out.push(')');
+        copied = end;
+    }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// A Jinja expression whose value is Jinja2's undefined (an `if` without `else` that is false):
+/// it prints as nothing even where a missing name is an error.
+const SILENT_UNDEFINED: &str = "none if false";
+
+/// A parameter written as a bare name (no default).
+fn is_required(part: &str) -> bool {
+    let p = part.trim();
+    !p.is_empty() && !p.contains('=')
 }
 
 /// Whether `word` occurs in `text` as a whole identifier.
@@ -180,6 +242,16 @@ mod tests {
         let varargs = "{% macro generate_schema_name(custom) %}{{ varargs[0].name }}{% endmacro %}";
         assert!(reads_param(varargs, "generate_schema_name", 1));
         assert!(reads_param("{# nothing #}", "generate_schema_name", 1));
+    }
+
+    #[test]
+    fn optional_params_default_bare_parameters_only() {
+        assert_eq!(
+            optional_params("{% macro f(a, b=1, c='x,y') %}{% endmacro %}{%- macro g(m) -%}{{ m }}{%- endmacro -%}"),
+            "{% macro f(a=(none if false), b=1, c='x,y') %}{% endmacro %}{%- macro g(m=(none if false)) -%}{{ m }}{%- endmacro -%}"
+        );
+        let untouched = "{% macro h(x=[1, 2]) %}{% endmacro %}{% macro k() %}{% endmacro %}";
+        assert!(matches!(optional_params(untouched), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

@@ -260,7 +260,13 @@ impl JinjaEnv {
         if depth::too_deep(&converted).is_some() {
             return Err(too_deep_error(name, &converted));
         }
-        let hidden = hide_macro_names(&converted);
+        // Given to minijinja only: the text kept (macro_texts) keeps the signatures as written,
+        // which the generic-test argument check reads.
+        let params = match global {
+            true => std::borrow::Cow::Borrowed(converted.as_str()),
+            false => macro_text::optional_params(&converted),
+        };
+        let hidden = hide_macro_names(&params);
         let hidden = mutable::wrap_sets(&hidden);
         self.env
             .add_template_owned(name.to_string(), hidden)
