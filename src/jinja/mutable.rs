@@ -400,11 +400,19 @@ mod tests {
 
     #[test]
     fn a_conditional_do_becomes_a_set_of_its_expression() {
-        assert_eq!(rewrite_sets("{% do f() %}{% do x.y if z %}"), Some("{% do f() %}{% set __mozt_do = x.y if z %}".into()));
-        // `if` inside a call, a string or a longer word is not a conditional.
-        assert_eq!(rewrite_sets("{% do f(a if b else c) %}{% do g('if') %}{% do h(gift) %}{%- do iffy -%}"), None);
         assert_eq!(
-            render("{% set l = [] %}{%- do l.append(1) if true -%}{% do l.append(2) if false %}{% do l.append(3) if false else l.append(4) %}{{ l }}"),
+            rewrite_sets("{% do f() %}{% do x.y if z %}"),
+            Some("{% do f() %}{% set __mozt_do = x.y if z %}".into())
+        );
+        // `if` inside a call, a string or a longer word is not a conditional.
+        assert_eq!(
+            rewrite_sets("{% do f(a if b else c) %}{% do g('if') %}{% do h(gift) %}{%- do iffy -%}"),
+            None
+        );
+        assert_eq!(
+            render(
+                "{% set l = [] %}{%- do l.append(1) if true -%}{% do l.append(2) if false %}{% do l.append(3) if false else l.append(4) %}{{ l }}"
+            ),
             "[1, 4]"
         );
     }
