@@ -202,7 +202,8 @@ fn set(map: &mut Vec<(Value, Value)>, key: Value, value: Value) {
 /// numbers stay the template's. None when nothing changes.
 pub(crate) fn rewrite_sets(text: &str) -> Option<String> {
     let wrap = MUTATING.iter().any(|m| text.contains(m));
-    if !wrap && !(text.contains("do ") && text.contains("if")) {
+    let may_have_conditional_do = text.contains("do ") && text.contains("if");
+    if !wrap && !may_have_conditional_do {
         return None;
     }
     let (out, changed) = rewrite(text, wrap);
