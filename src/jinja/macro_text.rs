@@ -25,14 +25,29 @@ pub(crate) fn kwargs_params(source: &str, name: &str) -> Option<Vec<String>> {
     })
 }
 
-/// Whether the body of macro `name` in `source` reads `kwargs`: Jinja then takes any keyword
-/// argument besides the named parameters (dbt_utils' `not_null_proportion(model,
-/// group_by_columns)` reads `at_least` so).
-pub(crate) fn reads_kwargs(source: &str, name: &str) -> bool {
-    definition(source, name).is_some_and(|(_, body_at)| {
-        let rest = &source[body_at..];
-        has_word(rest.find("endmacro").map_or(rest, |end| &rest[..end]), "kwargs")
+/// What a call of a macro may pass: its parameters, and whether it takes any keyword besides.
+#[derive(Debug)]
+pub(crate) struct MacroParams {
+    pub params: Vec<Param>,
+    /// Its body reads `kwargs`: Jinja then takes any keyword argument besides the named
+    /// parameters (dbt_utils' `not_null_proportion(model, group_by_columns)` reads `at_least`).
+    pub any_keyword: bool,
+}
+
+/// The parameters of macro `name` in `source`, and whether its body reads `kwargs`.
+pub(crate) fn macro_params(source: &str, name: &str) -> Option<MacroParams> {
+    let (params, body_at) = definition(source, name)?;
+    let rest = &source[body_at..];
+    let body = rest.find("endmacro").map_or(rest, |end| &rest[..end]);
+    Some(MacroParams {
+        params,
+        any_keyword: has_word(body, "kwargs"),
     })
+}
+
+/// Whether the body of macro `name` in `source` reads `kwargs` (see `MacroParams`).
+pub(crate) fn reads_kwargs(source: &str, name: &str) -> bool {
+    macro_params(source, name).is_some_and(|m| m.any_keyword)
 }
 
 /// Whether the body of macro `name` in `source` can see its parameter number `index`: it names

@@ -49,6 +49,9 @@ pub struct JinjaEnv {
     /// Model and test templates, compiled on first use by the environment's loader, so that
     /// parallel renders compile them in parallel and reused parses never compile them.
     sources: Arc<RwLock<crate::hash::FastMap<String, Arc<str>>>>,
+    /// Macro name -> its parameters, read from its text when first asked (every generic test
+    /// checks its arguments against its macro's).
+    params: RwLock<HashMap<String, Option<Arc<macro_text::MacroParams>>>>,
 }
 
 /// A minijinja environment set up as dbt templates expect: lenient undefined values, no
@@ -166,6 +169,7 @@ impl JinjaEnv {
             macro_hashes: HashMap::new(),
             macro_captures: HashSet::new(),
             sources,
+            params: RwLock::default(),
         };
         for (name, text) in builtins::FILES {
             this.add_macro_file(name, text, namespace::DBT, true)?;
@@ -244,6 +248,9 @@ impl JinjaEnv {
 
     /// Add a macro file of `package`; `global`: its macros are also callable by bare name.
     fn add_macro_file(&mut self, name: &str, text: &str, package: &str, global: bool) -> Result<()> {
+        if let Ok(known) = self.params.get_mut() {
+            known.clear();
+        }
         let text = match global {
             true => std::borrow::Cow::Borrowed(text),
             false => macro_text::lenient_prints(text),
@@ -367,6 +374,20 @@ impl JinjaEnv {
 
     pub fn has_macro(&self, name: &str) -> bool {
         self.macro_template(name).is_some()
+    }
+
+    /// The parameters of macro `name` (bare, or `package.name`) as its file writes them.
+    pub(crate) fn macro_params(&self, name: &str) -> Option<Arc<macro_text::MacroParams>> {
+        if let Some(known) = self.params.read().ok().and_then(|m| m.get(name).cloned()) {
+            return known;
+        }
+        let text = self.macro_texts.get(self.macro_template(name)?)?;
+        let bare = name.rsplit('.').next().unwrap_or(name);
+        let found = macro_text::macro_params(text, bare).map(Arc::new);
+        if let Ok(mut known) = self.params.write() {
+            known.insert(name.to_string(), found.clone());
+        }
+        found
     }
 
     /// The template that defines a macro, and that template's source text.

@@ -12,7 +12,7 @@ use super::shared_renders::{self, Share};
 use super::test_names::{id_hash, test_names};
 use crate::error::{Error, Location, Result, combine};
 use crate::hash::FastMap;
-use crate::jinja::macro_text::{has_word, reads_kwargs, signature};
+use crate::jinja::macro_text::has_word;
 use crate::jinja::prerender::Placeholder;
 use crate::jinja::scope::{self, RefCall};
 use crate::jinja::{JinjaEnv, Mode, Scope};
@@ -713,18 +713,13 @@ fn check_args(
     test: &str,
     args: &Map<String, Value>,
 ) -> std::result::Result<(), (String, String)> {
-    // A package's test is `package.test_name`; its file defines the bare name.
-    let bare = macro_name.rsplit('.').next().unwrap_or(macro_name);
-    let Some(source) = jinja.macro_source(macro_name).map(|(_, source)| source) else {
+    let Some(known) = jinja.macro_params(macro_name) else {
         return Ok(());
     };
-    let Some(params) = signature(&source, bare) else {
-        return Ok(());
-    };
-    let any_keyword = reads_kwargs(&source, bare);
+    let (params, any_keyword) = (&known.params, known.any_keyword);
     let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
     let takes = format!("{test} takes: {}", names.join(", "));
-    for p in &params {
+    for p in params {
         if p.required && p.name != "model" && !args.contains_key(&p.name) {
             let msg = if p.name == "column_name" {
                 format!("test {test} needs a column: declare it under a column's data_tests, or pass column_name")
