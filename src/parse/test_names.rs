@@ -64,26 +64,40 @@ pub(super) fn test_names(prefix: &str, test: &str, label: &str, args: &Map<Strin
 /// Jinja of the tested relation (`{{ get_where_subquery(ref('orders')) }}`).
 pub(super) fn id_hash(name: &str, test: &str, subject_expr: &str, args: &Map<String, Value>) -> String {
     let (namespace, bare) = match test.rsplit_once('.') {
-        Some((ns, bare)) => (Value::String(ns.to_string()), bare),
-        None => (Value::Null, test),
+        Some((ns, bare)) => (ns, bare),
+        None => ("None", test),
     };
-    let mut kwargs = args.clone();
-    kwargs.insert(
-        "model".into(),
-        Value::String(format!("{{{{ get_where_subquery({subject_expr}) }}}}")),
-    );
-    let mut metadata = Map::new();
-    metadata.insert("namespace".into(), namespace);
-    metadata.insert("name".into(), Value::String(bare.to_string()));
-    metadata.insert("kwargs".into(), Value::Object(kwargs));
-    let mut text = name.to_string();
-    hashable(&Value::Object(metadata), &mut text);
+    // The metadata's keys in sorted order: kwargs, name, namespace. Written straight into the
+    // text, without building the metadata as values: a project has a test for every column.
+    let model = format!("{{{{ get_where_subquery({subject_expr}) }}}}");
+    let mut text = String::with_capacity(name.len() + 128);
+    text.push_str(name);
+    text.push_str("{'kwargs': {");
+    let mut keys: Vec<&str> = args.keys().map(String::as_str).filter(|k| *k != "model").collect();
+    keys.push("model");
+    keys.sort_unstable();
+    for (i, k) in keys.into_iter().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        py_repr(k, &mut text);
+        text.push_str(": ");
+        match args.get(k) {
+            Some(v) if k != "model" => hashable(v, &mut text),
+            _ => py_repr(&model, &mut text),
+        }
+    }
+    text.push_str("}, 'name': ");
+    py_repr(bare, &mut text);
+    text.push_str(", 'namespace': ");
+    py_repr(namespace, &mut text);
+    text.push('}');
     let digest = crate::hash::md5_hex(&text);
     digest[digest.len() - ID_HASH_LEN..].to_string()
 }
 
-/// Python's `repr` of the metadata after dbt turns every leaf into a string: mappings with
-/// sorted keys, lists, and quoted strings. A stack, not recursion: arguments come from YAML.
+/// Python's `repr` of a value after dbt turns every leaf into a string: mappings with sorted
+/// keys, lists, and quoted strings. A stack, not recursion: arguments come from YAML.
 fn hashable(value: &Value, out: &mut String) {
     enum Step<'a> {
         Value(&'a Value),
@@ -127,19 +141,20 @@ fn hashable(value: &Value, out: &mut String) {
 }
 
 /// A YAML scalar as Python's `str()` writes it.
-fn py_str(v: &Value) -> String {
+fn py_str(v: &Value) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
     match v {
-        Value::String(s) => s.clone(),
-        Value::Null => "None".into(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
+        Value::String(s) => Cow::Borrowed(s),
+        Value::Null => Cow::Borrowed("None"),
+        Value::Bool(true) => Cow::Borrowed("True"),
+        Value::Bool(false) => Cow::Borrowed("False"),
         Value::Number(n) => match n.as_f64() {
             Some(f) if !n.is_i64() && !n.is_u64() && f.is_finite() && f.fract() == 0.0 && f.abs() < 1e16 => {
-                format!("{f:.1}")
+                Cow::Owned(format!("{f:.1}"))
             }
-            _ => n.to_string(),
+            _ => Cow::Owned(n.to_string()),
         },
-        other => other.to_string(),
+        other => Cow::Owned(other.to_string()),
     }
 }
 

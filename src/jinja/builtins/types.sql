@@ -46,6 +46,11 @@
 {% macro default__type_int() -%}
     bigint
 {%- endmacro %}
+{#- DuckDB's INTEGER (32 bits), as dbt-duckdb's type_int(): a dbt package's `cast(null as
+    {{ dbt.type_int() }})` columns get the type they get under dbt. Snowflake's INT is 64 bits. -#}
+{% macro duckdb__type_int() -%}
+    integer
+{%- endmacro %}
 
 {% macro type_boolean() -%}
     {{ return(adapter.dispatch('type_boolean', 'dbt')()) }}
