@@ -3,11 +3,13 @@
     dbt_compat_compare.py NAME WORK SOURCE SUBDIR   # WORK/{dbt,mozt}: writes WORK/diff.json
     dbt_compat_compare.py --report ROOT             # every ROOT/<name>/diff.json: writes ROOT/report.md
 
-Relations: each tool's database (both `warehouse.duckdb`, so both catalogs are `warehouse`) is
-attached read-only to one DuckDB (this Python's) in turn and its tables and views copied into an
-in-memory catalog named for the tool. Every table and view of either is compared: present in
-both, the same column names in the same order with the same types, and the same rows (EXCEPT
-ALL both ways, so duplicates count). Results: every unique_id in the run_results.json of seed, run and test of
+Relations: both tools write a file of the same name (warehouse.duckdb), so the database name a
+model writes into its rows (Fivetran's source_relation, `target.database ~ '.' ~ schema`) is the
+same in both. Each file in turn is attached read-only to one DuckDB (this Python's) under that
+name, so views that name their catalog resolve, and every table and view is copied into an
+in-memory catalog named for the tool. Every relation of either is compared: present in both, the
+same column names in the same order with the same types, and the same rows (EXCEPT ALL both
+ways, so duplicates count). Results: every unique_id in the run_results.json of seed, run and test of
 each tool, with its status.
 """
 
@@ -81,43 +83,44 @@ def compare_relation(con, rel):
     return result
 
 
-def load(con, work, tool):
-    """Copy every table and view of the tool's database into the in-memory catalog named for the
-    tool; returns its relations and those that could not be read (with the error). Both files are
-    `warehouse.duckdb`, so both tools' catalog is `warehouse` (values naming it, such as Fivetran's
-    `source_relation` and the keys hashed from it, compare equal), and a view that names its
-    catalog resolves while its file is attached under that name."""
+# The catalog name both profiles give the database (the file's stem), as dbt-duckdb names it.
+CATALOG = "warehouse"
+
+
+def copy_relations(con, db, tool):
+    """Every table and view of the database file db, copied into the in-memory catalog tool.
+    Returns {relation: kind} and {relation: error} for the views that cannot be read."""
     con.execute(f"attach ':memory:' as {tool}")
-    db = work / tool / "warehouse.duckdb"
     if not db.exists():
         return {}, {}
-    con.execute(f"attach '{db}' as warehouse (read_only)")
-    rels, broken = relations(con, "warehouse"), {}
-    for rel in rels:
+    con.execute(f"attach '{db}' as {CATALOG} (read_only)")
+    kinds, errors = relations(con, CATALOG), {}
+    for rel in kinds:
         con.execute(f"create schema if not exists {quote(tool)}.{quote(rel.split('.', 1)[0])}")
         try:
-            con.execute(f"create table {qualified(tool, rel)} as select * from {qualified('warehouse', rel)}")
+            con.execute(f"create table {qualified(tool, rel)} as select * from {qualified(CATALOG, rel)}")
         except duckdb.Error as e:
-            broken[rel] = str(e).splitlines()[0]
-    con.execute("detach warehouse")
-    return rels, broken
+            errors[rel] = str(e).splitlines()[0]
+    con.execute(f"detach {CATALOG}")
+    return kinds, errors
 
 
 def compare_relations(work):
     con = duckdb.connect()
-    (d, d_broken), (m, m_broken) = load(con, work, "dbt"), load(con, work, "mozt")
+    d, d_err = copy_relations(con, work / "dbt" / f"{CATALOG}.duckdb", "dbt")
+    m, m_err = copy_relations(con, work / "mozt" / f"{CATALOG}.duckdb", "mozt")
     out = {}
     for rel in sorted(set(d) | set(m)):
         if rel not in m:
             out[rel] = {"missing": "mozt"}
         elif rel not in d:
             out[rel] = {"missing": "dbt"}
-        elif rel in d_broken or rel in m_broken:
-            out[rel] = {"error": d_broken.get(rel) or m_broken.get(rel)}
+        elif rel in d_err or rel in m_err:
+            out[rel] = {"error": d_err.get(rel) or m_err.get(rel)}
         else:
             out[rel] = compare_relation(con, rel)
-        if rel in d and rel in m and d[rel] != m[rel]:
-            out[rel]["kind"] = {"dbt": d[rel], "mozt": m[rel]}
+            if d[rel] != m[rel]:
+                out[rel]["kind"] = {"dbt": d[rel], "mozt": m[rel]}
     return out
 
 

@@ -4,7 +4,8 @@
 //! is rewritten to `{% set name = __mozt_mutable(...) %}` (same line, see `rewrite_sets`), which
 //! turns a list or dict into one of the objects here and leaves any other value alone. The
 //! objects are shared by reference, so an append inside a `for` loop is seen after it, as in
-//! Python.
+//! Python. The same pass lets `{% do %}` take a conditional expression, as Jinja2's does
+//! (`{% do cols.append(c) if flag %}`).
 
 use minijinja::value::{Enumerator, Kwargs, Object, ObjectRepr, Value, from_args};
 use minijinja::{Error, ErrorKind, State};
