@@ -3,11 +3,13 @@
     dbt_compat_compare.py NAME WORK SOURCE SUBDIR   # WORK/{dbt,mozt}: writes WORK/diff.json
     dbt_compat_compare.py --report ROOT             # every ROOT/<name>/diff.json: writes ROOT/report.md
 
-Relations: both databases are attached read-only to one DuckDB (this Python's), each under its
-file's stem (dbt, mozt: the catalog names the profiles give them, so views that name their
-catalog still resolve). Every table and view of either is compared: present in both, the same
-column names in the same order with the same types, and the same rows (EXCEPT ALL both ways, so
-duplicates count). Results: every unique_id in the run_results.json of seed, run and test of
+Relations: both tools write a file of the same name (warehouse.duckdb), so the database name a
+model writes into its rows (Fivetran's source_relation, `target.database ~ '.' ~ schema`) is the
+same in both. Each file in turn is attached read-only to one DuckDB (this Python's) under that
+name, so views that name their catalog resolve, and every table and view is copied into an
+in-memory catalog named for the tool. Every relation of either is compared: present in both, the
+same column names in the same order with the same types, and the same rows (EXCEPT ALL both
+ways, so duplicates count). Results: every unique_id in the run_results.json of seed, run and test of
 each tool, with its status.
 """
 
@@ -81,21 +83,40 @@ def compare_relation(con, rel):
     return result
 
 
+# The catalog name both profiles give the database (the file's stem), as dbt-duckdb names it.
+CATALOG = "warehouse"
+
+
+def copy_relations(con, db, tool):
+    """Every table and view of the database file db, copied into the in-memory catalog tool.
+    Returns {relation: kind} and {relation: error} for the views that cannot be read."""
+    con.execute(f"attach ':memory:' as {tool}")
+    if not db.exists():
+        return {}, {}
+    con.execute(f"attach '{db}' as {CATALOG} (read_only)")
+    kinds, errors = relations(con, CATALOG), {}
+    for rel in kinds:
+        con.execute(f"create schema if not exists {quote(tool)}.{quote(rel.split('.', 1)[0])}")
+        try:
+            con.execute(f"create table {qualified(tool, rel)} as select * from {qualified(CATALOG, rel)}")
+        except duckdb.Error as e:
+            errors[rel] = str(e).splitlines()[0]
+    con.execute(f"detach {CATALOG}")
+    return kinds, errors
+
+
 def compare_relations(work):
     con = duckdb.connect()
-    for tool in ("dbt", "mozt"):
-        db = work / tool / f"{tool}.duckdb"
-        if db.exists():
-            con.execute(f"attach '{db}' as {tool} (read_only)")
-        else:
-            con.execute(f"attach ':memory:' as {tool}")
-    d, m = relations(con, "dbt"), relations(con, "mozt")
+    d, d_err = copy_relations(con, work / "dbt" / f"{CATALOG}.duckdb", "dbt")
+    m, m_err = copy_relations(con, work / "mozt" / f"{CATALOG}.duckdb", "mozt")
     out = {}
     for rel in sorted(set(d) | set(m)):
         if rel not in m:
             out[rel] = {"missing": "mozt"}
         elif rel not in d:
             out[rel] = {"missing": "dbt"}
+        elif rel in d_err or rel in m_err:
+            out[rel] = {"error": d_err.get(rel) or m_err.get(rel)}
         else:
             out[rel] = compare_relation(con, rel)
             if d[rel] != m[rel]:

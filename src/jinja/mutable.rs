@@ -4,7 +4,8 @@
 //! is rewritten to `{% set name = __mozt_mutable(...) %}` (same line, see `rewrite_sets`), which
 //! turns a list or dict into one of the objects here and leaves any other value alone. The
 //! objects are shared by reference, so an append inside a `for` loop is seen after it, as in
-//! Python.
+//! Python. The same pass lets `{% do %}` take a conditional expression, as Jinja2's does
+//! (`{% do cols.append(c) if flag %}`).
 
 use minijinja::value::{Enumerator, Kwargs, Object, ObjectRepr, Value, from_args};
 use minijinja::{Error, ErrorKind, State};
@@ -196,24 +197,41 @@ fn set(map: &mut Vec<(Value, Value)>, key: Value, value: Value) {
 
 /// In a template that calls a changing method, wrap the value of every `{% set name = value %}`
 /// (and `{% set ns.attr = value %}`) in `__mozt_mutable(...)`; tuple assignments and block sets
-/// are left alone. Nothing else moves: line numbers stay the template's.
+/// are left alone. In any template, a `{% do %}` whose expression is a conditional (`{% do
+/// cols.append('x') if flag %}`, which Jinja2 allows and minijinja's `do`, taking only a call,
+/// does not) becomes a `set` of that expression (see `conditional_do`). Nothing else moves: line
+/// numbers stay the template's. None when nothing changes.
 pub(crate) fn rewrite_sets(text: &str) -> Option<String> {
-    if !MUTATING.iter().any(|m| text.contains(m)) {
+    let wrap = MUTATING.iter().any(|m| text.contains(m));
+    let may_have_conditional_do = text.contains("do ") && text.contains("if");
+    if !wrap && !may_have_conditional_do {
         return None;
     }
-    Some(wrap_sets(text))
+    let (out, changed) = rewrite(text, wrap);
+    changed.then_some(out)
 }
 
 /// `rewrite_sets` whether or not the text changes a value itself: a macro file's lists may be
 /// handed to another file's macro that appends to them (`{% set cols = [...] %}` then
 /// `{{ pkg.add_columns(cols, ...) }}`, as Fivetran's packages build their column lists).
 pub(crate) fn wrap_sets(text: &str) -> String {
+    rewrite(text, true).0
+}
+
+/// The name a conditional `do` assigns its expression to.
+const DO_TARGET: &str = "__mozt_do";
+
+/// `text` with its conditional `do` tags made `set`s and, when `wrap`, its single `set` values
+/// wrapped; and whether anything changed.
+fn rewrite(text: &str, wrap: bool) -> (String, bool) {
     let mut out = String::with_capacity(text.len() + 64);
+    let mut changed = false;
     let mut pos = 0;
     while let Some(found) = text[pos..].find("{%") {
         let open = pos + found;
         let Some(end) = tag_end(text, open + 2) else { break };
-        if text[open + 2..end].trim_matches(['-', '+']).trim() == "raw" {
+        let inner = &text[open + 2..end];
+        if inner.trim_matches(['-', '+']).trim() == "raw" {
             // A raw block is text: copied up to its end tag as it is.
             let close = text[end..].find("endraw").map_or(text.len(), |i| end + i);
             let after = text[close..].find("%}").map_or(text.len(), |i| close + i + 2);
@@ -222,32 +240,68 @@ pub(crate) fn wrap_sets(text: &str) -> String {
             continue;
         }
         out.push_str(&text[pos..open]);
-        match set_value(&text[open + 2..end]) {
-            Some((head, value, tail)) => {
-                out.push_str("{%");
-                out.push_str(head);
-                match value.strip_prefix("namespace(") {
-                    Some(args) => {
-                        out.push_str(NAMESPACE);
-                        out.push('(');
-                        out.push_str(args);
-                    }
-                    None => {
-                        out.push_str(WRAP);
-                        out.push('(');
-                        out.push_str(value);
-                        out.push(')');
-                    }
+        out.push_str("{%");
+        if let Some((head, value, tail)) = conditional_do(inner) {
+            out.push_str(head);
+            out.push_str("set ");
+            out.push_str(DO_TARGET);
+            out.push_str(" = ");
+            out.push_str(value);
+            out.push_str(tail);
+            changed = true;
+        } else if let Some((head, value, tail)) = set_value(inner).filter(|_| wrap) {
+            out.push_str(head);
+            match value.strip_prefix("namespace(") {
+                Some(args) => {
+                    out.push_str(NAMESPACE);
+                    out.push('(');
+                    out.push_str(args);
                 }
-                out.push_str(tail);
-                out.push_str("%}");
+                None => {
+                    out.push_str(WRAP);
+                    out.push('(');
+                    out.push_str(value);
+                    out.push(')');
+                }
             }
-            None => out.push_str(&text[open..end + 2]),
+            out.push_str(tail);
+            changed = true;
+        } else {
+            out.push_str(inner);
         }
+        out.push_str("%}");
         pos = end + 2;
     }
     out.push_str(&text[pos..]);
-    out
+    (out, changed)
+}
+
+/// A tag's inside split as (`- `, `value`, ` -`) when it is `do value` and `value` is a
+/// conditional expression (an `if` outside brackets and strings).
+fn conditional_do(inner: &str) -> Option<(&str, &str, &str)> {
+    let body = inner.trim_start_matches(['-', '+']).trim_start();
+    let rest = body.strip_prefix("do")?;
+    if !rest.starts_with(char::is_whitespace) {
+        return None;
+    }
+    let value_begin = inner.len() - rest.trim_start().len();
+    let value_end = inner.trim_end_matches(['-', '+']).trim_end().len();
+    if value_end <= value_begin {
+        return None;
+    }
+    let value = &inner[value_begin..value_end];
+    let head_end = inner.len() - body.len();
+    top_level(value)
+        .any(|(i, _)| is_word_at(value, i, "if"))
+        .then(|| (&inner[..head_end], value, &inner[value_end..]))
+}
+
+/// Whether `word` stands at byte `i` of `text` as a whole word.
+fn is_word_at(text: &str, i: usize, word: &str) -> bool {
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text[i..].starts_with(word)
+        && !text[..i].chars().next_back().is_some_and(ident)
+        && !text[i + word.len()..].chars().next().is_some_and(ident)
 }
 
 /// Where the tag opened before `from` ends (`%}` outside string literals).
@@ -303,10 +357,15 @@ fn set_value(inner: &str) -> Option<(&str, &str, &str)> {
 
 /// Whether `value` is a bare tuple (`1, 2`): a comma outside brackets and strings.
 fn has_top_level_comma(value: &str) -> bool {
+    top_level(value).any(|(_, c)| c == ',')
+}
+
+/// The characters of `value` outside brackets and string literals, with their byte offsets.
+fn top_level(value: &str) -> impl Iterator<Item = (usize, char)> + '_ {
     let mut depth = 0i32;
     let mut quote: Option<char> = None;
     let mut escaped = false;
-    for c in value.chars() {
+    value.char_indices().filter(move |&(_, c)| {
         match quote {
             Some(_) if escaped => escaped = false,
             Some(_) if c == '\\' => escaped = true,
@@ -316,12 +375,11 @@ fn has_top_level_comma(value: &str) -> bool {
                 '\'' | '"' => quote = Some(c),
                 '(' | '[' | '{' => depth += 1,
                 ')' | ']' | '}' => depth -= 1,
-                ',' if depth == 0 => return true,
-                _ => {}
+                _ => return depth == 0,
             },
         }
-    }
-    false
+        false
+    })
 }
 
 #[cfg(test)]
@@ -339,6 +397,25 @@ mod tests {
         assert_eq!(
             rewrite_sets(text).unwrap(),
             "{%- set cols = __mozt_mutable([]) -%}\n{% set ns.d = __mozt_mutable({'a': '%}'}) %}{% set a, b = 1, 2 %}{% set t %}x{% endset %}\n{% do cols.append(1) %}"
+        );
+    }
+
+    #[test]
+    fn a_conditional_do_becomes_a_set_of_its_expression() {
+        assert_eq!(
+            rewrite_sets("{% do f() %}{% do x.y if z %}"),
+            Some("{% do f() %}{% set __mozt_do = x.y if z %}".into())
+        );
+        // `if` inside a call, a string or a longer word is not a conditional.
+        assert_eq!(
+            rewrite_sets("{% do f(a if b else c) %}{% do g('if') %}{% do h(gift) %}{%- do iffy -%}"),
+            None
+        );
+        assert_eq!(
+            render(
+                "{% set l = [] %}{%- do l.append(1) if true -%}{% do l.append(2) if false %}{% do l.append(3) if false else l.append(4) %}{{ l }}"
+            ),
+            "[1, 4]"
         );
     }
 

@@ -51,6 +51,22 @@
     sysdate()
 {%- endmacro %}
 
+{#- dbt's older names for the current time, kept for packages written against dbt_utils' former
+    current_timestamp macros (Fivetran's call dbt.current_timestamp_in_utc_backcompat()): the
+    same UTC time without time zone as current_timestamp(). -#}
+{% macro current_timestamp_backcompat() -%}
+    {{ return(adapter.dispatch('current_timestamp_backcompat', 'dbt')()) }}
+{%- endmacro %}
+{% macro default__current_timestamp_backcompat() -%}
+    {{ return(current_timestamp()) }}
+{%- endmacro %}
+{% macro current_timestamp_in_utc_backcompat() -%}
+    {{ return(adapter.dispatch('current_timestamp_in_utc_backcompat', 'dbt')()) }}
+{%- endmacro %}
+{% macro default__current_timestamp_in_utc_backcompat() -%}
+    {{ return(current_timestamp()) }}
+{%- endmacro %}
+
 {# Unix epoch seconds (a number, fractions allowed) to a UTC timestamp without time zone. #}
 {% macro to_timestamp_epoch(expr) -%}
     {{ return(adapter.dispatch('to_timestamp_epoch', 'dbt')(expr)) }}

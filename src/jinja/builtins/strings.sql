@@ -24,12 +24,13 @@
     json_extract_path_text({{ json_text }}, '{{ path }}')
 {%- endmacro %}
 
-{# The fields (SQL expressions) joined end to end. #}
+{# The fields (SQL expressions) joined end to end; null when any of them is null, as dbt's
+   (`||` on both warehouses: DuckDB's concat() would skip a null). #}
 {% macro concat(fields) -%}
     {{ return(adapter.dispatch('concat', 'dbt')(fields)) }}
 {%- endmacro %}
 {% macro default__concat(fields) -%}
-    concat({{ fields | join(', ') }})
+    {{ fields | join(' || ') }}
 {%- endmacro %}
 
 {# field with every old_chars replaced by new_chars (both SQL expressions, e.g. "'-'"). #}

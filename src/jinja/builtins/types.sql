@@ -34,17 +34,25 @@
     {{ return(adapter.dispatch('type_float', 'dbt')()) }}
 {%- endmacro %}
 {% macro default__type_float() -%}
+    double
+{%- endmacro %}
+{#- DuckDB's FLOAT (single precision), as dbt-duckdb's type_float(). -#}
+{% macro duckdb__type_float() -%}
     float
 {%- endmacro %}
 {% macro snowflake__type_float() -%}
     float
 {%- endmacro %}
 
-{# `integer`, as dbt's (32 bits on DuckDB; NUMBER(38,0) on Snowflake); type_bigint() for 64. #}
 {% macro type_int() -%}
     {{ return(adapter.dispatch('type_int', 'dbt')()) }}
 {%- endmacro %}
 {% macro default__type_int() -%}
+    bigint
+{%- endmacro %}
+{#- DuckDB's INTEGER (32 bits), as dbt-duckdb's type_int(): a dbt package's `cast(null as
+    {{ dbt.type_int() }})` columns get the type they get under dbt. Snowflake's INT is 64 bits. -#}
+{% macro duckdb__type_int() -%}
     integer
 {%- endmacro %}
 
