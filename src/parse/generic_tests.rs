@@ -1037,7 +1037,7 @@ mod tests {
         let t = call_template("test_x", "ref('m')", &args);
         assert_eq!(
             t,
-            "{% set __mozt_arg_3 %}{{ var('x') }}{% endset %}{{ test_x(model=get_where_subquery(ref('m')), column_name=\"c\", to=ref('d'), values=[\"a\\\"b\", 1, none], w=__mozt_arg_3) }}\n"
+            "{% set __mozt_arg_0 %}{{ var('x') }}{% endset %}{{ test_x(model=get_where_subquery(ref('m')), column_name=\"c\", to=ref('d'), values=[\"a\\\"b\", 1, none], w=__mozt_arg_0) }}\n"
         );
         assert!(is_relation_call("source('a', 'b')"));
         assert!(!is_relation_call("reference"));
