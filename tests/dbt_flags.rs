@@ -9,25 +9,13 @@ mod common;
 
 use common::TestProject;
 
-const PROFILE: &str = "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: target/dev.duckdb\n      schema: analytics\n";
-
-fn dbt_project(extra: &str) -> TestProject {
-    let p = TestProject::empty();
-    p.write(
-        "dbt_project.yml",
-        &format!("name: shop\nversion: '1.0.0'\nconfig-version: 2\nprofile: shop\n{extra}"),
-    )
-    .write("profiles.yml", PROFILE);
-    p
-}
-
 fn rows(p: &TestProject, sql: &str) -> Vec<String> {
     p.query(sql).into_iter().map(|r| r.join(" ")).collect()
 }
 
 /// Seeds, a source over one, an ephemeral model, a table, a view and a test.
 fn empty_project() -> TestProject {
-    let p = dbt_project("");
+    let p = TestProject::dbt("");
     p.write(
         "seeds/orders.csv",
         "id,amount,placed_at\n1,5,2024-01-01\n2,7,2024-01-02\n",
@@ -97,7 +85,7 @@ fn empty_builds_every_model_with_its_columns_and_no_rows() {
 
 #[test]
 fn analyses_compile_into_target_and_never_run() {
-    let p = dbt_project("analysis-paths: [reports]\n");
+    let p = TestProject::dbt("analysis-paths: [reports]\n");
     p.write("seeds/orders.csv", "id,amount\n1,5\n2,7\n")
         .write("models/big_orders.sql", "select * from {{ ref('orders') }} where amount > {{ var('min', 6) }}\n")
         .write(
@@ -134,7 +122,7 @@ fn analyses_compile_into_target_and_never_run() {
 /// `quote_columns` on DuckDB (names as the header writes them, odd ones included).
 #[test]
 fn seed_configs_from_dbt_project_yml() {
-    let p = dbt_project(
+    let p = TestProject::dbt(
         "seeds:\n  shop:\n    +quote_columns: true\n    lookups:\n      +delimiter: \";\"\n      +column_types: {code: varchar}\n",
     );
     p.write("seeds/lookups/codes.csv", "code;Label Text;group\n007;x;1\n")
@@ -159,7 +147,7 @@ fn seed_configs_from_dbt_project_yml() {
 /// stricter inference (tested in cli_seeds).
 #[test]
 fn seeds_are_typed_as_dbt_types_them() {
-    let p = dbt_project("");
+    let p = TestProject::dbt("");
     p.write(
         "seeds/events.csv",
         "id,code,at_ms,at,nothing,note,label\n1,007,2021-04-12 23:42:35.000,2021-04-12 23:42:35,,null,null\n2,12,2021-04-13 01:00:00.000,2021-04-13 01:00:00,,NULL,x\n",

@@ -9,8 +9,6 @@ mod common;
 
 use common::TestProject;
 
-const PROFILE: &str = "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: target/dev.duckdb\n      schema: analytics\n";
-
 /// A package macro in dbt_utils' style: the columns of a list but some, built with append in a
 /// loop, and a dict of renames filled with update.
 const PACKAGE_MACROS: &str = "{% macro select_renamed(columns, except=[], renames={}) -%}\n\
@@ -28,10 +26,8 @@ const PACKAGE_MACROS: &str = "{% macro select_renamed(columns, except=[], rename
 {%- endmacro %}\n";
 
 fn project() -> TestProject {
-    let p = TestProject::empty();
-    p.write("dbt_project.yml", "name: shop\nversion: '1.0.0'\nconfig-version: 2\nprofile: shop\n")
-        .write("profiles.yml", PROFILE)
-        .write("seeds/orders.csv", "id,amount,secret\n1,5,x\n2,7,y\n")
+    let p = TestProject::dbt("");
+    p.write("seeds/orders.csv", "id,amount,secret\n1,5,x\n2,7,y\n")
         .write("dbt_packages/helpers/dbt_project.yml", "name: helpers\nversion: '1.0.0'\nconfig-version: 2\n")
         .write("dbt_packages/helpers/macros/select_renamed.sql", PACKAGE_MACROS)
         .write(

@@ -10,14 +10,10 @@ mod common;
 
 use common::TestProject;
 
-const PROFILE: &str = "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: target/dev.duckdb\n      schema: analytics\n";
-
 /// A dbt project `shop` with the package `crm` in dbt_packages/ and one seed of owners.
 fn project() -> TestProject {
-    let p = TestProject::empty();
-    p.write("dbt_project.yml", "name: shop\nversion: '1.0.0'\nconfig-version: 2\nprofile: shop\n")
-        .write("profiles.yml", PROFILE)
-        .write("seeds/owners.csv", "owner_id,first_name,last_name\n1,Ada,Lovelace\n2,Alan,\n")
+    let p = TestProject::dbt("");
+    p.write("seeds/owners.csv", "owner_id,first_name,last_name\n1,Ada,Lovelace\n2,Alan,\n")
         .write("dbt_packages/crm/dbt_project.yml", "name: crm\nversion: '1.0.0'\nconfig-version: 2\n")
         .write(
             "dbt_packages/crm/macros/columns.sql",

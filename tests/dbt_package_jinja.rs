@@ -11,14 +11,10 @@ mod common;
 
 use common::TestProject;
 
-const PROFILE: &str = "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: target/dev.duckdb\n      schema: analytics\n";
-
 /// A dbt project `shop` with the package `kit` in dbt_packages/.
 fn project() -> TestProject {
-    let p = TestProject::empty();
-    p.write("dbt_project.yml", "name: shop\nversion: '1.0.0'\nconfig-version: 2\nprofile: shop\n")
-        .write("profiles.yml", PROFILE)
-        .write("dbt_packages/kit/dbt_project.yml", "name: kit\nversion: '1.0.0'\nconfig-version: 2\n")
+    let p = TestProject::dbt("");
+    p.write("dbt_packages/kit/dbt_project.yml", "name: kit\nversion: '1.0.0'\nconfig-version: 2\n")
         .write(
             "dbt_packages/kit/macros/checks.sql",
             // dbt_utils' way of checking an argument is a relation.

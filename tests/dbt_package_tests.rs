@@ -10,14 +10,10 @@ mod common;
 
 use common::TestProject;
 
-const PROFILE: &str = "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: target/dev.duckdb\n      schema: analytics\n";
-
 #[test]
 fn package_tests_are_named_and_owned_as_in_dbt() {
-    let p = TestProject::empty();
-    p.write("dbt_project.yml", "name: shop\nversion: '1.0.0'\nconfig-version: 2\nprofile: shop\n")
-        .write("profiles.yml", PROFILE)
-        .write("dbt_packages/helpers/dbt_project.yml", "name: helpers\nversion: '1.0.0'\nconfig-version: 2\n")
+    let p = TestProject::dbt("");
+    p.write("dbt_packages/helpers/dbt_project.yml", "name: helpers\nversion: '1.0.0'\nconfig-version: 2\n")
         .write(
             "dbt_packages/helpers/macros/is_even.sql",
             "{% test is_even(model, column_name) %}\nselect * from {{ model }} where {{ column_name }} % 2 <> 0\n{% endtest %}\n",
@@ -71,10 +67,8 @@ fn package_tests_are_named_and_owned_as_in_dbt() {
 /// first too (dbt's search order). Building both into one relation is an error.
 #[test]
 fn a_package_may_use_a_model_name_the_root_uses() {
-    let p = TestProject::empty();
-    p.write("dbt_project.yml", "name: shop\nversion: '1.0.0'\nconfig-version: 2\nprofile: shop\nmodels:\n  helpers:\n    +schema: helpers\n")
-        .write("profiles.yml", PROFILE)
-        .write("dbt_packages/helpers/dbt_project.yml", "name: helpers\nversion: '1.0.0'\nconfig-version: 2\n")
+    let p = TestProject::dbt("models:\n  helpers:\n    +schema: helpers\n");
+    p.write("dbt_packages/helpers/dbt_project.yml", "name: helpers\nversion: '1.0.0'\nconfig-version: 2\n")
         .write("dbt_packages/helpers/models/orders.sql", "select 'package' as made_by\n")
         .write("dbt_packages/helpers/models/pkg_orders.sql", "select made_by from {{ ref('orders') }}\n")
         .write("dbt_packages/helpers/models/pkg_own_orders.sql", "select made_by from {{ ref('helpers', 'orders') }}\n")

@@ -13,9 +13,6 @@ mod common;
 
 use common::TestProject;
 
-const PROJECT: &str = "name: shop\nversion: '1.0.0'\nconfig-version: 2\nprofile: shop\n";
-const PROFILE: &str = "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: target/dev.duckdb\n      schema: analytics\n";
-
 const SNAPSHOTS: &str = "{% snapshot customers_ts %}\n\
 {{ config(target_schema='snapshots', unique_key='id', strategy='timestamp', updated_at='updated_at', hard_deletes='new_record') }}\n\
 select * from {{ ref('customers') }}\n{% endsnapshot %}\n\
@@ -32,14 +29,12 @@ fn execute(p: &TestProject, sql: &str) {
 /// A dbt project whose two snapshot tables dbt built: `customers_ts` from the seed's rows (with
 /// an older closed version of id 2), `customers_check` at 2024-01-01 12:00 (check's time).
 fn project_with_dbt_tables() -> TestProject {
-    let p = TestProject::empty();
-    p.write("dbt_project.yml", PROJECT)
-        .write("profiles.yml", PROFILE)
-        .write(
-            "seeds/customers.csv",
-            "id,name,updated_at\n1,a,2024-01-01 00:00:00\n2,b,2024-01-01 00:00:00\n3,c,2024-01-01 00:00:00\n",
-        )
-        .write("snapshots/customers.sql", SNAPSHOTS);
+    let p = TestProject::dbt("");
+    p.write(
+        "seeds/customers.csv",
+        "id,name,updated_at\n1,a,2024-01-01 00:00:00\n2,b,2024-01-01 00:00:00\n3,c,2024-01-01 00:00:00\n",
+    )
+    .write("snapshots/customers.sql", SNAPSHOTS);
     p.ok(&["seed"]);
     execute(
         &p,
@@ -212,10 +207,8 @@ fn continues_a_check_snapshot_with_renamed_columns_and_invalidated_deletes() {
 
 #[test]
 fn a_new_dbt_project_snapshot_gets_dbts_columns() {
-    let p = TestProject::empty();
-    p.write("dbt_project.yml", PROJECT)
-        .write("profiles.yml", PROFILE)
-        .write("seeds/customers.csv", "id,name,updated_at\n1,a,2024-01-01 00:00:00\n")
+    let p = TestProject::dbt("");
+    p.write("seeds/customers.csv", "id,name,updated_at\n1,a,2024-01-01 00:00:00\n")
         .write("snapshots/customers.sql", SNAPSHOTS);
     p.ok(&["build"]);
     assert_eq!(columns_of(&p, "customers_ts"), DBT_TS_COLUMNS);

@@ -70,6 +70,9 @@ pub(crate) struct TestProject {
     pub dir: TempDir,
 }
 
+/// The profiles.yml of `TestProject::dbt`.
+pub(crate) const DBT_PROFILE: &str = "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: target/dev.duckdb\n      schema: analytics\n";
+
 impl TestProject {
     /// An empty folder (no project.yml).
     pub(crate) fn empty() -> TestProject {
@@ -79,6 +82,18 @@ impl TestProject {
                 .tempdir()
                 .expect("create a temp dir"),
         }
+    }
+
+    /// A dbt project `shop` (dbt_project.yml with `extra` after its required keys) whose
+    /// profiles.yml writes DuckDB at target/dev.duckdb, schema `analytics`.
+    pub(crate) fn dbt(extra: &str) -> TestProject {
+        let p = Self::empty();
+        p.write(
+            "dbt_project.yml",
+            &format!("name: shop\nversion: '1.0.0'\nconfig-version: 2\nprofile: shop\n{extra}"),
+        )
+        .write("profiles.yml", DBT_PROFILE);
+        p
     }
 
     /// A project named `name` with the default DuckDB target.
