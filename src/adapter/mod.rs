@@ -28,6 +28,16 @@ pub enum RelationKind {
     View,
 }
 
+impl RelationKind {
+    /// The statement dropping `relation`, a relation of this kind, when it exists.
+    pub(crate) fn drop_sql(self, relation: &Relation) -> String {
+        match self {
+            RelationKind::Table => format!("drop table if exists {relation}"),
+            RelationKind::View => format!("drop view if exists {relation}"),
+        }
+    }
+}
+
 /// Rows read back from a query; cells as JSON values (null, bool, number, string).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rows {
@@ -117,6 +127,13 @@ pub trait Connection: Send {
     fn query(&mut self, sql: &str) -> Result<Rows>;
     /// Every table and view in these schemas (one query, not one per model).
     fn list_relations(&mut self, schemas: &[String]) -> Result<HashMap<Relation, RelationKind>>;
+    /// The table or view named `schema.identifier` (names compared in any case), when it exists.
+    fn find_relation(&mut self, schema: &str, identifier: &str) -> Result<Option<(Relation, RelationKind)>> {
+        let listed = self.list_relations(&[schema.to_string()])?;
+        Ok(listed
+            .into_iter()
+            .find(|(r, _)| r.schema.eq_ignore_ascii_case(schema) && r.identifier.eq_ignore_ascii_case(identifier)))
+    }
     /// The output columns of a query and their types as the warehouse names them, read
     /// without running it.
     fn query_columns(&mut self, sql: &str) -> Result<Vec<(String, String)>>;

@@ -176,8 +176,9 @@ impl Copy<'_> {
         }
         let as_view = kind == RelationKind::View && !self.attached;
         match (self.existing.kind(&p.to), as_view) {
-            (Some(RelationKind::View), false) => conn.execute(&format!("drop view if exists {}", p.to))?,
-            (Some(RelationKind::Table), true) => conn.execute(&format!("drop table if exists {}", p.to))?,
+            (Some(existing @ RelationKind::View), false) | (Some(existing @ RelationKind::Table), true) => {
+                conn.execute(&existing.drop_sql(&p.to))?
+            }
             _ => {}
         }
         if as_view {

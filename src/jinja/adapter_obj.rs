@@ -10,7 +10,6 @@ use std::sync::Arc;
 use super::namespace::{self, Shared};
 use super::objects::{RelationObj, relation_value};
 use super::warehouse::{err, introspect, with_conn};
-use crate::adapter::RelationKind;
 use crate::project::AdapterKind;
 use crate::relation::{Quoting, Relation};
 
@@ -59,15 +58,8 @@ impl AdapterObj {
             return Ok(Value::from(()));
         };
         with_conn(&live, |c| {
-            let listed = c.list_relations(std::slice::from_ref(&relation.schema))?;
-            let kind = listed.into_iter().find_map(|(r, kind)| {
-                (r.schema.eq_ignore_ascii_case(&relation.schema)
-                    && r.identifier.eq_ignore_ascii_case(&relation.identifier))
-                .then_some(kind)
-            });
-            match kind {
-                Some(RelationKind::Table) => c.execute(&format!("drop table if exists {relation}")),
-                Some(RelationKind::View) => c.execute(&format!("drop view if exists {relation}")),
+            match c.find_relation(&relation.schema, &relation.identifier)? {
+                Some((_, kind)) => c.execute(&kind.drop_sql(relation)),
                 None => Ok(()),
             }
         })?;
@@ -86,10 +78,7 @@ impl AdapterObj {
         let Some(live) = introspect() else {
             return Ok(Value::from(()));
         };
-        let listed = with_conn(&live, |c| c.list_relations(&[schema.to_string()]))?;
-        let found = listed
-            .into_keys()
-            .find(|r| r.schema.eq_ignore_ascii_case(schema) && r.identifier.eq_ignore_ascii_case(identifier));
+        let found = with_conn(&live, |c| c.find_relation(schema, identifier))?.map(|(r, _)| r);
         let database = database
             .filter(|d| !d.is_none() && !d.is_undefined())
             .map(|d| d.to_string());

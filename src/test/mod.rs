@@ -45,16 +45,14 @@ pub(crate) fn execute(node: &Node, compiled: &Compiled, conn: &mut dyn Connectio
             let kind = config.store_failures_as;
             // A relation of the other kind under the same name would block `create or replace`.
             let existing = conn
-                .list_relations(std::slice::from_ref(&rel.schema))
+                .find_relation(&rel.schema, &rel.identifier)
                 .unwrap_or_default()
-                .into_iter()
-                .find(|(r, _)| {
-                    r.schema.eq_ignore_ascii_case(&rel.schema) && r.identifier.eq_ignore_ascii_case(&rel.identifier)
-                })
                 .map(|(_, k)| k);
             let drop = match (existing, kind) {
-                (Some(RelationKind::View), StoreFailuresAs::Table) => format!("drop view if exists {rel};\n"),
-                (Some(RelationKind::Table), StoreFailuresAs::View) => format!("drop table if exists {rel};\n"),
+                (Some(existing @ RelationKind::View), StoreFailuresAs::Table)
+                | (Some(existing @ RelationKind::Table), StoreFailuresAs::View) => {
+                    format!("{};\n", existing.drop_sql(rel))
+                }
                 _ => String::new(),
             };
             let kind = kind.as_str();
